@@ -1,0 +1,93 @@
+/* The Xen ABI structures whose layout differs between 32- and 64-bit guests.
+ * One list, expanded twice: by abi32-offsets.c (built with -m32, so the
+ * real Xen headers give the 32-bit layout) and by abi.c (the native 64-bit
+ * layout).  F(struct, name, field): field is the member designator;
+ * FX(struct, name, field32, field64) where the two widths differ. */
+#ifndef XK_ABI_STRUCTS_H
+#define XK_ABI_STRUCTS_H
+
+#define XK_ABI_STRUCTS(S, F, FX)                                          \
+    S(xen_add_to_physmap)                                                 \
+    F(xen_add_to_physmap, domid, domid)                                   \
+    F(xen_add_to_physmap, size, size)                                     \
+    F(xen_add_to_physmap, space, space)                                   \
+    F(xen_add_to_physmap, idx, idx)                                       \
+    F(xen_add_to_physmap, gpfn, gpfn)                                     \
+    S(xen_add_to_physmap_batch)                                           \
+    F(xen_add_to_physmap_batch, domid, domid)                             \
+    F(xen_add_to_physmap_batch, size, size)                               \
+    F(xen_add_to_physmap_batch, foreign_domid, u.foreign_domid)           \
+    F(xen_add_to_physmap_batch, space, space)                             \
+    F(xen_add_to_physmap_batch, idxs, idxs)                               \
+    F(xen_add_to_physmap_batch, gpfns, gpfns)                             \
+    F(xen_add_to_physmap_batch, errs, errs)                               \
+    S(xen_remove_from_physmap)                                            \
+    F(xen_remove_from_physmap, domid, domid)                              \
+    F(xen_remove_from_physmap, gpfn, gpfn)                                \
+    S(xen_memory_map)                                                     \
+    F(xen_memory_map, nr_entries, nr_entries)                             \
+    F(xen_memory_map, buffer, buffer)                                     \
+    S(xen_memory_reservation)                                             \
+    F(xen_memory_reservation, extent_start, extent_start)                 \
+    F(xen_memory_reservation, nr_extents, nr_extents)                     \
+    F(xen_memory_reservation, extent_order, extent_order)                 \
+    F(xen_memory_reservation, mem_flags, mem_flags)                       \
+    F(xen_memory_reservation, domid, domid)                               \
+    S(xen_hvm_param)                                                      \
+    F(xen_hvm_param, domid, domid)                                        \
+    F(xen_hvm_param, index, index)                                        \
+    F(xen_hvm_param, value, value)                                        \
+    S(xen_hvm_pagetable_dying)                                            \
+    F(xen_hvm_pagetable_dying, domid, domid)                              \
+    F(xen_hvm_pagetable_dying, gpa, gpa)                                  \
+    S(xen_hvm_get_time)                                                   \
+    F(xen_hvm_get_time, now, now)                                         \
+    S(sched_shutdown)                                                     \
+    F(sched_shutdown, reason, reason)                                     \
+    S(sched_poll)                                                         \
+    F(sched_poll, ports, ports)                                           \
+    F(sched_poll, nr_ports, nr_ports)                                     \
+    F(sched_poll, timeout, timeout)                                       \
+    S(vcpu_register_vcpu_info)                                            \
+    F(vcpu_register_vcpu_info, mfn, mfn)                                  \
+    F(vcpu_register_vcpu_info, offset, offset)                            \
+    F(vcpu_register_vcpu_info, rsvd, rsvd)                                \
+    S(vcpu_register_runstate_memory_area)                                 \
+    F(vcpu_register_runstate_memory_area, addr, addr.p)                   \
+    S(vcpu_register_time_memory_area)                                     \
+    F(vcpu_register_time_memory_area, addr, addr.p)                       \
+    S(vcpu_runstate_info)                                                 \
+    F(vcpu_runstate_info, state, state)                                   \
+    F(vcpu_runstate_info, state_entry_time, state_entry_time)             \
+    F(vcpu_runstate_info, time0, time[0])                                 \
+    F(vcpu_runstate_info, time1, time[1])                                 \
+    F(vcpu_runstate_info, time2, time[2])                                 \
+    F(vcpu_runstate_info, time3, time[3])                                 \
+    S(xen_feature_info)                                                   \
+    F(xen_feature_info, submap_idx, submap_idx)                           \
+    F(xen_feature_info, submap, submap)                                   \
+    S(xen_platform_parameters)                                            \
+    F(xen_platform_parameters, virt_start, virt_start)                    \
+    S(vcpu_info)                                                          \
+    F(vcpu_info, evtchn_upcall_pending, evtchn_upcall_pending)            \
+    F(vcpu_info, evtchn_upcall_mask, evtchn_upcall_mask)                  \
+    F(vcpu_info, evtchn_pending_sel, evtchn_pending_sel)                  \
+    F(vcpu_info, time, time)                                              \
+    S(shared_info)                                                        \
+    F(shared_info, vcpu_info, vcpu_info)                                  \
+    F(shared_info, evtchn_pending, evtchn_pending)                        \
+    F(shared_info, evtchn_mask, evtchn_mask)                              \
+    F(shared_info, wc_version, wc_version)                                \
+    F(shared_info, wc_sec, wc_sec)                                        \
+    F(shared_info, wc_nsec, wc_nsec)                                      \
+    FX(shared_info, wc_sec_hi, arch.wc_sec_hi, wc_sec_hi)                 \
+    S(vcpu_hvm_context)                                                   \
+    F(vcpu_hvm_context, mode, mode)                                       \
+    F(vcpu_hvm_context, cpu_regs, cpu_regs)                               \
+    S(vcpu_hvm_x86_32)                                                    \
+    S(vcpu_hvm_x86_64)
+
+#define XK_ABI_INCLUDES                                                   \
+    <xen/xen.h>
+
+#endif

@@ -1,0 +1,365 @@
+/* HYPERVISOR_memory_op (xen/common/memory.c, xen/arch/x86/mm.c) for an
+ * HVM/PVH guest: the physmap it may change and the reservation it may
+ * grow and shrink (ballooning).  Changes to the physmap stop the other
+ * vCPUs while KVM's memslots are rewritten. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <xenctrl.h>    /* struct e820entry: XENMEM_memory_map's element */
+
+#include "hcall.h"
+#include "log.h"
+#include "shinfo.h"
+#include "util.h"
+
+/* Xen's continuation encoding of memory_op commands (hypercall.h). */
+#define MEMOP_EXTENT_SHIFT 6
+#define MEMOP_CMD_MASK ((1u << MEMOP_EXTENT_SHIFT) - 1)
+/* Largest extent an unprivileged domain may ask for (CONFIG_DOMU_MAX_ORDER). */
+#define DOMU_MAX_ORDER 9
+/* Guest frames we accept: 48-bit guest-physical addresses. */
+#define MAX_GFN (1ULL << 36)
+
+/* A free memfd RAM page for populate, or false when none is left. */
+static bool ram_alloc(struct vm *vm, uint64_t *mpage)
+{
+    for (uint64_t i = 0; i < vm->ram_pages; i++)
+        if (!vm->ram_used[i]) {
+            vm->ram_used[i] = 1;
+            vm->tot_pages++;
+            *mpage = i;
+            return true;
+        }
+    return false;
+}
+
+/* Give a RAM page back to the host: the memfd range is punched out, so a
+ * later populate gets zeroed memory, as Xen scrubs freed pages. */
+static void ram_free(struct vm *vm, uint64_t mpage)
+{
+    fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+              (off_t)(mpage << XK_PAGE_SHIFT), XK_PAGE_SIZE);
+    vm->ram_used[mpage] = 0;
+    vm->tot_pages--;
+}
+
+/* Remove whatever backs GFN (write lock held, vCPUs paused): RAM is freed,
+ * the shared info page is unmapped.  -EINVAL for a hole. */
+static int remove_gfn(struct vm *vm, uint64_t gfn, bool ram_only)
+{
+    uint64_t mpage;
+    enum pm_kind kind;
+
+    if (!physmap_lookup(&vm->pm, gfn, &mpage, &kind, NULL))
+        return -EINVAL;
+    if (ram_only && kind != PM_RAM)
+        return -EINVAL;
+    if (physmap_clear(&vm->pm, gfn, 1))
+        return -ENOMEM;
+    if (kind == PM_RAM)
+        ram_free(vm, mpage);
+    else if (kind == PM_SHARED_INFO)
+        vm->shared_info_gfn = XK_INVALID_GFN;
+    return 0;
+}
+
+/* Move the RAM page at IDX to GPFN (XENMAPSPACE_gmfn). */
+static int move_gfn(struct vm *vm, uint64_t idx, uint64_t gpfn)
+{
+    uint64_t mpage;
+    enum pm_kind kind;
+
+    if (!physmap_lookup(&vm->pm, idx, &mpage, &kind, NULL) || kind != PM_RAM)
+        return -EINVAL;
+    if (idx == gpfn)
+        return 0;
+    if (physmap_clear(&vm->pm, idx, 1))
+        return -ENOMEM;
+    /* Whatever was at the target is dropped (freed if RAM). */
+    remove_gfn(vm, gpfn, false);
+    return physmap_set(&vm->pm, gpfn, 1, mpage, PM_RAM);
+}
+
+/* One add_to_physmap operation. */
+static int add_one(struct hcall *c, unsigned space, uint64_t idx, uint64_t gpfn)
+{
+    struct vm *vm = c->vm;
+    int rc;
+
+    if (gpfn >= MAX_GFN)
+        return -EINVAL;
+    switch (space) {
+    case XENMAPSPACE_shared_info:
+        if (idx != 0)
+            return -EINVAL;
+        shinfo_latch_width(c->v);
+        if (vm->shared_info_gfn == gpfn)
+            return 0;
+        /* A RAM page the overlay replaces goes back to the host. */
+        vm_pause_others(vm, c->v);
+        pthread_rwlock_wrlock(&vm->pm.lock);
+        {
+            uint64_t mpage;
+            enum pm_kind kind;
+            if (physmap_lookup(&vm->pm, gpfn, &mpage, &kind, NULL) &&
+                kind == PM_RAM && !physmap_clear(&vm->pm, gpfn, 1))
+                ram_free(vm, mpage);
+        }
+        pthread_rwlock_unlock(&vm->pm.lock);
+        vm_unpause(vm);
+        rc = shinfo_map(vm, c->v, gpfn);
+        if (!rc)
+            shinfo_update_wallclock(vm);
+        return rc;
+    case XENMAPSPACE_gmfn:
+        if (idx >= MAX_GFN)
+            return -EINVAL;
+        vm_pause_others(vm, c->v);
+        pthread_rwlock_wrlock(&vm->pm.lock);
+        rc = move_gfn(vm, idx, gpfn);
+        pthread_rwlock_unlock(&vm->pm.lock);
+        vm_unpause(vm);
+        return rc;
+    default:
+        /* Grant frames arrive with the grant-table work; foreign frames
+         * and device MMIO are for privileged domains. */
+        return -EINVAL;
+    }
+}
+
+static long add_to_physmap(struct hcall *c, unsigned start)
+{
+    struct xen_add_to_physmap x;
+    int rc;
+
+    if (start != (uint16_t)start)
+        return -EDOM;
+    if (guest_get(c, c->a[1], &abi_xen_add_to_physmap, &x))
+        return -EFAULT;
+    /* Foreign mapping is only possible via add_to_physmap_batch. */
+    if (x.space == XENMAPSPACE_gmfn_foreign)
+        return -ENOSYS;
+    if ((rc = hcall_domid_check(c, x.domid)))
+        return rc;
+    if (x.space == XENMAPSPACE_gmfn_range) {
+        /* Xen moves size frames, reporting progress in the structure. */
+        while (x.size > 0) {
+            rc = add_one(c, XENMAPSPACE_gmfn, x.idx, x.gpfn);
+            if (rc)
+                break;
+            x.idx++;
+            x.gpfn++;
+            x.size--;
+        }
+        if (guest_put(c, c->a[1], &abi_xen_add_to_physmap, &x))
+            return -EFAULT;
+        return rc;
+    }
+    return add_one(c, x.space, x.idx, x.gpfn);
+}
+
+static long add_to_physmap_batch(struct hcall *c, unsigned start)
+{
+    struct xen_add_to_physmap_batch b;
+    uint64_t idxs, gpfns, errs;
+    size_t usz = abi_ulong_size(c->compat);
+    int rc;
+
+    if (start != (uint16_t)start)
+        return -EDOM;
+    if (guest_get(c, c->a[1], &abi_xen_add_to_physmap_batch, &b))
+        return -EFAULT;
+    if (b.space == XENMAPSPACE_gmfn_range)
+        return -EOPNOTSUPP;
+    if ((rc = hcall_domid_check(c, b.domid)))
+        return rc;
+    if (b.size < start)
+        return -EILSEQ;
+    if (b.size == start)
+        return start ? -EILSEQ : 0;
+    if (b.space == XENMAPSPACE_dev_mmio && b.u.foreign_domid)
+        return -EOPNOTSUPP;     /* res0 is reserved */
+    idxs = ABI_HANDLE(b.idxs);
+    gpfns = ABI_HANDLE(b.gpfns);
+    errs = ABI_HANDLE(b.errs);
+    for (unsigned i = start; i < b.size; i++) {
+        uint64_t idx, gpfn;
+        int32_t err;
+
+        if (guest_get_elem(c, idxs, i, usz, &idx) ||
+            guest_get_elem(c, gpfns, i, usz, &gpfn))
+            return -EFAULT;
+        err = b.space == XENMAPSPACE_gmfn_foreign ? -EPERM
+                                                  : add_one(c, b.space, idx, gpfn);
+        if (guest_put_elem(c, errs, i, sizeof(err), (uint32_t)err))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+static long remove_from_physmap(struct hcall *c)
+{
+    struct xen_remove_from_physmap x;
+    struct vm *vm = c->vm;
+    int rc;
+
+    if (guest_get(c, c->a[1], &abi_xen_remove_from_physmap, &x))
+        return -EFAULT;
+    if ((rc = hcall_domid_check(c, x.domid)))
+        return rc;
+    vm_pause_others(vm, c->v);
+    pthread_rwlock_wrlock(&vm->pm.lock);
+    rc = remove_gfn(vm, x.gpfn, false);
+    pthread_rwlock_unlock(&vm->pm.lock);
+    vm_unpause(vm);
+    return rc;
+}
+
+static long memory_map(struct hcall *c)
+{
+    struct xen_memory_map m;
+    struct vm *vm = c->vm;
+    unsigned n;
+
+    if (guest_get(c, c->a[1], &abi_xen_memory_map, &m))
+        return -EFAULT;
+    n = XK_MIN(m.nr_entries, vm->nr_memmap);
+    for (unsigned i = 0; i < n; i++) {
+        struct e820entry e = {
+            .addr = vm->memmap[i].addr, .size = vm->memmap[i].size,
+            .type = vm->memmap[i].type,
+        };
+        if (guest_write(c, ABI_HANDLE(m.buffer) + i * sizeof(e), &e, sizeof(e)))
+            return -EFAULT;
+    }
+    m.nr_entries = n;
+    return guest_put(c, c->a[1], &abi_xen_memory_map, &m) ? -EFAULT : 0;
+}
+
+/* increase/decrease_reservation and populate_physmap: the result is the
+ * number of extents done; any failure just ends the run early. */
+static long reservation(struct hcall *c, unsigned op, unsigned start)
+{
+    struct xen_memory_reservation r;
+    struct vm *vm = c->vm;
+    uint64_t list;
+    size_t psz = abi_ulong_size(c->compat);
+    uint64_t done;
+
+    if (guest_get(c, c->a[1], &abi_xen_memory_reservation, &r))
+        return start;
+    if (r.nr_extents > (UINT32_MAX >> MEMOP_EXTENT_SHIFT) ||
+        start >= r.nr_extents || r.extent_order > DOMU_MAX_ORDER ||
+        hcall_domid_check(c, r.domid) ||
+        (op == XENMEM_populate_physmap &&
+         (r.mem_flags & XENMEMF_populate_on_demand)))
+        return start;
+    list = ABI_HANDLE(r.extent_start);
+
+    vm_pause_others(vm, c->v);
+    for (done = start; done < r.nr_extents; done++) {
+        uint64_t n = 1ULL << r.extent_order, gfn = 0, j;
+        bool ok = true;
+
+        /* Guest reads take the map's read lock: not while we write it. */
+        if (list && guest_get_elem(c, list, done, psz, &gfn))
+            break;
+        pthread_rwlock_wrlock(&vm->pm.lock);
+        if (op == XENMEM_increase_reservation) {
+            /* On Xen an HVM guest's new pages are not placed anywhere. */
+            ok = vm->tot_pages + vm->unmapped_pages + n <= vm->ram_pages;
+            if (ok)
+                vm->unmapped_pages += n;
+            n = 0;
+        }
+        if (n && (gfn >= MAX_GFN || gfn + n > MAX_GFN))
+            ok = false;
+        for (j = 0; j < n && ok; j++) {
+            if (op == XENMEM_decrease_reservation) {
+                ok = remove_gfn(vm, gfn + j, true) == 0;
+            } else {
+                uint64_t mpage;
+                ok = ram_alloc(vm, &mpage);
+                if (ok) {
+                    remove_gfn(vm, gfn + j, false);
+                    if (physmap_set(&vm->pm, gfn + j, 1, mpage, PM_RAM)) {
+                        ram_free(vm, mpage);
+                        ok = false;
+                    }
+                }
+            }
+        }
+        pthread_rwlock_unlock(&vm->pm.lock);
+        if (!ok)
+            break;
+    }
+    vm_unpause(vm);
+    return (long)done;
+}
+
+static long domid_query(struct hcall *c, unsigned op)
+{
+    domid_t domid;
+    struct vm *vm = c->vm;
+    int rc;
+
+    if (guest_read(c, c->a[1], &domid, sizeof(domid)))
+        return -EFAULT;
+    if ((rc = hcall_domid_check(c, domid)))
+        return rc;
+    if (op == XENMEM_current_reservation)
+        return (long)(vm->tot_pages + vm->unmapped_pages);
+    if (op == XENMEM_maximum_reservation)
+        return (long)vm->ram_pages;
+    /* XENMEM_maximum_gpfn: the highest frame in the guest's physmap. */
+    pthread_rwlock_rdlock(&vm->pm.lock);
+    uint64_t max = vm->pm.n ? vm->pm.r[vm->pm.n - 1].gfn +
+                              vm->pm.r[vm->pm.n - 1].nr - 1 : 0;
+    pthread_rwlock_unlock(&vm->pm.lock);
+    return (long)max;
+}
+
+long hc_memory_op(struct hcall *c)
+{
+    unsigned op = (unsigned)c->a[0] & MEMOP_CMD_MASK;
+    unsigned start = (unsigned)(c->a[0] >> MEMOP_EXTENT_SHIFT);
+
+    switch (op) {
+    case XENMEM_increase_reservation:
+    case XENMEM_decrease_reservation:
+    case XENMEM_populate_physmap:
+        return reservation(c, op, start);
+    case XENMEM_maximum_ram_page:
+        /* Highest guest RAM frame + 1: the only "machine" this guest has. */
+        if (start)
+            return -ENOSYS;
+        return (long)(c->vm->ram_pages > c->vm->lowmem_pages
+                      ? (XK_4G >> XK_PAGE_SHIFT) + c->vm->ram_pages - c->vm->lowmem_pages
+                      : c->vm->lowmem_pages);
+    case XENMEM_current_reservation:
+    case XENMEM_maximum_reservation:
+    case XENMEM_maximum_gpfn:
+        if (start)
+            return -ENOSYS;
+        return domid_query(c, op);
+    case XENMEM_add_to_physmap:
+        return add_to_physmap(c, start);
+    case XENMEM_add_to_physmap_batch:
+        return add_to_physmap_batch(c, start);
+    case XENMEM_remove_from_physmap:
+        if (start)
+            return -ENOSYS;
+        return remove_from_physmap(c);
+    case XENMEM_memory_map:
+        if (start)
+            return -ENOSYS;
+        return memory_map(c);
+    case XENMEM_machine_memory_map:
+    case XENMEM_machphys_mapping:
+        return -ENOSYS;         /* hvm_memory_op refuses these for HVM */
+    case XENMEM_set_memory_map:
+        return -EPERM;
+    default:
+        return -ENOSYS;
+    }
+}

@@ -1,0 +1,221 @@
+/* xenkvm: run one Xen HVM/PVH domain on KVM. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "cpuid.h"
+#include "exit_codes.h"
+#include "log.h"
+#include "util.h"
+#include "vcpu.h"
+#include "vm.h"
+
+/* Event channel ports the domain builder reserves for the xenstore and
+ * console rings (Xen allocates them unbound to dom0 at build time). */
+#define STORE_PORT   1
+#define CONSOLE_PORT 2
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"usage: xenkvm (--kernel ELF | --firmware ELF) [options]\n"
+"Run one Xen HVM/PVH domain on KVM.\n"
+"  -k, --kernel ELF      PVH kernel (XEN_ELFNOTE_PHYS32_ENTRY)\n"
+"  -f, --firmware ELF    HVM firmware, entered at its ELF entry point\n"
+"  -r, --ramdisk FILE    module passed in hvm_start_info\n"
+"  -c, --cmdline TEXT    kernel command line\n"
+"  -m, --memory MIB      guest memory (default %d)\n"
+"  -n, --vcpus N         number of vCPUs (default 1, at most %d)\n"
+"  -d, --domid N         domain id the guest sees (default 1)\n"
+"  -v, --verbose         more messages (twice: debug)\n"
+"  -h, --help            this text\n"
+"Exit status: 0 poweroff, 10 reboot, 11 suspend, 12 crash, 13 watchdog,\n"
+"14 soft reset, 20 triple fault, 21 KVM could not run the guest,\n"
+"22 killed by a signal, 1 VMM error, 2 bad arguments (docs/exit-codes.md).\n",
+        XK_DEFAULT_MEM_MIB, XK_MAX_VCPUS);
+}
+
+static void *signal_thread(void *arg)
+{
+    struct vm *vm = arg;
+    sigset_t set;
+    int sig;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    if (sigwait(&set, &sig) == 0) {
+        log_info("signal %d: stopping the domain", sig);
+        vm_shutdown(vm, XK_EXIT_KILLED);
+    }
+    return NULL;
+}
+
+/* Guest TSC minus host TSC, read through vCPU 0. */
+static int measure_tsc_offset(struct vcpu *v, int64_t *offset)
+{
+    struct { struct kvm_msrs h; struct kvm_msr_entry e; } m;
+    uint64_t before, after;
+
+    memset(&m, 0, sizeof(m));
+    m.h.nmsrs = 1;
+    m.e.index = 0x10;   /* IA32_TIME_STAMP_COUNTER */
+    before = __builtin_ia32_rdtsc();
+    if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+        return -1;
+    after = __builtin_ia32_rdtsc();
+    *offset = (int64_t)(m.e.data - (before / 2 + after / 2));
+    return 0;
+}
+
+static int install_msr_filter(struct vm *vm)
+{
+    struct kvm_enable_cap cap = {
+        .cap = KVM_CAP_X86_USER_SPACE_MSR,
+        .args[0] = KVM_MSR_EXIT_REASON_FILTER,
+    };
+    static uint8_t deny;    /* bitmap bit 0 clear: the one MSR exits */
+    struct kvm_msr_filter f = {
+        .flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+        .ranges[0] = {
+            .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+            .base = XK_HYPERCALL_MSR, .nmsrs = 1, .bitmap = &deny,
+        },
+    };
+
+    if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0 ||
+        ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &f) < 0) {
+        log_err("KVM cannot trap the hypercall MSR (user-space MSR exits):");
+        return -1;
+    }
+    return 0;
+}
+
+static struct kvm_cpuid2 *host_cpuid(struct vm *vm)
+{
+    unsigned n = 256;
+    struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+
+    if (!c)
+        return NULL;
+    c->nent = n;
+    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+        log_err("KVM_GET_SUPPORTED_CPUID:");
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "kernel", required_argument, 0, 'k' },
+        { "firmware", required_argument, 0, 'f' },
+        { "ramdisk", required_argument, 0, 'r' },
+        { "cmdline", required_argument, 0, 'c' },
+        { "memory", required_argument, 0, 'm' },
+        { "vcpus", required_argument, 0, 'n' },
+        { "domid", required_argument, 0, 'd' },
+        { "verbose", no_argument, 0, 'v' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    struct boot_spec spec = { 0 };
+    uint64_t mem_mib = XK_DEFAULT_MEM_MIB, vcpus = 1, domid = 1;
+    struct vcpu_hvm_context boot;
+    struct kvm_cpuid2 *cpuid;
+    struct vm vm;
+    pthread_t sigthr;
+    sigset_t set;
+    int64_t tsc_offset;
+    int verbose = 0, ch, rc, khz;
+
+    log_set_prog("xenkvm");
+    while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:vh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'k': spec.kernel = optarg; break;
+        case 'f': spec.firmware = optarg; break;
+        case 'r': spec.ramdisk = optarg; break;
+        case 'c': spec.cmdline = optarg; break;
+        case 'm':
+            if (!parse_u64(optarg, &mem_mib) || mem_mib < 2 || mem_mib > (1ULL << 20))
+                die(XK_EXIT_USAGE, "--memory %s: give MiB between 2 and 1048576", optarg);
+            break;
+        case 'n':
+            if (!parse_u64(optarg, &vcpus) || vcpus < 1 || vcpus > XK_MAX_VCPUS)
+                die(XK_EXIT_USAGE, "--vcpus %s: give a count from 1 to %d", optarg, XK_MAX_VCPUS);
+            break;
+        case 'd':
+            if (!parse_u64(optarg, &domid) || domid < 1 || domid >= DOMID_FIRST_RESERVED)
+                die(XK_EXIT_USAGE, "--domid %s: give a domain id from 1 to %u", optarg,
+                    DOMID_FIRST_RESERVED - 1);
+            break;
+        case 'v': verbose++; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return XK_EXIT_USAGE;
+        }
+    }
+    log_set_level(verbose);
+    if (optind < argc)
+        die(XK_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+    if (!!spec.kernel == !!spec.firmware)
+        die(XK_EXIT_USAGE, "give exactly one of --kernel and --firmware (see --help)");
+
+    /* Signals go to one thread; vCPU threads inherit the mask. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    rc = vm_mem_init(&vm, mem_mib, (unsigned)vcpus);
+    if (rc) {
+        errno = -rc;
+        die(XK_EXIT_USAGE, "cannot create %llu MiB of guest memory:",
+            (unsigned long long)mem_mib);
+    }
+    vm.domid = (domid_t)domid;
+    vm.params[HVM_PARAM_STORE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_XENSTORE;
+    vm.params[HVM_PARAM_CONSOLE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_CONSOLE;
+    vm.params[HVM_PARAM_STORE_EVTCHN] = STORE_PORT;
+    vm.params[HVM_PARAM_CONSOLE_EVTCHN] = CONSOLE_PORT;
+
+    if (vm_kvm_init(&vm) || install_msr_filter(&vm))
+        die(XK_EXIT_VMM_ERROR, "cannot set up KVM");
+    if (boot_load(&vm, &spec, &boot))
+        return XK_EXIT_USAGE;
+
+    vm.vcpus = calloc(vm.nr_vcpus, sizeof(*vm.vcpus));
+    if (!vm.vcpus)
+        die(XK_EXIT_VMM_ERROR, "out of memory");
+    for (unsigned i = 0; i < vm.nr_vcpus; i++)
+        if (vcpu_create(&vm, i))
+            die(XK_EXIT_VMM_ERROR, "cannot create vCPU %u", i);
+    khz = ioctl(vm.vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
+    if (khz <= 0 || measure_tsc_offset(&vm.vcpus[0], &tsc_offset))
+        die(XK_EXIT_VMM_ERROR, "cannot read the guest TSC:");
+    xen_clock_init(&vm.clock, (uint32_t)khz, tsc_offset);
+    cpuid = host_cpuid(&vm);
+    if (!cpuid)
+        die(XK_EXIT_VMM_ERROR, "cannot read the host CPUID");
+    for (unsigned i = 0; i < vm.nr_vcpus; i++)
+        if (vcpu_set_cpuid(&vm.vcpus[i], cpuid))
+            die(XK_EXIT_VMM_ERROR, "cannot set the CPUID of vCPU %u", i);
+    free(cpuid);
+
+    pthread_create(&sigthr, NULL, signal_thread, &vm);
+    pthread_detach(sigthr);
+    if (vcpus_start(&vm, &boot))
+        die(XK_EXIT_VMM_ERROR, "cannot start the vCPUs");
+    rc = vm_wait(&vm);
+    log_info("domain %u stopped, exit status %d", vm.domid, rc);
+    return rc;
+}

@@ -1,0 +1,152 @@
+#include "shinfo.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "abi.h"
+#include "hcall.h"
+#include "log.h"
+#include "util.h"
+#include "vcpu.h"
+
+#define EFER_LMA (1ULL << 10)
+#define SHINFO_FIELD(vm, idx) \
+    ((uint8_t *)vm_xenpage(vm, XENPAGE_SHARED_INFO) + \
+     abi_field_off(&abi_shared_info, (vm)->shinfo_32, (idx)))
+
+/* Indices into abi_shared_info's field table (order of abi_structs.h). */
+enum { SI_VCPU_INFO, SI_PENDING, SI_MASK, SI_WC_VERSION, SI_WC_SEC,
+       SI_WC_NSEC, SI_WC_SEC_HI };
+
+void shinfo_latch_width(struct vcpu *v)
+{
+    const struct kvm_sregs *s = &v->run->s.regs.sregs;
+    bool is32 = !((s->efer & EFER_LMA) && s->cs.l);
+
+    if (v->vm->shinfo_32 != is32) {
+        v->vm->shinfo_32 = is32;
+        shinfo_update_wallclock(v->vm);
+    }
+}
+
+void shinfo_update_wallclock(struct vm *vm)
+{
+    int64_t wc = vm->clock.wc_at_zero_ns;
+    uint64_t sec = (uint64_t)(wc / 1000000000LL);
+    uint32_t nsec = (uint32_t)(wc % 1000000000LL);
+    uint32_t *ver = (uint32_t *)SHINFO_FIELD(vm, SI_WC_VERSION);
+    uint32_t v = __atomic_load_n(ver, __ATOMIC_RELAXED);
+
+    /* Same odd/even protocol as the time records. */
+    __atomic_store_n(ver, (v + 1) | 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    *(uint32_t *)SHINFO_FIELD(vm, SI_WC_SEC) = (uint32_t)sec;
+    *(uint32_t *)SHINFO_FIELD(vm, SI_WC_NSEC) = nsec;
+    *(uint32_t *)SHINFO_FIELD(vm, SI_WC_SEC_HI) = (uint32_t)(sec >> 32);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(ver, ((v + 1) | 1) + 1, __ATOMIC_RELAXED);
+}
+
+int shinfo_map(struct vm *vm, struct vcpu *self, uint64_t gfn)
+{
+    int rc;
+
+    vm_pause_others(vm, self);
+    pthread_rwlock_wrlock(&vm->pm.lock);
+    /* Xen removes the frame from its old place; the old gfn is left
+     * unpopulated.  The page under the new gfn is replaced. */
+    if (vm->shared_info_gfn != XK_INVALID_GFN)
+        physmap_clear(&vm->pm, vm->shared_info_gfn, 1);
+    rc = physmap_set(&vm->pm, gfn, 1, vm->xenpage0 + XENPAGE_SHARED_INFO,
+                     PM_SHARED_INFO);
+    vm->shared_info_gfn = rc ? XK_INVALID_GFN : gfn;
+    pthread_rwlock_unlock(&vm->pm.lock);
+    vm_unpause(vm);
+    return rc;
+}
+
+void *shinfo_vcpu_info(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+
+    if (v->vcpu_info_registered)
+        return vm_gpa_ptr(vm, v->vcpu_info_gpa, 64);
+    if (v->id >= XEN_LEGACY_MAX_VCPUS)
+        return NULL;
+    return SHINFO_FIELD(vm, SI_VCPU_INFO) +
+           v->id * abi_size(&abi_vcpu_info, vm->shinfo_32);
+}
+
+void shinfo_publish_time(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    struct vcpu_time_info t;
+    uint8_t *vi;
+    /* vcpu_info.time sits at the same offset in both widths. */
+    size_t time_off = abi_field_off(&abi_vcpu_info, vm->shinfo_32, 3);
+
+    memset(&t, 0, sizeof(t));
+    xen_clock_fill(&vm->clock, &t);
+    pthread_rwlock_rdlock(&vm->pm.lock);
+    vi = shinfo_vcpu_info(v);
+    if (vi)
+        xen_time_publish(vi + time_off, &t);
+    pthread_rwlock_unlock(&vm->pm.lock);
+    if (v->time_area_gva) {
+        /* The secondary copy lives at a guest-virtual address, written
+         * with the same version protocol through the guest's tables. */
+        struct hcall c;
+        struct vcpu_time_info g;
+
+        vcpu_hcall_ctx(v, &c);
+        if (!guest_read(&c, v->time_area_gva, &g, sizeof(g))) {
+            uint32_t ver = g.version;
+            g.version = (ver + 1) | 1;
+            guest_write(&c, v->time_area_gva, &g.version, sizeof(g.version));
+            t.version = g.version + 1;
+            t.pad0 = 0;
+            guest_write(&c, v->time_area_gva + 4, (char *)&t + 4, sizeof(t) - 4);
+            guest_write(&c, v->time_area_gva, &t.version, sizeof(t.version));
+        }
+    }
+    v->time_updated_tsc = xen_clock_guest_tsc(&vm->clock);
+}
+
+void shinfo_vcpu_tick(struct vcpu *v)
+{
+    uint64_t now = xen_clock_guest_tsc(&v->vm->clock);
+
+    /* Once a second keeps the guest's TSC delta small. */
+    if (now - v->time_updated_tsc > (uint64_t)v->vm->clock.tsc_khz * 1000)
+        shinfo_publish_time(v);
+}
+
+void shinfo_vcpu_online(struct vcpu *v)
+{
+    shinfo_runstate(v, RUNSTATE_running);
+    shinfo_publish_time(v);
+}
+
+void shinfo_runstate(struct vcpu *v, int state)
+{
+    uint64_t now = xen_clock_now(&v->vm->clock);
+    struct vcpu_runstate_info *r = &v->runstate;
+
+    if (r->state >= 0 && r->state < 4 && now > r->state_entry_time)
+        r->time[r->state] += now - r->state_entry_time;
+    r->state = state;
+    r->state_entry_time = now;
+    if (pthread_equal(v->thread, pthread_self()))
+        shinfo_publish_runstate(v);
+}
+
+void shinfo_publish_runstate(struct vcpu *v)
+{
+    struct hcall c;
+
+    if (!v->runstate_gva)
+        return;
+    vcpu_hcall_ctx(v, &c);
+    c.compat = v->vm->shinfo_32;    /* layout follows the shared info width */
+    guest_put(&c, v->runstate_gva, &abi_vcpu_runstate_info, &v->runstate);
+}

@@ -1,0 +1,33 @@
+/* The shared info page, per-vCPU vcpu_info, time and runstate records. */
+#ifndef XK_SHINFO_H
+#define XK_SHINFO_H
+
+#include <stdint.h>
+#include "vm.h"
+
+struct hcall;
+
+/* Latch the guest's width for shared structures (Xen's
+ * hvm_latch_shinfo_size) from the calling vCPU's current mode. */
+void shinfo_latch_width(struct vcpu *v);
+/* Write the wallclock fields for the latched width. */
+void shinfo_update_wallclock(struct vm *vm);
+/* Map the shared info page at GFN (moving it from any previous frame,
+ * which becomes a hole).  Called by the vCPU SELF; 0 or -errno. */
+int shinfo_map(struct vm *vm, struct vcpu *self, uint64_t gfn);
+
+/* Host pointer to V's vcpu_info, or NULL if it has none (vCPU >= 32
+ * without VCPUOP_register_vcpu_info).  Caller holds vm->pm.lock. */
+void *shinfo_vcpu_info(struct vcpu *v);
+/* Publish V's time to its vcpu_info and registered time area. */
+void shinfo_publish_time(struct vcpu *v);
+/* After an exit: refresh V's time record if it is getting old. */
+void shinfo_vcpu_tick(struct vcpu *v);
+/* V starts running guest code (boot or VCPUOP_up). */
+void shinfo_vcpu_online(struct vcpu *v);
+/* Runstate accounting: V enters STATE (RUNSTATE_*). */
+void shinfo_runstate(struct vcpu *v, int state);
+/* Write V's runstate to its registered area (own thread only). */
+void shinfo_publish_runstate(struct vcpu *v);
+
+#endif

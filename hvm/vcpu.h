@@ -1,0 +1,38 @@
+/* vCPU threads: the KVM run loop and exit handling. */
+#ifndef XK_VCPU_H
+#define XK_VCPU_H
+
+#include "vm.h"
+
+struct hcall;
+
+/* I/O port the hypercall stubs write the hypercall number to. */
+#define XK_HCALL_PORT 0x3a
+
+/* Create vCPU ID in KVM, then give it the Xen CPUID (needs vm->clock). */
+int vcpu_create(struct vm *vm, unsigned id);
+int vcpu_set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *host);
+/* Start every vCPU thread; vCPU 0 runs from CTX, the others wait for
+ * VCPUOP_initialise/VCPUOP_up. */
+int vcpus_start(struct vm *vm, const struct vcpu_hvm_context *boot);
+/* Wait until the VM stops; returns the exit status. */
+int vm_wait(struct vm *vm);
+
+/* HVMOP_flush_tlbs: every vCPU flushes its TLB before running again. */
+void vm_flush_tlbs(struct vm *vm);
+
+/* Describe the current vCPU context for a hypercall (paging, width). */
+void vcpu_hcall_ctx(struct vcpu *v, struct hcall *c);
+
+/* Xen's VCPUOP_initialise / up / down / is_up on TARGET. */
+int vcpu_initialise(struct vcpu *target, const struct vcpu_hvm_context *ctx);
+int vcpu_up(struct vcpu *target);
+int vcpu_down(struct vcpu *target);
+int vcpu_is_up(struct vcpu *target);
+
+/* Block the calling vCPU until woken (event, kick) or until the Xen system
+ * time DEADLINE (0: none).  Returns false if the VM is stopping. */
+bool vcpu_wait(struct vcpu *v, uint64_t deadline);
+void vcpu_wake(struct vcpu *v);
+
+#endif

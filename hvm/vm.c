@@ -1,0 +1,200 @@
+/* VM creation: guest memory in a memfd, the guest-physical map, KVM. */
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <xen/sched.h>
+
+#include "exit_codes.h"
+#include "log.h"
+#include "util.h"
+
+static int set_kvm_slot(void *opaque, int slot, uint64_t gpa, uint64_t size,
+                        uint64_t memfd_off)
+{
+    struct vm *vm = opaque;
+    struct kvm_userspace_memory_region r = {
+        .slot = (uint32_t)slot,
+        .guest_phys_addr = gpa,
+        .memory_size = size,
+        .userspace_addr = (uint64_t)(uintptr_t)(vm->mem + memfd_off),
+    };
+
+    if (vm->vm_fd < 0)
+        return 0;
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+        int e = errno;
+        log_err("KVM_SET_USER_MEMORY_REGION slot %d gpa %#llx size %#llx:",
+                slot, (unsigned long long)gpa, (unsigned long long)size);
+        return -e;
+    }
+    return 0;
+}
+
+int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus)
+{
+    int rc;
+
+    memset(vm, 0, sizeof(*vm));
+    vm->kvm_fd = vm->vm_fd = vm->mem_fd = -1;
+    vm->shared_info_gfn = XK_INVALID_GFN;
+    vm->shutdown_code = -1;
+    vm->domid = 1;
+    vm->evtchn_valid = 64;      /* Xen's first bucket of ports */
+    pthread_mutex_init(&vm->lock, NULL);
+    pthread_cond_init(&vm->cond, NULL);
+    pthread_mutex_init(&vm->exit_lock, NULL);
+    pthread_cond_init(&vm->exit_cond, NULL);
+
+    if (nr_vcpus == 0 || nr_vcpus > XK_MAX_VCPUS)
+        return -EINVAL;
+    /* At least 2 MiB so the low megabyte and a kernel fit; at most 1 TiB. */
+    if (mem_mib < 2 || mem_mib > (1ULL << 20))
+        return -EINVAL;
+    vm->nr_vcpus = nr_vcpus;
+    vm->ram_pages = mem_mib << (20 - XK_PAGE_SHIFT);
+    vm->lowmem_pages = XK_MIN(vm->ram_pages, XK_MMIO_HOLE_START >> XK_PAGE_SHIFT);
+    vm->xenpage0 = vm->ram_pages;
+    vm->mem_size = (vm->ram_pages + XK_XENPAGES) << XK_PAGE_SHIFT;
+
+    vm->mem_fd = memfd_create("xenkvm-guest", MFD_CLOEXEC);
+    if (vm->mem_fd < 0)
+        return -errno;
+    if (ftruncate(vm->mem_fd, (off_t)vm->mem_size) < 0)
+        return -errno;
+    /* NORESERVE: guest RAM is allocated as the guest touches it. */
+    vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_NORESERVE, vm->mem_fd, 0);
+    if (vm->mem == MAP_FAILED) {
+        vm->mem = NULL;
+        return -errno;
+    }
+    vm->ram_used = calloc(vm->ram_pages, 1);
+    if (!vm->ram_used)
+        return -ENOMEM;
+    memset(vm->ram_used, 1, vm->ram_pages);
+    vm->tot_pages = vm->ram_pages;
+
+    rc = physmap_init(&vm->pm, 4096, set_kvm_slot, vm);
+    if (rc)
+        return rc;
+    return 0;
+}
+
+/* Install the initial map: low RAM, high RAM above 4 GiB, special pages. */
+static int vm_map_initial(struct vm *vm)
+{
+    uint64_t high = vm->ram_pages - vm->lowmem_pages;
+    int rc;
+
+    /* The memory map: RAM below the hole, the special pages reserved,
+     * RAM above 4 GiB (libxl's PVH layout). */
+    vm->nr_memmap = 0;
+    vm->memmap[vm->nr_memmap].addr = 0;
+    vm->memmap[vm->nr_memmap].size = vm->lowmem_pages << XK_PAGE_SHIFT;
+    vm->memmap[vm->nr_memmap++].type = 1;   /* E820_RAM */
+    vm->memmap[vm->nr_memmap].addr = (XK_SPECIAL_END_PFN - XK_NR_SPECIAL) << XK_PAGE_SHIFT;
+    vm->memmap[vm->nr_memmap].size = XK_NR_SPECIAL << XK_PAGE_SHIFT;
+    vm->memmap[vm->nr_memmap++].type = 2;   /* E820_RESERVED */
+    if (high) {
+        vm->memmap[vm->nr_memmap].addr = XK_4G;
+        vm->memmap[vm->nr_memmap].size = high << XK_PAGE_SHIFT;
+        vm->memmap[vm->nr_memmap++].type = 1;
+    }
+
+    rc = physmap_set(&vm->pm, 0, vm->lowmem_pages, 0, PM_RAM);
+    if (!rc && high)
+        rc = physmap_set(&vm->pm, XK_4G >> XK_PAGE_SHIFT, high,
+                         vm->lowmem_pages, PM_RAM);
+    if (!rc)
+        rc = physmap_set(&vm->pm, XK_SPECIAL_END_PFN - XK_NR_SPECIAL,
+                         XK_NR_SPECIAL, vm->xenpage0 + XENPAGE_SPECIAL0,
+                         PM_SPECIAL);
+    return rc;
+}
+
+int vm_kvm_init(struct vm *vm)
+{
+    int rc;
+
+    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0) {
+        rc = -errno;
+        log_err("cannot open /dev/kvm:");
+        return rc;
+    }
+    if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+        log_err("unexpected KVM API version");
+        return -ENOTSUP;
+    }
+    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->vm_fd < 0) {
+        rc = -errno;
+        log_err("KVM_CREATE_VM:");
+        return rc;
+    }
+    /* Needed by VMX for real mode; harmless elsewhere. */
+    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
+    if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+        rc = -errno;
+        log_err("KVM_CREATE_IRQCHIP:");
+        return rc;
+    }
+    return vm_map_initial(vm);
+}
+
+/* Without KVM (unit tests) the map is still built, just not mirrored. */
+int vm_mem_map_only(struct vm *vm);
+int vm_mem_map_only(struct vm *vm)
+{
+    return vm_map_initial(vm);
+}
+
+void vm_destroy(struct vm *vm)
+{
+    if (vm->mem)
+        munmap(vm->mem, vm->mem_size);
+    if (vm->mem_fd >= 0)
+        close(vm->mem_fd);
+    if (vm->vm_fd >= 0)
+        close(vm->vm_fd);
+    if (vm->kvm_fd >= 0)
+        close(vm->kvm_fd);
+    free(vm->ram_used);
+    physmap_destroy(&vm->pm);
+}
+
+void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+    uint64_t mpage, run;
+    uint64_t off = gpa & (XK_PAGE_SIZE - 1);
+
+    if (len == 0)
+        len = 1;
+    if (gpa + len < gpa)
+        return NULL;
+    if (!physmap_lookup(&vm->pm, gpa >> XK_PAGE_SHIFT, &mpage, NULL, &run))
+        return NULL;
+    if (off + len > run * XK_PAGE_SIZE)
+        return NULL;
+    return vm->mem + (mpage << XK_PAGE_SHIFT) + off;
+}
+
+int xk_exit_for_shutdown(unsigned int reason)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff:   return XK_EXIT_POWEROFF;
+    case SHUTDOWN_reboot:     return XK_EXIT_REBOOT;
+    case SHUTDOWN_suspend:    return XK_EXIT_SUSPEND;
+    case SHUTDOWN_crash:      return XK_EXIT_CRASH;
+    case SHUTDOWN_watchdog:   return XK_EXIT_WATCHDOG;
+    case SHUTDOWN_soft_reset: return XK_EXIT_SOFT_RESET;
+    default:                  return XK_EXIT_CRASH;
+    }
+}

@@ -1,0 +1,152 @@
+/* One Xen domain run on KVM: its memory, vCPUs and Xen-visible state. */
+#ifndef XK_VM_H
+#define XK_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+#include <xen/xen.h>
+#include <xen/hvm/params.h>
+#include <xen/vcpu.h>
+#include <xen/hvm/hvm_vcpu.h>
+
+#include "physmap.h"
+#include "xen_time.h"
+
+#define XK_MAX_VCPUS        128     /* Xen HVM limit (HVM_MAX_VCPUS) */
+#define XK_DEFAULT_MEM_MIB  64
+
+/* Guest-physical layout, as Xen's HVM/PVH domain builder lays it out. */
+#define XK_MMIO_HOLE_START  0xf0000000ULL   /* low RAM ends here at most */
+#define XK_4G               0x100000000ULL
+#define XK_SPECIAL_END_PFN  0xff000ULL      /* X86_HVM_END_SPECIAL_REGION */
+#define XK_NR_SPECIAL       8               /* X86_HVM_NR_SPECIAL_PAGES */
+
+/* Special pages (pfn = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + index). */
+enum {
+    SPECIAL_PAGING, SPECIAL_ACCESS, SPECIAL_SHARING, SPECIAL_BUFIOREQ,
+    SPECIAL_XENSTORE, SPECIAL_IOREQ, SPECIAL_IDENT_PT, SPECIAL_CONSOLE,
+};
+
+/* Pages the VMM owns in the memfd after guest RAM. */
+enum {
+    XENPAGE_SPECIAL0 = 0,                        /* XK_NR_SPECIAL pages */
+    XENPAGE_SHARED_INFO = XK_NR_SPECIAL,
+    XENPAGE_COUNT_ISSUE2,
+    XK_XENPAGES = 256,                            /* room for grant frames */
+};
+
+struct vm;
+
+enum vcpu_state {
+    VCPU_DOWN,      /* not running guest code (never started or VCPUOP_down) */
+    VCPU_UP,
+};
+
+struct vcpu {
+    struct vm *vm;
+    unsigned id;
+    int fd;
+    struct kvm_run *run;
+    pthread_t thread;
+    bool thread_started;
+
+    /* Guarded by vm->lock. */
+    enum vcpu_state state;
+    bool initialised;               /* VCPUOP_initialise done (or BSP) */
+    struct vcpu_hvm_context init_ctx;
+    bool ctx_pending;               /* load init_ctx before running */
+    bool in_guest;                  /* between the pause gate and exit */
+    bool wake;                      /* block/poll wake-up request */
+    bool flush_tlb;                 /* HVMOP_flush_tlbs: flush on entry */
+    pthread_cond_t cond;
+
+    /* Only the vCPU's own thread touches these. */
+    uint64_t vcpu_info_gpa;         /* 0: the slot in shared info */
+    bool vcpu_info_registered;
+    uint64_t time_area_gva;         /* VCPUOP_register_vcpu_time_memory_area */
+    uint64_t runstate_gva;          /* VCPUOP_register_runstate_memory_area */
+    struct vcpu_runstate_info runstate;
+    uint64_t time_updated_tsc;
+};
+
+struct vm {
+    int kvm_fd, vm_fd;
+    int mem_fd;
+    uint8_t *mem;               /* the whole memfd, mapped in the VMM */
+    uint64_t mem_size;
+    uint64_t ram_pages;         /* RAM pages in the memfd (max reservation) */
+    uint64_t lowmem_pages;      /* RAM below the MMIO hole */
+    uint64_t xenpage0;          /* memfd page of XENPAGE_SPECIAL0 */
+    unsigned char *ram_used;    /* per memfd RAM page: populated? */
+    uint64_t tot_pages;         /* populated RAM pages (current reservation) */
+    struct physmap pm;
+
+    unsigned nr_vcpus;
+    struct vcpu *vcpus;
+    domid_t domid;
+    xen_domain_handle_t handle; /* the domain's UUID */
+
+    /* Xen state, guarded by lock. */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;        /* pause handshakes */
+    bool pausing;
+    struct vcpu *pause_owner;
+    uint64_t shared_info_gfn;   /* INVALID_GFN when not mapped */
+    bool shinfo_32;             /* latched guest width (has_32bit_shinfo) */
+    uint64_t params[HVM_NR_PARAMS];
+    uint64_t hypercall_page_gfn;
+
+    struct xen_clock clock;
+    uint32_t evtchn_valid;      /* ports below this are valid (2-level) */
+
+    /* The domain's memory map (E820 types), for start_info and
+     * XENMEM_memory_map. */
+    struct { uint64_t addr, size; uint32_t type; } memmap[8];
+    unsigned nr_memmap;
+    uint64_t unmapped_pages;    /* increase_reservation extents (HVM: not
+                                   placed in the physmap, as on Xen) */
+
+    /* Shutdown: the first reason recorded wins (Xen's shutdown_code). */
+    atomic_bool stopping;
+    int shutdown_code;          /* -1: none recorded yet */
+    int exit_status;
+    pthread_mutex_t exit_lock;
+    pthread_cond_t exit_cond;
+
+    char *cmdline;
+};
+
+#define XK_INVALID_GFN (~0ULL)
+
+/* Host address of the VMM-owned page IDX (XENPAGE_*). */
+static inline void *vm_xenpage(struct vm *vm, unsigned idx)
+{
+    return vm->mem + ((vm->xenpage0 + idx) << 12);
+}
+
+/* Create the VM's memory (memfd, physmap); kvm_fd < 0 builds it without KVM
+ * (unit tests).  Returns 0 or -errno. */
+int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus);
+int vm_kvm_init(struct vm *vm);
+void vm_destroy(struct vm *vm);
+
+/* Host pointer for [gpa, gpa+len) when it is all guest memory (any kind),
+ * else NULL.  The caller holds vm->pm.lock for reading, or owns the VM. */
+void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* Stop every other vCPU outside guest mode (for memslot changes). */
+void vm_pause_others(struct vm *vm, struct vcpu *self);
+void vm_unpause(struct vm *vm);
+
+/* Record a shutdown and make every vCPU leave. */
+void vm_shutdown(struct vm *vm, int exit_status);
+/* Record a Xen SHUTDOWN_* reason (first one wins) and stop. */
+void vm_shutdown_reason(struct vm *vm, unsigned reason);
+/* Kick one vCPU out of KVM_RUN or a block/poll wait. */
+void vcpu_kick(struct vcpu *v);
+
+#endif

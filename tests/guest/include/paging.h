@@ -1,0 +1,31 @@
+/*
+ * Page tables where virtual differs from physical.  The first 1 GiB is
+ * identity-mapped; VMAP_BASE starts a 2 MiB window of 4 KiB pages that
+ * tests point at arbitrary (non-contiguous) physical frames, so buffers
+ * handed to hypercalls must be translated page by page.
+ */
+#ifndef GUEST_PAGING_H
+#define GUEST_PAGING_H
+
+#include <stdint.h>
+
+#define VMAP_BASE  0x40000000ul
+#define VMAP_PAGES 512
+
+enum paging_mode { PAGING_LONG, PAGING_PAE, PAGING_2LEVEL };
+
+/* 64-bit: hooks the window into the boot tables.  32-bit: builds PAE
+ * tables and turns paging on. */
+void paging_init(void);
+enum paging_mode paging_mode(void);
+const char *paging_mode_name(void);
+#ifndef __x86_64__
+/* Switch between PAE and 2-level paging (the window keeps its mappings). */
+void paging_set_mode(enum paging_mode m);
+#endif
+
+/* Map / unmap one 4 KiB page of the window (va must be inside it). */
+void vmap_set(unsigned long va, uint64_t pa);
+void vmap_clear(unsigned long va);
+
+#endif
