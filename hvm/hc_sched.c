@@ -9,6 +9,7 @@
 #include "log.h"
 #include "shinfo.h"
 #include "vcpu.h"
+#include "watchdog.h"
 
 #define RFLAGS_IF (1ULL << 9)
 
@@ -128,6 +129,12 @@ long hc_sched_op(struct hcall *c)
         /* Only a device model or the control domain may do this. */
         rc = hcall_domid_check(c, r.domain_id);
         return rc == -ESRCH ? -ESRCH : -EPERM;
+    }
+    case SCHEDOP_watchdog: {
+        struct sched_watchdog w;
+        if (guest_read(c, c->a[1], &w, sizeof(w)))
+            return -EFAULT;
+        return watchdog_op(c->vm, w.id, w.timeout);
     }
     case SCHEDOP_pin_override:
         return -EPERM;      /* hardware domain only */

@@ -26,19 +26,33 @@ long hcall_dispatch(struct hcall *c)
     return table[c->nr](c);
 }
 
-/* Stub i at offset 32*i:  mov $i,%eax ; out %eax,$XK_HCALL_PORT ; ret
- * The same bytes run in 32- and 64-bit mode.  Like Xen's HVM page, the
- * iret slot holds ud2: HVM guests have no use for it. */
+/* Stub i at offset 32*i (the same bytes run in 32- and 64-bit mode):
+ *
+ *   0:  8c c8                 mov  %cs,%eax
+ *   2:  a8 03                 test $3,%al          CPL = CS.RPL
+ *   4:  75 08                 jnz  14
+ *   6:  b8 i i i i            mov  $i,%eax
+ *  11:  e7 XK_HCALL_PORT      out  %eax,$port      exit to the VMM
+ *  13:  c3                    ret
+ *  14:  48 c7 c0 ff ff ff ff  mov  $-EPERM,%rax    (32-bit: dec; mov %eax)
+ *  21:  c3                    ret
+ *
+ * A port write from ring 3 would fault (#GP) before reaching the VMM, so
+ * the stub itself answers a user-mode caller with Xen's -EPERM.  Like
+ * Xen's HVM page, the iret slot holds ud2: HVM guests have no use for it. */
 void hcall_page_fill(uint8_t *page)
 {
+    static const uint8_t tmpl[22] = {
+        0x8c, 0xc8, 0xa8, 0x03, 0x75, 0x08,
+        0xb8, 0, 0, 0, 0, 0xe7, XK_HCALL_PORT, 0xc3,
+        0x48, 0xc7, 0xc0, 0xff, 0xff, 0xff, 0xff, 0xc3,
+    };
+
     memset(page, 0xcc, XK_PAGE_SIZE);   /* int3 between stubs */
-    for (unsigned i = 0; i < XK_PAGE_SIZE / 32; i++) {
+    for (uint32_t i = 0; i < XK_PAGE_SIZE / 32; i++) {
         uint8_t *p = page + i * 32;
-        p[0] = 0xb8;
-        memcpy(p + 1, &i, 4);
-        p[5] = 0xe7;
-        p[6] = XK_HCALL_PORT;
-        p[7] = 0xc3;
+        memcpy(p, tmpl, sizeof(tmpl));
+        memcpy(p + 7, &i, 4);
     }
     page[__HYPERVISOR_iret * 32] = 0x0f;
     page[__HYPERVISOR_iret * 32 + 1] = 0x0b;

@@ -12,15 +12,16 @@ ring3_call:
     push    %esi
     push    %edi
     mov     %esp, ring3_saved_sp
+    /* A far return to an outer ring (pops eip, cs, esp, ss); KVM's PVM
+     * mode cannot emulate a 32-bit iret. */
     push    $SEL_UDS                /* ss */
     push    %edx                    /* esp */
-    pushf
     push    $SEL_UCS32              /* cs */
     push    %eax                    /* eip */
     mov     $SEL_UDS, %ecx          /* ring-3 data segments */
     mov     %ecx, %ds
     mov     %ecx, %es
-    iret
+    lret
 
     .globl ring3_return
 ring3_return:
@@ -41,7 +42,11 @@ ring3_hypercall:
     mov     ring3_hcall_args + 4, %ecx
     mov     ring3_hcall_fn, %eax
     call    *%eax
-    int     $0x80
+    /* Back to ring 0 through #UD: KVM in PVM mode turns a ring-3
+     * "int $n" into #UD, so a plain ud2 at a known address is the door. */
+    .globl ring3_done
+ring3_done:
+    ud2
 
     .section .bss
     .balign 4

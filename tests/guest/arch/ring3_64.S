@@ -1,7 +1,7 @@
 /*
  * Run a tiny routine at CPL3 and come back.  ring3_call(fn, stack_top)
  * saves the callee-saved registers, irets to fn in ring 3; fn ends with
- * "int $RING3_RETURN_VECTOR" (a DPL-3 gate pointing at ring3_return), which
+ * a ud2 at ring3_done, which the #UD handler sends to ring3_return; that
  * restores the saved stack and returns fn's %rax to the caller.
  */
 #include "x86.h"
@@ -45,7 +45,11 @@ ring3_hypercall:
     mov     ring3_hcall_args + 8(%rip), %rsi
     mov     ring3_hcall_fn(%rip), %rax
     call    *%rax
-    int     $0x80
+    /* Back to ring 0 through #UD: KVM in PVM mode turns a ring-3
+     * "int $n" into #UD, so a plain ud2 at a known address is the door. */
+    .globl ring3_done
+ring3_done:
+    ud2
 
     .section .bss
     .balign 8

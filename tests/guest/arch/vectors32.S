@@ -30,4 +30,14 @@ trap_common:
     add     $4, %esp
     popa
     add     $8, %esp                /* vector and error code */
-    iret
+    testb   $3, 4(%esp)             /* back to ring 3 needs a real iret */
+    jnz     1f
+    /*
+     * Same-privilege return without iret: KVM's PVM mode cannot emulate a
+     * 32-bit iret (internal error), so restore EFLAGS and pop EIP, then
+     * drop CS and EFLAGS from the frame.
+     */
+    pushl   8(%esp)
+    popf
+    ret     $8
+1:  iret

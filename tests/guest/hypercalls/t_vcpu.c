@@ -42,15 +42,6 @@ TEST(vcpu_unknown_op)
     EXPECT_EQ(HYPERVISOR_vcpu_op(0x7f, 0, NULL), XERR(ENOSYS));
 }
 
-TEST(vcpu_periodic_timer_too_short)
-{
-    struct vcpu_set_periodic_timer t = { .period_ns = 1000 };
-
-    /* Periods under 1 ms are refused. */
-    EXPECT_EQ(HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, 0, &t), XERR(EINVAL));
-    EXPECT_EQ(HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL), 0);
-}
-
 TEST(vcpu_runstate_area)
 {
     struct vcpu_register_runstate_memory_area area;

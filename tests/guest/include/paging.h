@@ -8,20 +8,23 @@
 #define GUEST_PAGING_H
 
 #include <stdint.h>
+#include <stdbool.h>
 
 #define VMAP_BASE  0x40000000ul
 #define VMAP_PAGES 512
 
-enum paging_mode { PAGING_LONG, PAGING_PAE, PAGING_2LEVEL };
+enum paging_mode { PAGING_NONE, PAGING_LONG, PAGING_PAE, PAGING_2LEVEL };
 
-/* 64-bit: hooks the window into the boot tables.  32-bit: builds PAE
- * tables and turns paging on. */
+/* 64-bit: hooks the window into the boot tables.  32-bit: builds the
+ * tables and turns on PAE paging, else 2-level, else stays unpaged
+ * (PAGING_NONE) if the platform refuses both. */
 void paging_init(void);
 enum paging_mode paging_mode(void);
 const char *paging_mode_name(void);
 #ifndef __x86_64__
-/* Switch between PAE and 2-level paging (the window keeps its mappings). */
-void paging_set_mode(enum paging_mode m);
+/* Switch between PAE, 2-level and no paging (the window keeps its
+ * mappings); false, and unpaged, if setting CR0.PG faulted. */
+bool paging_set_mode(enum paging_mode m);
 #endif
 
 /* Map / unmap one 4 KiB page of the window (va must be inside it). */

@@ -3,8 +3,9 @@
  * section; run_tests() runs them in link order and prints one line each:
  *   PASS: <name>
  *   FAIL: <name>: <file>:<line>: <what>
- * then "RESULT: <n> passed, <m> failed" and shuts down (poweroff if all
- * passed, crash otherwise).
+ *   SKIP: <name>: <why>   (the platform lacks what the case needs)
+ * then "RESULT: <n> passed, <m> failed, <k> skipped" and shuts down
+ * (poweroff if none failed, crash otherwise).
  */
 #ifndef GUEST_TEST_H
 #define GUEST_TEST_H
@@ -26,13 +27,18 @@ struct test_case {
 /* Records a failure for the running case (the first reason is kept). */
 void test_fail(const char *file, int line, const char *fmt, ...) __printf(3, 4);
 bool test_failed(void);
+/* Marks the running case skipped (unless it already failed). */
+void test_skip(const char *fmt, ...) __printf(1, 2);
 void __noreturn run_tests(void);
+
+/* Records "expr = got, want want" (hex for large values). */
+void test_fail_eq(const char *file, int line, const char *expr,
+                  long long got, long long want);
 
 #define EXPECT_EQ(got, want) ({                                          \
     long long g_ = (long long)(got), w_ = (long long)(want);            \
     if (g_ != w_)                                                        \
-        test_fail(__FILE__, __LINE__, "%s = %lld (0x%llx), want %lld",   \
-                  #got, g_, (unsigned long long)g_, w_);                 \
+        test_fail_eq(__FILE__, __LINE__, #got, g_, w_);                  \
     g_ == w_; })
 
 #define EXPECT_NE(got, bad) ({                                           \
@@ -42,20 +48,18 @@ void __noreturn run_tests(void);
                   #got, g_);                                             \
     g_ != b_; })
 
-/* Unsigned comparisons, for sizes, times and addresses. */
+/* Ordered comparisons, signed so that an error code is never "large". */
 #define EXPECT_GE(got, min) ({                                           \
-    unsigned long long g_ = (unsigned long long)(got),                   \
-                       m_ = (unsigned long long)(min);                   \
+    long long g_ = (long long)(got), m_ = (long long)(min);             \
     if (g_ < m_)                                                         \
-        test_fail(__FILE__, __LINE__, "%s = %llu, want >= %llu",         \
+        test_fail(__FILE__, __LINE__, "%s = %lld, want >= %lld",         \
                   #got, g_, m_);                                         \
     g_ >= m_; })
 
 #define EXPECT_LE(got, max) ({                                           \
-    unsigned long long g_ = (unsigned long long)(got),                   \
-                       m_ = (unsigned long long)(max);                   \
+    long long g_ = (long long)(got), m_ = (long long)(max);             \
     if (g_ > m_)                                                         \
-        test_fail(__FILE__, __LINE__, "%s = %llu, want <= %llu",         \
+        test_fail(__FILE__, __LINE__, "%s = %lld, want <= %lld",         \
                   #got, g_, m_);                                         \
     g_ <= m_; })
 

@@ -5,7 +5,7 @@
 
 extern const struct test_case __tests_start[], __tests_end[];
 
-static bool failed;
+static bool failed, skipped;
 static char reason[160];
 
 static const char *base_name(const char *path)
@@ -32,6 +32,30 @@ void test_fail(const char *file, int line, const char *fmt, ...)
     va_end(ap);
 }
 
+void test_fail_eq(const char *file, int line, const char *expr,
+                  long long got, long long want)
+{
+    bool small = got > -65536 && got < 65536 && want > -65536 && want < 65536;
+
+    if (small)
+        test_fail(file, line, "%s = %lld, want %lld", expr, got, want);
+    else
+        test_fail(file, line, "%s = 0x%llx, want 0x%llx", expr,
+                  (unsigned long long)got, (unsigned long long)want);
+}
+
+void test_skip(const char *fmt, ...)
+{
+    va_list ap;
+
+    if (failed || skipped)
+        return;
+    skipped = true;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+}
+
 bool test_failed(void)
 {
     return failed;
@@ -40,20 +64,23 @@ bool test_failed(void)
 void run_tests(void)
 {
     const struct test_case *t;
-    unsigned int pass = 0, fail = 0;
+    unsigned int pass = 0, fail = 0, skip = 0;
 
     for (t = __tests_start; t < __tests_end; t++) {
-        failed = false;
+        failed = skipped = false;
         reason[0] = '\0';
         t->fn();
         if (failed) {
             fail++;
             printf("FAIL: %s: %s\n", t->name, reason);
+        } else if (skipped) {
+            skip++;
+            printf("SKIP: %s: %s\n", t->name, reason);
         } else {
             pass++;
             printf("PASS: %s\n", t->name);
         }
     }
-    printf("RESULT: %u passed, %u failed\n", pass, fail);
+    printf("RESULT: %u passed, %u failed, %u skipped\n", pass, fail, skip);
     guest_shutdown(fail ? SHUTDOWN_crash : SHUTDOWN_poweroff);
 }

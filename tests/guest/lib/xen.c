@@ -97,7 +97,7 @@ void guest_shutdown(unsigned int reason)
     for (;;) {
         static const struct { uint16_t limit; uintptr_t base; }
             __attribute__((packed)) empty = { 0, 0 };
-        __asm__ volatile("lidt %0; int3" : : "m"(empty));
+        __asm__ volatile("lidt %0; ud2" : : "m"(empty));
     }
 }
 
