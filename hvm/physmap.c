@@ -125,11 +125,41 @@ static int punch(struct physmap *pm, uint64_t gfn, uint64_t end)
     return 0;
 }
 
+unsigned physmap_free_slots(const struct physmap *pm)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < pm->max_slots; i++)
+        n += !pm->slot_used[i];
+    return n;
+}
+
+/* Reject ranges outside the guest-physical address space and make sure
+ * the change cannot run out of slots half-way: a range strictly containing
+ * [gfn, end) splits in two (one more slot), a new range takes one. */
+static int check_change(const struct physmap *pm, uint64_t gfn, uint64_t nr,
+                        bool adding)
+{
+    unsigned need = adding, freed = 0;
+    uint64_t end = gfn + nr;
+
+    if (nr == 0 || gfn >= PHYSMAP_MAX_GFN || nr > PHYSMAP_MAX_GFN - gfn)
+        return -EINVAL;
+    for (unsigned i = 0; i < pm->n; i++) {
+        uint64_t rs = pm->r[i].gfn, re = rs + pm->r[i].nr;
+        if (rs < gfn && re > end)
+            need++;
+        else if (rs >= gfn && re <= end)
+            freed++;    /* removed whole: its slot comes back first */
+    }
+    return physmap_free_slots(pm) + freed < need ? -ENOSPC : 0;
+}
+
 int physmap_clear(struct physmap *pm, uint64_t gfn, uint64_t nr)
 {
-    if (nr == 0 || gfn + nr < gfn)
-        return -EINVAL;
-    return punch(pm, gfn, gfn + nr);
+    int rc = check_change(pm, gfn, nr, false);
+
+    return rc ? rc : punch(pm, gfn, gfn + nr);
 }
 
 int physmap_set(struct physmap *pm, uint64_t gfn, uint64_t nr, uint64_t mpage,
@@ -138,9 +168,8 @@ int physmap_set(struct physmap *pm, uint64_t gfn, uint64_t nr, uint64_t mpage,
     unsigned i;
     int rc;
 
-    if (nr == 0 || gfn + nr < gfn)
-        return -EINVAL;
-    if ((rc = punch(pm, gfn, gfn + nr)) || (rc = reserve(pm, 1)))
+    if ((rc = check_change(pm, gfn, nr, true)) ||
+        (rc = punch(pm, gfn, gfn + nr)) || (rc = reserve(pm, 1)))
         return rc;
     for (i = 0; i < pm->n && pm->r[i].gfn < gfn; i++)
         ;

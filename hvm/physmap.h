@@ -41,13 +41,20 @@ int physmap_init(struct physmap *pm, unsigned max_slots, pm_slot_fn fn,
                  void *opaque);
 void physmap_destroy(struct physmap *pm);
 
+/* Guest frames are below 2^40 (52-bit guest-physical addresses). */
+#define PHYSMAP_MAX_GFN (1ULL << 40)
+
 /* Back [gfn, gfn+nr) with memfd pages starting at mpage, replacing whatever
  * was there.  Caller holds the write lock and has stopped the vCPUs.
  * Returns 0 or -errno (KVM refused a slot, out of slots). */
 int physmap_set(struct physmap *pm, uint64_t gfn, uint64_t nr, uint64_t mpage,
                 enum pm_kind kind);
-/* Make [gfn, gfn+nr) a hole.  Same locking as physmap_set. */
+/* Make [gfn, gfn+nr) a hole.  Same locking as physmap_set.  Both return
+ * -EINVAL for frames past PHYSMAP_MAX_GFN and -ENOSPC, with nothing
+ * changed, when the KVM memslots would run out. */
 int physmap_clear(struct physmap *pm, uint64_t gfn, uint64_t nr);
+/* Memslots still free. */
+unsigned physmap_free_slots(const struct physmap *pm);
 
 /* Look up gfn (read lock held).  On success sets the memfd page, the kind and
  * how many frames from gfn on are contiguous in both spaces. */

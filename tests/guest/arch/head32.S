@@ -20,11 +20,9 @@ _start32:
     mov     %eax, %ss
     mov     %eax, %fs
     mov     %eax, %gs
-    mov     $__bss_start, %edi      /* the loader need not zero .bss */
-    mov     $__bss_end, %ecx
-    sub     %edi, %ecx
-    xor     %eax, %eax
-    rep stosb
+    /* .bss is not cleared here: ELF loaders (Xen's libelf, xenkvm's)
+     * zero it, and on KVM in PVM mode code before long mode is emulated
+     * instruction by instruction, so a 60 KiB rep stosb costs ~80 ms. */
     mov     $boot_stack_top, %esp
     push    %esi
     call    c_start

@@ -26,23 +26,9 @@ _start32:
     mov     %eax, %ss
     mov     %eax, %fs
     mov     %eax, %gs
-    mov     $__bss_start, %edi      /* the loader need not zero .bss */
-    mov     $__bss_end, %ecx
-    sub     %edi, %ecx
-    xor     %eax, %eax
-    rep stosb
-
-    /* boot_pd: 512 x 2 MiB = identity map of [0, 1 GiB). */
-    mov     $boot_pd, %edi
-    mov     $(PTE_P | PTE_RW | PTE_US | PTE_PS), %eax
-    mov     $512, %ecx
-2:  mov     %eax, (%edi)
-    movl    $0, 4(%edi)
-    add     $0x200000, %eax
-    add     $8, %edi
-    loop    2b
-    movl    $(boot_pd + PTE_P + PTE_RW + PTE_US), boot_pdpt
-    movl    $(boot_pdpt + PTE_P + PTE_RW + PTE_US), boot_pml4
+    /* .bss is not cleared here: ELF loaders (Xen's libelf, xenkvm's)
+     * zero it, and on KVM in PVM mode code before long mode is emulated
+     * instruction by instruction, so a 60 KiB rep stosb costs ~80 ms. */
 
     mov     %cr4, %eax
     or      $X86_CR4_PAE, %eax
@@ -72,12 +58,25 @@ start64:
 3:  hlt
     jmp     3b
 
-    .section .bss.page, "aw", @nobits
+    /* The boot page tables are built by the assembler, not at run time:
+     * on KVM in PVM mode every instruction before long mode is emulated,
+     * and a 512-entry loop there costs tens of milliseconds.
+     * boot_pd: 512 x 2 MiB = identity map of [0, 1 GiB). */
+    .section .data.page, "aw"
     .balign 4096
     .globl boot_pml4, boot_pdpt, boot_pd
-boot_pml4:  .skip 4096
-boot_pdpt:  .skip 4096
-boot_pd:    .skip 4096
+boot_pml4:
+    .quad   boot_pdpt + PTE_P + PTE_RW + PTE_US
+    .fill   511, 8, 0
+boot_pdpt:
+    .quad   boot_pd + PTE_P + PTE_RW + PTE_US
+    .fill   511, 8, 0
+boot_pd:
+    .set    i, 0
+    .rept   512
+    .quad   (i << 21) + PTE_P + PTE_RW + PTE_US + PTE_PS
+    .set    i, i + 1
+    .endr
 
     .section .bss.stack, "aw", @nobits
     .balign 16

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Install everything xenkvm needs to build and test on Debian bookworm.
+# Runs apt-get as root (through sudo when not root).
+set -eu
+PKGS="build-essential autoconf automake pkg-config linux-libc-dev libxen-dev"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+missing=
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "install-deps: installing:$missing"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
