@@ -67,9 +67,11 @@ int vcpu_create(struct vm *vm, unsigned id)
         return -EINVAL;
     v->run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
     if (v->run == MAP_FAILED) {
+        v->run = NULL;
         log_err("mmap kvm_run:");
         return -errno;
     }
+    v->run_size = (size_t)mmap_size;
     v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
     return 0;
 }
@@ -355,9 +357,21 @@ static void *vcpu_thread(void *arg)
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
+    uint64_t t_exit = 0;
+    int kind = 1;
+
     while (gate(v, &loaded)) {
-        int rc = ioctl(v->fd, KVM_RUN, 0);
-        int err = errno;
+        int rc, err;
+
+        if (t_exit) {
+            v->exit_cycles[kind] += __builtin_ia32_rdtsc() - t_exit;
+            v->exit_count[kind]++;
+        }
+        rc = ioctl(v->fd, KVM_RUN, 0);
+        err = errno;
+        t_exit = __builtin_ia32_rdtsc();
+        kind = !(rc == 0 && v->run->exit_reason == KVM_EXIT_IO &&
+                 v->run->io.port == XK_HCALL_PORT);
 
         leave_guest(v);
         if (rc < 0) {
@@ -455,10 +469,28 @@ int vm_wait(struct vm *vm)
             continue;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += 5;
-        if (pthread_timedjoin_np(vm->vcpus[i].thread, NULL, &ts))
+        if (pthread_timedjoin_np(vm->vcpus[i].thread, NULL, &ts)) {
             log_err("vCPU %u did not stop; exiting without it", i);
+            vm->vcpu_stuck = true;
+        }
     }
     return vm->exit_status;
+}
+
+void vcpus_destroy(struct vm *vm)
+{
+    if (!vm->vcpus || vm->vcpu_stuck)
+        return;
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        if (v->run)
+            munmap(v->run, v->run_size);
+        if (v->fd > 0)
+            close(v->fd);
+        pthread_cond_destroy(&v->cond);
+    }
+    free(vm->vcpus);
+    vm->vcpus = NULL;
 }
 
 void vm_pause_others(struct vm *vm, struct vcpu *self)

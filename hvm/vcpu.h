@@ -17,6 +17,8 @@ int vcpu_set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *host);
 int vcpus_start(struct vm *vm, const struct vcpu_hvm_context *boot);
 /* Wait until the VM stops; returns the exit status. */
 int vm_wait(struct vm *vm);
+/* Release the vCPUs after vm_wait (kept if one of them is stuck). */
+void vcpus_destroy(struct vm *vm);
 
 /* HVMOP_flush_tlbs: every vCPU flushes its TLB before running again. */
 void vm_flush_tlbs(struct vm *vm);

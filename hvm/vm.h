@@ -51,6 +51,7 @@ struct vcpu {
     unsigned id;
     int fd;
     struct kvm_run *run;
+    size_t run_size;
     pthread_t thread;
     bool thread_started;
 
@@ -71,6 +72,10 @@ struct vcpu {
     uint64_t runstate_gva;          /* VCPUOP_register_runstate_memory_area */
     struct vcpu_runstate_info runstate;
     uint64_t time_updated_tsc;
+
+    /* VMM-side cost of exits (TSC cycles from KVM_RUN's return to the
+     * next entry), for --stats: [0] hypercalls, [1] other exits. */
+    uint64_t exit_count[2], exit_cycles[2];
 };
 
 struct vm {
@@ -116,6 +121,7 @@ struct vm {
     int exit_status;
     pthread_mutex_t exit_lock;
     pthread_cond_t exit_cond;
+    bool vcpu_stuck;            /* a vCPU thread did not stop in time */
 
     char *cmdline;
 };

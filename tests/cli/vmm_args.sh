@@ -1,0 +1,56 @@
+#!/bin/bash
+# Bad input to the VMM: each case must end with a clear one-line error, the
+# documented exit status (2) and no crash.  Prints PASS:/FAIL: lines.
+set -u
+vmm=$BUILDDIR/hvm/xenkvm
+guests=$BUILDDIR/tests/guest
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect NAME STATUS PATTERN -- ARGS...: run the VMM, check status and that
+# stderr matches PATTERN.
+expect() {
+    local name=$1 want=$2 pattern=$3; shift 4
+    local out status
+    out=$(timeout -k 5 30 "$vmm" "$@" 2>&1 >/dev/null)
+    status=$?
+    if [ "$status" -ne "$want" ]; then
+        echo "FAIL: $name: exit status $status, expected $want: $out"
+    elif ! grep -qE -- "$pattern" <<<"$out"; then
+        echo "FAIL: $name: message does not match /$pattern/: $out"
+    elif grep -qE "AddressSanitizer|runtime error|Segmentation" <<<"$out"; then
+        echo "FAIL: $name: sanitizer report: $out"
+    else
+        echo "PASS: $name"
+    fi
+}
+
+expect no_arguments 2 "exactly one of --kernel and --firmware" --
+expect both_kernel_and_firmware 2 "exactly one of" -- --kernel a --firmware b
+expect unknown_option 2 "unrecognized option|usage" -- --frobnicate
+expect stray_argument 2 "unexpected argument 'extra'" -- --kernel x extra
+expect memory_not_a_number 2 "--memory 12x" -- --kernel x --memory 12x
+expect memory_too_small 2 "--memory 1:" -- --kernel x --memory 1
+expect memory_negative 2 "--memory -5" -- --kernel x --memory -5
+expect vcpus_zero 2 "--vcpus 0" -- --kernel x --vcpus 0
+expect vcpus_too_many 2 "--vcpus 129" -- --kernel x --vcpus 129
+expect domid_zero 2 "--domid 0" -- --kernel x --domid 0
+expect missing_kernel 2 "cannot read $tmp/nope.elf: No such file" -- --kernel "$tmp/nope.elf"
+expect kernel_is_directory 2 "cannot read $tmp" -- --kernel "$tmp"
+
+if [ "${KVM_OK:-0}" = 1 ]; then
+    printf 'not an elf at all\n' > "$tmp/text.elf"
+    expect kernel_not_elf 2 "text.elf: not an ELF file" -- --kernel "$tmp/text.elf"
+    head -c 100 "$guests/demo64.elf" > "$tmp/trunc.elf"
+    expect kernel_truncated 2 "trunc.elf: .*(outside|truncated|short)" -- --kernel "$tmp/trunc.elf"
+    # A firmware ELF is not a PVH kernel: no PHYS32 entry note.
+    objcopy --remove-section=.note.Xen --remove-section='.note*' \
+        "$guests/demo64.elf" "$tmp/nonote.elf" 2>/dev/null
+    expect kernel_without_pvh_note 2 "not a PVH kernel" -- --kernel "$tmp/nonote.elf"
+    head -c 3000000 /dev/zero > "$tmp/big.img"
+    expect ramdisk_does_not_fit 2 "big.img .* does not fit" -- --kernel "$guests/demo64.elf" --memory 2 --ramdisk "$tmp/big.img"
+    expect missing_ramdisk 2 "cannot read $tmp/none.img" -- --kernel "$guests/demo64.elf" --ramdisk "$tmp/none.img"
+else
+    echo "vmm_args: no /dev/kvm: loader cases need KVM and were not run" >&2
+fi
+exit 0
