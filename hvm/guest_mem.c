@@ -95,7 +95,7 @@ int guest_get_elem(struct hcall *c, uint64_t gva, uint64_t i, size_t size,
                    uint64_t *val)
 {
     *val = 0;
-    if (i > UINT64_MAX / size)
+    if (i > UINT64_MAX / size || gva + i * size < gva)
         return -EFAULT;
     return guest_read(c, gva + i * size, val, size);
 }
@@ -103,7 +103,7 @@ int guest_get_elem(struct hcall *c, uint64_t gva, uint64_t i, size_t size,
 int guest_put_elem(struct hcall *c, uint64_t gva, uint64_t i, size_t size,
                    uint64_t val)
 {
-    if (i > UINT64_MAX / size)
+    if (i > UINT64_MAX / size || gva + i * size < gva)
         return -EFAULT;
     return guest_write(c, gva + i * size, &val, size);
 }

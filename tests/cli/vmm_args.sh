@@ -47,6 +47,14 @@ if [ "${KVM_OK:-0}" = 1 ]; then
     objcopy --remove-section=.note.Xen --remove-section='.note*' \
         "$guests/demo64.elf" "$tmp/nonote.elf" 2>/dev/null
     expect kernel_without_pvh_note 2 "not a PVH kernel" -- --kernel "$tmp/nonote.elf"
+    # ... but it boots as HVM firmware, entered at its ELF entry point.
+    out=$(timeout -k 5 30 "$vmm" --firmware "$tmp/nonote.elf" 2>&1)
+    status=$?
+    if [ "$status" -eq 0 ] && grep -qF "Hello from a PVH guest" <<<"$out"; then
+        echo "PASS: firmware_boot"
+    else
+        echo "FAIL: firmware_boot: status $status: $out"
+    fi
     head -c 3000000 /dev/zero > "$tmp/big.img"
     expect ramdisk_does_not_fit 2 "big.img .* does not fit" -- --kernel "$guests/demo64.elf" --memory 2 --ramdisk "$tmp/big.img"
     expect missing_ramdisk 2 "cannot read $tmp/none.img" -- --kernel "$guests/demo64.elf" --ramdisk "$tmp/none.img"

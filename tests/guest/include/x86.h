@@ -40,6 +40,23 @@ static inline uint8_t inb(uint16_t port)
     return v;
 }
 
+static inline void outw(uint16_t port, uint16_t v)
+{
+    asm volatile("outw %0, %1" :: "a"(v), "Nd"(port));
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t v;
+    asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+    asm volatile("outl %0, %1" :: "a"(v), "Nd"(port));
+}
+
 static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b,
                          uint32_t *c, uint32_t *d)
 {

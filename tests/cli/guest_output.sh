@@ -1,0 +1,25 @@
+#!/bin/bash
+# What guests print reaches the VMM's output: HYPERVISOR_console_io and
+# port 0xe9 on stdout, the platform log port on stderr.  Reads the logs the
+# guest tests just wrote (tests/run runs this after them).
+set -u
+logs=$BUILDDIR/tests/logs
+check() { # name file pattern
+    if [ ! -f "$2" ]; then
+        echo "FAIL: $1: no log $2 (guest tests did not run)"
+    elif grep -qF -- "$3" "$2"; then
+        echo "PASS: $1"
+    else
+        echo "FAIL: $1: '$3' not in $2"
+    fi
+}
+if [ "${KVM_OK:-0}" != 1 ]; then
+    echo "guest_output: no /dev/kvm: no guest output to check" >&2
+    exit 0
+fi
+check console_io_text "$logs/hypercalls64.log" "console_io: hello from the test guest"
+check debugcon_text "$logs/hypercalls64.log" "hypercalls64: Xen 4.17"
+check platform_log_line "$logs/hypercalls64.log" "platform log: platform log from the test guest"
+check demo_banner "$logs/demo64.log" "Hello from a PVH guest on xenkvm!"
+check demo_cmdline "$logs/demo64.log" 'command line: "demo-command-line"'
+exit 0
