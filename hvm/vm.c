@@ -14,6 +14,7 @@
 #include "exit_codes.h"
 #include "log.h"
 #include "util.h"
+#include "watchdog.h"
 
 static int set_kvm_slot(void *opaque, int slot, uint64_t gpa, uint64_t size,
                         uint64_t memfd_off)
@@ -158,6 +159,7 @@ int vm_mem_map_only(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+    watchdog_destroy(vm);
     if (vm->mem)
         munmap(vm->mem, vm->mem_size);
     if (vm->mem_fd >= 0)

@@ -40,6 +40,7 @@ enum {
 };
 
 struct vm;
+struct watchdog;
 
 enum vcpu_state {
     VCPU_DOWN,      /* not running guest code (never started or VCPUOP_down) */
@@ -123,7 +124,7 @@ struct vm {
     pthread_cond_t exit_cond;
     bool vcpu_stuck;            /* a vCPU thread did not stop in time */
 
-    char *cmdline;
+    struct watchdog *watchdog; /* SCHEDOP_watchdog timers, once used */
 };
 
 #define XK_INVALID_GFN (~0ULL)

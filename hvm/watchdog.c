@@ -3,20 +3,24 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <time.h>
 #include <xen/sched.h>
 
 #include "log.h"
 #include "vm.h"
 
-static struct {
+/* Started by the first SCHEDOP_watchdog; one thread sleeps until the
+ * earliest armed deadline. */
+struct watchdog {
+    struct vm *vm;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    bool thread_running;
-    struct vm *vm;
+    pthread_t thread;
+    bool stop;
     bool inuse[XK_NR_WATCHDOGS];
     struct timespec deadline[XK_NR_WATCHDOGS];
-} wd = { .lock = PTHREAD_MUTEX_INITIALIZER };
+};
 
 static bool before(const struct timespec *a, const struct timespec *b)
 {
@@ -24,92 +28,121 @@ static bool before(const struct timespec *a, const struct timespec *b)
            (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-/* Sleeps until the earliest armed deadline; a firing ends the domain. */
 static void *watchdog_thread(void *arg)
 {
-    (void)arg;
-    pthread_mutex_lock(&wd.lock);
-    while (!atomic_load(&wd.vm->stopping)) {
+    struct watchdog *wd = arg;
+
+    pthread_mutex_lock(&wd->lock);
+    while (!wd->stop) {
         struct timespec now, *next = NULL;
         int fired = -1;
 
         clock_gettime(CLOCK_MONOTONIC, &now);
         for (int i = 0; i < XK_NR_WATCHDOGS; i++) {
-            if (!wd.inuse[i])
+            if (!wd->inuse[i])
                 continue;
-            if (!before(&now, &wd.deadline[i]))
+            if (!before(&now, &wd->deadline[i]))
                 fired = i;
-            else if (!next || before(&wd.deadline[i], next))
-                next = &wd.deadline[i];
+            else if (!next || before(&wd->deadline[i], next))
+                next = &wd->deadline[i];
         }
         if (fired >= 0) {
-            pthread_mutex_unlock(&wd.lock);
-            log_warn("domain %u: watchdog %d expired", wd.vm->domid, fired + 1);
-            vm_shutdown_reason(wd.vm, SHUTDOWN_watchdog);
-            return NULL;
+            wd->inuse[fired] = false;
+            pthread_mutex_unlock(&wd->lock);
+            log_warn("domain %u: watchdog %d expired", wd->vm->domid, fired + 1);
+            vm_shutdown_reason(wd->vm, SHUTDOWN_watchdog);
+            pthread_mutex_lock(&wd->lock);
+            continue;
         }
         if (next) {
             struct timespec until = *next;
-            pthread_cond_timedwait(&wd.cond, &wd.lock, &until);
+            pthread_cond_timedwait(&wd->cond, &wd->lock, &until);
         } else {
-            pthread_cond_wait(&wd.cond, &wd.lock);
+            pthread_cond_wait(&wd->cond, &wd->lock);
         }
     }
-    pthread_mutex_unlock(&wd.lock);
+    pthread_mutex_unlock(&wd->lock);
     return NULL;
 }
 
-static int ensure_thread(struct vm *vm)
+static struct watchdog *watchdog_get(struct vm *vm)
 {
+    struct watchdog *wd;
     pthread_condattr_t ca;
-    pthread_t t;
 
-    if (wd.thread_running)
-        return 0;
+    if (vm->watchdog)
+        return vm->watchdog;
+    wd = calloc(1, sizeof(*wd));
+    if (!wd)
+        return NULL;
+    wd->vm = vm;
+    pthread_mutex_init(&wd->lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&wd.cond, &ca);
+    pthread_cond_init(&wd->cond, &ca);
     pthread_condattr_destroy(&ca);
-    wd.vm = vm;
-    if (pthread_create(&t, NULL, watchdog_thread, NULL))
-        return -ENOMEM;
-    pthread_detach(t);
-    wd.thread_running = true;
-    return 0;
+    if (pthread_create(&wd->thread, NULL, watchdog_thread, wd)) {
+        free(wd);
+        return NULL;
+    }
+    vm->watchdog = wd;
+    return wd;
 }
 
-static void arm(int i, uint32_t timeout)
+static void arm(struct watchdog *wd, int i, uint32_t timeout)
 {
-    clock_gettime(CLOCK_MONOTONIC, &wd.deadline[i]);
-    wd.deadline[i].tv_sec += timeout;
+    clock_gettime(CLOCK_MONOTONIC, &wd->deadline[i]);
+    wd->deadline[i].tv_sec += timeout;
 }
 
 long watchdog_op(struct vm *vm, uint32_t id, uint32_t timeout)
 {
+    struct watchdog *wd;
     long rc = 0;
 
     if (id > XK_NR_WATCHDOGS)
         return -EINVAL;
-    pthread_mutex_lock(&wd.lock);
-    if (ensure_thread(vm)) {
-        rc = -ENOMEM;
-    } else if (id == 0) {
+    pthread_mutex_lock(&vm->lock);
+    wd = watchdog_get(vm);
+    pthread_mutex_unlock(&vm->lock);
+    if (!wd)
+        return -ENOMEM;
+
+    pthread_mutex_lock(&wd->lock);
+    if (id == 0) {
         rc = -ENOSPC;
         for (int i = 0; i < XK_NR_WATCHDOGS; i++)
-            if (!wd.inuse[i]) {
-                wd.inuse[i] = true;
-                arm(i, timeout);
+            if (!wd->inuse[i]) {
+                wd->inuse[i] = true;
+                arm(wd, i, timeout);
                 rc = i + 1;
                 break;
             }
-    } else if (!wd.inuse[id - 1]) {
+    } else if (!wd->inuse[id - 1]) {
         rc = -EINVAL;
     } else if (timeout == 0) {
-        wd.inuse[id - 1] = false;
+        wd->inuse[id - 1] = false;
     } else {
-        arm(id - 1, timeout);
+        arm(wd, id - 1, timeout);
     }
-    pthread_cond_broadcast(&wd.cond);
-    pthread_mutex_unlock(&wd.lock);
+    pthread_cond_broadcast(&wd->cond);
+    pthread_mutex_unlock(&wd->lock);
     return rc;
+}
+
+void watchdog_destroy(struct vm *vm)
+{
+    struct watchdog *wd = vm->watchdog;
+
+    if (!wd)
+        return;
+    pthread_mutex_lock(&wd->lock);
+    wd->stop = true;
+    pthread_cond_broadcast(&wd->cond);
+    pthread_mutex_unlock(&wd->lock);
+    pthread_join(wd->thread, NULL);
+    pthread_cond_destroy(&wd->cond);
+    pthread_mutex_destroy(&wd->lock);
+    free(wd);
+    vm->watchdog = NULL;
 }

@@ -1,6 +1,5 @@
-/* SCHEDOP_watchdog: the domain's watchdog timers (one domain per VMM
- * process, so they live here) that shut the domain down
- * with SHUTDOWN_watchdog when they expire (Xen's domain_watchdog). */
+/* SCHEDOP_watchdog: the domain's watchdog timers, which shut the domain
+ * down with SHUTDOWN_watchdog when they expire (Xen's domain_watchdog). */
 #ifndef XK_WATCHDOG_H
 #define XK_WATCHDOG_H
 
@@ -13,5 +12,7 @@ struct vm;
 /* id 0 allocates a timer (returns its id + 1, or -ENOSPC); id N re-arms
  * timer N-1 for TIMEOUT seconds, or frees it when TIMEOUT is 0. */
 long watchdog_op(struct vm *vm, uint32_t id, uint32_t timeout);
+/* Stop the timer thread, if one was started (vm_destroy). */
+void watchdog_destroy(struct vm *vm);
 
 #endif
