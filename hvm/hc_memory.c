@@ -20,12 +20,12 @@
 /* Guest frames we accept: 48-bit guest-physical addresses. */
 #define MAX_GFN (1ULL << 36)
 
-/* A free memfd RAM page for populate, or false when none is left. */
+/* A memfd RAM page backing no frame, for a frame that is a hole. */
 static bool ram_alloc(struct vm *vm, uint64_t *mpage)
 {
     for (uint64_t i = 0; i < vm->ram_pages; i++)
-        if (!vm->ram_used[i]) {
-            vm->ram_used[i] = 1;
+        if (!vm->ram_state[i]) {
+            vm->ram_state[i] = RAM_POPULATED | RAM_MAPPED;
             vm->tot_pages++;
             *mpage = i;
             return true;
@@ -33,34 +33,85 @@ static bool ram_alloc(struct vm *vm, uint64_t *mpage)
     return false;
 }
 
-/* Give a RAM page back to the host: the memfd range is punched out, so a
- * later populate gets zeroed memory, as Xen scrubs freed pages. */
-static void ram_free(struct vm *vm, uint64_t mpage)
+/* Give a RAM page's memory back to the host: the memfd range is punched
+ * out, so the page reads as zeroes when used again, as Xen scrubs freed
+ * pages.  The frame may stay mapped (ballooned out). */
+static void ram_unpopulate(struct vm *vm, uint64_t mpage)
 {
+    if (!(vm->ram_state[mpage] & RAM_POPULATED))
+        return;
     fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
               (off_t)(mpage << XK_PAGE_SHIFT), XK_PAGE_SIZE);
-    vm->ram_used[mpage] = 0;
+    vm->ram_state[mpage] &= ~RAM_POPULATED;
     vm->tot_pages--;
 }
 
-/* Remove whatever backs GFN (write lock held, vCPUs paused): RAM is freed,
- * the shared info page is unmapped.  -EINVAL for a hole. */
-static int remove_gfn(struct vm *vm, uint64_t gfn, bool ram_only)
+/* Unmap whatever backs GFN (write lock held, vCPUs paused): RAM is freed,
+ * the shared info page unmapped.  -EINVAL for a hole. */
+static int unmap_gfn(struct vm *vm, uint64_t gfn)
+{
+    uint64_t mpage;
+    enum pm_kind kind;
+    int rc;
+
+    if (!physmap_lookup(&vm->pm, gfn, &mpage, &kind, NULL))
+        return -EINVAL;
+    if ((rc = physmap_clear(&vm->pm, gfn, 1)))
+        return rc;
+    if (kind == PM_RAM) {
+        ram_unpopulate(vm, mpage);
+        vm->ram_state[mpage] &= ~RAM_MAPPED;
+    } else if (kind == PM_SHARED_INFO) {
+        vm->shared_info_gfn = XK_INVALID_GFN;
+    }
+    return 0;
+}
+
+/* decrease_reservation of one frame: Xen's guest_remove_page.  Only
+ * populated RAM can be given back; the frame keeps its memslot, so a
+ * balloon driver's thousands of scattered frames cost no KVM slots. */
+static int balloon_out(struct vm *vm, uint64_t gfn)
 {
     uint64_t mpage;
     enum pm_kind kind;
 
-    if (!physmap_lookup(&vm->pm, gfn, &mpage, &kind, NULL))
+    if (!physmap_lookup(&vm->pm, gfn, &mpage, &kind, NULL) || kind != PM_RAM ||
+        !(vm->ram_state[mpage] & RAM_POPULATED))
         return -EINVAL;
-    if (ram_only && kind != PM_RAM)
-        return -EINVAL;
-    if (physmap_clear(&vm->pm, gfn, 1))
-        return -ENOMEM;
-    if (kind == PM_RAM)
-        ram_free(vm, mpage);
-    else if (kind == PM_SHARED_INFO)
-        vm->shared_info_gfn = XK_INVALID_GFN;
+    ram_unpopulate(vm, mpage);
     return 0;
+}
+
+/* populate_physmap of one frame (write lock held, vCPUs paused).  A
+ * ballooned-out RAM frame gets its (zeroed) page back; a hole or another
+ * kind of frame gets a free memfd page mapped there. */
+static int populate_one(struct vm *vm, uint64_t gfn)
+{
+    uint64_t mpage;
+    enum pm_kind kind;
+    int rc;
+
+    if (physmap_lookup(&vm->pm, gfn, &mpage, &kind, NULL) && kind == PM_RAM) {
+        if (vm->ram_state[mpage] & RAM_POPULATED) {
+            /* Xen replaces the page: the frame reads as zeroes after. */
+            ram_unpopulate(vm, mpage);
+        }
+        if (vm->tot_pages + vm->unmapped_pages >= vm->ram_pages)
+            return -ENOMEM;
+        vm->ram_state[mpage] |= RAM_POPULATED;
+        vm->tot_pages++;
+        return 0;
+    }
+    if (vm->tot_pages + vm->unmapped_pages >= vm->ram_pages ||
+        physmap_free_slots(&vm->pm) < 2 || !ram_alloc(vm, &mpage))
+        return -ENOMEM;
+    unmap_gfn(vm, gfn);
+    rc = physmap_set(&vm->pm, gfn, 1, mpage, PM_RAM);
+    if (rc) {
+        ram_unpopulate(vm, mpage);
+        vm->ram_state[mpage] = 0;
+    }
+    return rc;
 }
 
 /* Move the RAM page at IDX to GPFN (XENMAPSPACE_gmfn). */
@@ -69,14 +120,17 @@ static int move_gfn(struct vm *vm, uint64_t idx, uint64_t gpfn)
     uint64_t mpage;
     enum pm_kind kind;
 
-    if (!physmap_lookup(&vm->pm, idx, &mpage, &kind, NULL) || kind != PM_RAM)
+    if (!physmap_lookup(&vm->pm, idx, &mpage, &kind, NULL) || kind != PM_RAM ||
+        !(vm->ram_state[mpage] & RAM_POPULATED))
         return -EINVAL;
     if (idx == gpfn)
         return 0;
-    if (physmap_clear(&vm->pm, idx, 1))
+    /* Clearing two frames and mapping one: at most three slots. */
+    if (physmap_free_slots(&vm->pm) < 3)
         return -ENOMEM;
+    physmap_clear(&vm->pm, idx, 1);
     /* Whatever was at the target is dropped (freed if RAM). */
-    remove_gfn(vm, gpfn, false);
+    unmap_gfn(vm, gpfn);
     return physmap_set(&vm->pm, gpfn, 1, mpage, PM_RAM);
 }
 
@@ -102,8 +156,8 @@ static int add_one(struct hcall *c, unsigned space, uint64_t idx, uint64_t gpfn)
             uint64_t mpage;
             enum pm_kind kind;
             if (physmap_lookup(&vm->pm, gpfn, &mpage, &kind, NULL) &&
-                kind == PM_RAM && !physmap_clear(&vm->pm, gpfn, 1))
-                ram_free(vm, mpage);
+                kind == PM_RAM)
+                unmap_gfn(vm, gpfn);
         }
         pthread_rwlock_unlock(&vm->pm.lock);
         vm_unpause(vm);
@@ -209,7 +263,7 @@ static long remove_from_physmap(struct hcall *c)
         return rc;
     vm_pause_others(vm, c->v);
     pthread_rwlock_wrlock(&vm->pm.lock);
-    rc = remove_gfn(vm, x.gpfn, false);
+    rc = unmap_gfn(vm, x.gpfn);
     pthread_rwlock_unlock(&vm->pm.lock);
     vm_unpause(vm);
     return rc;
@@ -275,19 +329,10 @@ static long reservation(struct hcall *c, unsigned op, unsigned start)
         if (n && (gfn >= MAX_GFN || gfn + n > MAX_GFN))
             ok = false;
         for (j = 0; j < n && ok; j++) {
-            if (op == XENMEM_decrease_reservation) {
-                ok = remove_gfn(vm, gfn + j, true) == 0;
-            } else {
-                uint64_t mpage;
-                ok = ram_alloc(vm, &mpage);
-                if (ok) {
-                    remove_gfn(vm, gfn + j, false);
-                    if (physmap_set(&vm->pm, gfn + j, 1, mpage, PM_RAM)) {
-                        ram_free(vm, mpage);
-                        ok = false;
-                    }
-                }
-            }
+            if (op == XENMEM_decrease_reservation)
+                ok = balloon_out(vm, gfn + j) == 0;
+            else
+                ok = populate_one(vm, gfn + j) == 0;
         }
         pthread_rwlock_unlock(&vm->pm.lock);
         if (!ok)

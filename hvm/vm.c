@@ -76,10 +76,10 @@ int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus)
         vm->mem = NULL;
         return -errno;
     }
-    vm->ram_used = calloc(vm->ram_pages, 1);
-    if (!vm->ram_used)
+    vm->ram_state = calloc(vm->ram_pages, 1);
+    if (!vm->ram_state)
         return -ENOMEM;
-    memset(vm->ram_used, 1, vm->ram_pages);
+    memset(vm->ram_state, RAM_POPULATED | RAM_MAPPED, vm->ram_pages);
     vm->tot_pages = vm->ram_pages;
 
     rc = physmap_init(&vm->pm, 4096, set_kvm_slot, vm);
@@ -168,7 +168,7 @@ void vm_destroy(struct vm *vm)
         close(vm->vm_fd);
     if (vm->kvm_fd >= 0)
         close(vm->kvm_fd);
-    free(vm->ram_used);
+    free(vm->ram_state);
     physmap_destroy(&vm->pm);
 }
 
@@ -176,15 +176,20 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 {
     uint64_t mpage, run;
     uint64_t off = gpa & (XK_PAGE_SIZE - 1);
+    enum pm_kind kind;
 
     if (len == 0)
         len = 1;
     if (gpa + len < gpa)
         return NULL;
-    if (!physmap_lookup(&vm->pm, gpa >> XK_PAGE_SHIFT, &mpage, NULL, &run))
+    if (!physmap_lookup(&vm->pm, gpa >> XK_PAGE_SHIFT, &mpage, &kind, &run))
         return NULL;
     if (off + len > run * XK_PAGE_SIZE)
         return NULL;
+    if (kind == PM_RAM)
+        for (uint64_t p = mpage; p <= mpage + (off + len - 1) / XK_PAGE_SIZE; p++)
+            if (!(vm->ram_state[p] & RAM_POPULATED))
+                return NULL;
     return vm->mem + (mpage << XK_PAGE_SHIFT) + off;
 }
 

@@ -87,7 +87,7 @@ struct vm {
     uint64_t ram_pages;         /* RAM pages in the memfd (max reservation) */
     uint64_t lowmem_pages;      /* RAM below the MMIO hole */
     uint64_t xenpage0;          /* memfd page of XENPAGE_SPECIAL0 */
-    unsigned char *ram_used;    /* per memfd RAM page: populated? */
+    unsigned char *ram_state;   /* per memfd RAM page: RAM_* bits */
     uint64_t tot_pages;         /* populated RAM pages (current reservation) */
     struct physmap pm;
 
@@ -129,6 +129,12 @@ struct vm {
 
 #define XK_INVALID_GFN (~0ULL)
 
+/* ram_state bits.  A RAM frame the guest gives back (ballooning) keeps its
+ * memslot but loses RAM_POPULATED: its memfd page is punched out, and the
+ * VMM treats the frame as absent. */
+#define RAM_POPULATED 1     /* counted in tot_pages, usable by the VMM */
+#define RAM_MAPPED    2     /* backs some guest frame in the physmap */
+
 /* Host address of the VMM-owned page IDX (XENPAGE_*). */
 static inline void *vm_xenpage(struct vm *vm, unsigned idx)
 {
@@ -141,8 +147,8 @@ int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus);
 int vm_kvm_init(struct vm *vm);
 void vm_destroy(struct vm *vm);
 
-/* Host pointer for [gpa, gpa+len) when it is all guest memory (any kind),
- * else NULL.  The caller holds vm->pm.lock for reading, or owns the VM. */
+/* Host pointer for [gpa, gpa+len) when it is all guest memory (any kind;
+ * RAM must be populated), else NULL.  The caller holds vm->pm.lock for reading, or owns the VM. */
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 
 /* Stop every other vCPU outside guest mode (for memslot changes). */
