@@ -82,10 +82,11 @@ static int balloon_out(struct vm *vm, uint64_t gfn)
     return 0;
 }
 
-/* populate_physmap of one frame (write lock held, vCPUs paused).  A
+/* populate_physmap of one frame (write lock held).  A
  * ballooned-out RAM frame gets its (zeroed) page back; a hole or another
- * kind of frame gets a free memfd page mapped there. */
-static int populate_one(struct vm *vm, uint64_t gfn)
+ * kind of frame gets a free memfd page mapped there, which needs the vCPUs
+ * PAUSED (-EAGAIN otherwise). */
+static int populate_one(struct vm *vm, uint64_t gfn, bool paused)
 {
     uint64_t mpage;
     enum pm_kind kind;
@@ -102,6 +103,8 @@ static int populate_one(struct vm *vm, uint64_t gfn)
         vm->tot_pages++;
         return 0;
     }
+    if (!paused)
+        return -EAGAIN;     /* the map changes: stop the other vCPUs first */
     if (vm->tot_pages + vm->unmapped_pages >= vm->ram_pages ||
         physmap_free_slots(&vm->pm) < 2 || !ram_alloc(vm, &mpage))
         return -ENOMEM;
@@ -298,6 +301,7 @@ static long reservation(struct hcall *c, unsigned op, unsigned start)
     struct vm *vm = c->vm;
     uint64_t list;
     size_t psz = abi_ulong_size(c->compat);
+    bool paused = false;
     uint64_t done;
 
     if (guest_get(c, c->a[1], &abi_xen_memory_reservation, &r))
@@ -310,7 +314,6 @@ static long reservation(struct hcall *c, unsigned op, unsigned start)
         return start;
     list = ABI_HANDLE(r.extent_start);
 
-    vm_pause_others(vm, c->v);
     for (done = start; done < r.nr_extents; done++) {
         uint64_t n = 1ULL << r.extent_order, gfn = 0, j;
         bool ok = true;
@@ -329,16 +332,29 @@ static long reservation(struct hcall *c, unsigned op, unsigned start)
         if (n && (gfn >= MAX_GFN || gfn + n > MAX_GFN))
             ok = false;
         for (j = 0; j < n && ok; j++) {
-            if (op == XENMEM_decrease_reservation)
+            int rc;
+
+            if (op == XENMEM_decrease_reservation) {
                 ok = balloon_out(vm, gfn + j) == 0;
-            else
-                ok = populate_one(vm, gfn + j) == 0;
+                continue;
+            }
+            rc = populate_one(vm, gfn + j, paused);
+            if (rc == -EAGAIN) {
+                /* Only a new mapping needs the other vCPUs out of KVM. */
+                pthread_rwlock_unlock(&vm->pm.lock);
+                vm_pause_others(vm, c->v);
+                paused = true;
+                pthread_rwlock_wrlock(&vm->pm.lock);
+                rc = populate_one(vm, gfn + j, paused);
+            }
+            ok = rc == 0;
         }
         pthread_rwlock_unlock(&vm->pm.lock);
         if (!ok)
             break;
     }
-    vm_unpause(vm);
+    if (paused)
+        vm_unpause(vm);
     return (long)done;
 }
 
