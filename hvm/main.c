@@ -15,6 +15,7 @@
 #include "util.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "watchdog.h"
 
 /* Event channel ports the domain builder reserves for the xenstore and
  * console rings (Xen allocates them unbound to dom0 at build time). */
@@ -243,6 +244,7 @@ int main(int argc, char **argv)
     if (stats)
         print_stats(&vm);
     if (!vm.vcpu_stuck) {
+        watchdog_destroy(&vm);      /* it may kick vCPUs: stop it first */
         vcpus_destroy(&vm);
         vm_destroy(&vm);
     }

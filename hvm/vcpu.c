@@ -297,7 +297,7 @@ void vm_flush_tlbs(struct vm *vm)
 
 /* The gate before guest entry: wait while down or while another vCPU has
  * the VM paused; false when the VM is stopping. */
-static bool gate(struct vcpu *v, bool *load)
+static bool gate(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     struct vcpu_hvm_context ctx;
@@ -325,7 +325,6 @@ static bool gate(struct vcpu *v, bool *load)
         ctx = v->init_ctx;
         v->ctx_pending = false;
         pthread_mutex_unlock(&vm->lock);
-        *load = true;
         if (load_ctx(v, &ctx) < 0) {
             log_err("vCPU %u: cannot load its initial state", v->id);
             vm_shutdown(vm, XK_EXIT_VMM_ERROR);
@@ -349,18 +348,16 @@ static void leave_guest(struct vcpu *v)
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
+    uint64_t t_exit = 0;
+    int kind = 1;       /* exit_count index of the last exit */
     sigset_t set;
-    bool loaded = false;
 
     this_vcpu = v;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
-    uint64_t t_exit = 0;
-    int kind = 1;
-
-    while (gate(v, &loaded)) {
+    while (gate(v)) {
         int rc, err;
 
         if (t_exit) {
