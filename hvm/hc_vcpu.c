@@ -96,32 +96,34 @@ long hc_vcpu_op(struct hcall *c)
     case VCPUOP_is_up:
         return vcpu_is_up(t);
     case VCPUOP_get_runstate_info: {
-        if (t != c->v)
-            return -EINVAL;   /* only our own is current here */
-        shinfo_runstate(t, RUNSTATE_running);
-        return guest_put(c, c->a[2], &abi_vcpu_runstate_info, &t->runstate)
-               ? -EFAULT : 0;
+        struct vcpu_runstate_info r;
+        shinfo_runstate_get(t, &r);
+        return guest_put(c, c->a[2], &abi_vcpu_runstate_info, &r) ? -EFAULT : 0;
     }
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(c, t);
-    case VCPUOP_register_runstate_memory_area: {
+    case VCPUOP_register_runstate_memory_area:
+    case VCPUOP_register_vcpu_time_memory_area: {
+        /* Both structures are a union whose first 8 bytes are the
+         * guest-virtual address. */
         struct vcpu_register_runstate_memory_area r;
-        if (t != c->v)
-            return -EINVAL;   /* written from the vCPU's own context */
+        uint64_t gva;
         if (guest_get(c, c->a[2], &abi_vcpu_register_runstate_memory_area, &r))
             return -EFAULT;
-        t->runstate_gva = c->compat ? (uint32_t)r.addr.p : r.addr.p;
-        shinfo_runstate(t, RUNSTATE_running);
-        return 0;
-    }
-    case VCPUOP_register_vcpu_time_memory_area: {
-        struct vcpu_register_time_memory_area r;
-        if (t != c->v)
-            return -EINVAL;
-        if (guest_get(c, c->a[2], &abi_vcpu_register_time_memory_area, &r))
-            return -EFAULT;
-        t->time_area_gva = c->compat ? (uint32_t)r.addr.p : r.addr.p;
-        shinfo_publish_time(t);
+        gva = c->compat ? (uint32_t)r.addr.p : r.addr.p;
+        pthread_mutex_lock(&vm->lock);
+        if ((int)c->a[0] == VCPUOP_register_runstate_memory_area)
+            t->runstate_gva = gva;
+        else
+            t->time_area_gva = gva;
+        /* Written through the target's own page tables, on its thread:
+         * now if it is us, before its next entry otherwise. */
+        t->areas_changed = t != c->v;
+        pthread_mutex_unlock(&vm->lock);
+        if (t == c->v) {
+            shinfo_publish_runstate(t);
+            shinfo_publish_time(t);
+        }
         return 0;
     }
     default:

@@ -81,6 +81,7 @@ void shinfo_publish_time(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     struct vcpu_time_info t;
+    uint64_t time_gva;
     uint8_t *vi;
     /* vcpu_info.time sits at the same offset in both widths. */
     size_t time_off = abi_field_off(&abi_vcpu_info, vm->shinfo_32, 3);
@@ -92,21 +93,24 @@ void shinfo_publish_time(struct vcpu *v)
     if (vi)
         xen_time_publish(vi + time_off, &t);
     pthread_rwlock_unlock(&vm->pm.lock);
-    if (v->time_area_gva) {
+    pthread_mutex_lock(&vm->lock);
+    time_gva = v->time_area_gva;
+    pthread_mutex_unlock(&vm->lock);
+    if (time_gva) {
         /* The secondary copy lives at a guest-virtual address, written
          * with the same version protocol through the guest's tables. */
         struct hcall c;
         struct vcpu_time_info g;
 
         vcpu_hcall_ctx(v, &c);
-        if (!guest_read(&c, v->time_area_gva, &g, sizeof(g))) {
+        if (!guest_read(&c, time_gva, &g, sizeof(g))) {
             uint32_t ver = g.version;
             g.version = (ver + 1) | 1;
-            guest_write(&c, v->time_area_gva, &g.version, sizeof(g.version));
+            guest_write(&c, time_gva, &g.version, sizeof(g.version));
             t.version = g.version + 1;
             t.pad0 = 0;
-            guest_write(&c, v->time_area_gva + 4, (char *)&t + 4, sizeof(t) - 4);
-            guest_write(&c, v->time_area_gva, &t.version, sizeof(t.version));
+            guest_write(&c, time_gva + 4, (char *)&t + 4, sizeof(t) - 4);
+            guest_write(&c, time_gva, &t.version, sizeof(t.version));
         }
     }
     v->time_updated_tsc = xen_clock_guest_tsc(&vm->clock);
@@ -127,7 +131,7 @@ void shinfo_vcpu_online(struct vcpu *v)
     shinfo_publish_time(v);
 }
 
-void shinfo_runstate(struct vcpu *v, int state)
+void shinfo_runstate_locked(struct vcpu *v, int state)
 {
     uint64_t now = xen_clock_now(&v->vm->clock);
     struct vcpu_runstate_info *r = &v->runstate;
@@ -136,17 +140,38 @@ void shinfo_runstate(struct vcpu *v, int state)
         r->time[r->state] += now - r->state_entry_time;
     r->state = state;
     r->state_entry_time = now;
+}
+
+void shinfo_runstate(struct vcpu *v, int state)
+{
+    pthread_mutex_lock(&v->vm->lock);
+    shinfo_runstate_locked(v, state);
+    pthread_mutex_unlock(&v->vm->lock);
     if (pthread_equal(v->thread, pthread_self()))
         shinfo_publish_runstate(v);
 }
 
+void shinfo_runstate_get(struct vcpu *v, struct vcpu_runstate_info *out)
+{
+    pthread_mutex_lock(&v->vm->lock);
+    shinfo_runstate_locked(v, v->runstate.state);   /* account up to now */
+    *out = v->runstate;
+    pthread_mutex_unlock(&v->vm->lock);
+}
+
 void shinfo_publish_runstate(struct vcpu *v)
 {
+    struct vcpu_runstate_info r;
+    uint64_t gva;
     struct hcall c;
 
-    if (!v->runstate_gva)
+    pthread_mutex_lock(&v->vm->lock);
+    gva = v->runstate_gva;
+    pthread_mutex_unlock(&v->vm->lock);
+    if (!gva)
         return;
+    shinfo_runstate_get(v, &r);     /* accounted up to now, as Xen writes it */
     vcpu_hcall_ctx(v, &c);
     c.compat = v->vm->shinfo_32;    /* layout follows the shared info width */
-    guest_put(&c, v->runstate_gva, &abi_vcpu_runstate_info, &v->runstate);
+    guest_put(&c, gva, &abi_vcpu_runstate_info, &r);
 }

@@ -25,9 +25,15 @@ void shinfo_publish_time(struct vcpu *v);
 void shinfo_vcpu_tick(struct vcpu *v);
 /* V starts running guest code (boot or VCPUOP_up). */
 void shinfo_vcpu_online(struct vcpu *v);
-/* Runstate accounting: V enters STATE (RUNSTATE_*). */
+/* Runstate accounting: V enters STATE (RUNSTATE_*); published to the
+ * guest when called on V's own thread.  The _locked form is for callers
+ * holding vm->lock and publishes nothing. */
 void shinfo_runstate(struct vcpu *v, int state);
-/* Write V's runstate to its registered area (own thread only). */
+void shinfo_runstate_locked(struct vcpu *v, int state);
+/* A consistent copy of V's runstate, accounted up to now. */
+void shinfo_runstate_get(struct vcpu *v, struct vcpu_runstate_info *out);
+/* Write V's runstate to its registered area.  Guest-virtual: only on V's
+ * own thread, where its registers are current. */
 void shinfo_publish_runstate(struct vcpu *v);
 
 #endif

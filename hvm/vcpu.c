@@ -116,6 +116,10 @@ static int load_ctx(struct vcpu *v, const struct vcpu_hvm_context *ctx)
         ioctl(v->fd, KVM_SET_REGS, &regs) < 0 ||
         ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
         return -errno;
+    /* Until the first exit fills kvm_run, its register copy is what the
+     * VMM uses to reach guest-virtual areas: make it the new state. */
+    v->run->s.regs.regs = regs;
+    v->run->s.regs.sregs = sregs;
     return 0;
 }
 
@@ -304,12 +308,36 @@ static bool gate(struct vcpu *v)
 
     for (;;) {
         pthread_mutex_lock(&vm->lock);
-        while (!atomic_load(&vm->stopping) &&
-               ((vm->pausing && vm->pause_owner != v) || v->state != VCPU_UP))
-            pthread_cond_wait(&v->cond, &vm->lock);
         if (atomic_load(&vm->stopping)) {
             pthread_mutex_unlock(&vm->lock);
             return false;
+        }
+        if (v->state != VCPU_UP && v->runstate.state != RUNSTATE_offline) {
+            /* Going down: say so in the runstate area before parking. */
+            bool publish = v->initialised;
+            shinfo_runstate_locked(v, RUNSTATE_offline);
+            pthread_mutex_unlock(&vm->lock);
+            if (publish)
+                shinfo_publish_runstate(v);
+            continue;
+        }
+        if ((vm->pausing && vm->pause_owner != v) || v->state != VCPU_UP) {
+            pthread_cond_wait(&v->cond, &vm->lock);
+            pthread_mutex_unlock(&vm->lock);
+            continue;
+        }
+        if (!v->ctx_pending && v->runstate.state != RUNSTATE_running) {
+            shinfo_runstate_locked(v, RUNSTATE_running);
+            v->areas_changed = true;
+        }
+        if (v->areas_changed && !v->ctx_pending) {
+            /* Registered from another vCPU, or a state change while
+             * parked: written now, with this vCPU's own page tables. */
+            v->areas_changed = false;
+            pthread_mutex_unlock(&vm->lock);
+            shinfo_publish_runstate(v);
+            shinfo_publish_time(v);
+            continue;
         }
         if (v->flush_tlb) {
             v->flush_tlb = false;

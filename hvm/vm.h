@@ -64,14 +64,15 @@ struct vcpu {
     bool in_guest;                  /* between the pause gate and exit */
     bool wake;                      /* block/poll wake-up request */
     bool flush_tlb;                 /* HVMOP_flush_tlbs: flush on entry */
+    bool areas_changed;             /* publish runstate/time before entry */
+    uint64_t time_area_gva;         /* VCPUOP_register_vcpu_time_memory_area */
+    uint64_t runstate_gva;          /* VCPUOP_register_runstate_memory_area */
+    struct vcpu_runstate_info runstate;
     pthread_cond_t cond;
 
     /* Only the vCPU's own thread touches these. */
     uint64_t vcpu_info_gpa;         /* 0: the slot in shared info */
     bool vcpu_info_registered;
-    uint64_t time_area_gva;         /* VCPUOP_register_vcpu_time_memory_area */
-    uint64_t runstate_gva;          /* VCPUOP_register_runstate_memory_area */
-    struct vcpu_runstate_info runstate;
     uint64_t time_updated_tsc;
 
     /* VMM-side cost of exits (TSC cycles from KVM_RUN's return to the

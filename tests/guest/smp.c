@@ -74,6 +74,20 @@ TEST(smp_initialise_bad_mode)
               XERR(EFAULT));
 }
 
+/* vCPU 1's runstate area, registered by vCPU 0 before vCPU 1 ever runs
+ * (as Linux does from the boot CPU); Xen writes it at vCPU 1's context
+ * switches, with vCPU 1's page tables. */
+static struct vcpu_runstate_info ap_runstate;
+
+TEST(smp_runstate_registered_for_other)
+{
+    struct vcpu_register_runstate_memory_area area;
+
+    memset(&ap_runstate, 0xff, sizeof(ap_runstate));
+    area.addr.v = &ap_runstate;
+    EXPECT_EQ(HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 1, &area), 0);
+}
+
 TEST(smp_bring_up)
 {
     build_context();
@@ -86,6 +100,8 @@ TEST(smp_bring_up)
     EXPECT_EQ(HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, NULL), 1);
     /* It keeps running. */
     EXPECT_TRUE(wait_for(&ap_alive, ap_alive, 1000));
+    /* Its runstate area now says so. */
+    EXPECT_EQ(READ_ONCE(ap_runstate.state), RUNSTATE_running);
 }
 
 TEST(smp_initialise_again_eexist)
@@ -111,6 +127,16 @@ TEST(smp_down)
     n = ap_alive;
     delay_us(5000);
     EXPECT_EQ(ap_alive, n);
+    /* Parked: its runstate area shows it offline, with running time. */
+    EXPECT_EQ(READ_ONCE(ap_runstate.state), RUNSTATE_offline);
+    EXPECT_NE(READ_ONCE(ap_runstate.time[RUNSTATE_running]), 0);
+    /* ... and VCPUOP_get_runstate_info on it agrees. */
+    {
+        struct vcpu_runstate_info r;
+        EXPECT_EQ(HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 1, &r), 0);
+        EXPECT_EQ(r.state, RUNSTATE_offline);
+        EXPECT_TRUE(r.time[RUNSTATE_running] >= ap_runstate.time[RUNSTATE_running]);
+    }
     /* Still initialised, so initialise is refused. */
     build_context();
     EXPECT_EQ(HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &ctx), XERR(EEXIST));
