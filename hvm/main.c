@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "boot.h"
@@ -153,6 +154,7 @@ int main(int argc, char **argv)
     struct vcpu_hvm_context boot;
     struct kvm_cpuid2 *cpuid;
     struct vm vm;
+    struct sysinfo si;
     pthread_t sigthr;
     sigset_t set;
     int64_t tsc_offset;
@@ -198,6 +200,15 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+    /* Guest RAM is allocated as it is touched, so check up front that the
+     * host could ever back it, as Xen refuses a domain it cannot fill. */
+    if (sysinfo(&si) == 0) {
+        uint64_t host_mib = ((uint64_t)si.totalram + si.totalswap) * si.mem_unit >> 20;
+        if (mem_mib > host_mib)
+            die(XK_EXIT_USAGE, "--memory %llu MiB does not fit: the host has %llu MiB "
+                "of RAM and swap", (unsigned long long)mem_mib,
+                (unsigned long long)host_mib);
+    }
     rc = vm_mem_init(&vm, mem_mib, (unsigned)vcpus);
     if (rc) {
         errno = -rc;

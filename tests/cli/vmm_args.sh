@@ -32,6 +32,7 @@ expect stray_argument 2 "unexpected argument 'extra'" -- --kernel x extra
 expect memory_not_a_number 2 "--memory 12x" -- --kernel x --memory 12x
 expect memory_too_small 2 "--memory 1:" -- --kernel x --memory 1
 expect memory_negative 2 "--memory -5" -- --kernel x --memory -5
+expect memory_beyond_host 2 "--memory 1048576 MiB does not fit" -- --kernel x --memory 1048576
 expect vcpus_zero 2 "--vcpus 0" -- --kernel x --vcpus 0
 expect vcpus_too_many 2 "--vcpus 129" -- --kernel x --vcpus 129
 expect domid_zero 2 "--domid 0" -- --kernel x --domid 0
@@ -57,6 +58,23 @@ if [ "${KVM_OK:-0}" = 1 ]; then
     fi
     head -c 3000000 /dev/zero > "$tmp/big.img"
     expect ramdisk_does_not_fit 2 "big.img .* does not fit" -- --kernel "$guests/demo64.elf" --memory 2 --ramdisk "$tmp/big.img"
+    # RAM above the 4 GiB hole: a third memory-map entry, and the guest
+    # sees all of it.
+    out=$(timeout -k 5 30 "$vmm" --kernel "$guests/demo64.elf" --memory 6144 2>&1)
+    if grep -qF "memory: 6144 MiB RAM in 3 memmap entries" <<<"$out"; then
+        echo "PASS: memory_above_4g"
+    else
+        echo "FAIL: memory_above_4g: $out"
+    fi
+    # A ramdisk is handed over as module 0 and the command line arrives.
+    out=$(timeout -k 5 30 "$vmm" --kernel "$guests/demo64.elf" --ramdisk "$guests/demo64.elf" --cmdline "root=/dev/xvda1 quiet" 2>&1)
+    size=$(stat -c %s "$guests/demo64.elf")
+    if grep -qF 'command line: "root=/dev/xvda1 quiet"' <<<"$out" &&
+       grep -qF "modules: 1, the first $size bytes" <<<"$out"; then
+        echo "PASS: cmdline_and_ramdisk"
+    else
+        echo "FAIL: cmdline_and_ramdisk: $out"
+    fi
     expect missing_ramdisk 2 "cannot read $tmp/none.img" -- --kernel "$guests/demo64.elf" --ramdisk "$tmp/none.img"
 else
     echo "SKIP: loader_cases: no /dev/kvm (the loader runs after KVM set-up)"

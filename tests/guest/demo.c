@@ -44,6 +44,13 @@ void guest_main(void)
          (unsigned long long)(ram >> 20),
          start_info ? start_info->memmap_entries : 0);
     say("  command line: \"%s\"\n", start_cmdline());
+    if (start_info && start_info->nr_modules) {
+        const struct hvm_modlist_entry *m =
+            (const void *)(uintptr_t)start_info->modlist_paddr;
+        say("  modules: %u, the first %llu bytes at 0x%llx\n",
+            start_info->nr_modules, (unsigned long long)m->size,
+            (unsigned long long)m->paddr);
+    }
     say("Powering off.\n");
     guest_shutdown(SHUTDOWN_poweroff);
 }
