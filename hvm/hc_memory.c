@@ -152,19 +152,17 @@ static int add_one(struct hcall *c, unsigned space, uint64_t idx, uint64_t gpfn)
         shinfo_latch_width(c->v);
         if (vm->shared_info_gfn == gpfn)
             return 0;
-        /* A RAM page the overlay replaces goes back to the host. */
         vm_pause_others(vm, c->v);
         pthread_rwlock_wrlock(&vm->pm.lock);
-        {
-            uint64_t mpage;
-            enum pm_kind kind;
-            if (physmap_lookup(&vm->pm, gpfn, &mpage, &kind, NULL) &&
-                kind == PM_RAM)
-                unmap_gfn(vm, gpfn);
-        }
+        /* A RAM page the overlay replaces goes back to the host. */
+        if (physmap_free_slots(&vm->pm) < 3)
+            rc = -ENOMEM;
+        else if ((rc = unmap_gfn(vm, gpfn)) == -EINVAL)
+            rc = 0;     /* a hole: nothing was there */
+        if (!rc)
+            rc = shinfo_map_locked(vm, gpfn);
         pthread_rwlock_unlock(&vm->pm.lock);
         vm_unpause(vm);
-        rc = shinfo_map(vm, c->v, gpfn);
         if (!rc)
             shinfo_update_wallclock(vm);
         return rc;

@@ -47,21 +47,17 @@ void shinfo_update_wallclock(struct vm *vm)
     __atomic_store_n(ver, ((v + 1) | 1) + 1, __ATOMIC_RELAXED);
 }
 
-int shinfo_map(struct vm *vm, struct vcpu *self, uint64_t gfn)
+int shinfo_map_locked(struct vm *vm, uint64_t gfn)
 {
     int rc;
 
-    vm_pause_others(vm, self);
-    pthread_rwlock_wrlock(&vm->pm.lock);
     /* Xen removes the frame from its old place; the old gfn is left
-     * unpopulated.  The page under the new gfn is replaced. */
+     * unpopulated.  Whatever was at the new gfn is replaced. */
     if (vm->shared_info_gfn != XK_INVALID_GFN)
         physmap_clear(&vm->pm, vm->shared_info_gfn, 1);
     rc = physmap_set(&vm->pm, gfn, 1, vm->xenpage0 + XENPAGE_SHARED_INFO,
                      PM_SHARED_INFO);
     vm->shared_info_gfn = rc ? XK_INVALID_GFN : gfn;
-    pthread_rwlock_unlock(&vm->pm.lock);
-    vm_unpause(vm);
     return rc;
 }
 

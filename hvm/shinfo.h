@@ -13,8 +13,9 @@ void shinfo_latch_width(struct vcpu *v);
 /* Write the wallclock fields for the latched width. */
 void shinfo_update_wallclock(struct vm *vm);
 /* Map the shared info page at GFN (moving it from any previous frame,
- * which becomes a hole).  Called by the vCPU SELF; 0 or -errno. */
-int shinfo_map(struct vm *vm, struct vcpu *self, uint64_t gfn);
+ * which becomes a hole).  The caller holds the map's write lock and has
+ * paused the other vCPUs; 0 or -errno. */
+int shinfo_map_locked(struct vm *vm, uint64_t gfn);
 
 /* Host pointer to V's vcpu_info, or NULL if it has none (vCPU >= 32
  * without VCPUOP_register_vcpu_info).  Caller holds vm->pm.lock. */
