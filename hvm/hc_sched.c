@@ -29,7 +29,9 @@ static bool events_need_delivery(struct hcall *c)
     pthread_rwlock_rdlock(&vm->pm.lock);
     vi = shinfo_vcpu_info(c->v);
     if (vi)
-        pending = __atomic_load_n(vi, __ATOMIC_ACQUIRE) != 0;
+        pending = __atomic_load_n(vi + abi_field_off(&abi_vcpu_info, vm->shinfo_32,
+                                                     VI_UPCALL_PENDING),
+                                  __ATOMIC_ACQUIRE) != 0;
     pthread_rwlock_unlock(&vm->pm.lock);
     return pending;
 }
@@ -46,7 +48,7 @@ static int port_pending(struct hcall *c, uint64_t port)
     if (port >= vm->evtchn_valid)
         return -EINVAL;
     base = (uint8_t *)vm_xenpage(vm, XENPAGE_SHARED_INFO) +
-           abi_field_off(&abi_shared_info, vm->shinfo_32, 1);
+           abi_field_off(&abi_shared_info, vm->shinfo_32, SI_PENDING);
     if (bits == 64) {
         uint64_t w = __atomic_load_n((uint64_t *)base + port / 64, __ATOMIC_ACQUIRE);
         pending = (w >> (port % 64)) & 1;
@@ -99,7 +101,8 @@ long hc_sched_op(struct hcall *c)
         pthread_rwlock_rdlock(&c->vm->pm.lock);
         vi = shinfo_vcpu_info(c->v);
         if (vi)
-            __atomic_store_n(vi + 1, 0, __ATOMIC_RELEASE);
+            __atomic_store_n(vi + abi_field_off(&abi_vcpu_info, c->vm->shinfo_32,
+                                                VI_UPCALL_MASK), 0, __ATOMIC_RELEASE);
         pthread_rwlock_unlock(&c->vm->pm.lock);
         if (!events_need_delivery(c))
             vcpu_wait(c->v, 0);

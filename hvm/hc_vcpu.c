@@ -42,8 +42,10 @@ static long register_vcpu_info(struct hcall *c, struct vcpu *t)
             memcpy(new, old, sz);
         else
             memset(new, 0, sz);
-        ((uint8_t *)new)[0] = 1;
-        memset((uint8_t *)new + abi_field_off(&abi_vcpu_info, vm->shinfo_32, 2),
+        ((uint8_t *)new)[abi_field_off(&abi_vcpu_info, vm->shinfo_32,
+                                       VI_UPCALL_PENDING)] = 1;
+        memset((uint8_t *)new + abi_field_off(&abi_vcpu_info, vm->shinfo_32,
+                                              VI_PENDING_SEL),
                0xff, vm->shinfo_32 ? 4 : 8);
         t->vcpu_info_gpa = gpa;
         t->vcpu_info_registered = true;

@@ -14,10 +14,6 @@
     ((uint8_t *)vm_xenpage(vm, XENPAGE_SHARED_INFO) + \
      abi_field_off(&abi_shared_info, (vm)->shinfo_32, (idx)))
 
-/* Indices into abi_shared_info's field table (order of abi_structs.h). */
-enum { SI_VCPU_INFO, SI_PENDING, SI_MASK, SI_WC_VERSION, SI_WC_SEC,
-       SI_WC_NSEC, SI_WC_SEC_HI };
-
 void shinfo_latch_width(struct vcpu *v)
 {
     const struct kvm_sregs *s = &v->run->s.regs.sregs;
@@ -80,7 +76,7 @@ void shinfo_publish_time(struct vcpu *v)
     uint64_t time_gva;
     uint8_t *vi;
     /* vcpu_info.time sits at the same offset in both widths. */
-    size_t time_off = abi_field_off(&abi_vcpu_info, vm->shinfo_32, 3);
+    size_t time_off = abi_field_off(&abi_vcpu_info, vm->shinfo_32, VI_TIME);
 
     memset(&t, 0, sizeof(t));
     xen_clock_fill(&vm->clock, &t);

@@ -7,6 +7,12 @@
 
 struct hcall;
 
+/* Field indices of abi_shared_info and abi_vcpu_info, in the order
+ * abi_structs.h lists them (for abi_field_off). */
+enum { SI_VCPU_INFO, SI_PENDING, SI_MASK, SI_WC_VERSION, SI_WC_SEC,
+       SI_WC_NSEC, SI_WC_SEC_HI };
+enum { VI_UPCALL_PENDING, VI_UPCALL_MASK, VI_PENDING_SEL, VI_TIME };
+
 /* Latch the guest's width for shared structures (Xen's
  * hvm_latch_shinfo_size) from the calling vCPU's current mode. */
 void shinfo_latch_width(struct vcpu *v);

@@ -23,6 +23,7 @@
 #include "check.h"
 #include "exit_codes.h"
 #include "hcall.h"
+#include "abi32-offsets.h"
 #include "physmap.h"
 #include "shinfo.h"
 #include "util.h"
@@ -841,8 +842,37 @@ static void test_random_hypercalls_32(void)
     fuzz_mode(false);
 }
 
+/* The field indices shinfo.h names must pick the fields they say, in both
+ * layouts (the 32-bit one as the -m32 build of the Xen headers gives it). */
+static void test_abi_field_indices(void)
+{
+    CHECK_EQ(abi_field_off(&abi_shared_info, false, SI_PENDING),
+             offsetof(struct shared_info, evtchn_pending));
+    CHECK_EQ(abi_field_off(&abi_shared_info, false, SI_WC_SEC),
+             offsetof(struct shared_info, wc_sec));
+    CHECK_EQ(abi_field_off(&abi_shared_info, false, SI_WC_SEC_HI),
+             offsetof(struct shared_info, wc_sec_hi));
+    CHECK_EQ(abi_field_off(&abi_shared_info, true, SI_PENDING),
+             ABI32_shared_info__evtchn_pending_OFF);
+    CHECK_EQ(abi_field_off(&abi_shared_info, true, SI_WC_SEC_HI),
+             ABI32_shared_info__wc_sec_hi_OFF);
+    CHECK_EQ(abi_field_off(&abi_vcpu_info, false, VI_TIME),
+             offsetof(struct vcpu_info, time));
+    CHECK_EQ(abi_field_off(&abi_vcpu_info, false, VI_PENDING_SEL),
+             offsetof(struct vcpu_info, evtchn_pending_sel));
+    CHECK_EQ(abi_field_off(&abi_vcpu_info, true, VI_PENDING_SEL),
+             ABI32_vcpu_info__evtchn_pending_sel_OFF);
+    CHECK_EQ(abi_field_off(&abi_vcpu_info, true, VI_UPCALL_MASK), 1);
+    /* The i386 layouts that differ from x86-64. */
+    CHECK_EQ(abi_size(&abi_xen_add_to_physmap, true), 16);
+    CHECK_EQ(abi_size(&abi_vcpu_runstate_info, true), 44);
+    CHECK_EQ(abi_size(&abi_sched_poll, true), 16);
+    CHECK_EQ(abi_size(&abi_sched_poll, false), 24);
+}
+
 int main(void)
 {
+    RUN(test_abi_field_indices);
     RUN(test_unknown_hypercalls);
     RUN(test_random_hypercalls_64);
     RUN(test_random_hypercalls_32);
