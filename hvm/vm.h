@@ -35,7 +35,6 @@ enum {
 enum {
     XENPAGE_SPECIAL0 = 0,                        /* XK_NR_SPECIAL pages */
     XENPAGE_SHARED_INFO = XK_NR_SPECIAL,
-    XENPAGE_COUNT_ISSUE2,
     XK_XENPAGES = 256,                            /* room for grant frames */
 };
 
@@ -70,7 +69,8 @@ struct vcpu {
     struct vcpu_runstate_info runstate;
     pthread_cond_t cond;
 
-    /* Only the vCPU's own thread touches these. */
+    /* The vCPU's own thread, or another vCPU while this one is down
+     * (VCPUOP_register_vcpu_info), touches these. */
     uint64_t vcpu_info_gpa;         /* 0: the slot in shared info */
     bool vcpu_info_registered;
     uint64_t time_updated_tsc;
