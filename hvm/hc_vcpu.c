@@ -29,13 +29,13 @@ static long register_vcpu_info(struct hcall *c, struct vcpu *t)
     {
         uint64_t mpage;
         enum pm_kind kind;
-        void *old = shinfo_vcpu_info(t), *new;
-        if (!physmap_lookup(&vm->pm, r.mfn, &mpage, &kind, NULL) ||
+        void *old = shinfo_vcpu_info(t), *new = vm_gpa_ptr(vm, gpa, sz);
+        /* get_page_from_gfn: populated guest RAM only. */
+        if (!new || !physmap_lookup(&vm->pm, r.mfn, &mpage, &kind, NULL) ||
             kind != PM_RAM) {
             pthread_rwlock_unlock(&vm->pm.lock);
             return -EINVAL;
         }
-        new = vm_gpa_ptr(vm, gpa, sz);
         /* The new copy starts as the old one was (Xen copies it over),
          * then everything is marked pending in case an event was lost. */
         if (old)

@@ -77,6 +77,7 @@ static uint8_t *gp(uint64_t gpa)
 static void put16(uint64_t gpa, uint16_t v) { memcpy(gp(gpa), &v, 2); }
 static void put32(uint64_t gpa, uint32_t v) { memcpy(gp(gpa), &v, 4); }
 static void put64(uint64_t gpa, uint64_t v) { memcpy(gp(gpa), &v, 8); }
+static uint8_t get8(uint64_t gpa) { return *gp(gpa); }
 static uint16_t get16(uint64_t gpa) { uint16_t v; memcpy(&v, gp(gpa), 2); return v; }
 static uint32_t get32(uint64_t gpa) { uint32_t v; memcpy(&v, gp(gpa), 4); return v; }
 static uint64_t get64(uint64_t gpa) { uint64_t v; memcpy(&v, gp(gpa), 8); return v; }
@@ -842,6 +843,29 @@ static void test_random_hypercalls_32(void)
     fuzz_mode(false);
 }
 
+/* A vcpu_info cannot be placed in a frame the guest gave back (Xen's
+ * get_page_from_gfn fails: -EINVAL), and nothing is written there. */
+static void test_vcpu_info_in_ballooned_frame(void)
+{
+    const uint64_t arg = 0x3000, list = 0x4000, reg = 0x5000;
+
+    vm_setup(true);
+    put_pfn(list, 0, 0x600);
+    put_reservation(arg, list, 1, 0, DOMID_SELF);
+    CHECK_EQ(hcall(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, arg), 1);
+    put64(reg, 0x600);          /* mfn */
+    put32(reg + 8, 64);         /* offset */
+    put32(reg + 12, 0);         /* rsvd */
+    CHECK_EQ(hcall3(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, reg),
+             -EINVAL);
+    CHECK(!vm.vcpus[0].vcpu_info_registered);
+    /* A populated frame works. */
+    put64(reg, 0x601);
+    CHECK_EQ(hcall3(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, reg), 0);
+    CHECK_EQ(get8(0x601000 + 64), 1);       /* evtchn_upcall_pending set */
+    vm_teardown();
+}
+
 /* The field indices shinfo.h names must pick the fields they say, in both
  * layouts (the 32-bit one as the -m32 build of the Xen headers gives it). */
 static void test_abi_field_indices(void)
@@ -893,6 +917,7 @@ int main(void)
     RUN(test_shutdown);
     RUN(test_shutdown_code);
     RUN(test_reservation);
+    RUN(test_vcpu_info_in_ballooned_frame);
     RUN(test_balloon_scattered_slots);
     RUN(test_balloon_scattered_reservation);
     return CHECK_DONE();
