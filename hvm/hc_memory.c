@@ -137,7 +137,8 @@ static int move_gfn(struct vm *vm, uint64_t idx, uint64_t gpfn)
     return physmap_set(&vm->pm, gpfn, 1, mpage, PM_RAM);
 }
 
-/* One add_to_physmap operation. */
+/* One add_to_physmap operation.  The caller has paused the other vCPUs
+ * (once for a whole range or batch); the map's write lock is taken here. */
 static int add_one(struct hcall *c, unsigned space, uint64_t idx, uint64_t gpfn)
 {
     struct vm *vm = c->vm;
@@ -152,7 +153,6 @@ static int add_one(struct hcall *c, unsigned space, uint64_t idx, uint64_t gpfn)
         shinfo_latch_width(c->v);
         if (vm->shared_info_gfn == gpfn)
             return 0;
-        vm_pause_others(vm, c->v);
         pthread_rwlock_wrlock(&vm->pm.lock);
         /* A RAM page the overlay replaces goes back to the host. */
         if (physmap_free_slots(&vm->pm) < 3)
@@ -162,18 +162,15 @@ static int add_one(struct hcall *c, unsigned space, uint64_t idx, uint64_t gpfn)
         if (!rc)
             rc = shinfo_map_locked(vm, gpfn);
         pthread_rwlock_unlock(&vm->pm.lock);
-        vm_unpause(vm);
         if (!rc)
             shinfo_update_wallclock(vm);
         return rc;
     case XENMAPSPACE_gmfn:
         if (idx >= MAX_GFN)
             return -EINVAL;
-        vm_pause_others(vm, c->v);
         pthread_rwlock_wrlock(&vm->pm.lock);
         rc = move_gfn(vm, idx, gpfn);
         pthread_rwlock_unlock(&vm->pm.lock);
-        vm_unpause(vm);
         return rc;
     default:
         /* Grant frames arrive with the grant-table work; foreign frames
@@ -196,6 +193,7 @@ static long add_to_physmap(struct hcall *c, unsigned start)
         return -ENOSYS;
     if ((rc = hcall_domid_check(c, x.domid)))
         return rc;
+    vm_pause_others(c->vm, c->v);
     if (x.space == XENMAPSPACE_gmfn_range) {
         /* Xen moves size frames, reporting progress in the structure. */
         while (x.size > 0) {
@@ -207,10 +205,12 @@ static long add_to_physmap(struct hcall *c, unsigned start)
             x.size--;
         }
         if (guest_put(c, c->a[1], &abi_xen_add_to_physmap, &x))
-            return -EFAULT;
-        return rc;
+            rc = -EFAULT;
+    } else {
+        rc = add_one(c, x.space, x.idx, x.gpfn);
     }
-    return add_one(c, x.space, x.idx, x.gpfn);
+    vm_unpause(c->vm);
+    return rc;
 }
 
 static long add_to_physmap_batch(struct hcall *c, unsigned start)
@@ -237,19 +237,26 @@ static long add_to_physmap_batch(struct hcall *c, unsigned start)
     idxs = ABI_HANDLE(b.idxs);
     gpfns = ABI_HANDLE(b.gpfns);
     errs = ABI_HANDLE(b.errs);
+    rc = 0;
+    vm_pause_others(c->vm, c->v);
     for (unsigned i = start; i < b.size; i++) {
         uint64_t idx, gpfn;
         int32_t err;
 
         if (guest_get_elem(c, idxs, i, usz, &idx) ||
-            guest_get_elem(c, gpfns, i, usz, &gpfn))
-            return -EFAULT;
+            guest_get_elem(c, gpfns, i, usz, &gpfn)) {
+            rc = -EFAULT;
+            break;
+        }
         err = b.space == XENMAPSPACE_gmfn_foreign ? -EPERM
                                                   : add_one(c, b.space, idx, gpfn);
-        if (guest_put_elem(c, errs, i, sizeof(err), (uint32_t)err))
-            return -EFAULT;
+        if (guest_put_elem(c, errs, i, sizeof(err), (uint32_t)err)) {
+            rc = -EFAULT;
+            break;
+        }
     }
-    return 0;
+    vm_unpause(c->vm);
+    return rc;
 }
 
 static long remove_from_physmap(struct hcall *c)

@@ -150,8 +150,6 @@ int vm_kvm_init(struct vm *vm)
     return vm_map_initial(vm);
 }
 
-/* Without KVM (unit tests) the map is still built, just not mirrored. */
-int vm_mem_map_only(struct vm *vm);
 int vm_mem_map_only(struct vm *vm)
 {
     return vm_map_initial(vm);

@@ -146,6 +146,9 @@ static inline void *vm_xenpage(struct vm *vm, unsigned idx)
  * (unit tests).  Returns 0 or -errno. */
 int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus);
 int vm_kvm_init(struct vm *vm);
+/* Build the initial guest-physical map without KVM (unit tests): the map
+ * is kept, nothing is mirrored into memslots. */
+int vm_mem_map_only(struct vm *vm);
 void vm_destroy(struct vm *vm);
 
 /* Host pointer for [gpa, gpa+len) when it is all guest memory (any kind;

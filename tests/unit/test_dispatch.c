@@ -31,7 +31,6 @@
 #include "vm.h"
 
 /* vm.c: build the guest-physical map without KVM (not in vm.h). */
-int vm_mem_map_only(struct vm *vm);
 
 #define MIB (1ULL << 20)
 
