@@ -31,16 +31,12 @@ void shinfo_update_wallclock(struct vm *vm)
     uint64_t sec = (uint64_t)(wc / 1000000000LL);
     uint32_t nsec = (uint32_t)(wc % 1000000000LL);
     uint32_t *ver = (uint32_t *)SHINFO_FIELD(vm, SI_WC_VERSION);
-    uint32_t v = __atomic_load_n(ver, __ATOMIC_RELAXED);
+    uint32_t end = xen_version_begin(ver);
 
-    /* Same odd/even protocol as the time records. */
-    __atomic_store_n(ver, (v + 1) | 1, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
     *(uint32_t *)SHINFO_FIELD(vm, SI_WC_SEC) = (uint32_t)sec;
     *(uint32_t *)SHINFO_FIELD(vm, SI_WC_NSEC) = nsec;
     *(uint32_t *)SHINFO_FIELD(vm, SI_WC_SEC_HI) = (uint32_t)(sec >> 32);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    __atomic_store_n(ver, ((v + 1) | 1) + 1, __ATOMIC_RELAXED);
+    xen_version_end(ver, end);
 }
 
 int shinfo_map_locked(struct vm *vm, uint64_t gfn)
@@ -89,17 +85,16 @@ void shinfo_publish_time(struct vcpu *v)
     time_gva = v->time_area_gva;
     pthread_mutex_unlock(&vm->lock);
     if (time_gva) {
-        /* The secondary copy lives at a guest-virtual address, written
-         * with the same version protocol through the guest's tables. */
+        /* The secondary copy lives at a guest-virtual address: the same
+         * version protocol, in three copies through the guest's tables. */
         struct hcall c;
-        struct vcpu_time_info g;
+        uint32_t ver;
 
         vcpu_hcall_ctx(v, &c);
-        if (!guest_read(&c, time_gva, &g, sizeof(g))) {
-            uint32_t ver = g.version;
-            g.version = (ver + 1) | 1;
-            guest_write(&c, time_gva, &g.version, sizeof(g.version));
-            t.version = g.version + 1;
+        if (!guest_read(&c, time_gva, &ver, sizeof(ver))) {
+            ver = xen_version_odd(ver);
+            guest_write(&c, time_gva, &ver, sizeof(ver));
+            t.version = ver + 1;
             t.pad0 = 0;
             guest_write(&c, time_gva + 4, (char *)&t + 4, sizeof(t) - 4);
             guest_write(&c, time_gva, &t.version, sizeof(t.version));

@@ -70,18 +70,30 @@ void xen_clock_fill(const struct xen_clock *c, struct vcpu_time_info *t)
     t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
 }
 
+uint32_t xen_version_begin(uint32_t *ver)
+{
+    uint32_t odd = xen_version_odd(__atomic_load_n(ver, __ATOMIC_RELAXED));
+
+    __atomic_store_n(ver, odd, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    return odd + 1;
+}
+
+void xen_version_end(uint32_t *ver, uint32_t end)
+{
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(ver, end, __ATOMIC_RELAXED);
+}
+
 void xen_time_publish(void *dst, const struct vcpu_time_info *t)
 {
     struct vcpu_time_info *g = dst;
-    uint32_t v = __atomic_load_n(&g->version, __ATOMIC_RELAXED);
+    uint32_t end = xen_version_begin(&g->version);
 
-    __atomic_store_n(&g->version, (v + 1) | 1, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
     g->tsc_timestamp = t->tsc_timestamp;
     g->system_time = t->system_time;
     g->tsc_to_system_mul = t->tsc_to_system_mul;
     g->tsc_shift = t->tsc_shift;
     g->flags = t->flags;
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    __atomic_store_n(&g->version, ((v + 1) | 1) + 1, __ATOMIC_RELAXED);
+    xen_version_end(&g->version, end);
 }

@@ -26,8 +26,16 @@ uint64_t xen_clock_guest_tsc(const struct xen_clock *c);
 uint64_t xen_clock_now(const struct xen_clock *c);
 /* Fill a time record (everything but version) for the current moment. */
 void xen_clock_fill(const struct xen_clock *c, struct vcpu_time_info *t);
-/* Write T to guest memory DST with the version protocol (odd while
- * updating), as Xen's update_vcpu_system_time does. */
+/* Xen's version protocol for records a guest reads without locks: the
+ * version is odd while the record is rewritten and moves on when done.
+ * xen_version_begin marks VER odd and returns the value to end with. */
+uint32_t xen_version_begin(uint32_t *ver);
+void xen_version_end(uint32_t *ver, uint32_t end);
+/* The odd "being written" value that follows version V. */
+static inline uint32_t xen_version_odd(uint32_t v) { return (v + 1) | 1; }
+
+/* Write T to guest memory DST under the version protocol, as Xen's
+ * update_vcpu_system_time does. */
 void xen_time_publish(void *dst, const struct vcpu_time_info *t);
 
 #endif
