@@ -1,22 +1,14 @@
 #include "gva.h"
 
-#define CR0_PG   (1ULL << 31)
-#define CR0_WP   (1ULL << 16)
-#define CR4_PSE  (1ULL << 4)
-#define CR4_PAE  (1ULL << 5)
-#define CR4_LA57 (1ULL << 12)
-#define EFER_LMA (1ULL << 10)
+#include "x86.h"
 
-#define PTE_P    (1ULL << 0)
-#define PTE_RW   (1ULL << 1)
-#define PTE_PS   (1ULL << 7)
 #define ADDR_52  0x000ffffffffff000ULL
 
 static int walk_level(uint64_t entry, bool write, bool wp)
 {
-    if (!(entry & PTE_P))
+    if (!(entry & X86_PTE_P))
         return -1;
-    if (write && wp && !(entry & PTE_RW))
+    if (write && wp && !(entry & X86_PTE_RW))
         return -1;
     return 0;
 }
@@ -27,14 +19,14 @@ static int walk_level(uint64_t entry, bool write, bool wp)
 static int walk64(const struct paging_state *ps, uint64_t gva, bool write,
                   gva_read_fn rd, void *opaque, uint64_t *gpa, int levels)
 {
-    bool wp = ps->cr0 & CR0_WP;
+    bool wp = ps->cr0 & X86_CR0_WP;
     uint64_t table, entry;
     int shift;
 
     if (levels == 3) {
         /* PAE: CR3 points at 4 PDPTEs (32-byte aligned). */
         uint64_t pdpte_addr = (ps->cr3 & 0xffffffe0ULL) + ((gva >> 30) & 3) * 8;
-        if (rd(opaque, pdpte_addr, 8, &entry) || !(entry & PTE_P))
+        if (rd(opaque, pdpte_addr, 8, &entry) || !(entry & X86_PTE_P))
             return -1;
         table = entry & ADDR_52;
         shift = 21;
@@ -50,7 +42,7 @@ static int walk64(const struct paging_state *ps, uint64_t gva, bool write,
             *gpa = (entry & ADDR_52) | (gva & 0xfff);
             return 0;
         }
-        if ((entry & PTE_PS) && (shift == 21 || shift == 30)) {
+        if ((entry & X86_PTE_PS) && (shift == 21 || shift == 30)) {
             uint64_t mask = (1ULL << shift) - 1;
             *gpa = (entry & ADDR_52 & ~mask) | (gva & mask);
             return 0;
@@ -64,13 +56,13 @@ static int walk64(const struct paging_state *ps, uint64_t gva, bool write,
 static int walk32(const struct paging_state *ps, uint32_t gva, bool write,
                   gva_read_fn rd, void *opaque, uint64_t *gpa)
 {
-    bool wp = ps->cr0 & CR0_WP;
+    bool wp = ps->cr0 & X86_CR0_WP;
     uint64_t pde, pte;
 
     if (rd(opaque, (ps->cr3 & 0xfffff000ULL) + (gva >> 22) * 4, 4, &pde) ||
         walk_level(pde, write, wp))
         return -1;
-    if ((pde & PTE_PS) && (ps->cr4 & CR4_PSE)) {
+    if ((pde & X86_PTE_PS) && (ps->cr4 & X86_CR4_PSE)) {
         /* PSE-36: bits 13..20 of the PDE give physical bits 32..39. */
         uint64_t base = (pde & 0xffc00000ULL) | ((pde & 0x1fe000ULL) << 19);
         *gpa = base | (gva & 0x3fffff);
@@ -86,8 +78,8 @@ static int walk32(const struct paging_state *ps, uint32_t gva, bool write,
 int gva_translate(const struct paging_state *ps, uint64_t gva, bool write,
                   gva_read_fn rd, void *opaque, uint64_t *gpa)
 {
-    if (ps->efer & EFER_LMA) {
-        int la57 = (ps->cr4 & CR4_LA57) != 0;
+    if (ps->efer & X86_EFER_LMA) {
+        int la57 = (ps->cr4 & X86_CR4_LA57) != 0;
         int bits = la57 ? 57 : 48;
         /* Non-canonical addresses fault (#GP on hardware). */
         int64_t sx = (int64_t)(gva << (64 - bits)) >> (64 - bits);
@@ -96,11 +88,11 @@ int gva_translate(const struct paging_state *ps, uint64_t gva, bool write,
         return walk64(ps, gva, write, rd, opaque, gpa, la57 ? 5 : 4);
     }
     gva &= 0xffffffffULL;
-    if (!(ps->cr0 & CR0_PG)) {
+    if (!(ps->cr0 & X86_CR0_PG)) {
         *gpa = gva;
         return 0;
     }
-    if (ps->cr4 & CR4_PAE)
+    if (ps->cr4 & X86_CR4_PAE)
         return walk64(ps, gva, write, rd, opaque, gpa, 3);
     return walk32(ps, (uint32_t)gva, write, rd, opaque, gpa);
 }

@@ -6,12 +6,11 @@
 #include <xen/sched.h>
 
 #include "hcall.h"
+#include "x86.h"
 #include "log.h"
 #include "shinfo.h"
 #include "vcpu.h"
 #include "watchdog.h"
-
-#define RFLAGS_IF (1ULL << 9)
 
 /* Xen's hvm_local_events_need_delivery: an upcall interrupt is asserted
  * (a callback is configured and evtchn_upcall_pending is set) and the
@@ -24,7 +23,7 @@ static bool events_need_delivery(struct hcall *c)
 
     if (!vm->params[HVM_PARAM_CALLBACK_IRQ])
         return false;
-    if (!(c->v->run->s.regs.regs.rflags & RFLAGS_IF))
+    if (!(c->v->run->s.regs.regs.rflags & X86_RFLAGS_IF))
         return false;
     pthread_rwlock_rdlock(&vm->pm.lock);
     vi = shinfo_vcpu_info(c->v);

@@ -3,14 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#define X86_CR0_PE   (1ULL << 0)
-#define X86_CR0_ET   (1ULL << 4)
-#define X86_CR0_PG   (1ULL << 31)
-#define X86_CR4_PAE  (1ULL << 5)
-#define EFER_LME     (1ULL << 8)
-#define EFER_LMA     (1ULL << 10)
-#define EFER_NX      (1ULL << 11)
-#define EFER_SCE     (1ULL << 0)
+#include "x86.h"
 
 /* CR4 bits a guest may set (no VMX, SMX, PKS, CET in this model). */
 #define CR4_VALID    0x0001e7ffULL
@@ -74,10 +67,10 @@ static int unpack_seg(uint16_t ar, uint32_t base, uint32_t limit, enum seg s,
 
 static int efer_valid(uint64_t efer, uint64_t cr0, uint64_t cr4)
 {
-    if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+    if (efer & ~(X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NX))
         return 0;
     /* Long mode active needs paging and PAE; paging with LME implies LMA. */
-    if ((efer & EFER_LMA) && (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE)))
+    if ((efer & X86_EFER_LMA) && (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE)))
         return 0;
     return 1;
 }
@@ -108,7 +101,7 @@ int hvm_ctx_to_kvm(const struct vcpu_hvm_context *ctx, struct kvm_regs *regs,
         if ((!ds.unusable && ds.dpl > cs.dpl) ||
             (!es.unusable && es.dpl > cs.dpl))
             return -EINVAL;
-        if ((r->efer & EFER_LMA) && !(r->efer & EFER_LME))
+        if ((r->efer & X86_EFER_LMA) && !(r->efer & X86_EFER_LME))
             return -EINVAL;
         regs->rax = r->eax; regs->rcx = r->ecx; regs->rdx = r->edx;
         regs->rbx = r->ebx; regs->rsp = r->esp; regs->rbp = r->ebp;
@@ -120,7 +113,7 @@ int hvm_ctx_to_kvm(const struct vcpu_hvm_context *ctx, struct kvm_regs *regs,
         int64_t sx = (int64_t)(r->rip << 16) >> 16;
 
         if ((uint64_t)sx != r->rip || !(r->cr0 & X86_CR0_PG) ||
-            !(r->cr4 & X86_CR4_PAE) || !(r->efer & EFER_LME))
+            !(r->cr4 & X86_CR4_PAE) || !(r->efer & X86_EFER_LME))
             return -EINVAL;
         regs->rax = r->rax; regs->rcx = r->rcx; regs->rdx = r->rdx;
         regs->rbx = r->rbx; regs->rsp = r->rsp; regs->rbp = r->rbp;
@@ -136,8 +129,8 @@ int hvm_ctx_to_kvm(const struct vcpu_hvm_context *ctx, struct kvm_regs *regs,
         return -EINVAL;
     }
 
-    if (efer & EFER_LME)
-        efer |= EFER_LMA;
+    if (efer & X86_EFER_LME)
+        efer |= X86_EFER_LMA;
     if ((cr4 & ~CR4_VALID) || !efer_valid(efer, cr0, cr4))
         return -EINVAL;
     /* Bit 1 of RFLAGS is always set; VM, IF, TF as given. */

@@ -8,16 +8,15 @@
 #include "log.h"
 #include "util.h"
 #include "vcpu.h"
+#include "x86.h"
 
-#define EFER_LMA (1ULL << 10)
 #define SHINFO_FIELD(vm, idx) \
     ((uint8_t *)vm_xenpage(vm, XENPAGE_SHARED_INFO) + \
      abi_field_off(&abi_shared_info, (vm)->shinfo_32, (idx)))
 
 void shinfo_latch_width(struct vcpu *v)
 {
-    const struct kvm_sregs *s = &v->run->s.regs.sregs;
-    bool is32 = !((s->efer & EFER_LMA) && s->cs.l);
+    bool is32 = !x86_mode64(&v->run->s.regs.sregs);
 
     if (v->vm->shinfo_32 != is32) {
         v->vm->shinfo_32 = is32;

@@ -2,6 +2,7 @@
  * exits (kvmtool's shape).  Registers come back in kvm_run (sync regs),
  * so a hypercall costs no extra ioctl. */
 #include "vcpu.h"
+#include "x86.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -21,10 +22,6 @@
 #include "platform_io.h"
 #include "shinfo.h"
 #include "util.h"
-
-#define EFER_LMA (1ULL << 10)
-#define CR0_PE   (1ULL << 0)
-#define RFLAGS_VM (1ULL << 17)
 
 static __thread struct vcpu *this_vcpu;
 
@@ -135,7 +132,7 @@ void vcpu_hcall_ctx(struct vcpu *v, struct hcall *c)
     c->ps.cr3 = s->cr3;
     c->ps.cr4 = s->cr4;
     c->ps.efer = s->efer;
-    c->compat = !((s->efer & EFER_LMA) && s->cs.l);
+    c->compat = !x86_mode64(s);
     if (c->compat) {
         c->a[0] = (uint32_t)r->rbx;
         c->a[1] = (uint32_t)r->rcx;
@@ -162,7 +159,7 @@ static void do_hypercall(struct vcpu *v)
     vcpu_hcall_ctx(v, &c);
     c.nr = (uint32_t)r->rax;
     /* Xen's hvm_hypercall: real mode may call; vm86 and CPL > 0 may not. */
-    if ((s->cr0 & CR0_PE) && ((r->rflags & RFLAGS_VM) || s->ss.dpl != 0))
+    if ((s->cr0 & X86_CR0_PE) && ((r->rflags & X86_RFLAGS_VM) || s->ss.dpl != 0))
         ret = -EPERM;
     else
         ret = hcall_dispatch(&c);
@@ -282,9 +279,9 @@ static void flush_tlb(struct vcpu *v)
 
     if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
         return;
-    s.cr4 ^= 1ULL << 7;
+    s.cr4 ^= X86_CR4_PGE;
     ioctl(v->fd, KVM_SET_SREGS, &s);
-    s.cr4 ^= 1ULL << 7;
+    s.cr4 ^= X86_CR4_PGE;
     ioctl(v->fd, KVM_SET_SREGS, &s);
 }
 
