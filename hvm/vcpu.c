@@ -184,7 +184,6 @@ static void do_wrmsr(struct vcpu *v)
     page = vm_gpa_ptr(vm, gpa, XK_PAGE_SIZE);
     if (page) {
         hcall_page_fill(page);
-        vm->hypercall_page_gfn = gpa >> XK_PAGE_SHIFT;
         run->msr.error = 0;
     }
     pthread_rwlock_unlock(&vm->pm.lock);

@@ -105,7 +105,6 @@ struct vm {
     uint64_t shared_info_gfn;   /* INVALID_GFN when not mapped */
     bool shinfo_32;             /* latched guest width (has_32bit_shinfo) */
     uint64_t params[HVM_NR_PARAMS];
-    uint64_t hypercall_page_gfn;
 
     struct xen_clock clock;
     uint32_t evtchn_valid;      /* ports below this are valid (2-level) */
