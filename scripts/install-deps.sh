@@ -2,7 +2,7 @@
 # Install everything xenkvm needs to build and test on Debian bookworm.
 # Runs apt-get as root (through sudo when not root).
 set -eu
-PKGS="build-essential autoconf automake pkg-config linux-libc-dev libxen-dev"
+PKGS="build-essential autoconf automake pkg-config linux-libc-dev libxen-dev xenstore-utils libtalloc-dev libtdb-dev libevent-dev liburing-dev clang libclang-rt-14-dev"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=
