@@ -20,6 +20,7 @@
 
 /* An unused event channel port for the poll tests: not the store or
  * console port, below the first bucket (64 ports) Xen always has. */
-unsigned int free_port(void);
+/* Two bound, idle event channel ports: idle_port() and idle_port() + 1. */
+unsigned int idle_port(void);
 
 #endif
