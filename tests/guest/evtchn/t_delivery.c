@@ -184,6 +184,34 @@ TEST(deliv_ioapic_and_lapic)
     EXPECT_EQ(lapic_id(), 0);
 }
 
+static volatile uint32_t self_ipis;
+
+static void h_self_ipi(struct trap_frame *f)
+{
+    (void)f;
+    self_ipis++;
+    lapic_eoi();
+}
+
+TEST(deliv_lapic_self_ipi)
+{
+    unsigned int i;
+
+    /* The guest side alone: a LAPIC self-IPI taken with IF on in ring 0
+     * and returned from (the 32-bit frame return avoids iret). */
+    cli();
+    trap_set_handler(0xe5, h_self_ipi, 0);
+    lapic_enable();
+    for (i = 0; i < 5; i++) {
+        lapic_write(0x300, 0x40000 | 0xe5); /* ICR: self, fixed */
+        sti();
+        spin_until_change(&self_ipis, i, 100);
+        cli();
+    }
+    EXPECT_EQ(self_ipis, 5);
+    EXPECT_TRUE(!lapic_isr(0xe5));
+}
+
 TEST(deliv_gsi)
 {
     uint64_t val = 0;
