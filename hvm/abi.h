@@ -18,6 +18,7 @@
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
 #include <xen/hvm/hvm_vcpu.h>
+#include <xen/event_channel.h>
 
 #include "abi_structs.h"
 

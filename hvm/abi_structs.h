@@ -85,7 +85,61 @@
     F(vcpu_hvm_context, mode, mode)                                       \
     F(vcpu_hvm_context, cpu_regs, cpu_regs)                               \
     S(vcpu_hvm_x86_32)                                                    \
-    S(vcpu_hvm_x86_64)
+    S(vcpu_hvm_x86_64)                                                    \
+    S(evtchn_alloc_unbound)                                               \
+    F(evtchn_alloc_unbound, dom, dom)                                     \
+    F(evtchn_alloc_unbound, remote_dom, remote_dom)                       \
+    F(evtchn_alloc_unbound, port, port)                                   \
+    S(evtchn_bind_interdomain)                                            \
+    F(evtchn_bind_interdomain, remote_dom, remote_dom)                    \
+    F(evtchn_bind_interdomain, remote_port, remote_port)                  \
+    F(evtchn_bind_interdomain, local_port, local_port)                    \
+    S(evtchn_bind_virq)                                                   \
+    F(evtchn_bind_virq, virq, virq)                                       \
+    F(evtchn_bind_virq, vcpu, vcpu)                                       \
+    F(evtchn_bind_virq, port, port)                                       \
+    S(evtchn_bind_ipi)                                                    \
+    F(evtchn_bind_ipi, vcpu, vcpu)                                        \
+    F(evtchn_bind_ipi, port, port)                                        \
+    S(evtchn_bind_pirq)                                                   \
+    F(evtchn_bind_pirq, pirq, pirq)                                       \
+    F(evtchn_bind_pirq, flags, flags)                                     \
+    F(evtchn_bind_pirq, port, port)                                       \
+    S(evtchn_close)                                                       \
+    F(evtchn_close, port, port)                                           \
+    S(evtchn_send)                                                        \
+    F(evtchn_send, port, port)                                            \
+    S(evtchn_status)                                                      \
+    F(evtchn_status, dom, dom)                                            \
+    F(evtchn_status, port, port)                                          \
+    F(evtchn_status, status, status)                                      \
+    F(evtchn_status, vcpu, vcpu)                                          \
+    F(evtchn_status, u, u)                                                \
+    S(evtchn_bind_vcpu)                                                   \
+    F(evtchn_bind_vcpu, port, port)                                       \
+    F(evtchn_bind_vcpu, vcpu, vcpu)                                       \
+    S(evtchn_unmask)                                                      \
+    F(evtchn_unmask, port, port)                                          \
+    S(evtchn_reset)                                                       \
+    F(evtchn_reset, dom, dom)                                             \
+    S(evtchn_init_control)                                                \
+    F(evtchn_init_control, control_gfn, control_gfn)                      \
+    F(evtchn_init_control, offset, offset)                                \
+    F(evtchn_init_control, vcpu, vcpu)                                    \
+    F(evtchn_init_control, link_bits, link_bits)                          \
+    S(evtchn_expand_array)                                                \
+    F(evtchn_expand_array, array_gfn, array_gfn)                          \
+    S(evtchn_set_priority)                                                \
+    F(evtchn_set_priority, port, port)                                    \
+    F(evtchn_set_priority, priority, priority)                            \
+    S(vcpu_set_singleshot_timer)                                          \
+    F(vcpu_set_singleshot_timer, timeout_abs_ns, timeout_abs_ns)          \
+    F(vcpu_set_singleshot_timer, flags, flags)                            \
+    S(vcpu_set_periodic_timer)                                            \
+    F(vcpu_set_periodic_timer, period_ns, period_ns)                      \
+    S(xen_hvm_evtchn_upcall_vector)                                       \
+    F(xen_hvm_evtchn_upcall_vector, vcpu, vcpu)                           \
+    F(xen_hvm_evtchn_upcall_vector, vector, vector)
 
 #define XK_ABI_INCLUDES                                                   \
     <xen/xen.h>

@@ -1,6 +1,7 @@
 /* HYPERVISOR_hvm_op (xen/arch/x86/hvm/hvm.c) as a guest uses it. */
 #include <errno.h>
 
+#include "events.h"
 #include "hcall.h"
 #include "shinfo.h"
 #include "vcpu.h"
@@ -63,8 +64,10 @@ static long param_op(struct hcall *c, bool set)
     pthread_mutex_unlock(&vm->lock);
     /* Setting the callback is among a PV driver's first acts: latch the
      * guest's width for shared structures (hvm_latch_shinfo_size). */
-    if (p.index == HVM_PARAM_CALLBACK_IRQ)
+    if (p.index == HVM_PARAM_CALLBACK_IRQ) {
         shinfo_latch_width(c->v);
+        irq_set_callback(vm, p.value);
+    }
     return 0;
 }
 
@@ -80,6 +83,12 @@ long hc_hvm_op(struct hcall *c)
             return -EINVAL;
         vm_flush_tlbs(c->vm);
         return 0;
+    case HVMOP_set_evtchn_upcall_vector: {
+        struct xen_hvm_evtchn_upcall_vector u;
+        if (guest_get(c, c->a[1], &abi_xen_hvm_evtchn_upcall_vector, &u))
+            return -EFAULT;
+        return irq_set_upcall_vector(c->vm, u.vcpu, u.vector);
+    }
     case HVMOP_get_time: {
         struct xen_hvm_get_time t = { .now = xen_clock_now(&c->vm->clock) };
         return guest_put(c, c->a[1], &abi_xen_hvm_get_time, &t) ? -EFAULT : 0;

@@ -5,6 +5,7 @@
 
 #include <xen/sched.h>
 
+#include "events.h"
 #include "hcall.h"
 #include "x86.h"
 #include "log.h"
@@ -12,77 +13,52 @@
 #include "vcpu.h"
 #include "watchdog.h"
 
-/* Xen's hvm_local_events_need_delivery: an upcall interrupt is asserted
- * (a callback is configured and evtchn_upcall_pending is set) and the
- * vCPU can take it. */
-static bool events_need_delivery(struct hcall *c)
-{
-    struct vm *vm = c->vm;
-    uint8_t *vi;
-    bool pending = false;
-
-    if (!vm->params[HVM_PARAM_CALLBACK_IRQ])
-        return false;
-    if (!(c->v->run->s.regs.regs.rflags & X86_RFLAGS_IF))
-        return false;
-    pthread_rwlock_rdlock(&vm->pm.lock);
-    vi = shinfo_vcpu_info(c->v);
-    if (vi)
-        pending = __atomic_load_n(vi + abi_field_off(&abi_vcpu_info, vm->shinfo_32,
-                                                     VI_UPCALL_PENDING),
-                                  __ATOMIC_ACQUIRE) != 0;
-    pthread_rwlock_unlock(&vm->pm.lock);
-    return pending;
-}
-
-/* Is event channel PORT pending in the 2-level bitmap?  -EINVAL for a port
- * that is not valid for the domain. */
-static int port_pending(struct hcall *c, uint64_t port)
-{
-    struct vm *vm = c->vm;
-    unsigned bits = vm->shinfo_32 ? 32 : 64;
-    uint8_t *base;
-    int pending;
-
-    if (port >= vm->evtchn_valid)
-        return -EINVAL;
-    base = (uint8_t *)vm_xenpage(vm, XENPAGE_SHARED_INFO) +
-           abi_field_off(&abi_shared_info, vm->shinfo_32, SI_PENDING);
-    if (bits == 64) {
-        uint64_t w = __atomic_load_n((uint64_t *)base + port / 64, __ATOMIC_ACQUIRE);
-        pending = (w >> (port % 64)) & 1;
-    } else {
-        uint32_t w = __atomic_load_n((uint32_t *)base + port / 32, __ATOMIC_ACQUIRE);
-        pending = (w >> (port % 32)) & 1;
-    }
-    return pending;
-}
-
+/* do_poll: block until one of the ports is pending (or any event is
+ * deliverable), or until the timeout. */
 static long do_poll(struct hcall *c)
 {
+    struct vm *vm = c->vm;
+    struct vcpu *v = c->v;
     struct sched_poll p;
-    uint64_t ports;
+    uint64_t ports, port = 0;
+    long rc = 0;
 
     if (guest_get(c, c->a[1], &abi_sched_poll, &p))
         return -EFAULT;
     if (p.nr_ports > 128)
         return -EINVAL;
-    if (events_need_delivery(c))
-        return 0;
     ports = ABI_HANDLE(p.ports);
+    /* Say we poll before looking, so an event raised meanwhile wakes us. */
+    pthread_mutex_lock(&vm->lock);
+    v->poll_port = -1;
+    v->wake = false;
+    pthread_mutex_unlock(&vm->lock);
+    if (events_need_delivery(v))
+        goto out;
     for (unsigned i = 0; i < p.nr_ports; i++) {
-        uint64_t port;
-        int rc;
-
-        if (guest_get_elem(c, ports, i, sizeof(evtchn_port_t), &port))
-            return -EFAULT;
-        rc = port_pending(c, port);
-        if (rc)
-            return rc > 0 ? 0 : rc;
+        if (guest_get_elem(c, ports, i, sizeof(evtchn_port_t), &port)) {
+            rc = -EFAULT;
+            goto out;
+        }
+        rc = evtchn_poll_port(&vm->evtchn, (uint32_t)port);
+        if (rc) {
+            rc = rc > 0 ? 0 : rc;
+            goto out;
+        }
+    }
+    if (p.nr_ports == 1) {
+        pthread_mutex_lock(&vm->lock);
+        if (v->poll_port == -1)     /* not woken already */
+            v->poll_port = (int)port;
+        pthread_mutex_unlock(&vm->lock);
     }
     /* Blocked until an event or the timeout; both end the poll with 0. */
-    vcpu_wait(c->v, p.timeout);
-    return 0;
+    vcpu_wait(v, p.timeout);
+out:
+    pthread_mutex_lock(&vm->lock);
+    v->poll_port = 0;
+    pthread_mutex_unlock(&vm->lock);
+    return rc;
 }
 
 long hc_sched_op(struct hcall *c)
@@ -103,7 +79,7 @@ long hc_sched_op(struct hcall *c)
             __atomic_store_n(vi + abi_field_off(&abi_vcpu_info, c->vm->shinfo_32,
                                                 VI_UPCALL_MASK), 0, __ATOMIC_RELEASE);
         pthread_rwlock_unlock(&c->vm->pm.lock);
-        if (!events_need_delivery(c))
+        if (!events_need_delivery(c->v))
             vcpu_wait(c->v, 0);
         return 0;
     case SCHEDOP_shutdown:

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "events.h"
 #include "hcall.h"
 #include "shinfo.h"
 #include "util.h"
@@ -104,6 +105,32 @@ long hc_vcpu_op(struct hcall *c)
     }
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(c, t);
+    case VCPUOP_set_periodic_timer: {
+        struct vcpu_set_periodic_timer p;
+        if (guest_get(c, c->a[2], &abi_vcpu_set_periodic_timer, &p))
+            return -EFAULT;
+        if (p.period_ns < 1000000ULL || p.period_ns > (1ULL << 62) - 1)
+            return -EINVAL;     /* under 1 ms or beyond STIME_DELTA_MAX */
+        timer_periodic(t, p.period_ns);
+        return 0;
+    }
+    case VCPUOP_stop_periodic_timer:
+        timer_periodic(t, 0);
+        return 0;
+    case VCPUOP_set_singleshot_timer: {
+        struct vcpu_set_singleshot_timer s;
+        if (t != c->v)
+            return -EINVAL;     /* only a vCPU's own */
+        if (guest_get(c, c->a[2], &abi_vcpu_set_singleshot_timer, &s))
+            return -EFAULT;
+        timer_singleshot(t, s.timeout_abs_ns ? s.timeout_abs_ns : 1);
+        return 0;
+    }
+    case VCPUOP_stop_singleshot_timer:
+        if (t != c->v)
+            return -EINVAL;
+        timer_singleshot(t, 0);
+        return 0;
     case VCPUOP_register_runstate_memory_area:
     case VCPUOP_register_vcpu_time_memory_area: {
         /* Both structures are a union whose first 8 bytes are the

@@ -52,5 +52,7 @@ long hc_sched_op(struct hcall *c);
 long hc_memory_op(struct hcall *c);
 long hc_hvm_op(struct hcall *c);
 long hc_vcpu_op(struct hcall *c);
+long hc_event_channel_op(struct hcall *c);
+long hc_set_timer_op(struct hcall *c);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "boot.h"
 #include "cpuid.h"
+#include "events.h"
 #include "exit_codes.h"
 #include "log.h"
 #include "util.h"
@@ -20,8 +21,6 @@
 
 /* Event channel ports the domain builder reserves for the xenstore and
  * console rings (Xen allocates them unbound to dom0 at build time). */
-#define STORE_PORT   1
-#define CONSOLE_PORT 2
 
 static void usage(FILE *f)
 {
@@ -35,13 +34,16 @@ static void usage(FILE *f)
 "  -m, --memory MIB      guest memory (default %d)\n"
 "  -n, --vcpus N         number of vCPUs (default 1, at most %d)\n"
 "  -d, --domid N         domain id the guest sees (default 1)\n"
+"  -e, --max-evtchn-port N  highest event channel port (default %d)\n"
+"  -R, --rundir DIR      listen on DIR/dom<N>.sock for event channel binds\n"
+"                        from other domains and host backends\n"
 "  -s, --stats           print exit counts and VMM-side cycles at the end\n"
 "  -v, --verbose         more messages (twice: debug)\n"
 "  -h, --help            this text\n"
 "Exit status: 0 poweroff, 10 reboot, 11 suspend, 12 crash, 13 watchdog,\n"
 "14 soft reset, 20 triple fault, 21 KVM could not run the guest,\n"
 "22 killed by a signal, 1 VMM error, 2 bad arguments (docs/exit-codes.md).\n",
-        XK_DEFAULT_MEM_MIB, XK_MAX_VCPUS);
+        XK_DEFAULT_MEM_MIB, XK_MAX_VCPUS, EVTCHN_DEFAULT_MAX_PORT);
 }
 
 /* What the exits cost the VMM itself, from KVM_RUN's return to re-entry. */
@@ -144,6 +146,8 @@ int main(int argc, char **argv)
         { "memory", required_argument, 0, 'm' },
         { "vcpus", required_argument, 0, 'n' },
         { "domid", required_argument, 0, 'd' },
+        { "max-evtchn-port", required_argument, 0, 'e' },
+        { "rundir", required_argument, 0, 'R' },
         { "stats", no_argument, 0, 's' },
         { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },
@@ -151,6 +155,8 @@ int main(int argc, char **argv)
     };
     struct boot_spec spec = { 0 };
     uint64_t mem_mib = XK_DEFAULT_MEM_MIB, vcpus = 1, domid = 1;
+    uint64_t max_port = EVTCHN_DEFAULT_MAX_PORT;
+    const char *rundir = getenv("XENKVM_RUNDIR");
     struct vcpu_hvm_context boot;
     struct kvm_cpuid2 *cpuid;
     struct vm vm;
@@ -162,7 +168,7 @@ int main(int argc, char **argv)
     bool stats = false;
 
     log_set_prog("xenkvm");
-    while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:svh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:svh", opts, NULL)) != -1) {
         switch (ch) {
         case 'k': spec.kernel = optarg; break;
         case 'f': spec.firmware = optarg; break;
@@ -181,6 +187,14 @@ int main(int argc, char **argv)
                 die(XK_EXIT_USAGE, "--domid %s: give a domain id from 1 to %u", optarg,
                     DOMID_FIRST_RESERVED - 1);
             break;
+        case 'e':
+            if (!parse_u64(optarg, &max_port) || max_port < 2 ||
+                max_port >= EVTCHN_FIFO_NR_CHANNELS)
+                die(XK_EXIT_USAGE, "--max-evtchn-port %s: give a port from 2 (the "
+                    "xenstore and console ports) to %d", optarg,
+                    EVTCHN_FIFO_NR_CHANNELS - 1);
+            break;
+        case 'R': rundir = optarg; break;
         case 's': stats = true; break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
@@ -218,8 +232,8 @@ int main(int argc, char **argv)
     vm.domid = (domid_t)domid;
     vm.params[HVM_PARAM_STORE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_XENSTORE;
     vm.params[HVM_PARAM_CONSOLE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_CONSOLE;
-    vm.params[HVM_PARAM_STORE_EVTCHN] = STORE_PORT;
-    vm.params[HVM_PARAM_CONSOLE_EVTCHN] = CONSOLE_PORT;
+    vm.max_evtchn_port = (uint32_t)max_port;
+    vm.rundir = rundir;
 
     if (vm_kvm_init(&vm) || install_msr_filter(&vm))
         die(XK_EXIT_VMM_ERROR, "cannot set up KVM");
@@ -246,6 +260,11 @@ int main(int argc, char **argv)
             die(XK_EXIT_VMM_ERROR, "cannot set the CPUID of vCPU %u", i);
     free(cpuid);
 
+    if ((rc = events_init(&vm))) {
+        errno = -rc;
+        die(XK_EXIT_VMM_ERROR, "cannot set up event channels:");
+    }
+
     pthread_create(&sigthr, NULL, signal_thread, &vm);
     pthread_detach(sigthr);
     if (vcpus_start(&vm, &boot))
@@ -256,6 +275,7 @@ int main(int argc, char **argv)
         print_stats(&vm);
     if (!vm.vcpu_stuck) {
         watchdog_destroy(&vm);      /* it may kick vCPUs: stop it first */
+        events_destroy(&vm);
         vcpus_destroy(&vm);
         vm_destroy(&vm);
     }

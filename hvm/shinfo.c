@@ -1,4 +1,5 @@
 #include "shinfo.h"
+#include "events.h"
 
 #include <errno.h>
 #include <string.h>
@@ -21,6 +22,8 @@ void shinfo_latch_width(struct vcpu *v)
     if (v->vm->shinfo_32 != is32) {
         v->vm->shinfo_32 = is32;
         shinfo_update_wallclock(v->vm);
+        if (v->vm->loop)
+            events_layout_changed(v->vm);
     }
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cpuid.h"
+#include "events.h"
 #include "exit_codes.h"
 #include "hcall.h"
 #include "hvm_ctx.h"
@@ -219,7 +220,9 @@ static bool handle_exit(struct vcpu *v)
             return true;
         }
         for (uint32_t i = 0; i < run->io.count; i++)
-            platform_io(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
+            if (!pci_io(v->vm, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
+                        run->io.size, data + i * run->io.size))
+                platform_io(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
                         run->io.size, data + i * run->io.size);
         return true;
     }
@@ -344,6 +347,7 @@ static bool gate(struct vcpu *v)
         if (!v->ctx_pending) {
             v->in_guest = true;
             pthread_mutex_unlock(&vm->lock);
+            irq_vcpu_entry(v);
             return true;
         }
         ctx = v->init_ctx;

@@ -47,7 +47,6 @@ int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus)
     vm->shared_info_gfn = XK_INVALID_GFN;
     vm->shutdown_code = -1;
     vm->domid = 1;
-    vm->evtchn_valid = 64;      /* Xen's first bucket of ports */
     pthread_mutex_init(&vm->lock, NULL);
     pthread_cond_init(&vm->cond, NULL);
     pthread_mutex_init(&vm->exit_lock, NULL);

@@ -13,6 +13,7 @@
 #include <xen/vcpu.h>
 #include <xen/hvm/hvm_vcpu.h>
 
+#include "evtchn.h"
 #include "physmap.h"
 #include "xen_time.h"
 
@@ -75,6 +76,15 @@ struct vcpu {
     bool vcpu_info_registered;
     uint64_t time_updated_tsc;
 
+    /* Event delivery (irq.c, timer.c). */
+    _Atomic uint8_t upcall_vector;  /* HVMOP_set_evtchn_upcall_vector */
+    atomic_bool cb_inject;          /* callback vector due before entry */
+    int poll_port;                  /* SCHEDOP_poll (vm->lock): 0 none,
+                                       -1 any port, else that port */
+    int timer_fd[2];                /* singleshot, periodic (timerfds) */
+    uint64_t periodic_period;       /* ns; 0: off (timer lock) */
+    uint64_t periodic_last;         /* Xen time of the last tick */
+
     /* VMM-side cost of exits (TSC cycles from KVM_RUN's return to the
      * next entry), for --stats: [0] hypercalls, [1] other exits. */
     uint64_t exit_count[2], exit_cycles[2];
@@ -107,7 +117,26 @@ struct vm {
     uint64_t params[HVM_NR_PARAMS];
 
     struct xen_clock clock;
-    uint32_t evtchn_valid;      /* ports below this are valid (2-level) */
+
+    /* Event channels and their delivery (events.c, irq.c, link.c). */
+    struct evtchn_domain evtchn;
+    uint32_t max_evtchn_port;
+    struct evloop *loop;        /* the event thread */
+    const char *rundir;         /* control socket directory, or NULL */
+    int ctl_fd;                 /* listening control socket, or -1 */
+    pthread_mutex_t timer_lock;
+    struct {
+        pthread_mutex_t lock;
+        int type;               /* HVMIRQ_callback_* (irq.c) */
+        uint8_t vector;
+        uint32_t gsi;           /* GSI and PCI INTx: the IOAPIC pin */
+        bool irqfd;             /* trigger_fd is attached to gsi */
+        bool asserted;
+        int trigger_fd, resample_fd;
+    } irq;
+    uint32_t pci_addr;          /* port 0xcf8 */
+    uint32_t pci_bar[2];        /* the platform device's BARs */
+    uint16_t pci_cmd;
 
     /* The domain's memory map (E820 types), for start_info and
      * XENMEM_memory_map. */

@@ -1,0 +1,167 @@
+/* One epoll thread per VM.  Watches are kept in a small table indexed by
+ * fd so a removed fd's stale events in the current batch are ignored. */
+#include "evloop.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct watch {
+    evloop_fn fn;
+    void *arg;
+    uint64_t gen;
+};
+
+struct evloop {
+    int epfd, stopfd;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    struct watch *w;        /* indexed by fd */
+    int nw;
+    uint64_t gen;
+};
+
+struct evloop *evloop_new(void)
+{
+    struct evloop *l = calloc(1, sizeof(*l));
+    struct epoll_event e = { .events = EPOLLIN };
+
+    if (!l)
+        return NULL;
+    pthread_mutex_init(&l->lock, NULL);
+    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    l->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    e.data.u64 = (uint64_t)-1;
+    if (l->epfd < 0 || l->stopfd < 0 ||
+        epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->stopfd, &e) < 0) {
+        evloop_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+int evloop_add(struct evloop *l, int fd, evloop_fn fn, void *arg)
+{
+    struct epoll_event e = { .events = EPOLLIN };
+    int rc = 0;
+
+    if (fd < 0)
+        return -EBADF;
+    pthread_mutex_lock(&l->lock);
+    if (fd >= l->nw) {
+        int n = fd + 64;
+        struct watch *w = realloc(l->w, n * sizeof(*w));
+        if (!w) {
+            pthread_mutex_unlock(&l->lock);
+            return -ENOMEM;
+        }
+        memset(w + l->nw, 0, (n - l->nw) * sizeof(*w));
+        l->w = w;
+        l->nw = n;
+    }
+    l->w[fd].fn = fn;
+    l->w[fd].arg = arg;
+    l->w[fd].gen = ++l->gen;
+    /* The event carries fd and generation: an fd number reused after a
+     * removal does not receive the old registration's events. */
+    e.data.u64 = ((uint64_t)l->w[fd].gen << 32) | (uint32_t)fd;
+    if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &e) < 0) {
+        rc = -errno;
+        l->w[fd].fn = NULL;
+    }
+    pthread_mutex_unlock(&l->lock);
+    return rc;
+}
+
+void evloop_del(struct evloop *l, int fd)
+{
+    pthread_mutex_lock(&l->lock);
+    if (fd >= 0 && fd < l->nw && l->w[fd].fn) {
+        epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+        l->w[fd].fn = NULL;
+    }
+    pthread_mutex_unlock(&l->lock);
+}
+
+static void *loop_thread(void *arg)
+{
+    struct evloop *l = arg;
+    struct epoll_event ev[32];
+
+    for (;;) {
+        int n = epoll_wait(l->epfd, ev, 32, -1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            log_err("event loop: epoll_wait:");
+            return NULL;
+        }
+        for (int i = 0; i < n; i++) {
+            uint64_t u = ev[i].data.u64;
+            int fd = (int)(uint32_t)u;
+            evloop_fn fn = NULL;
+            void *a = NULL;
+
+            if (u == (uint64_t)-1)
+                return NULL;
+            pthread_mutex_lock(&l->lock);
+            if (fd < l->nw && l->w[fd].fn && (l->w[fd].gen & 0xffffffffu) == (u >> 32)) {
+                fn = l->w[fd].fn;
+                a = l->w[fd].arg;
+            }
+            pthread_mutex_unlock(&l->lock);
+            if (fn)
+                fn(a, fd, ev[i].events);
+        }
+    }
+}
+
+int evloop_start(struct evloop *l)
+{
+    sigset_t all, old;
+    int rc;
+
+    /* The loop never takes signals meant for vCPU threads. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&l->thread, NULL, loop_thread, l);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc)
+        return -rc;
+    l->started = true;
+    return 0;
+}
+
+void evloop_stop(struct evloop *l)
+{
+    uint64_t one = 1;
+
+    if (!l || !l->started)
+        return;
+    if (write(l->stopfd, &one, sizeof(one)) < 0)
+        log_warn("event loop: cannot signal stop");
+    pthread_join(l->thread, NULL);
+    l->started = false;
+}
+
+void evloop_free(struct evloop *l)
+{
+    if (!l)
+        return;
+    evloop_stop(l);
+    if (l->epfd >= 0)
+        close(l->epfd);
+    if (l->stopfd >= 0)
+        close(l->stopfd);
+    free(l->w);
+    free(l);
+}

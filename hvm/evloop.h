@@ -1,0 +1,24 @@
+/* The VM's event thread: one epoll loop for everything that is not a
+ * vCPU exit (timers, eventfds of channels to other processes, interrupt
+ * resampling, the control socket). */
+#ifndef XK_EVLOOP_H
+#define XK_EVLOOP_H
+
+#include <stdint.h>
+
+struct evloop;
+
+/* Called on the event thread when FD is ready (EPOLL* bits in EVENTS). */
+typedef void (*evloop_fn)(void *arg, int fd, uint32_t events);
+
+struct evloop *evloop_new(void);
+int evloop_start(struct evloop *l);
+/* Stop and join the thread; registered fds are not closed. */
+void evloop_stop(struct evloop *l);
+void evloop_free(struct evloop *l);
+/* Watch FD for input.  Safe from any thread; 0 or -errno. */
+int evloop_add(struct evloop *l, int fd, evloop_fn fn, void *arg);
+/* Stop watching FD.  On the event thread, no callback for FD follows. */
+void evloop_del(struct evloop *l, int fd);
+
+#endif

@@ -1,0 +1,257 @@
+/* Raising a vCPU's event upcall, in each way a Xen HVM guest can ask for
+ * (Xen's hvm_assert_evtchn_irq and hvm_set_callback_via):
+ *
+ * - per-vCPU upcall vector (HVMOP_set_evtchn_upcall_vector): a fixed
+ *   interrupt through the vCPU's local APIC, which the guest EOIs;
+ * - HVM_PARAM_CALLBACK_IRQ vector: Xen injects the vector directly, with
+ *   no APIC involvement and no EOI.  KVM's in-kernel APIC has no such
+ *   path, so the vector goes through the APIC and the VMM clears its stale
+ *   in-service bit before the next injection (on the vCPU's own thread);
+ * - GSI or PCI INTx of the platform device: a level-triggered IOAPIC line
+ *   held while vCPU 0's evtchn_upcall_pending is set.  The line is an
+ *   irqfd with resampling: on the guest's EOI KVM lowers it and tells us,
+ *   and we raise it again if the upcall is still pending. */
+#include "events.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "abi.h"
+#include "evloop.h"
+#include "log.h"
+#include "shinfo.h"
+#include "vcpu.h"
+
+/* Xen's HVMIRQ_callback_* */
+enum { VIA_NONE, VIA_GSI, VIA_PCI_INTX, VIA_VECTOR };
+
+#define KVM_IOAPIC_PINS 24
+
+bool irq_upcall_pending(struct vm *vm, unsigned vcpu)
+{
+    uint8_t *vi;
+    bool p = false;
+
+    pthread_rwlock_rdlock(&vm->pm.lock);
+    vi = shinfo_vcpu_info(&vm->vcpus[vcpu]);
+    if (vi)
+        p = __atomic_load_n(vi + abi_field_off(&abi_vcpu_info, vm->shinfo_32,
+                                               VI_UPCALL_PENDING),
+                            __ATOMIC_ACQUIRE) != 0;
+    pthread_rwlock_unlock(&vm->pm.lock);
+    return p;
+}
+
+static void signal_msi(struct vm *vm, unsigned vcpu, uint8_t vector)
+{
+    struct kvm_msi msi = {
+        .address_lo = 0xfee00000u | (vcpu << 12),   /* APIC ID = vCPU id */
+        .data = vector,                             /* fixed, edge */
+    };
+
+    if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+        log_warn("vCPU %u: KVM_SIGNAL_MSI vector %#x:", vcpu, vector);
+}
+
+static void line_raise(struct vm *vm)
+{
+    uint64_t one = 1;
+
+    if (vm->irq.irqfd && !vm->irq.asserted) {
+        vm->irq.asserted = true;
+        if (write(vm->irq.trigger_fd, &one, sizeof(one)) != sizeof(one))
+            log_warn("callback GSI %u: cannot raise", vm->irq.gsi);
+    }
+}
+
+static void wake_all(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vcpu_wake(&vm->vcpus[i]);
+}
+
+void irq_upcall(struct vm *vm, unsigned vcpu)
+{
+    struct vcpu *v = &vm->vcpus[vcpu];
+    uint8_t vec = atomic_load(&v->upcall_vector);
+    int type;
+
+    if (vec) {
+        signal_msi(vm, vcpu, vec);
+        vcpu_wake(v);
+        return;
+    }
+    pthread_mutex_lock(&vm->irq.lock);
+    type = vm->irq.type;
+    if ((type == VIA_GSI || type == VIA_PCI_INTX) && vcpu == 0)
+        line_raise(vm);
+    pthread_mutex_unlock(&vm->irq.lock);
+    if (type == VIA_VECTOR) {
+        atomic_store(&v->cb_inject, true);
+        vcpu_wake(v);
+        vcpu_kick(v);
+    } else if (type != VIA_NONE && vcpu == 0) {
+        wake_all(vm);       /* the IOAPIC may route it to any vCPU */
+    }
+}
+
+/* Clear VECTOR from V's in-service register if the guest left it there
+ * (the callback vector is never EOIed). */
+static void clear_stale_isr(struct vcpu *v, uint8_t vector)
+{
+    struct kvm_lapic_state s;
+    uint32_t *isr;
+
+    if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
+        return;
+    isr = (uint32_t *)(s.regs + 0x100 + (vector / 32) * 0x10);
+    if (!(*isr & (1u << (vector % 32))))
+        return;
+    *isr &= ~(1u << (vector % 32));
+    if (ioctl(v->fd, KVM_SET_LAPIC, &s) < 0)
+        log_warn("vCPU %u: KVM_SET_LAPIC:", v->id);
+}
+
+void irq_vcpu_entry(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    uint8_t vec;
+    int type;
+
+    if (!atomic_exchange(&v->cb_inject, false))
+        return;
+    pthread_mutex_lock(&vm->irq.lock);
+    type = vm->irq.type;
+    vec = vm->irq.vector;
+    pthread_mutex_unlock(&vm->irq.lock);
+    if (type != VIA_VECTOR || atomic_load(&v->upcall_vector))
+        return;
+    clear_stale_isr(v, vec);
+    signal_msi(vm, v->id, vec);
+}
+
+/* The guest EOIed the callback line: KVM lowered it. */
+static void on_resample(void *arg, int fd, uint32_t events)
+{
+    struct vm *vm = arg;
+    uint64_t n;
+    bool pending;
+
+    (void)events;
+    if (read(fd, &n, sizeof(n)) < 0)
+        return;
+    pending = irq_upcall_pending(vm, 0);
+    pthread_mutex_lock(&vm->irq.lock);
+    vm->irq.asserted = false;
+    if (pending && (vm->irq.type == VIA_GSI || vm->irq.type == VIA_PCI_INTX))
+        line_raise(vm);
+    pthread_mutex_unlock(&vm->irq.lock);
+}
+
+static void irqfd_detach(struct vm *vm)
+{
+    struct kvm_irqfd f = { .fd = (uint32_t)vm->irq.trigger_fd, .gsi = vm->irq.gsi,
+                           .flags = KVM_IRQFD_FLAG_DEASSIGN };
+    uint64_t n;
+
+    if (!vm->irq.irqfd)
+        return;
+    if (ioctl(vm->vm_fd, KVM_IRQFD, &f) < 0)
+        log_warn("KVM_IRQFD deassign GSI %u:", vm->irq.gsi);
+    vm->irq.irqfd = false;
+    vm->irq.asserted = false;
+    /* Drop a trigger KVM did not consume. */
+    if (read(vm->irq.trigger_fd, &n, sizeof(n)) < 0)
+        n = 0;
+}
+
+static int irqfd_attach(struct vm *vm, uint32_t gsi)
+{
+    struct kvm_irqfd f = { .fd = (uint32_t)vm->irq.trigger_fd, .gsi = gsi,
+                           .flags = KVM_IRQFD_FLAG_RESAMPLE,
+                           .resamplefd = (uint32_t)vm->irq.resample_fd };
+
+    if (ioctl(vm->vm_fd, KVM_IRQFD, &f) < 0) {
+        log_warn("KVM_IRQFD GSI %u:", gsi);
+        return -errno;
+    }
+    vm->irq.gsi = gsi;
+    vm->irq.irqfd = true;
+    return 0;
+}
+
+/* Xen's hvm_pci_intx_gsi: the swizzle of its PCI link routing. */
+static uint32_t pci_intx_gsi(uint32_t dev, uint32_t intx)
+{
+    return ((((dev) << 2) + ((dev) >> 3) + (intx)) & 31) + 16;
+}
+
+void irq_set_callback(struct vm *vm, uint64_t val)
+{
+    unsigned type = (unsigned)(val >> 56);
+    uint32_t gsi = 0;
+    int via = VIA_NONE;
+
+    switch (val ? type : ~0u) {
+    case HVM_PARAM_CALLBACK_TYPE_GSI:
+        gsi = (uint8_t)val;
+        /* GSI 0 aliases "none"; KVM's IOAPIC has 24 pins (Xen's 48). */
+        if (gsi != 0 && gsi < KVM_IOAPIC_PINS)
+            via = VIA_GSI;
+        break;
+    case HVM_PARAM_CALLBACK_TYPE_PCI_INTX:
+        gsi = pci_intx_gsi((uint8_t)(val >> 11) & 31, (uint8_t)val & 3);
+        if (gsi < KVM_IOAPIC_PINS)
+            via = VIA_PCI_INTX;
+        break;
+    case HVM_PARAM_CALLBACK_TYPE_VECTOR:
+        via = VIA_VECTOR;
+        break;
+    default:
+        break;
+    }
+    pthread_mutex_lock(&vm->irq.lock);
+    irqfd_detach(vm);
+    vm->irq.type = via;
+    vm->irq.vector = (uint8_t)val;
+    if ((via == VIA_GSI || via == VIA_PCI_INTX) && irqfd_attach(vm, gsi))
+        vm->irq.type = VIA_NONE;
+    pthread_mutex_unlock(&vm->irq.lock);
+    log_debug("domain %u: callback via %#llx -> type %d gsi %u", vm->domid,
+              (unsigned long long)val, via, gsi);
+    /* An upcall already pending is delivered the new way. */
+    if (via != VIA_NONE && irq_upcall_pending(vm, 0))
+        irq_upcall(vm, 0);
+}
+
+int irq_set_upcall_vector(struct vm *vm, uint32_t vcpu, uint8_t vector)
+{
+    if (vector < 0x10)
+        return -EINVAL;
+    if (vcpu >= vm->nr_vcpus)
+        return -ENOENT;
+    atomic_store(&vm->vcpus[vcpu].upcall_vector, vector);
+    /* Xen asserts the new vector at once, pending events or not. */
+    irq_upcall(vm, vcpu);
+    return 0;
+}
+
+int irq_init(struct vm *vm)
+{
+    pthread_mutex_init(&vm->irq.lock, NULL);
+    vm->irq.trigger_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    vm->irq.resample_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (vm->irq.trigger_fd < 0 || vm->irq.resample_fd < 0)
+        return -errno;
+    return evloop_add(vm->loop, vm->irq.resample_fd, on_resample, vm);
+}
+
+void irq_destroy(struct vm *vm)
+{
+    irqfd_detach(vm);
+    close(vm->irq.trigger_fd);
+    close(vm->irq.resample_fd);
+}

@@ -1,0 +1,378 @@
+/* Event channels that leave this VMM (evtchn/link_proto.h): the control
+ * socket other domains' VMMs and host backends bind through, the binder
+ * side for the guest's EVTCHNOP_bind_interdomain, and in-process backends.
+ *
+ * A link is one channel: a SOCK_SEQPACKET connection that stands for it,
+ * the eventfd we read when the far end raises our port (rx) and the one
+ * we write when our guest sends (tx).  Links are freed only on the event
+ * thread, after the port no longer points at them. */
+#include "events.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "evloop.h"
+#include "link_proto.h"
+#include "log.h"
+
+struct evtchn_link {
+    struct vm *vm;
+    uint32_t port;
+    domid_t remote;
+    int sock, rx, tx;
+};
+
+static void link_free(struct evtchn_link *l)
+{
+    evloop_del(l->vm->loop, l->rx);
+    evloop_del(l->vm->loop, l->sock);
+    close(l->rx);
+    close(l->tx);
+    close(l->sock);
+    free(l);
+}
+
+static void on_link_rx(void *arg, int fd, uint32_t events)
+{
+    struct evtchn_link *l = arg;
+    uint64_t n;
+
+    (void)events;
+    if (read(fd, &n, sizeof(n)) == sizeof(n))
+        evtchn_link_raise(&l->vm->evtchn, l->port, l);
+}
+
+/* CLOSE, EOF or garbage on the channel's connection: the far end is gone. */
+static void on_link_sock(void *arg, int fd, uint32_t events)
+{
+    struct evtchn_link *l = arg;
+    struct xk_link_msg m;
+    ssize_t n = recv(fd, &m, sizeof(m), MSG_DONTWAIT);
+
+    (void)events;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    log_debug("domain %u: port %u: channel to domain %u closed", l->vm->domid,
+              l->port, l->remote);
+    evtchn_link_gone(&l->vm->evtchn, l->port, l);
+    link_free(l);
+}
+
+static struct evtchn_link *link_new(struct vm *vm, int sock, int rx, int tx,
+                                    domid_t remote)
+{
+    struct evtchn_link *l = calloc(1, sizeof(*l));
+
+    if (!l)
+        return NULL;
+    l->vm = vm;
+    l->sock = sock;
+    l->rx = rx;
+    l->tx = tx;
+    l->remote = remote;
+    return l;
+}
+
+static int link_watch(struct evtchn_link *l)
+{
+    int rc = evloop_add(l->vm->loop, l->rx, on_link_rx, l);
+    return rc ? rc : evloop_add(l->vm->loop, l->sock, on_link_sock, l);
+}
+
+/* Hooks, called with the evtchn lock held. */
+void link_send(void *opaque, struct evtchn_link *l)
+{
+    uint64_t one = 1;
+    (void)opaque;
+    if (write(l->tx, &one, sizeof(one)) < 0)
+        log_debug("port %u: notify failed", l->port);
+}
+
+void link_close(void *opaque, struct evtchn_link *l)
+{
+    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_CLOSE };
+    (void)opaque;
+    send(l->sock, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT);
+    /* Our own shutdown wakes the event thread, which frees the link. */
+    shutdown(l->sock, SHUT_RDWR);
+}
+
+/* --- the VMM that owns the unbound port ------------------------------- */
+
+static int send_msg(int s, const struct xk_link_msg *m, const int *fds, int nfds)
+{
+    char cbuf[CMSG_SPACE(2 * sizeof(int))];
+    struct iovec iov = { (void *)m, sizeof(*m) };
+    struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+    if (nfds) {
+        struct cmsghdr *c;
+        memset(cbuf, 0, sizeof(cbuf));
+        h.msg_control = cbuf;
+        h.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+        c = CMSG_FIRSTHDR(&h);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+    }
+    return sendmsg(s, &h, MSG_NOSIGNAL) == sizeof(*m) ? 0 : -errno;
+}
+
+/* Make a link for our PORT bound by FROM_DOM's FROM_PORT over SOCK; on
+ * success PEER gets the far end's eventfds (its notify, its events). */
+static int accept_bind(struct vm *vm, int sock, uint32_t port, domid_t from_dom,
+                       uint32_t from_port, int peer[2])
+{
+    int rx = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    int tx = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    struct evtchn_link *l;
+    int rc;
+
+    if (rx < 0 || tx < 0 || !(l = link_new(vm, sock, rx, tx, from_dom))) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    l->port = port;
+    rc = evtchn_accept_link(&vm->evtchn, port, from_dom, from_port, l);
+    if (rc) {
+        free(l);
+        goto fail;
+    }
+    peer[0] = rx;
+    peer[1] = tx;
+    if ((rc = link_watch(l))) {
+        evtchn_close(&vm->evtchn, port);    /* frees via link_close */
+        return rc;
+    }
+    return 0;
+fail:
+    if (rx >= 0)
+        close(rx);
+    if (tx >= 0)
+        close(tx);
+    return rc;
+}
+
+static void on_ctl_conn(void *arg, int fd, uint32_t events);
+
+struct ctl_conn { struct vm *vm; };
+
+static void on_ctl_conn(void *arg, int fd, uint32_t events)
+{
+    struct ctl_conn *cc = arg;
+    struct vm *vm = cc->vm;
+    struct xk_link_msg m, r = { .magic = XK_LINK_MAGIC };
+    ssize_t n = recv(fd, &m, sizeof(m), MSG_DONTWAIT);
+    int peer[2];
+
+    (void)events;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    evloop_del(vm->loop, fd);
+    free(cc);
+    if (n != (ssize_t)sizeof(m) || m.magic != XK_LINK_MAGIC) {
+        close(fd);
+        return;
+    }
+    switch (m.type) {
+    case XK_LINK_BIND:
+        r.type = XK_LINK_BOUND;
+        if (m.from_dom >= DOMID_FIRST_RESERVED || m.from_dom == vm->domid) {
+            r.status = -EINVAL;
+        } else {
+            r.status = accept_bind(vm, fd, m.port, (domid_t)m.from_dom,
+                                   m.from_port, peer);
+        }
+        if (r.status == 0) {
+            if (send_msg(fd, &r, peer, 2))
+                log_warn("domain %u: port %u: cannot answer a bind", vm->domid, m.port);
+            return;         /* fd now belongs to the link */
+        }
+        send_msg(fd, &r, NULL, 0);
+        break;
+    case XK_LINK_VIRQ:
+        r.type = XK_LINK_VIRQ;
+        if (m.port >= NR_VIRQS) {
+            r.status = -EINVAL;
+        } else if (evtchn_virq_is_global(m.port)) {
+            evtchn_send_virq(&vm->evtchn, 0, m.port);
+        } else {
+            /* Per-vCPU VIRQs (VIRQ_DEBUG) go to every vCPU, as Xen's
+             * debug key does. */
+            for (unsigned i = 0; i < vm->nr_vcpus; i++)
+                evtchn_send_virq(&vm->evtchn, i, m.port);
+        }
+        send_msg(fd, &r, NULL, 0);
+        break;
+    default:
+        break;
+    }
+    close(fd);
+}
+
+static void on_ctl_accept(void *arg, int fd, uint32_t events)
+{
+    struct vm *vm = arg;
+    struct ctl_conn *cc;
+    int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+    (void)events;
+    if (c < 0)
+        return;
+    cc = malloc(sizeof(*cc));
+    if (!cc || evloop_add(vm->loop, c, on_ctl_conn, cc)) {
+        free(cc);
+        close(c);
+        return;
+    }
+    cc->vm = vm;
+}
+
+static int sock_path(struct vm *vm, domid_t domid, struct sockaddr_un *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->sun_family = AF_UNIX;
+    if ((size_t)snprintf(a->sun_path, sizeof(a->sun_path), XK_LINK_SOCK_FMT,
+                         vm->rundir, domid) >= sizeof(a->sun_path))
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+int link_listen(struct vm *vm)
+{
+    struct sockaddr_un a;
+    int s, rc;
+
+    if ((rc = sock_path(vm, vm->domid, &a))) {
+        log_err("run directory %s: name too long", vm->rundir);
+        return rc;
+    }
+    s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s < 0)
+        return -errno;
+    if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        rc = -errno;
+        if (rc == -EADDRINUSE) {
+            /* A socket nobody answers on is left over from a dead VMM. */
+            int t = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+            bool live = t >= 0 && connect(t, (struct sockaddr *)&a, sizeof(a)) == 0;
+            if (t >= 0)
+                close(t);
+            if (!live && unlink(a.sun_path) == 0 &&
+                bind(s, (struct sockaddr *)&a, sizeof(a)) == 0)
+                rc = 0;
+        }
+        if (rc) {
+            errno = -rc;
+            log_err("domain %u: control socket %s:", vm->domid, a.sun_path);
+            close(s);
+            return rc;
+        }
+    }
+    chmod(a.sun_path, 0600);
+    if (listen(s, 16) < 0 || (rc = evloop_add(vm->loop, s, on_ctl_accept, vm))) {
+        close(s);
+        unlink(a.sun_path);
+        return -EIO;
+    }
+    vm->ctl_fd = s;
+    return 0;
+}
+
+void link_shutdown(struct vm *vm)
+{
+    struct sockaddr_un a;
+
+    if (vm->ctl_fd < 0)
+        return;
+    close(vm->ctl_fd);
+    vm->ctl_fd = -1;
+    if (sock_path(vm, vm->domid, &a) == 0)
+        unlink(a.sun_path);
+}
+
+bool link_domain_exists(struct vm *vm, domid_t domid)
+{
+    struct sockaddr_un a;
+    struct stat st;
+
+    if (domid == vm->domid || domid == 0)
+        return true;
+    return vm->rundir && sock_path(vm, domid, &a) == 0 &&
+           stat(a.sun_path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* --- our guest binds to another domain's port ------------------------- */
+
+int link_bind_remote(struct vm *vm, domid_t rdom, uint32_t rport)
+{
+    struct xk_evtchn e;
+    struct evtchn_link *l;
+    int lport, rc;
+
+    if (!link_domain_exists(vm, rdom))
+        return -ESRCH;
+    lport = evtchn_reserve(&vm->evtchn);
+    if (lport < 0)
+        return lport;
+    if (rdom == 0) {
+        /* Domain 0's ports are host backends: they bind to the guest, never
+         * the other way, so none is unbound for us. */
+        rc = -EINVAL;
+    } else {
+        rc = xk_evtchn_bind_from(vm->rundir, rdom, rport, vm->domid, (uint32_t)lport, &e);
+        if (rc == -ESRCH || rc == -EINVAL || rc == -ENOSPC || rc == -ENOMEM)
+            ;
+        else if (rc)
+            rc = -EINVAL;       /* the far end misbehaved */
+    }
+    if (rc) {
+        evtchn_release(&vm->evtchn, (uint32_t)lport);
+        return rc;
+    }
+    /* The far end's notify fd is our tx, its event fd our rx. */
+    l = link_new(vm, e.sock, e.event_fd, e.notify_fd, rdom);
+    if (!l) {
+        xk_evtchn_unbind(&e);
+        evtchn_release(&vm->evtchn, (uint32_t)lport);
+        return -ENOMEM;
+    }
+    l->port = (uint32_t)lport;
+    evtchn_commit_link(&vm->evtchn, (uint32_t)lport, rdom, rport, l);
+    if (link_watch(l)) {
+        evtchn_close(&vm->evtchn, (uint32_t)lport);
+        return -ENOMEM;
+    }
+    return lport;
+}
+
+/* --- host backends inside this process -------------------------------- */
+
+int link_bind_backend(struct vm *vm, uint32_t port, uint32_t backend_port,
+                      int fds[3])
+{
+    int sp[2], peer[2], rc;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+        return -errno;
+    rc = accept_bind(vm, sp[0], port, 0, backend_port, peer);
+    if (rc) {
+        close(sp[0]);
+        close(sp[1]);
+        return rc;
+    }
+    /* The backend gets its own copies: the link keeps ours. */
+    fds[0] = dup(peer[0]);      /* notify: raise the guest's port */
+    fds[1] = dup(peer[1]);      /* events: the guest sent */
+    fds[2] = sp[1];
+    return 0;
+}
