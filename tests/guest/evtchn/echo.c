@@ -18,6 +18,7 @@ TEST(echo_offer)
     struct evtchn_status st;
 
     cli();
+    lapic_enable();
     REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
     REQUIRE(EXPECT_EQ(ev_alloc_unbound(DOMID_SELF, 0, &port), 0));
     EXPECT_EQ(port, 3);

@@ -150,6 +150,9 @@ TEST(fifo_queue_order)
         fifo_unmask(p[i]);
     }
     ev_vcpu_info(0)->evtchn_upcall_pending = 0;
+    /* (Bits left in the 2-level bitmap from before the switch stay.) */
+    for (i = 0; i < 4; i++)
+        ev2l_set_pending(p[i], false);
     for (i = 0; i < 4; i++)
         EXPECT_EQ(ev_send(p[i]), 0);
     /* Two queues ready; each a list in send order, linked through the
@@ -239,6 +242,7 @@ TEST(fifo_delivery_vector)
     unsigned int i;
 
     cli();
+    lapic_enable();
     REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
     REQUIRE(EXPECT_EQ(ev_bind_ipi(0, &p), 0));
     fifo_unmask(p);

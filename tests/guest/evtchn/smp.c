@@ -28,6 +28,7 @@ void ap_main(void)
     struct vcpu_set_singleshot_timer s;
 
     trap_load_idt();
+    lapic_enable();
     ap_up = xen_cpuid_vcpu_id() + 1;
     sti();
     for (;;) {
@@ -105,6 +106,7 @@ TEST(smp_ev_before_up)
 TEST(smp_ev_bring_up)
 {
     cli();
+    lapic_enable();
     REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
     memset(&ctx, 0, sizeof(ctx));
     ctx.mode = VCPU_HVM_MODE_64B;

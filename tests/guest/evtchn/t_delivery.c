@@ -51,12 +51,34 @@ static void window(unsigned int ms)
     cli();
 }
 
+TEST(deliv_vector_lapic_disabled)
+{
+    evtchn_port_t p;
+
+    /* Xen injects the callback vector directly (hvm_vcpu_has_pending_irq,
+     * hvm_intsrc_vector): no LAPIC involvement, so it arrives even while
+     * the LAPIC is software-disabled (as it is at boot).  KVM's in-kernel
+     * LAPIC drops interrupts while disabled: a VMM that routes the vector
+     * through it deviates here.  The other cases enable the LAPIC first,
+     * as Linux guests have it. */
+    cli();
+    lapic_disable();
+    REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
+    REQUIRE(EXPECT_NE(p = ipi_port(), 0));
+    ev_counts_clear();
+    EXPECT_TRUE(send_and_wait(p));
+    EXPECT_EQ(evtchn_count[p], 1);
+    ev_quiesce(p, 0);
+    EXPECT_EQ(ev_close(p), 0);
+}
+
 TEST(deliv_vector_ipi)
 {
     evtchn_port_t p;
     unsigned int i;
 
     cli();
+    lapic_enable();
     REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
     REQUIRE(EXPECT_NE(p = ipi_port(), 0));
     ev_counts_clear();
@@ -82,6 +104,7 @@ TEST(deliv_vector_masked_port)
     evtchn_port_t p;
 
     cli();
+    lapic_enable();
     REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
     REQUIRE(EXPECT_NE(p = ipi_port(), 0));
     ev_counts_clear();
@@ -104,6 +127,7 @@ TEST(deliv_vector_cli_holds)
     evtchn_port_t p;
 
     cli();
+    lapic_enable();
     REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
     REQUIRE(EXPECT_NE(p = ipi_port(), 0));
     ev_counts_clear();
@@ -124,6 +148,7 @@ TEST(deliv_vector_ignores_upcall_mask)
     evtchn_port_t p;
 
     cli();
+    lapic_enable();
     REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
     REQUIRE(EXPECT_NE(p = ipi_port(), 0));
     ev_counts_clear();
@@ -140,6 +165,7 @@ TEST(deliv_vector_follows_upcall_pending)
     struct vcpu_info *vi = ev_vcpu_info(0);
 
     cli();
+    lapic_enable();
     REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
     ev_counts_clear();
     /* The vector is injected whenever the flag is set at VM entry, even
@@ -157,6 +183,7 @@ TEST(deliv_block_until_timer)
     uint64_t t0;
 
     cli();
+    lapic_enable();
     REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
     REQUIRE(EXPECT_EQ(ev_bind_virq(VIRQ_TIMER, 0, &t), 0));
     ev2l_set_mask(t, false);
