@@ -306,6 +306,7 @@ TEST(deliv_gsi_out_of_range_is_none)
 
     cli();
     REQUIRE(EXPECT_NE(p = ipi_port(), 0));
+    window(10); /* take anything left over from the cases before */
     ev_counts_clear();
     /* GSI 0 and GSIs beyond the IOAPIC select no callback; the parameter
      * still reads back as written. */
