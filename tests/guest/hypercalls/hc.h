@@ -18,9 +18,8 @@
 /* A domid that no domain has (below the reserved DOMID_FIRST_RESERVED). */
 #define NO_SUCH_DOMID 0x7fe0
 
-/* An unused event channel port for the poll tests: not the store or
- * console port, below the first bucket (64 ports) Xen always has. */
-/* Two bound, idle event channel ports: idle_port() and idle_port() + 1. */
-unsigned int idle_port(void);
+/* A bound, masked event channel port p (p + 1 is one too) for the poll
+ * tests: SCHEDOP_poll refuses free ports. */
+unsigned int poll_port(void);
 
 #endif

@@ -1,22 +1,30 @@
 /* hypercalls{32,64}.elf: every test in hypercalls/ against the Xen ABI. */
 #include "hc.h"
 
-/* Two bound, idle ports (p and p + 1): SCHEDOP_poll takes only ports in
- * use (Xen 4.17's evtchn_port_poll says -EINVAL for a free one). */
-unsigned int idle_port(void)
+unsigned int poll_port(void)
 {
-    static unsigned int port;
-    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+    static evtchn_port_t a, b;
 
-    if (!port) {
-        if (HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &a) == 0)
-            port = a.port;
-        a.port = 0;
-        if (HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &a) != 0 ||
-            a.port != port + 1)
-            port = 0;
+    /* SCHEDOP_poll on a free port is -EINVAL (Xen 4.17 evtchn_port_poll:
+     * only usable ports can be polled), so the poll tests use two bound
+     * IPI ports, a and a + 1, masked so that nothing is ever delivered. */
+    if (!a) {
+        struct evtchn_bind_ipi ipi = { .vcpu = 0 };
+        struct shared_info *s = shinfo_map();
+        const unsigned int bits = sizeof(xen_ulong_t) * 8;
+
+        if (HYPERVISOR_event_channel_op(EVTCHNOP_bind_ipi, &ipi) == 0)
+            a = ipi.port;
+        if (HYPERVISOR_event_channel_op(EVTCHNOP_bind_ipi, &ipi) == 0)
+            b = ipi.port;
+        if (!a || b != a + 1)
+            printf("poll_port: IPI ports %u and %u are not adjacent\n", a, b);
+        if (a) {
+            s->evtchn_mask[a / bits] |= (xen_ulong_t)1 << (a % bits);
+            s->evtchn_mask[(a + 1) / bits] |= (xen_ulong_t)1 << ((a + 1) % bits);
+        }
     }
-    return port;
+    return a ? a : 9;
 }
 
 void guest_main(void)

@@ -84,7 +84,7 @@ TEST(sched_poll_bad_ports)
 
 TEST(sched_poll_pending)
 {
-    evtchn_port_t ports[2] = { idle_port() + 1, idle_port() };
+    evtchn_port_t ports[2] = { poll_port() + 1, poll_port() };
     uint64_t t0;
     long rc;
 
@@ -98,7 +98,7 @@ TEST(sched_poll_pending)
 
 TEST(sched_poll_expired_timeout)
 {
-    evtchn_port_t port = idle_port();
+    evtchn_port_t port = poll_port();
     uint64_t t0 = rdtsc();
 
     /* The poll timer fires at once and just unblocks: do_poll returned 0
@@ -110,7 +110,7 @@ TEST(sched_poll_expired_timeout)
 
 TEST(sched_poll_timeout_waits)
 {
-    evtchn_port_t port = idle_port();
+    evtchn_port_t port = poll_port();
     uint64_t t0 = rdtsc(), deadline = xen_system_time() + 3000000;
 
     EXPECT_EQ(poll(&port, 1, deadline), 0);

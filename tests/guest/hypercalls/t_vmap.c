@@ -67,7 +67,7 @@ static void check_poll_ports(void)
 {
     evtchn_port_t *ports = (evtchn_port_t *)(V1 - sizeof(evtchn_port_t));
     struct shared_info *s = shinfo_map();
-    unsigned int port = idle_port();
+    unsigned int port = poll_port();
     const unsigned int bits = sizeof(xen_ulong_t) * 8;
     struct sched_poll p = { .nr_ports = 2, .timeout = 0 };
     long rc;

@@ -1,0 +1,142 @@
+/* LAPIC, IOAPIC and PCI configuration access for the delivery tests. */
+#include "lib.h"
+#include "x86.h"
+#include "paging.h"
+#include "apic.h"
+
+/* The last two pages of the VMAP window (the vmap tests use the start). */
+#define LAPIC_VA  (VMAP_BASE + (VMAP_PAGES - 2) * PAGE_SIZE)
+#define IOAPIC_VA (VMAP_BASE + (VMAP_PAGES - 1) * PAGE_SIZE)
+
+static volatile uint8_t *lapic, *ioapic;
+
+static volatile uint8_t *mmio(unsigned long va, unsigned long pa)
+{
+    if (paging_mode() == PAGING_NONE)
+        return (volatile uint8_t *)pa;
+    vmap_set(va, pa);
+    return (volatile uint8_t *)va;
+}
+
+void lapic_map(void)
+{
+    if (!lapic)
+        lapic = mmio(LAPIC_VA, LAPIC_BASE);
+}
+
+uint32_t lapic_read(unsigned int reg)
+{
+    lapic_map();
+    return *(volatile uint32_t *)(lapic + reg);
+}
+
+void lapic_write(unsigned int reg, uint32_t v)
+{
+    lapic_map();
+    *(volatile uint32_t *)(lapic + reg) = v;
+}
+
+void lapic_enable(void)
+{
+    lapic_write(LAPIC_TPR, 0);
+    lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | 0xff);
+}
+
+void lapic_disable(void)
+{
+    lapic_write(LAPIC_SVR, 0xff);
+}
+
+void lapic_eoi(void)
+{
+    lapic_write(LAPIC_EOI, 0);
+}
+
+uint32_t lapic_id(void)
+{
+    return lapic_read(LAPIC_ID) >> 24;
+}
+
+bool lapic_isr(unsigned int vector)
+{
+    return lapic_read(LAPIC_ISR + (vector / 32) * 0x10) & (1u << (vector % 32));
+}
+
+bool lapic_irr(unsigned int vector)
+{
+    return lapic_read(LAPIC_IRR + (vector / 32) * 0x10) & (1u << (vector % 32));
+}
+
+static void ioapic_map(void)
+{
+    if (!ioapic)
+        ioapic = mmio(IOAPIC_VA, IOAPIC_BASE);
+}
+
+uint32_t ioapic_read(unsigned int reg)
+{
+    ioapic_map();
+    *(volatile uint32_t *)ioapic = reg;
+    return *(volatile uint32_t *)(ioapic + 0x10);
+}
+
+void ioapic_write(unsigned int reg, uint32_t v)
+{
+    ioapic_map();
+    *(volatile uint32_t *)ioapic = reg;
+    *(volatile uint32_t *)(ioapic + 0x10) = v;
+}
+
+unsigned int ioapic_pins(void)
+{
+    return ((ioapic_read(1) >> 16) & 0xff) + 1;
+}
+
+void ioapic_set_rte(unsigned int pin, uint32_t low, uint8_t dest_apic)
+{
+    /* Masked while the halves change, then the final low word. */
+    ioapic_write(0x10 + 2 * pin, IOAPIC_RTE_MASKED);
+    ioapic_write(0x11 + 2 * pin, (uint32_t)dest_apic << 24);
+    ioapic_write(0x10 + 2 * pin, low);
+}
+
+uint32_t ioapic_rte_low(unsigned int pin)
+{
+    return ioapic_read(0x10 + 2 * pin);
+}
+
+void ioapic_mask(unsigned int pin)
+{
+    ioapic_write(0x10 + 2 * pin, ioapic_rte_low(pin) | IOAPIC_RTE_MASKED);
+}
+
+static void pci_addr(unsigned int bus, unsigned int dev, unsigned int fn,
+                     unsigned int off)
+{
+    outl(0xcf8, 0x80000000u | (bus << 16) | (dev << 11) | (fn << 8) |
+                (off & 0xfc));
+}
+
+uint32_t pci_cfg_read32(unsigned int bus, unsigned int dev, unsigned int fn,
+                        unsigned int off)
+{
+    uint32_t v;
+
+    pci_addr(bus, dev, fn, off);
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)0xcfc));
+    return v;
+}
+
+uint8_t pci_cfg_read8(unsigned int bus, unsigned int dev, unsigned int fn,
+                      unsigned int off)
+{
+    pci_addr(bus, dev, fn, off);
+    return inb(0xcfc + (off & 3));
+}
+
+void pci_cfg_write32(unsigned int bus, unsigned int dev, unsigned int fn,
+                     unsigned int off, uint32_t v)
+{
+    pci_addr(bus, dev, fn, off);
+    outl(0xcfc, v);
+}
