@@ -9,8 +9,10 @@
  *   thread, before entry, the VMM software-enables a disabled local APIC,
  *   clears the vector's stale in-service bit and sends it as a fixed
  *   interrupt: the APIC then holds it until the guest enables interrupts,
- *   as Xen does.  The flag is sampled at every entry (an exit is needed
- *   to notice a flag the guest sets itself);
+ *   as Xen does.  The flag is sampled at every entry; Xen's guest also
+ *   re-enters at every host tick, so a 100 Hz tick here kicks a vCPU whose
+ *   flag is set with nothing on its way (a flag the guest set itself, or
+ *   an upcall vector its APIC refused while software-disabled);
  * - GSI or PCI INTx of the platform device: a level-triggered IOAPIC line
  *   raised when vCPU 0's evtchn_upcall_pending goes up.  The line is an
  *   irqfd with resampling: KVM lowers it on the guest's EOI and tells us
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "abi.h"
@@ -59,6 +62,8 @@ static void signal_msi(struct vm *vm, unsigned vcpu, uint8_t vector)
     if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
         log_warn("vCPU %u: KVM_SIGNAL_MSI vector %#x:", vcpu, vector);
 }
+
+static void lapic_recheck(struct vcpu *v, uint8_t vector);
 
 static void line_raise(struct vm *vm)
 {
@@ -150,6 +155,11 @@ void irq_vcpu_entry(struct vcpu *v)
     bool due, vector_via, pending = false;
     uint8_t vec;
 
+    if (atomic_exchange(&v->lapic_check, false)) {
+        uint8_t uv = atomic_load(&v->upcall_vector);
+        if (uv && irq_upcall_pending(vm, v->id))
+            lapic_recheck(v, uv);
+    }
     due = atomic_exchange(&v->cb_inject, false);
     if (!due && !v->cb_outstanding) {
         /* The common case: only the level check of the vector via. */
@@ -178,6 +188,69 @@ void irq_vcpu_entry(struct vcpu *v)
         v->cb_outstanding = true;
         v->cb_vector = vec;
     }
+}
+
+/* The upcall vector is an edge, but Xen raises it again when the guest
+ * software-enables its APIC with the flag up (vlapic_reg_write, SPIV): an
+ * APIC seen disabled and now enabled gets the vector if it does not hold
+ * it already (in IRR or ISR). */
+static void lapic_recheck(struct vcpu *v, uint8_t vector)
+{
+    struct kvm_lapic_state s;
+    uint32_t bit = 1u << (vector % 32), off = (vector / 32) * 0x10;
+
+    if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
+        return;
+    if (!(*(uint32_t *)(s.regs + 0xf0) & 0x100)) {
+        v->lapic_was_off = true;
+        return;
+    }
+    if (!v->lapic_was_off)
+        return;
+    v->lapic_was_off = false;
+    if ((*(uint32_t *)(s.regs + 0x200 + off) | *(uint32_t *)(s.regs + 0x100 + off)) & bit)
+        return;                 /* on its way, or being handled */
+    signal_msi(v->vm, v->id, vector);
+}
+
+/* The 100 Hz stand-in for Xen's VM entries (see the top of the file). */
+static void on_sample(void *arg, int fd, uint32_t events)
+{
+    struct vm *vm = arg;
+    uint64_t n;
+    int type;
+
+    (void)events;
+    if (read(fd, &n, sizeof(n)) != sizeof(n))
+        return;
+    pthread_mutex_lock(&vm->irq.lock);
+    type = vm->irq.type;
+    pthread_mutex_unlock(&vm->irq.lock);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        bool kick = false;
+        if (!irq_upcall_pending(vm, i))
+            continue;
+        if (atomic_load(&v->upcall_vector)) {
+            atomic_store(&v->lapic_check, true);
+            kick = true;
+        } else if (type == VIA_VECTOR && !atomic_load(&v->cb_outstanding)) {
+            atomic_store(&v->cb_inject, true);
+            kick = true;
+        }
+        if (kick)
+            vcpu_kick(v);
+    }
+}
+
+static void start_sampling(struct vm *vm)
+{
+    struct itimerspec its = { { 0, 10000000 }, { 0, 10000000 } };
+
+    pthread_mutex_lock(&vm->irq.lock);
+    if (!vm->irq.sampling && timerfd_settime(vm->irq.sample_fd, 0, &its, NULL) == 0)
+        vm->irq.sampling = true;
+    pthread_mutex_unlock(&vm->irq.lock);
 }
 
 /* KVM lowered the callback line: the guest EOIed it, or (on this PVM
@@ -277,6 +350,8 @@ void irq_set_callback(struct vm *vm, uint64_t val)
     pthread_mutex_unlock(&vm->irq.lock);
     log_debug("domain %u: callback via %#llx -> type %d gsi %u", vm->domid,
               (unsigned long long)val, via, gsi);
+    if (via == VIA_VECTOR)
+        start_sampling(vm);
     /* An upcall already pending is delivered the new way. */
     if (via != VIA_NONE && irq_upcall_pending(vm, 0))
         irq_upcall(vm, 0);
@@ -289,6 +364,7 @@ int irq_set_upcall_vector(struct vm *vm, uint32_t vcpu, uint8_t vector)
     if (vcpu >= vm->nr_vcpus)
         return -ENOENT;
     atomic_store(&vm->vcpus[vcpu].upcall_vector, vector);
+    start_sampling(vm);
     /* Xen asserts the new vector at once, pending events or not. */
     irq_upcall(vm, vcpu);
     return 0;
@@ -299,8 +375,11 @@ int irq_init(struct vm *vm)
     pthread_mutex_init(&vm->irq.lock, NULL);
     vm->irq.trigger_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     vm->irq.resample_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (vm->irq.trigger_fd < 0 || vm->irq.resample_fd < 0)
+    vm->irq.sample_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (vm->irq.trigger_fd < 0 || vm->irq.resample_fd < 0 || vm->irq.sample_fd < 0)
         return -errno;
+    if (evloop_add(vm->loop, vm->irq.sample_fd, on_sample, vm))
+        return -ENOMEM;
     return evloop_add(vm->loop, vm->irq.resample_fd, on_resample, vm);
 }
 
@@ -309,4 +388,5 @@ void irq_destroy(struct vm *vm)
     irqfd_detach(vm);
     close(vm->irq.trigger_fd);
     close(vm->irq.resample_fd);
+    close(vm->irq.sample_fd);
 }

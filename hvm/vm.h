@@ -79,7 +79,9 @@ struct vcpu {
     /* Event delivery (irq.c, timer.c). */
     _Atomic uint8_t upcall_vector;  /* HVMOP_set_evtchn_upcall_vector */
     atomic_bool cb_inject;          /* callback vector due before entry */
-    bool cb_outstanding;            /* injected, flag not yet cleared */
+    atomic_bool cb_outstanding;     /* injected, flag not yet cleared */
+    atomic_bool lapic_check;        /* re-offer the upcall vector */
+    bool lapic_was_off;             /* APIC seen software-disabled */
     uint8_t cb_vector;              /* the vector it was injected with */
     int poll_port;                  /* SCHEDOP_poll (vm->lock): 0 none,
                                        -1 any port, else that port */
@@ -136,6 +138,8 @@ struct vm {
         bool asserted;
         bool rearm;             /* upcall raised while asserted */
         int trigger_fd, resample_fd;
+        int sample_fd;          /* the entry-sampling tick (irq.c) */
+        bool sampling;
     } irq;
     uint32_t pci_addr;          /* port 0xcf8 */
     uint32_t pci_bar[2];        /* the platform device's BARs */

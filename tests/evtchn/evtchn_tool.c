@@ -4,6 +4,8 @@
  *   evtchn_tool echo RUNDIR DOMID PORT   bind to the guest's PORT and send
  *                                        every event straight back, until
  *                                        the guest closes the channel
+ *   evtchn_tool bind RUNDIR DOMID PORT   one bind attempt: exit 0 if it
+ *                                        worked, else print the error
  *   evtchn_tool virq RUNDIR DOMID VIRQ   raise a virtual interrupt
  *
  * echo waits up to 10 s for the guest to offer the port, then prints
@@ -61,6 +63,17 @@ int main(int argc, char **argv)
 {
     if (argc == 5 && !strcmp(argv[1], "echo"))
         return echo(argv[2], (unsigned)atoi(argv[3]), (unsigned)atoi(argv[4]));
+    if (argc == 5 && !strcmp(argv[1], "bind")) {
+        struct xk_evtchn e;
+        int rc = xk_evtchn_bind(argv[2], (unsigned)atoi(argv[3]),
+                                (unsigned)atoi(argv[4]), 77, &e);
+        if (rc) {
+            printf("bind: %s\n", strerror(-rc));
+            return 1;
+        }
+        xk_evtchn_unbind(&e);
+        return 0;
+    }
     if (argc == 5 && !strcmp(argv[1], "virq")) {
         int rc = xk_evtchn_send_virq(argv[2], (unsigned)atoi(argv[3]),
                                      (unsigned)atoi(argv[4]));
@@ -68,6 +81,6 @@ int main(int argc, char **argv)
             fprintf(stderr, "virq: %s\n", strerror(-rc));
         return rc ? 1 : 0;
     }
-    fprintf(stderr, "usage: evtchn_tool echo|virq RUNDIR DOMID PORT|VIRQ\n");
+    fprintf(stderr, "usage: evtchn_tool echo|bind|virq RUNDIR DOMID PORT|VIRQ\n");
     return 2;
 }
