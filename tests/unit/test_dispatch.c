@@ -21,6 +21,7 @@
 #include <xen/hvm/params.h>
 
 #include "check.h"
+#include "events.h"
 #include "exit_codes.h"
 #include "hcall.h"
 #include "abi32-offsets.h"
@@ -119,6 +120,11 @@ static void vm_setup_mem(bool long_mode, uint64_t mib)
     }
     pthread_cond_init(&v->cond, NULL);
     xen_clock_init(&vm.clock, 2000000, 0);
+    vm.max_evtchn_port = EVTCHN_DEFAULT_MAX_PORT;
+    if (events_init(&vm)) {
+        fprintf(stderr, "event channel setup failed\n");
+        exit(2);
+    }
 
     s = &v->run->s.regs.sregs;
     vm_long = long_mode;
@@ -142,6 +148,7 @@ static void vm_setup(bool long_mode)
 
 static void vm_teardown(void)
 {
+    events_destroy(&vm);
     pthread_cond_destroy(&vm.vcpus[0].cond);
     free(vm.vcpus[0].run);
     free(vm.vcpus);
@@ -805,12 +812,12 @@ static uint64_t fuzz_arg(void)
 
 static void fuzz_mode(bool long_mode)
 {
-    static const unsigned nrs[] = { 17, 18, 29, 12, 34, 24 };
+    static const unsigned nrs[] = { 17, 18, 29, 12, 34, 24, 32, 15 };
 
     vm_setup(long_mode);
     atomic_store(&vm.stopping, true);
     for (int i = 0; i < 4000; i++) {
-        unsigned nr = fuzz_rand() % 8 < 6 ? nrs[fuzz_rand() % 6]
+        unsigned nr = fuzz_rand() % 8 < 6 ? nrs[fuzz_rand() % 8]
                                           : (unsigned)(fuzz_rand() % 64);
         uint64_t a0 = fuzz_arg(), a1 = fuzz_arg(), a2 = fuzz_arg();
         long rc;
