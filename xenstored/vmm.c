@@ -83,7 +83,7 @@ static int check_req(const struct xs_attach_req *r, int memfd)
 static void vmm_request(evutil_socket_t fd, short what, void *arg)
 {
     struct event **evp = arg;
-    struct xs_attach_req req;
+    struct xs_attach_req req = { 0 };
     union {
         char buf[CMSG_SPACE(3 * sizeof(int))];
         struct cmsghdr align;

@@ -1,6 +1,7 @@
 /* Watches: WATCH/UNWATCH/RESET_WATCHES and firing events to every
  * connection whose watch covers a changed node and may read it. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "xenstored.h"
 
@@ -38,11 +39,15 @@ static bool watch_permitted(struct conn *c, const void *ctx, const char *name,
     return ok;
 }
 
+/* Relative watches see paths relative to the domain's home. */
 static const char *watch_path(struct conn *c, struct watch *w, const char *name)
 {
+    char home[32];
+    int l;
+
     if (w->relative) {
-        size_t l = strlen(c->domain ? c->domain->path : "");
-        if (c->domain && !strncmp(name, c->domain->path, l) && name[l] == '/')
+        l = snprintf(home, sizeof(home), "/local/domain/%u", c->id);
+        if (!strncmp(name, home, l) && name[l] == '/')
             return name + l + 1;
     }
     return name;
@@ -77,6 +82,8 @@ void fire_special(const char *name)
 
     fire_watches(NULL, ctx, name, true, NULL, 0);
     talloc_free(ctx);
+    /* Fired from the VMM socket too, where no client callback follows. */
+    conns_kick_all(NULL);
 }
 
 int watch_add(struct conn *c, const char *node, const char *token, bool relative)
