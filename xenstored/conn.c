@@ -9,7 +9,8 @@
 #include "log.h"
 
 struct conn_list connections = TAILQ_HEAD_INITIALIZER(connections);
-static uint32_t conn_unique;
+struct event_base *evbase;
+uint32_t conn_unique;
 
 bool conn_priv(const struct conn *c)
 {
@@ -80,11 +81,15 @@ void conn_free(struct conn *c)
 
 void conn_mark_bad(struct conn *c, uint32_t ring_error)
 {
+    /* A socket client hanging up is no news. */
+    if (c->closing && c->kind == CONN_SOCKET) {
+        c->bad = true;
+        return;
+    }
     log_info("conn %u (domain %u): protocol error %u, ignoring it",
              c->unique, c->id, ring_error);
     c->bad = true;
     if (c->kind == CONN_RING && c->ring) {
-        extern void ring_set_error(struct ring *r, uint32_t err);
         ring_set_error(c->ring, ring_error);
     }
 }
@@ -287,8 +292,6 @@ static void sock_after(struct conn *c)
         conn_free(c);
 }
 
-void conns_kick_all(struct conn *except);
-
 static void sock_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c = arg;
@@ -299,22 +302,30 @@ static void sock_cb(evutil_socket_t fd, short what, void *arg)
     sock_after(c);
 }
 
-int conn_socket_accept(int listen_fd)
+struct conn *conn_socket_new(int fd)
 {
-    int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    struct conn *c;
+    struct conn *c = conn_new(NULL, CONN_SOCKET, &sock_ops, DOMID_PRIV);
 
-    if (fd < 0)
-        return -errno;
-    c = conn_new(NULL, CONN_SOCKET, &sock_ops, DOMID_PRIV);
-    if (!c) {
-        close(fd);
-        return -ENOMEM;
-    }
+    if (!c)
+        return NULL;
     c->fd = fd;
     c->ev_read = event_new(evbase, fd, EV_READ | EV_PERSIST, sock_cb, c);
     c->ev_write = event_new(evbase, fd, EV_WRITE, sock_cb, c);
-    event_add(c->ev_read, NULL);
+    if (!c->ev_read || !c->ev_write || event_add(c->ev_read, NULL)) {
+        conn_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int conn_socket_accept(int listen_fd)
+{
+    int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+    if (fd < 0)
+        return -errno;
+    if (!conn_socket_new(fd))
+        return -ENOMEM;     /* conn_free closed fd */
     return 0;
 }
 
@@ -325,7 +336,6 @@ void conn_handle_output(struct conn *c)
 }
 
 /* Watch events land on other connections: get them moving. */
-void conns_kick_all(struct conn *except);
 void conns_kick_all(struct conn *except)
 {
     struct conn *c;

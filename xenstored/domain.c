@@ -300,3 +300,83 @@ int special_set_perms(struct conn *c, const char *name,
     *pn = n;
     return 0;
 }
+
+/* Live update: attached domains with their fds (inherited over exec). */
+void domains_dump(struct lu_out *o)
+{
+    struct domain *d;
+
+    TAILQ_FOREACH(d, &domains, link) {
+        struct attach *a = d->attach;
+
+        if (!a)
+            continue;
+        lu_put_u32(o, 1);
+        lu_put_u32(o, a->domid);
+        lu_put_u32(o, a->vmm_fd);
+        lu_put_u32(o, a->mem_fd);
+        lu_put_u32(o, a->event_fd);
+        lu_put_u32(o, a->notify_fd);
+        lu_put_u64(o, a->ring_offset);
+        lu_put_u32(o, a->port);
+        lu_put_u32(o, a->target);
+        lu_put_u32(o, d->introduced);
+        lu_put_u32(o, d->shutdown);
+    }
+    lu_put_u32(o, 0);
+}
+
+int domains_restore(struct lu_in *i)
+{
+    while (lu_get_u32(i) == 1 && !i->bad) {
+        struct attach *a = talloc_zero(NULL, struct attach);
+        struct domain *d;
+        bool introduced;
+
+        if (!a)
+            return ENOMEM;
+        a->domid = lu_get_u32(i);
+        a->vmm_fd = lu_get_u32(i);
+        a->mem_fd = lu_get_u32(i);
+        a->event_fd = lu_get_u32(i);
+        a->notify_fd = lu_get_u32(i);
+        a->ring_offset = lu_get_u64(i);
+        a->port = lu_get_u32(i);
+        a->target = lu_get_u32(i);
+        introduced = lu_get_u32(i);
+        d = domain_find(a->domid);
+        if (!d && !(d = domain_new(a->domid)))
+            return ENOMEM;
+        d->shutdown = lu_get_u32(i);
+        d->attach = a;
+        a->domain = d;
+        if (i->bad || !vmm_attach_restore(a))
+            return EINVAL;
+        if (introduced) {
+            d->conn = ring_conn_new(d, a);
+            if (!d->conn)
+                return ENOMEM;
+            d->introduced = true;
+        }
+    }
+    return i->bad ? EINVAL : 0;
+}
+
+void special_dump(struct lu_out *o)
+{
+    lu_put_blob(o, intro_perms, intro_n * sizeof(*intro_perms));
+    lu_put_blob(o, rel_perms, rel_n * sizeof(*rel_perms));
+}
+
+void special_restore(struct lu_in *i)
+{
+    struct xs_permissions *p;
+    uint32_t n;
+
+    p = (void *)lu_get_blob(i, &n);
+    if (p && n && n % sizeof(*p) == 0)
+        special_set_perms(&(struct conn){ .id = 0 }, "@introduceDomain", p, n / sizeof(*p));
+    p = (void *)lu_get_blob(i, &n);
+    if (p && n && n % sizeof(*p) == 0)
+        special_set_perms(&(struct conn){ .id = 0 }, "@releaseDomain", p, n / sizeof(*p));
+}

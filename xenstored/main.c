@@ -12,9 +12,7 @@
 #include "xenstored.h"
 #include "log.h"
 
-struct event_base *evbase;
-int main_listen_fd = -1, vmm_listen_fd = -1;
-static char *sock_path, *vmm_path, *pid_file;
+static char *pid_file;
 
 static void usage(FILE *f)
 {
@@ -107,7 +105,7 @@ static char *default_path(const char *leaf)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_VMM = 256, OPT_DB };
+    enum { OPT_VMM = 256, OPT_DB, OPT_LU };
     static const struct option opts[] = {
         { "socket", 1, NULL, 's' }, { "vmm-socket", 1, NULL, OPT_VMM },
         { "internal-db", 2, NULL, 'I' }, { "db-file", 1, NULL, OPT_DB },
@@ -117,12 +115,15 @@ int main(int argc, char **argv)
         { "transaction", 1, NULL, 't' }, { "perm-nb", 1, NULL, 'A' },
         { "path-max", 1, NULL, 'M' }, { "quota", 1, NULL, 'Q' },
         { "quota-soft", 1, NULL, 'q' }, { "verbose", 0, NULL, 'V' },
-        { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
+        { "help", 0, NULL, 'h' }, { "lu-state-fd", 1, NULL, OPT_LU },
+        { NULL, 0, NULL, 0 },
     };
     const char *db_file = NULL;
     struct event *ev;
-    int opt, err;
+    int opt, err, lu_fd = -1;
 
+    xs_argc = argc;
+    xs_argv = argv;
     log_set_prog("xenstored");
     talloc_enable_null_tracking();
     while ((opt = getopt_long(argc, argv, "s:I::T:F:NE:S:W:t:A:M:Q:q:Vh", opts, NULL)) != -1) {
@@ -144,6 +145,7 @@ int main(int argc, char **argv)
         case 'q': set_named(optarg, true); break;
         case 'V': log_set_level(log_level() + 1); break;
         case 'h': usage(stdout); return 0;
+        case OPT_LU: lu_fd = num(optarg); break;
         default: usage(stderr); return 2;
         }
     }
@@ -163,21 +165,30 @@ int main(int argc, char **argv)
     evbase = event_base_new();
     if (!evbase)
         die(1, "libevent: no event base");
-    err = store_open(db_file);
+    err = store_open(db_file, lu_fd < 0);
     if (err)
         die(1, "cannot open the store: %s", strerror(-err));
     domain_init();
-    main_listen_fd = listen_main(sock_path);
-    if (main_listen_fd < 0)
-        die(1, "cannot listen on %s: %s", sock_path, strerror(-main_listen_fd));
-    vmm_listen_fd = vmm_listen(vmm_path);
-    if (vmm_listen_fd < 0)
-        die(1, "cannot listen on %s: %s", vmm_path, strerror(-vmm_listen_fd));
+    if (lu_fd >= 0) {
+        /* Live update: the old binary's state, sockets and rings. */
+        err = lu_restore(lu_fd);
+        if (err)
+            die(1, "live-update: cannot restore the state: %s", strerror(err));
+        vmm_listen_start(vmm_listen_fd);
+        log_info("live-update: state restored");
+    } else {
+        main_listen_fd = listen_main(sock_path);
+        if (main_listen_fd < 0)
+            die(1, "cannot listen on %s: %s", sock_path, strerror(-main_listen_fd));
+        vmm_listen_fd = vmm_listen(vmm_path);
+        if (vmm_listen_fd < 0)
+            die(1, "cannot listen on %s: %s", vmm_path, strerror(-vmm_listen_fd));
+    }
     ev = event_new(evbase, main_listen_fd, EV_READ | EV_PERSIST, on_accept, NULL);
     event_add(ev, NULL);
     event_add(evsignal_new(evbase, SIGTERM, on_signal, NULL), NULL);
     event_add(evsignal_new(evbase, SIGINT, on_signal, NULL), NULL);
-    if (pid_file) {
+    if (pid_file && lu_fd < 0) {
         FILE *f = fopen(pid_file, "w");
         if (!f)
             die(1, "%s:", pid_file);

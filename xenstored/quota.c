@@ -60,3 +60,31 @@ char *quota_report(const void *ctx, bool is_soft)
                                    (is_soft ? soft : hard)[i].descr);
     return s;
 }
+
+/* Live update: quotas by name, so a newer binary can add some. */
+void quota_dump(struct lu_out *o)
+{
+    unsigned int i;
+
+    for (i = 0; i < sizeof(hard) / sizeof(hard[0]); i++) {
+        lu_put_str(o, hard[i].name);
+        lu_put_u32(o, *hard[i].val);
+    }
+    lu_put_str(o, "soft-memory");
+    lu_put_u32(o, quota.memory_soft);
+    lu_put_str(o, NULL);
+}
+
+void quota_restore(struct lu_in *in)
+{
+    char *name;
+
+    while ((name = lu_get_str(NULL, in)) && !in->bad) {
+        int v = lu_get_u32(in);
+        if (!strcmp(name, "soft-memory"))
+            quota.memory_soft = v;
+        else
+            quota_set_by_name(name, v, false);
+        talloc_free(name);
+    }
+}

@@ -17,7 +17,6 @@ struct ring {
 #define LOAD(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define STORE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 
-void ring_set_error(struct ring *r, uint32_t err);
 void ring_set_error(struct ring *r, uint32_t err)
 {
     STORE(r->intf->error, err);
@@ -109,8 +108,6 @@ static void ring_reconnect(struct conn *c)
     STORE(in->connection, XENSTORE_CONNECTED);
     c->ring->notify = true;
 }
-
-void conns_kick_all(struct conn *except);
 
 static void ring_event(evutil_socket_t fd, short what, void *arg)
 {

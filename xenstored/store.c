@@ -199,7 +199,7 @@ int store_traverse(int (*fn)(TDB_CONTEXT *, TDB_DATA, TDB_DATA, void *), void *a
     return tdb_traverse(db, fn, arg);
 }
 
-int store_open(const char *file)
+int store_open(const char *file, bool init)
 {
     struct node root = { .name = "/", .nperms = 1 };
     struct xs_permissions p = { .id = 0, .perms = XS_PERM_NONE };
@@ -207,12 +207,14 @@ int store_open(const char *file)
     int ret;
 
     if (file) {
-        db = tdb_open(file, 7919, TDB_NOSYNC, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        db = tdb_open(file, 7919, TDB_NOSYNC, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     } else {
         db = tdb_open("xenstored", 7919, TDB_INTERNAL, O_RDWR | O_CREAT, 0600);
     }
     if (!db)
         return -errno;
+    if (!init)
+        return 0;
     /* The initial tree, as Xen's: / and /tool, owned by dom0, no access
      * for others. */
     root.perms = &p;
@@ -238,4 +240,50 @@ void store_close(void)
     if (db)
         tdb_close(db);
     db = NULL;
+}
+
+uint64_t store_generation(void)
+{
+    return generation;
+}
+
+void store_set_generation(uint64_t g)
+{
+    generation = g;
+}
+
+static int dump_one(TDB_CONTEXT *t, TDB_DATA k, TDB_DATA d, void *arg)
+{
+    struct lu_out *o = arg;
+
+    lu_put_u32(o, 1);
+    lu_put_blob(o, k.dptr, k.dsize);
+    lu_put_blob(o, d.dptr, d.dsize);
+    return 0;
+}
+
+/* Records as they are: generations must survive for transactions and
+ * DIRECTORY_PART readers that span the update. */
+void store_dump(struct lu_out *o)
+{
+    tdb_traverse(db, dump_one, o);
+    lu_put_u32(o, 0);
+}
+
+int store_restore(struct lu_in *i)
+{
+    while (lu_get_u32(i) == 1 && !i->bad) {
+        uint32_t kl, dl;
+        const void *k = lu_get_blob(i, &kl), *d = lu_get_blob(i, &dl);
+        TDB_DATA key = { (unsigned char *)k, kl }, data = { (unsigned char *)d, dl };
+        unsigned int owner;
+
+        if (i->bad)
+            break;
+        rec_owner(data, &owner);
+        acct_nodes(owner, 1, (long)dl);
+        if (tdb_store(db, key, data, TDB_REPLACE))
+            return EIO;
+    }
+    return i->bad ? EINVAL : 0;
 }

@@ -6,13 +6,21 @@
 #include "xenstored.h"
 
 static FILE *tf;
+static char *tpath;
 bool xs_log_on = true;
+
+const char *trace_path(void)
+{
+    return tpath;
+}
 
 void trace_open(const char *file)
 {
     if (tf)
         fclose(tf);
-    tf = file ? fopen(file, "a") : NULL;
+    talloc_free(tpath);
+    tpath = file ? talloc_strdup(NULL, file) : NULL;
+    tf = file ? fopen(file, "ae") : NULL;
     if (tf)
         setvbuf(tf, NULL, _IOLBF, 0);
 }

@@ -218,3 +218,83 @@ int do_transaction_end(const void *ctx, struct conn *c, char *in, unsigned int l
     send_ack(c, XS_TRANSACTION_END);
     return 0;
 }
+
+/* Live update: open transactions go to the new binary as they are. */
+void trans_dump(struct lu_out *o, struct conn *c)
+{
+    struct transaction *t;
+    struct tnode *tn;
+    unsigned int i;
+
+    TAILQ_FOREACH(t, &c->transactions, link) {
+        lu_put_u32(o, 1);
+        lu_put_u32(o, t->id);
+        lu_put_u32(o, t->created);
+        lu_put_u32(o, t->failed);
+        TAILQ_FOREACH(tn, &t->nodes, link) {
+            lu_put_u32(o, 1);
+            lu_put_str(o, tn->name);
+            lu_put_u32(o, tn->existed);
+            lu_put_u64(o, tn->base_gen);
+            lu_put_u32(o, tn->modified);
+            lu_put_u32(o, tn->rec.dptr != NULL);
+            lu_put_blob(o, tn->rec.dptr, tn->rec.dsize);
+        }
+        lu_put_u32(o, 0);
+        lu_put_u32(o, t->nevents);
+        for (i = 0; i < t->nevents; i++) {
+            lu_put_str(o, t->events[i]);
+            lu_put_u32(o, t->events_exact[i]);
+        }
+    }
+    lu_put_u32(o, 0);
+}
+
+int trans_restore(struct lu_in *in, struct conn *c)
+{
+    while (lu_get_u32(in) == 1 && !in->bad) {
+        struct transaction *t = talloc_zero(c, struct transaction);
+        unsigned int i, n;
+
+        if (!t)
+            return ENOMEM;
+        TAILQ_INIT(&t->nodes);
+        t->conn = c;
+        t->id = lu_get_u32(in);
+        t->created = lu_get_u32(in);
+        t->failed = lu_get_u32(in);
+        while (lu_get_u32(in) == 1 && !in->bad) {
+            struct tnode *tn = talloc_zero(t, struct tnode);
+            uint32_t len;
+            const void *rec;
+            bool has;
+
+            if (!tn)
+                return ENOMEM;
+            tn->name = lu_get_str(tn, in);
+            tn->existed = lu_get_u32(in);
+            tn->base_gen = lu_get_u64(in);
+            tn->modified = lu_get_u32(in);
+            has = lu_get_u32(in);
+            rec = lu_get_blob(in, &len);
+            if (has && rec) {
+                tn->rec.dptr = talloc_memdup(tn, rec, len);
+                tn->rec.dsize = len;
+            }
+            if (!tn->name)
+                return EINVAL;
+            TAILQ_INSERT_TAIL(&t->nodes, tn, link);
+            t->nnodes++;
+        }
+        n = lu_get_u32(in);
+        for (i = 0; i < n && !in->bad; i++) {
+            char *name = lu_get_str(t, in);
+            bool exact = lu_get_u32(in);
+            if (name)
+                trans_queue_event(t, name, exact);
+        }
+        TAILQ_INSERT_TAIL(&c->transactions, t, link);
+        c->ntrans++;
+    }
+    return in->bad ? EINVAL : 0;
+}

@@ -202,7 +202,6 @@ static void vmm_accept(evutil_socket_t lfd, short what, void *arg)
 int vmm_listen(const char *path)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    struct event *ev;
     int fd;
 
     if (strlen(path) >= sizeof(sa.sun_path))
@@ -218,10 +217,29 @@ int vmm_listen(const char *path)
         close(fd);
         return -e;
     }
-    ev = event_new(evbase, fd, EV_READ | EV_PERSIST, vmm_accept, NULL);
-    if (!ev || event_add(ev, NULL)) {
-        close(fd);
-        return -ENOMEM;
-    }
+    vmm_listen_start(fd);
     return fd;
+}
+
+void vmm_listen_start(int fd)
+{
+    struct event *ev = event_new(evbase, fd, EV_READ | EV_PERSIST, vmm_accept, NULL);
+
+    if (!ev || event_add(ev, NULL))
+        die(1, "libevent: cannot watch the VMM socket");
+}
+
+/* Live update: map the ring again and watch the VMM's connection. */
+struct attach *vmm_attach_restore(struct attach *a)
+{
+    a->map = mmap(NULL, XS_RING_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                  a->mem_fd, (off_t)a->ring_offset);
+    if (a->map == MAP_FAILED) {
+        a->map = NULL;
+        return NULL;
+    }
+    a->ev_vmm = event_new(evbase, a->vmm_fd, EV_READ | EV_PERSIST, vmm_event, a);
+    if (!a->ev_vmm || event_add(a->ev_vmm, NULL))
+        return NULL;
+    return a;
 }

@@ -47,7 +47,7 @@ struct node {
 struct conn;
 struct transaction;
 
-int store_open(const char *file);   /* NULL: in memory */
+int store_open(const char *file, bool init);   /* NULL: in memory */
 void store_close(void);
 /* Read a node as conn sees it (its transaction's view if any); NULL+errno. */
 struct node *store_read(const void *ctx, struct conn *c, const char *name);
@@ -260,6 +260,8 @@ struct attach {
     struct domain *domain;
 };
 struct conn *ring_conn_new(struct domain *d, struct attach *a);
+void ring_set_error(struct ring *r, uint32_t err);
+struct attach *vmm_attach_restore(struct attach *a);
 int vmm_listen(const char *path);
 void vmm_attach_free(struct attach *a);
 
@@ -269,13 +271,50 @@ void trace_msg(struct conn *c, bool in, const struct xsd_sockmsg *h, const char 
 void trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool xs_log_on;
 
-/* ---- live update (lu.c) ---- */
+/* ---- live update (lu.c): state handed to the new binary ---- */
+struct lu_out {
+    char *buf;
+    size_t len, cap;
+    bool failed;
+};
+struct lu_in {
+    const char *p;
+    size_t left;
+    bool bad;
+};
+void lu_put(struct lu_out *o, const void *p, size_t n);
+void lu_put_u32(struct lu_out *o, uint32_t v);
+void lu_put_u64(struct lu_out *o, uint64_t v);
+void lu_put_blob(struct lu_out *o, const void *p, uint32_t n);
+void lu_put_str(struct lu_out *o, const char *s);      /* NULL allowed */
+uint32_t lu_get_u32(struct lu_in *i);
+uint64_t lu_get_u64(struct lu_in *i);
+const void *lu_get_blob(struct lu_in *i, uint32_t *n);
+char *lu_get_str(const void *ctx, struct lu_in *i);    /* NULL if it was */
 int lu_control(const void *ctx, struct conn *c, char **argv, int argc);
-int lu_restore(const char *state_fd_str);
-extern char *xs_argv0;
-extern char **xs_argv;
+int lu_restore(int fd);
+void trans_dump(struct lu_out *o, struct conn *c);
+int trans_restore(struct lu_in *i, struct conn *c);
+void domains_dump(struct lu_out *o);
+int domains_restore(struct lu_in *i);
+void special_dump(struct lu_out *o);
+void special_restore(struct lu_in *i);
+void quota_dump(struct lu_out *o);
+void quota_restore(struct lu_in *i);
+void store_dump(struct lu_out *o);
+int store_restore(struct lu_in *i);
+uint64_t store_generation(void);
+void store_set_generation(uint64_t g);
+struct conn *conn_socket_new(int fd);
+void vmm_listen_start(int fd);
+const char *trace_path(void);
+extern uint32_t conn_unique;
 
-/* main.c: listening sockets, kept for live update */
+/* main.c: what live update passes on */
 extern int main_listen_fd, vmm_listen_fd;
+extern char *sock_path, *vmm_path;
+extern int xs_argc;
+extern bool lu_dry_run;
+extern char **xs_argv;
 
 #endif

@@ -106,6 +106,12 @@ start
 "$tbin/xs_hostile"
 stop daemon_after_hostile_input
 
+# Live update under load, by xenstore-control when we have it; the daemon
+# keeps its pid (exec) and must survive.
+start
+XENSTORE_CONTROL=${xc:-} XENSTORED_BIN=$(cd "$(dirname "$xsd")" && pwd)/$(basename "$xsd") "$tbin/xs_lu"
+stop daemon_after_live_update
+
 # Options: a bad one is refused with the usage; the on-disk store works.
 if "$xsd" --frobnicate >/dev/null 2>&1; then echo "FAIL: bad_option: accepted"; else echo "PASS: bad_option"; fi
 start --db-file "$tmp/store.tdb" -E 5000 -Q memory=10000000

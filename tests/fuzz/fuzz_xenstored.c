@@ -14,8 +14,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct event_base *evbase;
-int main_listen_fd = -1, vmm_listen_fd = -1;
 
 static const uint8_t *in_data;
 static size_t in_len, in_off;
@@ -50,8 +48,9 @@ static void init_once(void)
         return;
     done = true;
     log_set_level(-1);
+    lu_dry_run = true;      /* "live-update -f /bin/sh" must not exec */
     evbase = event_base_new();
-    if (!evbase || store_open(NULL))
+    if (!evbase || store_open(NULL, true))
         abort();
     domain_init();
 }

@@ -4,8 +4,6 @@
 #include "check.h"
 #include "xenstored.h"
 
-struct event_base *evbase;
-int main_listen_fd = -1, vmm_listen_fd = -1;
 
 static void paths(void)
 {
