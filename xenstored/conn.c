@@ -245,16 +245,36 @@ bad:
 
 /* ---- the socket transport ---- */
 
+#define RBUF_SIZE 8192
+
+/* One recv per wake-up brings in whole requests (a request is usually one
+ * segment); a short recv means the socket is drained for now, so no second
+ * recv just to hear EAGAIN: level-triggered epoll calls again. */
 static int sock_read(struct conn *c, void *buf, unsigned int len)
 {
-    ssize_t n = recv(c->fd, buf, len, MSG_DONTWAIT);
+    ssize_t n;
 
-    if (n > 0)
-        return n;
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return 0;
-    c->closing = true;  /* EOF or error: the client is gone */
-    return -1;
+    if (c->roff == c->rlen) {
+        if (c->rshort)
+            return 0;
+        if (!c->rbuf && !(c->rbuf = talloc_size(c, RBUF_SIZE)))
+            return 0;
+        n = recv(c->fd, c->rbuf, RBUF_SIZE, MSG_DONTWAIT);
+        if (n <= 0) {
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+            c->closing = true;  /* EOF or error: the client is gone */
+            return -1;
+        }
+        c->rlen = n;
+        c->roff = 0;
+        c->rshort = n < RBUF_SIZE;
+    }
+    if (len > c->rlen - c->roff)
+        len = c->rlen - c->roff;
+    memcpy(buf, c->rbuf + c->roff, len);
+    c->roff += len;
+    return len;
 }
 
 static int sock_write(struct conn *c, const void *buf, unsigned int len)
@@ -296,6 +316,7 @@ static void sock_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c = arg;
 
+    c->rshort = false;
     if (what & EV_READ)
         conn_handle_input(c);
     conns_kick_all(c);

@@ -180,6 +180,8 @@ static void dump_conn(struct lu_out *o, struct conn *c, struct conn *me)
     lu_put(o, &c->hdr, sizeof(c->hdr));
     lu_put_blob(o, partial && !c->in_hdr ? c->in_buf : NULL,
                 partial && !c->in_hdr ? c->in_used : 0);
+    /* Socket bytes read ahead but not parsed yet. */
+    lu_put_blob(o, c->rbuf ? c->rbuf + c->roff : NULL, c->rlen - c->roff);
     TAILQ_FOREACH(ob, &c->out, link) {
         lu_put_u32(o, 1);
         lu_put_u32(o, ob->event);
@@ -384,6 +386,13 @@ static int restore_conn(struct lu_in *in, struct conn **byunique_conn, uint32_t 
     } else if (c->in_used > sizeof(c->hdr)) {
         return EINVAL;
     }
+    p = lu_get_blob(in, &len);
+    if (len) {
+        if (len > 8192 || !(c->rbuf = talloc_size(c, 8192)))
+            return EINVAL;
+        memcpy(c->rbuf, p, len);
+        c->rlen = len;
+    }
     while (lu_get_u32(in) == 1 && !in->bad) {
         bool event = lu_get_u32(in);
         uint32_t off = lu_get_u32(in);
@@ -464,10 +473,11 @@ int lu_restore(int fd)
         for (j = 0; targets[i] && j < n; j++)
             if (conns[j]->unique == targets[i])
                 conns[i]->target = conns[j];
-    /* Replies queued before the update go out now. */
+    /* Replies queued before the update go out now; read-ahead input is
+     * parsed now too (epoll would not tell us about it). */
     TAILQ_FOREACH(c, &connections, link)
-        if (!TAILQ_EMPTY(&c->out) && c->kind == CONN_SOCKET)
-            event_add(c->ev_write, NULL);
+        if (c->kind == CONN_SOCKET && (!TAILQ_EMPTY(&c->out) || c->rlen))
+            event_active(c->ev_read, EV_READ, 0);
 out:
     if (in.bad)
         err = EINVAL;

@@ -144,6 +144,10 @@ struct conn {
     unsigned int ntrans;
     uint32_t next_tx_id;
     struct transaction *trans;  /* of the request being processed */
+    /* socket input read ahead in one recv, parsed from here */
+    char *rbuf;
+    unsigned int rlen, roff;
+    bool rshort;                /* the last recv did not fill rbuf */
     bool bad;                   /* ignored after a protocol error */
     bool closing;
     uint32_t unique;            /* for trace output */
