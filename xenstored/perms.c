@@ -60,8 +60,10 @@ int perms_parse(const void *ctx, const char *strs, unsigned int len,
         return ENOMEM;
     for (i = 0; i < n; i++, s += strlen(s) + 1) {
         err = perm_parse_one(s, &p[i]);
-        if (err)
+        if (err) {
+            talloc_free(p);
             return err;
+        }
     }
     *out = p;
     *num = n;
