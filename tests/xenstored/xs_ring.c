@@ -1,0 +1,385 @@
+/* The guest ring path without a VM: this program plays a domain's VMM
+ * (memfd, eventfds, attach over the VMM socket) and the guest's xenbus
+ * frontend (requests into the ring page, replies and events out of it),
+ * while libxenstore on the main socket plays the toolstack.
+ * Needs a private daemon: $XENSTORED_PATH and $XENSTORED_VMM_PATH. */
+#include "guest_ring.h"
+
+static void attach_introduces(void)
+{
+    struct xs_attach_req r = attach_req(DOMID);
+    struct xs_permissions p = { DOMID, XS_PERM_NONE };
+
+    CHECK(g_setup());
+    /* The toolstack's part: the domain's home, owned by the domain. */
+    CHECK(xs_write(xs, XBT_NULL, "/local/domain/5/name", "guest5", 6));
+    CHECK(xs_set_permissions(xs, XBT_NULL, "/local/domain/5", &p, 1));
+    CHECK(xs_set_permissions(xs, XBT_NULL, "/local/domain/5/name", &p, 1));
+    CHECK(xs_write(xs, XBT_NULL, "/local/domain/6/secret", "s", 1));
+    CHECK(xs_watch(watcher, "@introduceDomain", "intro"));
+    CHECK(xs_watch(watcher, "@releaseDomain", "rel"));
+    CHECK(tool_event("@introduceDomain", "intro"));   /* initial events */
+    CHECK(tool_event("@releaseDomain", "rel"));
+    CHECK(!xs_is_domain_introduced(xs, DOMID));
+    g.vmmfd = do_attach(&r);
+    CHECK(g.vmmfd >= 0);
+    CHECK(tool_event("@introduceDomain", "intro"));
+    CHECK(xs_is_domain_introduced(xs, DOMID));
+    CHECK(g.intf->server_features & XENSTORE_SERVER_FEATURE_RECONNECTION);
+    CHECK(g.intf->server_features & XENSTORE_SERVER_FEATURE_ERROR);
+}
+
+static void attach_refusals(void)
+{
+    struct xs_attach_req r = attach_req(DOMID);
+    char err[128];
+
+    CHECK_EQ(do_attach(&r), -EEXIST);
+    r = attach_req(0);
+    CHECK_EQ(do_attach(&r), -EINVAL);
+    r = attach_req(0x7ff0);
+    CHECK_EQ(do_attach(&r), -EINVAL);
+    r = attach_req(8);
+    r.magic = 1;
+    CHECK_EQ(do_attach(&r), -EPROTO);
+    r = attach_req(8);
+    r.ring_offset = RING_OFF + 12;
+    CHECK_EQ(do_attach(&r), -EINVAL);
+    r = attach_req(8);
+    r.ring_offset = MEMSZ;
+    CHECK_EQ(do_attach(&r), -EINVAL);
+    r = attach_req(8);
+    r.mem_size = 1 << 30;
+    r.ring_offset = 1 << 20;   /* beyond the memfd's real size */
+    CHECK_EQ(do_attach(&r), -ERANGE);
+    r = attach_req(8);
+    CHECK_EQ(xs_attach(vmm_path, &r, g.memfd, g.evfd, -1, err, sizeof(err)), -EBADF);
+    CHECK(!xs_is_domain_introduced(xs, 8));
+}
+
+static void guest_read_write(void)
+{
+    struct xst_msg m;
+
+    CHECK(g_ok(XS_WRITE, 0, S("data/x\0hello") - 1));
+    CHECK(g_req(XS_READ, 0, S("data/x"), &m) && m.h.type == XS_READ &&
+          m.h.len == 5 && !memcmp(m.body, "hello", 5));
+    CHECK(g_req(XS_READ, 0, S("/local/domain/5/name"), &m) && !strcmp(m.body, "guest5"));
+    CHECK(g_req(XS_GET_PERMS, 0, S("data/x"), &m) && !strcmp(m.body, "n5"));
+    CHECK(g_req(XS_DIRECTORY, 0, S("data"), &m) && !strcmp(m.body, "x"));
+    CHECK(g_req(XS_GET_DOMAIN_PATH, 0, S("5"), &m) && !strcmp(m.body, "/local/domain/5"));
+    unsigned int len;
+    char *v = xs_read(xs, XBT_NULL, "/local/domain/5/data/x", &len);
+    CHECK(v && len == 5);
+    free(v);
+}
+
+static void guest_permission_denied(void)
+{
+    struct xs_permissions p[2] = { { 0, XS_PERM_NONE }, { DOMID, XS_PERM_READ } };
+    struct xst_msg m;
+
+    /* Another guest's nodes and the host's are invisible and read-only. */
+    CHECK(g_err(XS_READ, 0, S("/local/domain/6/secret"), "EACCES"));
+    CHECK(g_err(XS_READ, 0, S("/local/domain/6/nonexistent"), "EACCES"));
+    CHECK(g_err(XS_WRITE, 0, S("/local/domain/6/secret\0x") - 1, "EACCES"));
+    CHECK(g_err(XS_WRITE, 0, S("/local/domain/6/new\0x") - 1, "EACCES"));
+    CHECK(g_err(XS_RM, 0, S("/local/domain/6/secret"), "EACCES"));
+    CHECK(g_err(XS_DIRECTORY, 0, S("/local/domain/6"), "EACCES"));
+    CHECK(g_err(XS_GET_PERMS, 0, S("/local/domain/6/secret"), "EACCES"));
+    CHECK(g_err(XS_SET_PERMS, 0, S("/local/domain/6/secret\0b5"), "EACCES"));
+    CHECK(g_err(XS_MKDIR, 0, S("/tool/x"), "EACCES"));
+    CHECK(g_err(XS_WRITE, 0, S("/x\0y") - 1, "EACCES"));
+    /* A grant to this domain lets it read, not write. */
+    CHECK(xs_set_permissions(xs, XBT_NULL, "/local/domain/6/secret", p, 2));
+    CHECK(g_req(XS_READ, 0, S("/local/domain/6/secret"), &m) && !strcmp(m.body, "s"));
+    CHECK(g_err(XS_WRITE, 0, S("/local/domain/6/secret\0x") - 1, "EACCES"));
+    /* Giving a node away is for the host only. */
+    CHECK(g_err(XS_SET_PERMS, 0, S("data/x\0n6"), "EPERM"));
+    CHECK(g_ok(XS_SET_PERMS, 0, S("data/x\0n5\0r0\0b7")));
+    /* Tool requests are for the host only. */
+    CHECK(g_err(XS_INTRODUCE, 0, S("7\0" "1\0" "1"), "EACCES"));
+    CHECK(g_err(XS_RELEASE, 0, S("6"), "EACCES"));
+    CHECK(g_err(XS_CONTROL, 0, S("help"), "EACCES"));
+    CHECK(g_err(XS_IS_DOMAIN_INTRODUCED, 0, S("0"), "EACCES"));
+    CHECK(g_err(XS_SET_TARGET, 0, S("5\0" "6"), "EACCES"));
+    /* The special watches are dom0's unless it grants them. */
+    CHECK(g_err(XS_SET_PERMS, 0, S("@releaseDomain\0b5"), "EACCES"));
+}
+
+static void guest_watch(void)
+{
+    struct xst_msg e;
+
+    CHECK(g_ok(XS_WATCH, 0, S("data\0gw")));
+    CHECK(g_event(&e) && !strcmp(e.body, "data") && !strcmp(e.body + 5, "gw"));
+    CHECK(xs_write(xs, XBT_NULL, "/local/domain/5/data/y", "1", 1));
+    CHECK(g_event(&e) && !strcmp(e.body, "data/y"));
+    /* Absolute watch on a node it cannot read: the change stays hidden,
+     * the next readable change arrives. */
+    CHECK(g_ok(XS_WATCH, 0, S("/local/domain/6\0other")));
+    CHECK(g_event(&e) && !strcmp(e.body, "/local/domain/6"));
+    CHECK(xs_write(xs, XBT_NULL, "/local/domain/6/hidden", "1", 1));
+    CHECK(xs_write(xs, XBT_NULL, "/local/domain/5/data/z", "1", 1));
+    CHECK(g_event(&e) && !strcmp(e.body, "data/z"));
+    CHECK(g_ok(XS_UNWATCH, 0, S("/local/domain/6\0other")));
+    CHECK(g_ok(XS_UNWATCH, 0, S("data\0gw")));
+}
+
+static void guest_transaction(void)
+{
+    struct xst_msg m;
+    uint32_t tx;
+
+    CHECK(g_req(XS_TRANSACTION_START, 0, S(""), &m) && m.h.type == XS_TRANSACTION_START);
+    tx = strtoul(m.body, NULL, 10);
+    CHECK(g_ok(XS_WRITE, tx, S("data/t\0one") - 1));
+    CHECK(g_err(XS_READ, 0, S("data/t"), "ENOENT"));
+    CHECK(g_ok(XS_TRANSACTION_END, tx, S("T")));
+    CHECK(g_req(XS_READ, 0, S("data/t"), &m) && !strcmp(m.body, "one"));
+    /* Conflict with the toolstack: EAGAIN at commit. */
+    CHECK(g_req(XS_TRANSACTION_START, 0, S(""), &m));
+    tx = strtoul(m.body, NULL, 10);
+    CHECK(g_req(XS_READ, tx, S("data/t"), &m) && !strcmp(m.body, "one"));
+    CHECK(g_ok(XS_WRITE, tx, S("data/t\0two") - 1));
+    CHECK(xs_write(xs, XBT_NULL, "/local/domain/5/data/t", "tool", 4));
+    CHECK(g_err(XS_TRANSACTION_END, tx, S("T"), "EAGAIN"));
+    CHECK(g_req(XS_READ, 0, S("data/t"), &m) && !strcmp(m.body, "tool"));
+}
+
+/* CONTROL quota set NAME VAL (libxenstore appends the data after cmd). */
+static bool quota_set(const char *name, int val)
+{
+    char buf[64];
+    int n = snprintf(buf, sizeof(buf), "set%c%s%c%d", 0, name, 0, val) + 1;
+    char *r = xs_control_command(xs, "quota", buf, n);
+    bool ok = r && !strcmp(r, "OK");
+
+    free(r);
+    return ok;
+}
+
+static void guest_quotas(void)
+{
+    static char big[3000];
+    char path[64], *r;
+    int i, n, ok = 0;
+    bool got = false;
+    uint32_t tx[16];
+    struct xst_msg m;
+
+    /* Node size (2048 bytes by default). */
+    memcpy(big, "data/big", 9);
+    memset(big + 9, 'x', sizeof(big) - 9);
+    CHECK(g_err(XS_WRITE, 0, big, sizeof(big), "ENOSPC"));
+    CHECK(xs_write(xs, XBT_NULL, "/local/domain/5/data/big", big + 9, sizeof(big) - 9));
+    /* Nodes per domain. */
+    CHECK(quota_set("nodes", 30));
+    for (i = 0; i < 40 && !got; i++) {
+        n = snprintf(path, sizeof(path), "data/q%d", i);
+        CHECK(g_req(XS_MKDIR, 0, path, n + 1, &m));
+        if (xst_is_error(&m, "ENOSPC"))
+            got = true;
+        else
+            ok++;
+    }
+    CHECK(got && ok > 0 && ok < 30);
+    /* The host and its writes carry on. */
+    CHECK(xs_write(xs, XBT_NULL, "/local/domain/5/data/hostnode", "1", 1));
+    CHECK(quota_set("nodes", 1000));
+    CHECK(g_ok(XS_MKDIR, 0, S("data/after")));
+    /* Watches. */
+    CHECK(quota_set("watches", 2));
+    CHECK(g_ok(XS_WATCH, 0, S("data\0w1")));
+    CHECK(g_ok(XS_WATCH, 0, S("data\0w2")));
+    CHECK(g_ok(XS_WATCH, 0, S("data\0w3")));     /* Xen allows one more */
+    CHECK(g_err(XS_WATCH, 0, S("data\0w4"), "E2BIG"));
+    CHECK(g_ok(XS_RESET_WATCHES, 0, S("")));
+    g.nevents = 0;
+    CHECK(quota_set("watches", 128));
+    /* Transactions. */
+    CHECK(quota_set("transactions", 2));
+    for (i = 0; i < 3; i++) {
+        CHECK(g_req(XS_TRANSACTION_START, 0, S(""), &m) && m.h.type == XS_TRANSACTION_START);
+        tx[i] = strtoul(m.body, NULL, 10);
+    }
+    CHECK(g_err(XS_TRANSACTION_START, 0, S(""), "ENOSPC"));
+    for (i = 0; i < 3; i++)
+        CHECK(g_ok(XS_TRANSACTION_END, tx[i], S("F")));
+    CHECK(quota_set("transactions", 10));
+    /* Permissions per node. */
+    CHECK(g_err(XS_SET_PERMS, 0, S("data/x\0n5\0r1\0r2\0r3\0r4\0r6"), "ENOSPC"));
+    CHECK(g_ok(XS_SET_PERMS, 0, S("data/x\0n5\0r1\0r2\0r3\0r4")));
+    /* Path length below the domain's home. */
+    CHECK(quota_set("path-max", 20));
+    CHECK(g_err(XS_WRITE, 0, S("data/aaaaaaaaaaaaaaaaaaaaa\0") - 1, "EINVAL"));
+    CHECK(g_ok(XS_WRITE, 0, S("data/aaaaaaaaaaaaaaa\0") - 1));
+    CHECK(quota_set("path-max", 2048));
+    /* quota <domid> reports usage. */
+    r = xs_control_command(xs, "quota", (char *)"5", 2);
+    CHECK(r && strstr(r, "nodes"));
+    free(r);
+}
+
+static void guest_outstanding_flood(void)
+{
+    /* 40 requests without reading replies: the reply ring fills, the
+     * daemon stalls this guest only and loses nothing. */
+    struct xsd_sockmsg h = { XS_READ, 0, 0, sizeof("data/x") };
+    struct xst_msg m;
+    int i, got = 0;
+
+    for (i = 0; i < 40; i++) {
+        h.req_id = 5000 + i;
+        CHECK(g_put(&h, sizeof(h)) && g_put("data/x", sizeof("data/x")));
+        if (check_case_failed)
+            break;
+    }
+    CHECK(xs_write(xs, XBT_NULL, "/t/flood-host", "ok", 2));
+    for (i = 0; i < 40; i++) {
+        if (!g_recv(&m))
+            break;
+        if (m.h.type == XS_READ && m.h.req_id == (uint32_t)(5000 + i))
+            got++;
+    }
+    CHECK_EQ(got, 40);
+}
+
+static void ring_hostile_payload_len(void)
+{
+    struct xsd_sockmsg h = { XS_READ, 1, 0, XENSTORE_PAYLOAD_MAX + 1 };
+    int i;
+
+    CHECK(g_put(&h, sizeof(h)));
+    for (i = 0; i < 50 && LOAD(g.intf->error) == XENSTORE_ERROR_NONE; i++)
+        g_wait();
+    CHECK_EQ(LOAD(g.intf->error), XENSTORE_ERROR_PROTO);
+    CHECK(xs_write(xs, XBT_NULL, "/t/after-proto", "ok", 2));   /* host fine */
+}
+
+static void ring_reconnect(void)
+{
+    struct xst_msg m;
+    int i;
+
+    STORE(g.intf->connection, XENSTORE_RECONNECT);
+    g_kick();
+    for (i = 0; i < 50 && LOAD(g.intf->connection) != XENSTORE_CONNECTED; i++)
+        g_wait();
+    CHECK_EQ(LOAD(g.intf->connection), XENSTORE_CONNECTED);
+    CHECK_EQ(LOAD(g.intf->error), XENSTORE_ERROR_NONE);
+    CHECK_EQ(g.intf->req_prod - g.intf->req_cons, 0);
+    CHECK_EQ(g.intf->rsp_prod - g.intf->rsp_cons, 0);
+    g.nevents = 0;
+    CHECK(g_req(XS_READ, 0, S("data/x"), &m) && m.h.type == XS_READ);
+}
+
+static void ring_hostile_indices(void)
+{
+    int i;
+
+    /* A producer index far beyond the consumer: never read outside the
+     * ring; the daemon flags the ring and ignores it. */
+    STORE(g.intf->req_prod, g.intf->req_cons + 5000);
+    g_kick();
+    for (i = 0; i < 50 && LOAD(g.intf->error) == XENSTORE_ERROR_NONE; i++)
+        g_wait();
+    CHECK_EQ(LOAD(g.intf->error), XENSTORE_ERROR_RINGIDX);
+    CHECK(xs_write(xs, XBT_NULL, "/t/after-ringidx", "ok", 2));
+    /* Wild response indices too, after a reset. */
+    STORE(g.intf->connection, XENSTORE_RECONNECT);
+    g_kick();
+    for (i = 0; i < 50 && LOAD(g.intf->connection) != XENSTORE_CONNECTED; i++)
+        g_wait();
+    CHECK_EQ(LOAD(g.intf->error), XENSTORE_ERROR_NONE);
+    STORE(g.intf->rsp_cons, 0x80000000u);
+    struct xsd_sockmsg h = { XS_READ, 1, 0, sizeof("data/x") };
+    CHECK(g_put(&h, sizeof(h)) && g_put("data/x", sizeof("data/x")));
+    for (i = 0; i < 50 && LOAD(g.intf->error) == XENSTORE_ERROR_NONE; i++)
+        g_wait();
+    CHECK_EQ(LOAD(g.intf->error), XENSTORE_ERROR_RINGIDX);
+    CHECK(xs_is_domain_introduced(xs, DOMID));
+    /* Recover for the following cases. */
+    STORE(g.intf->connection, XENSTORE_RECONNECT);
+    g_kick();
+    for (i = 0; i < 50 && LOAD(g.intf->connection) != XENSTORE_CONNECTED; i++)
+        g_wait();
+    struct xst_msg m;
+    CHECK(g_req(XS_READ, 0, S("data/x"), &m) && m.h.type == XS_READ);
+}
+
+static void tool_release_and_introduce(void)
+{
+    struct xst_msg m;
+    int i;
+
+    CHECK(xs_release_domain(xs, DOMID));
+    CHECK(tool_event("@releaseDomain", "rel"));
+    CHECK(!xs_is_domain_introduced(xs, DOMID));
+    CHECK(!xs_release_domain(xs, DOMID));
+    CHECK_EQ(errno, EINVAL);
+    /* The domain's nodes stay, as in Xen. */
+    char *v = xs_read(xs, XBT_NULL, "/local/domain/5/name", NULL);
+    CHECK(v != NULL);
+    free(v);
+    /* The VMM is still attached: the toolstack may introduce it again. */
+    CHECK(xs_introduce_domain(xs, DOMID, 0x1234, 1));
+    CHECK(tool_event("@introduceDomain", "intro"));
+    CHECK(xs_is_domain_introduced(xs, DOMID));
+    /* A reset ring talks again. */
+    STORE(g.intf->connection, XENSTORE_RECONNECT);
+    g_kick();
+    for (i = 0; i < 50 && LOAD(g.intf->connection) != XENSTORE_CONNECTED; i++)
+        g_wait();
+    g.nevents = 0;
+    CHECK(g_req(XS_READ, 0, S("data/x"), &m) && m.h.type == XS_READ);
+    /* Re-introducing an introduced domain succeeds, as Xen's does. */
+    CHECK(xs_introduce_domain(xs, DOMID, 0x1234, 1));
+    CHECK(xs_resume_domain(xs, DOMID));
+}
+
+static void vmm_death_releases(void)
+{
+    close(g.vmmfd);
+    CHECK(tool_event("@releaseDomain", "rel"));
+    CHECK(!xs_is_domain_introduced(xs, DOMID));
+    CHECK(!xs_introduce_domain(xs, DOMID, 0x1234, 1));
+    CHECK_EQ(errno, ENOENT);
+    /* The same domid can be attached by a new VMM. */
+    struct xs_attach_req r = attach_req(DOMID);
+    memset(g.intf, 0, 4096);
+    g.vmmfd = do_attach(&r);
+    CHECK(g.vmmfd >= 0);
+    CHECK(tool_event("@introduceDomain", "intro"));
+    struct xst_msg m;
+    CHECK(g_req(XS_READ, 0, S("data/x"), &m) && m.h.type == XS_READ);
+    close(g.vmmfd);
+    CHECK(tool_event("@releaseDomain", "rel"));
+}
+
+int main(void)
+{
+    vmm_path = getenv("XENSTORED_VMM_PATH");
+    xs = xs_open(0);
+    watcher = xs_open(0);
+    if (!xs || !watcher || !vmm_path) {
+        printf("FAIL: connect: need a daemon on XENSTORED_PATH and XENSTORED_VMM_PATH\n");
+        return 1;
+    }
+    RUN(attach_introduces);
+    if (check_failed_cases)
+        return 1;
+    RUN(attach_refusals);
+    RUN(guest_read_write);
+    RUN(guest_permission_denied);
+    RUN(guest_watch);
+    RUN(guest_transaction);
+    RUN(guest_quotas);
+    RUN(guest_outstanding_flood);
+    RUN(ring_hostile_payload_len);
+    RUN(ring_reconnect);
+    RUN(ring_hostile_indices);
+    RUN(tool_release_and_introduce);
+    RUN(vmm_death_releases);
+    return CHECK_DONE();
+}

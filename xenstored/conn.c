@@ -1,0 +1,372 @@
+/* Connections: reading requests off a transport (socket or ring), queuing
+ * replies and watch events, and the socket transport itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "xenstored.h"
+#include "log.h"
+
+struct conn_list connections = TAILQ_HEAD_INITIALIZER(connections);
+struct event_base *evbase;
+uint32_t conn_unique;
+
+bool conn_priv(const struct conn *c)
+{
+    return c->id == DOMID_PRIV;
+}
+
+struct conn *conn_new(const void *ctx, enum conn_kind kind,
+                      const struct conn_ops *ops, unsigned int domid)
+{
+    struct conn *c = talloc_zero(ctx, struct conn);
+
+    if (!c)
+        return NULL;
+    c->kind = kind;
+    c->ops = ops;
+    c->id = domid;
+    c->fd = -1;
+    c->in_hdr = true;
+    c->unique = ++conn_unique;
+    TAILQ_INIT(&c->out);
+    TAILQ_INIT(&c->watches);
+    TAILQ_INIT(&c->transactions);
+    TAILQ_INSERT_TAIL(&connections, c, link);
+    return c;
+}
+
+static void drop_output(struct conn *c)
+{
+    struct outbuf *o;
+
+    while ((o = TAILQ_FIRST(&c->out))) {
+        TAILQ_REMOVE(&c->out, o, link);
+        talloc_free(o);
+    }
+    c->out_replies = 0;
+}
+
+void conn_reset(struct conn *c)
+{
+    watch_free_all(c);
+    trans_free_all(c);
+    drop_output(c);
+    talloc_free(c->in_buf);
+    c->in_buf = NULL;
+    c->in_hdr = true;
+    c->in_used = 0;
+}
+
+void conn_free(struct conn *c)
+{
+    struct conn *i;
+
+    conn_reset(c);
+    TAILQ_REMOVE(&connections, c, link);
+    TAILQ_FOREACH(i, &connections, link)
+        if (i->target == c)
+            i->target = NULL;
+    if (c->ev_read)
+        event_free(c->ev_read);
+    if (c->ev_write)
+        event_free(c->ev_write);
+    if (c->fd >= 0)
+        close(c->fd);
+    if (c->domain)
+        c->domain->conn = NULL;
+    talloc_free(c);
+}
+
+void conn_mark_bad(struct conn *c, uint32_t ring_error)
+{
+    /* A socket client hanging up is no news. */
+    if (c->closing && c->kind == CONN_SOCKET) {
+        c->bad = true;
+        return;
+    }
+    log_info("conn %u (domain %u): protocol error %u, ignoring it",
+             c->unique, c->id, ring_error);
+    c->bad = true;
+    if (c->kind == CONN_RING && c->ring) {
+        ring_set_error(c->ring, ring_error);
+    }
+}
+
+static void queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
+                  const void *a, unsigned int alen, const void *b, unsigned int blen,
+                  bool event)
+{
+    struct xsd_sockmsg h = { .type = type, .req_id = req_id, .tx_id = tx_id,
+                             .len = alen + blen };
+    struct outbuf *o = talloc_size(c, sizeof(*o) + sizeof(h) + h.len);
+
+    if (!o)
+        return;
+    memset(o, 0, sizeof(*o));
+    o->len = sizeof(h) + h.len;
+    o->event = event;
+    memcpy(o->data, &h, sizeof(h));
+    if (alen)
+        memcpy(o->data + sizeof(h), a, alen);
+    if (blen)
+        memcpy(o->data + sizeof(h) + alen, b, blen);
+    if (event) {
+        /* An identical event still queued covers this one (as Xen). */
+        struct outbuf *i;
+        if (((const char *)a)[0] != '@')
+            TAILQ_FOREACH(i, &c->out, link)
+                if (i->event && i->off == 0 && i->len == o->len &&
+                    !memcmp(i->data, o->data, o->len)) {
+                    talloc_free(o);
+                    return;
+                }
+    } else {
+        c->out_replies++;
+    }
+    TAILQ_INSERT_TAIL(&c->out, o, link);
+    trace_msg(c, false, &h, o->data + sizeof(h));
+}
+
+void send_reply(struct conn *c, uint32_t type, const void *data, unsigned int len)
+{
+    if (len > XENSTORE_PAYLOAD_MAX) {
+        send_error(c, E2BIG);
+        return;
+    }
+    queue(c, type, c->hdr.req_id, c->hdr.tx_id, data, len, NULL, 0, false);
+}
+
+void send_error(struct conn *c, int err)
+{
+    const char *s = proto_errname(err);
+
+    send_reply(c, XS_ERROR, s, strlen(s) + 1);
+}
+
+void send_ack(struct conn *c, uint32_t type)
+{
+    send_reply(c, type, "OK", 3);
+}
+
+void send_event(struct conn *c, const char *path, const char *token)
+{
+    unsigned int pl = strlen(path) + 1, tl = strlen(token) + 1;
+
+    if (pl + tl > XENSTORE_PAYLOAD_MAX)
+        return;
+    queue(c, XS_WATCH_EVENT, 0, 0, path, pl, token, tl, true);
+}
+
+/* Write what the transport takes; the rest waits for the next chance. */
+void conn_flush(struct conn *c)
+{
+    struct outbuf *o;
+    int n;
+
+    while (!c->bad && (o = TAILQ_FIRST(&c->out))) {
+        n = c->ops->write(c, o->data + o->off, o->len - o->off);
+        if (n < 0) {
+            conn_mark_bad(c, c->kind == CONN_RING ? XENSTORE_ERROR_RINGIDX
+                                                  : XENSTORE_ERROR_COMM);
+            break;
+        }
+        if (n == 0)
+            break;
+        o->off += n;
+        if (o->off < o->len)
+            break;
+        TAILQ_REMOVE(&c->out, o, link);
+        if (!o->event && c->out_replies)
+            c->out_replies--;
+        talloc_free(o);
+    }
+    if (c->ops->kick)
+        c->ops->kick(c);
+}
+
+/* Guests stop being read while too many replies wait for them. */
+static bool conn_may_read(struct conn *c)
+{
+    return conn_priv(c) || (int)c->out_replies < quota.outstanding;
+}
+
+void conn_handle_input(struct conn *c)
+{
+    int n, err;
+
+    while (!c->bad && conn_may_read(c)) {
+        if (c->in_hdr) {
+            n = c->ops->read(c, (char *)&c->hdr + c->in_used, sizeof(c->hdr) - c->in_used);
+            if (n < 0)
+                goto bad;
+            if (n == 0)
+                return;
+            c->in_used += n;
+            if (c->in_used < sizeof(c->hdr))
+                continue;
+            err = proto_check_header(&c->hdr);
+            if (err) {
+                conn_mark_bad(c, err);
+                return;
+            }
+            /* One spare byte: handlers may treat the payload as a string. */
+            c->in_buf = talloc_size(c, c->hdr.len + 1);
+            if (!c->in_buf)
+                goto bad;
+            c->in_hdr = false;
+            c->in_used = 0;
+        }
+        if (c->in_used < c->hdr.len) {
+            n = c->ops->read(c, c->in_buf + c->in_used, c->hdr.len - c->in_used);
+            if (n < 0)
+                goto bad;
+            if (n == 0)
+                return;
+            c->in_used += n;
+            if (c->in_used < c->hdr.len)
+                continue;
+        }
+        c->in_buf[c->hdr.len] = 0;
+        trace_msg(c, true, &c->hdr, c->in_buf);
+        proto_process(c, &c->hdr, c->in_buf);
+        talloc_free(c->in_buf);
+        c->in_buf = NULL;
+        c->in_hdr = true;
+        c->in_used = 0;
+        if (c->closing)
+            return;
+    }
+    return;
+bad:
+    conn_mark_bad(c, c->kind == CONN_RING ? XENSTORE_ERROR_RINGIDX : XENSTORE_ERROR_COMM);
+}
+
+/* ---- the socket transport ---- */
+
+#define RBUF_SIZE 8192
+
+/* One recv per wake-up brings in whole requests (a request is usually one
+ * segment); a short recv means the socket is drained for now, so no second
+ * recv just to hear EAGAIN: level-triggered epoll calls again. */
+static int sock_read(struct conn *c, void *buf, unsigned int len)
+{
+    ssize_t n;
+
+    if (c->roff == c->rlen) {
+        if (c->rshort)
+            return 0;
+        if (!c->rbuf && !(c->rbuf = talloc_size(c, RBUF_SIZE)))
+            return 0;
+        n = recv(c->fd, c->rbuf, RBUF_SIZE, MSG_DONTWAIT);
+        if (n <= 0) {
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+            c->closing = true;  /* EOF or error: the client is gone */
+            return -1;
+        }
+        c->rlen = n;
+        c->roff = 0;
+        c->rshort = n < RBUF_SIZE;
+    }
+    if (len > c->rlen - c->roff)
+        len = c->rlen - c->roff;
+    memcpy(buf, c->rbuf + c->roff, len);
+    c->roff += len;
+    return len;
+}
+
+static int sock_write(struct conn *c, const void *buf, unsigned int len)
+{
+    ssize_t n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+    if (n >= 0)
+        return n;
+    if (errno == EAGAIN || errno == EINTR)
+        return 0;
+    c->closing = true;
+    return -1;
+}
+
+static void sock_kick(struct conn *c)
+{
+    if (!TAILQ_EMPTY(&c->out) && !c->bad)
+        event_add(c->ev_write, NULL);
+}
+
+static const struct conn_ops sock_ops = {
+    .read = sock_read, .write = sock_write, .kick = sock_kick,
+};
+
+/* A socket client that broke the protocol or went away is dropped. */
+static void sock_after(struct conn *c)
+{
+    if (c->bad || c->closing) {
+        log_debug("conn %u: closed", c->unique);
+        conn_free(c);
+        return;
+    }
+    conn_flush(c);
+    if (c->bad || c->closing)
+        conn_free(c);
+}
+
+static void sock_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+
+    c->rshort = false;
+    if (what & EV_READ)
+        conn_handle_input(c);
+    conns_kick_all(c);
+    sock_after(c);
+}
+
+struct conn *conn_socket_new(int fd)
+{
+    struct conn *c = conn_new(NULL, CONN_SOCKET, &sock_ops, DOMID_PRIV);
+
+    if (!c)
+        return NULL;
+    c->fd = fd;
+    c->ev_read = event_new(evbase, fd, EV_READ | EV_PERSIST, sock_cb, c);
+    c->ev_write = event_new(evbase, fd, EV_WRITE, sock_cb, c);
+    if (!c->ev_read || !c->ev_write || event_add(c->ev_read, NULL)) {
+        conn_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int conn_socket_accept(int listen_fd)
+{
+    int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+    if (fd < 0)
+        return -errno;
+    if (!conn_socket_new(fd))
+        return -ENOMEM;     /* conn_free closed fd */
+    return 0;
+}
+
+/* After any request, other connections may have got watch events. */
+void conn_handle_output(struct conn *c)
+{
+    conn_flush(c);
+}
+
+/* Watch events land on other connections: get them moving. */
+void conns_kick_all(struct conn *except)
+{
+    struct conn *c;
+
+    TAILQ_FOREACH(c, &connections, link) {
+        if (c == except || c->bad || TAILQ_EMPTY(&c->out))
+            continue;
+        if (c->kind == CONN_SOCKET)
+            event_add(c->ev_write, NULL);
+        else if (c->kind == CONN_RING)
+            conn_flush(c);
+    }
+}

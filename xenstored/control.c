@@ -1,0 +1,195 @@
+/* CONTROL: the commands xenstore-control sends (log, quota, quota-soft,
+ * memreport, print, check, help, live-update). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "xenstored.h"
+#include "log.h"
+
+typedef int cmd_fn(const void *ctx, struct conn *c, char **argv, int argc);
+
+static cmd_fn ctl_help;
+
+static int ctl_log(const void *ctx, struct conn *c, char **argv, int argc)
+{
+    if (argc != 1)
+        return EINVAL;
+    if (!strcmp(argv[0], "on"))
+        xs_log_on = true;
+    else if (!strcmp(argv[0], "off"))
+        xs_log_on = false;
+    else
+        return EINVAL;
+    send_ack(c, XS_CONTROL);
+    return 0;
+}
+
+static int ctl_logfile(const void *ctx, struct conn *c, char **argv, int argc)
+{
+    if (argc != 1)
+        return EINVAL;
+    trace_open(argv[0]);
+    send_ack(c, XS_CONTROL);
+    return 0;
+}
+
+static int reply_str(struct conn *c, const char *s)
+{
+    if (!s)
+        return ENOMEM;
+    send_reply(c, XS_CONTROL, s, strlen(s) + 1);
+    return 0;
+}
+
+static int quota_cmd(const void *ctx, struct conn *c, char **argv, int argc, bool soft)
+{
+    char *end;
+    long v;
+
+    if (argc == 0)
+        return reply_str(c, quota_report(ctx, soft));
+    if (!strcmp(argv[0], "set")) {
+        if (argc != 3)
+            return EINVAL;
+        v = strtol(argv[2], &end, 10);
+        if (*end || v < 0 || v > 0x7fffffff || quota_set_by_name(argv[1], v, soft))
+            return EINVAL;
+        send_ack(c, XS_CONTROL);
+        return 0;
+    }
+    if (soft || argc != 1)
+        return EINVAL;
+    /* quota <domid>: what that domain uses now. */
+    v = strtol(argv[0], &end, 10);
+    if (*end || v < 0 || v > 0xffff)
+        return EINVAL;
+    struct domain *d = domain_find(v);
+    if (!d || !d->introduced)
+        return ENOENT;
+    struct acct *a = acct_get(v);
+    return reply_str(c, talloc_asprintf(ctx, "%-17s: %8d\n%-17s: %8d\n%-17s: %8u\n%-17s: %8ld\n",
+                                         "nodes", a->nodes, "watches", a->watches,
+                                         "transactions", d->conn ? d->conn->ntrans : 0,
+                                         "memory", a->memory));
+}
+
+static int ctl_quota(const void *ctx, struct conn *c, char **argv, int argc)
+{
+    return quota_cmd(ctx, c, argv, argc, false);
+}
+
+static int ctl_quota_soft(const void *ctx, struct conn *c, char **argv, int argc)
+{
+    return quota_cmd(ctx, c, argv, argc, true);
+}
+
+static int ctl_memreport(const void *ctx, struct conn *c, char **argv, int argc)
+{
+    char *s = talloc_strdup(ctx, "");
+    FILE *f;
+
+    if (argc > 1)
+        return EINVAL;
+    acct_dump(&s, ctx);
+    if (!s)
+        return ENOMEM;
+    s = talloc_asprintf_append(s, "talloc total: %zu bytes\n",
+                               talloc_total_size(NULL));
+    if (argc == 1) {
+        f = fopen(argv[0], "w");
+        if (!f)
+            return errno;
+        fputs(s, f);
+        talloc_report_full(NULL, f);
+        fclose(f);
+        send_ack(c, XS_CONTROL);
+        return 0;
+    }
+    return reply_str(c, s);
+}
+
+static int ctl_print(const void *ctx, struct conn *c, char **argv, int argc)
+{
+    if (argc != 1)
+        return EINVAL;
+    log_info("print: %s", argv[0]);
+    trace_note("print: %s", argv[0]);
+    send_ack(c, XS_CONTROL);
+    return 0;
+}
+
+/* Node count per owner must match the tree; walk tdb to check. */
+static int check_one(TDB_CONTEXT *t, TDB_DATA k, TDB_DATA d, void *arg)
+{
+    int *n = arg;
+    void *ctx = talloc_new(NULL);
+    char *name = talloc_strndup(ctx, (char *)k.dptr, k.dsize);
+    struct node *node = name ? node_decode(ctx, name, d) : NULL;
+
+    if (!node)
+        (*n)++;
+    talloc_free(ctx);
+    return 0;
+}
+
+static int ctl_check(const void *ctx, struct conn *c, char **argv, int argc)
+{
+    int bad = 0;
+
+    if (argc)
+        return EINVAL;
+    store_traverse(check_one, &bad);
+    if (bad)
+        log_err("check: %d corrupt records", bad);
+    send_ack(c, XS_CONTROL);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    cmd_fn *fn;
+    const char *args;
+} cmds[] = {
+    { "check", ctl_check, "" },
+    { "log", ctl_log, "on|off" },
+    { "live-update", lu_control, "[-c <cmdline>] [-F] [-t <timeout>] <file>" },
+    { "logfile", ctl_logfile, "<file>" },
+    { "memreport", ctl_memreport, "[<file>]" },
+    { "print", ctl_print, "<string>" },
+    { "quota", ctl_quota, "[set <name> <val>|<domid>]" },
+    { "quota-soft", ctl_quota_soft, "[set <name> <val>]" },
+    { "help", ctl_help, "" },
+};
+
+static int ctl_help(const void *ctx, struct conn *c, char **argv, int argc)
+{
+    char *s = talloc_strdup(ctx, "");
+    unsigned int i;
+
+    if (argc)
+        return EINVAL;
+    for (i = 0; s && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        s = talloc_asprintf_append(s, "%s\t%s\n", cmds[i].name, cmds[i].args);
+    return reply_str(c, s);
+}
+
+/* cmd NUL arg NUL ... */
+int do_control(const void *ctx, struct conn *c, char *in, unsigned int len)
+{
+    unsigned int n = proto_count_strings(in, len), i;
+    char **argv;
+
+    if (n < 1)
+        return EINVAL;
+    argv = talloc_array(ctx, char *, n);
+    if (!argv)
+        return ENOMEM;
+    argv[0] = in;
+    for (i = 1; i < n; i++)
+        argv[i] = argv[i - 1] + strlen(argv[i - 1]) + 1;
+    for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        if (!strcmp(argv[0], cmds[i].name))
+            return cmds[i].fn(ctx, c, argv + 1, n - 1);
+    return EINVAL;
+}

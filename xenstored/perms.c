@@ -1,0 +1,95 @@
+/* Xen's permission model: the first entry names the owner and the access
+ * of everyone not listed; later entries grant a domain its own access. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "xenstored.h"
+
+unsigned int perm_for_conn(const struct conn *c, const struct xs_permissions *p,
+                           unsigned int n)
+{
+    const unsigned int all = XS_PERM_READ | XS_PERM_WRITE | XS_PERM_OWNER;
+    unsigned int tid = c->target ? c->target->id : ~0u;
+    unsigned int i;
+
+    /* Owners, the target's device model and the host get it all. */
+    if (conn_priv(c) || p[0].id == c->id || p[0].id == tid)
+        return all;
+    for (i = 1; i < n; i++)
+        if (!(p[i].perms & XS_PERM_IGNORE) && (p[i].id == c->id || p[i].id == tid))
+            return p[i].perms & all;
+    return p[0].perms & all;
+}
+
+/* "r5", "w0", "b3", "n1": one letter then a domid. */
+static int perm_parse_one(const char *s, struct xs_permissions *p)
+{
+    char *end;
+    unsigned long id;
+
+    switch (s[0]) {
+    case 'r': p->perms = XS_PERM_READ; break;
+    case 'w': p->perms = XS_PERM_WRITE; break;
+    case 'b': p->perms = XS_PERM_READ | XS_PERM_WRITE; break;
+    case 'n': p->perms = XS_PERM_NONE; break;
+    default: return EINVAL;
+    }
+    if (s[1] < '0' || s[1] > '9')
+        return EINVAL;
+    errno = 0;
+    id = strtoul(s + 1, &end, 10);
+    if (*end || errno || id > 0xffffu)
+        return EINVAL;
+    p->id = id;
+    return 0;
+}
+
+int perms_parse(const void *ctx, const char *strs, unsigned int len,
+                struct xs_permissions **out, unsigned int *num)
+{
+    unsigned int n = proto_count_strings(strs, len), i;
+    struct xs_permissions *p;
+    const char *s = strs;
+    int err;
+
+    if (n == 0)
+        return EINVAL;
+    p = talloc_array(ctx, struct xs_permissions, n);
+    if (!p)
+        return ENOMEM;
+    for (i = 0; i < n; i++, s += strlen(s) + 1) {
+        err = perm_parse_one(s, &p[i]);
+        if (err) {
+            talloc_free(p);
+            return err;
+        }
+    }
+    *out = p;
+    *num = n;
+    return 0;
+}
+
+char *perms_format(const void *ctx, const struct xs_permissions *p,
+                   unsigned int n, unsigned int *len)
+{
+    char *buf = talloc_strdup(ctx, ""), one[16];
+    unsigned int i, l = 0, k;
+
+    for (i = 0; buf && i < n; i++) {
+        char c;
+        switch (p[i].perms & (XS_PERM_READ | XS_PERM_WRITE)) {
+        case XS_PERM_READ: c = 'r'; break;
+        case XS_PERM_WRITE: c = 'w'; break;
+        case XS_PERM_READ | XS_PERM_WRITE: c = 'b'; break;
+        default: c = 'n'; break;
+        }
+        k = snprintf(one, sizeof(one), "%c%u", c, p[i].id) + 1;
+        buf = talloc_realloc(ctx, buf, char, l + k);
+        if (buf)
+            memcpy(buf + l, one, k);
+        l += k;
+    }
+    *len = l;
+    return buf;
+}

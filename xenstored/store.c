@@ -1,0 +1,289 @@
+/* The committed store: one tdb record per node, keyed by its path.
+ * Transactions see the store through their own overlay (transaction.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include "xenstored.h"
+#include "log.h"
+
+static TDB_CONTEXT *db;
+static uint64_t generation;
+
+/* Record layout (ours): u64 generation, u32 nperms, u32 datalen,
+ * u32 childlen, then nperms (u32 id, u32 perms), data, children. */
+#define REC_HDR 20u
+#define REC_PERM 8u
+
+uint64_t store_next_generation(void)
+{
+    return ++generation;
+}
+
+static TDB_DATA key_of(const char *name)
+{
+    TDB_DATA k = { .dptr = (unsigned char *)name, .dsize = strlen(name) };
+    return k;
+}
+
+TDB_DATA node_encode(const void *ctx, const struct node *n)
+{
+    TDB_DATA d;
+    uint32_t v;
+    unsigned char *p;
+    unsigned int i;
+
+    d.dsize = REC_HDR + n->nperms * REC_PERM + n->datalen + n->childlen;
+    d.dptr = talloc_size(ctx, d.dsize);
+    if (!d.dptr)
+        return d;
+    p = d.dptr;
+    memcpy(p, &n->generation, 8);
+    v = n->nperms; memcpy(p + 8, &v, 4);
+    v = n->datalen; memcpy(p + 12, &v, 4);
+    v = n->childlen; memcpy(p + 16, &v, 4);
+    p += REC_HDR;
+    for (i = 0; i < n->nperms; i++, p += REC_PERM) {
+        v = n->perms[i].id; memcpy(p, &v, 4);
+        v = n->perms[i].perms; memcpy(p + 4, &v, 4);
+    }
+    if (n->datalen)
+        memcpy(p, n->data, n->datalen);
+    p += n->datalen;
+    if (n->childlen)
+        memcpy(p, n->children, n->childlen);
+    return d;
+}
+
+struct node *node_decode(const void *ctx, const char *name, TDB_DATA d)
+{
+    struct node *n;
+    uint32_t np, dl, cl, v;
+    const unsigned char *p = d.dptr;
+    unsigned int i;
+
+    if (d.dsize < REC_HDR)
+        goto corrupt;
+    memcpy(&np, p + 8, 4);
+    memcpy(&dl, p + 12, 4);
+    memcpy(&cl, p + 16, 4);
+    if (np == 0 || (uint64_t)REC_HDR + (uint64_t)np * REC_PERM + dl + cl != d.dsize)
+        goto corrupt;
+    n = talloc_zero(ctx, struct node);
+    if (!n)
+        goto nomem;
+    n->name = talloc_strdup(n, name);
+    memcpy(&n->generation, p, 8);
+    n->nperms = np;
+    n->perms = talloc_array(n, struct xs_permissions, np);
+    /* One spare NUL after data and children keeps string helpers safe. */
+    n->data = talloc_size(n, dl + 1);
+    n->children = talloc_size(n, cl + 1);
+    if (!n->name || !n->perms || !n->data || !n->children) {
+        talloc_free(n);
+        goto nomem;
+    }
+    p += REC_HDR;
+    for (i = 0; i < np; i++, p += REC_PERM) {
+        memcpy(&v, p, 4); n->perms[i].id = v;
+        memcpy(&v, p + 4, 4); n->perms[i].perms = v;
+    }
+    memcpy(n->data, p, dl); n->data[dl] = 0; n->datalen = dl;
+    p += dl;
+    memcpy(n->children, p, cl); n->children[cl] = 0; n->childlen = cl;
+    return n;
+corrupt:
+    log_err("store: corrupt record for %s", name);
+    errno = EIO;
+    return NULL;
+nomem:
+    errno = ENOMEM;
+    return NULL;
+}
+
+TDB_DATA store_fetch_committed(const void *ctx, const char *name)
+{
+    TDB_DATA d = tdb_fetch(db, key_of(name)), copy = { NULL, 0 };
+
+    if (!d.dptr)
+        return copy;
+    copy.dptr = talloc_memdup(ctx, d.dptr, d.dsize);
+    copy.dsize = copy.dptr ? d.dsize : 0;
+    free(d.dptr);
+    return copy;
+}
+
+static void rec_owner(TDB_DATA d, unsigned int *owner)
+{
+    uint32_t v = 0;
+
+    if (d.dsize >= REC_HDR + REC_PERM)
+        memcpy(&v, d.dptr + REC_HDR, 4);
+    *owner = v;
+}
+
+int store_commit_record(const char *name, TDB_DATA *rec)
+{
+    TDB_DATA old = tdb_fetch(db, key_of(name));
+    unsigned int owner;
+    int ret;
+
+    if (old.dptr) {
+        rec_owner(old, &owner);
+        acct_nodes(owner, -1, -(long)old.dsize);
+        free(old.dptr);
+    }
+    if (!rec) {
+        tdb_delete(db, key_of(name));
+        return 0;
+    }
+    /* Every committed change gets a fresh generation (DIRECTORY_PART and
+     * transaction conflict detection rely on it). */
+    uint64_t g = store_next_generation();
+    memcpy(rec->dptr, &g, 8);
+    rec_owner(*rec, &owner);
+    acct_nodes(owner, 1, (long)rec->dsize);
+    ret = tdb_store(db, key_of(name), *rec, TDB_REPLACE);
+    return ret ? EIO : 0;
+}
+
+struct node *store_read(const void *ctx, struct conn *c, const char *name)
+{
+    TDB_DATA d;
+    struct node *n;
+    int err;
+
+    if (c && c->trans) {
+        err = trans_read(ctx, c->trans, name, &d);
+        if (err) {
+            errno = err;
+            return NULL;
+        }
+    } else {
+        d = store_fetch_committed(ctx, name);
+    }
+    if (!d.dptr) {
+        errno = ENOENT;
+        return NULL;
+    }
+    n = node_decode(ctx, name, d);
+    talloc_free(d.dptr);
+    return n;
+}
+
+int store_write(struct conn *c, struct node *n, bool no_quota)
+{
+    TDB_DATA d = node_encode(n, n);
+
+    if (!d.dptr)
+        return ENOMEM;
+    if (c && !conn_priv(c) && !no_quota) {
+        if ((int)d.dsize >= quota.node_size)
+            return ENOSPC;
+        if (quota.memory && acct_get(c->id)->memory + (long)d.dsize > quota.memory)
+            return ENOMEM;
+    }
+    if (c && c->trans)
+        return trans_write(c->trans, n->name, &d);
+    return store_commit_record(n->name, &d);
+}
+
+int store_delete(struct conn *c, const char *name)
+{
+    if (c && c->trans)
+        return trans_write(c->trans, name, NULL);
+    return store_commit_record(name, NULL);
+}
+
+int store_traverse(int (*fn)(TDB_CONTEXT *, TDB_DATA, TDB_DATA, void *), void *arg)
+{
+    return tdb_traverse(db, fn, arg);
+}
+
+int store_open(const char *file, bool init)
+{
+    struct node root = { .name = "/", .nperms = 1 };
+    struct xs_permissions p = { .id = 0, .perms = XS_PERM_NONE };
+    TDB_DATA d;
+    int ret;
+
+    if (file) {
+        db = tdb_open(file, 7919, TDB_NOSYNC, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    } else {
+        db = tdb_open("xenstored", 7919, TDB_INTERNAL, O_RDWR | O_CREAT, 0600);
+    }
+    if (!db)
+        return -errno;
+    if (!init)
+        return 0;
+    /* The initial tree, as Xen's: / and /tool, owned by dom0, no access
+     * for others. */
+    root.perms = &p;
+    d = node_encode(NULL, &root);
+    ret = store_commit_record("/", &d);
+    talloc_free(d.dptr);
+    if (!ret) {
+        struct node tool = { .name = "/tool", .nperms = 1, .perms = &p };
+        root.children = "tool";
+        root.childlen = 5;
+        d = node_encode(NULL, &root);
+        ret = store_commit_record("/", &d);
+        talloc_free(d.dptr);
+        d = node_encode(NULL, &tool);
+        ret = ret ? ret : store_commit_record("/tool", &d);
+        talloc_free(d.dptr);
+    }
+    return -ret;
+}
+
+void store_close(void)
+{
+    if (db)
+        tdb_close(db);
+    db = NULL;
+}
+
+uint64_t store_generation(void)
+{
+    return generation;
+}
+
+void store_set_generation(uint64_t g)
+{
+    generation = g;
+}
+
+static int dump_one(TDB_CONTEXT *t, TDB_DATA k, TDB_DATA d, void *arg)
+{
+    struct lu_out *o = arg;
+
+    lu_put_u32(o, 1);
+    lu_put_blob(o, k.dptr, k.dsize);
+    lu_put_blob(o, d.dptr, d.dsize);
+    return 0;
+}
+
+/* Records as they are: generations must survive for transactions and
+ * DIRECTORY_PART readers that span the update. */
+void store_dump(struct lu_out *o)
+{
+    tdb_traverse(db, dump_one, o);
+    lu_put_u32(o, 0);
+}
+
+int store_restore(struct lu_in *i)
+{
+    while (lu_get_u32(i) == 1 && !i->bad) {
+        uint32_t kl, dl;
+        const void *k = lu_get_blob(i, &kl), *d = lu_get_blob(i, &dl);
+        TDB_DATA key = { (unsigned char *)k, kl }, data = { (unsigned char *)d, dl };
+        unsigned int owner;
+
+        if (i->bad)
+            break;
+        rec_owner(data, &owner);
+        acct_nodes(owner, 1, (long)dl);
+        if (tdb_store(db, key, data, TDB_REPLACE))
+            return EIO;
+    }
+    return i->bad ? EINVAL : 0;
+}

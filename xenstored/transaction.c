@@ -1,0 +1,300 @@
+/* Transactions as Xen's: every node a transaction reads or writes is
+ * remembered with the generation it had; commit fails with EAGAIN when any
+ * of them changed meanwhile, otherwise applies the writes and fires the
+ * watches it queued. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "xenstored.h"
+
+struct tnode {
+    TAILQ_ENTRY(tnode) link;
+    char *name;
+    bool existed;           /* in the committed store at first access */
+    uint64_t base_gen;      /* its generation then */
+    bool modified;
+    TDB_DATA rec;           /* new contents; dptr NULL: deleted */
+};
+
+static uint64_t rec_gen(TDB_DATA d)
+{
+    uint64_t g = 0;
+
+    if (d.dsize >= 8)
+        memcpy(&g, d.dptr, 8);
+    return g;
+}
+
+static struct tnode *tnode_find(struct transaction *t, const char *name)
+{
+    struct tnode *tn;
+
+    TAILQ_FOREACH(tn, &t->nodes, link)
+        if (!strcmp(tn->name, name))
+            return tn;
+    return NULL;
+}
+
+/* First access: remember what the committed store had. */
+static struct tnode *tnode_get(struct transaction *t, const char *name, int *err)
+{
+    struct tnode *tn = tnode_find(t, name);
+    TDB_DATA d;
+
+    if (tn)
+        return tn;
+    if (!conn_priv(t->conn) && (int)t->nnodes >= quota.trans_nodes) {
+        *err = ENOSPC;
+        return NULL;
+    }
+    tn = talloc_zero(t, struct tnode);
+    if (!tn || !(tn->name = talloc_strdup(tn, name))) {
+        *err = ENOMEM;
+        return NULL;
+    }
+    d = store_fetch_committed(tn, name);
+    tn->existed = d.dptr != NULL;
+    tn->base_gen = rec_gen(d);
+    tn->rec = d;
+    TAILQ_INSERT_TAIL(&t->nodes, tn, link);
+    t->nnodes++;
+    return tn;
+}
+
+int trans_read(const void *ctx, struct transaction *t, const char *name, TDB_DATA *out)
+{
+    int err = 0;
+    struct tnode *tn = tnode_get(t, name, &err);
+
+    if (!tn)
+        return err;
+    out->dsize = tn->rec.dsize;
+    out->dptr = tn->rec.dptr ? talloc_memdup(ctx, tn->rec.dptr, tn->rec.dsize) : NULL;
+    if (tn->rec.dptr && !out->dptr)
+        return ENOMEM;
+    return 0;
+}
+
+int trans_write(struct transaction *t, const char *name, TDB_DATA *rec)
+{
+    int err = 0;
+    struct tnode *tn = tnode_get(t, name, &err);
+
+    if (!tn)
+        return err;
+    talloc_free(tn->rec.dptr);
+    tn->rec.dptr = NULL;
+    tn->rec.dsize = 0;
+    if (rec) {
+        tn->rec.dptr = talloc_memdup(tn, rec->dptr, rec->dsize);
+        if (!tn->rec.dptr)
+            return ENOMEM;
+        tn->rec.dsize = rec->dsize;
+    }
+    tn->modified = true;
+    return 0;
+}
+
+void trans_queue_event(struct transaction *t, const char *name, bool exact)
+{
+    char **ev = talloc_realloc(t, t->events, char *, t->nevents + 1);
+    bool *ex = talloc_realloc(t, t->events_exact, bool, t->nevents + 1);
+
+    if (ev)
+        t->events = ev;
+    if (ex)
+        t->events_exact = ex;
+    if (!ev || !ex || !(t->events[t->nevents] = talloc_strdup(t, name))) {
+        t->failed = true;
+        return;
+    }
+    t->events_exact[t->nevents++] = exact;
+}
+
+struct transaction *trans_lookup(struct conn *c, uint32_t id, int *err)
+{
+    struct transaction *t;
+
+    if (id == 0)
+        return NULL;
+    TAILQ_FOREACH(t, &c->transactions, link)
+        if (t->id == id)
+            return t;
+    *err = ENOENT;
+    return NULL;
+}
+
+static void trans_free(struct transaction *t)
+{
+    TAILQ_REMOVE(&t->conn->transactions, t, link);
+    t->conn->ntrans--;
+    talloc_free(t);
+}
+
+void trans_free_all(struct conn *c)
+{
+    while (!TAILQ_EMPTY(&c->transactions))
+        trans_free(TAILQ_FIRST(&c->transactions));
+    c->trans = NULL;
+}
+
+int do_transaction_start(const void *ctx, struct conn *c, char *in, unsigned int len)
+{
+    struct transaction *t;
+    char id[16];
+
+    if (c->trans)
+        return EBUSY;
+    /* Xen lets one more through than the quota says; so do we. */
+    if (!conn_priv(c) && (int)c->ntrans > quota.transactions)
+        return ENOSPC;
+    t = talloc_zero(c, struct transaction);
+    if (!t)
+        return ENOMEM;
+    TAILQ_INIT(&t->nodes);
+    t->conn = c;
+    /* Ids are unique per connection and never 0 (0 means no transaction). */
+    do {
+        if (++c->next_tx_id == 0)
+            c->next_tx_id = 1;
+        int e;
+        if (!trans_lookup(c, c->next_tx_id, &e))
+            break;
+    } while (1);
+    t->id = c->next_tx_id;
+    TAILQ_INSERT_TAIL(&c->transactions, t, link);
+    c->ntrans++;
+    snprintf(id, sizeof(id), "%u", t->id);
+    send_reply(c, XS_TRANSACTION_START, id, strlen(id) + 1);
+    return 0;
+}
+
+static int trans_commit(const void *ctx, struct transaction *t)
+{
+    struct tnode *tn;
+    unsigned int i;
+    int err;
+
+    if (t->failed)
+        return ENOMEM;
+    TAILQ_FOREACH(tn, &t->nodes, link) {
+        TDB_DATA cur = store_fetch_committed(ctx, tn->name);
+        bool exists = cur.dptr != NULL;
+
+        if (exists != tn->existed || (exists && rec_gen(cur) != tn->base_gen))
+            return EAGAIN;
+    }
+    if (!conn_priv(t->conn) && t->created > 0 &&
+        acct_get(t->conn->id)->nodes + t->created > quota.nodes)
+        return ENOSPC;
+    TAILQ_FOREACH(tn, &t->nodes, link) {
+        if (!tn->modified)
+            continue;
+        err = store_commit_record(tn->name, tn->rec.dptr ? &tn->rec : NULL);
+        if (err)
+            return err;
+    }
+    for (i = 0; i < t->nevents; i++)
+        fire_watches(NULL, ctx, t->events[i], t->events_exact[i], NULL, 0);
+    return 0;
+}
+
+int do_transaction_end(const void *ctx, struct conn *c, char *in, unsigned int len)
+{
+    const char *arg = proto_onearg(in, len);
+    struct transaction *t = c->trans;
+    int err = 0;
+
+    if (!arg || (strcmp(arg, "T") && strcmp(arg, "F")))
+        return EINVAL;
+    if (!t)
+        return ENOENT;
+    c->trans = NULL;
+    if (!strcmp(arg, "T"))
+        err = trans_commit(ctx, t);
+    trans_free(t);
+    if (err)
+        return err;
+    send_ack(c, XS_TRANSACTION_END);
+    return 0;
+}
+
+/* Live update: open transactions go to the new binary as they are. */
+void trans_dump(struct lu_out *o, struct conn *c)
+{
+    struct transaction *t;
+    struct tnode *tn;
+    unsigned int i;
+
+    TAILQ_FOREACH(t, &c->transactions, link) {
+        lu_put_u32(o, 1);
+        lu_put_u32(o, t->id);
+        lu_put_u32(o, t->created);
+        lu_put_u32(o, t->failed);
+        TAILQ_FOREACH(tn, &t->nodes, link) {
+            lu_put_u32(o, 1);
+            lu_put_str(o, tn->name);
+            lu_put_u32(o, tn->existed);
+            lu_put_u64(o, tn->base_gen);
+            lu_put_u32(o, tn->modified);
+            lu_put_u32(o, tn->rec.dptr != NULL);
+            lu_put_blob(o, tn->rec.dptr, tn->rec.dsize);
+        }
+        lu_put_u32(o, 0);
+        lu_put_u32(o, t->nevents);
+        for (i = 0; i < t->nevents; i++) {
+            lu_put_str(o, t->events[i]);
+            lu_put_u32(o, t->events_exact[i]);
+        }
+    }
+    lu_put_u32(o, 0);
+}
+
+int trans_restore(struct lu_in *in, struct conn *c)
+{
+    while (lu_get_u32(in) == 1 && !in->bad) {
+        struct transaction *t = talloc_zero(c, struct transaction);
+        unsigned int i, n;
+
+        if (!t)
+            return ENOMEM;
+        TAILQ_INIT(&t->nodes);
+        t->conn = c;
+        t->id = lu_get_u32(in);
+        t->created = lu_get_u32(in);
+        t->failed = lu_get_u32(in);
+        while (lu_get_u32(in) == 1 && !in->bad) {
+            struct tnode *tn = talloc_zero(t, struct tnode);
+            uint32_t len;
+            const void *rec;
+            bool has;
+
+            if (!tn)
+                return ENOMEM;
+            tn->name = lu_get_str(tn, in);
+            tn->existed = lu_get_u32(in);
+            tn->base_gen = lu_get_u64(in);
+            tn->modified = lu_get_u32(in);
+            has = lu_get_u32(in);
+            rec = lu_get_blob(in, &len);
+            if (has && rec) {
+                tn->rec.dptr = talloc_memdup(tn, rec, len);
+                tn->rec.dsize = len;
+            }
+            if (!tn->name)
+                return EINVAL;
+            TAILQ_INSERT_TAIL(&t->nodes, tn, link);
+            t->nnodes++;
+        }
+        n = lu_get_u32(in);
+        for (i = 0; i < n && !in->bad; i++) {
+            char *name = lu_get_str(t, in);
+            bool exact = lu_get_u32(in);
+            if (name)
+                trans_queue_event(t, name, exact);
+        }
+        TAILQ_INSERT_TAIL(&c->transactions, t, link);
+        c->ntrans++;
+    }
+    return in->bad ? EINVAL : 0;
+}
