@@ -15,6 +15,7 @@ static const hcall_fn table[] = {
     [__HYPERVISOR_memory_op]     = hc_memory_op,
     [__HYPERVISOR_hvm_op]        = hc_hvm_op,
     [__HYPERVISOR_vcpu_op]       = hc_vcpu_op,
+    [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
 };
 
 long hcall_dispatch(struct hcall *c)

@@ -52,5 +52,6 @@ long hc_sched_op(struct hcall *c);
 long hc_memory_op(struct hcall *c);
 long hc_hvm_op(struct hcall *c);
 long hc_vcpu_op(struct hcall *c);
+long hc_grant_table_op(struct hcall *c);
 
 #endif

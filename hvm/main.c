@@ -12,6 +12,7 @@
 #include "boot.h"
 #include "cpuid.h"
 #include "exit_codes.h"
+#include "grant.h"
 #include "log.h"
 #include "util.h"
 #include "vcpu.h"
@@ -35,13 +36,15 @@ static void usage(FILE *f)
 "  -m, --memory MIB      guest memory (default %d)\n"
 "  -n, --vcpus N         number of vCPUs (default 1, at most %d)\n"
 "  -d, --domid N         domain id the guest sees (default 1)\n"
+"      --max-grant-frames N  grant table frames at most (default %d, up to %d)\n"
 "  -s, --stats           print exit counts and VMM-side cycles at the end\n"
 "  -v, --verbose         more messages (twice: debug)\n"
 "  -h, --help            this text\n"
 "Exit status: 0 poweroff, 10 reboot, 11 suspend, 12 crash, 13 watchdog,\n"
 "14 soft reset, 20 triple fault, 21 KVM could not run the guest,\n"
 "22 killed by a signal, 1 VMM error, 2 bad arguments (docs/exit-codes.md).\n",
-        XK_DEFAULT_MEM_MIB, XK_MAX_VCPUS);
+        XK_DEFAULT_MEM_MIB, XK_MAX_VCPUS, GNT_DEFAULT_MAX_FRAMES,
+        GNT_MAX_FRAMES_LIMIT);
 }
 
 /* What the exits cost the VMM itself, from KVM_RUN's return to re-entry. */
@@ -144,6 +147,7 @@ int main(int argc, char **argv)
         { "memory", required_argument, 0, 'm' },
         { "vcpus", required_argument, 0, 'n' },
         { "domid", required_argument, 0, 'd' },
+        { "max-grant-frames", required_argument, 0, 'G' },
         { "stats", no_argument, 0, 's' },
         { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },
@@ -151,6 +155,7 @@ int main(int argc, char **argv)
     };
     struct boot_spec spec = { 0 };
     uint64_t mem_mib = XK_DEFAULT_MEM_MIB, vcpus = 1, domid = 1;
+    uint64_t max_gframes = GNT_DEFAULT_MAX_FRAMES;
     struct vcpu_hvm_context boot;
     struct kvm_cpuid2 *cpuid;
     struct vm vm;
@@ -180,6 +185,12 @@ int main(int argc, char **argv)
             if (!parse_u64(optarg, &domid) || domid < 1 || domid >= DOMID_FIRST_RESERVED)
                 die(XK_EXIT_USAGE, "--domid %s: give a domain id from 1 to %u", optarg,
                     DOMID_FIRST_RESERVED - 1);
+            break;
+        case 'G':
+            if (!parse_u64(optarg, &max_gframes) || max_gframes < 1 ||
+                max_gframes > GNT_MAX_FRAMES_LIMIT)
+                die(XK_EXIT_USAGE, "--max-grant-frames %s: give a count from 1 to %d",
+                    optarg, GNT_MAX_FRAMES_LIMIT);
             break;
         case 's': stats = true; break;
         case 'v': verbose++; break;
@@ -216,6 +227,7 @@ int main(int argc, char **argv)
             (unsigned long long)mem_mib);
     }
     vm.domid = (domid_t)domid;
+    vm_gnttab_set_max(&vm, (unsigned)max_gframes);
     vm.params[HVM_PARAM_STORE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_XENSTORE;
     vm.params[HVM_PARAM_CONSOLE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_CONSOLE;
     vm.params[HVM_PARAM_STORE_EVTCHN] = STORE_PORT;
