@@ -8,6 +8,7 @@
 
 #include <xen/memory.h>
 
+#include "grant_testdev.h"
 #include "util.h"
 
 _Static_assert(XK_GNT_REGION_PAGES == GNT_REGION_PAGES(GNT_MAX_FRAMES_LIMIT),
@@ -61,6 +62,7 @@ int vm_gnttab_init(struct vm *vm)
 
 void vm_gnttab_destroy(struct vm *vm)
 {
+    grant_testdev_destroy(vm);
     free(vm->gnttab);
     vm->gnttab = NULL;
 }

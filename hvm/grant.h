@@ -22,6 +22,7 @@ struct vm_gnttab {
     uint64_t shared_gfn[GNT_MAX_FRAMES_LIMIT];
     uint64_t status_gfn[GNT_STATUS_FRAMES(GNT_MAX_FRAMES_LIMIT)];
     struct vm_maptrack maptrack[XK_MAPTRACK];   /* physmap write lock */
+    struct grant_testdev *testdev;  /* --test-grant-backend, else NULL */
 };
 
 /* Host address of guest RAM frame GFN (populated RAM only), else NULL:

@@ -13,6 +13,7 @@
 #include "cpuid.h"
 #include "exit_codes.h"
 #include "grant.h"
+#include "grant_testdev.h"
 #include "log.h"
 #include "util.h"
 #include "vcpu.h"
@@ -37,6 +38,7 @@ static void usage(FILE *f)
 "  -n, --vcpus N         number of vCPUs (default 1, at most %d)\n"
 "  -d, --domid N         domain id the guest sees (default 1)\n"
 "      --max-grant-frames N  grant table frames at most (default %d, up to %d)\n"
+"      --test-grant-backend  debug device for grant tests (docs/grant-tables.md)\n"
 "  -s, --stats           print exit counts and VMM-side cycles at the end\n"
 "  -v, --verbose         more messages (twice: debug)\n"
 "  -h, --help            this text\n"
@@ -148,6 +150,7 @@ int main(int argc, char **argv)
         { "vcpus", required_argument, 0, 'n' },
         { "domid", required_argument, 0, 'd' },
         { "max-grant-frames", required_argument, 0, 'G' },
+        { "test-grant-backend", no_argument, 0, 'B' },
         { "stats", no_argument, 0, 's' },
         { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },
@@ -156,6 +159,7 @@ int main(int argc, char **argv)
     struct boot_spec spec = { 0 };
     uint64_t mem_mib = XK_DEFAULT_MEM_MIB, vcpus = 1, domid = 1;
     uint64_t max_gframes = GNT_DEFAULT_MAX_FRAMES;
+    bool grant_testdev = false;
     struct vcpu_hvm_context boot;
     struct kvm_cpuid2 *cpuid;
     struct vm vm;
@@ -192,6 +196,7 @@ int main(int argc, char **argv)
                 die(XK_EXIT_USAGE, "--max-grant-frames %s: give a count from 1 to %d",
                     optarg, GNT_MAX_FRAMES_LIMIT);
             break;
+        case 'B': grant_testdev = true; break;
         case 's': stats = true; break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
@@ -228,6 +233,8 @@ int main(int argc, char **argv)
     }
     vm.domid = (domid_t)domid;
     vm_gnttab_set_max(&vm, (unsigned)max_gframes);
+    if (grant_testdev && grant_testdev_enable(&vm))
+        die(XK_EXIT_VMM_ERROR, "cannot enable the grant test device");
     vm.params[HVM_PARAM_STORE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_XENSTORE;
     vm.params[HVM_PARAM_CONSOLE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_CONSOLE;
     vm.params[HVM_PARAM_STORE_EVTCHN] = STORE_PORT;
