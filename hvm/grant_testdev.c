@@ -1,6 +1,6 @@
 /* The --test-grant-backend device: one backend thread per start command,
- * doing what a block backend does with a request's grant (take for read
- * or write, look at the page, copy, release) as fast as it can. */
+ * doing what a block backend in domain 0 does with a request's grant (take
+ * for read or write, look at the page, copy, release) as fast as it can. */
 #include "grant_testdev.h"
 
 #include <errno.h>
@@ -30,23 +30,27 @@ static void *backend(void *arg)
         struct gnt_handle h;
         bool write = i++ & 1;
 
-        if (gnt_take(view, d->vm->domid, d->ref, write ? GNT_WRITE : GNT_READ,
+        if (gnt_take(view, 0, d->ref, write ? GNT_WRITE : GNT_READ,
                      &h) == GNTST_okay) {
             uint32_t marker;
 
             memcpy(&marker, h.ptr, sizeof(marker));
             if (marker == GNT_TESTDEV_FREED)
                 __atomic_fetch_add(&d->violations, 1, __ATOMIC_RELAXED);
-            if (write && h.len >= 128)
-                memset(h.ptr + 64, (int)i, 64);
-            else
-                memcpy(buf, h.ptr, sizeof(buf) < h.len ? sizeof(buf) : h.len);
+            /* Hold it for a while, as a request's I/O would. */
+            for (int k = 0; k < 16; k++) {
+                if (write && h.len >= 128)
+                    memset(h.ptr + 64, (int)i, 64);
+                else
+                    memcpy(buf, h.ptr, sizeof(buf) < h.len ? sizeof(buf) : h.len);
+                __atomic_signal_fence(__ATOMIC_SEQ_CST);
+            }
             memcpy(&marker, h.ptr, sizeof(marker));
             if (marker == GNT_TESTDEV_FREED)
                 __atomic_fetch_add(&d->violations, 1, __ATOMIC_RELAXED);
             gnt_release(&h);
             __atomic_fetch_add(&d->takes, 1, __ATOMIC_RELEASE);
-        } else if (gnt_copy_from(view, d->vm->domid, d->ref, 0, buf, 4) == GNTST_okay) {
+        } else if (gnt_copy_from(view, 0, d->ref, 0, buf, 4) == GNTST_okay) {
             /* Granted again between the two: the copy path is real too. */
             uint32_t marker;
             memcpy(&marker, buf, sizeof(marker));

@@ -1,6 +1,7 @@
 /*
  * grant_backend{32,64}.elf (run with --test-grant-backend): the guest
- * grants a page, has the VMM's test backend thread take and copy it
+ * grants a page to domain 0, has the VMM's test backend thread (acting as
+ * domain 0) take and copy it
  * through gnttab/ in a loop, and ends access the way Linux does (v1: the
  * cmpxchg loop of gnttab_end_foreign_access_ref_v1; v2: clear the flags,
  * barrier, look at the status).  Once an end succeeds the guest marks the
@@ -54,12 +55,12 @@ static void grant(unsigned version, bool ro)
 
     if (version == 1) {
         grant_entry_v1_t *e = (grant_entry_v1_t *)pages[PG_SHARED] + REF;
-        e->domid = (domid_t)xen.domid;
+        e->domid = 0;
         e->frame = pfn;
         __atomic_store_n(&e->flags, flags, __ATOMIC_SEQ_CST);
     } else {
         grant_entry_v2_t *e = (grant_entry_v2_t *)pages[PG_SHARED] + REF;
-        e->hdr.domid = (domid_t)xen.domid;
+        e->hdr.domid = 0;
         e->full_page.frame = pfn;
         __atomic_store_n(&e->hdr.flags, flags, __ATOMIC_SEQ_CST);
     }

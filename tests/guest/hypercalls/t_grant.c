@@ -168,6 +168,24 @@ TEST(grant_copy_v1)
                     DOMID_SELF, 0, 8), GNTST_general_error);   /* not granted */
     EXPECT_EQ(copy1(0, 0xfeff0, DOMID_SELF, 0, pfn_of(pages[PG_DST]),
                     DOMID_SELF, 0, 8), GNTST_bad_page);        /* not RAM */
+    /* Granted frames that are not guest RAM: a hole, the grant frame. */
+    grant_v1(15, (void *)(0xfeff0ul << PAGE_SHIFT), 0);
+    EXPECT_EQ(copy1(GNTCOPY_source_gref, 15, DOMID_SELF, 0, pfn_of(pages[PG_DST]),
+                    DOMID_SELF, 0, 8), GNTST_bad_page);
+    EXPECT_EQ(gt1[15].flags, GTF_permit_access);    /* left as it was */
+    grant_v1(15, pages[PG_SHARED], 0);
+    EXPECT_EQ(copy1(GNTCOPY_source_gref, 15, DOMID_SELF, 0, pfn_of(pages[PG_DST]),
+                    DOMID_SELF, 0, 8), GNTST_bad_page);
+    gt1[15].flags = 0;
+    /* Granted to another domain: not ours to copy. */
+    grant_v1(16, pages[PG_SRC], 0);
+    gt1[16].domid = 0;
+    EXPECT_EQ(copy1(GNTCOPY_source_gref, 16, DOMID_SELF, 0, pfn_of(pages[PG_DST]),
+                    DOMID_SELF, 0, 8), GNTST_general_error);
+    gt1[16].flags = 0;
+    /* Domain 0's grefs: the host keeps no table for guests. */
+    EXPECT_EQ(copy1(GNTCOPY_source_gref, 10, 0, 0, pfn_of(pages[PG_DST]),
+                    DOMID_SELF, 0, 8), GNTST_general_error);
     EXPECT_EQ(copy1(0, pfn_of(pages[PG_SRC]), self(), 0, pfn_of(pages[PG_DST]),
                     DOMID_SELF, 0, 8), GNTST_permission_denied);
     EXPECT_EQ(copy1(GNTCOPY_source_gref, 10, NO_SUCH_DOMID, 0, pfn_of(pages[PG_DST]),
