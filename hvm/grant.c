@@ -162,3 +162,43 @@ void vm_gnttab_drop_status_frames(struct vm *vm, struct vcpu *self)
     pthread_rwlock_unlock(&vm->pm.lock);
     vm_unpause(vm);
 }
+
+long vm_gnttab_save(struct vm *vm, void *buf, size_t size)
+{
+    return gnt_save(&vm->gnttab->view, buf, size);
+}
+
+int vm_gnttab_restore(struct vm *vm, const void *buf, size_t size)
+{
+    struct vm_gnttab *g = vm->gnttab;
+    uint64_t first = vm->xenpage0 + XENPAGE_GRANT;
+    int rc = gnt_restore(&g->view, buf, size);
+
+    if (rc)
+        return rc;
+    pthread_rwlock_wrlock(&vm->pm.lock);
+    for (unsigned i = 0; i < ARRAY_SIZE(g->shared_gfn); i++)
+        g->shared_gfn[i] = XK_INVALID_GFN;
+    for (unsigned i = 0; i < ARRAY_SIZE(g->status_gfn); i++)
+        g->status_gfn[i] = XK_INVALID_GFN;
+    for (unsigned r = 0; r < vm->pm.n; r++) {
+        const struct pm_range *pr = &vm->pm.r[r];
+
+        if (pr->kind != PM_GRANT)
+            continue;
+        for (uint64_t k = 0; k < pr->nr; k++) {
+            uint64_t page = pr->mpage + k - first;
+
+            if (pr->mpage + k < first)
+                continue;       /* a grant mapping of RAM, not a frame */
+            for (unsigned i = 0; i < ARRAY_SIZE(g->shared_gfn); i++)
+                if (page == gnt_shared_page(i))
+                    g->shared_gfn[i] = pr->gfn + k;
+            for (unsigned i = 0; i < ARRAY_SIZE(g->status_gfn); i++)
+                if (page == gnt_status_page(&g->view, i))
+                    g->status_gfn[i] = pr->gfn + k;
+        }
+    }
+    pthread_rwlock_unlock(&vm->pm.lock);
+    return 0;
+}

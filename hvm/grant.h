@@ -54,4 +54,10 @@ uint64_t vm_gnttab_frame_gfn(struct vm *vm, bool status, unsigned i);
  * (Xen's gnttab_unpopulate_status_frames).  Pauses the other vCPUs. */
 void vm_gnttab_drop_status_frames(struct vm *vm, struct vcpu *self);
 
+/* Save/restore (gnttab/'s format).  Where the frames are mapped is
+ * physmap state: restore the physmap first; vm_gnttab_restore then finds
+ * the grant frames in it.  Returns as gnt_save / gnt_restore. */
+long vm_gnttab_save(struct vm *vm, void *buf, size_t size);
+int vm_gnttab_restore(struct vm *vm, const void *buf, size_t size);
+
 #endif
