@@ -9,7 +9,8 @@
 /* v1: flags and domid are one 32-bit word; one cmpxchg both checks that
  * the entry still grants LDOM access and marks it.  A guest rewriting the
  * word as fast as we retry could livelock us: five tries, as on Xen. */
-static int set_status_v1(uint32_t *word, bool pinned, bool ro, domid_t ldom)
+static int set_status_v1(uint32_t *word, bool pinned, bool ro, domid_t ldom,
+                         uint16_t mask)
 {
     uint32_t cur = __atomic_load_n(word, __ATOMIC_ACQUIRE);
 
@@ -18,7 +19,7 @@ static int set_status_v1(uint32_t *word, bool pinned, bool ro, domid_t ldom)
         domid_t domid = (domid_t)(cur >> 16);
         uint32_t want = cur | GTF_reading;
 
-        if (!pinned && ((flags & GTF_type_mask) != GTF_permit_access ||
+        if (!pinned && ((flags & mask) != GTF_permit_access ||
                         domid != ldom))
             return GNTST_general_error;
         if (!ro) {
@@ -34,20 +35,20 @@ static int set_status_v1(uint32_t *word, bool pinned, bool ro, domid_t ldom)
     }
 }
 
-static bool v2_grants(uint32_t word, domid_t ldom)
+static bool v2_grants(uint32_t word, domid_t ldom, uint16_t mask)
 {
-    return ((uint16_t)word & GTF_type_mask) == GTF_permit_access &&
+    return ((uint16_t)word & mask) == GTF_permit_access &&
            (domid_t)(word >> 16) == ldom;
 }
 
 /* v2: the status word is ours; mark it, then re-check the guest's flags
  * after a full barrier (the guest clears flags, barriers, reads status). */
 static int set_status_v2(uint32_t *word, grant_status_t *st, bool pinned,
-                         bool ro, domid_t ldom)
+                         bool ro, domid_t ldom, uint16_t mask)
 {
     uint32_t cur = __atomic_load_n(word, __ATOMIC_ACQUIRE);
 
-    if (!pinned && !v2_grants(cur, ldom))
+    if (!pinned && !v2_grants(cur, ldom, mask))
         return GNTST_general_error;
     if (!ro && ((uint16_t)cur & GTF_readonly))
         return GNTST_general_error;
@@ -56,7 +57,7 @@ static int set_status_v2(uint32_t *word, grant_status_t *st, bool pinned,
     atomic_thread_fence(memory_order_seq_cst);
     cur = __atomic_load_n(word, __ATOMIC_SEQ_CST);
     if (!pinned) {
-        if (!v2_grants(cur, ldom) || (!ro && ((uint16_t)cur & GTF_readonly))) {
+        if (!v2_grants(cur, ldom, mask) || (!ro && ((uint16_t)cur & GTF_readonly))) {
             __atomic_fetch_and(st, (grant_status_t)~(GTF_reading | GTF_writing),
                                __ATOMIC_SEQ_CST);
             return GNTST_general_error;
@@ -91,6 +92,8 @@ int gnt_take(struct gnt_view *v, domid_t ldom, grant_ref_t gref,
     struct gnt_hdr *h = gnt_hdr(v);
     bool ro = !(flags & GNT_WRITE);
     uint32_t inc = ro ? PIN_R : PIN_W;
+    /* A mapping (Xen's mapflag) may not take a sub-page grant. */
+    uint16_t mask = GTF_type_mask | (flags & GNT_MAP ? GTF_sub_page : 0);
     struct gnt_active *a;
     uint32_t *word;
     grant_status_t *st;
@@ -112,7 +115,8 @@ int gnt_take(struct gnt_view *v, domid_t ldom, grant_ref_t gref,
 
     if (old && (a->domid != ldom ||
                 (ro ? (old & PIN_R_MASK) == PIN_R_MASK
-                    : (old & PIN_W_MASK) == PIN_W_MASK))) {
+                    : (old & PIN_W_MASK) == PIN_W_MASK) ||
+                ((flags & GNT_MAP) && a->len != GNT_PAGE_SIZE))) {
         rc = GNTST_general_error;           /* another holder, or overflow */
         goto out;
     }
@@ -125,8 +129,8 @@ int gnt_take(struct gnt_view *v, domid_t ldom, grant_ref_t gref,
         goto out;
     }
     if (!old || (!ro && !(old & PIN_W_MASK))) {
-        rc = version == 1 ? set_status_v1(word, old != 0, ro, ldom)
-                          : set_status_v2(word, st, old != 0, ro, ldom);
+        rc = version == 1 ? set_status_v1(word, old != 0, ro, ldom, mask)
+                          : set_status_v2(word, st, old != 0, ro, ldom, mask);
         if (rc)
             goto out;
     }

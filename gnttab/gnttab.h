@@ -69,6 +69,7 @@ void *gnt_flat_ram_ptr(void *opaque, uint64_t gfn);
 
 #define GNT_READ   0u
 #define GNT_WRITE  1u
+#define GNT_MAP    2u   /* for a whole-page mapping: sub-page grants refused */
 
 /* A taken grant: PTR points at the granted bytes (a whole page, or a v2
  * sub-page grant's [offset, offset+len) of it). */
@@ -81,7 +82,8 @@ struct gnt_handle {
 };
 
 /* Take GREF of the view's domain, granted to domain LDOMID, for reading
- * or writing (GNT_READ/GNT_WRITE).  The shared entry is checked and
+ * or writing (GNT_READ/GNT_WRITE, | GNT_MAP to refuse sub-page grants as
+ * Xen's map_grant_ref does).  The shared entry is checked and
  * marked (GTF_reading, GTF_writing) atomically, as Xen does, so a guest
  * that revokes concurrently either sees the grant busy or the take fails.
  * Returns GNTST_okay with H filled, or GNTST_bad_gntref (ref past the

@@ -42,12 +42,12 @@ static int16_t map_one(struct hcall *c, struct gnttab_map_grant_ref *op)
 
     if ((rc = map_precheck(c, op)))
         return rc;
-    rc = (int16_t)gnt_take(&g->view, vm->domid, op->ref,
-                           (op->flags & GNTMAP_readonly) ? GNT_READ : GNT_WRITE, &h);
+    rc = (int16_t)gnt_take(&g->view, vm->domid, op->ref, GNT_MAP |
+                           ((op->flags & GNTMAP_readonly) ? GNT_READ : GNT_WRITE), &h);
     if (rc)
         return rc;
-    if (h.len != GNT_PAGE_SIZE || gfn >= PHYSMAP_MAX_GFN) {
-        gnt_release(&h);            /* sub-page grants cannot be mapped */
+    if (gfn >= PHYSMAP_MAX_GFN) {
+        gnt_release(&h);
         return GNTST_general_error;
     }
     mpage = (uint64_t)(h.ptr - vm->mem) >> XK_PAGE_SHIFT;

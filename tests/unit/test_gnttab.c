@@ -69,6 +69,10 @@ static void take_bad_inputs(void)
     CHECK_EQ(gnt_take(V, 0, 12, GNT_READ, &h), GNTST_general_error);
     fix_grant_v1(&F, 13, 0, 3, GTF_accept_transfer);
     CHECK_EQ(gnt_take(V, 0, 13, GNT_READ, &h), GNTST_general_error);
+    fix_grant_v1(&F, 18, 0, 3, GTF_permit_access | GTF_sub_page);
+    CHECK_EQ(gnt_take(V, 0, 18, GNT_READ | GNT_MAP, &h), GNTST_general_error);
+    CHECK_EQ(gnt_take(V, 0, 18, GNT_READ, &h), GNTST_okay);  /* copies ignore it */
+    gnt_release(&h);
     fix_grant_v1(&F, 14, 0, 3, GTF_invalid);
     CHECK_EQ(gnt_take(V, 0, 14, GNT_READ, &h), GNTST_general_error);
     /* A frame that is not guest RAM: refused, and the entry left clean. */
@@ -133,6 +137,13 @@ static void v2_sub_page(void)
     CHECK_EQ(gnt_copy_from(V, 0, 30, 140, buf, 11), GNTST_general_error);
     CHECK_EQ(gnt_copy_to(V, 0, 30, 120, buf, 30), GNTST_okay);
     CHECK_EQ(*fix_status(&F, 30), 0);
+    /* A mapping may not take a sub-page grant, in either version. */
+    CHECK_EQ(gnt_take(V, 0, 30, GNT_READ | GNT_MAP, &h), GNTST_general_error);
+    CHECK_EQ(*fix_status(&F, 30), 0);
+    fix_grant_v2(&F, 33, 0, 5, GTF_permit_access, 0, 0);
+    CHECK_EQ(gnt_take(V, 0, 33, GNT_WRITE | GNT_MAP, &h), GNTST_okay);
+    CHECK_EQ(h.len, 4096);
+    gnt_release(&h);
     /* A sub-page range past the page is a bad entry. */
     fix_grant_v2(&F, 31, 0, 5, GTF_permit_access | GTF_sub_page, 4000, 200);
     CHECK_EQ(gnt_take(V, 0, 31, GNT_READ, &h), GNTST_general_error);

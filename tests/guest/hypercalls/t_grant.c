@@ -350,6 +350,19 @@ TEST(grant_v2_sub_page)
                         DOMID_SELF, 0, 11), GNTST_general_error);
     }
     EXPECT_EQ(gst[20], 0);
+    /* A sub-page grant cannot be mapped. */
+    {
+        struct gnttab_map_grant_ref m;
+
+        memset(&m, 0, sizeof(m));
+        m.host_addr = (uintptr_t)pages[PG_MAP];
+        m.flags = GNTMAP_host_map | GNTMAP_readonly;
+        m.ref = 20;
+        m.dom = self();
+        EXPECT_EQ(HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &m, 1), 0);
+        EXPECT_EQ(m.status, GNTST_general_error);
+        EXPECT_EQ(gst[20], 0);
+    }
     /* Transitive grants are refused. */
     gt2[21].transitive.trans_domid = 0;
     gt2[21].transitive.gref = 3;
