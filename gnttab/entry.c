@@ -175,6 +175,7 @@ int gnt_take(struct gnt_view *v, domid_t ldom, grant_ref_t gref,
     out->offset = a->off;
     out->len = a->len;
     out->ptr = page + a->off;
+    out->gfn = a->gfn;
 out:
     gnt_act_unlock(a);
     gnt_rdunlock(h);

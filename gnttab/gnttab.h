@@ -79,6 +79,7 @@ struct gnt_handle {
     bool write;
     uint8_t *ptr;
     uint16_t offset, len;
+    uint64_t gfn;               /* the granted guest frame */
 };
 
 /* Take GREF of the view's domain, granted to domain LDOMID, for reading

@@ -72,6 +72,8 @@ static int16_t map_one(struct hcall *c, struct gnttab_map_grant_ref *op)
     if (!rc) {
         g->maptrack[slot] = (struct vm_maptrack){ true, gfn, mpage, h };
         op->handle = slot;
+        /* Xen gives the frame's machine address: here, guest-physical. */
+        op->dev_bus_addr = h.gfn << XK_PAGE_SHIFT;
     }
     pthread_rwlock_unlock(&vm->pm.lock);
     if (rc)
@@ -94,8 +96,6 @@ long grant_map(struct hcall *c, uint64_t uop, unsigned count)
             break;
         }
         op.status = map_one(c, &op);
-        if (op.status == GNTST_okay)
-            op.dev_bus_addr = 0;
         if (guest_put(c, at, &abi_gnttab_map_grant_ref, &op)) {
             rc = -EFAULT;
             break;

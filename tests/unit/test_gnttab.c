@@ -44,6 +44,7 @@ static void take_v1_read_write(void)
     CHECK_EQ(gnt_take(V, 0, 10, GNT_READ, &h), GNTST_okay);
     CHECK(h.ptr == PAGE(3));
     CHECK_EQ(h.len, 4096);
+    CHECK_EQ(h.gfn, 3);
     CHECK_EQ(flags_v1(10), GTF_permit_access | GTF_reading);
     CHECK_EQ(gnt_take(V, 0, 10, GNT_WRITE, &h2), GNTST_okay);
     CHECK_EQ(flags_v1(10), GTF_permit_access | GTF_reading | GTF_writing);

@@ -246,6 +246,7 @@ TEST(grant_map_ref)
     m.dom = self();
     REQUIRE(EXPECT_EQ(HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &m, 1), 0));
     REQUIRE(EXPECT_EQ(m.status, GNTST_okay));
+    EXPECT_EQ(m.dev_bus_addr, (uintptr_t)pages[PG_SRC]);
     /* The granted page shows at host_addr, writable. */
     EXPECT_EQ(alias[5], 0x77);
     alias[6] = 0x11;
