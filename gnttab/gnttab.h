@@ -45,7 +45,7 @@ typedef void *(*gnt_gfn_ptr_fn)(void *opaque, uint64_t gfn);
 /* A domain's grant table as one process sees it. */
 struct gnt_view {
     uint8_t *region;            /* host address of the region's first page */
-    domid_t domid;              /* the granting domain */
+    domid_t domid;              /* the granting domain (for messages) */
     gnt_gfn_ptr_fn gfn_ptr;
     void *opaque;
 };
