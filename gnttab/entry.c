@@ -135,8 +135,9 @@ int gnt_take(struct gnt_view *v, domid_t ldom, grant_ref_t gref,
             goto out;
     }
     if (!old) {
-        /* The entry is ours now: the guest may not change the frame of a
-         * busy grant, so what we read here stays valid while pinned. */
+        /* First holder: read the frame once the entry is marked busy.
+         * Later holders use what it found (Xen's active entry), whatever
+         * the guest writes into a busy entry meanwhile. */
         if (version == 1) {
             a->gfn = ((volatile grant_entry_v1_t *)word)->frame;
             a->off = 0;
