@@ -46,7 +46,10 @@ static void take_v1_read_write(void)
     CHECK_EQ(h.len, 4096);
     CHECK_EQ(h.gfn, 3);
     CHECK_EQ(flags_v1(10), GTF_permit_access | GTF_reading);
+    /* A guest rewriting a busy entry's frame does not move later takes. */
+    ((grant_entry_v1_t *)gnt_shared_frame(V, 0))[10].frame = 4;
     CHECK_EQ(gnt_take(V, 0, 10, GNT_WRITE, &h2), GNTST_okay);
+    CHECK(h2.ptr == PAGE(3));
     CHECK_EQ(flags_v1(10), GTF_permit_access | GTF_reading | GTF_writing);
     h2.ptr[5] = 0x42;
     CHECK_EQ(PAGE(3)[5], 0x42);
