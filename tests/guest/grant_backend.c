@@ -7,6 +7,7 @@
  * barrier, look at the status).  Once an end succeeds the guest marks the
  * page freed; the backend counts every time it sees that mark while it
  * holds the grant, which the GTF_ protocol must make impossible.
+ * tests/guests.list also boots it with --max-grant-frames 8.
  */
 #include "lib.h"
 #include "x86.h"
@@ -121,6 +122,21 @@ static void race(unsigned version)
     EXPECT_EQ(inl(PORT_VIOL), 0);
     /* Every round overlapped with the backend taking the grant. */
     EXPECT_EQ(waited, ROUNDS);
+}
+
+TEST(grant_max_frames_option)
+{
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+    struct gnttab_setup_table st;
+
+    REQUIRE(EXPECT_EQ(HYPERVISOR_grant_table_op(GNTTABOP_query_size, &q, 1), 0));
+    EXPECT_EQ(q.max_nr_frames, 8);
+    memset(&st, 0, sizeof(st));
+    st.dom = DOMID_SELF;
+    st.nr_frames = 9;
+    EXPECT_EQ(HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1), 0);
+    EXPECT_EQ(st.status, GNTST_general_error);
+    EXPECT_EQ(map_frame(8, pages[PG_STATUS]), XERR(EINVAL));
 }
 
 TEST(grant_backend_race_v1)
