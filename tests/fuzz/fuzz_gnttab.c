@@ -2,7 +2,8 @@
  * is a table's contents as a guest could write them (any version, any
  * flags, frames, sub-page ranges) followed by a script of backend and
  * table operations.  Properties checked on every input:
- *  - a taken grant's bytes lie inside one page of guest RAM;
+ *  - a taken grant's bytes lie inside one page of guest RAM, a whole page
+ *    for a mapping (GNT_MAP);
  *  - a take that failed leaves no GTF_reading/GTF_writing behind;
  *  - once every handle is released no pin and no busy flag remain.
  * Built with clang -fsanitize=fuzzer,address (tests/fuzz/run.sh) and, as
@@ -83,10 +84,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 0: case 1: {               /* take */
             struct gnt_handle h;
             uint16_t before = busy_bits(ref);
-            int rc = gnt_take(&F.view, 0, ref, data[0] & 1 ? GNT_WRITE : GNT_READ, &h);
+            unsigned fl = (data[0] & 1 ? GNT_WRITE : GNT_READ) | (arg & 1 ? GNT_MAP : 0);
+            int rc = gnt_take(&F.view, 0, ref, fl, &h);
 
             if (rc == GNTST_okay) {
                 check_handle(&h);
+                if ((fl & GNT_MAP) && h.len != GNT_PAGE_SIZE)
+                    fail("a mapping took a sub-page grant");
                 if (nheld < MAX_HELD)
                     held[nheld++] = h;
                 else
