@@ -37,6 +37,11 @@ void *vm_gnttab_ram_ptr(struct vm *vm, uint64_t gfn)
     return ram_ptr(vm, gfn);
 }
 
+uint64_t vm_gnttab_region_offset(const struct vm *vm)
+{
+    return (vm->xenpage0 + XENPAGE_GRANT) << XK_PAGE_SHIFT;
+}
+
 int vm_gnttab_init(struct vm *vm)
 {
     struct vm_gnttab *g = calloc(1, sizeof(*g));

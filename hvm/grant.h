@@ -29,6 +29,10 @@ struct vm_gnttab {
  * the translation the VMM's backends use. */
 void *vm_gnttab_ram_ptr(struct vm *vm, uint64_t gfn);
 
+/* Byte offset of the grant region in the guest-memory memfd: what a
+ * backend in another process passes to gnt_view_init after mapping it. */
+uint64_t vm_gnttab_region_offset(const struct vm *vm);
+
 /* Set up the region with Xen's default maximum: 0 or -errno. */
 int vm_gnttab_init(struct vm *vm);
 void vm_gnttab_destroy(struct vm *vm);

@@ -44,6 +44,11 @@ static void region_and_frames(void)
     CHECK_EQ(gnt_max_frames(v), GNT_DEFAULT_MAX_FRAMES);
     CHECK_EQ(vm_gnttab_set_max(&vm, 8), 0);
     CHECK_EQ(vm_gnttab_set_max(&vm, GNT_MAX_FRAMES_LIMIT + 1), -EINVAL);
+    /* Another process finds the region at this memfd offset. */
+    struct gnt_view other;
+    CHECK_EQ(gnt_view_init(&other, vm.mem + vm_gnttab_region_offset(&vm), 1,
+                           NULL, NULL), 0);
+    CHECK_EQ(gnt_max_frames(&other), 8);
     /* The region fits the memfd, after the fixed VMM pages. */
     CHECK((uint8_t *)gnt_status_frame(v, GNT_STATUS_FRAMES(GNT_MAX_FRAMES_LIMIT) - 1) +
           GNT_PAGE_SIZE <= vm.mem + vm.mem_size);
