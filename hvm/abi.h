@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <xen/xen.h>
+#include <xen/grant_table.h>
 #include <xen/memory.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <xen/xen.h>
+#include <xen/grant_table.h>
 #include <xen/memory.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>

@@ -139,7 +139,47 @@
     F(vcpu_set_periodic_timer, period_ns, period_ns)                      \
     S(xen_hvm_evtchn_upcall_vector)                                       \
     F(xen_hvm_evtchn_upcall_vector, vcpu, vcpu)                           \
-    F(xen_hvm_evtchn_upcall_vector, vector, vector)
+    F(xen_hvm_evtchn_upcall_vector, vector, vector)                       \
+    S(gnttab_setup_table)                                                 \
+    F(gnttab_setup_table, dom, dom)                                       \
+    F(gnttab_setup_table, nr_frames, nr_frames)                           \
+    F(gnttab_setup_table, status, status)                                 \
+    F(gnttab_setup_table, frame_list, frame_list)                         \
+    S(gnttab_query_size)                                                  \
+    F(gnttab_query_size, dom, dom)                                        \
+    F(gnttab_query_size, nr_frames, nr_frames)                            \
+    F(gnttab_query_size, max_nr_frames, max_nr_frames)                    \
+    F(gnttab_query_size, status, status)                                  \
+    S(gnttab_copy)                                                        \
+    F(gnttab_copy, src_u, source.u)                                       \
+    F(gnttab_copy, src_domid, source.domid)                               \
+    F(gnttab_copy, src_offset, source.offset)                             \
+    F(gnttab_copy, dst_u, dest.u)                                         \
+    F(gnttab_copy, dst_domid, dest.domid)                                 \
+    F(gnttab_copy, dst_offset, dest.offset)                               \
+    F(gnttab_copy, len, len)                                              \
+    F(gnttab_copy, flags, flags)                                          \
+    F(gnttab_copy, status, status)                                        \
+    S(gnttab_map_grant_ref)                                               \
+    F(gnttab_map_grant_ref, host_addr, host_addr)                         \
+    F(gnttab_map_grant_ref, flags, flags)                                 \
+    F(gnttab_map_grant_ref, ref, ref)                                     \
+    F(gnttab_map_grant_ref, dom, dom)                                     \
+    F(gnttab_map_grant_ref, status, status)                               \
+    F(gnttab_map_grant_ref, handle, handle)                               \
+    F(gnttab_map_grant_ref, dev_bus_addr, dev_bus_addr)                   \
+    S(gnttab_unmap_grant_ref)                                             \
+    F(gnttab_unmap_grant_ref, host_addr, host_addr)                       \
+    F(gnttab_unmap_grant_ref, dev_bus_addr, dev_bus_addr)                 \
+    F(gnttab_unmap_grant_ref, handle, handle)                             \
+    F(gnttab_unmap_grant_ref, status, status)                             \
+    S(gnttab_swap_grant_ref)                                              \
+    F(gnttab_swap_grant_ref, ref_a, ref_a)                                \
+    F(gnttab_swap_grant_ref, ref_b, ref_b)                                \
+    F(gnttab_swap_grant_ref, status, status)                              \
+    S(gnttab_get_version)                                                 \
+    F(gnttab_get_version, dom, dom)                                       \
+    F(gnttab_get_version, version, version)
 
 #define XK_ABI_INCLUDES                                                   \
     <xen/xen.h>

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <xenctrl.h>    /* struct e820entry: XENMEM_memory_map's element */
 
+#include "grant.h"
 #include "hcall.h"
 #include "log.h"
 #include "shinfo.h"
@@ -63,6 +64,8 @@ static int unmap_gfn(struct vm *vm, uint64_t gfn)
         vm->ram_state[mpage] &= ~RAM_MAPPED;
     } else if (kind == PM_SHARED_INFO) {
         vm->shared_info_gfn = XK_INVALID_GFN;
+    } else if (kind == PM_GRANT) {
+        vm_gnttab_frame_unmapped(vm, mpage);
     }
     return 0;
 }
@@ -172,9 +175,24 @@ static int add_one(struct hcall *c, unsigned space, uint64_t idx, uint64_t gpfn)
         rc = move_gfn(vm, idx, gpfn);
         pthread_rwlock_unlock(&vm->pm.lock);
         return rc;
+    case XENMAPSPACE_grant_table: {
+        uint64_t mpage;
+
+        /* Grow first: the table's lock is never taken under the map's. */
+        if ((rc = vm_gnttab_frame_page(vm, idx, &mpage)))
+            return rc;
+        pthread_rwlock_wrlock(&vm->pm.lock);
+        if (physmap_free_slots(&vm->pm) < 3)
+            rc = -ENOMEM;
+        else if ((rc = unmap_gfn(vm, gpfn)) == -EINVAL)
+            rc = 0;     /* a hole: nothing was there */
+        if (!rc)
+            rc = vm_gnttab_map_frame_locked(vm, idx, mpage, gpfn);
+        pthread_rwlock_unlock(&vm->pm.lock);
+        return rc;
+    }
     default:
-        /* Grant frames arrive with the grant-table work; foreign frames
-         * and device MMIO are for privileged domains. */
+        /* Foreign frames and device MMIO are for privileged domains. */
         return -EINVAL;
     }
 }

@@ -17,6 +17,7 @@ static const hcall_fn table[] = {
     [__HYPERVISOR_vcpu_op]       = hc_vcpu_op,
     [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
     [__HYPERVISOR_set_timer_op]  = hc_set_timer_op,
+    [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
 };
 
 long hcall_dispatch(struct hcall *c)

@@ -54,5 +54,6 @@ long hc_hvm_op(struct hcall *c);
 long hc_vcpu_op(struct hcall *c);
 long hc_event_channel_op(struct hcall *c);
 long hc_set_timer_op(struct hcall *c);
+long hc_grant_table_op(struct hcall *c);
 
 #endif

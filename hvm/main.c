@@ -13,6 +13,8 @@
 #include "cpuid.h"
 #include "events.h"
 #include "exit_codes.h"
+#include "grant.h"
+#include "grant_testdev.h"
 #include "log.h"
 #include "util.h"
 #include "vcpu.h"
@@ -37,13 +39,16 @@ static void usage(FILE *f)
 "  -e, --max-evtchn-port N  highest event channel port (default %d)\n"
 "  -R, --rundir DIR      listen on DIR/dom<N>.sock for event channel binds\n"
 "                        from other domains and host backends\n"
+"      --max-grant-frames N  grant table frames at most (default %d, up to %d)\n"
+"      --test-grant-backend  debug device for grant tests (docs/grant-tables.md)\n"
 "  -s, --stats           print exit counts and VMM-side cycles at the end\n"
 "  -v, --verbose         more messages (twice: debug)\n"
 "  -h, --help            this text\n"
 "Exit status: 0 poweroff, 10 reboot, 11 suspend, 12 crash, 13 watchdog,\n"
 "14 soft reset, 20 triple fault, 21 KVM could not run the guest,\n"
 "22 killed by a signal, 1 VMM error, 2 bad arguments (docs/exit-codes.md).\n",
-        XK_DEFAULT_MEM_MIB, XK_MAX_VCPUS, EVTCHN_DEFAULT_MAX_PORT);
+        XK_DEFAULT_MEM_MIB, XK_MAX_VCPUS, EVTCHN_DEFAULT_MAX_PORT,
+        GNT_DEFAULT_MAX_FRAMES, GNT_MAX_FRAMES_LIMIT);
 }
 
 /* What the exits cost the VMM itself, from KVM_RUN's return to re-entry. */
@@ -148,6 +153,8 @@ int main(int argc, char **argv)
         { "domid", required_argument, 0, 'd' },
         { "max-evtchn-port", required_argument, 0, 'e' },
         { "rundir", required_argument, 0, 'R' },
+        { "max-grant-frames", required_argument, 0, 'G' },
+        { "test-grant-backend", no_argument, 0, 'B' },
         { "stats", no_argument, 0, 's' },
         { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },
@@ -157,6 +164,8 @@ int main(int argc, char **argv)
     uint64_t mem_mib = XK_DEFAULT_MEM_MIB, vcpus = 1, domid = 1;
     uint64_t max_port = EVTCHN_DEFAULT_MAX_PORT;
     const char *rundir = getenv("XENKVM_RUNDIR");
+    uint64_t max_gframes = GNT_DEFAULT_MAX_FRAMES;
+    bool grant_testdev = false;
     struct vcpu_hvm_context boot;
     struct kvm_cpuid2 *cpuid;
     struct vm vm;
@@ -195,6 +204,13 @@ int main(int argc, char **argv)
                     EVTCHN_FIFO_NR_CHANNELS - 1);
             break;
         case 'R': rundir = optarg; break;
+        case 'G':
+            if (!parse_u64(optarg, &max_gframes) || max_gframes < 1 ||
+                max_gframes > GNT_MAX_FRAMES_LIMIT)
+                die(XK_EXIT_USAGE, "--max-grant-frames %s: give a count from 1 to %d",
+                    optarg, GNT_MAX_FRAMES_LIMIT);
+            break;
+        case 'B': grant_testdev = true; break;
         case 's': stats = true; break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
@@ -230,6 +246,9 @@ int main(int argc, char **argv)
             (unsigned long long)mem_mib);
     }
     vm.domid = (domid_t)domid;
+    vm_gnttab_set_max(&vm, (unsigned)max_gframes);
+    if (grant_testdev && grant_testdev_enable(&vm))
+        die(XK_EXIT_VMM_ERROR, "cannot enable the grant test device");
     vm.params[HVM_PARAM_STORE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_XENSTORE;
     vm.params[HVM_PARAM_CONSOLE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_CONSOLE;
     vm.max_evtchn_port = (uint32_t)max_port;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grant_testdev.h"
 #include "log.h"
 
 #define PORT_UNPLUG   0x10  /* 16-bit: magic / unplug mask; 32-bit: build */
@@ -92,6 +93,8 @@ void platform_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
     case PORT_POST:
         return;
     default:
+        if (grant_testdev_io(v, port, out, size, data))
+            return;
         log_debug("vCPU %u: unclaimed port %s %#x size %u", v->id,
                   out ? "write" : "read", port, size);
         return;

@@ -12,6 +12,7 @@
 #include <xen/sched.h>
 
 #include "exit_codes.h"
+#include "grant.h"
 #include "log.h"
 #include "util.h"
 #include "watchdog.h"
@@ -84,7 +85,7 @@ int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus)
     rc = physmap_init(&vm->pm, 4096, set_kvm_slot, vm);
     if (rc)
         return rc;
-    return 0;
+    return vm_gnttab_init(vm);
 }
 
 /* Install the initial map: low RAM, high RAM above 4 GiB, special pages. */
@@ -157,6 +158,7 @@ int vm_mem_map_only(struct vm *vm)
 void vm_destroy(struct vm *vm)
 {
     watchdog_destroy(vm);
+    vm_gnttab_destroy(vm);
     if (vm->mem)
         munmap(vm->mem, vm->mem_size);
     if (vm->mem_fd >= 0)

@@ -32,15 +32,20 @@ enum {
     SPECIAL_XENSTORE, SPECIAL_IOREQ, SPECIAL_IDENT_PT, SPECIAL_CONSOLE,
 };
 
+/* GNT_REGION_PAGES(GNT_MAX_FRAMES_LIMIT), checked in grant.c. */
+#define XK_GNT_REGION_PAGES 1313
+
 /* Pages the VMM owns in the memfd after guest RAM. */
 enum {
     XENPAGE_SPECIAL0 = 0,                        /* XK_NR_SPECIAL pages */
     XENPAGE_SHARED_INFO = XK_NR_SPECIAL,
-    XK_XENPAGES = 256,                            /* room for grant frames */
+    XENPAGE_GRANT = 256,                          /* gnttab/'s region */
+    XK_XENPAGES = XENPAGE_GRANT + XK_GNT_REGION_PAGES,
 };
 
 struct vm;
 struct watchdog;
+struct vm_gnttab;
 
 enum vcpu_state {
     VCPU_DOWN,      /* not running guest code (never started or VCPUOP_down) */
@@ -161,6 +166,7 @@ struct vm {
     bool vcpu_stuck;            /* a vCPU thread did not stop in time */
 
     struct watchdog *watchdog; /* SCHEDOP_watchdog timers, once used */
+    struct vm_gnttab *gnttab;   /* grant table (grant.h) */
 };
 
 #define XK_INVALID_GFN (~0ULL)

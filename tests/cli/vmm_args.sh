@@ -36,6 +36,8 @@ expect memory_beyond_host 2 "--memory 1048576 MiB does not fit" -- --kernel x --
 expect vcpus_zero 2 "--vcpus 0" -- --kernel x --vcpus 0
 expect vcpus_too_many 2 "--vcpus 129" -- --kernel x --vcpus 129
 expect domid_zero 2 "--domid 0" -- --kernel x --domid 0
+expect max_grant_frames_zero 2 "--max-grant-frames 0" -- --kernel x --max-grant-frames 0
+expect max_grant_frames_too_many 2 "--max-grant-frames 257" -- --kernel x --max-grant-frames 257
 expect missing_kernel 2 "cannot read $tmp/nope.elf: No such file" -- --kernel "$tmp/nope.elf"
 expect kernel_is_directory 2 "cannot read $tmp" -- --kernel "$tmp"
 

@@ -812,12 +812,12 @@ static uint64_t fuzz_arg(void)
 
 static void fuzz_mode(bool long_mode)
 {
-    static const unsigned nrs[] = { 17, 18, 29, 12, 34, 24, 32, 15 };
+    static const unsigned nrs[] = { 17, 18, 29, 12, 34, 24, 32, 15, 20 };
 
     vm_setup(long_mode);
     atomic_store(&vm.stopping, true);
     for (int i = 0; i < 4000; i++) {
-        unsigned nr = fuzz_rand() % 8 < 6 ? nrs[fuzz_rand() % 8]
+        unsigned nr = fuzz_rand() % 8 < 6 ? nrs[fuzz_rand() % ARRAY_SIZE(nrs)]
                                           : (unsigned)(fuzz_rand() % 64);
         uint64_t a0 = fuzz_arg(), a1 = fuzz_arg(), a2 = fuzz_arg();
         long rc;

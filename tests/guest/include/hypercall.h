@@ -15,6 +15,7 @@
 #include <xen/features.h>
 #include <xen/vcpu.h>
 #include <xen/event_channel.h>
+#include <xen/grant_table.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
 #include <xen/errno.h>
@@ -81,6 +82,12 @@ static inline long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpu, void *arg)
 static inline long HYPERVISOR_event_channel_op(int cmd, void *arg)
 {
     return HCALL(__HYPERVISOR_event_channel_op, cmd, arg, 0);
+}
+
+static inline long HYPERVISOR_grant_table_op(unsigned int cmd, void *uop,
+                                             unsigned int count)
+{
+    return HCALL(__HYPERVISOR_grant_table_op, cmd, uop, count);
 }
 
 static inline long HYPERVISOR_set_timer_op(uint64_t timeout)
