@@ -320,6 +320,12 @@ TEST(deliv_gsi_out_of_range_is_none)
     EXPECT_EQ(val, 24);
     EXPECT_TRUE(send_and_wait(p) == false);
     ev_quiesce(p, 0);
+    /* Type 3 and up (PPI is ARM's 2) are "none" on x86, set_param still
+     * succeeds (hvm_set_callback_via). */
+    EXPECT_EQ(hvm_set_param(HVM_PARAM_CALLBACK_IRQ, (3ull << 56) |
+                            EV_VEC_CALLBACK), 0);
+    EXPECT_TRUE(send_and_wait(p) == false);
+    ev_quiesce(p, 0);
     EXPECT_EQ(ev_irq_count[EV_VIA_GSI][0], 0);
     EXPECT_EQ(ev_irq_count[EV_VIA_VECTOR][0], 0);
     EXPECT_EQ(ev_close(p), 0);
