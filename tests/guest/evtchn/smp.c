@@ -305,6 +305,70 @@ TEST(smp_ev_runstate_ap)
     EXPECT_LE(r.state_entry_time, xen_system_time());
 }
 
+/* FIFO last: the switch is for good. */
+TEST(smp_fifo_needs_each_control_block)
+{
+    struct evtchn_init_control ic;
+    evtchn_port_t p = 0;
+    event_word_t *w;
+
+    cli();
+    REQUIRE(EXPECT_TRUE(ap_ready()));
+    REQUIRE(EXPECT_EQ(fifo_init_vcpu(0), 0));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(1, &p), 0));
+    evtchn_owner[p] = 1;
+    fifo_unmask(p);
+    w = fifo_word(p);
+    ev_counts_clear();
+    /* vCPU 1 has no control block yet: evtchn_fifo_set_pending() drops
+     * the event (not even PENDING is set). */
+    EXPECT_EQ(ev_send(p), 0);
+    spin_ms(30);
+    EXPECT_EQ(*w & (1u << EVTCHN_FIFO_PENDING), 0);
+    EXPECT_EQ(evtchn_count[p], 0);
+    /* Any vCPU may set up another's control block, once. */
+    REQUIRE(EXPECT_EQ(fifo_init_vcpu(1), 0));
+    memset(&ic, 0, sizeof(ic));
+    ic.control_gfn = (uintptr_t)fifo_control(1) >> PAGE_SHIFT;
+    ic.vcpu = 1;
+    EXPECT_EQ(HYPERVISOR_event_channel_op(EVTCHNOP_init_control, &ic),
+              XERR(EINVAL));
+    EXPECT_EQ(ev_send(p), 0);
+    EXPECT_TRUE(spin_until_change(&evtchn_count[p], 0, 500));
+    EXPECT_EQ(evtchn_last_vcpu[p], 1);
+    evtchn_owner[p] = 0;
+    EXPECT_EQ(ev_close(p), 0);
+}
+
+TEST(smp_fifo_both_vcpus)
+{
+    evtchn_port_t p0 = 0, p1 = 0;
+    unsigned int i;
+
+    cli();
+    REQUIRE(EXPECT_TRUE(fifo_active()));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(0, &p0), 0));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(1, &p1), 0));
+    evtchn_owner[p1] = 1;
+    fifo_unmask(p0);
+    fifo_unmask(p1);
+    ev_counts_clear();
+    for (i = 0; i < 5; i++) {
+        EXPECT_EQ(ev_send(p1), 0);
+        EXPECT_TRUE(spin_until_change(&evtchn_count[p1], i, 500));
+        REQUIRE(EXPECT_TRUE(ap_run(CMD_SEND, p0, true)));
+        sti();
+        spin_until_change(&evtchn_count[p0], i, 500);
+        cli();
+        EXPECT_EQ(evtchn_count[p0], i + 1);
+    }
+    EXPECT_EQ(evtchn_last_vcpu[p0], 0);
+    EXPECT_EQ(evtchn_last_vcpu[p1], 1);
+    evtchn_owner[p1] = 0;
+    EXPECT_EQ(ev_close(p0), 0);
+    EXPECT_EQ(ev_close(p1), 0);
+}
+
 void guest_main(void)
 {
     shinfo_map();
