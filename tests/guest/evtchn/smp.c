@@ -316,6 +316,9 @@ TEST(smp_gsi_only_for_vcpu0)
     evtchn_owner[p1] = 1;
     ev2l_set_mask(p0, false);
     ev2l_set_mask(p1, false);
+    sti();
+    spin_ms(10); /* take anything left over from the cases before */
+    cli();
     REQUIRE(EXPECT_EQ(ev_via_gsi(22), 0));
     ev_counts_clear();
     /* The GSI follows vCPU 0's upcall_pending only: vCPU 1's events raise
@@ -329,6 +332,8 @@ TEST(smp_gsi_only_for_vcpu0)
     spin_until_change(&evtchn_count[p0], 0, 500);
     cli();
     EXPECT_EQ(evtchn_count[p0], 1);
+    EXPECT_EQ(ev_irq_count[EV_VIA_GSI][1], 0); /* routed to APIC ID 0 */
+    EXPECT_EQ(ev_irq_count[EV_VIA_VECTOR][0], 0);
     EXPECT_EQ(ev_irq_count[EV_VIA_GSI][0], 1);
     EXPECT_EQ(evtchn_count[p1], 0);
     /* Choosing the vector via asserts every vCPU's pending upcall
@@ -354,6 +359,9 @@ TEST(smp_upcall_vector_on_vcpu1)
     evtchn_owner[p1] = 1;
     ev2l_set_mask(p0, false);
     ev2l_set_mask(p1, false);
+    sti();
+    spin_ms(10);
+    cli();
     ev_counts_clear();
     /* vCPU 1 (LAPIC enabled) takes its upcalls on its own vector; vCPU 0
      * keeps the callback vector. */
