@@ -172,7 +172,9 @@ TEST(deliv_vector_follows_upcall_pending)
     REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
     ev_counts_clear();
     /* The vector is injected whenever the flag is set at VM entry, even
-     * if the guest set it itself (hvm_vcpu_has_pending_irq). */
+     * if the guest set it itself (hvm_vcpu_has_pending_irq).  A KVM VMM
+     * does not see the guest's write: it deviates here unless it looks
+     * at upcall_pending on its own (KVM-forced). */
     vi->evtchn_upcall_pending = 1;
     window(20);
     EXPECT_GE(ev_irq_count[EV_VIA_VECTOR][0], 1);
