@@ -17,7 +17,7 @@ bool evtchn_virq_is_global(uint32_t virq)
     case VIRQ_XENPMU:
         return false;
     case VIRQ_ARCH_0 ... VIRQ_ARCH_7:
-        return false;           /* arch_virq_is_global: x86 has none */
+        return true;            /* arch_virq_is_global is true on x86 */
     default:
         return true;
     }
@@ -33,6 +33,12 @@ uint32_t evtchn_max_ports(const struct evtchn_domain *d)
 static bool port_is_valid(const struct evtchn_domain *d, uint32_t port)
 {
     return port < d->valid;
+}
+
+/* evtchn_usable: a port that is in use (not free, reserved or binding). */
+static bool usable(const struct evtchn *c)
+{
+    return c->state > ECS_RESERVED && c->state != ECS_BINDING;
 }
 
 struct evtchn *evtchn_port(struct evtchn_domain *d, uint32_t port)
@@ -555,7 +561,9 @@ int evtchn_unmask(struct evtchn_domain *d, uint32_t port)
         pthread_mutex_unlock(&d->lock);
         return -EINVAL;
     }
-    if (d->fifo)
+    if (!usable(evtchn_port(d, port)))
+        ;                       /* valid but unused: nothing to unmask */
+    else if (d->fifo)
         evtchn_fifo_unmask(d, port, evtchn_port(d, port));
     else
         evtchn_2l_unmask(d, port, evtchn_port(d, port));
@@ -585,6 +593,8 @@ int evtchn_set_priority(struct evtchn_domain *d, uint32_t port,
         rc = -EINVAL;
     else if (!d->fifo)
         rc = -ENOSYS;           /* the 2-level ops have no set_priority */
+    else if (!usable(evtchn_port(d, port)))
+        rc = -EACCES;
     else if (priority > EVTCHN_FIFO_PRIORITY_MIN)
         rc = -EINVAL;
     else
@@ -598,7 +608,7 @@ int evtchn_poll_port(struct evtchn_domain *d, uint32_t port)
     int rc = -EINVAL;
 
     pthread_mutex_lock(&d->lock);
-    if (port_is_valid(d, port))
+    if (port_is_valid(d, port) && usable(evtchn_port(d, port)))
         rc = d->fifo ? evtchn_fifo_is_pending(d, port)
                      : evtchn_2l_is_pending(d, port);
     pthread_mutex_unlock(&d->lock);

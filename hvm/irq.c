@@ -3,14 +3,18 @@
  *
  * - per-vCPU upcall vector (HVMOP_set_evtchn_upcall_vector): a fixed
  *   interrupt through the vCPU's local APIC, which the guest EOIs;
- * - HVM_PARAM_CALLBACK_IRQ vector: Xen injects the vector directly, with
- *   no APIC involvement and no EOI.  KVM's in-kernel APIC has no such
- *   path, so the vector goes through the APIC and the VMM clears its stale
- *   in-service bit before the next injection (on the vCPU's own thread);
+ * - HVM_PARAM_CALLBACK_IRQ vector: Xen injects the vector directly at VM
+ *   entry while evtchn_upcall_pending is set, with no APIC involvement and
+ *   no EOI.  KVM's in-kernel APIC has no such path, so on the vCPU's own
+ *   thread, before entry, the VMM software-enables a disabled local APIC,
+ *   clears the vector's stale in-service bit and sends it as a fixed
+ *   interrupt: the APIC then holds it until the guest enables interrupts,
+ *   as Xen does.  The flag is sampled at every entry (an exit is needed
+ *   to notice a flag the guest sets itself);
  * - GSI or PCI INTx of the platform device: a level-triggered IOAPIC line
- *   held while vCPU 0's evtchn_upcall_pending is set.  The line is an
- *   irqfd with resampling: on the guest's EOI KVM lowers it and tells us,
- *   and we raise it again if the upcall is still pending. */
+ *   raised when vCPU 0's evtchn_upcall_pending goes up.  The line is an
+ *   irqfd with resampling: KVM lowers it on the guest's EOI and tells us
+ *   (see on_resample). */
 #include "events.h"
 
 #include <errno.h>
@@ -60,6 +64,8 @@ static void line_raise(struct vm *vm)
 {
     uint64_t one = 1;
 
+    if (vm->irq.asserted)
+        vm->irq.rearm = true;   /* a new upcall while the line is high */
     if (vm->irq.irqfd && !vm->irq.asserted) {
         vm->irq.asserted = true;
         if (write(vm->irq.trigger_fd, &one, sizeof(one)) != sizeof(one))
@@ -98,9 +104,8 @@ void irq_upcall(struct vm *vm, unsigned vcpu)
     }
 }
 
-/* Clear VECTOR from V's in-service register if the guest left it there
- * (the callback vector is never EOIed). */
-static void clear_stale_isr(struct vcpu *v, uint8_t vector)
+/* Clear VECTOR from V's in-service register if the guest left it there. */
+static void clear_isr(struct vcpu *v, uint8_t vector)
 {
     struct kvm_lapic_state s;
     uint32_t *isr;
@@ -115,25 +120,72 @@ static void clear_stale_isr(struct vcpu *v, uint8_t vector)
         log_warn("vCPU %u: KVM_SET_LAPIC:", v->id);
 }
 
+/* Make V's APIC take VECTOR as Xen's direct injection would: enabled,
+ * and not blocked by the previous injection still marked in service. */
+static void prepare_lapic(struct vcpu *v, uint8_t vector)
+{
+    struct kvm_lapic_state s;
+    uint32_t *isr, *svr;
+    bool changed = false;
+
+    if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
+        return;
+    svr = (uint32_t *)(s.regs + 0xf0);
+    if (!(*svr & 0x100)) {
+        *svr |= 0x1ff;          /* enabled, spurious vector 0xff */
+        changed = true;
+    }
+    isr = (uint32_t *)(s.regs + 0x100 + (vector / 32) * 0x10);
+    if (*isr & (1u << (vector % 32))) {
+        *isr &= ~(1u << (vector % 32));
+        changed = true;
+    }
+    if (changed && ioctl(v->fd, KVM_SET_LAPIC, &s) < 0)
+        log_warn("vCPU %u: KVM_SET_LAPIC:", v->id);
+}
+
 void irq_vcpu_entry(struct vcpu *v)
 {
     struct vm *vm = v->vm;
+    bool due, vector_via, pending = false;
     uint8_t vec;
-    int type;
 
-    if (!atomic_exchange(&v->cb_inject, false))
-        return;
+    due = atomic_exchange(&v->cb_inject, false);
+    if (!due && !v->cb_outstanding) {
+        /* The common case: only the level check of the vector via. */
+        pthread_mutex_lock(&vm->irq.lock);
+        vector_via = vm->irq.type == VIA_VECTOR;
+        pthread_mutex_unlock(&vm->irq.lock);
+        if (!vector_via)
+            return;
+    }
     pthread_mutex_lock(&vm->irq.lock);
-    type = vm->irq.type;
+    vector_via = vm->irq.type == VIA_VECTOR && !atomic_load(&v->upcall_vector);
     vec = vm->irq.vector;
     pthread_mutex_unlock(&vm->irq.lock);
-    if (type != VIA_VECTOR || atomic_load(&v->upcall_vector))
-        return;
-    clear_stale_isr(v, vec);
-    signal_msi(vm, v->id, vec);
+    if (vector_via)
+        pending = irq_upcall_pending(vm, v->id);
+    /* The guest took the last one (or left this via): its in-service bit
+     * goes before the guest can EOI some other interrupt against it. */
+    if (v->cb_outstanding && (!pending || !vector_via || vec != v->cb_vector)) {
+        clear_isr(v, v->cb_vector);
+        v->cb_outstanding = false;
+    }
+    /* A new event, or a flag set with nothing on its way to the guest. */
+    if (pending && (due || !v->cb_outstanding)) {
+        prepare_lapic(v, vec);
+        signal_msi(vm, v->id, vec);
+        v->cb_outstanding = true;
+        v->cb_vector = vec;
+    }
 }
 
-/* The guest EOIed the callback line: KVM lowered it. */
+/* KVM lowered the callback line: the guest EOIed it, or (on this PVM
+ * host) the interrupt was merely delivered.  The line goes up again only
+ * if an upcall was raised while it was high and is still pending; an
+ * upcall raised later raises it itself.  Re-raising on every resample
+ * with the flag still set would deliver twice where the resample comes
+ * at delivery, before the handler could clear the flag. */
 static void on_resample(void *arg, int fd, uint32_t events)
 {
     struct vm *vm = arg;
@@ -146,8 +198,10 @@ static void on_resample(void *arg, int fd, uint32_t events)
     pending = irq_upcall_pending(vm, 0);
     pthread_mutex_lock(&vm->irq.lock);
     vm->irq.asserted = false;
-    if (pending && (vm->irq.type == VIA_GSI || vm->irq.type == VIA_PCI_INTX))
+    if (pending && vm->irq.rearm &&
+        (vm->irq.type == VIA_GSI || vm->irq.type == VIA_PCI_INTX))
         line_raise(vm);
+    vm->irq.rearm = false;
     pthread_mutex_unlock(&vm->irq.lock);
 }
 
@@ -163,6 +217,7 @@ static void irqfd_detach(struct vm *vm)
         log_warn("KVM_IRQFD deassign GSI %u:", vm->irq.gsi);
     vm->irq.irqfd = false;
     vm->irq.asserted = false;
+    vm->irq.rearm = false;
     /* Drop a trigger KVM did not consume. */
     if (read(vm->irq.trigger_fd, &n, sizeof(n)) < 0)
         n = 0;

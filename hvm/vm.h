@@ -79,6 +79,8 @@ struct vcpu {
     /* Event delivery (irq.c, timer.c). */
     _Atomic uint8_t upcall_vector;  /* HVMOP_set_evtchn_upcall_vector */
     atomic_bool cb_inject;          /* callback vector due before entry */
+    bool cb_outstanding;            /* injected, flag not yet cleared */
+    uint8_t cb_vector;              /* the vector it was injected with */
     int poll_port;                  /* SCHEDOP_poll (vm->lock): 0 none,
                                        -1 any port, else that port */
     int timer_fd[2];                /* singleshot, periodic (timerfds) */
@@ -132,6 +134,7 @@ struct vm {
         uint32_t gsi;           /* GSI and PCI INTx: the IOAPIC pin */
         bool irqfd;             /* trigger_fd is attached to gsi */
         bool asserted;
+        bool rearm;             /* upcall raised while asserted */
         int trigger_fd, resample_fd;
     } irq;
     uint32_t pci_addr;          /* port 0xcf8 */
