@@ -113,6 +113,43 @@ TEST(lim_fifo_raises_abi_limit)
     drain(last);
 }
 
+TEST(lim_fifo_port_beyond_array)
+{
+    evtchn_port_t p = 0, last = 0;
+    event_word_t *w;
+    unsigned int i;
+
+    /* Ports past the event array pages added so far can be bound; their
+     * events are kept (evtchn->pending) and raised when expand_array adds
+     * the page (add_page_to_event_array). */
+    if (limit < 1100) {
+        test_skip("needs --max-evtchn-port 1100 or more");
+        return;
+    }
+    REQUIRE(EXPECT_TRUE(fifo_active()));
+    for (i = 0; i < 1100 && last < 1024; i++)
+        if (!EXPECT_EQ(ev_alloc_unbound(DOMID_SELF, 0, &last), 0))
+            break;
+    REQUIRE(EXPECT_EQ(last, 1024));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(0, &p), 0));
+    REQUIRE(EXPECT_EQ(p, 1025));
+    REQUIRE(EXPECT_TRUE(fifo_word(p) == NULL));
+    EXPECT_EQ(ev_send(p), 0);
+    EXPECT_EQ(fifo_control(0)->ready, 0);
+    REQUIRE(EXPECT_EQ(fifo_expand(), 0));
+    w = fifo_word(p);
+    REQUIRE(EXPECT_TRUE(w != NULL));
+    /* Raised into a MASKED word: pending, not linked. */
+    EXPECT_TRUE(*w & (1u << EVTCHN_FIFO_PENDING));
+    EXPECT_TRUE(!(*w & (1u << EVTCHN_FIFO_LINKED)));
+    fifo_unmask(p);
+    EXPECT_TRUE(*w & (1u << EVTCHN_FIFO_LINKED));
+    ev_counts_clear();
+    ev_upcall(0);
+    EXPECT_EQ(evtchn_count[p], 1);
+    drain(p);
+}
+
 void guest_main(void)
 {
     shinfo_map();

@@ -305,6 +305,152 @@ TEST(smp_ev_runstate_ap)
     EXPECT_LE(r.state_entry_time, xen_system_time());
 }
 
+TEST(smp_gsi_only_for_vcpu0)
+{
+    evtchn_port_t p0 = 0, p1 = 0;
+
+    cli();
+    REQUIRE(EXPECT_TRUE(ap_ready()));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(0, &p0), 0));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(1, &p1), 0));
+    evtchn_owner[p1] = 1;
+    ev2l_set_mask(p0, false);
+    ev2l_set_mask(p1, false);
+    sti();
+    spin_ms(10); /* take anything left over from the cases before */
+    cli();
+    REQUIRE(EXPECT_EQ(ev_via_gsi(22), 0));
+    ev_counts_clear();
+    /* The GSI follows vCPU 0's upcall_pending only: vCPU 1's events raise
+     * nothing (hvm_assert_evtchn_irq: "else if ( v->vcpu_id == 0 )"). */
+    EXPECT_EQ(ev_send(p1), 0);
+    spin_ms(50);
+    EXPECT_EQ(evtchn_count[p1], 0);
+    EXPECT_EQ(ev_vcpu_info(1)->evtchn_upcall_pending, 1);
+    EXPECT_EQ(ev_send(p0), 0);
+    sti();
+    spin_until_change(&evtchn_count[p0], 0, 500);
+    cli();
+    EXPECT_EQ(evtchn_count[p0], 1);
+    EXPECT_EQ(ev_irq_count[EV_VIA_GSI][1], 0); /* routed to APIC ID 0 */
+    EXPECT_EQ(ev_irq_count[EV_VIA_VECTOR][0], 0);
+    EXPECT_EQ(ev_irq_count[EV_VIA_GSI][0], 1);
+    EXPECT_EQ(evtchn_count[p1], 0);
+    /* Choosing the vector via asserts every vCPU's pending upcall
+     * (hvm_set_callback_via), so vCPU 1 gets its event now. */
+    ioapic_mask(22);
+    REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
+    EXPECT_TRUE(spin_until_change(&evtchn_count[p1], 0, 500));
+    EXPECT_EQ(evtchn_last_vcpu[p1], 1);
+    evtchn_owner[p1] = 0;
+    EXPECT_EQ(ev_close(p0), 0);
+    EXPECT_EQ(ev_close(p1), 0);
+}
+
+TEST(smp_upcall_vector_on_vcpu1)
+{
+    evtchn_port_t p0 = 0, p1 = 0;
+    unsigned int i;
+
+    cli();
+    REQUIRE(EXPECT_TRUE(ap_ready()));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(0, &p0), 0));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(1, &p1), 0));
+    evtchn_owner[p1] = 1;
+    ev2l_set_mask(p0, false);
+    ev2l_set_mask(p1, false);
+    sti();
+    spin_ms(10);
+    cli();
+    ev_counts_clear();
+    /* vCPU 1 (LAPIC enabled) takes its upcalls on its own vector; vCPU 0
+     * keeps the callback vector. */
+    REQUIRE(EXPECT_EQ(ev_via_lapic(1), 0));
+    spin_ms(20);
+    EXPECT_EQ(ev_irq_count[EV_VIA_LAPIC][1], 1); /* set_... asserts once */
+    for (i = 0; i < 5; i++) {
+        EXPECT_EQ(ev_send(p1), 0);
+        EXPECT_TRUE(spin_until_change(&evtchn_count[p1], i, 500));
+        EXPECT_EQ(ev_send(p0), 0);
+        sti();
+        spin_until_change(&evtchn_count[p0], i, 500);
+        cli();
+    }
+    EXPECT_EQ(evtchn_count[p1], 5);
+    EXPECT_EQ(evtchn_count[p0], 5);
+    EXPECT_EQ(ev_irq_count[EV_VIA_LAPIC][1], 6);
+    EXPECT_EQ(ev_irq_count[EV_VIA_VECTOR][1], 0);
+    EXPECT_GE(ev_irq_count[EV_VIA_VECTOR][0], 5);
+    EXPECT_EQ(ev_irq_count[EV_VIA_LAPIC][0], 0);
+    evtchn_owner[p1] = 0;
+    EXPECT_EQ(ev_close(p0), 0);
+    EXPECT_EQ(ev_close(p1), 0);
+}
+
+/* FIFO last: the switch is for good. */
+TEST(smp_fifo_needs_each_control_block)
+{
+    struct evtchn_init_control ic;
+    evtchn_port_t p = 0;
+    event_word_t *w;
+
+    cli();
+    REQUIRE(EXPECT_TRUE(ap_ready()));
+    REQUIRE(EXPECT_EQ(fifo_init_vcpu(0), 0));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(1, &p), 0));
+    evtchn_owner[p] = 1;
+    fifo_unmask(p);
+    w = fifo_word(p);
+    ev_counts_clear();
+    /* vCPU 1 has no control block yet: evtchn_fifo_set_pending() drops
+     * the event (not even PENDING is set). */
+    EXPECT_EQ(ev_send(p), 0);
+    spin_ms(30);
+    EXPECT_EQ(*w & (1u << EVTCHN_FIFO_PENDING), 0);
+    EXPECT_EQ(evtchn_count[p], 0);
+    /* Any vCPU may set up another's control block, once. */
+    REQUIRE(EXPECT_EQ(fifo_init_vcpu(1), 0));
+    memset(&ic, 0, sizeof(ic));
+    ic.control_gfn = (uintptr_t)fifo_control(1) >> PAGE_SHIFT;
+    ic.vcpu = 1;
+    EXPECT_EQ(HYPERVISOR_event_channel_op(EVTCHNOP_init_control, &ic),
+              XERR(EINVAL));
+    EXPECT_EQ(ev_send(p), 0);
+    EXPECT_TRUE(spin_until_change(&evtchn_count[p], 0, 500));
+    EXPECT_EQ(evtchn_last_vcpu[p], 1);
+    evtchn_owner[p] = 0;
+    EXPECT_EQ(ev_close(p), 0);
+}
+
+TEST(smp_fifo_both_vcpus)
+{
+    evtchn_port_t p0 = 0, p1 = 0;
+    unsigned int i;
+
+    cli();
+    REQUIRE(EXPECT_TRUE(fifo_active()));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(0, &p0), 0));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(1, &p1), 0));
+    evtchn_owner[p1] = 1;
+    fifo_unmask(p0);
+    fifo_unmask(p1);
+    ev_counts_clear();
+    for (i = 0; i < 5; i++) {
+        EXPECT_EQ(ev_send(p1), 0);
+        EXPECT_TRUE(spin_until_change(&evtchn_count[p1], i, 500));
+        REQUIRE(EXPECT_TRUE(ap_run(CMD_SEND, p0, true)));
+        sti();
+        spin_until_change(&evtchn_count[p0], i, 500);
+        cli();
+        EXPECT_EQ(evtchn_count[p0], i + 1);
+    }
+    EXPECT_EQ(evtchn_last_vcpu[p0], 0);
+    EXPECT_EQ(evtchn_last_vcpu[p1], 1);
+    evtchn_owner[p1] = 0;
+    EXPECT_EQ(ev_close(p0), 0);
+    EXPECT_EQ(ev_close(p1), 0);
+}
+
 void guest_main(void)
 {
     shinfo_map();

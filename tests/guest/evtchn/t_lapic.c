@@ -127,7 +127,9 @@ TEST(lapic_vector_sw_disabled_then_enabled)
     EXPECT_EQ(ev_irq_count[EV_VIA_LAPIC][0], 0);
     EXPECT_EQ(ev_vcpu_info(0)->evtchn_upcall_pending, 1);
     /* ... and enabling it re-raises the vector while upcall_pending is
-     * set (vlapic_reg_write, APIC_SPIV). */
+     * set (vlapic_reg_write, APIC_SPIV).  KVM's in-kernel LAPIC handles
+     * the SVR write without telling the VMM: a deviation KVM forces
+     * unless the VMM re-checks upcall_pending on its own. */
     lapic_enable();
     sti();
     spin_until_change(&evtchn_count[p], 0, 200);

@@ -489,6 +489,31 @@ TEST(ev_unknown_cmd)
               XERR(ENOSYS));
 }
 
+TEST(ev_2l_word_layout)
+{
+    evtchn_port_t p = 0, last = 0;
+    struct vcpu_info *vi = ev_vcpu_info(0);
+    unsigned int i;
+
+    /* Port 71: word 1 bit 7 with 64-bit xen_ulong_t, word 2 bit 7 with a
+     * 32-bit guest's 32-bit words (the selector bit is the word index). */
+    cli();
+    for (i = 3; i < 71; i++)
+        if (!EXPECT_EQ(ev_alloc_unbound(DOMID_SELF, 0, &last), 0))
+            break;
+    REQUIRE(EXPECT_EQ(last, 70));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(0, &p), 0));
+    REQUIRE(EXPECT_EQ(p, 71));
+    ev2l_set_mask(p, false);
+    ev_quiesce(p, 0);
+    EXPECT_EQ(ev_send(p), 0);
+    EXPECT_EQ(shared_info->evtchn_pending[71 / EV_2L_BITS],
+              (xen_ulong_t)1 << 7);
+    EXPECT_EQ(vi->evtchn_pending_sel, (xen_ulong_t)1 << (71 / EV_2L_BITS));
+    ev_quiesce(p, 0);
+    close_range(3, 71);
+}
+
 TEST(ev_poll_ports)
 {
     evtchn_port_t p = 0, bad[2];

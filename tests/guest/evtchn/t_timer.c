@@ -258,6 +258,63 @@ TEST(timer_unbound_virq_is_silent)
     ev_quiesce(tport, 0);
 }
 
+TEST(timer_poll_one_port_ignores_others)
+{
+    evtchn_port_t a = 0;
+    uint64_t t0;
+
+    cli();
+    REQUIRE(EXPECT_TRUE(timer_port()));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(0, &a), 0));
+    ev2l_set_mask(a, true);
+    ev_quiesce(a, 0);
+    /* Polling one port: only that port's event wakes the poller
+     * (v->poll_evtchn = port); the timer's port does not. */
+    t0 = xen_system_time();
+    EXPECT_EQ(singleshot(0, t0 + 10 * MS, 0), 0);
+    EXPECT_EQ(ev_poll(&a, 1, t0 + 120 * MS), 0);
+    EXPECT_GE(xen_system_time(), t0 + 120 * MS);
+    EXPECT_TRUE(ev2l_pending(tport));
+    ev_quiesce(tport, 0);
+    EXPECT_EQ(ev_close(a), 0);
+}
+
+TEST(timer_poll_many_ports_woken_by_any)
+{
+    evtchn_port_t ab[2] = { 0, 0 };
+    uint64_t t0;
+
+    cli();
+    REQUIRE(EXPECT_TRUE(timer_port()));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(0, &ab[0]), 0));
+    REQUIRE(EXPECT_EQ(ev_bind_ipi(0, &ab[1]), 0));
+    ev2l_set_mask(ab[0], true);
+    ev2l_set_mask(ab[1], true);
+    ev_quiesce(ab[0], 0);
+    ev_quiesce(ab[1], 0);
+    /* With several ports (or none) poll_evtchn stays -1 and any event of
+     * the domain wakes the poller (evtchn_check_pollers), here the
+     * timer's, which is not in the list. */
+    t0 = xen_system_time();
+    EXPECT_EQ(singleshot(0, t0 + 20 * MS, 0), 0);
+    EXPECT_EQ(ev_poll(ab, 2, t0 + 3000 * MS), 0);
+    EXPECT_GE(xen_system_time(), t0 + 20 * MS);
+    EXPECT_LE(ms_since(t0), 20 + LATE_MS);
+    ev_quiesce(tport, 0);
+    t0 = xen_system_time();
+    EXPECT_EQ(singleshot(0, t0 + 20 * MS, 0), 0);
+    EXPECT_EQ(ev_poll(NULL, 0, t0 + 3000 * MS), 0);
+    EXPECT_GE(xen_system_time(), t0 + 20 * MS);
+    EXPECT_LE(ms_since(t0), 20 + LATE_MS);
+    ev_quiesce(tport, 0);
+    /* No ports, no events: a plain sleep until the timeout. */
+    t0 = xen_system_time();
+    EXPECT_EQ(ev_poll(NULL, 0, t0 + 30 * MS), 0);
+    EXPECT_GE(xen_system_time(), t0 + 30 * MS);
+    EXPECT_EQ(ev_close(ab[0]), 0);
+    EXPECT_EQ(ev_close(ab[1]), 0);
+}
+
 TEST(timer_poll_woken_by_timer)
 {
     uint64_t t0, deadline;
