@@ -352,9 +352,12 @@ void irq_set_callback(struct vm *vm, uint64_t val)
               (unsigned long long)val, via, gsi);
     if (via == VIA_VECTOR)
         start_sampling(vm);
-    /* An upcall already pending is delivered the new way. */
-    if (via != VIA_NONE && irq_upcall_pending(vm, 0))
-        irq_upcall(vm, 0);
+    /* Upcalls already pending are delivered the new way, on every vCPU
+     * (hvm_set_callback_via asserts each online vCPU's). */
+    if (via != VIA_NONE)
+        for (unsigned i = 0; i < vm->nr_vcpus; i++)
+            if (irq_upcall_pending(vm, i))
+                irq_upcall(vm, i);
 }
 
 int irq_set_upcall_vector(struct vm *vm, uint32_t vcpu, uint8_t vector)

@@ -56,7 +56,18 @@ relay peer_bind "$logs/evtchn_peer_b.log"
 status peer_alloc_status $sa 0 "$logs/evtchn_peer_a.log"
 status peer_bind_status $sb 0 "$logs/evtchn_peer_b.log"
 
-# 3. Bad binds from the host: no such domain, a port not offered to us.
+# 3. VIRQs from the host: VIRQ_DEBUG (per vCPU) and VIRQ_CONSOLE (global).
+timeout -k 5 60 "$vmm" --rundir "$run" --domid 4 --kernel "$guests/evtchn_virq64.elf" \
+    > "$logs/evtchn_virq64.log" 2>&1 &
+g=$!
+for i in $(seq 100); do grep -q "^VIRQ-READY" "$logs/evtchn_virq64.log" && break; sleep 0.1; done
+"$tool" virq "$run" 4 1 && echo "PASS: virq_debug_sent" || echo "FAIL: virq_debug_sent"
+"$tool" virq "$run" 4 2 && echo "PASS: virq_console_sent" || echo "FAIL: virq_console_sent"
+wait $g; s=$?
+relay virq "$logs/evtchn_virq64.log"
+status virq_guest_status $s 0 "$logs/evtchn_virq64.log"
+
+# 4. Bad binds from the host: no such domain, a port not offered to us.
 # (No timeout wrapper: case 4 kills this VMM itself.)
 "$vmm" --rundir "$run" --domid 9 --kernel "$guests/evtchn_echo64.elf" \
     > "$logs/evtchn_echo_refuse.log" 2>&1 &
@@ -81,7 +92,7 @@ out=$("$tool" bind "$run" 98 3)
 [ "$out" = "bind: No such process" ] && echo "PASS: bind_no_such_domain" ||
     echo "FAIL: bind_no_such_domain: $out"
 "$tool" bind "$run" 9 1 && echo "PASS: bind_store_port" || echo "FAIL: bind_store_port"
-# 4. The VMM killed: its socket goes with it or is taken over later.
+# 5. The VMM killed: its socket goes with it or is taken over later.
 kill -9 $g 2>/dev/null; wait $g 2>/dev/null
 timeout -k 5 60 "$vmm" --rundir "$run" --domid 9 --kernel "$guests/evtchn_echo64.elf" \
     > "$logs/evtchn_echo_restart.log" 2>&1 &
