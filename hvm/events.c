@@ -103,7 +103,7 @@ int events_init(struct vm *vm)
     };
     int rc;
 
-    vm->ctl_fd = -1;
+    vm->ctl_fd = vm->xs_sock = vm->xs_chan = -1;
     pci_init(vm);
     pthread_mutex_init(&vm->timer_lock, NULL);
     rc = evtchn_domain_init(&vm->evtchn, vm->domid, vm->nr_vcpus,

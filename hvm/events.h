@@ -57,6 +57,11 @@ int link_bind_backend(struct vm *vm, uint32_t port, uint32_t backend_port,
 void link_send(void *opaque, struct evtchn_link *l);
 void link_close(void *opaque, struct evtchn_link *l);
 
+/* xs_conn.c: attach the guest's xenstore ring to xenstored at PATH (its
+ * VMM socket); 0 or -errno.  Detach on exit. */
+int xenstore_attach(struct vm *vm, const char *path);
+void xenstore_detach(struct vm *vm);
+
 /* pci.c: config space (ports 0xcf8-0xcff): host bridge and the Xen
  * platform device at 00:01.0.  True if PORT was ours. */
 void pci_init(struct vm *vm);

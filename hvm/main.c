@@ -39,6 +39,7 @@ static void usage(FILE *f)
 "  -e, --max-evtchn-port N  highest event channel port (default %d)\n"
 "  -R, --rundir DIR      listen on DIR/dom<N>.sock for event channel binds\n"
 "                        from other domains and host backends\n"
+"  -X, --xenstored PATH  attach the xenstore ring to xenstored's VMM socket\n"
 "      --max-grant-frames N  grant table frames at most (default %d, up to %d)\n"
 "      --test-grant-backend  debug device for grant tests (docs/grant-tables.md)\n"
 "  -s, --stats           print exit counts and VMM-side cycles at the end\n"
@@ -153,6 +154,7 @@ int main(int argc, char **argv)
         { "domid", required_argument, 0, 'd' },
         { "max-evtchn-port", required_argument, 0, 'e' },
         { "rundir", required_argument, 0, 'R' },
+        { "xenstored", required_argument, 0, 'X' },
         { "max-grant-frames", required_argument, 0, 'G' },
         { "test-grant-backend", no_argument, 0, 'B' },
         { "stats", no_argument, 0, 's' },
@@ -163,7 +165,7 @@ int main(int argc, char **argv)
     struct boot_spec spec = { 0 };
     uint64_t mem_mib = XK_DEFAULT_MEM_MIB, vcpus = 1, domid = 1;
     uint64_t max_port = EVTCHN_DEFAULT_MAX_PORT;
-    const char *rundir = getenv("XENKVM_RUNDIR");
+    const char *rundir = getenv("XENKVM_RUNDIR"), *xenstored = NULL;
     uint64_t max_gframes = GNT_DEFAULT_MAX_FRAMES;
     bool grant_testdev = false;
     struct vcpu_hvm_context boot;
@@ -177,7 +179,7 @@ int main(int argc, char **argv)
     bool stats = false;
 
     log_set_prog("xenkvm");
-    while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:svh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:X:svh", opts, NULL)) != -1) {
         switch (ch) {
         case 'k': spec.kernel = optarg; break;
         case 'f': spec.firmware = optarg; break;
@@ -204,6 +206,7 @@ int main(int argc, char **argv)
                     EVTCHN_FIFO_NR_CHANNELS - 1);
             break;
         case 'R': rundir = optarg; break;
+        case 'X': xenstored = optarg; break;
         case 'G':
             if (!parse_u64(optarg, &max_gframes) || max_gframes < 1 ||
                 max_gframes > GNT_MAX_FRAMES_LIMIT)
@@ -283,6 +286,10 @@ int main(int argc, char **argv)
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up event channels:");
     }
+    if (xenstored && (rc = xenstore_attach(&vm, xenstored))) {
+        errno = -rc;
+        die(XK_EXIT_VMM_ERROR, "cannot attach the xenstore ring:");
+    }
 
     pthread_create(&sigthr, NULL, signal_thread, &vm);
     pthread_detach(sigthr);
@@ -294,6 +301,7 @@ int main(int argc, char **argv)
         print_stats(&vm);
     if (!vm.vcpu_stuck) {
         watchdog_destroy(&vm);      /* it may kick vCPUs: stop it first */
+        xenstore_detach(&vm);
         events_destroy(&vm);
         vcpus_destroy(&vm);
         vm_destroy(&vm);

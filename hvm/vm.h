@@ -133,6 +133,7 @@ struct vm {
     struct evloop *loop;        /* the event thread */
     const char *rundir;         /* control socket directory, or NULL */
     int ctl_fd;                 /* listening control socket, or -1 */
+    int xs_sock, xs_chan;       /* xenstored attach socket and channel */
     pthread_mutex_t timer_lock;
     struct {
         pthread_mutex_t lock;
