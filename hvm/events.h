@@ -21,6 +21,13 @@ void events_layout_changed(struct vm *vm);
  * is configured, pending for V, and V has interrupts enabled. */
 bool events_need_delivery(struct vcpu *v);
 
+/* events_state.c: the domain's event state as bytes (save/restore,
+ * migration).  events_save returns the length or -errno; events_restore
+ * takes a stream from a VMM with the same vCPU count and port limit. */
+size_t events_save_size(struct vm *vm);
+int events_save(struct vm *vm, void *buf, size_t len);
+int events_restore(struct vm *vm, const void *buf, size_t len);
+
 /* irq.c: delivery of the upcall. */
 int irq_init(struct vm *vm);
 void irq_destroy(struct vm *vm);
@@ -41,6 +48,8 @@ void timers_destroy(struct vm *vm);
 void timer_singleshot(struct vcpu *v, uint64_t deadline);
 /* Periodic with PERIOD ns (0 stops). */
 void timer_periodic(struct vcpu *v, uint64_t period);
+/* Restore: periodic with PERIOD, continuing from periodic_last. */
+void timer_periodic_resume(struct vcpu *v, uint64_t period);
 
 /* link.c: channels to other processes. */
 int link_listen(struct vm *vm);

@@ -59,6 +59,7 @@ static void on_timer(void *arg, int fd, uint32_t events)
     if (read(fd, &n, sizeof(n)) != sizeof(n))
         return;                 /* re-armed or stopped meanwhile */
     if (fd == v->timer_fd[T_SINGLE]) {
+        v->singleshot_deadline = 0;
         send_timer_event(v);
         return;
     }
@@ -76,10 +77,22 @@ void timer_singleshot(struct vcpu *v, uint64_t deadline)
     if (deadline && deadline < now) {
         /* Already expired: Xen stops the timer and raises the event. */
         arm(v->timer_fd[T_SINGLE], 0, now);
+        v->singleshot_deadline = 0;
         send_timer_event(v);
         return;
     }
+    v->singleshot_deadline = deadline;
     arm(v->timer_fd[T_SINGLE], deadline, now);
+}
+
+void timer_periodic_resume(struct vcpu *v, uint64_t period)
+{
+    struct vm *vm = v->vm;
+
+    pthread_mutex_lock(&vm->timer_lock);
+    v->periodic_period = period;
+    periodic_work(v);
+    pthread_mutex_unlock(&vm->timer_lock);
 }
 
 void timer_periodic(struct vcpu *v, uint64_t period)

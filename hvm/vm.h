@@ -93,6 +93,7 @@ struct vcpu {
     int timer_fd[2];                /* singleshot, periodic (timerfds) */
     uint64_t periodic_period;       /* ns; 0: off (timer lock) */
     uint64_t periodic_last;         /* Xen time of the last tick */
+    uint64_t singleshot_deadline;   /* Xen time; 0: not armed */
 
     /* VMM-side cost of exits (TSC cycles from KVM_RUN's return to the
      * next entry), for --stats: [0] hypercalls, [1] other exits. */

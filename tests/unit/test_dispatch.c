@@ -839,6 +839,44 @@ static void fuzz_mode(bool long_mode)
     vm_teardown();
 }
 
+/* The domain's event state survives a save and a restore into a new VM,
+ * and a damaged stream is refused with nothing changed. */
+static void test_events_save_restore(void)
+{
+    static uint8_t buf[1 << 16], bad[1 << 16];
+    struct evtchn_status st;
+    int len, a, t;
+
+    vm_setup(true);
+    a = evtchn_alloc_unbound(&vm.evtchn, 3);
+    t = evtchn_bind_virq(&vm.evtchn, VIRQ_TIMER, 0);
+    CHECK(a > 0 && t > 0);
+    atomic_store(&vm.vcpus[0].upcall_vector, 0x40);
+    timer_periodic(&vm.vcpus[0], 50000000ULL);
+    timer_singleshot(&vm.vcpus[0], xen_clock_now(&vm.clock) + 3600ULL * 1000000000ULL);
+    CHECK_EQ((size_t)events_save(&vm, buf, sizeof(buf)), events_save_size(&vm));
+    len = events_save(&vm, buf, sizeof(buf));
+    CHECK_EQ(events_save(&vm, buf, 8), -ENOSPC);
+    vm_teardown();
+
+    vm_setup(true);
+    memcpy(bad, buf, len);
+    bad[12] = 0x05;                     /* an upcall vector below 0x10 */
+    CHECK_EQ(events_restore(&vm, bad, len), -EINVAL);
+    CHECK_EQ(events_restore(&vm, buf, len - 1), -EINVAL);
+    CHECK_EQ(evtchn_status(&vm.evtchn, a, &st), 0);
+    CHECK_EQ(st.status, EVTCHNSTAT_closed);         /* untouched */
+    CHECK_EQ(events_restore(&vm, buf, len), 0);
+    CHECK_EQ(evtchn_status(&vm.evtchn, a, &st), 0);
+    CHECK_EQ(st.status, EVTCHNSTAT_unbound);
+    CHECK_EQ(st.u.unbound.dom, 3);
+    CHECK_EQ(evtchn_bind_virq(&vm.evtchn, VIRQ_TIMER, 0), -EEXIST);
+    CHECK_EQ(atomic_load(&vm.vcpus[0].upcall_vector), 0x40);
+    CHECK_EQ(vm.vcpus[0].periodic_period, 50000000ULL);
+    CHECK(vm.vcpus[0].singleshot_deadline > xen_clock_now(&vm.clock));
+    vm_teardown();
+}
+
 static void test_random_hypercalls_64(void)
 {
     fuzz_mode(true);
@@ -906,6 +944,7 @@ int main(void)
     RUN(test_unknown_hypercalls);
     RUN(test_random_hypercalls_64);
     RUN(test_random_hypercalls_32);
+    RUN(test_events_save_restore);
     RUN(test_xen_version);
     RUN(test_extraversion);
     RUN(test_efault_unmapped);
