@@ -327,8 +327,10 @@ struct conn *conn_socket_new(int fd)
 {
     struct conn *c = conn_new(NULL, CONN_SOCKET, &sock_ops, DOMID_PRIV);
 
-    if (!c)
+    if (!c) {
+        close(fd);
         return NULL;
+    }
     c->fd = fd;
     c->ev_read = event_new(evbase, fd, EV_READ | EV_PERSIST, sock_cb, c);
     c->ev_write = event_new(evbase, fd, EV_WRITE, sock_cb, c);
@@ -346,14 +348,8 @@ int conn_socket_accept(int listen_fd)
     if (fd < 0)
         return -errno;
     if (!conn_socket_new(fd))
-        return -ENOMEM;     /* conn_free closed fd */
+        return -ENOMEM;     /* fd closed already */
     return 0;
-}
-
-/* After any request, other connections may have got watch events. */
-void conn_handle_output(struct conn *c)
-{
-    conn_flush(c);
 }
 
 /* Watch events land on other connections: get them moving. */
@@ -364,9 +360,9 @@ void conns_kick_all(struct conn *except)
     TAILQ_FOREACH(c, &connections, link) {
         if (c == except || c->bad || TAILQ_EMPTY(&c->out))
             continue;
-        if (c->kind == CONN_SOCKET)
-            event_add(c->ev_write, NULL);
-        else if (c->kind == CONN_RING)
+        /* Sent now rather than on the next loop turn (watch latency); a
+         * socket that fails here is freed by its own read callback. */
+        if (c->kind == CONN_SOCKET || c->kind == CONN_RING)
             conn_flush(c);
     }
 }

@@ -66,6 +66,7 @@ int domain_introduce(unsigned int domid, struct attach *a)
 
     if (!d && !(d = domain_new(domid)))
         return ENOMEM;
+    domref_touch(domid);
     d->attach = a;
     a->domain = d;
     if (d->introduced && d->conn) {
@@ -111,6 +112,8 @@ void domain_attach_lost(struct attach *a)
         if (was)
             fire_special("@releaseDomain");
     }
+    /* The domain is dead: a later one with this domid is another. */
+    domref_drop(a->domid);
     vmm_attach_free(a);
 }
 

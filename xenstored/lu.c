@@ -228,6 +228,7 @@ static int dump_state(struct conn *me)
     lu_put_str(&o, vmm_path);
     quota_dump(&o);
     special_dump(&o);
+    domref_dump(&o);
     store_dump(&o);
     domains_dump(&o);
     TAILQ_FOREACH(c, &connections, link)
@@ -453,6 +454,7 @@ int lu_restore(int fd)
     vmm_path = lu_get_str(NULL, &in);
     quota_restore(&in);
     special_restore(&in);
+    domref_restore(&in);
     err = store_restore(&in);
     if (!err)
         err = domains_restore(&in);

@@ -161,6 +161,11 @@ int main(int argc, char **argv)
         vmm_path = slash ? talloc_asprintf(NULL, "%.*s/vmm", (int)(slash - sock_path), sock_path)
                          : talloc_strdup(NULL, "vmm");
     }
+    /* The default run directory may not exist yet on a fresh host. */
+    if (!getenv("XENSTORED_PATH") && !getenv("XENSTORED_RUNDIR") &&
+        !strncmp(sock_path, "/var/run/xenstored/", 19) && mkdir("/var/run/xenstored", 0755) &&
+        errno != EEXIST)
+        log_warn("cannot create /var/run/xenstored: %s", strerror(errno));
     signal(SIGPIPE, SIG_IGN);
     evbase = event_base_new();
     if (!evbase)

@@ -191,6 +191,9 @@ int do_set_perms(const void *ctx, struct conn *c, char *in, unsigned int len)
     err = perms_parse(ctx, in + off, len - off, &p, &np);
     if (err)
         return err;
+    /* Name the domids, so the grants count for their current domains. */
+    for (unsigned int i = 0; i < np; i++)
+        domref_touch(p[i].id);
     if (in[0] == '@') {
         err = special_set_perms(c, in, p, np);
         if (err)

@@ -167,6 +167,8 @@ struct node *store_read(const void *ctx, struct conn *c, const char *name)
     }
     n = node_decode(ctx, name, d);
     talloc_free(d.dptr);
+    if (n)
+        node_adjust_perms(n);
     return n;
 }
 

@@ -98,6 +98,8 @@ int watch_add(struct conn *c, const char *node, const char *token, bool relative
     TAILQ_INSERT_TAIL(&c->watches, w, link);
     c->nwatches++;
     acct_get(c->id)->watches++;
+    /* Watches count against the domain's memory, as in Xen. */
+    acct_get(c->id)->memory += strlen(node) + strlen(token);
     return 0;
 }
 
@@ -106,6 +108,7 @@ static void watch_del(struct conn *c, struct watch *w)
     TAILQ_REMOVE(&c->watches, w, link);
     c->nwatches--;
     acct_get(c->id)->watches--;
+    acct_get(c->id)->memory -= strlen(w->node) + strlen(w->token);
     talloc_free(w);
 }
 
@@ -137,6 +140,9 @@ int do_watch(const void *ctx, struct conn *c, char *in, unsigned int len)
             return EEXIST;
     if (!conn_priv(c) && acct_get(c->id)->watches > quota.watches)
         return E2BIG;
+    if (!conn_priv(c) && quota.memory &&
+        acct_get(c->id)->memory + (long)(strlen(node) + strlen(token)) > quota.memory)
+        return ENOMEM;
     err = watch_add(c, node, token, relative);
     if (err)
         return err;

@@ -161,7 +161,6 @@ struct conn *conn_new(const void *ctx, enum conn_kind kind,
                       const struct conn_ops *ops, unsigned int domid);
 int conn_socket_accept(int listen_fd);
 void conn_handle_input(struct conn *c);
-void conn_handle_output(struct conn *c);
 void conn_free(struct conn *c);
 bool conn_priv(const struct conn *c);
 void conn_reset(struct conn *c);   /* drop watches, transactions, output */
@@ -253,6 +252,11 @@ int special_set_perms(struct conn *c, const char *name,
                       struct xs_permissions *p, unsigned int n);
 void domain_init(void);
 
+/* ---- domid incarnations for permissions (domref.c) ---- */
+void domref_touch(unsigned int domid);
+void domref_drop(unsigned int domid);
+void node_adjust_perms(struct node *n);
+
 /* ---- rings (ring.c) and the VMM socket (vmm.c) ---- */
 struct attach {
     unsigned int domid;
@@ -303,6 +307,8 @@ void domains_dump(struct lu_out *o);
 int domains_restore(struct lu_in *i);
 void special_dump(struct lu_out *o);
 void special_restore(struct lu_in *i);
+void domref_dump(struct lu_out *o);
+void domref_restore(struct lu_in *i);
 void quota_dump(struct lu_out *o);
 void quota_restore(struct lu_in *i);
 void store_dump(struct lu_out *o);

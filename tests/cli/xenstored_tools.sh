@@ -48,6 +48,15 @@ f() {
     if "$@" >/dev/null 2>&1; then echo "FAIL: $name: succeeded"; else echo "PASS: $name"; fi
 }
 
+# run_prog NAME CMD...: a client program's own PASS/FAIL lines count; a
+# crash, sanitizer exit or timeout (status other than 0/1) is one more FAIL.
+run_prog() {
+    local name=$1 st; shift
+    timeout -k 5 120 "$@"
+    st=$?
+    if [ "$st" -ne 0 ] && [ "$st" -ne 1 ]; then echo "FAIL: $name: exited with status $st"; fi
+}
+
 start
 t tools_write "" xenstore-write /vm/a 1 /vm/b/c "two words"
 t tools_read "1" xenstore-read /vm/a
@@ -68,8 +77,12 @@ t tools_list_after_rm "a" xenstore-list /vm
 f tools_rm_missing_parent xenstore-rm /nope/nope
 t tools_write_relative "" xenstore-write rel 9
 t tools_read_relative "9" xenstore-read /local/domain/0/rel
+# The watch's first event is its registration; keep writing until the
+# second arrives (no guess at how long registration takes).
 t tools_watch "$(printf '/vm\n/vm/w')" bash -c '
-    xenstore-watch -n 2 /vm & w=$!; sleep 0.5; xenstore-write /vm/w x; wait $w'
+    timeout 30 xenstore-watch -n 2 /vm & w=$!
+    for _ in $(seq 300); do kill -0 $w 2>/dev/null || break; xenstore-write /vm/w x; sleep 0.1; done
+    wait $w'
 t tools_rm_tree "" xenstore-rm -t /vm/a
 t tools_via_multicall "1" bash -c 'xenstore write /mc 1 && xenstore read /mc'
 
@@ -95,21 +108,22 @@ else
     done
 fi
 
-"$tbin/xs_conform"
+run_prog xs_conform "$tbin/xs_conform"
 stop daemon_after_conformance
 
 start
-"$tbin/xs_ring"
+run_prog xs_ring "$tbin/xs_ring"
 stop daemon_after_rings
 
 start
-"$tbin/xs_hostile"
+run_prog xs_hostile "$tbin/xs_hostile"
 stop daemon_after_hostile_input
 
 # Live update under load, by xenstore-control when we have it; the daemon
 # keeps its pid (exec) and must survive.
 start
-XENSTORE_CONTROL=${xc:-} XENSTORED_BIN=$(cd "$(dirname "$xsd")" && pwd)/$(basename "$xsd") "$tbin/xs_lu"
+XENSTORE_CONTROL=${xc:-} XENSTORED_BIN=$(cd "$(dirname "$xsd")" && pwd)/$(basename "$xsd") \
+    run_prog xs_lu "$tbin/xs_lu"
 stop daemon_after_live_update
 
 # Options: a bad one is refused with the usage; the on-disk store works.

@@ -23,7 +23,8 @@ struct guest {
 };
 
 static struct xs_handle *xs, *watcher;
-static struct guest g;
+/* g is the main test domain; G the one the helpers drive. */
+static struct guest g, *G = &g;
 static const char *vmm_path;
 
 #define LOAD(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
@@ -33,18 +34,18 @@ static inline void g_kick(void)
 {
     uint64_t one = 1;
 
-    if (write(g.evfd, &one, 8) != 8)
+    if (write(G->evfd, &one, 8) != 8)
         perror("eventfd write");
 }
 
 static inline bool g_wait(void)
 {
-    struct pollfd p = { .fd = g.notfd, .events = POLLIN };
+    struct pollfd p = { .fd = G->notfd, .events = POLLIN };
     uint64_t v;
 
     if (poll(&p, 1, 5000) <= 0)
         return false;
-    return read(g.notfd, &v, 8) == 8;
+    return read(G->notfd, &v, 8) == 8;
 }
 
 static inline bool g_put(const void *buf, unsigned int len)
@@ -52,7 +53,7 @@ static inline bool g_put(const void *buf, unsigned int len)
     const char *b = buf;
 
     while (len) {
-        XENSTORE_RING_IDX cons = LOAD(g.intf->req_cons), prod = g.intf->req_prod;
+        XENSTORE_RING_IDX cons = LOAD(G->intf->req_cons), prod = G->intf->req_prod;
         unsigned int space = XENSTORE_RING_SIZE - (prod - cons);
         if (!space) {
             g_kick();
@@ -63,8 +64,8 @@ static inline bool g_put(const void *buf, unsigned int len)
         unsigned int off = MASK_XENSTORE_IDX(prod), n = XENSTORE_RING_SIZE - off;
         if (n > space) n = space;
         if (n > len) n = len;
-        memcpy(g.intf->req + off, b, n);
-        STORE(g.intf->req_prod, prod + n);
+        memcpy(G->intf->req + off, b, n);
+        STORE(G->intf->req_prod, prod + n);
         b += n;
         len -= n;
     }
@@ -77,7 +78,7 @@ static inline bool g_get(void *buf, unsigned int len)
     char *b = buf;
 
     while (len) {
-        XENSTORE_RING_IDX cons = g.intf->rsp_cons, prod = LOAD(g.intf->rsp_prod);
+        XENSTORE_RING_IDX cons = G->intf->rsp_cons, prod = LOAD(G->intf->rsp_prod);
         unsigned int avail = prod - cons;
         if (!avail) {
             if (!g_wait())
@@ -87,8 +88,8 @@ static inline bool g_get(void *buf, unsigned int len)
         unsigned int off = MASK_XENSTORE_IDX(cons), n = XENSTORE_RING_SIZE - off;
         if (n > avail) n = avail;
         if (n > len) n = len;
-        memcpy(b, g.intf->rsp + off, n);
-        STORE(g.intf->rsp_cons, cons + n);
+        memcpy(b, G->intf->rsp + off, n);
+        STORE(G->intf->rsp_cons, cons + n);
         g_kick();       /* room for more replies */
         b += n;
         len -= n;
@@ -119,16 +120,16 @@ static inline bool g_req(uint32_t type, uint32_t tx, const void *body, uint32_t 
             return false;
         if (m->h.type != XS_WATCH_EVENT)
             return m->h.req_id == req_id;
-        if (g.nevents < 64)
-            g.events[g.nevents++] = *m;
+        if (G->nevents < 64)
+            G->events[G->nevents++] = *m;
     }
 }
 
 static inline bool g_event(struct xst_msg *e)
 {
-    if (g.nevents) {
-        *e = g.events[0];
-        memmove(g.events, g.events + 1, --g.nevents * sizeof(g.events[0]));
+    if (G->nevents) {
+        *e = G->events[0];
+        memmove(G->events, G->events + 1, --G->nevents * sizeof(G->events[0]));
         return true;
     }
     return g_recv(e) && e->h.type == XS_WATCH_EVENT;
@@ -183,19 +184,19 @@ static inline int do_attach(struct xs_attach_req *r)
 {
     char err[128];
 
-    return xs_attach(vmm_path, r, g.memfd, g.evfd, g.notfd, err, sizeof(err));
+    return xs_attach(vmm_path, r, G->memfd, G->evfd, G->notfd, err, sizeof(err));
 }
 
 /* The VMM's side: guest memory with the ring page, the two eventfds. */
 static inline bool g_setup(void)
 {
-    g.memfd = memfd_create("guest", MFD_CLOEXEC);
-    if (g.memfd < 0 || ftruncate(g.memfd, MEMSZ))
+    G->memfd = memfd_create("guest", MFD_CLOEXEC);
+    if (G->memfd < 0 || ftruncate(G->memfd, MEMSZ))
         return false;
-    g.evfd = eventfd(0, EFD_CLOEXEC);
-    g.notfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    g.intf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g.memfd, RING_OFF);
-    return g.evfd >= 0 && g.notfd >= 0 && g.intf != MAP_FAILED;
+    G->evfd = eventfd(0, EFD_CLOEXEC);
+    G->notfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    G->intf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, G->memfd, RING_OFF);
+    return G->evfd >= 0 && G->notfd >= 0 && G->intf != MAP_FAILED;
 }
 
 #endif

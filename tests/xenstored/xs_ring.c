@@ -215,6 +215,13 @@ static void guest_quotas(void)
     CHECK(g_err(XS_WRITE, 0, S("data/aaaaaaaaaaaaaaaaaaaaa\0") - 1, "EINVAL"));
     CHECK(g_ok(XS_WRITE, 0, S("data/aaaaaaaaaaaaaaa\0") - 1));
     CHECK(quota_set("path-max", 2048));
+    /* Memory per domain: below what the domain holds already. */
+    CHECK(quota_set("memory", 100));
+    CHECK(g_err(XS_WRITE, 0, S("data/mem\0x") - 1, "ENOMEM"));
+    CHECK(g_err(XS_WATCH, 0, S("data\0memtok"), "ENOMEM"));
+    CHECK(xs_write(xs, XBT_NULL, "/local/domain/5/data/mem", "host", 4));
+    CHECK(quota_set("memory", 2621440));
+    CHECK(g_ok(XS_WRITE, 0, S("data/mem\0x") - 1));
     /* quota <domid> reports usage. */
     r = xs_control_command(xs, "quota", (char *)"5", 2);
     CHECK(r && strstr(r, "nodes"));
@@ -308,6 +315,55 @@ static void ring_hostile_indices(void)
     CHECK(g_req(XS_READ, 0, S("data/x"), &m) && m.h.type == XS_READ);
 }
 
+static void ring_bad_requests(void)
+{
+    struct xsd_sockmsg h = { XS_WRITE, 99, 0, sizeof("data/split\0v") - 1 };
+    struct xst_msg m;
+
+    CHECK(g_err(XS_TYPE_COUNT + 5, 0, S("data"), "ENOSYS"));
+    CHECK(g_err(0xffffffffu, 0, S("data"), "ENOSYS"));
+    CHECK(g_err(XS_READ, 0, "data/x", 6, "EINVAL"));          /* no NUL */
+    CHECK(g_err(XS_READ, 0, S("data//x"), "EINVAL"));
+    CHECK(g_err(XS_WRITE, 0, S("/local/domain/5/data/"), "EINVAL"));
+    CHECK(g_err(XS_WATCH, 0, S("data"), "EINVAL"));
+    CHECK(g_err(XS_TRANSACTION_END, 77, S("T"), "ENOENT"));
+    /* A header delivered in two halves, with a notification each. */
+    CHECK(g_put(&h, 7));
+    CHECK(g_put((char *)&h + 7, sizeof(h) - 7));
+    CHECK(g_put("data/split\0v", sizeof("data/split\0v") - 1));
+    CHECK(g_recv(&m) && m.h.type == XS_WRITE && m.h.req_id == 99);
+}
+
+/* A second domain, device model for the first (SET_TARGET). */
+static void set_target_device_model(void)
+{
+    static struct guest dm;
+    struct xs_attach_req r = attach_req(7);
+    struct xst_msg m;
+
+    G = &dm;
+    CHECK(g_setup());
+    dm.vmmfd = do_attach(&r);
+    CHECK(dm.vmmfd >= 0);
+    CHECK(tool_event("@introduceDomain", "intro"));
+    CHECK(g_err(XS_READ, 0, S("/local/domain/5/data/x"), "EACCES"));
+    CHECK(xs_set_target(xs, 7, DOMID));
+    CHECK(g_req(XS_READ, 0, S("/local/domain/5/data/x"), &m) && m.h.type == XS_READ);
+    CHECK(g_ok(XS_WRITE, 0, S("/local/domain/5/data/bydm\0x") - 1));
+    CHECK(!xs_set_target(xs, 7, 99));
+    CHECK_EQ(errno, ENOENT);
+    close(dm.vmmfd);
+    CHECK(tool_event("@releaseDomain", "rel"));
+    G = &g;
+    /* The special watches' permissions can be granted to a guest. */
+    struct xs_permissions sp[2] = { { 0, XS_PERM_NONE }, { DOMID, XS_PERM_READ } };
+    CHECK(xs_set_permissions(xs, XBT_NULL, "@releaseDomain", sp, 2));
+    CHECK(g_ok(XS_WATCH, 0, S("@releaseDomain\0gr")));
+    struct xst_msg e;
+    CHECK(g_event(&e) && !strcmp(e.body, "@releaseDomain"));
+    CHECK(g_ok(XS_UNWATCH, 0, S("@releaseDomain\0gr")));
+}
+
 static void tool_release_and_introduce(void)
 {
     struct xst_msg m;
@@ -351,8 +407,23 @@ static void vmm_death_releases(void)
     g.vmmfd = do_attach(&r);
     CHECK(g.vmmfd >= 0);
     CHECK(tool_event("@introduceDomain", "intro"));
+    /* It is a new domain: the old one's nodes went to dom0 and its grants
+     * are void (Xen's domain_adjust_node_perms). */
     struct xst_msg m;
-    CHECK(g_req(XS_READ, 0, S("data/x"), &m) && m.h.type == XS_READ);
+    CHECK(g_err(XS_READ, 0, S("data/x"), "EACCES"));
+    CHECK(g_err(XS_READ, 0, S("/local/domain/6/secret"), "EACCES"));
+    unsigned int n;
+    struct xs_permissions *p = xs_get_permissions(xs, XBT_NULL, "/local/domain/5/data/x", &n);
+    CHECK(p && p[0].id == 0);
+    free(p);
+    /* The toolstack gives the new domain its home. */
+    struct xs_permissions own = { DOMID, XS_PERM_NONE };
+    CHECK(xs_rm(xs, XBT_NULL, "/local/domain/5"));
+    CHECK(xs_write(xs, XBT_NULL, "/local/domain/5/data/x", "new", 3));
+    CHECK(xs_set_permissions(xs, XBT_NULL, "/local/domain/5", &own, 1));
+    CHECK(xs_set_permissions(xs, XBT_NULL, "/local/domain/5/data", &own, 1));
+    CHECK(xs_set_permissions(xs, XBT_NULL, "/local/domain/5/data/x", &own, 1));
+    CHECK(g_req(XS_READ, 0, S("data/x"), &m) && m.h.type == XS_READ && !strcmp(m.body, "new"));
     close(g.vmmfd);
     CHECK(tool_event("@releaseDomain", "rel"));
 }
@@ -379,6 +450,8 @@ int main(void)
     RUN(ring_hostile_payload_len);
     RUN(ring_reconnect);
     RUN(ring_hostile_indices);
+    RUN(ring_bad_requests);
+    RUN(set_target_device_model);
     RUN(tool_release_and_introduce);
     RUN(vmm_death_releases);
     return CHECK_DONE();
