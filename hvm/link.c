@@ -201,7 +201,9 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
         break;
     case XK_LINK_VIRQ:
         r.type = XK_LINK_VIRQ;
-        if (m.port >= NR_VIRQS) {
+        if (m.from_dom != 0) {
+            r.status = -EPERM;      /* only domain 0 raises VIRQs */
+        } else if (m.port >= NR_VIRQS) {
             r.status = -EINVAL;
         } else if (evtchn_virq_is_global(m.port)) {
             evtchn_send_virq(&vm->evtchn, 0, m.port);
