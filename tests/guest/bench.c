@@ -11,6 +11,7 @@
  * second at ~8 us per exit.  (Boot-to-first-line time is measured by the
  * host.)
  */
+#include "bench.h"
 #include "lib.h"
 #include "x86.h"
 #include "hypercall.h"
@@ -18,19 +19,6 @@
 
 #define ROUNDS 7
 #define N      8000 /* per round and kind: 2 * 7 * 8000 exits ~ 0.9 s */
-
-static uint64_t median(uint64_t *v, unsigned int n)
-{
-    unsigned int i, j;
-
-    for (i = 1; i < n; i++)
-        for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return v[n / 2];
-}
 
 static uint64_t round_portio(void)
 {
@@ -75,14 +63,6 @@ static uint64_t round_loop(void)
     return udiv64(rdtsc() - t0, N, NULL);
 }
 
-static void print_ratio(const char *name, uint64_t num, uint64_t den)
-{
-    uint64_t r100 = den ? udiv64(num * 100 + den / 2, (uint32_t)den, NULL) : 0;
-
-    printf("BENCH %s %llu.%02llu\n", name, (unsigned long long)(r100 / 100),
-           (unsigned long long)(r100 % 100));
-}
-
 static uint64_t round_hypercall(void)
 {
     uint64_t t0 = rdtsc();
@@ -105,15 +85,15 @@ void guest_main(void)
         cpio[r] = round_call_portio();
         loop[r] = round_loop();
     }
-    p = median(pio, ROUNDS);
-    h = median(hc, ROUNDS);
-    cp = median(cpio, ROUNDS);
-    l = median(loop, ROUNDS);
+    p = bench_median(pio, ROUNDS);
+    h = bench_median(hc, ROUNDS);
+    cp = bench_median(cpio, ROUNDS);
+    l = bench_median(loop, ROUNDS);
     printf("BENCH portio %llu cycles\n", (unsigned long long)p);
     printf("BENCH hypercall %llu cycles\n", (unsigned long long)h);
     printf("BENCH call_portio %llu cycles\n", (unsigned long long)cp);
     printf("BENCH loop_iteration %llu cycles\n", (unsigned long long)l);
-    print_ratio("ratio_hypercall_portio", h, p);
-    print_ratio("ratio_hypercall_call_portio", h, cp);
+    bench_print_ratio("ratio_hypercall_portio", h, p);
+    bench_print_ratio("ratio_hypercall_call_portio", h, cp);
     guest_shutdown(SHUTDOWN_poweroff);
 }

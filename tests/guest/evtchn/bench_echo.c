@@ -12,22 +12,12 @@
  * Medians of ROUNDS rounds of N operations each.
  */
 #include "ev.h"
+#include "bench.h"
 
 #define ROUNDS 5
 #define N      200
 
 static evtchn_port_t port;     /* offered to the echo backend */
-
-static uint64_t median(uint64_t *v, unsigned int n)
-{
-    for (unsigned int i = 1; i < n; i++)
-        for (unsigned int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return v[n / 2];
-}
 
 static uint64_t round_hypercall(void)
 {
@@ -57,14 +47,6 @@ static uint64_t round_trip(evtchn_port_t port, uint64_t *ns)
     return udiv64(rdtsc() - t0, N, NULL);
 }
 
-static void print_ratio(const char *name, uint64_t a, uint64_t b)
-{
-    uint64_t r100 = b ? udiv64(a * 100, b, NULL) : 0;
-
-    printf("BENCH %s %llu.%02llu\n", name, (unsigned long long)(r100 / 100),
-           (unsigned long long)(r100 % 100));
-}
-
 void guest_main(void)
 {
     uint64_t hc[ROUNDS], ev[ROUNDS], ns[ROUNDS], ipi[ROUNDS], ins, end, h, e, n;
@@ -92,14 +74,14 @@ void guest_main(void)
         ev[r] = round_trip(port, &ns[r]);
         ipi[r] = round_trip(self, &ins);
     }
-    h = median(hc, ROUNDS);
-    e = median(ev, ROUNDS);
-    n = median(ns, ROUNDS);
+    h = bench_median(hc, ROUNDS);
+    e = bench_median(ev, ROUNDS);
+    n = bench_median(ns, ROUNDS);
     printf("BENCH hypercall_roundtrip %llu cycles\n", (unsigned long long)h);
     printf("BENCH evtchn_roundtrip %llu cycles\n", (unsigned long long)e);
-    printf("BENCH ipi_roundtrip %llu cycles\n", (unsigned long long)median(ipi, ROUNDS));
-    print_ratio("ratio_evtchn_hypercall", e, h);
-    print_ratio("ratio_evtchn_ipi", e, median(ipi, ROUNDS));
+    printf("BENCH ipi_roundtrip %llu cycles\n", (unsigned long long)bench_median(ipi, ROUNDS));
+    bench_print_ratio("ratio_evtchn_hypercall", e, h);
+    bench_print_ratio("ratio_evtchn_ipi", e, bench_median(ipi, ROUNDS));
     printf("BENCH evtchn_events_per_second %llu\n",
            (unsigned long long)(n ? udiv64((uint64_t)N * 1000000000ULL, n, NULL) : 0));
     ev_close(port);
