@@ -8,75 +8,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
+
 #define STATE_MAGIC   0x4345584bu    /* "KXEC" */
 #define STATE_VERSION 1u
 
-struct wr { uint8_t *p; size_t len, off; };
-struct rd { const uint8_t *p; size_t len, off; bool bad; };
-
-static void put(struct wr *w, uint64_t v, unsigned bytes)
+static void write_state(struct evtchn_domain *d, struct xk_wr *w)
 {
-    for (unsigned i = 0; i < bytes; i++, w->off++)
-        if (w->p && w->off < w->len)
-            w->p[w->off] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(struct rd *r, unsigned bytes)
-{
-    uint64_t v = 0;
-
-    if (r->off + bytes > r->len) {
-        r->bad = true;
-        return 0;
-    }
-    for (unsigned i = 0; i < bytes; i++)
-        v |= (uint64_t)r->p[r->off + i] << (8 * i);
-    r->off += bytes;
-    return v;
-}
-
-static void write_state(struct evtchn_domain *d, struct wr *w)
-{
-    put(w, STATE_MAGIC, 4);
-    put(w, STATE_VERSION, 4);
-    put(w, d->nr_vcpus, 4);
-    put(w, d->max_port, 4);
-    put(w, d->valid, 4);
-    put(w, d->fifo, 1);
-    put(w, d->compat, 1);
+    xk_put(w, STATE_MAGIC, 4);
+    xk_put(w, STATE_VERSION, 4);
+    xk_put(w, d->nr_vcpus, 4);
+    xk_put(w, d->max_port, 4);
+    xk_put(w, d->valid, 4);
+    xk_put(w, d->fifo, 1);
+    xk_put(w, d->compat, 1);
     for (unsigned v = 0; v < d->nr_vcpus; v++) {
         const struct evtchn_vcpu *ev = &d->vcpus[v];
         for (unsigned i = 0; i < NR_VIRQS; i++)
-            put(w, ev->virq_to_port[i], 4);
-        put(w, ev->fifo.control_block ? 1 : 0, 1);
-        put(w, ev->fifo.cb_gfn, 8);
-        put(w, ev->fifo.cb_offset, 4);
+            xk_put(w, ev->virq_to_port[i], 4);
+        xk_put(w, ev->fifo.control_block ? 1 : 0, 1);
+        xk_put(w, ev->fifo.cb_gfn, 8);
+        xk_put(w, ev->fifo.cb_offset, 4);
         for (unsigned q = 0; q < EVTCHN_FIFO_MAX_QUEUES; q++)
-            put(w, ev->fifo.tail[q], 4);
+            xk_put(w, ev->fifo.tail[q], 4);
     }
     for (unsigned i = 0; i < EVTCHN_NR_PIRQS; i++)
-        put(w, d->pirq_to_port[i], 4);
-    put(w, d->fifo_nr_ports, 4);
+        xk_put(w, d->pirq_to_port[i], 4);
+    xk_put(w, d->fifo_nr_ports, 4);
     for (uint32_t i = 0; i < d->fifo_nr_ports / 1024; i++)
-        put(w, d->fifo_array_gfn[i], 8);
+        xk_put(w, d->fifo_array_gfn[i], 8);
     for (uint32_t port = 0; port < d->valid; port++) {
         const struct evtchn *c = evtchn_port(d, port);
-        put(w, c->state == ECS_BINDING ? ECS_FREE : c->state, 1);
-        put(w, c->priority, 1);
-        put(w, c->last_priority, 1);
-        put(w, c->fifo_pending, 1);
-        put(w, c->notify_vcpu, 4);
-        put(w, c->last_vcpu, 4);
-        put(w, c->remote_dom, 2);
-        put(w, c->remote_port, 4);
-        put(w, c->virq_or_pirq, 4);
-        put(w, c->link != NULL, 1);
+        xk_put(w, c->state == ECS_BINDING ? ECS_FREE : c->state, 1);
+        xk_put(w, c->priority, 1);
+        xk_put(w, c->last_priority, 1);
+        xk_put(w, c->fifo_pending, 1);
+        xk_put(w, c->notify_vcpu, 4);
+        xk_put(w, c->last_vcpu, 4);
+        xk_put(w, c->remote_dom, 2);
+        xk_put(w, c->remote_port, 4);
+        xk_put(w, c->virq_or_pirq, 4);
+        xk_put(w, c->link != NULL, 1);
     }
 }
 
 size_t evtchn_save_size(const struct evtchn_domain *d)
 {
-    struct wr w = { 0 };
+    struct xk_wr w = { 0 };
 
     pthread_mutex_lock((pthread_mutex_t *)&d->lock);
     write_state((struct evtchn_domain *)d, &w);
@@ -86,7 +64,7 @@ size_t evtchn_save_size(const struct evtchn_domain *d)
 
 int evtchn_save(struct evtchn_domain *d, void *buf, size_t len)
 {
-    struct wr w = { .p = buf, .len = len };
+    struct xk_wr w = { .p = buf, .len = len };
 
     pthread_mutex_lock(&d->lock);
     write_state(d, &w);
@@ -96,26 +74,20 @@ int evtchn_save(struct evtchn_domain *d, void *buf, size_t len)
     return (int)w.off;
 }
 
-static bool port_ok(const struct evtchn_domain *d, uint32_t port, uint32_t valid)
-{
-    (void)d;
-    return port < valid;
-}
-
 /* Read into D (already initialised with the same vCPU count and limit);
  * on any inconsistency nothing of D changes. */
 int evtchn_restore(struct evtchn_domain *d, const void *buf, size_t len)
 {
-    struct rd r = { .p = buf, .len = len };
+    struct xk_rd r = { .p = buf, .len = len };
     struct evtchn_domain n;
     uint32_t valid;
     int rc = -EINVAL;
 
-    if (get(&r, 4) != STATE_MAGIC || get(&r, 4) != STATE_VERSION)
+    if (xk_get(&r, 4) != STATE_MAGIC || xk_get(&r, 4) != STATE_VERSION)
         return -EINVAL;
-    if (get(&r, 4) != d->nr_vcpus || get(&r, 4) != d->max_port)
+    if (xk_get(&r, 4) != d->nr_vcpus || xk_get(&r, 4) != d->max_port)
         return -EINVAL;
-    valid = (uint32_t)get(&r, 4);
+    valid = (uint32_t)xk_get(&r, 4);
     if (r.bad || valid == 0 || valid % EVTCHN_BUCKET ||
         valid > (d->max_port / EVTCHN_BUCKET + 1) * EVTCHN_BUCKET)
         return -EINVAL;
@@ -124,8 +96,8 @@ int evtchn_restore(struct evtchn_domain *d, const void *buf, size_t len)
     memset(&n, 0, sizeof(n));
     n.nr_vcpus = d->nr_vcpus;
     n.max_port = d->max_port;
-    n.fifo = get(&r, 1) != 0;
-    n.compat = get(&r, 1) != 0;
+    n.fifo = xk_get(&r, 1) != 0;
+    n.compat = xk_get(&r, 1) != 0;
     n.vcpus = calloc(n.nr_vcpus, sizeof(*n.vcpus));
     n.buckets = calloc((d->max_port + EVTCHN_BUCKET) / EVTCHN_BUCKET, sizeof(*n.buckets));
     if (!n.vcpus || !n.buckets) {
@@ -142,42 +114,42 @@ int evtchn_restore(struct evtchn_domain *d, const void *buf, size_t len)
         struct evtchn_vcpu *ev = &n.vcpus[v];
         bool has_cb;
         for (unsigned i = 0; i < NR_VIRQS; i++)
-            if (!port_ok(&n, ev->virq_to_port[i] = (uint32_t)get(&r, 4), valid))
+            if ((ev->virq_to_port[i] = (uint32_t)xk_get(&r, 4)) >= valid)
                 goto fail;
-        has_cb = get(&r, 1) != 0;
-        ev->fifo.cb_gfn = get(&r, 8);
-        ev->fifo.cb_offset = (uint32_t)get(&r, 4);
+        has_cb = xk_get(&r, 1) != 0;
+        ev->fifo.cb_gfn = xk_get(&r, 8);
+        ev->fifo.cb_offset = (uint32_t)xk_get(&r, 4);
         if (ev->fifo.cb_offset > 4096 - sizeof(struct evtchn_fifo_control_block) ||
             (ev->fifo.cb_offset & 7))
             goto fail;
         if (!has_cb)
             ev->fifo.cb_gfn = ev->fifo.cb_offset = 0;
         for (unsigned q = 0; q < EVTCHN_FIFO_MAX_QUEUES; q++)
-            if (!port_ok(&n, ev->fifo.tail[q] = (uint32_t)get(&r, 4), valid))
+            if ((ev->fifo.tail[q] = (uint32_t)xk_get(&r, 4)) >= valid)
                 goto fail;
     }
     for (unsigned i = 0; i < EVTCHN_NR_PIRQS; i++)
-        if (!port_ok(&n, n.pirq_to_port[i] = (uint32_t)get(&r, 4), valid))
+        if ((n.pirq_to_port[i] = (uint32_t)xk_get(&r, 4)) >= valid)
             goto fail;
-    n.fifo_nr_ports = (uint32_t)get(&r, 4);
+    n.fifo_nr_ports = (uint32_t)xk_get(&r, 4);
     if (n.fifo_nr_ports % 1024 || n.fifo_nr_ports > EVTCHN_FIFO_NR_CHANNELS ||
         (!n.fifo && n.fifo_nr_ports))
         goto fail;
     for (uint32_t i = 0; i < n.fifo_nr_ports / 1024; i++)
-        n.fifo_array_gfn[i] = get(&r, 8);
+        n.fifo_array_gfn[i] = xk_get(&r, 8);
     for (uint32_t port = 0; port < valid; port++) {
         struct evtchn *c = &n.buckets[port / EVTCHN_BUCKET][port % EVTCHN_BUCKET];
         bool link;
-        c->state = (uint8_t)get(&r, 1);
-        c->priority = (uint8_t)get(&r, 1);
-        c->last_priority = (uint8_t)get(&r, 1);
-        c->fifo_pending = get(&r, 1) != 0;
-        c->notify_vcpu = (uint32_t)get(&r, 4);
-        c->last_vcpu = (uint32_t)get(&r, 4);
-        c->remote_dom = (domid_t)get(&r, 2);
-        c->remote_port = (uint32_t)get(&r, 4);
-        c->virq_or_pirq = (uint32_t)get(&r, 4);
-        link = get(&r, 1) != 0;
+        c->state = (uint8_t)xk_get(&r, 1);
+        c->priority = (uint8_t)xk_get(&r, 1);
+        c->last_priority = (uint8_t)xk_get(&r, 1);
+        c->fifo_pending = xk_get(&r, 1) != 0;
+        c->notify_vcpu = (uint32_t)xk_get(&r, 4);
+        c->last_vcpu = (uint32_t)xk_get(&r, 4);
+        c->remote_dom = (domid_t)xk_get(&r, 2);
+        c->remote_port = (uint32_t)xk_get(&r, 4);
+        c->virq_or_pirq = (uint32_t)xk_get(&r, 4);
+        link = xk_get(&r, 1) != 0;
         if (c->state > ECS_IPI || c->priority > EVTCHN_FIFO_PRIORITY_MIN ||
             c->last_priority > EVTCHN_FIFO_PRIORITY_MIN ||
             c->notify_vcpu >= n.nr_vcpus || c->last_vcpu >= n.nr_vcpus)

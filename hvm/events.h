@@ -46,10 +46,9 @@ int timers_init(struct vm *vm);
 void timers_destroy(struct vm *vm);
 /* Singleshot at Xen system time DEADLINE (past: fire now); 0 stops. */
 void timer_singleshot(struct vcpu *v, uint64_t deadline);
-/* Periodic with PERIOD ns (0 stops). */
+/* Periodic with PERIOD ns (0 stops); the next tick is a period after
+ * periodic_last, so a restored timer carries on where it was. */
 void timer_periodic(struct vcpu *v, uint64_t period);
-/* Restore: periodic with PERIOD, continuing from periodic_last. */
-void timer_periodic_resume(struct vcpu *v, uint64_t period);
 
 /* link.c: channels to other processes. */
 int link_listen(struct vm *vm);

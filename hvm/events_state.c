@@ -10,23 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
+
 #define EVSTATE_MAGIC   0x54535645u     /* "EVST" */
 #define EVSTATE_VERSION 1u
 #define PER_VCPU        (1 + 8 + 8 + 8)
 
-static void put(uint8_t **p, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        *(*p)++ = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(const uint8_t **p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)*(*p)++ << (8 * i);
-    return v;
-}
+struct vcpu_rec { uint8_t vector; uint64_t deadline, period, last; };
 
 size_t events_save_size(struct vm *vm)
 {
@@ -35,70 +25,70 @@ size_t events_save_size(struct vm *vm)
 
 int events_save(struct vm *vm, void *buf, size_t len)
 {
-    size_t need = events_save_size(vm);
-    uint8_t *p = buf;
+    struct xk_wr w = { .p = buf, .len = len };
     int n;
 
-    if (len < need)
+    if (len < events_save_size(vm))
         return -ENOSPC;
-    put(&p, EVSTATE_MAGIC, 4);
-    put(&p, EVSTATE_VERSION, 4);
-    put(&p, vm->nr_vcpus, 4);
+    xk_put(&w, EVSTATE_MAGIC, 4);
+    xk_put(&w, EVSTATE_VERSION, 4);
+    xk_put(&w, vm->nr_vcpus, 4);
     pthread_mutex_lock(&vm->timer_lock);
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
-        put(&p, atomic_load(&v->upcall_vector), 1);
-        put(&p, v->singleshot_deadline, 8);
-        put(&p, v->periodic_period, 8);
-        put(&p, v->periodic_last, 8);
+        xk_put(&w, atomic_load(&v->upcall_vector), 1);
+        xk_put(&w, v->singleshot_deadline, 8);
+        xk_put(&w, v->periodic_period, 8);
+        xk_put(&w, v->periodic_last, 8);
     }
     pthread_mutex_unlock(&vm->timer_lock);
-    n = evtchn_save(&vm->evtchn, p + 4, len - (size_t)(p + 4 - (uint8_t *)buf));
+    /* The library's blob follows its length. */
+    n = evtchn_save(&vm->evtchn, w.p + w.off + 4, len - w.off - 4);
     if (n < 0)
         return n;
-    put(&p, (uint32_t)n, 4);
-    return (int)(p - (uint8_t *)buf) + n;
+    xk_put(&w, (uint32_t)n, 4);
+    return (int)w.off + n;
 }
 
 int events_restore(struct vm *vm, const void *buf, size_t len)
 {
-    const uint8_t *p = buf;
-    size_t fixed = 16 + vm->nr_vcpus * PER_VCPU;
+    struct xk_rd r = { .p = buf, .len = len };
+    struct vcpu_rec *rec;
     uint32_t blob;
-    int rc;
+    int rc = -EINVAL;
 
-    if (len < fixed || get(&p, 4) != EVSTATE_MAGIC || get(&p, 4) != EVSTATE_VERSION ||
-        get(&p, 4) != vm->nr_vcpus)
+    if (xk_get(&r, 4) != EVSTATE_MAGIC || xk_get(&r, 4) != EVSTATE_VERSION ||
+        xk_get(&r, 4) != vm->nr_vcpus)
         return -EINVAL;
-    p += vm->nr_vcpus * PER_VCPU;
-    blob = (uint32_t)get(&p, 4);
-    if (blob != len - fixed)
-        return -EINVAL;
-    /* Check every vCPU record before changing anything. */
+    rec = calloc(vm->nr_vcpus, sizeof(*rec));
+    if (!rec)
+        return -ENOMEM;
+    /* Every record is read and checked before anything changes. */
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-        const uint8_t *r = (const uint8_t *)buf + 12 + i * PER_VCPU;
-        uint8_t vec = r[0];
-        uint64_t period;
-        r += 9;
-        period = get(&r, 8);
-        if ((vec && vec < 0x10) || (period && (period < 1000000ULL || period >> 62)))
-            return -EINVAL;
+        rec[i].vector = (uint8_t)xk_get(&r, 1);
+        rec[i].deadline = xk_get(&r, 8);
+        rec[i].period = xk_get(&r, 8);
+        rec[i].last = xk_get(&r, 8);
+        if ((rec[i].vector && rec[i].vector < 0x10) ||
+            (rec[i].period && (rec[i].period < 1000000ULL || rec[i].period >> 62)))
+            goto out;
     }
-    if ((rc = evtchn_restore(&vm->evtchn, p, blob)))
-        return rc;
-    p = (const uint8_t *)buf + 12;
+    blob = (uint32_t)xk_get(&r, 4);
+    if (r.bad || blob != len - r.off)
+        goto out;
+    if ((rc = evtchn_restore(&vm->evtchn, r.p + r.off, blob)))
+        goto out;
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
-        uint8_t vec = (uint8_t)get(&p, 1);
-        uint64_t deadline = get(&p, 8), period = get(&p, 8), last = get(&p, 8);
-        atomic_store(&v->upcall_vector, vec);
-        timer_singleshot(v, deadline);
+        atomic_store(&v->upcall_vector, rec[i].vector);
+        timer_singleshot(v, rec[i].deadline);
         pthread_mutex_lock(&vm->timer_lock);
-        v->periodic_last = last;
+        v->periodic_last = rec[i].last;
         pthread_mutex_unlock(&vm->timer_lock);
-        if (period)
-            timer_periodic_resume(v, period);
+        timer_periodic(v, rec[i].period);
     }
     irq_set_callback(vm, vm->params[HVM_PARAM_CALLBACK_IRQ]);
-    return 0;
+out:
+    free(rec);
+    return rc;
 }

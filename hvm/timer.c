@@ -85,16 +85,6 @@ void timer_singleshot(struct vcpu *v, uint64_t deadline)
     arm(v->timer_fd[T_SINGLE], deadline, now);
 }
 
-void timer_periodic_resume(struct vcpu *v, uint64_t period)
-{
-    struct vm *vm = v->vm;
-
-    pthread_mutex_lock(&vm->timer_lock);
-    v->periodic_period = period;
-    periodic_work(v);
-    pthread_mutex_unlock(&vm->timer_lock);
-}
-
 void timer_periodic(struct vcpu *v, uint64_t period)
 {
     struct vm *vm = v->vm;
