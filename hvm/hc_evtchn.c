@@ -14,15 +14,6 @@
 #define GET(st, var) do { if (guest_get(c, c->a[1], &abi_##st, &(var))) return -EFAULT; } while (0)
 #define PUT(st, var) (guest_put(c, c->a[1], &abi_##st, &(var)) ? -EFAULT : 0)
 
-/* Xen's rcu_lock_domain_by_any_id plus XSM_TARGET for a guest: itself, or
- * -EPERM for a domain that exists, -ESRCH for one that does not. */
-static int target_check(struct hcall *c, domid_t dom)
-{
-    if (dom == DOMID_SELF || dom == c->vm->domid)
-        return 0;
-    return link_domain_exists(c->vm, dom) ? -EPERM : -ESRCH;
-}
-
 static long bind_interdomain(struct hcall *c)
 {
     struct evtchn_bind_interdomain b;
@@ -51,7 +42,7 @@ long hc_event_channel_op(struct hcall *c)
     case EVTCHNOP_alloc_unbound: {
         struct evtchn_alloc_unbound a;
         GET(evtchn_alloc_unbound, a);
-        if ((rc = target_check(c, a.dom)))
+        if ((rc = hcall_domid_check(c, a.dom)))
             return rc;
         if ((rc = evtchn_alloc_unbound(d, a.remote_dom)) < 0)
             return rc;
@@ -97,7 +88,7 @@ long hc_event_channel_op(struct hcall *c)
     case EVTCHNOP_status: {
         struct evtchn_status s;
         GET(evtchn_status, s);
-        if ((rc = target_check(c, s.dom)))
+        if ((rc = hcall_domid_check(c, s.dom)))
             return rc;
         if ((rc = evtchn_status(d, s.port, &s)))
             return rc;
@@ -117,7 +108,7 @@ long hc_event_channel_op(struct hcall *c)
     case XK_EVTCHNOP_reset_cont: {
         struct evtchn_reset r;
         GET(evtchn_reset, r);
-        if ((rc = target_check(c, r.dom)))
+        if ((rc = hcall_domid_check(c, r.dom)))
             return rc;
         /* Our reset never stops half-way, so there is never one to
          * continue: Xen's answer with no reset in progress. */

@@ -1,4 +1,5 @@
 /* The one hypercall dispatcher and the hypercall page it is reached by. */
+#include "events.h"
 #include "hcall.h"
 
 #include <errno.h>
@@ -65,6 +66,7 @@ int hcall_domid_check(struct hcall *c, domid_t domid)
 {
     if (domid == DOMID_SELF || domid == c->vm->domid)
         return 0;
-    /* Domain 0 exists (the host); a guest may not act on it. */
-    return domid == 0 ? -EPERM : -ESRCH;
+    /* Domain 0 (the host) and every domain whose VMM shares our run
+     * directory exist; a guest may not act on them. */
+    return link_domain_exists(c->vm, domid) ? -EPERM : -ESRCH;
 }

@@ -41,8 +41,10 @@ int guest_get_elem(struct hcall *c, uint64_t gva, uint64_t i, size_t size,
 int guest_put_elem(struct hcall *c, uint64_t gva, uint64_t i, size_t size,
                    uint64_t val);
 
-/* Xen's answer for a domid argument: 0 for this domain (or DOMID_SELF),
- * -EPERM for one that exists but is not ours, -ESRCH otherwise. */
+/* Xen's answer for a domid argument (rcu_lock_domain_by_any_id plus
+ * XSM_TARGET for an unprivileged guest): 0 for this domain (or
+ * DOMID_SELF), -EPERM for one that exists but is not ours, -ESRCH
+ * otherwise. */
 int hcall_domid_check(struct hcall *c, domid_t domid);
 
 /* The hypercall families (hc_*.c). */
