@@ -78,12 +78,7 @@ void events_layout_changed(struct vm *vm)
 bool events_need_delivery(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    bool configured;
-
-    pthread_mutex_lock(&vm->irq.lock);
-    configured = vm->irq.type != 0;
-    pthread_mutex_unlock(&vm->irq.lock);
-    if (!configured && !atomic_load(&v->upcall_vector))
+    if (!(atomic_load(&vm->irq.via) >> 8) && !atomic_load(&v->upcall_vector))
         return false;
     if (!(v->run->s.regs.regs.rflags & X86_RFLAGS_IF))
         return false;

@@ -35,6 +35,16 @@
 /* Xen's HVMIRQ_callback_* */
 enum { VIA_NONE, VIA_GSI, VIA_PCI_INTX, VIA_VECTOR };
 
+static int via_type(struct vm *vm)
+{
+    return (int)(atomic_load(&vm->irq.via) >> 8);
+}
+
+static uint8_t via_vector(struct vm *vm)
+{
+    return (uint8_t)atomic_load(&vm->irq.via);
+}
+
 #define KVM_IOAPIC_PINS 24
 
 bool irq_upcall_pending(struct vm *vm, unsigned vcpu)
@@ -95,11 +105,12 @@ void irq_upcall(struct vm *vm, unsigned vcpu)
         vcpu_wake(v);
         return;
     }
-    pthread_mutex_lock(&vm->irq.lock);
-    type = vm->irq.type;
-    if ((type == VIA_GSI || type == VIA_PCI_INTX) && vcpu == 0)
+    type = via_type(vm);
+    if ((type == VIA_GSI || type == VIA_PCI_INTX) && vcpu == 0) {
+        pthread_mutex_lock(&vm->irq.lock);
         line_raise(vm);
-    pthread_mutex_unlock(&vm->irq.lock);
+        pthread_mutex_unlock(&vm->irq.lock);
+    }
     if (type == VIA_VECTOR) {
         atomic_store(&v->cb_inject, true);
         vcpu_wake(v);
@@ -109,41 +120,40 @@ void irq_upcall(struct vm *vm, unsigned vcpu)
     }
 }
 
-/* Clear VECTOR from V's in-service register if the guest left it there. */
-static void clear_isr(struct vcpu *v, uint8_t vector)
-{
-    struct kvm_lapic_state s;
-    uint32_t *isr;
+/* Local APIC registers in struct kvm_lapic_state. */
+#define APIC_SVR        0xf0
+#define APIC_SVR_ENABLE 0x100
+#define APIC_ISR        0x100
+#define APIC_IRR        0x200
 
-    if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
-        return;
-    isr = (uint32_t *)(s.regs + 0x100 + (vector / 32) * 0x10);
-    if (!(*isr & (1u << (vector % 32))))
-        return;
-    *isr &= ~(1u << (vector % 32));
-    if (ioctl(v->fd, KVM_SET_LAPIC, &s) < 0)
-        log_warn("vCPU %u: KVM_SET_LAPIC:", v->id);
+static uint32_t *apic_word(struct kvm_lapic_state *s, unsigned reg, uint8_t vec)
+{
+    return (uint32_t *)(s->regs + reg + (vec / 32) * 0x10);
 }
 
-/* Make V's APIC take VECTOR as Xen's direct injection would: enabled,
- * and not blocked by the previous injection still marked in service. */
-static void prepare_lapic(struct vcpu *v, uint8_t vector)
+/* One read-modify-write of V's APIC on its own thread: clear the stale
+ * in-service bit of STALE (the callback vector is never EOIed), and when
+ * a vector is about to be injected (ENABLE) software-enable a disabled
+ * APIC, as Xen's direct injection needs none.  STALE < 0: nothing to
+ * clear. */
+static void lapic_prepare(struct vcpu *v, int stale, bool enable)
 {
     struct kvm_lapic_state s;
-    uint32_t *isr, *svr;
     bool changed = false;
 
     if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
         return;
-    svr = (uint32_t *)(s.regs + 0xf0);
-    if (!(*svr & 0x100)) {
-        *svr |= 0x1ff;          /* enabled, spurious vector 0xff */
-        changed = true;
+    if (enable && !(*(uint32_t *)(s.regs + APIC_SVR) & APIC_SVR_ENABLE)) {
+        *(uint32_t *)(s.regs + APIC_SVR) |= APIC_SVR_ENABLE | 0xff;
+        changed = true;             /* spurious vector 0xff */
     }
-    isr = (uint32_t *)(s.regs + 0x100 + (vector / 32) * 0x10);
-    if (*isr & (1u << (vector % 32))) {
-        *isr &= ~(1u << (vector % 32));
-        changed = true;
+    if (stale >= 0) {
+        uint32_t *isr = apic_word(&s, APIC_ISR, (uint8_t)stale);
+        uint32_t bit = 1u << (stale % 32);
+        if (*isr & bit) {
+            *isr &= ~bit;
+            changed = true;
+        }
     }
     if (changed && ioctl(v->fd, KVM_SET_LAPIC, &s) < 0)
         log_warn("vCPU %u: KVM_SET_LAPIC:", v->id);
@@ -160,30 +170,29 @@ void irq_vcpu_entry(struct vcpu *v)
         if (uv && irq_upcall_pending(vm, v->id))
             lapic_recheck(v, uv);
     }
+    /* The common case, on every entry: nothing due, nothing in flight.  A
+     * flag the guest set itself is the 100 Hz tick's to find. */
     due = atomic_exchange(&v->cb_inject, false);
-    if (!due && !v->cb_outstanding) {
-        /* The common case: only the level check of the vector via. */
-        pthread_mutex_lock(&vm->irq.lock);
-        vector_via = vm->irq.type == VIA_VECTOR;
-        pthread_mutex_unlock(&vm->irq.lock);
-        if (!vector_via)
-            return;
-    }
-    pthread_mutex_lock(&vm->irq.lock);
-    vector_via = vm->irq.type == VIA_VECTOR && !atomic_load(&v->upcall_vector);
-    vec = vm->irq.vector;
-    pthread_mutex_unlock(&vm->irq.lock);
+    if (!due && !v->cb_outstanding)
+        return;
+    vector_via = via_type(vm) == VIA_VECTOR && !atomic_load(&v->upcall_vector);
+    vec = via_vector(vm);
     if (vector_via)
         pending = irq_upcall_pending(vm, v->id);
     /* The guest took the last one (or left this via): its in-service bit
      * goes before the guest can EOI some other interrupt against it. */
+    int stale = -1;
     if (v->cb_outstanding && (!pending || !vector_via || vec != v->cb_vector)) {
-        clear_isr(v, v->cb_vector);
+        stale = v->cb_vector;
         v->cb_outstanding = false;
     }
     /* A new event, or a flag set with nothing on its way to the guest. */
-    if (pending && (due || !v->cb_outstanding)) {
-        prepare_lapic(v, vec);
+    bool inject = pending && (due || !v->cb_outstanding);
+    if (inject && stale < 0)
+        stale = vec;            /* this vector's own leftover, if any */
+    if (stale >= 0 || inject)
+        lapic_prepare(v, stale, inject);
+    if (inject) {
         signal_msi(vm, v->id, vec);
         v->cb_outstanding = true;
         v->cb_vector = vec;
@@ -197,18 +206,18 @@ void irq_vcpu_entry(struct vcpu *v)
 static void lapic_recheck(struct vcpu *v, uint8_t vector)
 {
     struct kvm_lapic_state s;
-    uint32_t bit = 1u << (vector % 32), off = (vector / 32) * 0x10;
+    uint32_t bit = 1u << (vector % 32);
 
     if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
         return;
-    if (!(*(uint32_t *)(s.regs + 0xf0) & 0x100)) {
+    if (!(*(uint32_t *)(s.regs + APIC_SVR) & APIC_SVR_ENABLE)) {
         v->lapic_was_off = true;
         return;
     }
     if (!v->lapic_was_off)
         return;
     v->lapic_was_off = false;
-    if ((*(uint32_t *)(s.regs + 0x200 + off) | *(uint32_t *)(s.regs + 0x100 + off)) & bit)
+    if ((*apic_word(&s, APIC_IRR, vector) | *apic_word(&s, APIC_ISR, vector)) & bit)
         return;                 /* on its way, or being handled */
     signal_msi(v->vm, v->id, vector);
 }
@@ -223,9 +232,7 @@ static void on_sample(void *arg, int fd, uint32_t events)
     (void)events;
     if (read(fd, &n, sizeof(n)) != sizeof(n))
         return;
-    pthread_mutex_lock(&vm->irq.lock);
-    type = vm->irq.type;
-    pthread_mutex_unlock(&vm->irq.lock);
+    type = via_type(vm);
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
         bool kick = false;
@@ -272,7 +279,7 @@ static void on_resample(void *arg, int fd, uint32_t events)
     pthread_mutex_lock(&vm->irq.lock);
     vm->irq.asserted = false;
     if (pending && vm->irq.rearm &&
-        (vm->irq.type == VIA_GSI || vm->irq.type == VIA_PCI_INTX))
+        (via_type(vm) == VIA_GSI || via_type(vm) == VIA_PCI_INTX))
         line_raise(vm);
     vm->irq.rearm = false;
     pthread_mutex_unlock(&vm->irq.lock);
@@ -343,10 +350,9 @@ void irq_set_callback(struct vm *vm, uint64_t val)
     }
     pthread_mutex_lock(&vm->irq.lock);
     irqfd_detach(vm);
-    vm->irq.type = via;
-    vm->irq.vector = (uint8_t)val;
     if ((via == VIA_GSI || via == VIA_PCI_INTX) && irqfd_attach(vm, gsi))
-        vm->irq.type = VIA_NONE;
+        via = VIA_NONE;
+    atomic_store(&vm->irq.via, (uint32_t)via << 8 | (uint8_t)val);
     pthread_mutex_unlock(&vm->irq.lock);
     log_debug("domain %u: callback via %#llx -> type %d gsi %u", vm->domid,
               (unsigned long long)val, via, gsi);

@@ -138,8 +138,9 @@ struct vm {
     pthread_mutex_t timer_lock;
     struct {
         pthread_mutex_t lock;
-        int type;               /* HVMIRQ_callback_* (irq.c) */
-        uint8_t vector;
+        /* The callback via, type << 8 | vector (irq.c): written under
+         * lock, read without it on every guest entry. */
+        _Atomic uint32_t via;
         uint32_t gsi;           /* GSI and PCI INTx: the IOAPIC pin */
         bool irqfd;             /* trigger_fd is attached to gsi */
         bool asserted;
