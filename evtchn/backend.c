@@ -13,16 +13,25 @@
 
 #define REPLY_TIMEOUT_MS 5000
 
+int xk_link_sock_addr(const char *rundir, uint32_t domid, struct sockaddr_un *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->sun_family = AF_UNIX;
+    if ((size_t)snprintf(a->sun_path, sizeof(a->sun_path), XK_LINK_SOCK_FMT,
+                         rundir, domid) >= sizeof(a->sun_path))
+        return -ENAMETOOLONG;
+    return 0;
+}
+
 static int connect_vmm(const char *rundir, uint32_t domid)
 {
-    struct sockaddr_un a = { .sun_family = AF_UNIX };
-    int s;
+    struct sockaddr_un a;
+    int s, rc;
 
     if (!rundir)
         return -ESRCH;
-    if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), XK_LINK_SOCK_FMT,
-                         rundir, domid) >= sizeof(a.sun_path))
-        return -ENAMETOOLONG;
+    if ((rc = xk_link_sock_addr(rundir, domid, &a)))
+        return rc;
     s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (s < 0)
         return -errno;

@@ -34,4 +34,9 @@ void xk_evtchn_unbind(struct xk_evtchn *e);
 /* Raise global VIRQ of domain DOMID (domain 0's privilege). */
 int xk_evtchn_send_virq(const char *rundir, uint32_t domid, uint32_t virq);
 
+/* The address of domain DOMID's VMM socket under RUNDIR: 0 or
+ * -ENAMETOOLONG. */
+struct sockaddr_un;
+int xk_link_sock_addr(const char *rundir, uint32_t domid, struct sockaddr_un *a);
+
 #endif

@@ -121,6 +121,19 @@ static int populate_one(struct vm *vm, uint64_t gfn, bool paused)
 }
 
 /* Move the RAM page at IDX to GPFN (XENMAPSPACE_gmfn). */
+/* Make room at GPFN for an overlay (shared info, a grant frame): a RAM
+ * page there goes back to the host, a hole is fine, and the change must
+ * not run out of memslots half-way.  Caller holds the map's write lock. */
+static int overlay_clear_locked(struct vm *vm, uint64_t gpfn)
+{
+    int rc;
+
+    if (physmap_free_slots(&vm->pm) < 3)
+        return -ENOMEM;
+    rc = unmap_gfn(vm, gpfn);
+    return rc == -EINVAL ? 0 : rc;
+}
+
 static int move_gfn(struct vm *vm, uint64_t idx, uint64_t gpfn)
 {
     uint64_t mpage;
@@ -157,12 +170,7 @@ static int add_one(struct hcall *c, unsigned space, uint64_t idx, uint64_t gpfn)
         if (vm->shared_info_gfn == gpfn)
             return 0;
         pthread_rwlock_wrlock(&vm->pm.lock);
-        /* A RAM page the overlay replaces goes back to the host. */
-        if (physmap_free_slots(&vm->pm) < 3)
-            rc = -ENOMEM;
-        else if ((rc = unmap_gfn(vm, gpfn)) == -EINVAL)
-            rc = 0;     /* a hole: nothing was there */
-        if (!rc)
+        if (!(rc = overlay_clear_locked(vm, gpfn)))
             rc = shinfo_map_locked(vm, gpfn);
         pthread_rwlock_unlock(&vm->pm.lock);
         if (!rc)
@@ -182,11 +190,7 @@ static int add_one(struct hcall *c, unsigned space, uint64_t idx, uint64_t gpfn)
         if ((rc = vm_gnttab_frame_page(vm, idx, &mpage)))
             return rc;
         pthread_rwlock_wrlock(&vm->pm.lock);
-        if (physmap_free_slots(&vm->pm) < 3)
-            rc = -ENOMEM;
-        else if ((rc = unmap_gfn(vm, gpfn)) == -EINVAL)
-            rc = 0;     /* a hole: nothing was there */
-        if (!rc)
+        if (!(rc = overlay_clear_locked(vm, gpfn)))
             rc = vm_gnttab_map_frame_locked(vm, idx, mpage, gpfn);
         pthread_rwlock_unlock(&vm->pm.lock);
         return rc;

@@ -9,7 +9,6 @@
 #include "events.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -241,12 +240,7 @@ static void on_ctl_accept(void *arg, int fd, uint32_t events)
 
 static int sock_path(struct vm *vm, domid_t domid, struct sockaddr_un *a)
 {
-    memset(a, 0, sizeof(*a));
-    a->sun_family = AF_UNIX;
-    if ((size_t)snprintf(a->sun_path, sizeof(a->sun_path), XK_LINK_SOCK_FMT,
-                         vm->rundir, domid) >= sizeof(a->sun_path))
-        return -ENAMETOOLONG;
-    return 0;
+    return xk_link_sock_addr(vm->rundir, domid, a);
 }
 
 int link_listen(struct vm *vm)
@@ -332,10 +326,10 @@ int link_bind_remote(struct vm *vm, domid_t rdom, uint32_t rport)
         rc = -EINVAL;
     } else {
         rc = xk_evtchn_bind_from(vm->rundir, rdom, rport, vm->domid, (uint32_t)lport, &e);
-        if (rc == -ESRCH || rc == -EINVAL || rc == -ENOSPC || rc == -ENOMEM)
-            ;
-        else if (rc)
-            rc = -EINVAL;       /* the far end misbehaved */
+        /* Xen's answers pass through; a far end that misbehaved (timeout,
+         * protocol) is a port that cannot be bound: -EINVAL. */
+        if (rc && rc != -ESRCH && rc != -ENOSPC && rc != -ENOMEM)
+            rc = -EINVAL;
     }
     if (rc) {
         evtchn_release(&vm->evtchn, (uint32_t)lport);
