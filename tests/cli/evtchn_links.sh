@@ -7,14 +7,8 @@ vmm=$BUILDDIR/hvm/xenkvm
 guests=$BUILDDIR/tests/guest
 tool=$BUILDDIR/tests/evtchn/evtchn_tool
 logs=$BUILDDIR/tests/logs
-if [ "${KVM_OK:-0}" != 1 ]; then
-    if [ "${XENKVM_REQUIRE_KVM:-0}" = 1 ]; then
-        echo "FAIL: evtchn_links: /dev/kvm is missing and XENKVM_REQUIRE_KVM=1"
-    else
-        echo "SKIP: evtchn_links: no /dev/kvm"
-    fi
-    exit 0
-fi
+. "$SRCDIR/tests/cli/need_kvm.inc"
+need_kvm evtchn_links
 run=$(mktemp -d /tmp/xenkvm-links.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$run"' EXIT
 

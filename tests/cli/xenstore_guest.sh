@@ -8,14 +8,8 @@ set -u
 xsd=$BUILDDIR/xenstored/xenstored
 vmm=$BUILDDIR/hvm/xenkvm
 logs=$BUILDDIR/tests/logs
-if [ "${KVM_OK:-0}" != 1 ]; then
-    if [ "${XENKVM_REQUIRE_KVM:-0}" = 1 ]; then
-        echo "FAIL: xenstore_guest: /dev/kvm is missing and XENKVM_REQUIRE_KVM=1"
-    else
-        echo "SKIP: xenstore_guest: no /dev/kvm"
-    fi
-    exit 0
-fi
+. "$SRCDIR/tests/cli/need_kvm.inc"
+need_kvm xenstore_guest
 tmp=$(mktemp -d /tmp/xenkvm-xsg.XXXXXX)
 pid= wpid=
 cleanup() {
