@@ -12,10 +12,7 @@
 #include "hypercall.h"
 #include "xen_guest.h"
 #include "shinfo.h"
-#include <xen/hvm/hvm_vcpu.h>
-
-void ap_entry64(void);
-void ap_main(void);
+#include "ap.h"
 
 static uint8_t ap_stack[8192] __aligned(16);
 static volatile uint32_t ap_vcpu_id = ~0u;
@@ -35,15 +32,7 @@ void ap_main(void)
 
 static void build_context(void)
 {
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.mode = VCPU_HVM_MODE_64B;
-    ctx.cpu_regs.x86_64.rip = (uintptr_t)ap_entry64;
-    ctx.cpu_regs.x86_64.rsp = (uintptr_t)(ap_stack + sizeof(ap_stack));
-    ctx.cpu_regs.x86_64.rflags = 0x2;
-    ctx.cpu_regs.x86_64.cr0 = read_cr0();
-    ctx.cpu_regs.x86_64.cr3 = read_cr3();
-    ctx.cpu_regs.x86_64.cr4 = read_cr4();
-    ctx.cpu_regs.x86_64.efer = rdmsr(X86_EFER_MSR);
+    ap_context64(&ctx, ap_stack + sizeof(ap_stack));
 }
 
 static bool wait_for(volatile uint32_t *v, uint32_t not_value, uint64_t ms)

@@ -9,10 +9,7 @@
  * upcall_pending set; each port has a guest-side owner vCPU.
  */
 #include "ev.h"
-#include <xen/hvm/hvm_vcpu.h>
-
-void ap_entry64(void);
-void ap_main(void);
+#include "ap.h"
 
 enum { CMD_NONE, CMD_SEND, CMD_POLL, CMD_SINGLESHOT, CMD_STOP_SINGLESHOT };
 
@@ -108,15 +105,7 @@ TEST(smp_ev_bring_up)
     cli();
     lapic_enable();
     REQUIRE(EXPECT_EQ(ev_via_vector(), 0));
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.mode = VCPU_HVM_MODE_64B;
-    ctx.cpu_regs.x86_64.rip = (uintptr_t)ap_entry64;
-    ctx.cpu_regs.x86_64.rsp = (uintptr_t)(ap_stack + sizeof(ap_stack));
-    ctx.cpu_regs.x86_64.rflags = 0x2;
-    ctx.cpu_regs.x86_64.cr0 = read_cr0();
-    ctx.cpu_regs.x86_64.cr3 = read_cr3();
-    ctx.cpu_regs.x86_64.cr4 = read_cr4();
-    ctx.cpu_regs.x86_64.efer = rdmsr(X86_EFER_MSR);
+    ap_context64(&ctx, ap_stack + sizeof(ap_stack));
     REQUIRE(EXPECT_EQ(HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &ctx), 0));
     REQUIRE(EXPECT_EQ(HYPERVISOR_vcpu_op(VCPUOP_up, 1, NULL), 0));
     spin_until_change(&ap_up, 0, 1000);
