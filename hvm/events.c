@@ -8,7 +8,6 @@
 #include "evloop.h"
 #include "log.h"
 #include "shinfo.h"
-#include "util.h"
 #include "vcpu.h"
 #include "x86.h"
 
@@ -29,15 +28,7 @@ static void *hook_vcpu_info(void *opaque, unsigned vcpu)
 
 static void *hook_gfn_ptr(void *opaque, uint64_t gfn)
 {
-    struct vm *vm = opaque;
-    void *p;
-
-    if (gfn >= (1ULL << 40))
-        return NULL;
-    pthread_rwlock_rdlock(&vm->pm.lock);
-    p = vm_gpa_ptr(vm, gfn << XK_PAGE_SHIFT, XK_PAGE_SIZE);
-    pthread_rwlock_unlock(&vm->pm.lock);
-    return p;
+    return vm_ram_page(opaque, gfn);
 }
 
 static void hook_upcall(void *opaque, unsigned vcpu)

@@ -14,27 +14,14 @@
 _Static_assert(XK_GNT_REGION_PAGES == GNT_REGION_PAGES(GNT_MAX_FRAMES_LIMIT),
                "vm.h's XK_GNT_REGION_PAGES is out of date");
 
-/* Guest RAM only, populated: never a grant frame, shared info or a hole.
- * The pointer stays valid after the lock is dropped (the memfd stays
- * mapped); a frame ballooned out later reads as zeroes, as freed memory. */
 static void *ram_ptr(void *opaque, uint64_t gfn)
 {
-    struct vm *vm = opaque;
-    uint64_t mpage;
-    enum pm_kind kind;
-    void *p = NULL;
-
-    pthread_rwlock_rdlock(&vm->pm.lock);
-    if (physmap_lookup(&vm->pm, gfn, &mpage, &kind, NULL) && kind == PM_RAM &&
-        mpage < vm->ram_pages && (vm->ram_state[mpage] & RAM_POPULATED))
-        p = vm->mem + (mpage << XK_PAGE_SHIFT);
-    pthread_rwlock_unlock(&vm->pm.lock);
-    return p;
+    return vm_ram_page(opaque, gfn);
 }
 
 void *vm_gnttab_ram_ptr(struct vm *vm, uint64_t gfn)
 {
-    return ram_ptr(vm, gfn);
+    return vm_ram_page(vm, gfn);
 }
 
 uint64_t vm_gnttab_region_offset(const struct vm *vm)

@@ -171,6 +171,20 @@ void vm_destroy(struct vm *vm)
     physmap_destroy(&vm->pm);
 }
 
+void *vm_ram_page(struct vm *vm, uint64_t gfn)
+{
+    uint64_t mpage;
+    enum pm_kind kind;
+    void *p = NULL;
+
+    pthread_rwlock_rdlock(&vm->pm.lock);
+    if (physmap_lookup(&vm->pm, gfn, &mpage, &kind, NULL) && kind == PM_RAM &&
+        mpage < vm->ram_pages && (vm->ram_state[mpage] & RAM_POPULATED))
+        p = vm->mem + (mpage << XK_PAGE_SHIFT);
+    pthread_rwlock_unlock(&vm->pm.lock);
+    return p;
+}
+
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 {
     uint64_t mpage, run;

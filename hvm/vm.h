@@ -199,6 +199,13 @@ void vm_destroy(struct vm *vm);
  * RAM must be populated), else NULL.  The caller holds vm->pm.lock for reading, or owns the VM. */
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 
+/* Host pointer to the populated guest RAM frame GFN (never a hole, an
+ * overlay or a special page), or NULL; Xen's get_page_from_gfn for pages
+ * a guest hands over (FIFO event pages, granted frames).  Takes the map's
+ * read lock.  The pointer stays valid after (the memfd stays mapped); a
+ * frame ballooned out later reads as zeroes, as freed memory. */
+void *vm_ram_page(struct vm *vm, uint64_t gfn);
+
 /* Stop every other vCPU outside guest mode (for memslot changes). */
 void vm_pause_others(struct vm *vm, struct vcpu *self);
 void vm_unpause(struct vm *vm);
