@@ -53,8 +53,7 @@ static long register_vcpu_info(struct hcall *c, struct vcpu *t)
     }
     pthread_rwlock_unlock(&vm->pm.lock);
     /* vcpu_mark_events_pending: the spurious event is delivered too. */
-    if (vm->loop)
-        irq_upcall(vm, t->id);
+    irq_upcall(vm, t->id);
     if (t == c->v)
         shinfo_publish_time(t);
     return 0;
