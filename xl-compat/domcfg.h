@@ -27,20 +27,29 @@ enum dc_action {
 enum dc_disk_format { DC_FMT_RAW, DC_FMT_QCOW, DC_FMT_QCOW2, DC_FMT_VHD, DC_FMT_QED,
                       DC_FMT_EMPTY };
 
+enum dc_disk_spec { DC_SPEC_UNSET, DC_SPEC_XEN, DC_SPEC_VIRTIO };
+
 /* One disk spec, xl-disk-configuration(5). */
 struct dc_disk {
-    char *target;           /* NULL for an empty cdrom drive */
+    char *target;           /* NULL or "" for an empty cdrom drive (as the
+                               spec gave it: `cdrom,vdev=hdc` or `,hdc:cdrom`) */
     enum dc_disk_format format;
     char *vdev;             /* "xvda", "hda", "sdb", "d0p1"... (required) */
     bool readwrite;         /* access=w / rw (default); false for r / ro */
     bool cdrom;             /* devtype=cdrom or the cdrom keyword */
     char *backend;          /* backend=DOMAIN, NULL = domain 0 */
-    char *backendtype;      /* "phy", "qdisk", "tap" or NULL (auto) */
+    char *backendtype;      /* "phy", "qdisk", "tap", "standalone" or NULL (auto) */
     char *script;           /* script=... or NULL */
     bool direct_io_safe;
     int discard;            /* -1 unset, 0 no-discard, 1 discard */
     int trusted;            /* -1 unset, 0 untrusted, 1 trusted */
     int line;               /* line of the config file it came from */
+    /* The rest of xl-disk-configuration(5), kept so nothing a spec says is
+     * lost (xenkvm warns about what it does not implement). */
+    enum dc_disk_spec specification;   /* specification=xen|virtio */
+    int colo;               /* -1 unset, 0 no-colo, 1 colo */
+    char *colo_host, *colo_export, *active_disk, *hidden_disk;
+    int colo_port;          /* 0 unset */
 };
 
 struct domcfg {
@@ -51,7 +60,8 @@ struct domcfg {
     char *kernel, *ramdisk;
     char *cmdline;          /* cmdline, or "root=ROOT EXTRA" built as xl does */
     char *firmware;         /* firmware_override (hvm) */
-    uint64_t memory_mib;    /* memory= (default 128 as xl) */
+    uint64_t memory_mib;    /* memory= (default: maxmem=, else 32 MiB, libxl's
+                               default: xl itself sets none) */
     uint64_t maxmem_mib;    /* maxmem= (default = memory) */
     unsigned vcpus;         /* vcpus= (default 1) */
     unsigned maxvcpus;      /* maxvcpus= (default = vcpus) */
@@ -63,6 +73,9 @@ struct domcfg {
     char **pcis;
     unsigned nr_pcis;
     char *source;           /* the file name the config came from */
+    /* Which of memory, maxmem, vcpus, maxvcpus the config gave (xl create -n
+     * prints only those; the fields above hold the defaults otherwise). */
+    bool memory_set, maxmem_set, vcpus_set, maxvcpus_set;
 };
 
 /* Parse the config TEXT (LEN bytes, named FNAME in messages) and then each
@@ -73,7 +86,8 @@ struct domcfg {
 int domcfg_parse(struct domcfg *dc, const char *fname, const char *text, size_t len,
                  char *const *overrides, int nr_overrides, FILE *diag);
 
-/* The same, reading the file at PATH (errors name PATH). */
+/* The same, reading the file at PATH (errors name PATH; at most 16 MiB;
+ * /dev/null is an empty config, as for xl: everything from OVERRIDES). */
 int domcfg_load(struct domcfg *dc, const char *path,
                 char *const *overrides, int nr_overrides, FILE *diag);
 
@@ -89,9 +103,17 @@ const char *dc_type_name(enum dc_type t);          /* "pvh", "hvm" */
 const char *dc_format_name(enum dc_disk_format f); /* "raw", "qcow2"... */
 
 /* The configuration as libxl's JSON (libxl_domain_config: "c_info",
- * "b_info", "disks", "on_poweroff"...), as `xl create -n` and `xl list -l`
- * print it, indented as xl prints it with INDENT spaces of leading indent
- * on every line.  DOMID < 0 leaves the domid out. */
+ * "b_info", "disks", "on_poweroff"...), as `xl create -n` prints it: yajl's
+ * beautified form, 4 spaces a level, only the fields the config set (libxl
+ * leaves defaults out; vif and pci are not written: they are not parsed
+ * yet), ending in a newline.  With INDENT > 0 the object is one nested in
+ * another, as in `xl list -l`: INDENT more spaces go before every line but
+ * the first ("{", which can follow a key) and no newline ends it. */
 void domcfg_write_json(const struct domcfg *dc, FILE *out, int indent);
+
+/* {"domid": DOMID, "config": {...}}, one element of `xl list -l`'s array,
+ * INDENT as above; DOMID < 0 prints "domid": null (as xl does for a config
+ * that is not a running domain's). */
+void domcfg_write_json_domain(const struct domcfg *dc, int domid, FILE *out, int indent);
 
 #endif
