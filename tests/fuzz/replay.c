@@ -27,6 +27,9 @@ int main(int argc, char **argv)
         if (e->d_name[0] == '.')
             continue;
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        /* another harness's corpus (a subdirectory) is not ours */
+        if (e->d_type == DT_DIR)
+            continue;
         buf = read_file(path, &size, 1 << 20);
         if (!buf) {
             printf("FAIL: fuzz_corpus_replay: cannot read %s\n", path);

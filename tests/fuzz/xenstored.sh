@@ -8,7 +8,8 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${FUZZ_OUT:-$(mktemp -d)}
 command -v clang >/dev/null || { echo "fuzz: clang is not installed (scripts/install-deps.sh)"; exit 1; }
 mkdir -p "$out/corpus"
-cp "$src"/tests/fuzz/corpus/* "$out/corpus/"
+# the files only: subdirectories hold other harnesses' corpora
+find "$src"/tests/fuzz/corpus -maxdepth 1 -type f -exec cp {} "$out/corpus/" \;
 # shellcheck disable=SC2046
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -D_GNU_SOURCE -I"$src/xenstored" -I"$src/lib" $(pkg-config --cflags talloc tdb libevent) \
