@@ -287,7 +287,8 @@ static int concat_values(struct cfg_value *prev, struct cfg_value *add)
     } else {
         if (list_reserve(prev, add->n))
             return -1;
-        memcpy(prev->items + prev->n, add->items, add->n * sizeof(*add->items));
+        if (add->n)
+            memcpy(prev->items + prev->n, add->items, add->n * sizeof(*add->items));
         prev->n += add->n;
         add->n = 0;
     }
