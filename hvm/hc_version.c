@@ -30,7 +30,7 @@ long hc_xen_version(struct hcall *c)
     case XENVER_version:
         return (XK_XEN_MAJOR << 16) | XK_XEN_MINOR;
     case XENVER_extraversion:
-        return put_string(c, arg, "-xenkvm", sizeof(xen_extraversion_t));
+        return put_string(c, arg, XK_XEN_EXTRA, sizeof(xen_extraversion_t));
     case XENVER_compile_info: {
         xen_compile_info_t info;
         memset(&info, 0, sizeof(info));

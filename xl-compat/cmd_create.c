@@ -1,0 +1,131 @@
+/* xl create: parse a domain config file and build the domain. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domcfg.h"
+#include "lifecycle.h"
+#include "util.h"
+#include "uuid.h"
+#include "xl.h"
+
+#define CONFIG_MAX (1 << 20)
+
+/* What `xl list -l` re-reads later: the file, the overrides, the uuid. */
+static char *saved_config(const char *text, size_t len, char **ov, int nov, const uint8_t u[16])
+{
+    size_t n = len + 64;
+    char uuid[37], *s, *p;
+
+    for (int i = 0; i < nov; i++)
+        n += strlen(ov[i]) + 1;
+    s = p = xl_xmalloc(n);
+    memcpy(p, text, len);
+    p += len;
+    *p++ = '\n';
+    for (int i = 0; i < nov; i++)
+        p += sprintf(p, "%s\n", ov[i]);
+    xl_uuid_format(u, uuid);
+    sprintf(p, "uuid=\"%s\"\n", uuid);
+    return s;
+}
+
+static void print_dryrun(const struct domcfg *dc)
+{
+    domcfg_write_json_domain(dc, -1, stdout, 0);
+}
+
+int cmd_create(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "defconfig", 1, 0, 'f' },
+        { "dryrun", 0, 0, 'n' },
+        { "quiet", 0, 0, 'q' },
+        { "help", 0, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    struct xl_create_opts o = { 0 };
+    const char *file = NULL;
+    char **ov = NULL, *text, *saved;
+    struct domcfg dc;
+    bool dryrun = xl_dryrun, debug = false;
+    int nov = 0, opt, rc;
+    size_t len;
+
+    if (argv[1] && argv[1][0] != '-' && !strchr(argv[1], '=')) {
+        file = argv[1];
+        argc--;
+        argv++;
+    }
+    while ((opt = xl_getopt(argc, argv, "Fcdef:npq", opts, "create", 0)) != -1) {
+        switch (opt) {
+        case 'F': o.foreground = true; break;
+        case 'c': o.console = true; break;
+        case 'd': debug = true; break;
+        case 'e': o.no_monitor = true; break;
+        case 'f': file = optarg; break;
+        case 'n': dryrun = true; break;
+        case 'p': o.paused = true; break;
+        case 'q': o.quiet = true; break;
+        }
+    }
+    ov = xl_xmalloc(sizeof(*ov) * (size_t)(argc + 1));
+    for (; optind < argc; optind++) {
+        if (strchr(argv[optind], '='))
+            ov[nov++] = argv[optind];
+        else if (!file)
+            file = argv[optind];
+        else {
+            xl_help("create");
+            free(ov);
+            return 2;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "Config file not specified\n");
+        free(ov);
+        return EXIT_FAILURE;
+    }
+    text = read_file(file, &len, CONFIG_MAX);
+    if (!text) {
+        fprintf(stderr, "Failed to read config file: %s: %s\n", file, strerror(errno));
+        free(ov);
+        return EXIT_FAILURE;
+    }
+    if (!o.quiet)
+        fprintf(stderr, "Parsing config from %s\n", file);
+    if (domcfg_parse(&dc, file, text, len, ov, nov, stderr)) {
+        free(text);
+        free(ov);
+        return EXIT_FAILURE;
+    }
+    if (!dc.uuid_set) {
+        xl_uuid_generate(dc.uuid);
+        dc.uuid_set = true;
+    }
+    if (dryrun || debug) {
+        print_dryrun(&dc);
+        if (dryrun) {
+            domcfg_free(&dc);
+            free(text);
+            free(ov);
+            return 0;
+        }
+    }
+    if (dc.type == DC_TYPE_HVM && !dc.firmware) {
+        fprintf(stderr, "%s: type=\"hvm\" needs firmware_override: xenkvm has no hvmloader "
+                "to load a BIOS or UEFI\n", file);
+        domcfg_free(&dc);
+        free(text);
+        free(ov);
+        return EXIT_FAILURE;
+    }
+    saved = saved_config(text, len, ov, nov, dc.uuid);
+    rc = xl_create(&dc, saved, &o);
+    free(saved);
+    domcfg_free(&dc);
+    free(text);
+    free(ov);
+    return rc;
+}

@@ -1,0 +1,104 @@
+/* xl info [-n] [key]: the host, in xl info's layout.  The Xen lines say
+ * what the guests see (the Xen version xenkvm presents) and that the
+ * hypervisor is Linux KVM. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "cpuid.h"     /* the Xen version the VMM presents */
+
+#include "xl.h"
+
+static const char *only;   /* print just this key's value */
+
+static void item(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void item(const char *key, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (only && strcmp(only, key))
+        return;
+    if (!only)
+        printf("%-23s: ", key);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+}
+
+static double cpu_mhz(void)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    double mhz = 0;
+
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "cpu MHz : %lf", &mhz) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return mhz;
+}
+
+int cmd_info(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "numa", 0, 0, 'n' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    struct utsname u;
+    struct sysinfo si;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned long long total = 0, free_mb = 0;
+    double mhz = cpu_mhz();
+    int opt;
+
+    while ((opt = xl_getopt(argc, argv, "n", opts, "info", 0)) != -1)
+        ;   /* -n: one node; nothing more to show */
+    if (argc > optind)
+        only = argv[optind];
+    uname(&u);
+    if (sysinfo(&si) == 0) {
+        total = (unsigned long long)si.totalram * si.mem_unit >> 20;
+        free_mb = (unsigned long long)si.freeram * si.mem_unit >> 20;
+    }
+    item("host", "%s", u.nodename);
+    item("release", "%s", u.release);
+    item("version", "%s", u.version);
+    item("machine", "%s", u.machine);
+    item("nr_cpus", "%ld", ncpu);
+    item("max_cpu_id", "%ld", ncpu - 1);
+    item("nr_nodes", "%d", 1);
+    item("cores_per_socket", "%ld", ncpu);
+    item("threads_per_core", "%d", 1);
+    item("cpu_mhz", "%d.%03d", (int)mhz, (int)((mhz - (int)mhz) * 1000));
+    item("virt_caps", "%s", " hvm");
+    item("total_memory", "%llu", total);
+    item("free_memory", "%llu", free_mb);
+    item("sharing_freed_memory", "%d", 0);
+    item("sharing_used_memory", "%d", 0);
+    item("outstanding_claims", "%d", 0);
+    item("free_cpus", "%d", 0);
+    item("xen_major", "%d", XK_XEN_MAJOR);
+    item("xen_minor", "%d", XK_XEN_MINOR);
+    item("xen_extra", "%s", XK_XEN_EXTRA);
+    item("xen_version", "%d.%d%s", XK_XEN_MAJOR, XK_XEN_MINOR, XK_XEN_EXTRA);
+    item("xen_caps", "%s", "hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64");
+    item("xen_scheduler", "%s", "linux");
+    item("xen_pagesize", "%d", 4096);
+    item("platform_params", "%s", "virt_start=0x0");
+    item("xen_changeset", "%s", "xenkvm " PACKAGE_VERSION " on Linux KVM");
+    item("xen_commandline", "%s", "");
+    item("cc_compiler", "%s", __VERSION__);
+    item("cc_compile_by", "%s", "xenkvm");
+    item("cc_compile_domain", "%s", "");
+    item("cc_compile_date", "%s", __DATE__);
+    item("build_id", "%s", "");
+    item("xend_config_format", "%d", 4);
+    return EXIT_SUCCESS;
+}

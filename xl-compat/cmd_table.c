@@ -1,0 +1,82 @@
+/* The one table of xl commands: name, handler, help (xl(1)'s texts). */
+#include "xl.h"
+
+const struct xl_cmd xl_cmd_table[] = {
+    { "create", cmd_create, true, true,
+      "Create a domain from config file <filename>",
+      "<ConfigFile> [options] [vars]",
+      "-c                      Connect to the console after the domain is created.\n"
+      "-e                      Do not wait in the background for the death of the domain.\n"
+      "-F                      Run in foreground until death of the domain.\n"
+      "-f FILE, --defconfig=FILE\n                     Use the given configuration file.\n"
+      "-h                      Print this help.\n"
+      "-n, --dryrun            Dry run - prints the resulting configuration\n"
+      "                         (deprecated in favour of global -N option).\n"
+      "-p                      Leave the domain paused after it is created.\n"
+      "-q, --quiet             Quiet." },
+    { "list", cmd_list, false, false,
+      "List information about all/some domains",
+      "[options] [Domain]\n",
+      "-l, --long              Output all VM details\n"
+      "-v, --verbose           Prints out UUIDs and security context" },
+    { "destroy", cmd_destroy, false, false,
+      "Terminate a domain immediately",
+      "[options] <Domain>\n",
+      "-f                      Permit destroying domain 0 (refused: domain 0 is the host)." },
+    { "shutdown", cmd_shutdown, false, false,
+      "Issue a shutdown signal to a domain",
+      "[options] <-a|Domain>",
+      "-a, --all               Shutdown all guest domains.\n"
+      "-h                      Print this help.\n"
+      "-F                      Fallback to a hard power-off for guests with\n"
+      "                        no PV drivers (xenkvm has no ACPI power button).\n"
+      "-w, --wait              Wait for guest(s) to shutdown.\n" },
+    { "reboot", cmd_reboot, false, false,
+      "Issue a reboot signal to a domain",
+      "[options] <-a|Domain>",
+      "-a, --all               Shutdown all guest domains.\n"
+      "-h                      Print this help.\n"
+      "-F                      Fallback to a hard reset for guests with\n"
+      "                        no PV drivers (xenkvm has no ACPI reset event).\n"
+      "-w, --wait              Wait for guest(s) to reboot.\n" },
+    { "pause", cmd_pause, false, false,
+      "Pause execution of a domain",
+      "<Domain>", NULL },
+    { "unpause", cmd_unpause, false, false,
+      "Unpause a paused domain",
+      "<Domain>", NULL },
+    { "console", cmd_console, false, false,
+      "Attach to domain's console",
+      "[options] <Domain>\n"
+      "-t <type>       console type, pv , serial or vuart\n"
+      "-n <number>     console number", NULL },
+    { "mem-set", cmd_mem_set, false, false,
+      "Set the current memory usage for a domain",
+      "<Domain> <MemMB['b'[bytes]|'k'[KB]|'m'[MB]|'g'[GB]|'t'[TB]]>", NULL },
+    { "vcpu-list", cmd_vcpu_list, false, false,
+      "List the VCPUs for all/some domains",
+      "[Domain, ...]", NULL },
+    { "info", cmd_info, false, false,
+      "Get information about Xen host",
+      "-n, --numa         List host NUMA topology information", NULL },
+    { "domid", cmd_domid, false, false,
+      "Convert a domain name to domain id",
+      "<DomainName>", NULL },
+    { "domname", cmd_domname, false, false,
+      "Convert a domain id to domain name",
+      "<DomainId>", NULL },
+    { "rename", cmd_rename, false, false,
+      "Rename a domain",
+      "<Domain> <NewDomainName>", NULL },
+    { "sysrq", cmd_sysrq, false, false,
+      "Send a sysrq to a domain",
+      "<Domain> <letter>", NULL },
+    { "uptime", cmd_uptime, false, false,
+      "Print uptime for all/some domains",
+      "[-s] [Domain]", NULL },
+    { "help", cmd_help, false, false,
+      "Print this help",
+      "[command]", NULL },
+};
+
+const unsigned xl_cmd_count = sizeof(xl_cmd_table) / sizeof(xl_cmd_table[0]);

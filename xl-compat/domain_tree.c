@@ -1,0 +1,313 @@
+/* The xenstore side of a domain's life (see domain_tree.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "domain_tree.h"
+#include "lockfile.h"
+#include "xl.h"
+#include "xs_util.h"
+
+#define CONSOLE_LIMIT 1048576   /* LIBXL_XENCONSOLE_LIMIT */
+#define XENBUS_INITIALISING 1
+
+int xl_tree_name_to_domid(xs_transaction_t t, const char *name)
+{
+    unsigned n;
+    char **ents = xs_directory(xl_xs(), t, "/local/domain", &n);
+    int found = -1;
+
+    for (unsigned i = 0; ents && i < n && found < 0; i++) {
+        char *end, *v;
+        unsigned long id = strtoul(ents[i], &end, 10);
+        if (*end || id > 0xffff)
+            continue;
+        /* A domain whose processes are all gone holds no name. */
+        if (id != 0 && !xl_domlock_held((unsigned)id))
+            continue;
+        v = xl_xs_readf(t, "/local/domain/%lu/name", id);
+        if (v && !strcmp(v, name))
+            found = (int)id;
+        free(v);
+    }
+    free(ents);
+    return found;
+}
+
+/* Write NAME for DOMID in transaction T (libxl__domain_rename's core). */
+static int set_name(xs_transaction_t t, unsigned domid, const char *name)
+{
+    char *vm = xl_xs_readf(t, "/local/domain/%u/vm", domid);
+    char path[64];
+    int other = xl_tree_name_to_domid(t, name);
+
+    if (other >= 0 && (unsigned)other != domid) {
+        free(vm);
+        return -EEXIST;
+    }
+    snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+    if (!xl_xs_write(t, path, name)) {
+        free(vm);
+        return -EIO;
+    }
+    if (vm) {
+        char *p = xl_xasprintf("%s/name", vm);
+        bool ok = xl_xs_write(t, p, name);
+        free(p);
+        free(vm);
+        if (!ok)
+            return -EIO;
+    }
+    return 0;
+}
+
+bool xl_tree_make(unsigned domid, const struct domcfg *dc, const char *uuid)
+{
+    struct xs_handle *xs = xl_xs();
+    struct xs_permissions noperm[1] = { { 0, XS_PERM_NONE } };
+    struct xs_permissions roperm[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
+    struct xs_permissions rwperm[1] = { { domid, XS_PERM_NONE } };
+    static const char *const rw_nodes[] = {
+        "control/shutdown", "control/feature-poweroff", "control/feature-reboot",
+        "control/feature-suspend", "control/sysrq", "data", "drivers", "feature",
+        "attr", "error",
+    };
+    char *dom = xl_xasprintf("/local/domain/%u", domid);
+    char *vm = xl_xasprintf("/vm/%s", uuid);
+    char *lx = xl_xasprintf("/libxl/%u", domid);
+    bool ok = false;
+    int rc = 0;
+
+    for (int tries = 0; tries < 10 && !ok; tries++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        char p[256];
+
+        if (t == XBT_NULL)
+            break;
+        xs_rm(xs, t, dom);
+        xl_xs_mknod(t, dom, roperm, 2);
+        xs_rm(xs, t, vm);
+        xl_xs_mknod(t, vm, roperm, 2);
+        xs_rm(xs, t, lx);
+        xl_xs_mknod(t, lx, noperm, 1);
+        snprintf(p, sizeof(p), "%s/device", lx);
+        xl_xs_mknod(t, p, noperm, 1);
+        snprintf(p, sizeof(p), "%s/type", lx);
+        xl_xs_write(t, p, dc_type_name(dc->type));
+        snprintf(p, sizeof(p), "%s/vm", dom);
+        xl_xs_write(t, p, vm);
+        rc = set_name(t, domid, dc->name);
+        if (rc) {
+            xs_transaction_end(xs, t, true);
+            break;
+        }
+        snprintf(p, sizeof(p), "%s/cpu", dom);
+        xl_xs_mknod(t, p, roperm, 2);
+        snprintf(p, sizeof(p), "%s/memory", dom);
+        xl_xs_mknod(t, p, roperm, 2);
+        snprintf(p, sizeof(p), "%s/device", dom);
+        xl_xs_mknod(t, p, roperm, 2);
+        snprintf(p, sizeof(p), "%s/device/suspend/event-channel", dom);
+        xl_xs_mknod(t, p, rwperm, 1);
+        snprintf(p, sizeof(p), "%s/control", dom);
+        xl_xs_mknod(t, p, roperm, 2);
+        if (dc->type == DC_TYPE_HVM) {
+            snprintf(p, sizeof(p), "%s/hvmloader", dom);
+            xl_xs_mknod(t, p, roperm, 2);
+            snprintf(p, sizeof(p), "%s/control/feature-s3", dom);
+            xl_xs_mknod(t, p, rwperm, 1);
+            snprintf(p, sizeof(p), "%s/control/feature-s4", dom);
+            xl_xs_mknod(t, p, rwperm, 1);
+        }
+        for (size_t i = 0; i < sizeof(rw_nodes) / sizeof(rw_nodes[0]); i++) {
+            snprintf(p, sizeof(p), "%s/%s", dom, rw_nodes[i]);
+            xl_xs_mknod(t, p, rwperm, 1);
+        }
+        snprintf(p, sizeof(p), "%s/uuid", vm);
+        xl_xs_write(t, p, uuid);
+        snprintf(p, sizeof(p), "%s/control/platform-feature-multiprocessor-suspend", dom);
+        xl_xs_write(t, p, "1");
+        snprintf(p, sizeof(p), "%s/control/platform-feature-xs_reset_watches", dom);
+        xl_xs_write(t, p, "1");
+        if (xs_transaction_end(xs, t, false))
+            ok = true;
+        else if (errno != EAGAIN)
+            break;
+    }
+    if (rc == -EEXIST)
+        fprintf(stderr, "libxl: error: domain with name \"%s\" already exists.\n", dc->name);
+    else if (!ok)
+        fprintf(stderr, "xl: cannot write the xenstore tree of domain %u: %s\n", domid,
+                strerror(errno));
+    free(dom);
+    free(vm);
+    free(lx);
+    return ok;
+}
+
+/* Write "DIR/key" = value pairs; KV ends with NULL. */
+static void write_ents(xs_transaction_t t, const char *dir, const char *const *kv)
+{
+    for (; kv[0]; kv += 2) {
+        char *p = xl_xasprintf("%s/%s", dir, kv[0]);
+        xl_xs_write(t, p, kv[1] ? kv[1] : "");
+        free(p);
+    }
+}
+
+bool xl_tree_build_post(unsigned domid, const struct domcfg *dc,
+                        const struct xl_vmm_rings *r, const char *console_tty)
+{
+    struct xs_handle *xs = xl_xs();
+    struct xs_permissions roperm[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
+    struct xs_permissions feperm[2] = { { domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
+    char *dom = xl_xasprintf("/local/domain/%u", domid);
+    char *vm = xl_xs_readf(XBT_NULL, "%s/vm", dom);
+    char *cons = xl_xasprintf("%s/console", dom);
+    char *back = xl_xasprintf("/local/domain/0/backend/console/%u/0", domid);
+    char smax[32], target[32], sid[16], sport[16], sref[32], cport[16], cref[32];
+    char climit[16], start[48], sbackid[4] = "0";
+    struct timeval now;
+    bool ok = false;
+
+    gettimeofday(&now, NULL);
+    snprintf(smax, sizeof(smax), "%llu", (unsigned long long)dc->maxmem_mib * 1024);
+    snprintf(target, sizeof(target), "%llu", (unsigned long long)dc->memory_mib * 1024);
+    snprintf(sid, sizeof(sid), "%u", domid);
+    snprintf(sport, sizeof(sport), "%u", r->store_port);
+    snprintf(sref, sizeof(sref), "%llu", (unsigned long long)r->store_pfn);
+    snprintf(cport, sizeof(cport), "%u", r->console_port);
+    snprintf(cref, sizeof(cref), "%llu", (unsigned long long)r->console_pfn);
+    snprintf(climit, sizeof(climit), "%d", CONSOLE_LIMIT);
+    snprintf(start, sizeof(start), "%lld.%02d", (long long)now.tv_sec, (int)(now.tv_usec / 10000));
+
+    for (int tries = 0; tries < 10 && !ok && vm; tries++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        const char *dom_ents[] = {
+            "memory/static-max", smax, "memory/target", target, "memory/videoram", "0",
+            "domid", sid, "store/port", sport, "store/ring-ref", sref, NULL,
+        };
+        const char *front_ro[] = {
+            "limit", climit, "type", "xenconsoled", "output", "pty", "tty", console_tty,
+            "port", cport, "ring-ref", cref, NULL,
+        };
+        const char *back_ents[] = {
+            "frontend-id", sid, "online", "1", "state", "1", "protocol", "vt100", NULL,
+        };
+        char *p;
+
+        if (t == XBT_NULL)
+            break;
+        write_ents(t, dom, dom_ents);
+        for (unsigned i = 0; i < dc->maxvcpus; i++) {
+            p = xl_xasprintf("%s/cpu/%u/availability", dom, i);
+            xl_xs_write(t, p, i < dc->vcpus ? "online" : "offline");
+            free(p);
+        }
+        /* /vm/UUID as libxl's vments: the image (a PV-style kernel for PVH). */
+        {
+            const char *vm_ents[] = {
+                "image/ostype", dc->type == DC_TYPE_HVM ? "hvm" : "linux",
+                "start_time", start,
+                dc->kernel ? "image/kernel" : NULL, dc->kernel,
+                dc->ramdisk ? "image/ramdisk" : NULL, dc->ramdisk,
+                dc->cmdline ? "image/cmdline" : NULL, dc->cmdline,
+            };
+            for (size_t i = 0; i < sizeof(vm_ents) / sizeof(vm_ents[0]); i += 2) {
+                if (!vm_ents[i])
+                    continue;
+                p = xl_xasprintf("%s/%s", vm, vm_ents[i]);
+                xl_xs_write(t, p, vm_ents[i + 1]);
+                free(p);
+            }
+        }
+        /* The primary console: frontend (the domain's own dir) and backend. */
+        xl_xs_mknod(t, cons, feperm, 2);
+        xl_xs_mknod(t, back, (struct xs_permissions[2]){ { 0, XS_PERM_NONE },
+                                                        { domid, XS_PERM_READ } }, 2);
+        p = xl_xasprintf("%s/backend", cons);
+        xl_xs_write(t, p, back);
+        free(p);
+        p = xl_xasprintf("%s/backend-id", cons);
+        xl_xs_write(t, p, sbackid);
+        free(p);
+        write_ents(t, back, back_ents);
+        p = xl_xasprintf("%s/frontend", back);
+        xl_xs_write(t, p, cons);
+        free(p);
+        for (const char *const *kv = front_ro; kv[0]; kv += 2) {
+            p = xl_xasprintf("%s/%s", cons, kv[0]);
+            xl_xs_write(t, p, kv[1] ? kv[1] : "");
+            xs_set_permissions(xs, t, p, roperm, 2);
+            free(p);
+        }
+        if (xs_transaction_end(xs, t, false))
+            ok = true;
+        else if (errno != EAGAIN)
+            break;
+    }
+    if (!ok)
+        fprintf(stderr, "xl: cannot write the xenstore nodes of domain %u: %s\n", domid,
+                vm ? strerror(errno) : "its vm path is gone");
+    free(dom);
+    free(vm);
+    free(cons);
+    free(back);
+    return ok;
+}
+
+void xl_tree_remove(unsigned domid)
+{
+    struct xs_handle *xs = xl_xs();
+    char *vm = xl_xs_readf(XBT_NULL, "/local/domain/%u/vm", domid);
+    char p[96];
+    unsigned n = 0;
+    char **kinds;
+
+    /* Backends first, then the domain, as libxl's devices-then-domain. */
+    kinds = xs_directory(xs, XBT_NULL, "/local/domain/0/backend", &n);
+    for (unsigned i = 0; kinds && i < n; i++) {
+        snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%u", kinds[i], domid);
+        xs_rm(xs, XBT_NULL, p);
+    }
+    free(kinds);
+    if (vm && !strncmp(vm, "/vm/", 4) && !strchr(vm + 4, '/'))
+        xs_rm(xs, XBT_NULL, vm);
+    snprintf(p, sizeof(p), "/libxl/%u", domid);
+    xs_rm(xs, XBT_NULL, p);
+    snprintf(p, sizeof(p), "/local/domain/%u", domid);
+    xs_rm(xs, XBT_NULL, p);
+    free(vm);
+}
+
+int xl_tree_rename(unsigned domid, const char *new_name)
+{
+    struct xs_handle *xs = xl_xs();
+
+    for (int tries = 0; tries < 10; tries++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        char *old;
+        int rc;
+
+        if (t == XBT_NULL)
+            return -EIO;
+        old = xl_xs_readf(t, "/local/domain/%u/name", domid);
+        if (!old) {
+            xs_transaction_end(xs, t, true);
+            return -ENOENT;
+        }
+        free(old);
+        rc = set_name(t, domid, new_name);
+        if (rc) {
+            xs_transaction_end(xs, t, true);
+            return rc;
+        }
+        if (xs_transaction_end(xs, t, false))
+            return 0;
+        if (errno != EAGAIN)
+            return -EIO;
+    }
+    return -EIO;
+}

@@ -1,0 +1,32 @@
+/* Creating a domain and watching over it, as xl create and its
+ * background monitor do on Xen. */
+#ifndef XL_LIFECYCLE_H
+#define XL_LIFECYCLE_H
+
+#include <stdbool.h>
+
+#include "domcfg.h"
+
+struct xl_create_opts {
+    bool paused;        /* -p: leave it paused */
+    bool console;       /* -c: attach the console before it runs */
+    bool quiet;         /* -q */
+    bool foreground;    /* -F: monitor in the foreground */
+    bool no_monitor;    /* -e: nobody applies on_* actions */
+};
+
+/* Create the domain DC; SAVED is the config text to keep for `xl list -l`
+ * (the file, the overrides and the uuid).  Returns xl create's exit
+ * status. */
+int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts *o);
+
+/* The VMM for domain DOMID of DC, started paused.  LOCK_FD and the two
+ * pipe ends are passed to it; its output goes to LOG.  Returns its pid or
+ * -1 (message printed). */
+int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready_fd,
+                 int hold_fd, const char *log, const char *console_log);
+
+/* Shutdown reason names and the VMM exit status they come from. */
+int xl_reason_for_exit(int status);  /* SHUTDOWN_*, or -1 for "destroyed" */
+
+#endif

@@ -1,0 +1,24 @@
+/* Domain existence and domid allocation, by open-file-description locks
+ * on files in the run directory.  A domain exists while its dom<N>.lock
+ * is locked: the monitor and the VMM share the one open file, so the lock
+ * lasts until both are gone (however they die), and nobody can take the
+ * domid meanwhile.  OFD locks (unlike flock) can be tested without taking
+ * them, and (unlike POSIX locks) are kept across fork and exec. */
+#ifndef XL_LOCKFILE_H
+#define XL_LOCKFILE_H
+
+#include <stdbool.h>
+
+enum xl_lock { XL_LOCK_XENSTORED, XL_LOCK_DOMID };
+
+/* Take one of the global locks, waiting for it; returns its fd. */
+int xl_lock_file_wait(enum xl_lock which);
+void xl_lock_release(int fd);
+
+/* Take domain DOMID's lock if nobody holds it: the fd (not close-on-exec,
+ * so the VMM inherits it), or -1. */
+int xl_domlock_try(unsigned domid);
+/* Whether some process holds domain DOMID's lock. */
+bool xl_domlock_held(unsigned domid);
+
+#endif

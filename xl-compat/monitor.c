@@ -1,0 +1,589 @@
+/* xl create and the per-domain monitor.
+ *
+ * `xl create` forks a monitor that builds the domain (domid, xenstore
+ * tree, VMM started paused), reports back, and then stays as the domain's
+ * watcher, as xl's daemonized child does on Xen: when the guest shuts
+ * down it applies on_poweroff / on_reboot / on_crash / on_watchdog /
+ * on_soft_reset.  The VMM runs with --hold-fd: at a guest shutdown it
+ * stops the vCPUs, tells the monitor the reason and keeps the domain (in
+ * xenstore and xenstored) until told to go, so the domain is torn down
+ * in libxl's order: nodes removed first, then the domain released, which
+ * fires @releaseDomain. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <xen/sched.h>
+
+#include "console_client.h"
+#include "dominfo.h"
+#include "domain_tree.h"
+#include "exit_codes.h"
+#include "lifecycle.h"
+#include "lockfile.h"
+#include "paths.h"
+#include "uuid.h"
+#include "xl.h"
+#include "xs_util.h"
+
+#define DOMID_LAST 0x7fef       /* DOMID_FIRST_RESERVED - 1 */
+
+struct mon {
+    struct domcfg *dc;
+    const char *saved;
+    const struct xl_create_opts *o;
+    char *log, *console_log;
+    char uuid[37];
+    unsigned domid;
+    int lock_fd, hold_fd;
+    pid_t vmm;
+};
+
+int xl_reason_for_exit(int status)
+{
+    switch (status) {
+    case XK_EXIT_POWEROFF: return SHUTDOWN_poweroff;
+    case XK_EXIT_REBOOT: return SHUTDOWN_reboot;
+    case XK_EXIT_SUSPEND: return SHUTDOWN_suspend;
+    case XK_EXIT_CRASH: return SHUTDOWN_crash;
+    case XK_EXIT_WATCHDOG: return SHUTDOWN_watchdog;
+    case XK_EXIT_SOFT_RESET: return SHUTDOWN_soft_reset;
+    /* Xen's default HVM_PARAM_TRIPLE_FAULT_REASON is SHUTDOWN_reboot. */
+    case XK_EXIT_TRIPLE_FAULT: return SHUTDOWN_reboot;
+    /* KVM could not go on, or the VMM failed: Xen's domain_crash(). */
+    case XK_EXIT_INTERNAL:
+    case XK_EXIT_VMM_ERROR: return SHUTDOWN_crash;
+    default: return -1;     /* stopped from outside: destroyed */
+    }
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static char *read_small(const char *path)
+{
+    char buf[64] = "";
+    FILE *f = fopen(path, "r");
+
+    if (f) {
+        if (!fgets(buf, sizeof(buf), f))
+            buf[0] = 0;
+        fclose(f);
+    }
+    return xl_xstrdup(buf);
+}
+
+/* A free domid, locked; sequential from the last one given out, as Xen
+ * hands them out (it does not reuse a domid at once). */
+static int pick_domid(unsigned *domid)
+{
+    char *nextf = xl_xasprintf("%s/domid.next", xl_rundir());
+    char *s = read_small(nextf);
+    unsigned long next = strtoul(s, NULL, 10);
+
+    free(s);
+    if (next < 1 || next > DOMID_LAST)
+        next = 1;
+    for (unsigned i = 0; i < DOMID_LAST; i++) {
+        unsigned cand = (unsigned)((next - 1 + i) % DOMID_LAST) + 1;
+        int fd = xl_domlock_try(cand);
+        char buf[16];
+
+        if (fd < 0)
+            continue;
+        /* Whatever xenstore still has of an earlier holder is stale. */
+        xl_tree_remove(cand);
+        snprintf(buf, sizeof(buf), "%u\n", cand % DOMID_LAST + 1);
+        write_file(nextf, buf);
+        free(nextf);
+        *domid = cand;
+        return fd;
+    }
+    free(nextf);
+    fprintf(stderr, "libxl: error: no free domain id\n");
+    return -1;
+}
+
+static void unlink_dom_files(unsigned domid)
+{
+    static const char *const sfx[] = { ".cfg", ".pid" };
+
+    for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+        char *p = xl_dom_file(domid, sfx[i]);
+        unlink(p);
+        free(p);
+    }
+}
+
+/* The last lines of the VMM's log, for a start that failed. */
+static void show_log_tail(const char *log, long from)
+{
+    FILE *f = fopen(log, "r");
+    char line[512];
+
+    if (!f)
+        return;
+    fseek(f, from, SEEK_SET);
+    while (fgets(line, sizeof(line), f))
+        fprintf(stderr, "  %s", line);
+    fclose(f);
+}
+
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    long n = 0;
+
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        fclose(f);
+    }
+    return n < 0 ? 0 : n;
+}
+
+/* Build the domain: domid, tree, VMM (paused), the nodes naming its
+ * rings.  0, or -1 with nothing left behind. */
+static int start_domain(struct mon *m)
+{
+    int alloc = xl_lock_file_wait(XL_LOCK_DOMID);
+    int ready[2], hold[2], st;
+    struct xl_dominfo info;
+    char *path, *tty, buf[64];
+    long log_from;
+    ssize_t r;
+
+    m->lock_fd = pick_domid(&m->domid);
+    if (m->lock_fd < 0) {
+        xl_lock_release(alloc);
+        return -1;
+    }
+    if (!xl_tree_make(m->domid, m->dc, m->uuid)) {
+        xl_tree_remove(m->domid);
+        close(m->lock_fd);
+        xl_lock_release(alloc);
+        return -1;
+    }
+    xl_lock_release(alloc);
+
+    path = xl_dom_file(m->domid, ".cfg");
+    write_file(path, m->saved);
+    free(path);
+    if (pipe2(ready, O_CLOEXEC) || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, hold)) {
+        perror("xl: pipe");
+        goto fail;
+    }
+    /* The VMM's ends must survive exec. */
+    fcntl(ready[1], F_SETFD, 0);
+    fcntl(hold[1], F_SETFD, 0);
+    log_from = file_size(m->log);
+    m->vmm = xl_vmm_spawn(m->dc, m->domid, m->lock_fd, ready[1], hold[1], m->log,
+                          m->console_log);
+    close(ready[1]);
+    close(hold[1]);
+    m->hold_fd = hold[0];
+    if (m->vmm < 0) {
+        close(ready[0]);
+        goto fail_vmm;
+    }
+    do
+        r = read(ready[0], buf, 1);
+    while (r < 0 && errno == EINTR);
+    close(ready[0]);
+    if (r != 1) {
+        waitpid(m->vmm, &st, 0);
+        fprintf(stderr, "libxl: error: domain %u: the VMM (%s) exited with status %d while "
+                "building the domain; from its log %s:\n", m->domid, xl_vmm_path(),
+                WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), m->log);
+        show_log_tail(m->log, log_from);
+        goto fail_vmm;
+    }
+    memset(&info, 0, sizeof(info));
+    info.domid = m->domid;
+    if (!xl_vmm_query(&info)) {
+        fprintf(stderr, "libxl: error: domain %u: its VMM does not answer\n", m->domid);
+        goto fail_kill;
+    }
+    tty = xl_dom_file(m->domid, ".console");
+    if (!xl_tree_build_post(m->domid, m->dc, &info.rings, tty)) {
+        free(tty);
+        xl_dominfo_free(&info);
+        goto fail_kill;
+    }
+    free(tty);
+    xl_dominfo_free(&info);
+    snprintf(buf, sizeof(buf), "%ld %ld\n", (long)getpid(), (long)m->vmm);
+    path = xl_dom_file(m->domid, ".pid");
+    write_file(path, buf);
+    free(path);
+    return 0;
+
+fail_kill:
+    kill(m->vmm, SIGKILL);
+    waitpid(m->vmm, &st, 0);
+fail_vmm:
+    close(m->hold_fd);
+    m->hold_fd = -1;
+fail:
+    xl_tree_remove(m->domid);
+    unlink_dom_files(m->domid);
+    close(m->lock_fd);
+    return -1;
+}
+
+/* Wait for the VMM: 1 with the exit status it will have when it reports
+ * a guest shutdown and holds the domain, 0 with its exit status (128+sig
+ * for a signal) once it has exited. */
+static int wait_vmm(struct mon *m, int *status, int timeout_ms)
+{
+    struct pollfd p = { .fd = m->hold_fd, .events = POLLIN };
+    unsigned char code;
+    int st;
+
+    if (m->hold_fd >= 0) {
+        int rc = poll(&p, 1, timeout_ms);
+        if (rc == 0)
+            return -1;
+        if (rc > 0 && read(m->hold_fd, &code, 1) == 1) {
+            *status = code;
+            return 1;
+        }
+        close(m->hold_fd);
+        m->hold_fd = -1;
+    }
+    while (waitpid(m->vmm, &st, 0) < 0) {
+        if (errno != EINTR) {
+            *status = 128 + SIGKILL;     /* not ours to wait for: gone */
+            return 0;
+        }
+    }
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return 0;
+}
+
+/* The domain is gone or going: its nodes, its files, its lock. */
+static void finish_domain(struct mon *m)
+{
+    xl_tree_remove(m->domid);
+    unlink_dom_files(m->domid);
+    if (m->hold_fd >= 0)
+        close(m->hold_fd);
+    m->hold_fd = -1;
+    close(m->lock_fd);
+    m->lock_fd = -1;
+}
+
+/* libxl_domain_destroy for a domain whose VMM holds it: nodes first, then
+ * the VMM is told to go (its xenstored attachment closes: @releaseDomain). */
+static void destroy_domain(struct mon *m)
+{
+    int status;
+
+    xl_tree_remove(m->domid);
+    kill(m->vmm, SIGTERM);
+    for (;;) {
+        int rc = wait_vmm(m, &status, 5000);
+        if (rc == 0)
+            break;
+        if (rc < 0)
+            kill(m->vmm, SIGKILL);
+    }
+    finish_domain(m);
+}
+
+static enum dc_action action_for(const struct domcfg *dc, int reason)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff: return dc->on_poweroff;
+    case SHUTDOWN_reboot: return dc->on_reboot;
+    case SHUTDOWN_crash: return dc->on_crash;
+    case SHUTDOWN_watchdog: return dc->on_watchdog;
+    case SHUTDOWN_soft_reset: return dc->on_soft_reset;
+    default: return DC_ACT_DESTROY;
+    }
+}
+
+/* rename-restart: the old domain stays, renamed NAME-<UTC time> with a new
+ * uuid (libxl_domain_preserve); a keeper process watches it until it is
+ * destroyed, then removes its nodes. */
+static int preserve_renamed(struct mon *m)
+{
+    char stamp[32], newuuid[37], *newname, *oldvm, *start;
+    uint8_t u[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    pid_t pid;
+
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "-%Y%m%dT%H%MZ", &tm);
+    newname = xl_xasprintf("%s%s", m->dc->name, stamp);
+    fprintf(stderr, "Preserving domain %u %s with suffix%s\n", m->domid, m->dc->name, stamp);
+    xl_uuid_generate(u);
+    xl_uuid_format(u, newuuid);
+    oldvm = xl_xs_readf(XBT_NULL, "/local/domain/%u/vm", m->domid);
+    start = oldvm ? xl_xs_readf(XBT_NULL, "%s/start_time", oldvm) : NULL;
+    {
+        char *vm = xl_xasprintf("/vm/%s", newuuid), *p;
+        struct xs_permissions ro[2] = { { 0, XS_PERM_NONE }, { m->domid, XS_PERM_READ } };
+        xl_xs_mknod(XBT_NULL, vm, ro, 2);
+        p = xl_xasprintf("%s/uuid", vm);
+        xl_xs_write(XBT_NULL, p, newuuid);
+        free(p);
+        if (start) {
+            p = xl_xasprintf("%s/start_time", vm);
+            xl_xs_write(XBT_NULL, p, start);
+            free(p);
+        }
+        p = xl_xasprintf("/local/domain/%u/vm", m->domid);
+        xl_xs_write(XBT_NULL, p, vm);
+        free(p);
+        free(vm);
+    }
+    free(start);
+    free(oldvm);
+    if (xl_tree_rename(m->domid, newname)) {
+        fprintf(stderr, "cannot rename domain %u to %s\n", m->domid, newname);
+        free(newname);
+        return -1;
+    }
+    free(newname);
+    pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int status;
+        /* The keeper: only the hold socket tells it the VMM is gone. */
+        while (wait_vmm(m, &status, -1) != 0)
+            ;
+        finish_domain(m);
+        _exit(0);
+    }
+    close(m->hold_fd);
+    close(m->lock_fd);
+    m->hold_fd = m->lock_fd = -1;
+    return 0;
+}
+
+static int run_monitor(struct mon *m)
+{
+    for (;;) {
+        int status, reason, held;
+        enum dc_action act;
+
+        held = wait_vmm(m, &status, -1);
+        if (held < 0)
+            continue;
+        reason = xl_reason_for_exit(status);
+        if (reason < 0) {
+            fprintf(stderr, "Domain %u has been destroyed.\n", m->domid);
+            finish_domain(m);
+            return 0;
+        }
+        fprintf(stderr, "Domain %u has shut down, reason code %d 0x%x\n", m->domid, reason,
+                reason);
+        if (reason == SHUTDOWN_suspend) {
+            /* libxl leaves a suspended domain for its saver to collect. */
+            fprintf(stderr, "Domain has suspended.\n");
+            act = DC_ACT_PRESERVE;
+        } else {
+            act = action_for(m->dc, reason);
+            fprintf(stderr, "Action for shutdown reason code %d is %s\n", reason,
+                    dc_action_name(act));
+        }
+        if (act == DC_ACT_COREDUMP_DESTROY || act == DC_ACT_COREDUMP_RESTART) {
+            fprintf(stderr, "xenkvm cannot dump a domain's core yet: %s without a dump\n",
+                    act == DC_ACT_COREDUMP_DESTROY ? "destroying" : "restarting");
+            act = act == DC_ACT_COREDUMP_DESTROY ? DC_ACT_DESTROY : DC_ACT_RESTART;
+        }
+        if (act == DC_ACT_SOFT_RESET) {
+            fprintf(stderr, "xenkvm has no soft reset: restarting the domain instead\n");
+            act = DC_ACT_RESTART;
+        }
+        if (!held && (act == DC_ACT_PRESERVE || act == DC_ACT_RENAME_RESTART)) {
+            fprintf(stderr, "The VMM has already exited: nothing left to preserve\n");
+            act = act == DC_ACT_PRESERVE ? DC_ACT_DESTROY : DC_ACT_RESTART;
+        }
+        switch (act) {
+        case DC_ACT_PRESERVE:
+            /* Kept until `xl destroy` stops the VMM. */
+            while (wait_vmm(m, &status, -1) != 0)
+                ;
+            fprintf(stderr, "Domain %u has been destroyed.\n", m->domid);
+            finish_domain(m);
+            return 0;
+        case DC_ACT_RENAME_RESTART:
+            if (preserve_renamed(m)) {
+                /* If we fail then exit leaving the old domain in place. */
+                return 1;
+            }
+            break;
+        case DC_ACT_RESTART:
+            fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n",
+                    m->domid);
+            if (held)
+                destroy_domain(m);
+            else
+                finish_domain(m);
+            break;
+        default:
+            fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n",
+                    m->domid);
+            if (held)
+                destroy_domain(m);
+            else
+                finish_domain(m);
+            fprintf(stderr, "Done. Exiting now\n");
+            return 0;
+        }
+        fprintf(stderr, "Done. Rebooting now\n");
+        if (start_domain(m))
+            return 1;
+        if (xl_vmm_unpause(m->domid))
+            fprintf(stderr, "cannot unpause domain %u\n", m->domid);
+        fprintf(stderr, "Waiting for domain %s (domid %u) to die [pid %ld]\n", m->dc->name,
+                m->domid, (long)getpid());
+    }
+}
+
+/* Send the monitor's further messages to the domain's xl log. */
+static void to_log(const struct mon *m)
+{
+    int fd = open(m->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int nul = open("/dev/null", O_RDWR);
+
+    if (nul >= 0)
+        dup2(nul, 0);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+    }
+    if (nul > 2)
+        close(nul);
+    setvbuf(stderr, NULL, _IOLBF, 0);
+}
+
+/* The monitor leaves the caller's directory, and a restart starts the VMM
+ * again later: image paths must not depend on where xl ran. */
+static void absolute_path(char **p)
+{
+    char *abs;
+
+    if (!*p || **p == '/' || !(abs = realpath(*p, NULL)))
+        return;
+    free(*p);
+    *p = abs;
+}
+
+int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts *o)
+{
+    struct mon m = { .dc = dc, .saved = saved, .o = o, .lock_fd = -1, .hold_fd = -1 };
+    int report[2], go[2], st, cons = -1;
+    char buf[32] = "";
+    ssize_t r;
+    pid_t pid;
+    unsigned domid;
+
+    if (o->foreground)
+        setvbuf(stderr, NULL, _IOLBF, 0);
+    xl_uuid_format(dc->uuid, m.uuid);
+    absolute_path(&dc->kernel);
+    absolute_path(&dc->ramdisk);
+    absolute_path(&dc->firmware);
+    m.log = xl_xasprintf("%s/xl-%s.log", xl_logdir(), dc->name);
+    {
+        char *dir = xl_xasprintf("%s/console", xl_logdir());
+        xl_mkdir_p(dir, 0755);
+        m.console_log = xl_xasprintf("%s/guest-%s.log", dir, dc->name);
+        free(dir);
+    }
+    xl_xs();    /* xenstored up before the monitor forks */
+    if (pipe2(report, O_CLOEXEC) || pipe2(go, O_CLOEXEC)) {
+        perror("xl: pipe");
+        return EXIT_FAILURE;
+    }
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        perror("xl: fork");
+        return EXIT_FAILURE;
+    }
+    if (pid == 0) {
+        close(report[0]);
+        close(go[1]);
+        if (!o->foreground)
+            setsid();
+        if (start_domain(&m)) {
+            if (write(report[1], "ERR\n", 4) < 0)
+                _exit(3);
+            _exit(3);
+        }
+        snprintf(buf, sizeof(buf), "OK %u\n", m.domid);
+        if (write(report[1], buf, strlen(buf)) < 0)
+            _exit(3);
+        close(report[1]);
+        /* Runs once xl has its console attached (or gave up). */
+        do
+            r = read(go[0], buf, 1);
+        while (r < 0 && errno == EINTR);
+        close(go[0]);
+        if (!o->paused && xl_vmm_unpause(m.domid))
+            fprintf(stderr, "libxl: error: cannot unpause domain %u\n", m.domid);
+        if (o->no_monitor) {
+            /* -e: nobody watches; the VMM exits when the guest stops. */
+            close(m.hold_fd);
+            _exit(0);
+        }
+        if (!o->foreground) {
+            to_log(&m);
+            /* Do not keep the caller's directory busy. */
+            if (chdir("/"))
+                fprintf(stderr, "xl: chdir /: %s\n", strerror(errno));
+        }
+        fprintf(stderr, "Waiting for domain %s (domid %u) to die [pid %ld]\n", dc->name,
+                m.domid, (long)getpid());
+        _exit(run_monitor(&m));
+    }
+    close(report[1]);
+    close(go[0]);
+    do
+        r = read(report[0], buf, sizeof(buf) - 1);
+    while (r < 0 && errno == EINTR);
+    close(report[0]);
+    buf[r > 0 ? r : 0] = 0;
+    if (sscanf(buf, "OK %u", &domid) != 1) {
+        close(go[1]);
+        waitpid(pid, &st, 0);
+        return WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 3;
+    }
+    if (o->console) {
+        cons = xl_console_connect(domid);
+        if (cons < 0)
+            fprintf(stderr, "Unable to attach console\n");
+    }
+    if (write(go[1], "G", 1) < 0)
+        fprintf(stderr, "xl: the monitor of domain %u is gone\n", domid);
+    close(go[1]);
+    if (cons >= 0)
+        xl_console_run(cons);
+    if (o->foreground) {
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_FAILURE;
+    }
+    return 0;
+}

@@ -1,0 +1,89 @@
+/* Starting a domain's VMM: the config turned into xenkvm's options. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lifecycle.h"
+#include "paths.h"
+#include "xl.h"
+
+int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready_fd,
+                 int hold_fd, const char *log, const char *console_log)
+{
+    char *argv[40];
+    char s_dom[16], s_mem[32], s_vcpu[16], s_ready[16], s_hold[16];
+    int n = 0;
+    pid_t pid;
+
+    snprintf(s_dom, sizeof(s_dom), "%u", domid);
+    snprintf(s_mem, sizeof(s_mem), "%llu", (unsigned long long)dc->memory_mib);
+    snprintf(s_vcpu, sizeof(s_vcpu), "%u", dc->vcpus);
+    snprintf(s_ready, sizeof(s_ready), "%d", ready_fd);
+    snprintf(s_hold, sizeof(s_hold), "%d", hold_fd);
+    argv[n++] = (char *)"xenkvm";
+    argv[n++] = (char *)"--domid";
+    argv[n++] = s_dom;
+    argv[n++] = (char *)"--memory";
+    argv[n++] = s_mem;
+    argv[n++] = (char *)"--vcpus";
+    argv[n++] = s_vcpu;
+    if (dc->type == DC_TYPE_HVM) {
+        argv[n++] = (char *)"--firmware";
+        argv[n++] = dc->firmware;
+    } else {
+        argv[n++] = (char *)"--kernel";
+        argv[n++] = dc->kernel;
+    }
+    if (dc->ramdisk) {
+        argv[n++] = (char *)"--ramdisk";
+        argv[n++] = dc->ramdisk;
+    }
+    if (dc->cmdline) {
+        argv[n++] = (char *)"--cmdline";
+        argv[n++] = dc->cmdline;
+    }
+    argv[n++] = (char *)"--rundir";
+    argv[n++] = (char *)xl_rundir();
+    argv[n++] = (char *)"--xenstored";
+    argv[n++] = (char *)xl_xs_vmm_socket();
+    argv[n++] = (char *)"--console-log";
+    argv[n++] = (char *)console_log;
+    argv[n++] = (char *)"--paused";
+    argv[n++] = (char *)"--ready-fd";
+    argv[n++] = s_ready;
+    if (hold_fd >= 0) {
+        argv[n++] = (char *)"--hold-fd";
+        argv[n++] = s_hold;
+    }
+    argv[n] = NULL;
+
+    pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "xl: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        int nul = open("/dev/null", O_RDONLY);
+
+        /* The VMM must not end when xl's terminal or session goes. */
+        setsid();
+        if (nul >= 0)
+            dup2(nul, 0);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        /* The lock and the two pipe ends are all the VMM inherits. */
+        for (int f = 3; f < 1024; f++)
+            if (f != lock_fd && f != ready_fd && f != hold_fd)
+                close(f);
+        execv(xl_vmm_path(), argv);
+        fprintf(stderr, "xl: cannot run %s: %s\n", xl_vmm_path(), strerror(errno));
+        _exit(127);
+    }
+    return pid;
+}

@@ -1,0 +1,169 @@
+/* xenstore access for xl, and starting xenstored when none is running. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lockfile.h"
+#include "paths.h"
+#include "xl.h"
+#include "xs_util.h"
+
+bool xl_xs_running(void)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    const char *path = xl_xs_socket();
+    int fd, rc;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return false;
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+    close(fd);
+    return rc == 0;
+}
+
+/* Start xenstored detached from us (it never forks itself). */
+static void spawn_xenstored(void)
+{
+    char *log = xl_xasprintf("%s/xenstored.log", xl_logdir());
+    char *pidfile = xl_xasprintf("%s/xenstored.pid", xl_rundir());
+    const char *sock = xl_xs_socket(), *slash = strrchr(sock, '/');
+    pid_t pid;
+    int status;
+
+    if (slash && slash != sock) {
+        char *dir = xl_xasprintf("%.*s", (int)(slash - sock), sock);
+        xl_mkdir_p(dir, 0755);
+        free(dir);
+    }
+    pid = fork();
+    if (pid < 0) {
+        perror("xl: fork");
+        exit(EXIT_FAILURE);
+    }
+    if (pid == 0) {
+        int fd;
+        setsid();
+        if (fork() != 0)
+            _exit(0);
+        fd = open("/dev/null", O_RDONLY);
+        if (fd >= 0)
+            dup2(fd, 0);
+        fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execl(xl_xenstored_path(), "xenstored", "--socket", sock,
+              "--vmm-socket", xl_xs_vmm_socket(), "--pid-file", pidfile, (char *)NULL);
+        fprintf(stderr, "xl: cannot run %s: %s\n", xl_xenstored_path(), strerror(errno));
+        _exit(127);
+    }
+    waitpid(pid, &status, 0);
+    for (int i = 0; i < 200; i++) {      /* up to 10 s */
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+        if (xl_xs_running()) {
+            free(log);
+            free(pidfile);
+            return;
+        }
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "xl: xenstored (%s) did not start; see %s\n", xl_xenstored_path(), log);
+    exit(EXIT_FAILURE);
+}
+
+/* Domain 0's own nodes, as xen-init-dom0 writes them at boot. */
+static void init_dom0(struct xs_handle *xs)
+{
+    char *name = xs_read(xs, XBT_NULL, "/local/domain/0/name", NULL);
+
+    if (!name) {
+        xs_write(xs, XBT_NULL, "/local/domain/0/domid", "0", 1);
+        xs_write(xs, XBT_NULL, "/local/domain/0/name", "Domain-0", 8);
+    }
+    free(name);
+}
+
+struct xs_handle *xl_xs(void)
+{
+    static struct xs_handle *xs;
+
+    if (xs)
+        return xs;
+    if (!xl_xs_running()) {
+        /* One starter at a time: two xl creates racing must not start two. */
+        int lk = xl_lock_file_wait(XL_LOCK_XENSTORED);
+        if (!xl_xs_running())
+            spawn_xenstored();
+        xl_lock_release(lk);
+    }
+    xs = xs_open(XS_OPEN_SOCKETONLY);
+    if (!xs) {
+        fprintf(stderr, "xl: cannot connect to xenstored at %s: %s\n", xl_xs_socket(),
+                strerror(errno));
+        exit(EXIT_FAILURE);
+    }
+    init_dom0(xs);
+    return xs;
+}
+
+char *xl_xs_read(xs_transaction_t t, const char *path)
+{
+    unsigned len;
+    return xs_read(xl_xs(), t, path, &len);
+}
+
+char *xl_xs_readf(xs_transaction_t t, const char *fmt, ...)
+{
+    va_list ap;
+    char *path, *v;
+
+    va_start(ap, fmt);
+    if (vasprintf(&path, fmt, ap) < 0)
+        path = NULL;
+    va_end(ap);
+    if (!path)
+        return NULL;
+    v = xl_xs_read(t, path);
+    free(path);
+    return v;
+}
+
+bool xl_xs_write(xs_transaction_t t, const char *path, const char *val)
+{
+    return xs_write(xl_xs(), t, path, val, strlen(val));
+}
+
+bool xl_xs_writef(xs_transaction_t t, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    char *v;
+    bool ok;
+
+    va_start(ap, fmt);
+    if (vasprintf(&v, fmt, ap) < 0)
+        v = NULL;
+    va_end(ap);
+    if (!v)
+        return false;
+    ok = xl_xs_write(t, path, v);
+    free(v);
+    return ok;
+}
+
+bool xl_xs_mknod(xs_transaction_t t, const char *path, struct xs_permissions *p, unsigned n)
+{
+    return xs_mkdir(xl_xs(), t, path) && xs_set_permissions(xl_xs(), t, path, p, n);
+}
