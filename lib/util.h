@@ -20,4 +20,10 @@ void *read_file(const char *path, size_t *size, size_t limit);
 /* Parse an unsigned decimal (or 0x hex) number; false on junk or overflow. */
 bool parse_u64(const char *s, uint64_t *out);
 
+/* libuuid's uuid_parse (36 characters, 8-4-4-4-12 hex), as libxl takes a
+ * config's uuid; false on anything else. */
+bool parse_uuid(const char *s, uint8_t out[16]);
+/* The same form back, lower case, into OUT (37 bytes). */
+void format_uuid(const uint8_t u[16], char out[37]);
+
 #endif

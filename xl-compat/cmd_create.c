@@ -26,7 +26,7 @@ static char *saved_config(const char *text, size_t len, char **ov, int nov, cons
     *p++ = '\n';
     for (int i = 0; i < nov; i++)
         p += sprintf(p, "%s\n", ov[i]);
-    xl_uuid_format(u, uuid);
+    format_uuid(u, uuid);
     sprintf(p, "uuid=\"%s\"\n", uuid);
     return s;
 }

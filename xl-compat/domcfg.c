@@ -338,38 +338,6 @@ static void parse_name(struct ctx *x)
         ERR(x, s, "out of memory");
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* libuuid's uuid_parse, which libxl uses: 36 characters, 8-4-4-4-12 hex */
-static bool parse_uuid(const char *s, uint8_t out[16])
-{
-    int i, n = 0;
-
-    if (strlen(s) != 36)
-        return false;
-    for (i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-            continue;
-        }
-        if (hexval((unsigned char)s[i]) < 0 || hexval((unsigned char)s[i + 1]) < 0)
-            return false;
-        out[n++] = (uint8_t)(hexval((unsigned char)s[i]) << 4 | hexval((unsigned char)s[i + 1]));
-        i++;
-    }
-    return true;
-}
-
 static void parse_uuid_key(struct ctx *x)
 {
     const struct cfg_setting *s;

@@ -29,6 +29,7 @@
 #include "lifecycle.h"
 #include "lockfile.h"
 #include "paths.h"
+#include "util.h"
 #include "uuid.h"
 #include "xl.h"
 #include "xs_util.h"
@@ -333,7 +334,7 @@ static int preserve_renamed(struct mon *m)
     newname = xl_xasprintf("%s%s", m->dc->name, stamp);
     fprintf(stderr, "Preserving domain %u %s with suffix%s\n", m->domid, m->dc->name, stamp);
     xl_uuid_generate(u);
-    xl_uuid_format(u, newuuid);
+    format_uuid(u, newuuid);
     oldvm = xl_xs_readf(XBT_NULL, "/local/domain/%u/vm", m->domid);
     start = oldvm ? xl_xs_readf(XBT_NULL, "%s/start_time", oldvm) : NULL;
     {
@@ -500,7 +501,7 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
 
     if (o->foreground)
         setvbuf(stderr, NULL, _IOLBF, 0);
-    xl_uuid_format(dc->uuid, m.uuid);
+    format_uuid(dc->uuid, m.uuid);
     absolute_path(&dc->kernel);
     absolute_path(&dc->ramdisk);
     absolute_path(&dc->firmware);

@@ -8,13 +8,14 @@
 
 #include "lifecycle.h"
 #include "paths.h"
+#include "util.h"
 #include "xl.h"
 
 int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready_fd,
                  int hold_fd, const char *log, const char *console_log)
 {
     char *argv[40];
-    char s_dom[16], s_mem[32], s_vcpu[16], s_ready[16], s_hold[16];
+    char s_dom[16], s_mem[32], s_vcpu[16], s_ready[16], s_hold[16], s_uuid[37];
     int n = 0;
     pid_t pid;
 
@@ -30,6 +31,9 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
     argv[n++] = s_mem;
     argv[n++] = (char *)"--vcpus";
     argv[n++] = s_vcpu;
+    format_uuid(dc->uuid, s_uuid);
+    argv[n++] = (char *)"--uuid";
+    argv[n++] = s_uuid;
     if (dc->type == DC_TYPE_HVM) {
         argv[n++] = (char *)"--firmware";
         argv[n++] = dc->firmware;
