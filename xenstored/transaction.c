@@ -72,6 +72,15 @@ int trans_read(const void *ctx, struct transaction *t, const char *name, TDB_DAT
     out->dptr = tn->rec.dptr ? talloc_memdup(ctx, tn->rec.dptr, tn->rec.dsize) : NULL;
     if (tn->rec.dptr && !out->dptr)
         return ENOMEM;
+    if (tn->modified && out->dptr && out->dsize >= 8) {
+        /* Written in this transaction: it is as new as anything now (it
+         * gets its real generation at commit).  Its old generation would
+         * make grants to a domain named in this same transaction look
+         * stale (domref.c), and children created under it would inherit
+         * them voided. */
+        uint64_t g = store_generation();
+        memcpy(out->dptr, &g, 8);
+    }
     return 0;
 }
 
