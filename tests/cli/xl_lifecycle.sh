@@ -67,7 +67,7 @@ id=$(domid_of alpha)
 in_console alpha "domid 1, name alpha" && pass guest_reads_its_name \
     || fail guest_reads_its_name "$(conslog alpha)"
 line=$("$xl" list | grep '^alpha ')
-if [[ $line =~ ^alpha\ +1\ +32\ +1\ +[-r][-b]----\ +[0-9.]+$ ]]; then
+if [[ $line =~ ^alpha\ +1\ +3[12]\ +1\ +[-r][-b]----\ +[0-9.]+$ ]]; then
     pass list_row
 else
     fail list_row "'$line'"
@@ -243,8 +243,12 @@ st=$?
     || fail bad_config_named "$st: $out"
 [ "$("$xl" list | wc -l)" = "$before" ] && pass bad_config_creates_nothing \
     || fail bad_config_creates_nothing
-out=$("$xl" create "$tmp/alpha.cfg" memory=lots 2>&1) && fail bad_override "$out"
-grep -q 'memory' <<<"$out" && pass bad_override || fail bad_override "$out"
+out=$("$xl" create "$tmp/alpha.cfg" memory=lots 2>&1) && fail bad_override_syntax "$out"
+grep -q "command line:1: config parsing error near \`lots'" <<<"$out" \
+    && pass bad_override_syntax || fail bad_override_syntax "$out"
+out=$("$xl" create "$tmp/alpha.cfg" 'memory="lots"' 2>&1) && fail bad_override_value "$out"
+grep -q 'memory' <<<"$out" && ! listed alpha && pass bad_override_value \
+    || fail bad_override_value "$out"
 out=$("$xl" create "$tmp/nonexistent.cfg" 2>&1)
 grep -q "Failed to read config file: $tmp/nonexistent.cfg" <<<"$out" && pass missing_config \
     || fail missing_config "$out"
