@@ -22,4 +22,7 @@ check debugcon_text "$logs/hypercalls64.log" "hypercalls64: Xen 4.17"
 check platform_log_line "$logs/hypercalls64.log" "platform log: platform log from the test guest"
 check demo_banner "$logs/demo64.log" "Hello from a PVH guest on xenkvm!"
 check demo_cmdline "$logs/demo64.log" 'command line: "demo-command-line"'
+check demo_no_xenstore "$logs/demo64.log" "xenstore is not connected"
+check demo_vcpus "$logs/demo64.log" "vcpus: 1"
+check demo_powers_off "$logs/demo64.log" "Powering off."
 exit 0

@@ -6,7 +6,7 @@
 # (port 0xe9, on the VMM's stdout), what it writes back and how the VMM
 # exits (docs/exit-codes.md).  Also the command-line actions the xl tests
 # use: crash, reboot, poweroff, watchdog, triple fault, a hung guest and a
-# guest without PV drivers.
+# guest without PV drivers.  Last, the demo guest reads its name.
 set -u
 xsd=$BUILDDIR/xenstored/xenstored
 vmm=$BUILDDIR/hvm/xenkvm
@@ -205,6 +205,15 @@ out=$(timeout -k 5 30 "$vmm" --kernel "$elf" --cmdline pvcontrol.poweroff 2>&1)
 st=$?
 check no_xenstore_said "$(printf '%s' "$out" | grep -qF 'name unknown (xenstore not connected)'; echo $?)" "$out"
 check no_xenstore_status "$([ "$st" = 0 ]; echo $?)" "status $st"
+
+# --- the demo guest names itself from xenstore
+make_domain 31 demo
+out=$(timeout -k 5 30 "$vmm" --domid 31 --xenstored "$tmp/vmm" --vcpus 2 \
+      --kernel "$BUILDDIR/tests/guest/demo64.elf" 2>&1)
+st=$?
+check demo_named "$(printf '%s' "$out" | grep -qF 'I am domain 31, named "demo" in xenstore'; echo $?)" "$out"
+check demo_vcpus "$(printf '%s' "$out" | grep -qF 'vcpus: 2'; echo $?)" "$out"
+check demo_status "$([ "$st" = 0 ]; echo $?)" "status $st"
 
 kill "$xpid"; wait "$xpid"; xpid=
 if grep -qE "AddressSanitizer|runtime error|LeakSanitizer" "$tmp/daemon.log"; then
