@@ -18,6 +18,8 @@
  * a transaction that must be redone, ...), -XEN_ENOTCONN without a ring,
  * -XEN_ETIMEDOUT when xenstored did not answer in time, -XEN_EIO for a
  * broken ring, -XEN_E2BIG when a reply does not fit the caller's buffer.
+ * A request that could not be written whole (xenstored stopped taking
+ * them) leaves the ring unusable: the library then says not connected.
  */
 #ifndef GUEST_XENBUS_H
 #define GUEST_XENBUS_H

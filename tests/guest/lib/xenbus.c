@@ -273,8 +273,11 @@ int xenbus_request(uint32_t type, uint32_t tx, const void *body, uint32_t len,
     if (len > XENSTORE_PAYLOAD_MAX)
         return -XEN_E2BIG;  /* xenstored would drop the connection */
     deadline = xen_system_time() + XENBUS_REPLY_TIMEOUT_NS;
-    if ((rc = put(&h, sizeof(h), deadline)) || (rc = put(body, len, deadline)))
+    if ((rc = put(&h, sizeof(h), deadline)) || (rc = put(body, len, deadline))) {
+        /* Part of a request may be on the ring: the stream is lost. */
+        connected = false;
         return rc;
+    }
     for (;;) {
         ev_clear_pending(port);
         if ((rc = pump()))
