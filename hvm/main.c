@@ -1,6 +1,8 @@
 /* xenkvm: run one Xen HVM/PVH domain on KVM. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,10 @@ static void usage(FILE *f)
 "  -R, --rundir DIR      listen on DIR/dom<N>.sock for event channel binds\n"
 "                        from other domains and host backends\n"
 "  -X, --xenstored PATH  attach the xenstore ring to xenstored's VMM socket\n"
+"  -p, --paused          create the domain paused: the vCPUs run no guest\n"
+"                        code until an unpause (xl create -p)\n"
+"      --ready-fd N      once the domain is set up, write 'R' to file\n"
+"                        descriptor N (3 or more) and close it\n"
 "      --max-grant-frames N  grant table frames at most (default %d, up to %d)\n"
 "      --test-grant-backend  debug device for grant tests (docs/grant-tables.md)\n"
 "  -s, --stats           print exit counts and VMM-side cycles at the end\n"
@@ -157,6 +163,8 @@ int main(int argc, char **argv)
         { "xenstored", required_argument, 0, 'X' },
         { "max-grant-frames", required_argument, 0, 'G' },
         { "test-grant-backend", no_argument, 0, 'B' },
+        { "paused", no_argument, 0, 'p' },
+        { "ready-fd", required_argument, 0, 'Y' },
         { "stats", no_argument, 0, 's' },
         { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },
@@ -176,10 +184,11 @@ int main(int argc, char **argv)
     sigset_t set;
     int64_t tsc_offset;
     int verbose = 0, ch, rc, khz;
-    bool stats = false;
+    bool stats = false, paused = false;
+    int ready_fd = -1;
 
     log_set_prog("xenkvm");
-    while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:X:svh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:X:psvh", opts, NULL)) != -1) {
         switch (ch) {
         case 'k': spec.kernel = optarg; break;
         case 'f': spec.firmware = optarg; break;
@@ -214,6 +223,17 @@ int main(int argc, char **argv)
                     optarg, GNT_MAX_FRAMES_LIMIT);
             break;
         case 'B': grant_testdev = true; break;
+        case 'p': paused = true; break;
+        case 'Y': {
+            uint64_t fd;
+            if (!parse_u64(optarg, &fd) || fd < 3 || fd > INT_MAX ||
+                fcntl((int)fd, F_GETFD) < 0)
+                die(XK_EXIT_USAGE, "--ready-fd %s: give an open file descriptor "
+                    "from 3 up", optarg);
+            ready_fd = (int)fd;
+            fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
+            break;
+        }
         case 's': stats = true; break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
@@ -225,6 +245,10 @@ int main(int argc, char **argv)
         die(XK_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
     if (!!spec.kernel == !!spec.firmware)
         die(XK_EXIT_USAGE, "give exactly one of --kernel and --firmware (see --help)");
+
+    /* A reader of the ready fd that went away is an error on that write,
+     * not the end of the VMM. */
+    signal(SIGPIPE, SIG_IGN);
 
     /* Signals go to one thread; vCPU threads inherit the mask. */
     sigemptyset(&set);
@@ -293,8 +317,17 @@ int main(int argc, char **argv)
 
     pthread_create(&sigthr, NULL, signal_thread, &vm);
     pthread_detach(sigthr);
+    /* Xen creates every domain paused by the controller; xl unpauses it
+     * unless told -p.  Here --paused keeps that first pause. */
+    vm.ctl_pause_count = paused;
     if (vcpus_start(&vm, &boot))
         die(XK_EXIT_VMM_ERROR, "cannot start the vCPUs");
+    if (ready_fd >= 0) {
+        /* Everything is up: memory, xenstore, sockets, vCPUs. */
+        if (write(ready_fd, "R", 1) != 1)
+            log_warn("--ready-fd %d:", ready_fd);
+        close(ready_fd);
+    }
     rc = vm_wait(&vm);
     log_info("domain %u stopped, exit status %d", vm.domid, rc);
     if (stats)
