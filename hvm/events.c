@@ -125,6 +125,7 @@ void events_destroy(struct vm *vm)
         return;
     evloop_stop(vm->loop);
     link_shutdown(vm);
+    link_free_all(vm);
     timers_destroy(vm);
     irq_destroy(vm);
     evloop_free(vm->loop);

@@ -323,6 +323,19 @@ void link_shutdown(struct vm *vm)
         unlink(a.sun_path);
 }
 
+static void free_taken(void *arg, struct evtchn_link *l)
+{
+    (void)arg;
+    link_free(l);
+}
+
+void link_free_all(struct vm *vm)
+{
+    /* Without the event thread nothing else frees them; closing their
+     * fds is the far ends' EOF. */
+    evtchn_take_links(&vm->evtchn, free_taken, NULL);
+}
+
 bool link_domain_exists(struct vm *vm, domid_t domid)
 {
     struct sockaddr_un a;
