@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "console.h"
 #include "cpuid.h"
 #include "events.h"
 #include "exit_codes.h"
@@ -42,6 +43,9 @@ static void usage(FILE *f)
 "  -R, --rundir DIR      listen on DIR/dom<N>.sock for event channel binds\n"
 "                        from other domains and host backends\n"
 "  -X, --xenstored PATH  attach the xenstore ring to xenstored's VMM socket\n"
+"  -C, --console-log FILE  append the guest's PV console output to FILE\n"
+"                        (with a run directory, clients of DIR/dom<N>.console\n"
+"                        get it too; with neither it goes to standard output)\n"
 "  -p, --paused          create the domain paused: the vCPUs run no guest\n"
 "                        code until an unpause (xl create -p)\n"
 "      --ready-fd N      once the domain is set up, write 'R' to file\n"
@@ -164,6 +168,7 @@ int main(int argc, char **argv)
         { "max-grant-frames", required_argument, 0, 'G' },
         { "test-grant-backend", no_argument, 0, 'B' },
         { "paused", no_argument, 0, 'p' },
+        { "console-log", required_argument, 0, 'C' },
         { "ready-fd", required_argument, 0, 'Y' },
         { "stats", no_argument, 0, 's' },
         { "verbose", no_argument, 0, 'v' },
@@ -174,6 +179,7 @@ int main(int argc, char **argv)
     uint64_t mem_mib = XK_DEFAULT_MEM_MIB, vcpus = 1, domid = 1;
     uint64_t max_port = EVTCHN_DEFAULT_MAX_PORT;
     const char *rundir = getenv("XENKVM_RUNDIR"), *xenstored = NULL;
+    const char *console_log = NULL;
     uint64_t max_gframes = GNT_DEFAULT_MAX_FRAMES;
     bool grant_testdev = false;
     struct vcpu_hvm_context boot;
@@ -185,10 +191,10 @@ int main(int argc, char **argv)
     int64_t tsc_offset;
     int verbose = 0, ch, rc, khz;
     bool stats = false, paused = false;
-    int ready_fd = -1;
+    int ready_fd = -1, console_fd = -1;
 
     log_set_prog("xenkvm");
-    while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:X:psvh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:X:C:psvh", opts, NULL)) != -1) {
         switch (ch) {
         case 'k': spec.kernel = optarg; break;
         case 'f': spec.firmware = optarg; break;
@@ -224,6 +230,7 @@ int main(int argc, char **argv)
             break;
         case 'B': grant_testdev = true; break;
         case 'p': paused = true; break;
+        case 'C': console_log = optarg; break;
         case 'Y': {
             uint64_t fd;
             if (!parse_u64(optarg, &fd) || fd < 3 || fd > INT_MAX ||
@@ -245,9 +252,15 @@ int main(int argc, char **argv)
         die(XK_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
     if (!!spec.kernel == !!spec.firmware)
         die(XK_EXIT_USAGE, "give exactly one of --kernel and --firmware (see --help)");
+    if (console_log) {
+        /* Appended to, as xenconsoled opens its guest logs. */
+        console_fd = open(console_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (console_fd < 0)
+            die(XK_EXIT_USAGE, "--console-log %s:", console_log);
+    }
 
-    /* A reader of the ready fd that went away is an error on that write,
-     * not the end of the VMM. */
+    /* A reader of the ready fd (or a console client) that went away is
+     * an error on that write, not the end of the VMM. */
     signal(SIGPIPE, SIG_IGN);
 
     /* Signals go to one thread; vCPU threads inherit the mask. */
@@ -314,6 +327,9 @@ int main(int argc, char **argv)
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot attach the xenstore ring:");
     }
+
+    if ((rc = console_init(&vm, console_fd)))
+        die(XK_EXIT_VMM_ERROR, "cannot set up the PV console");
 
     pthread_create(&sigthr, NULL, signal_thread, &vm);
     pthread_detach(sigthr);

@@ -45,6 +45,7 @@ enum {
 };
 
 struct vm;
+struct console;
 struct watchdog;
 struct vm_gnttab;
 
@@ -145,6 +146,7 @@ struct vm {
     const char *rundir;         /* control socket directory, or NULL */
     int ctl_fd;                 /* listening control socket, or -1 */
     int xs_sock, xs_chan;       /* xenstored attach socket and channel */
+    struct console *console;    /* the PV console backend (console.c) */
     pthread_mutex_t timer_lock;
     struct {
         pthread_mutex_t lock;
