@@ -26,7 +26,7 @@ static void say(const char *fmt, ...)
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     if (pv_console)
-        pvcons_puts(buf);
+        pvcons_puts_crlf(buf);
     else
         xen_console_write(buf, (unsigned int)strlen(buf));
 }

@@ -50,7 +50,7 @@ static void say(const char *fmt, ...)
     va_end(ap);
     puts_e9(buf);
     if (pvcons_present())
-        pvcons_puts(buf);
+        pvcons_puts_crlf(buf);
 }
 
 /* Is word a whole token of the command line? */
@@ -218,7 +218,7 @@ static void __noreturn serve(void)
     if (xs_up)
         ports[nports++] = xenbus_port();
     if (pvcons_present())
-        ports[nports++] = pvcons_port();
+        ports[nports++] = pvcons_port;
     for (;;) {
         bool busy = false;
         unsigned int i;

@@ -10,48 +10,58 @@
 #include "shinfo.h"
 #include "evtchn.h"
 #include "pvcons.h"
-#include <xen/io/console.h>
 
-static struct xencons_interface *intf;
-static evtchn_port_t port;
+struct xencons_interface *pvcons;
+evtchn_port_t pvcons_port;
+
 static bool stalled;
 static XENCONS_RING_IDX seen_cons;
 static uint64_t dropped;
 
-/* How long one sleep waiting for the backend lasts. */
+/* How long one sleep waiting for the backend lasts at most. */
 #define SLICE_NS (10ull * 1000000ull)
 
 bool pvcons_init(void)
 {
     uint64_t pfn = 0, evtchn = 0;
 
-    if (intf)
+    if (pvcons)
         return true;
     shinfo_map();
     /* As xen_hvm_console_init(): 0 means no console was set up. */
     if (hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN, &evtchn) || !evtchn ||
         hvm_get_param(HVM_PARAM_CONSOLE_PFN, &pfn) || !pfn)
         return false;
-    port = (evtchn_port_t)evtchn;
-    ev_mask(port);
-    intf = phys_page(pfn << PAGE_SHIFT, VMAP_SLOT_CONSOLE);
-    seen_cons = READ_ONCE(intf->out_cons);
+    pvcons_port = (evtchn_port_t)evtchn;
+    ev_mask(pvcons_port);
+    pvcons = phys_page(pfn << PAGE_SHIFT, VMAP_SLOT_CONSOLE);
+    seen_cons = READ_ONCE(pvcons->out_cons);
     return true;
 }
 
 bool pvcons_present(void)
 {
-    return intf != NULL;
-}
-
-evtchn_port_t pvcons_port(void)
-{
-    return port;
+    return pvcons != NULL;
 }
 
 bool pvcons_connected(void)
 {
-    return intf && ev_state(port) == EVTCHNSTAT_interdomain;
+    return pvcons && ev_state(pvcons_port) == EVTCHNSTAT_interdomain;
+}
+
+void pvcons_notify(void)
+{
+    ev_send(pvcons_port);
+}
+
+void pvcons_clear(void)
+{
+    ev_clear_pending(pvcons_port);
+}
+
+void pvcons_wait(uint64_t timeout_ns)
+{
+    ev_poll(&pvcons_port, 1, xen_system_time() + timeout_ns);
 }
 
 uint64_t pvcons_dropped(void)
@@ -59,27 +69,26 @@ uint64_t pvcons_dropped(void)
     return dropped;
 }
 
-/* __write_console: as much as fits, then publish and notify. */
-static int put_some(const char *data, size_t len)
+int pvcons_write_some(const char *buf, unsigned int len)
 {
     XENCONS_RING_IDX cons, prod;
-    size_t sent = 0;
+    unsigned int sent = 0;
 
-    cons = __atomic_load_n(&intf->out_cons, __ATOMIC_ACQUIRE);
-    prod = intf->out_prod;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (prod - cons > sizeof(intf->out))
+    cons = __atomic_load_n(&pvcons->out_cons, __ATOMIC_ACQUIRE);
+    prod = pvcons->out_prod;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* mb(): indexes first */
+    if (prod - cons > sizeof(pvcons->out))
         return -XEN_EIO;
     if (cons != seen_cons) {
         seen_cons = cons;
-        stalled = false;    /* the backend is back */
+        stalled = false;    /* the backend moves (again) */
     }
-    while (sent < len && prod - cons < sizeof(intf->out))
-        intf->out[MASK_XENCONS_IDX(prod++, intf->out)] = data[sent++];
-    __atomic_thread_fence(__ATOMIC_RELEASE);    /* ring before index */
-    __atomic_store_n(&intf->out_prod, prod, __ATOMIC_RELEASE);
+    while (sent < len && prod - cons < sizeof(pvcons->out))
+        pvcons->out[MASK_XENCONS_IDX(prod++, pvcons->out)] = buf[sent++];
+    __atomic_thread_fence(__ATOMIC_RELEASE);    /* wmb(): ring, then index */
+    __atomic_store_n(&pvcons->out_prod, prod, __ATOMIC_RELEASE);
     if (sent)
-        ev_send(port);
+        pvcons_notify();
     return (int)sent;
 }
 
@@ -89,8 +98,8 @@ static bool wait_consumed(XENCONS_RING_IDX from, uint64_t deadline)
     for (;;) {
         uint64_t now, until;
 
-        ev_clear_pending(port);
-        if (READ_ONCE(intf->out_cons) != from)
+        pvcons_clear();
+        if (READ_ONCE(pvcons->out_cons) != from)
             return true;
         now = xen_system_time();
         if (now >= deadline)
@@ -98,7 +107,7 @@ static bool wait_consumed(XENCONS_RING_IDX from, uint64_t deadline)
         /* Backends notify after consuming; the slice covers one that
          * does not. */
         until = now + SLICE_NS < deadline ? now + SLICE_NS : deadline;
-        ev_poll(&port, 1, until);
+        ev_poll(&pvcons_port, 1, until);
     }
 }
 
@@ -107,11 +116,13 @@ int pvcons_write(const void *buf, size_t len)
     const char *d = buf;
     size_t done = 0;
 
-    if (!intf)
+    if (!pvcons)
         return -XEN_ENOTCONN;
     while (done < len) {
-        XENCONS_RING_IDX cons = READ_ONCE(intf->out_cons);
-        int n = put_some(d + done, len - done);
+        XENCONS_RING_IDX cons = READ_ONCE(pvcons->out_cons);
+        size_t chunk = len - done < 0x10000 ? len - done : 0x10000;
+        int n = pvcons_write_some(d + done, (unsigned int)chunk);
+        uint64_t stall;
 
         if (n < 0)
             return n;
@@ -120,8 +131,8 @@ int pvcons_write(const void *buf, size_t len)
             break;
         /* Full.  Linux yields until the backend makes room; here the wait
          * is bounded, and skipped while the backend is known stalled. */
-        if (stalled ||
-            !wait_consumed(cons, xen_system_time() + PVCONS_STALL_NS)) {
+        stall = pvcons_connected() ? PVCONS_STALL_BOUND_NS : PVCONS_STALL_NS;
+        if (stalled || !wait_consumed(cons, xen_system_time() + stall)) {
             stalled = true;
             dropped += len - done;
             break;
@@ -130,7 +141,20 @@ int pvcons_write(const void *buf, size_t len)
     return (int)done;
 }
 
-int pvcons_puts(const char *s)
+int pvcons_printf(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    int n, len;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    len = (int)strlen(buf);
+    return pvcons_write(buf, (size_t)len) == len ? n : -XEN_EIO;
+}
+
+int pvcons_puts_crlf(const char *s)
 {
     char chunk[128];
     size_t n = 0;
@@ -155,7 +179,7 @@ int pvcons_puts(const char *s)
     return total;
 }
 
-int pvcons_printf(const char *fmt, ...)
+int pvcons_printf_crlf(const char *fmt, ...)
 {
     char buf[256];
     va_list ap;
@@ -163,43 +187,81 @@ int pvcons_printf(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    return pvcons_puts(buf);
+    return pvcons_puts_crlf(buf);
 }
 
 bool pvcons_flush(uint64_t timeout_ns)
 {
     uint64_t deadline;
 
-    if (!intf)
+    if (!pvcons)
         return false;
     deadline = xen_system_time() + timeout_ns;
     for (;;) {
-        XENCONS_RING_IDX cons = READ_ONCE(intf->out_cons);
+        XENCONS_RING_IDX cons = READ_ONCE(pvcons->out_cons);
 
-        if (cons == READ_ONCE(intf->out_prod))
+        if (cons == READ_ONCE(pvcons->out_prod))
             return true;
         if (!wait_consumed(cons, deadline))
             return false;
     }
 }
 
-int pvcons_read(char *buf, size_t len)
+int pvcons_read(char *buf, unsigned int len)
 {
     XENCONS_RING_IDX cons, prod;
-    size_t recv = 0;
+    unsigned int recv = 0;
 
-    if (!intf)
+    if (!pvcons)
         return -XEN_ENOTCONN;
-    cons = intf->in_cons;
-    prod = __atomic_load_n(&intf->in_prod, __ATOMIC_ACQUIRE);
+    cons = pvcons->in_cons;
+    prod = __atomic_load_n(&pvcons->in_prod, __ATOMIC_ACQUIRE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* indexes before data */
-    if (prod - cons > sizeof(intf->in))
+    if (prod - cons > sizeof(pvcons->in))
         return -XEN_EIO;
     while (cons != prod && recv < len)
-        buf[recv++] = intf->in[MASK_XENCONS_IDX(cons++, intf->in)];
+        buf[recv++] = pvcons->in[MASK_XENCONS_IDX(cons++, pvcons->in)];
     __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* data before the index */
-    __atomic_store_n(&intf->in_cons, cons, __ATOMIC_RELEASE);
+    __atomic_store_n(&pvcons->in_cons, cons, __ATOMIC_RELEASE);
     if (recv)
-        ev_send(port);
+        pvcons_notify();
     return (int)recv;
+}
+
+/* Input read but not yet returned as a line. */
+static char pending[1024];
+static unsigned int pending_len;
+
+bool pvcons_read_line(char *buf, unsigned int size, uint64_t timeout_ns)
+{
+    uint64_t end = xen_system_time() + timeout_ns;
+
+    for (;;) {
+        unsigned int i;
+        int r;
+
+        for (i = 0; i < pending_len; i++) {
+            unsigned int n;
+
+            if (pending[i] != '\n')
+                continue;
+            n = i < size - 1 ? i : size - 1;
+            memcpy(buf, pending, n);
+            buf[n] = 0;
+            memmove(pending, pending + i + 1, pending_len - i - 1);
+            pending_len -= i + 1;
+            return true;
+        }
+        if (pending_len == sizeof(pending))
+            pending_len = 0;            /* an overlong line: forget it */
+        pvcons_clear();
+        r = pvcons_read(pending + pending_len, sizeof(pending) - pending_len);
+        if (r > 0) {
+            pending_len += (unsigned int)r;
+            continue;
+        }
+        if (xen_system_time() > end)
+            return false;
+        pvcons_wait(100000000ull);
+    }
 }
