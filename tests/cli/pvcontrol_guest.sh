@@ -6,11 +6,14 @@
 # (port 0xe9, on the VMM's stdout), what it writes back and how the VMM
 # exits (docs/exit-codes.md).  Also the command-line actions the xl tests
 # use: crash, reboot, poweroff, watchdog, triple fault, a hung guest and a
-# guest without PV drivers.  Last, the demo guest reads its name.
+# guest without PV drivers; its PV console through the VMM's console
+# socket (tests/vmmctl/vmmctl_tool console).  Last, the demo guest reads
+# its name.
 set -u
 xsd=$BUILDDIR/xenstored/xenstored
 vmm=$BUILDDIR/hvm/xenkvm
 elf=$BUILDDIR/tests/guest/pvcontrol64.elf
+tool=$BUILDDIR/tests/vmmctl/vmmctl_tool
 logs=$BUILDDIR/tests/logs
 . "$SRCDIR/tests/cli/need_kvm.inc"
 need_kvm pvcontrol_guest
@@ -205,6 +208,30 @@ out=$(timeout -k 5 30 "$vmm" --kernel "$elf" --cmdline pvcontrol.poweroff 2>&1)
 st=$?
 check no_xenstore_said "$(printf '%s' "$out" | grep -qF 'name unknown (xenstore not connected)'; echo $?)" "$out"
 check no_xenstore_status "$([ "$st" = 0 ]; echo $?)" "status $st"
+
+# --- the PV console: the lines there too (CR LF, as Linux's console),
+# typed lines echoed (LF, CR or CR LF ends one), shutdown seen by a client
+mkdir -p "$tmp/run"
+make_domain 32 pvc-console
+boot 32 --rundir "$tmp/run"
+wait_line 32 "pvcontrol: watching"
+"$tool" console "$tmp/run" 32 \
+    $'expect:pvcontrol: up, domid 32, name pvc-console\r\n' \
+    'send:hello world\n' $'expect:echo: hello world\r\n' \
+    $'send:typed\r' $'expect:echo: typed\r\n' \
+    $'send:crlf\r\nnext\n' $'expect:echo: crlf\r\necho: next\r\n' \
+    > "$tmp/console1.out" 2> "$tmp/console1.err"
+check console_echo $? "$(cat "$tmp/console1.err") (got: $(tr '\r' '~' < "$tmp/console1.out" | tail -5))"
+"$tool" console "$tmp/run" 32 "touch:$tmp/c2" \
+    "expect:pvcontrol: shutdown poweroff" eof > "$tmp/console2.out" 2> "$tmp/console2.err" &
+cpid=$!
+for _ in $(seq 200); do [ -e "$tmp/c2" ] && break; sleep 0.05; done
+xenstore-write /local/domain/32/control/shutdown poweroff
+wait "$cpid"
+check console_shutdown_line_then_eof $? "$(cat "$tmp/console2.err")"
+expect_exit console_guest_status 32 0
+check console_no_blank_echo "$(grep -c '^echo: $' "$tmp/dom32.log" | grep -qx 0; echo $?)" \
+    "an empty line was echoed: $(cat "$tmp/dom32.log")"
 
 # --- the demo guest names itself from xenstore
 make_domain 31 demo
