@@ -1,4 +1,4 @@
-/* Client side of the link protocol (link_proto.h), for host backends and
+/* Client side of the link protocol (lib/link_proto.h), for host backends and
  * for VMMs binding to another domain. */
 #include "backend.h"
 #include "link_proto.h"
@@ -12,16 +12,6 @@
 #include <unistd.h>
 
 #define REPLY_TIMEOUT_MS 5000
-
-int xk_link_sock_addr(const char *rundir, uint32_t domid, struct sockaddr_un *a)
-{
-    memset(a, 0, sizeof(*a));
-    a->sun_family = AF_UNIX;
-    if ((size_t)snprintf(a->sun_path, sizeof(a->sun_path), XK_LINK_SOCK_FMT,
-                         rundir, domid) >= sizeof(a->sun_path))
-        return -ENAMETOOLONG;
-    return 0;
-}
 
 static int connect_vmm(const char *rundir, uint32_t domid)
 {

@@ -1,5 +1,5 @@
 /* The host backend's end of an event channel to a guest: a pair of
- * eventfds (see link_proto.h).  Backends never make hypercalls: they bind
+ * eventfds (see lib/link_proto.h).  Backends never make hypercalls: they bind
  * to the guest's unbound port through its VMM, then notify and consume
  * events on plain file descriptors their own loop can watch. */
 #ifndef XK_EVTCHN_BACKEND_H
@@ -33,10 +33,5 @@ uint64_t xk_evtchn_consume(const struct xk_evtchn *e);
 void xk_evtchn_unbind(struct xk_evtchn *e);
 /* Raise global VIRQ of domain DOMID (domain 0's privilege). */
 int xk_evtchn_send_virq(const char *rundir, uint32_t domid, uint32_t virq);
-
-/* The address of domain DOMID's VMM socket under RUNDIR: 0 or
- * -ENAMETOOLONG. */
-struct sockaddr_un;
-int xk_link_sock_addr(const char *rundir, uint32_t domid, struct sockaddr_un *a);
 
 #endif

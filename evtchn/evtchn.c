@@ -326,6 +326,25 @@ void evtchn_link_gone(struct evtchn_domain *d, uint32_t port,
     pthread_mutex_unlock(&d->lock);
 }
 
+void evtchn_take_links(struct evtchn_domain *d,
+                       void (*fn)(void *arg, struct evtchn_link *link), void *arg)
+{
+    for (uint32_t port = 1; port < d->valid; port++) {
+        struct evtchn *c = evtchn_port(d, port);
+        struct evtchn_link *l = NULL;
+
+        pthread_mutex_lock(&d->lock);
+        if (c->state == ECS_INTERDOMAIN && c->link) {
+            l = c->link;
+            c->link = NULL;
+            c->state = ECS_UNBOUND;
+        }
+        pthread_mutex_unlock(&d->lock);
+        if (l)
+            fn(arg, l);
+    }
+}
+
 int evtchn_bind_virq(struct evtchn_domain *d, uint32_t virq, uint32_t vcpu)
 {
     struct evtchn *c;

@@ -152,6 +152,10 @@ void evtchn_link_raise(struct evtchn_domain *d, uint32_t port,
  * again, as Xen leaves the surviving end of a closed channel. */
 void evtchn_link_gone(struct evtchn_domain *d, uint32_t port,
                       struct evtchn_link *link);
+/* Teardown: hand every link still standing to FN (which frees it); its
+ * port becomes unbound. */
+void evtchn_take_links(struct evtchn_domain *d,
+                       void (*fn)(void *arg, struct evtchn_link *link), void *arg);
 
 /* Host-raised virtual interrupts (Xen's send_guest_vcpu_virq and
  * send_guest_global_virq). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "abi.h"
+#include "console.h"
 #include "evloop.h"
 #include "log.h"
 #include "shinfo.h"
@@ -124,7 +125,9 @@ void events_destroy(struct vm *vm)
     if (!vm->loop)
         return;
     evloop_stop(vm->loop);
+    console_destroy(vm);
     link_shutdown(vm);
+    link_free_all(vm);
     timers_destroy(vm);
     irq_destroy(vm);
     evloop_free(vm->loop);

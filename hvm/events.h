@@ -53,6 +53,8 @@ void timer_periodic(struct vcpu *v, uint64_t period);
 /* link.c: channels to other processes. */
 int link_listen(struct vm *vm);
 void link_shutdown(struct vm *vm);
+/* After the event thread stopped: free the channels still bound. */
+void link_free_all(struct vm *vm);
 /* Does domain DOMID exist (its VMM listens in our run directory)? */
 bool link_domain_exists(struct vm *vm, domid_t domid);
 /* EVTCHNOP_bind_interdomain to another domain: the local port or -errno. */

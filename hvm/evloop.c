@@ -18,6 +18,7 @@ struct watch {
     evloop_fn fn;
     void *arg;
     uint64_t gen;
+    uint32_t events;        /* EPOLL* interest; 0: not in the epoll set */
 };
 
 struct evloop {
@@ -51,7 +52,24 @@ struct evloop *evloop_new(void)
 
 int evloop_add(struct evloop *l, int fd, evloop_fn fn, void *arg)
 {
-    struct epoll_event e = { .events = EPOLLIN };
+    return evloop_add_events(l, fd, EPOLLIN, fn, arg);
+}
+
+static struct epoll_event watch_event(struct evloop *l, int fd)
+{
+    /* The event carries fd and generation: an fd number reused after a
+     * removal does not receive the old registration's events. */
+    struct epoll_event e = {
+        .events = l->w[fd].events,
+        .data.u64 = ((uint64_t)l->w[fd].gen << 32) | (uint32_t)fd,
+    };
+    return e;
+}
+
+int evloop_add_events(struct evloop *l, int fd, uint32_t events, evloop_fn fn,
+                      void *arg)
+{
+    struct epoll_event e;
     int rc = 0;
 
     if (fd < 0)
@@ -71,12 +89,32 @@ int evloop_add(struct evloop *l, int fd, evloop_fn fn, void *arg)
     l->w[fd].fn = fn;
     l->w[fd].arg = arg;
     l->w[fd].gen = ++l->gen;
-    /* The event carries fd and generation: an fd number reused after a
-     * removal does not receive the old registration's events. */
-    e.data.u64 = ((uint64_t)l->w[fd].gen << 32) | (uint32_t)fd;
-    if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &e) < 0) {
+    l->w[fd].events = events;
+    e = watch_event(l, fd);
+    if (events && epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &e) < 0) {
         rc = -errno;
         l->w[fd].fn = NULL;
+    }
+    pthread_mutex_unlock(&l->lock);
+    return rc;
+}
+
+int evloop_set_events(struct evloop *l, int fd, uint32_t events)
+{
+    struct epoll_event e;
+    int rc = 0, op;
+
+    pthread_mutex_lock(&l->lock);
+    if (fd < 0 || fd >= l->nw || !l->w[fd].fn) {
+        pthread_mutex_unlock(&l->lock);
+        return -EBADF;
+    }
+    if (events != l->w[fd].events) {
+        op = !l->w[fd].events ? EPOLL_CTL_ADD : !events ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+        l->w[fd].events = events;
+        e = watch_event(l, fd);
+        if (epoll_ctl(l->epfd, op, fd, &e) < 0)
+            rc = -errno;
     }
     pthread_mutex_unlock(&l->lock);
     return rc;
@@ -86,8 +124,10 @@ void evloop_del(struct evloop *l, int fd)
 {
     pthread_mutex_lock(&l->lock);
     if (fd >= 0 && fd < l->nw && l->w[fd].fn) {
-        epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+        if (l->w[fd].events)
+            epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
         l->w[fd].fn = NULL;
+        l->w[fd].events = 0;
     }
     pthread_mutex_unlock(&l->lock);
 }

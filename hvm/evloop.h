@@ -18,6 +18,12 @@ void evloop_stop(struct evloop *l);
 void evloop_free(struct evloop *l);
 /* Watch FD for input.  Safe from any thread; 0 or -errno. */
 int evloop_add(struct evloop *l, int fd, evloop_fn fn, void *arg);
+/* Watch FD for EVENTS (EPOLLIN, EPOLLOUT; 0: registered but not watched,
+ * so not even hang-ups are reported). */
+int evloop_add_events(struct evloop *l, int fd, uint32_t events, evloop_fn fn,
+                      void *arg);
+/* Change what FD is watched for (0: nothing, until changed again). */
+int evloop_set_events(struct evloop *l, int fd, uint32_t events);
 /* Stop watching FD.  On the event thread, no callback for FD follows. */
 void evloop_del(struct evloop *l, int fd);
 

@@ -1,4 +1,4 @@
-/* Event channels that leave this VMM (evtchn/link_proto.h): the control
+/* Event channels that leave this VMM (lib/link_proto.h): the control
  * socket other domains' VMMs and host backends bind through, the binder
  * side for the guest's EVTCHNOP_bind_interdomain, and in-process backends.
  *
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "control.h"
 #include "evloop.h"
 #include "link_proto.h"
 #include "log.h"
@@ -214,6 +215,32 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
         }
         send_msg(fd, &r, NULL, 0);
         break;
+    case XK_LINK_PAUSE:
+    case XK_LINK_UNPAUSE:
+        r.type = m.type;
+        if (m.from_dom != 0)
+            r.status = -EPERM;      /* the controller is domain 0 */
+        else
+            r.status = m.type == XK_LINK_PAUSE ? vm_ctl_pause(vm) : vm_ctl_unpause(vm);
+        send_msg(fd, &r, NULL, 0);
+        break;
+    case XK_LINK_INFO: {
+        struct xk_link_info *info = malloc(sizeof(*info));
+        if (!info)
+            break;
+        if (m.from_dom != 0) {
+            memset(info, 0, sizeof(*info));
+            info->magic = XK_LINK_MAGIC;
+            info->type = XK_LINK_INFO;
+            info->status = -EPERM;
+        } else {
+            vm_ctl_info(vm, info);
+        }
+        if (send(fd, info, sizeof(*info), MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(*info))
+            log_debug("domain %u: cannot answer INFO:", vm->domid);
+        free(info);
+        break;
+    }
     default:
         break;
     }
@@ -294,6 +321,19 @@ void link_shutdown(struct vm *vm)
     vm->ctl_fd = -1;
     if (sock_path(vm, vm->domid, &a) == 0)
         unlink(a.sun_path);
+}
+
+static void free_taken(void *arg, struct evtchn_link *l)
+{
+    (void)arg;
+    link_free(l);
+}
+
+void link_free_all(struct vm *vm)
+{
+    /* Without the event thread nothing else frees them; closing their
+     * fds is the far ends' EOF. */
+    evtchn_take_links(&vm->evtchn, free_taken, NULL);
 }
 
 bool link_domain_exists(struct vm *vm, domid_t domid)

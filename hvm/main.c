@@ -1,6 +1,8 @@
 /* xenkvm: run one Xen HVM/PVH domain on KVM. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "console.h"
 #include "cpuid.h"
 #include "events.h"
 #include "exit_codes.h"
@@ -40,6 +43,13 @@ static void usage(FILE *f)
 "  -R, --rundir DIR      listen on DIR/dom<N>.sock for event channel binds\n"
 "                        from other domains and host backends\n"
 "  -X, --xenstored PATH  attach the xenstore ring to xenstored's VMM socket\n"
+"  -C, --console-log FILE  append the guest's PV console output to FILE\n"
+"                        (with a run directory, clients of DIR/dom<N>.console\n"
+"                        get it too; with neither it goes to standard output)\n"
+"  -p, --paused          create the domain paused: the vCPUs run no guest\n"
+"                        code until an unpause (xl create -p)\n"
+"      --ready-fd N      once the domain is set up, write 'R' to file\n"
+"                        descriptor N (3 or more) and close it\n"
 "      --max-grant-frames N  grant table frames at most (default %d, up to %d)\n"
 "      --test-grant-backend  debug device for grant tests (docs/grant-tables.md)\n"
 "  -s, --stats           print exit counts and VMM-side cycles at the end\n"
@@ -157,6 +167,9 @@ int main(int argc, char **argv)
         { "xenstored", required_argument, 0, 'X' },
         { "max-grant-frames", required_argument, 0, 'G' },
         { "test-grant-backend", no_argument, 0, 'B' },
+        { "paused", no_argument, 0, 'p' },
+        { "console-log", required_argument, 0, 'C' },
+        { "ready-fd", required_argument, 0, 'Y' },
         { "stats", no_argument, 0, 's' },
         { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },
@@ -166,6 +179,7 @@ int main(int argc, char **argv)
     uint64_t mem_mib = XK_DEFAULT_MEM_MIB, vcpus = 1, domid = 1;
     uint64_t max_port = EVTCHN_DEFAULT_MAX_PORT;
     const char *rundir = getenv("XENKVM_RUNDIR"), *xenstored = NULL;
+    const char *console_log = NULL;
     uint64_t max_gframes = GNT_DEFAULT_MAX_FRAMES;
     bool grant_testdev = false;
     struct vcpu_hvm_context boot;
@@ -176,10 +190,11 @@ int main(int argc, char **argv)
     sigset_t set;
     int64_t tsc_offset;
     int verbose = 0, ch, rc, khz;
-    bool stats = false;
+    bool stats = false, paused = false;
+    int ready_fd = -1, console_fd = -1;
 
     log_set_prog("xenkvm");
-    while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:X:svh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:X:C:psvh", opts, NULL)) != -1) {
         switch (ch) {
         case 'k': spec.kernel = optarg; break;
         case 'f': spec.firmware = optarg; break;
@@ -214,6 +229,18 @@ int main(int argc, char **argv)
                     optarg, GNT_MAX_FRAMES_LIMIT);
             break;
         case 'B': grant_testdev = true; break;
+        case 'p': paused = true; break;
+        case 'C': console_log = optarg; break;
+        case 'Y': {
+            uint64_t fd;
+            if (!parse_u64(optarg, &fd) || fd < 3 || fd > INT_MAX ||
+                fcntl((int)fd, F_GETFD) < 0)
+                die(XK_EXIT_USAGE, "--ready-fd %s: give an open file descriptor "
+                    "from 3 up", optarg);
+            ready_fd = (int)fd;
+            fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
+            break;
+        }
         case 's': stats = true; break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
@@ -225,6 +252,16 @@ int main(int argc, char **argv)
         die(XK_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
     if (!!spec.kernel == !!spec.firmware)
         die(XK_EXIT_USAGE, "give exactly one of --kernel and --firmware (see --help)");
+    if (console_log) {
+        /* Appended to, as xenconsoled opens its guest logs. */
+        console_fd = open(console_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (console_fd < 0)
+            die(XK_EXIT_USAGE, "--console-log %s:", console_log);
+    }
+
+    /* A reader of the ready fd (or a console client) that went away is
+     * an error on that write, not the end of the VMM. */
+    signal(SIGPIPE, SIG_IGN);
 
     /* Signals go to one thread; vCPU threads inherit the mask. */
     sigemptyset(&set);
@@ -291,10 +328,22 @@ int main(int argc, char **argv)
         die(XK_EXIT_VMM_ERROR, "cannot attach the xenstore ring:");
     }
 
+    if ((rc = console_init(&vm, console_fd)))
+        die(XK_EXIT_VMM_ERROR, "cannot set up the PV console");
+
     pthread_create(&sigthr, NULL, signal_thread, &vm);
     pthread_detach(sigthr);
+    /* Xen creates every domain paused by the controller; xl unpauses it
+     * unless told -p.  Here --paused keeps that first pause. */
+    vm.ctl_pause_count = paused;
     if (vcpus_start(&vm, &boot))
         die(XK_EXIT_VMM_ERROR, "cannot start the vCPUs");
+    if (ready_fd >= 0) {
+        /* Everything is up: memory, xenstore, sockets, vCPUs. */
+        if (write(ready_fd, "R", 1) != 1)
+            log_warn("--ready-fd %d:", ready_fd);
+        close(ready_fd);
+    }
     rc = vm_wait(&vm);
     log_info("domain %u stopped, exit status %d", vm.domid, rc);
     if (stats)

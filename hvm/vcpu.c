@@ -19,6 +19,7 @@
 #include "exit_codes.h"
 #include "hcall.h"
 #include "hvm_ctx.h"
+#include "link_proto.h"
 #include "log.h"
 #include "platform_io.h"
 #include "shinfo.h"
@@ -320,6 +321,26 @@ static bool gate(struct vcpu *v)
                 shinfo_publish_runstate(v);
             continue;
         }
+        if (vm->ctl_pause_count && v->state == VCPU_UP) {
+            /* Paused by the controller.  On Xen a vCPU of a paused domain
+             * is not runnable: unless blocked it is offline in its
+             * runstate, and says so in its area before it parks. */
+            if (!v->ctl_parked) {
+                bool publish = !v->ctx_pending &&
+                               v->runstate.state == RUNSTATE_running;
+                v->ctl_parked = true;
+                if (publish) {
+                    shinfo_runstate_locked(v, RUNSTATE_offline);
+                    pthread_mutex_unlock(&vm->lock);
+                    shinfo_publish_runstate(v);
+                    continue;
+                }
+            }
+            pthread_cond_wait(&v->cond, &vm->lock);
+            pthread_mutex_unlock(&vm->lock);
+            continue;
+        }
+        v->ctl_parked = false;
         if ((vm->pausing && vm->pause_owner != v) || v->state != VCPU_UP) {
             pthread_cond_wait(&v->cond, &vm->lock);
             pthread_mutex_unlock(&vm->lock);
@@ -368,7 +389,7 @@ static void leave_guest(struct vcpu *v)
 
     pthread_mutex_lock(&vm->lock);
     v->in_guest = false;
-    if (vm->pausing)
+    if (vm->pausing || vm->ctl_pause_count)
         pthread_cond_broadcast(&vm->cond);
     pthread_mutex_unlock(&vm->lock);
 }
@@ -378,9 +399,15 @@ static void *vcpu_thread(void *arg)
     struct vcpu *v = arg;
     uint64_t t_exit = 0;
     int kind = 1;       /* exit_count index of the last exit */
+    struct timespec ts;
     sigset_t set;
 
     this_vcpu = v;
+    pthread_mutex_lock(&v->vm->lock);
+    v->tid = gettid();
+    if (pthread_getcpuclockid(pthread_self(), &v->cpu_clock))
+        v->cpu_clock = CLOCK_THREAD_CPUTIME_ID;     /* never: reads as 0 */
+    pthread_mutex_unlock(&v->vm->lock);
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
@@ -412,6 +439,13 @@ static void *vcpu_thread(void *arg)
         if (!handle_exit(v))
             break;
     }
+    /* Once marked done (under the lock) the thread is never asked for
+     * its CPU clock again: it may be joined at any time after. */
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    pthread_mutex_lock(&v->vm->lock);
+    v->final_cpu_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    v->thread_done = true;
+    pthread_mutex_unlock(&v->vm->lock);
     return NULL;
 }
 
@@ -550,6 +584,55 @@ void vm_unpause(struct vm *vm)
         pthread_cond_broadcast(&vm->vcpus[i].cond);
     pthread_cond_broadcast(&vm->cond);
     pthread_mutex_unlock(&vm->lock);
+}
+
+int vm_ctl_pause(struct vm *vm)
+{
+    struct timespec ts;
+    bool busy;
+
+    pthread_mutex_lock(&vm->lock);
+    if (vm->ctl_pause_count >= XK_LINK_MAX_PAUSE) {
+        pthread_mutex_unlock(&vm->lock);
+        return -EOVERFLOW;
+    }
+    vm->ctl_pause_count++;
+    pthread_mutex_unlock(&vm->lock);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vcpu_kick(&vm->vcpus[i]);
+    /* Xen's pause is synchronous (vcpu_sleep_sync): answer once no vCPU
+     * is in guest mode.  A kicked vCPU leaves KVM_RUN at once; the bound
+     * only keeps a VMM bug from stalling the event thread. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 2;
+    pthread_mutex_lock(&vm->lock);
+    for (bool late = false;; ) {
+        busy = false;
+        for (unsigned i = 0; i < vm->nr_vcpus; i++)
+            busy |= vm->vcpus[i].in_guest;
+        if (!busy || !vm->ctl_pause_count || late)
+            break;
+        late = pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT;
+    }
+    pthread_mutex_unlock(&vm->lock);
+    if (busy)
+        log_warn("domain %u: a vCPU did not leave guest mode for the pause",
+                 vm->domid);
+    return 0;
+}
+
+int vm_ctl_unpause(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->lock);
+    if (!vm->ctl_pause_count) {
+        pthread_mutex_unlock(&vm->lock);
+        return -EINVAL;
+    }
+    if (--vm->ctl_pause_count == 0)
+        for (unsigned i = 0; i < vm->nr_vcpus; i++)
+            pthread_cond_broadcast(&vm->vcpus[i].cond);
+    pthread_mutex_unlock(&vm->lock);
+    return 0;
 }
 
 int vcpu_initialise(struct vcpu *t, const struct vcpu_hvm_context *ctx)

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/kvm.h>
 #include <xen/xen.h>
@@ -44,6 +45,7 @@ enum {
 };
 
 struct vm;
+struct console;
 struct watchdog;
 struct vm_gnttab;
 
@@ -67,6 +69,12 @@ struct vcpu {
     struct vcpu_hvm_context init_ctx;
     bool ctx_pending;               /* load init_ctx before running */
     bool in_guest;                  /* between the pause gate and exit */
+    bool ctl_parked;                /* stopped at the gate by a controller
+                                       pause (runstate offline) */
+    pid_t tid;                      /* its thread, once started (0 before) */
+    clockid_t cpu_clock;            /* the thread's CPU clock (with tid) */
+    bool thread_done;               /* its thread returned (or will now) */
+    uint64_t final_cpu_ns;          /* the thread's CPU time when it ended */
     bool wake;                      /* block/poll wake-up request */
     bool flush_tlb;                 /* HVMOP_flush_tlbs: flush on entry */
     bool areas_changed;             /* publish runstate/time before entry */
@@ -122,6 +130,9 @@ struct vm {
     pthread_cond_t cond;        /* pause handshakes */
     bool pausing;
     struct vcpu *pause_owner;
+    /* Xen's controller_pause_count (XEN_DOMCTL_pausedomain): vCPUs stay
+     * at the gate while it is not 0. */
+    unsigned ctl_pause_count;
     uint64_t shared_info_gfn;   /* INVALID_GFN when not mapped */
     bool shinfo_32;             /* latched guest width (has_32bit_shinfo) */
     uint64_t params[HVM_NR_PARAMS];
@@ -135,6 +146,7 @@ struct vm {
     const char *rundir;         /* control socket directory, or NULL */
     int ctl_fd;                 /* listening control socket, or -1 */
     int xs_sock, xs_chan;       /* xenstored attach socket and channel */
+    struct console *console;    /* the PV console backend (console.c) */
     pthread_mutex_t timer_lock;
     struct {
         pthread_mutex_t lock;
@@ -209,6 +221,13 @@ void *vm_ram_page(struct vm *vm, uint64_t gfn);
 /* Stop every other vCPU outside guest mode (for memslot changes). */
 void vm_pause_others(struct vm *vm, struct vcpu *self);
 void vm_unpause(struct vm *vm);
+/* Xen's domain_pause_by_systemcontroller: count one more controller pause
+ * (-EOVERFLOW past XK_LINK_MAX_PAUSE) and return once no vCPU runs guest
+ * code.  The event loop, timers and backends go on. */
+int vm_ctl_pause(struct vm *vm);
+/* domain_unpause_by_systemcontroller: -EINVAL if no pause is outstanding;
+ * at 0 the vCPUs run again. */
+int vm_ctl_unpause(struct vm *vm);
 
 /* Record a shutdown and make every vCPU leave. */
 void vm_shutdown(struct vm *vm, int exit_status);

@@ -1,6 +1,7 @@
 #!/bin/bash
-# What guests print reaches the VMM's output: HYPERVISOR_console_io and
-# port 0xe9 on stdout, the platform log port on stderr.  Reads the logs the
+# What guests print reaches the VMM's output: HYPERVISOR_console_io, port
+# 0xe9 and the PV console ring (with no console log or run directory) on
+# stdout, the platform log port on stderr.  Reads the logs the
 # guest tests just wrote (tests/run runs this after them).
 set -u
 logs=$BUILDDIR/tests/logs
@@ -22,4 +23,8 @@ check debugcon_text "$logs/hypercalls64.log" "hypercalls64: Xen 4.17"
 check platform_log_line "$logs/hypercalls64.log" "platform log: platform log from the test guest"
 check demo_banner "$logs/demo64.log" "Hello from a PVH guest on xenkvm!"
 check demo_cmdline "$logs/demo64.log" 'command line: "demo-command-line"'
+check demo_no_xenstore "$logs/demo64.log" "xenstore is not connected"
+check demo_vcpus "$logs/demo64.log" "vcpus: 1"
+check demo_powers_off "$logs/demo64.log" "Powering off."
+check pv_console_stdout "$logs/pvcons64.log" "pvcons: hello from the PV console ring of domain 1"
 exit 0

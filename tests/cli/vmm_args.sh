@@ -40,6 +40,11 @@ expect max_grant_frames_zero 2 "--max-grant-frames 0" -- --kernel x --max-grant-
 expect max_grant_frames_too_many 2 "--max-grant-frames 257" -- --kernel x --max-grant-frames 257
 expect missing_kernel 2 "cannot read $tmp/nope.elf: No such file" -- --kernel "$tmp/nope.elf"
 expect kernel_is_directory 2 "cannot read $tmp" -- --kernel "$tmp"
+expect ready_fd_not_open 2 "--ready-fd 9: give an open file descriptor" -- --kernel x --ready-fd 9
+expect ready_fd_stdio 2 "--ready-fd 1: give an open file descriptor from 3" -- --kernel x --ready-fd 1
+expect ready_fd_not_a_number 2 "--ready-fd x3" -- --kernel x --ready-fd x3
+expect console_log_unwritable 2 "--console-log $tmp/no/such/dir: No such file" -- \
+    --kernel x --console-log "$tmp/no/such/dir"
 
 if [ "${KVM_OK:-0}" = 1 ]; then
     printf 'not an elf at all\n' > "$tmp/text.elf"

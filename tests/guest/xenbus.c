@@ -1,153 +1,32 @@
 /*
- * xenbus64.elf: a minimal xenbus frontend on the domain's xenstore ring
- * (HVM_PARAM_STORE_PFN, HVM_PARAM_STORE_EVTCHN, EVTCHNOP_send), as Linux's
- * xenbus_comms does, against the host's xenstored through the VMM attach
- * protocol.  Needs a VMM that attaches the ring to xenstored and a
- * toolstack that created /local/domain/<domid> owned by the domain; see
- * docs/xenstored.md ("The guest xenbus test").  Replies are polled: no
- * upcalls, to keep the guest small.
+ * xenbus64.elf: the xenbus client library (lib/xenbus.c) against the
+ * host's xenstored through the VMM attach protocol.  Needs a VMM that
+ * attaches the ring to xenstored and a toolstack that created
+ * /local/domain/<domid> owned by the domain, with name = "xenbus-test";
+ * see docs/xenstored.md ("The guest xenbus test").
  */
 #include "lib.h"
 #include "hypercall.h"
 #include "test.h"
-#include "x86.h"
-#include "paging.h"
+#include "shinfo.h"
 #include "xen_guest.h"
-#include <xen/io/xs_wire.h>
+#include "xenbus.h"
 
-static struct xenstore_domain_interface *ring;
-static evtchn_port_t port;
-static uint32_t next_req = 1;
-
-struct reply {
-    uint32_t type, req_id, tx_id, len;
-    char body[XENSTORE_PAYLOAD_MAX + 1];
-};
-static struct reply rep, ev;
-static bool have_event;
-
-static void notify(void)
-{
-    struct evtchn_send s = { .port = port };
-
-    HYPERVISOR_event_channel_op(EVTCHNOP_send, &s);
-}
-
-/* About a few seconds of emulated polling before giving up. */
-#define SPIN_LIMIT 2000000u
-
-static bool put(const void *buf, uint32_t len)
-{
-    const char *b = buf;
-    unsigned int spins = 0;
-
-    while (len) {
-        XENSTORE_RING_IDX cons = __atomic_load_n(&ring->req_cons, __ATOMIC_ACQUIRE);
-        XENSTORE_RING_IDX prod = ring->req_prod;
-        uint32_t space = XENSTORE_RING_SIZE - (prod - cons), n, off;
-
-        if (space == 0) {
-            notify();
-            if (++spins > SPIN_LIMIT)
-                return false;
-            cpu_relax();
-            continue;
-        }
-        off = MASK_XENSTORE_IDX(prod);
-        n = XENSTORE_RING_SIZE - off;
-        if (n > space) n = space;
-        if (n > len) n = len;
-        memcpy(ring->req + off, b, n);
-        __atomic_store_n(&ring->req_prod, prod + n, __ATOMIC_RELEASE);
-        b += n;
-        len -= n;
-    }
-    notify();
-    return true;
-}
-
-static bool get(void *buf, uint32_t len)
-{
-    char *b = buf;
-    unsigned int spins = 0;
-
-    while (len) {
-        XENSTORE_RING_IDX prod = __atomic_load_n(&ring->rsp_prod, __ATOMIC_ACQUIRE);
-        XENSTORE_RING_IDX cons = ring->rsp_cons;
-        uint32_t avail = prod - cons, n, off;
-
-        if (avail == 0) {
-            if (++spins > SPIN_LIMIT)
-                return false;
-            cpu_relax();
-            continue;
-        }
-        off = MASK_XENSTORE_IDX(cons);
-        n = XENSTORE_RING_SIZE - off;
-        if (n > avail) n = avail;
-        if (n > len) n = len;
-        memcpy(b, ring->rsp + off, n);
-        __atomic_store_n(&ring->rsp_cons, cons + n, __ATOMIC_RELEASE);
-        notify();
-        b += n;
-        len -= n;
-    }
-    return true;
-}
-
-static bool recv(struct reply *r)
-{
-    if (!get(r, 16) || r->len > XENSTORE_PAYLOAD_MAX || !get(r->body, r->len))
-        return false;
-    r->body[r->len] = 0;
-    return true;
-}
-
-/* One request; a watch event arriving first is kept for ev. */
-static bool xb(uint32_t type, uint32_t tx, const char *body, uint32_t len)
-{
-    struct xsd_sockmsg h = { type, next_req++, tx, len };
-
-    if (!put(&h, sizeof(h)) || !put(body, len))
-        return false;
-    for (;;) {
-        if (!recv(&rep))
-            return false;
-        if (rep.type != XS_WATCH_EVENT)
-            return rep.req_id == h.req_id;
-        ev = rep;
-        have_event = true;
-    }
-}
-
-static bool next_event(void)
-{
-    if (have_event) {
-        have_event = false;
-        return true;
-    }
-    return recv(&ev) && ev.type == XS_WATCH_EVENT;
-}
+static char buf[XENSTORE_PAYLOAD_MAX + 1];
+static struct xenbus_event ev;
 
 /* Without an attached ring the other cases cannot run. */
 #define NEED_RING() do {                                                 \
-        if (!ring) {                                                     \
+        if (!xenbus_connected()) {                                       \
             test_skip("no xenstored ring attached");                     \
             return;                                                      \
         }                                                                \
     } while (0)
 
-#define S(lit) lit, sizeof(lit)
-#define W(lit) lit, sizeof(lit) - 1     /* WRITE: value without its NUL */
-
-static bool is_error(const char *e)
+/* The next watch event, waiting up to 5 s. */
+static bool next_event(void)
 {
-    return rep.type == XS_ERROR && !strcmp(rep.body, e);
-}
-
-static bool is_ok(uint32_t type)
-{
-    return rep.type == type && !strcmp(rep.body, "OK");
+    return xenbus_next_event(&ev, 5000000000ull) == 0;
 }
 
 TEST(xenbus_ring_found)
@@ -158,113 +37,201 @@ TEST(xenbus_ring_found)
     REQUIRE(EXPECT_EQ(hvm_get_param(HVM_PARAM_STORE_EVTCHN, &evtchn), 0));
     REQUIRE(EXPECT_NE(pfn, 0));
     REQUIRE(EXPECT_NE(evtchn, 0));
-    /* The store page may lie outside the identity-mapped first GiB. */
-    if ((pfn << PAGE_SHIFT) < (1ul << 30)) {
-        ring = (void *)(uintptr_t)(pfn << PAGE_SHIFT);
-    } else {
-        unsigned long va = VMAP_BASE + (VMAP_PAGES - 1) * PAGE_SIZE;
-        vmap_set(va, pfn << PAGE_SHIFT);
-        ring = (void *)va;
-    }
-    port = evtchn;
     /* xenstored offers its features before anything moves on the ring. */
-    if (!EXPECT_TRUE(ring->server_features & XENSTORE_SERVER_FEATURE_RECONNECTION))
-        ring = NULL;
-    else
-        EXPECT_EQ(ring->connection, XENSTORE_CONNECTED);
+    EXPECT_TRUE(xenbus_init());
+    EXPECT_EQ(xenbus_port(), evtchn);
+}
+
+TEST(xenbus_relative_paths)
+{
+    char abs[64];
+
+    NEED_RING();
+    /* The home is /local/domain/<domid>; a relative path means the same
+     * node as its absolute form. */
+    REQUIRE(EXPECT_EQ(xenbus_abs_path("name", abs, sizeof(abs)), 0));
+    snprintf(buf, sizeof(buf), "/local/domain/%u/name", xen.domid);
+    EXPECT_TRUE(!strcmp(abs, buf));
+    EXPECT_EQ(xenbus_read(XBT_NIL, "name", buf, sizeof(buf)), 11);
+    EXPECT_TRUE(!strcmp(buf, "xenbus-test"));
+    EXPECT_EQ(xenbus_read(XBT_NIL, abs, buf, sizeof(buf)), 11);
+    EXPECT_TRUE(!strcmp(buf, "xenbus-test"));
+    EXPECT_EQ(xenbus_abs_path("/tool", abs, sizeof(abs)), 0);
+    EXPECT_TRUE(!strcmp(abs, "/tool"));
+    EXPECT_EQ(xenbus_abs_path("data/a-path-much-longer-than-the-buffer", abs, 24),
+              -XEN_E2BIG);
 }
 
 TEST(xenbus_write_read)
 {
+    uint64_t v = 0;
+
     NEED_RING();
-    EXPECT_TRUE(xb(XS_WRITE, 0, W("data/guest\0hello")) && is_ok(XS_WRITE));
-    EXPECT_TRUE(xb(XS_READ, 0, S("data/guest")) && rep.type == XS_READ &&
-                rep.len == 5 && !memcmp(rep.body, "hello", 5));
-    EXPECT_TRUE(xb(XS_GET_PERMS, 0, S("data/guest")) && rep.type == XS_GET_PERMS);
-    EXPECT_TRUE(xb(XS_MKDIR, 0, S("data/d")) && is_ok(XS_MKDIR));
-    EXPECT_TRUE(xb(XS_DIRECTORY, 0, S("data")) && rep.type == XS_DIRECTORY);
-    EXPECT_TRUE(xb(XS_RM, 0, S("data/d")) && is_ok(XS_RM));
-    EXPECT_TRUE(xb(XS_READ, 0, S("data/d")) && is_error("ENOENT"));
+    EXPECT_EQ(xenbus_write(XBT_NIL, "data/guest", "hello"), 0);
+    EXPECT_EQ(xenbus_read(XBT_NIL, "data/guest", buf, sizeof(buf)), 5);
+    EXPECT_TRUE(!strcmp(buf, "hello"));
+    /* A reply longer than the caller's buffer: cut, and said so. */
+    EXPECT_EQ(xenbus_read(XBT_NIL, "data/guest", buf, 3), -XEN_E2BIG);
+    EXPECT_TRUE(!strcmp(buf, "he"));
+    EXPECT_EQ(xenbus_request(XS_GET_PERMS, XBT_NIL, "data/guest", 11, buf,
+                             sizeof(buf), NULL), 0);
+    EXPECT_EQ(buf[0], 'n');
+    EXPECT_EQ(xenbus_mkdir(XBT_NIL, "data/d"), 0);
+    EXPECT_EQ(xenbus_printf(XBT_NIL, "data/n", "%u", 123456789u), 0);
+    EXPECT_EQ(xenbus_read_u64(XBT_NIL, "data/n", &v), 0);
+    EXPECT_EQ(v, 123456789);
+    EXPECT_EQ(xenbus_read_u64(XBT_NIL, "data/guest", &v), -XEN_EINVAL);
+    /* data holds guest, d, n. */
+    EXPECT_EQ(xenbus_directory(XBT_NIL, "data", buf, sizeof(buf)), 3);
+    EXPECT_EQ(xenbus_rm(XBT_NIL, "data/d"), 0);
+    EXPECT_EQ(xenbus_rm(XBT_NIL, "data/n"), 0);
+    EXPECT_EQ(xenbus_read(XBT_NIL, "data/d", buf, sizeof(buf)), -XEN_ENOENT);
+    EXPECT_TRUE(!strcmp(xenbus_strerror(-XEN_ENOENT), "ENOENT"));
 }
 
 TEST(xenbus_watch)
 {
     NEED_RING();
-    EXPECT_TRUE(xb(XS_WATCH, 0, S("data/w\0tok")) && is_ok(XS_WATCH));
-    EXPECT_TRUE(next_event() && !strcmp(ev.body, "data/w"));
-    EXPECT_TRUE(xb(XS_WRITE, 0, W("data/w/x\0" "1")) && is_ok(XS_WRITE));
-    EXPECT_TRUE(next_event() && !strcmp(ev.body, "data/w/x") &&
-                !strcmp(ev.body + strlen(ev.body) + 1, "tok"));
-    EXPECT_TRUE(xb(XS_UNWATCH, 0, S("data/w\0tok")) && is_ok(XS_UNWATCH));
+    EXPECT_EQ(xenbus_watch("data/w", "tok"), 0);
+    /* A new watch fires once at once. */
+    EXPECT_TRUE(next_event() && !strcmp(ev.path, "data/w") &&
+                !strcmp(ev.token, "tok"));
+    EXPECT_EQ(xenbus_write(XBT_NIL, "data/w/x", "1"), 0);
+    EXPECT_TRUE(next_event() && !strcmp(ev.path, "data/w/x") &&
+                !strcmp(ev.token, "tok"));
+    EXPECT_EQ(xenbus_unwatch("data/w", "tok"), 0);
+    EXPECT_EQ(xenbus_next_event(&ev, 0), -XEN_ETIMEDOUT);
 }
 
-static uint32_t tx_start(void)
+/* The two events one write fires for the watches "rel" (data/q) and
+ * "abs" (its absolute path), in either order: how many matched. */
+static int event_pair(const char *abs, const char *leaf)
 {
-    uint32_t id = 0;
-    const char *p;
+    char want[80];
+    int i, n = 0;
 
-    if (!xb(XS_TRANSACTION_START, 0, S("")) || rep.type != XS_TRANSACTION_START)
-        return 0;
-    for (p = rep.body; *p >= '0' && *p <= '9'; p++)
-        id = id * 10 + (uint32_t)(*p - '0');
-    return id;
+    for (i = 0; i < 2 && next_event(); i++) {
+        if (!strcmp(ev.token, "rel"))
+            snprintf(want, sizeof(want), "data/q/%s", leaf);
+        else
+            snprintf(want, sizeof(want), "%s/%s", abs, leaf);
+        n += !strcmp(ev.path, want);
+    }
+    return n;
+}
+
+TEST(xenbus_watch_events_queue)
+{
+    char abs[64];
+
+    NEED_RING();
+    /* Events that arrive while requests run wait in the queue, in order;
+     * an absolute watch reports absolute paths. */
+    REQUIRE(EXPECT_EQ(xenbus_abs_path("data/q", abs, sizeof(abs)), 0));
+    EXPECT_EQ(xenbus_watch("data/q", "rel"), 0);
+    EXPECT_EQ(xenbus_watch(abs, "abs"), 0);
+    EXPECT_EQ(xenbus_write(XBT_NIL, "data/q/1", "a"), 0);
+    EXPECT_EQ(xenbus_write(XBT_NIL, "data/q/2", "b"), 0);
+    EXPECT_TRUE(next_event() && !strcmp(ev.token, "rel") && !strcmp(ev.path, "data/q"));
+    EXPECT_TRUE(next_event() && !strcmp(ev.token, "abs") && !strcmp(ev.path, abs));
+    EXPECT_EQ(event_pair(abs, "1"), 2);
+    EXPECT_EQ(event_pair(abs, "2"), 2);
+    EXPECT_EQ(xenbus_unwatch("data/q", "rel"), 0);
+    EXPECT_EQ(xenbus_unwatch(abs, "abs"), 0);
+    EXPECT_EQ(xenbus_next_event(&ev, 0), -XEN_ETIMEDOUT);
+    EXPECT_EQ(xenbus_events_dropped(), 0);
+}
+
+TEST(xenbus_wait_blocks)
+{
+    struct vcpu_runstate_info a, b;
+    uint64_t t0, t1;
+
+    NEED_RING();
+    /* Waiting for an event sleeps in SCHEDOP_poll: the vCPU is blocked,
+     * not running, for most of the wait. */
+    REQUIRE(EXPECT_EQ(HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, &a), 0));
+    t0 = xen_system_time();
+    EXPECT_EQ(xenbus_next_event(&ev, 300000000ull), -XEN_ETIMEDOUT);
+    t1 = xen_system_time();
+    REQUIRE(EXPECT_EQ(HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, &b), 0));
+    EXPECT_GE(t1 - t0, 300000000ll);
+    EXPECT_GE(b.time[RUNSTATE_blocked] - a.time[RUNSTATE_blocked], 200000000ll);
 }
 
 TEST(xenbus_transaction)
 {
-    uint32_t tx;
+    uint32_t tx = 0, tx2 = 0;
 
     NEED_RING();
-    tx = tx_start();
+    REQUIRE(EXPECT_EQ(xenbus_transaction_start(&tx), 0));
     REQUIRE(EXPECT_NE(tx, 0));
-    EXPECT_TRUE(xb(XS_WRITE, tx, W("data/tx\0in")) && is_ok(XS_WRITE));
-    EXPECT_TRUE(xb(XS_READ, 0, S("data/tx")) && is_error("ENOENT"));
-    EXPECT_TRUE(xb(XS_TRANSACTION_END, tx, S("T")) && is_ok(XS_TRANSACTION_END));
-    EXPECT_TRUE(xb(XS_READ, 0, S("data/tx")) && rep.len == 2);
-    tx = tx_start();
-    EXPECT_TRUE(xb(XS_WRITE, tx, W("data/tx2\0x")) && is_ok(XS_WRITE));
-    EXPECT_TRUE(xb(XS_TRANSACTION_END, tx, S("F")) && is_ok(XS_TRANSACTION_END));
-    EXPECT_TRUE(xb(XS_READ, 0, S("data/tx2")) && is_error("ENOENT"));
-    EXPECT_TRUE(xb(XS_TRANSACTION_END, tx, S("T")) && is_error("ENOENT"));
+    EXPECT_EQ(xenbus_write(tx, "data/tx", "in"), 0);
+    EXPECT_EQ(xenbus_read(XBT_NIL, "data/tx", buf, sizeof(buf)), -XEN_ENOENT);
+    EXPECT_EQ(xenbus_transaction_end(tx, false), 0);
+    EXPECT_EQ(xenbus_read(XBT_NIL, "data/tx", buf, sizeof(buf)), 2);
+    EXPECT_EQ(xenbus_transaction_start(&tx), 0);
+    EXPECT_EQ(xenbus_write(tx, "data/tx2", "x"), 0);
+    EXPECT_EQ(xenbus_transaction_end(tx, true), 0);
+    EXPECT_EQ(xenbus_read(XBT_NIL, "data/tx2", buf, sizeof(buf)), -XEN_ENOENT);
+    EXPECT_EQ(xenbus_transaction_end(tx, false), -XEN_ENOENT);
+    /* Two transactions on one node: the second to commit must redo. */
+    EXPECT_EQ(xenbus_transaction_start(&tx), 0);
+    EXPECT_EQ(xenbus_transaction_start(&tx2), 0);
+    EXPECT_EQ(xenbus_read(tx, "data/tx", buf, sizeof(buf)), 2);
+    EXPECT_EQ(xenbus_read(tx2, "data/tx", buf, sizeof(buf)), 2);
+    EXPECT_EQ(xenbus_write(tx, "data/tx", "one"), 0);
+    EXPECT_EQ(xenbus_write(tx2, "data/tx", "two"), 0);
+    EXPECT_EQ(xenbus_transaction_end(tx, false), 0);
+    EXPECT_EQ(xenbus_transaction_end(tx2, false), -XEN_EAGAIN);
+    EXPECT_EQ(xenbus_read(XBT_NIL, "data/tx", buf, sizeof(buf)), 3);
+    EXPECT_TRUE(!strcmp(buf, "one"));
 }
 
 TEST(xenbus_permission_denied)
 {
     NEED_RING();
     /* /tool is the host's (n0) from xenstored's start. */
-    EXPECT_TRUE(xb(XS_READ, 0, S("/tool")) && is_error("EACCES"));
-    EXPECT_TRUE(xb(XS_WRITE, 0, W("/tool/x\0y")) && is_error("EACCES"));
-    EXPECT_TRUE(xb(XS_DIRECTORY, 0, S("/")) && is_error("EACCES"));
-    EXPECT_TRUE(xb(XS_INTRODUCE, 0, S("9\0" "1\0" "1")) && is_error("EACCES"));
-    EXPECT_TRUE(xb(XS_CONTROL, 0, S("help")) && is_error("EACCES"));
-    EXPECT_TRUE(xb(XS_SET_PERMS, 0, S("data/guest\0n0")) && is_error("EPERM"));
-    EXPECT_TRUE(xb(XS_READ, 0, S("a//b")) && is_error("EINVAL"));
+    EXPECT_EQ(xenbus_read(XBT_NIL, "/tool", buf, sizeof(buf)), -XEN_EACCES);
+    EXPECT_EQ(xenbus_write(XBT_NIL, "/tool/x", "y"), -XEN_EACCES);
+    EXPECT_EQ(xenbus_directory(XBT_NIL, "/", buf, sizeof(buf)), -XEN_EACCES);
+    EXPECT_EQ(xenbus_request(XS_INTRODUCE, XBT_NIL, "9\0" "1\0" "1", 6, NULL,
+                             0, NULL), -XEN_EACCES);
+    EXPECT_EQ(xenbus_request(XS_CONTROL, XBT_NIL, "help", 5, NULL, 0, NULL),
+              -XEN_EACCES);
+    EXPECT_EQ(xenbus_request(XS_SET_PERMS, XBT_NIL, "data/guest\0n0", 14, NULL,
+                             0, NULL), -XEN_EPERM);
+    EXPECT_EQ(xenbus_read(XBT_NIL, "a//b", buf, sizeof(buf)), -XEN_EINVAL);
 }
 
 TEST(xenbus_quota_errors)
 {
-    static char big[3000];
+    static char big[2991];
     uint32_t tx[12];
-    int i, ok = 0;
+    int i, ok = 0, last = 0;
 
     NEED_RING();
     /* Node size: 2048 bytes by default. */
-    memcpy(big, "data/big", 9);
-    memset(big + 9, 'x', sizeof(big) - 9);
-    EXPECT_TRUE(xb(XS_WRITE, 0, big, sizeof(big)) && is_error("ENOSPC"));
+    memset(big, 'x', sizeof(big));
+    EXPECT_EQ(xenbus_write_bytes(XBT_NIL, "data/big", big, sizeof(big)),
+              -XEN_ENOSPC);
+    /* Never sent: a payload over XENSTORE_PAYLOAD_MAX would cost the ring. */
+    EXPECT_EQ(xenbus_request(XS_WRITE, XBT_NIL, buf, XENSTORE_PAYLOAD_MAX + 1,
+                             NULL, 0, NULL), -XEN_E2BIG);
     /* Transactions: Xen's default of 10 lets 11 open, then ENOSPC. */
     for (i = 0; i < 12; i++) {
-        tx[i] = tx_start();
-        if (tx[i])
+        tx[i] = 0;
+        last = xenbus_transaction_start(&tx[i]);
+        if (last == 0)
             ok++;
     }
     EXPECT_EQ(ok, 11);
-    EXPECT_TRUE(is_error("ENOSPC"));
+    EXPECT_EQ(last, -XEN_ENOSPC);
     for (i = 0; i < 12; i++)
         if (tx[i])
-            xb(XS_TRANSACTION_END, tx[i], S("F"));
+            xenbus_transaction_end(tx[i], true);
     /* Still serving after the errors. */
-    EXPECT_TRUE(xb(XS_READ, 0, S("data/guest")) && rep.type == XS_READ);
+    EXPECT_EQ(xenbus_read(XBT_NIL, "data/guest", buf, sizeof(buf)), 5);
 }
 
 void guest_main(void)

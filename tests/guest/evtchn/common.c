@@ -34,14 +34,6 @@ void close_range(evtchn_port_t first, evtchn_port_t last)
     }
 }
 
-void ev_mask(evtchn_port_t port)
-{
-    if (fifo_active())
-        fifo_mask(port);
-    else
-        ev2l_set_mask(port, true);
-}
-
 void ev_unmask_local(evtchn_port_t port)
 {
     if (fifo_active())

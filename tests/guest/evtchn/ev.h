@@ -41,8 +41,8 @@ bool spin_until_change(volatile uint32_t *v, uint32_t old, unsigned int ms);
 void spin_ms(unsigned int ms);
 /* Closes every port in [first, last] that is open (ignores errors). */
 void close_range(evtchn_port_t first, evtchn_port_t last);
-/* Masks / unmasks a port guest-side in whichever ABI is active. */
-void ev_mask(evtchn_port_t port);
+/* Unmasks a port guest-side in whichever ABI is active (ev_mask is in
+ * lib/evtchn.c). */
 void ev_unmask_local(evtchn_port_t port);
 /* Clears a port's pending bit (2-level) and the vCPU's selector/upcall
  * flag, so a test starts from a quiet state. */

@@ -45,6 +45,12 @@ long ev_set_priority(evtchn_port_t port, uint32_t prio);
 /* EVTCHNSTAT_* of a port of this domain, or the negative rc. */
 long ev_state(evtchn_port_t port);
 
+/* Mask a port / clear its pending bit, whichever ABI is active;
+ * ev_clear_pending says whether it was pending.  A masked port still wakes
+ * SCHEDOP_poll, so a library can wait on it without taking interrupts. */
+void ev_mask(evtchn_port_t port);
+bool ev_clear_pending(evtchn_port_t port);
+
 /* SCHEDOP_poll on ports with an absolute timeout (0: none). */
 long ev_poll(const evtchn_port_t *ports, unsigned int n, uint64_t timeout);
 /* Poll one port until it is pending (2-level or FIFO) or timeout_ns of

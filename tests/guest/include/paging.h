@@ -31,4 +31,16 @@ bool paging_set_mode(enum paging_mode m);
 void vmap_set(unsigned long va, uint64_t pa);
 void vmap_clear(unsigned long va);
 
+/* Fixed pages at the top of the window for the libraries (the vmap tests
+ * use its start). */
+#define VMAP_SLOT_IOAPIC   (VMAP_PAGES - 1)
+#define VMAP_SLOT_LAPIC    (VMAP_PAGES - 2)
+#define VMAP_SLOT_XENSTORE (VMAP_PAGES - 3)
+#define VMAP_SLOT_CONSOLE  (VMAP_PAGES - 4)
+#define VMAP_SLOT_VA(slot) (VMAP_BASE + (unsigned long)(slot) * PAGE_SIZE)
+
+/* A pointer to the 4 KiB page at physical address pa: the identity map
+ * below 1 GiB (or anywhere when unpaged), else the window's page slot. */
+void *phys_page(uint64_t pa, unsigned int slot);
+
 #endif

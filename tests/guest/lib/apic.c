@@ -4,9 +4,8 @@
 #include "paging.h"
 #include "apic.h"
 
-/* The last two pages of the VMAP window (the vmap tests use the start). */
-#define LAPIC_VA  (VMAP_BASE + (VMAP_PAGES - 2) * PAGE_SIZE)
-#define IOAPIC_VA (VMAP_BASE + (VMAP_PAGES - 1) * PAGE_SIZE)
+#define LAPIC_VA  VMAP_SLOT_VA(VMAP_SLOT_LAPIC)
+#define IOAPIC_VA VMAP_SLOT_VA(VMAP_SLOT_IOAPIC)
 
 static volatile uint8_t *lapic, *ioapic;
 

@@ -227,6 +227,28 @@ bool ev2l_sel(unsigned int vcpu, evtchn_port_t port)
            ((xen_ulong_t)1 << (port / EV_2L_BITS));
 }
 
+void ev_mask(evtchn_port_t port)
+{
+    if (fifo_active())
+        fifo_mask(port);
+    else
+        ev2l_set_mask(port, true);
+}
+
+bool ev_clear_pending(evtchn_port_t port)
+{
+    if (fifo_active()) {
+        event_word_t *w = fifo_word(port);
+
+        return w && (__atomic_fetch_and(w, ~(1u << EVTCHN_FIFO_PENDING),
+                                        __ATOMIC_SEQ_CST) &
+                     (1u << EVTCHN_FIFO_PENDING));
+    }
+    shinfo_map();
+    return __atomic_fetch_and(word_of(shared_info->evtchn_pending, port),
+                              ~BIT_OF(port), __ATOMIC_SEQ_CST) & BIT_OF(port);
+}
+
 static void deliver(evtchn_port_t port, unsigned int vcpu)
 {
     unsigned int n;

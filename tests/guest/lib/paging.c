@@ -149,3 +149,12 @@ void vmap_clear(unsigned long va)
 #endif
     invlpg(va);
 }
+
+void *phys_page(uint64_t pa, unsigned int slot)
+{
+    pa &= ~0xfffull;
+    if (pa < (1ull << 30) || paging_mode() == PAGING_NONE)
+        return (void *)(uintptr_t)pa;
+    vmap_set(VMAP_SLOT_VA(slot), pa);
+    return (void *)VMAP_SLOT_VA(slot);
+}

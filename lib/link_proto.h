@@ -1,0 +1,124 @@
+/* A domain's VMM socket: the control-socket protocol.
+ *
+ * Each VMM started with a run directory listens on <rundir>/dom<N>.sock
+ * (SOCK_SEQPACKET, mode 0600).  Every request is one message on a new
+ * connection; the VMM answers with one message.
+ *
+ * Event channels.  Whoever binds to one of the domain's unbound ports
+ * (another domain's VMM for a guest's EVTCHNOP_bind_interdomain, or a
+ * host backend acting as domain 0) connects and sends BIND; the VMM
+ * checks the port as Xen's bind_interdomain does and answers BOUND with
+ * two eventfds: the first the binder writes to raise the port, the second
+ * the VMM writes when the guest sends on it.  The connection then stands
+ * for the channel: CLOSE or EOF from either side closes it, and the other
+ * side's port becomes unbound (waiting for the same domain again), as
+ * Xen leaves the surviving end.
+ *
+ * Control, from domain 0 only (from_dom 0; others get -EPERM):
+ * - VIRQ raises a global virtual interrupt, for example VIRQ_DEBUG;
+ * - PAUSE and UNPAUSE are Xen's XEN_DOMCTL_pausedomain/unpausedomain
+ *   (domain_pause_by_systemcontroller): a count of controller pauses, at
+ *   most XK_LINK_MAX_PAUSE (else -EOVERFLOW); UNPAUSE with none
+ *   outstanding is -EINVAL.  PAUSE answers once no vCPU runs guest code;
+ *   the guest's vCPUs run again when the count drops to 0.  A VMM started
+ *   with --paused holds one such pause.  Reply: a struct xk_link_msg of
+ *   the same type with status 0 or -errno.
+ * - INFO asks for the domain's state (XEN_DOMCTL_getdomaininfo and
+ *   getvcpuinfo together).  Reply: one struct xk_link_info.
+ *
+ * All fields are host-endian (the socket never leaves the host). */
+#ifndef XK_LINK_PROTO_H
+#define XK_LINK_PROTO_H
+
+#include <stdint.h>
+
+#define XK_LINK_MAGIC   0x4b4e4c58u     /* "XLNK" */
+#define XK_LINK_SOCK_FMT "%s/dom%u.sock"
+
+enum xk_link_type {
+    XK_LINK_BIND = 1,       /* binder -> VMM */
+    XK_LINK_BOUND = 2,      /* VMM -> binder, fds attached when status 0 */
+    XK_LINK_CLOSE = 3,      /* either way */
+    XK_LINK_VIRQ = 4,       /* dom0 -> VMM: raise global VIRQ `port` */
+    XK_LINK_PAUSE = 5,      /* dom0 -> VMM: pause (reply: status) */
+    XK_LINK_UNPAUSE = 6,    /* dom0 -> VMM: unpause (reply: status) */
+    XK_LINK_INFO = 7,       /* dom0 -> VMM: reply struct xk_link_info */
+};
+
+/* Every request, and every reply but INFO's. */
+struct xk_link_msg {
+    uint32_t magic;
+    uint32_t type;
+    uint32_t from_dom;      /* the sender's domain (0: a host tool) */
+    uint32_t from_port;     /* BIND: the binder's port number */
+    uint32_t port;          /* BIND: the VMM domain's port; VIRQ: the VIRQ */
+    int32_t status;         /* replies: 0 or -errno */
+};
+
+/* Xen's limit on the controller pause count (domain.c: 255). */
+#define XK_LINK_MAX_PAUSE 255
+/* Per-vCPU entries an INFO reply holds (Xen's HVM_MAX_VCPUS). */
+#define XK_LINK_MAX_VCPUS 128
+#define XK_LINK_INFO_VERSION 1
+
+/* xk_link_info.flags */
+#define XK_INFO_PAUSED     (1u << 0)    /* controller pauses outstanding
+                                           (XEN_DOMINF_paused) */
+#define XK_INFO_SHUTDOWN   (1u << 1)    /* the domain is ending: it shut down,
+                                           crashed or was killed; exit_status
+                                           is the VMM's coming exit status */
+#define XK_INFO_PV_CONTROL (1u << 2)    /* the guest set HVM_PARAM_CALLBACK_IRQ
+                                           or an upcall vector: its PV drivers
+                                           take events */
+#define XK_INFO_BLOCKED    (1u << 3)    /* every online vCPU is blocked
+                                           (XEN_DOMINF_blocked) */
+#define XK_INFO_RUNNING    (1u << 4)    /* some vCPU runs guest code now
+                                           (XEN_DOMINF_running) */
+
+#define XK_INFO_NO_CPU 0xffffffffu      /* vcpu[].cpu: never ran */
+
+/* One vCPU (XEN_DOMCTL_getvcpuinfo). */
+struct xk_link_vcpu_info {
+    uint8_t online;         /* up (not VCPUOP_down or never started) */
+    uint8_t blocked;        /* in SCHEDOP_block or _poll, or halted */
+    uint8_t running;        /* on a host CPU now, running guest code */
+    uint8_t pad;
+    uint32_t cpu;           /* host CPU its thread ran on last */
+    uint64_t cpu_time_ns;   /* CPU time of its thread (VMM work included) */
+};
+
+struct xk_link_info {
+    uint32_t magic;         /* XK_LINK_MAGIC */
+    uint32_t type;          /* XK_LINK_INFO */
+    int32_t status;         /* 0, or -errno: then nothing below is valid */
+    uint32_t version;       /* XK_LINK_INFO_VERSION */
+    uint32_t domid;
+    uint32_t flags;         /* XK_INFO_* */
+    int32_t shutdown_code;  /* SHUTDOWN_* the guest recorded, or -1 */
+    int32_t exit_status;    /* with XK_INFO_SHUTDOWN, else -1 */
+    uint32_t pause_count;   /* controller pauses outstanding */
+    uint32_t nr_vcpus;      /* vCPUs the domain has (entries in vcpu[]) */
+    uint32_t online_vcpus;
+    uint32_t vmm_pid;       /* the VMM process */
+    uint64_t mem_kib;       /* current reservation: RAM populated, KiB */
+    uint64_t max_mem_kib;   /* maximum reservation, KiB */
+    uint64_t cpu_time_ns;   /* sum over the vCPU threads */
+    uint64_t store_pfn;     /* HVM_PARAM_STORE_PFN */
+    uint64_t console_pfn;   /* HVM_PARAM_CONSOLE_PFN */
+    uint32_t store_port;    /* HVM_PARAM_STORE_EVTCHN */
+    uint32_t console_port;  /* HVM_PARAM_CONSOLE_EVTCHN */
+    uint8_t handle[16];     /* the domain's UUID (XENVER_guest_handle) */
+    struct xk_link_vcpu_info vcpu[XK_LINK_MAX_VCPUS];
+};
+
+_Static_assert(sizeof(struct xk_link_msg) == 24, "xk_link_msg layout");
+_Static_assert(sizeof(struct xk_link_vcpu_info) == 16, "xk_link_vcpu_info layout");
+_Static_assert(sizeof(struct xk_link_info) == 112 + 16 * XK_LINK_MAX_VCPUS,
+               "xk_link_info layout");
+
+/* The address of domain DOMID's VMM socket under RUNDIR: 0 or
+ * -ENAMETOOLONG (lib/vmm_ctl.c). */
+struct sockaddr_un;
+int xk_link_sock_addr(const char *rundir, uint32_t domid, struct sockaddr_un *a);
+
+#endif

@@ -1,0 +1,101 @@
+/* Client side of the VMM socket's control messages (vmm_ctl.h). */
+#include "vmm_ctl.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int xk_link_sock_addr(const char *rundir, uint32_t domid, struct sockaddr_un *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->sun_family = AF_UNIX;
+    if ((size_t)snprintf(a->sun_path, sizeof(a->sun_path), XK_LINK_SOCK_FMT,
+                         rundir, domid) >= sizeof(a->sun_path))
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+/* Send one request of TYPE from domain 0 and receive the reply into
+ * REPLY (LEN bytes at most); the reply's length or -errno. */
+static ssize_t request(const char *rundir, unsigned domid, uint32_t type,
+                       void *reply, size_t len)
+{
+    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = type, .from_dom = 0 };
+    struct timeval tv = { VMM_CTL_TIMEOUT_MS / 1000, VMM_CTL_TIMEOUT_MS % 1000 * 1000 };
+    struct sockaddr_un a;
+    ssize_t n;
+    int s, rc;
+
+    if (!rundir)
+        return -EINVAL;
+    if ((rc = xk_link_sock_addr(rundir, domid, &a)))
+        return rc;
+    s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -errno;
+    if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+        setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+        connect(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+        send(s, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m)) {
+        rc = -errno;
+        close(s);
+        return rc;
+    }
+    do
+        n = recv(s, reply, len, 0);
+    while (n < 0 && errno == EINTR);
+    rc = errno;
+    close(s);
+    if (n < 0)
+        return rc == EAGAIN || rc == EWOULDBLOCK ? -ETIMEDOUT : -rc;
+    return n;
+}
+
+/* A PAUSE or UNPAUSE: the VMM's status. */
+static int simple(const char *rundir, unsigned domid, uint32_t type)
+{
+    struct xk_link_msg r;
+    ssize_t n = request(rundir, domid, type, &r, sizeof(r));
+
+    if (n < 0)
+        return (int)n;
+    if (n != (ssize_t)sizeof(r) || r.magic != XK_LINK_MAGIC || r.type != type ||
+        r.status > 0)
+        return -EPROTO;
+    return r.status;
+}
+
+int vmm_ctl_pause(const char *rundir, unsigned domid)
+{
+    return simple(rundir, domid, XK_LINK_PAUSE);
+}
+
+int vmm_ctl_unpause(const char *rundir, unsigned domid)
+{
+    return simple(rundir, domid, XK_LINK_UNPAUSE);
+}
+
+int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
+{
+    ssize_t n;
+
+    memset(out, 0, sizeof(*out));
+    n = request(rundir, domid, XK_LINK_INFO, out, sizeof(*out));
+    if (n < 0)
+        return (int)n;
+    /* A refusal is the header alone. */
+    if (n < (ssize_t)offsetof(struct xk_link_info, version) ||
+        out->magic != XK_LINK_MAGIC || out->type != XK_LINK_INFO || out->status > 0)
+        return -EPROTO;
+    if (out->status)
+        return out->status;
+    if (n != (ssize_t)sizeof(*out) || out->version != XK_LINK_INFO_VERSION ||
+        out->nr_vcpus > XK_LINK_MAX_VCPUS)
+        return -EPROTO;
+    return 0;
+}

@@ -1,0 +1,20 @@
+/* Host tools' side of a VMM's control messages (link_proto.h): pause,
+ * unpause and describe a running domain through <rundir>/dom<N>.sock.
+ *
+ * Each call connects, sends one request and waits for the reply at most
+ * VMM_CTL_TIMEOUT_MS.  They return 0 or -errno: -ENOENT or -ECONNREFUSED
+ * when no VMM serves that domain, -ETIMEDOUT when it did not answer,
+ * -EPROTO for a reply that is not one, or the VMM's answer (for example
+ * -EINVAL: unpause of a domain not paused; -EOVERFLOW: too many pauses). */
+#ifndef XK_VMM_CTL_H
+#define XK_VMM_CTL_H
+
+#include "link_proto.h"
+
+#define VMM_CTL_TIMEOUT_MS 5000
+
+int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out);
+int vmm_ctl_pause(const char *rundir, unsigned domid);
+int vmm_ctl_unpause(const char *rundir, unsigned domid);
+
+#endif
