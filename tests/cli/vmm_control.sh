@@ -100,6 +100,23 @@ result paused_guest_silent $? "$(cat "$run/quiet.out")"
 "$tool" console "$run" 5 "expect:echo: while paused" > "$run/echo.out" 2>&1
 result input_kept_across_pause $? "$(tail -1 "$run/echo.out")"
 
+# A vCPU busy in guest code (a flood of output) stops too, and resumes.
+"$tool" console "$run" 5 'send:flood 3000\n' 'expect:flood 000100 ' "touch:$run/flooding" \
+    "waitfile:$run/paused" drain:300 quiet:1000 "touch:$run/quiet" \
+    'expect:pvcons: flood done 3000' > "$run/flood.out" 2> "$run/flood.err" &
+c=$!
+for _ in $(seq 400); do [ -e "$run/flooding" ] && break; sleep 0.05; done
+"$tool" pause "$run" 5; result pause_busy_guest $?
+"$tool" info "$run" 5 > "$run/info.busy"
+grep -q "^vcpu0 online=1 blocked=[01] running=0 " "$run/info.busy"
+result busy_vcpu_stopped $? "$(grep ^vcpu0 "$run/info.busy")"
+touch "$run/paused"
+for _ in $(seq 400); do [ -e "$run/quiet" ] || ! kill -0 $c 2>/dev/null && break; sleep 0.05; done
+"$tool" unpause "$run" 5; result unpause_busy_guest $?
+wait $c; result busy_guest_silent_then_resumes $? "$(cat "$run/flood.err")"
+n=$(grep -c '^flood [0-9]\{6\} abc' "$run/flood.out")
+[ "$n" = 3000 ]; result flood_across_pause_complete $? "$n of 3000 lines"
+
 # --- the count's limit: 255 (Xen) --------------------------------------
 n=0
 for i in $(seq 255); do "$tool" pause "$run" 5 && n=$((n + 1)); done

@@ -13,6 +13,7 @@
  *       expect:TEXT read until TEXT has arrived (30 s at most)
  *       eof         read until the VMM closes (30 s at most)
  *       quiet:MS    read for MS ms: nothing may arrive
+ *       drain:MS    read whatever arrives for MS ms
  *       hold:MS     read nothing for MS ms
  *       waitfile:PATH  read nothing until PATH exists (60 s at most)
  *       touch:PATH  create PATH (to say "connected" to a script)
@@ -240,6 +241,11 @@ static int console(const char *rundir, unsigned domid, int nsteps, char **steps)
                 off += (size_t)k;
             }
             free(buf);
+        } else if (!strncmp(st, "drain:", 6)) {
+            if (pump(s, (int)parse_uint(st + 6), NULL) < 0) {
+                fprintf(stderr, "console: EOF while draining\n");
+                return 1;
+            }
         } else if (!strncmp(st, "hold:", 5)) {
             usleep(parse_uint(st + 5) * 1000u);
         } else if (!strncmp(st, "waitfile:", 9)) {
