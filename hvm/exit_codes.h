@@ -12,7 +12,9 @@ enum xk_exit {
     XK_EXIT_CRASH        = 12,  /* SHUTDOWN_crash */
     XK_EXIT_WATCHDOG     = 13,  /* SHUTDOWN_watchdog */
     XK_EXIT_SOFT_RESET   = 14,  /* SHUTDOWN_soft_reset */
-    XK_EXIT_TRIPLE_FAULT = 20,  /* the guest triple-faulted (Xen: crash) */
+    XK_EXIT_TRIPLE_FAULT = 20,  /* the guest triple-faulted (Xen: the
+                                   shutdown HVM_PARAM_TRIPLE_FAULT_REASON
+                                   names, SHUTDOWN_reboot by default) */
     XK_EXIT_INTERNAL     = 21,  /* KVM could not run the guest (internal error,
                                    failed entry, unhandled exit) */
     XK_EXIT_KILLED       = 22,  /* the VMM was asked to stop (SIGTERM/SIGINT) */

@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
+#include <xen/sched.h>
 
 #include "boot.h"
 #include "console.h"
@@ -50,11 +53,16 @@ static void usage(FILE *f)
 "                        code until an unpause (xl create -p)\n"
 "      --ready-fd N      once the domain is set up, write 'R' to file\n"
 "                        descriptor N (3 or more) and close it\n"
+"      --hold-fd N       after a guest shutdown write the coming exit status\n"
+"                        (one byte) to N and keep the domain until a stopping\n"
+"                        signal or until N is closed (xl's monitor)\n"
+"      --uuid UUID       the domain's handle (XENVER_guest_handle)\n"
 "      --max-grant-frames N  grant table frames at most (default %d, up to %d)\n"
 "      --test-grant-backend  debug device for grant tests (docs/grant-tables.md)\n"
 "  -s, --stats           print exit counts and VMM-side cycles at the end\n"
 "  -v, --verbose         more messages (twice: debug)\n"
 "  -h, --help            this text\n"
+"SIGUSR1 powers the guest off, SIGUSR2 resets it (xl shutdown/reboot -F).\n"
 "Exit status: 0 poweroff, 10 reboot, 11 suspend, 12 crash, 13 watchdog,\n"
 "14 soft reset, 20 triple fault, 21 KVM could not run the guest,\n"
 "22 killed by a signal, 1 VMM error, 2 bad arguments (docs/exit-codes.md).\n",
@@ -79,6 +87,9 @@ static void print_stats(struct vm *vm)
     }
 }
 
+/* Set by a stopping signal: ends a held domain (--hold-fd). */
+static int release_efd = -1;
+
 static void *signal_thread(void *arg)
 {
     struct vm *vm = arg;
@@ -89,11 +100,50 @@ static void *signal_thread(void *arg)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
-    if (sigwait(&set, &sig) == 0) {
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    for (;;) {
+        uint64_t one = 1;
+
+        if (sigwait(&set, &sig))
+            continue;
+        if (sig == SIGUSR1 || sig == SIGUSR2) {
+            /* A hard power-off or reset from outside (xl shutdown -F, xl
+             * reboot -F): the guest stops as if it had asked. */
+            log_info("signal %d: %s", sig, sig == SIGUSR1 ? "powering off" : "resetting");
+            vm_shutdown_reason(vm, sig == SIGUSR1 ? SHUTDOWN_poweroff : SHUTDOWN_reboot);
+            continue;
+        }
         log_info("signal %d: stopping the domain", sig);
         vm_shutdown(vm, XK_EXIT_KILLED);
+        if (write(release_efd, &one, sizeof(one)) < 0)
+            log_warn("cannot release the held domain:");
     }
     return NULL;
+}
+
+/* --hold-fd: after a guest shutdown the domain stays (vCPUs stopped, still
+ * attached to xenstored, console still served) until its monitor lets it
+ * go, by a stopping signal or by closing its end.  The monitor learns the
+ * coming exit status first, as one byte. */
+static void hold_domain(int fd, int status)
+{
+    unsigned char b = (unsigned char)status;
+    struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = release_efd, .events = POLLIN } };
+
+    if (write(fd, &b, 1) != 1)
+        return;     /* no monitor: nobody to wait for */
+    log_info("domain held after shutdown (status %d) until its monitor releases it", status);
+    for (;;) {
+        char c;
+
+        if (poll(p, 2, -1) < 0 && errno != EINTR)
+            return;
+        if (p[1].revents)
+            return;
+        if (p[0].revents && read(fd, &c, 1) <= 0)
+            return;
+    }
 }
 
 /* Guest TSC minus host TSC, read through vCPU 0. */
@@ -170,6 +220,8 @@ int main(int argc, char **argv)
         { "paused", no_argument, 0, 'p' },
         { "console-log", required_argument, 0, 'C' },
         { "ready-fd", required_argument, 0, 'Y' },
+        { "hold-fd", required_argument, 0, 'H' },
+        { "uuid", required_argument, 0, 'U' },
         { "stats", no_argument, 0, 's' },
         { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },
@@ -191,7 +243,8 @@ int main(int argc, char **argv)
     int64_t tsc_offset;
     int verbose = 0, ch, rc, khz;
     bool stats = false, paused = false;
-    int ready_fd = -1, console_fd = -1;
+    int ready_fd = -1, console_fd = -1, hold_fd = -1;
+    const char *uuid = NULL;
 
     log_set_prog("xenkvm");
     while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:X:C:psvh", opts, NULL)) != -1) {
@@ -241,6 +294,17 @@ int main(int argc, char **argv)
             fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
             break;
         }
+        case 'H': {
+            uint64_t fd;
+            if (!parse_u64(optarg, &fd) || fd < 3 || fd > INT_MAX ||
+                fcntl((int)fd, F_GETFD) < 0)
+                die(XK_EXIT_USAGE, "--hold-fd %s: give an open file descriptor "
+                    "from 3 up", optarg);
+            hold_fd = (int)fd;
+            fcntl(hold_fd, F_SETFD, FD_CLOEXEC);
+            break;
+        }
+        case 'U': uuid = optarg; break;
         case 's': stats = true; break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
@@ -268,7 +332,12 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    release_efd = eventfd(0, EFD_CLOEXEC);
+    if (release_efd < 0)
+        die(XK_EXIT_VMM_ERROR, "eventfd:");
 
     /* Guest RAM is allocated as it is touched, so check up front that the
      * host could ever back it, as Xen refuses a domain it cannot fill. */
@@ -286,6 +355,8 @@ int main(int argc, char **argv)
             (unsigned long long)mem_mib);
     }
     vm.domid = (domid_t)domid;
+    if (uuid && !parse_uuid(uuid, vm.handle))
+        die(XK_EXIT_USAGE, "--uuid %s: give a UUID as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", uuid);
     vm_gnttab_set_max(&vm, (unsigned)max_gframes);
     if (grant_testdev && grant_testdev_enable(&vm))
         die(XK_EXIT_VMM_ERROR, "cannot enable the grant test device");
@@ -345,6 +416,8 @@ int main(int argc, char **argv)
         close(ready_fd);
     }
     rc = vm_wait(&vm);
+    if (hold_fd >= 0 && rc != XK_EXIT_KILLED)
+        hold_domain(hold_fd, rc);
     log_info("domain %u stopped, exit status %d", vm.domid, rc);
     if (stats)
         print_stats(&vm);

@@ -27,7 +27,7 @@ for _ in $(seq 100); do [ -S "$XENSTORED_PATH" ] && [ -S "$tmp/vmm" ] && break; 
 xenstore-write /local/domain/5/name xenbus-test
 xenstore-chmod /local/domain/5 n5
 xenstore-chmod /local/domain/5/name n5
-timeout 30 xenstore-watch -n 3 @releaseDomain > "$tmp/watch" 2>&1 &
+timeout 30 xenstore-watch -n 2 @releaseDomain > "$tmp/watch" 2>&1 &
 wpid=$!
 sleep 0.3
 

@@ -167,6 +167,8 @@ TEST(xenbus_transaction)
     REQUIRE(EXPECT_EQ(xenbus_transaction_start(&tx), 0));
     REQUIRE(EXPECT_NE(tx, 0));
     EXPECT_EQ(xenbus_write(tx, "data/tx", "in"), 0);
+    /* Its own uncommitted node is readable inside the transaction. */
+    EXPECT_EQ(xenbus_read(tx, "data/tx", buf, sizeof(buf)), 2);
     EXPECT_EQ(xenbus_read(XBT_NIL, "data/tx", buf, sizeof(buf)), -XEN_ENOENT);
     EXPECT_EQ(xenbus_transaction_end(tx, false), 0);
     EXPECT_EQ(xenbus_read(XBT_NIL, "data/tx", buf, sizeof(buf)), 2);
