@@ -367,6 +367,7 @@ static int preserve_renamed(struct mon *m)
         return -1;
     if (pid == 0) {
         int status;
+        xl_xs_after_fork();
         /* The keeper: only the hold socket tells it the VMM is gone. */
         while (wait_vmm(m, &status, -1) != 0)
             ;
@@ -526,6 +527,12 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
     if (pid == 0) {
         close(report[0]);
         close(go[1]);
+        xl_xs_after_fork();
+        /* The monitor outlives xl: it keeps none of its caller's files
+         * (a pipe a script waits on must reach end of file). */
+        for (int f = 3; f < 1024; f++)
+            if (f != report[1] && f != go[0])
+                close(f);
         if (!o->foreground)
             setsid();
         if (start_domain(&m)) {

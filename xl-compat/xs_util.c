@@ -65,6 +65,10 @@ static void spawn_xenstored(void)
             dup2(fd, 1);
             dup2(fd, 2);
         }
+        /* A daemon keeps nothing of its starter (a caller's pipe held open
+         * would never see end of file). */
+        for (int f = 3; f < 1024; f++)
+            close(f);
         execl(xl_xenstored_path(), "xenstored", "--socket", sock,
               "--vmm-socket", xl_xs_vmm_socket(), "--pid-file", pidfile, (char *)NULL);
         fprintf(stderr, "xl: cannot run %s: %s\n", xl_xenstored_path(), strerror(errno));
@@ -96,10 +100,19 @@ static void init_dom0(struct xs_handle *xs)
     free(name);
 }
 
+static struct xs_handle *xs;
+
+void xl_xs_after_fork(void)
+{
+    /* The parent's connection: ours is a copy of its socket, and two
+     * processes on one xenstore connection would read each other's replies. */
+    if (xs)
+        xs_close(xs);
+    xs = NULL;
+}
+
 struct xs_handle *xl_xs(void)
 {
-    static struct xs_handle *xs;
-
     if (xs)
         return xs;
     if (!xl_xs_running()) {

@@ -11,6 +11,9 @@
  * /local/domain/0 is given its name, as xen-init-dom0 does.  Exits with a
  * message when xenstore cannot be reached. */
 struct xs_handle *xl_xs(void);
+/* In a forked child: drop the connection inherited from the parent (the
+ * next xl_xs() opens the child's own). */
+void xl_xs_after_fork(void);
 /* Whether a xenstored answers now, without starting one. */
 bool xl_xs_running(void);
 
