@@ -69,10 +69,17 @@ bool xl_tree_make(unsigned domid, const struct domcfg *dc, const char *uuid)
     struct xs_permissions noperm[1] = { { 0, XS_PERM_NONE } };
     struct xs_permissions roperm[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
     struct xs_permissions rwperm[1] = { { domid, XS_PERM_NONE } };
-    static const char *const rw_nodes[] = {
-        "control/shutdown", "control/feature-poweroff", "control/feature-reboot",
-        "control/feature-suspend", "control/sysrq", "data", "drivers", "feature",
-        "attr", "error",
+    /* libxl__domain_make's directories: read-only to the guest (owned by
+     * dom0, readable by it) or the guest's own; some only for HVM. */
+    static const struct { const char *path; bool guest_owned, hvm_only; } dirs[] = {
+        { "cpu", false, false }, { "memory", false, false }, { "device", false, false },
+        { "device/suspend/event-channel", true, false }, { "control", false, false },
+        { "hvmloader", false, true }, { "control/shutdown", true, false },
+        { "control/feature-poweroff", true, false }, { "control/feature-reboot", true, false },
+        { "control/feature-suspend", true, false }, { "control/feature-s3", true, true },
+        { "control/feature-s4", true, true }, { "control/sysrq", true, false },
+        { "data", true, false }, { "drivers", true, false }, { "feature", true, false },
+        { "attr", true, false }, { "error", true, false },
     };
     char *dom = xl_xasprintf("/local/domain/%u", domid);
     char *vm = xl_xasprintf("/vm/%s", uuid);
@@ -103,27 +110,14 @@ bool xl_tree_make(unsigned domid, const struct domcfg *dc, const char *uuid)
             xs_transaction_end(xs, t, true);
             break;
         }
-        snprintf(p, sizeof(p), "%s/cpu", dom);
-        xl_xs_mknod(t, p, roperm, 2);
-        snprintf(p, sizeof(p), "%s/memory", dom);
-        xl_xs_mknod(t, p, roperm, 2);
-        snprintf(p, sizeof(p), "%s/device", dom);
-        xl_xs_mknod(t, p, roperm, 2);
-        snprintf(p, sizeof(p), "%s/device/suspend/event-channel", dom);
-        xl_xs_mknod(t, p, rwperm, 1);
-        snprintf(p, sizeof(p), "%s/control", dom);
-        xl_xs_mknod(t, p, roperm, 2);
-        if (dc->type == DC_TYPE_HVM) {
-            snprintf(p, sizeof(p), "%s/hvmloader", dom);
-            xl_xs_mknod(t, p, roperm, 2);
-            snprintf(p, sizeof(p), "%s/control/feature-s3", dom);
-            xl_xs_mknod(t, p, rwperm, 1);
-            snprintf(p, sizeof(p), "%s/control/feature-s4", dom);
-            xl_xs_mknod(t, p, rwperm, 1);
-        }
-        for (size_t i = 0; i < sizeof(rw_nodes) / sizeof(rw_nodes[0]); i++) {
-            snprintf(p, sizeof(p), "%s/%s", dom, rw_nodes[i]);
-            xl_xs_mknod(t, p, rwperm, 1);
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+            if (dirs[i].hvm_only && dc->type != DC_TYPE_HVM)
+                continue;
+            snprintf(p, sizeof(p), "%s/%s", dom, dirs[i].path);
+            if (dirs[i].guest_owned)
+                xl_xs_mknod(t, p, rwperm, 1);
+            else
+                xl_xs_mknod(t, p, roperm, 2);
         }
         snprintf(p, sizeof(p), "%s/uuid", vm);
         xl_xs_write(t, p, uuid);

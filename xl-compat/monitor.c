@@ -429,27 +429,22 @@ static int run_monitor(struct mon *m)
             return 0;
         case DC_ACT_RENAME_RESTART:
             if (preserve_renamed(m)) {
-                /* If we fail then exit leaving the old domain in place. */
+                /* Nothing restarts: the old domain stays as it was. */
                 return 1;
             }
             break;
-        case DC_ACT_RESTART:
+        default:    /* destroy, restart */
             fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n",
                     m->domid);
             if (held)
                 destroy_domain(m);
             else
                 finish_domain(m);
+            if (act != DC_ACT_RESTART) {
+                fprintf(stderr, "Done. Exiting now\n");
+                return 0;
+            }
             break;
-        default:
-            fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n",
-                    m->domid);
-            if (held)
-                destroy_domain(m);
-            else
-                finish_domain(m);
-            fprintf(stderr, "Done. Exiting now\n");
-            return 0;
         }
         fprintf(stderr, "Done. Rebooting now\n");
         if (start_domain(m))
