@@ -489,7 +489,7 @@ static void absolute_path(char **p)
 int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts *o)
 {
     struct mon m = { .dc = dc, .saved = saved, .o = o, .lock_fd = -1, .hold_fd = -1 };
-    int report[2], go[2], st, cons = -1;
+    int report[2], go[2], st, cons = -1, rc = 0;
     char buf[32] = "";
     ssize_t r;
     pid_t pid;
@@ -511,13 +511,15 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
     xl_xs();    /* xenstored up before the monitor forks */
     if (pipe2(report, O_CLOEXEC) || pipe2(go, O_CLOEXEC)) {
         perror("xl: pipe");
-        return EXIT_FAILURE;
+        rc = EXIT_FAILURE;
+        goto out;
     }
     fflush(NULL);
     pid = fork();
     if (pid < 0) {
         perror("xl: fork");
-        return EXIT_FAILURE;
+        rc = EXIT_FAILURE;
+        goto out;
     }
     if (pid == 0) {
         close(report[0]);
@@ -571,7 +573,8 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
     if (sscanf(buf, "OK %u", &domid) != 1) {
         close(go[1]);
         waitpid(pid, &st, 0);
-        return WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 3;
+        rc = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 3;
+        goto out;
     }
     if (o->console) {
         cons = xl_console_connect(domid);
@@ -586,7 +589,10 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
     if (o->foreground) {
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
             ;
-        return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_FAILURE;
+        rc = WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_FAILURE;
     }
-    return 0;
+out:
+    free(m.log);
+    free(m.console_log);
+    return rc;
 }
