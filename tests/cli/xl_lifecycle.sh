@@ -176,6 +176,17 @@ wait_for 10 bash -c "[ \$(grep -c '^@releaseDomain' '$tmp/watch') -ge 2 ]" \
     && pass release_domain_fired || fail release_domain_fired "$(cat "$tmp/watch")"
 kill $wpid 2>/dev/null
 
+# --- watchdog and triple fault reach their actions -----------------------------
+mkcfg kappa 'on_watchdog = "destroy"' 'extra = "pvcontrol.watchdog"'
+"$xl" create -q "$tmp/kappa.cfg"
+wait_for 30 bash -c "grep -q 'reason code 4' '$tmp/log/xl-kappa.log' && ! '$xl' list kappa" \
+    && pass watchdog_action || fail watchdog_action "$(tail -3 "$tmp/log/xl-kappa.log")"
+# A triple fault is Xen's default HVM_PARAM_TRIPLE_FAULT_REASON: a reboot.
+mkcfg lambda 'on_reboot = "destroy"' 'extra = "pvcontrol.triple"'
+"$xl" create -q "$tmp/lambda.cfg"
+wait_for 30 bash -c "grep -q 'reason code 1' '$tmp/log/xl-lambda.log' && ! '$xl' list lambda" \
+    && pass triple_fault_is_reboot || fail triple_fault_is_reboot "$(tail -3 "$tmp/log/xl-lambda.log")"
+
 # --- rename-restart: the old domain stays, renamed -----------------------------
 mkcfg zeta 'on_reboot = "rename-restart"'
 "$xl" create -q "$tmp/zeta.cfg"
