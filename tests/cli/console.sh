@@ -5,11 +5,8 @@
 # EOF at the end, and a guest that corrupts its ring indices.  Clients are
 # tests/vmmctl/vmmctl_tool console.
 set -u
-vmm=$BUILDDIR/hvm/xenkvm
-guests=$BUILDDIR/tests/guest
 tool=$BUILDDIR/tests/vmmctl/vmmctl_tool
-logs=$BUILDDIR/tests/logs
-. "$SRCDIR/tests/cli/need_kvm.inc"
+. "$SRCDIR/tests/cli/common.inc"
 need_kvm console
 run=$(mktemp -d /tmp/xenkvm-con.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$run"' EXIT

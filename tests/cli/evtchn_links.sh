@@ -3,11 +3,8 @@
 # (domain 0, through the backend library), two guests in two VMMs bound to
 # each other, a VIRQ raised from the host, and what a VMM that dies leaves.
 set -u
-vmm=$BUILDDIR/hvm/xenkvm
-guests=$BUILDDIR/tests/guest
 tool=$BUILDDIR/tests/evtchn/evtchn_tool
-logs=$BUILDDIR/tests/logs
-. "$SRCDIR/tests/cli/need_kvm.inc"
+. "$SRCDIR/tests/cli/common.inc"
 need_kvm evtchn_links
 run=$(mktemp -d /tmp/xenkvm-links.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$run"' EXIT

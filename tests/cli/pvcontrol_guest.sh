@@ -10,12 +10,9 @@
 # socket (tests/vmmctl/vmmctl_tool console).  Last, the demo guest reads
 # its name.
 set -u
-xsd=$BUILDDIR/xenstored/xenstored
-vmm=$BUILDDIR/hvm/xenkvm
 elf=$BUILDDIR/tests/guest/pvcontrol64.elf
 tool=$BUILDDIR/tests/vmmctl/vmmctl_tool
-logs=$BUILDDIR/tests/logs
-. "$SRCDIR/tests/cli/need_kvm.inc"
+. "$SRCDIR/tests/cli/common.inc"
 need_kvm pvcontrol_guest
 tmp=$(mktemp -d /tmp/xenkvm-pvc.XXXXXX)
 xpid= vmpid=
@@ -26,16 +23,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; }
 check() { # name condition-status why
     if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi
 }
 
-export XENSTORED_PATH=$tmp/socket
-"$xsd" -s "$XENSTORED_PATH" --vmm-socket "$tmp/vmm" 2> "$tmp/daemon.log" &
-xpid=$!
-for _ in $(seq 100); do [ -S "$XENSTORED_PATH" ] && [ -S "$tmp/vmm" ] && break; sleep 0.05; done
+start_xenstored "$tmp"
+xpid=$xsd_pid
 
 # make_domain N NAME: what libxl writes for a new domain
 # (libxl__domain_make, libxl__build_post), with its permissions: the home,

@@ -5,11 +5,8 @@
 # domain_pause_by_systemcontroller: -EINVAL for an unpause with no pause
 # outstanding, -EOVERFLOW past 255.
 set -u
-vmm=$BUILDDIR/hvm/xenkvm
-guests=$BUILDDIR/tests/guest
 tool=$BUILDDIR/tests/vmmctl/vmmctl_tool
-logs=$BUILDDIR/tests/logs
-. "$SRCDIR/tests/cli/need_kvm.inc"
+. "$SRCDIR/tests/cli/common.inc"
 need_kvm vmm_control
 run=$(mktemp -d /tmp/xenkvm-ctl.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$run"' EXIT

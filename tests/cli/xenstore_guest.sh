@@ -5,10 +5,7 @@
 # then @releaseDomain must fire when the VMM exits, and the tools must
 # still see the guest's writes while it ran.
 set -u
-xsd=$BUILDDIR/xenstored/xenstored
-vmm=$BUILDDIR/hvm/xenkvm
-logs=$BUILDDIR/tests/logs
-. "$SRCDIR/tests/cli/need_kvm.inc"
+. "$SRCDIR/tests/cli/common.inc"
 need_kvm xenstore_guest
 tmp=$(mktemp -d /tmp/xenkvm-xsg.XXXXXX)
 pid= wpid=
@@ -18,10 +15,8 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-export XENSTORED_PATH=$tmp/socket
-"$xsd" -s "$XENSTORED_PATH" --vmm-socket "$tmp/vmm" 2> "$tmp/daemon.log" &
-pid=$!
-for _ in $(seq 100); do [ -S "$XENSTORED_PATH" ] && [ -S "$tmp/vmm" ] && break; sleep 0.05; done
+start_xenstored "$tmp"
+pid=$xsd_pid
 
 # The toolstack's part (libxl): the domain's home, owned by the domain.
 xenstore-write /local/domain/5/name xenbus-test

@@ -7,9 +7,8 @@
 # (it answers control/shutdown, control/sysrq and memory/target, and
 # echoes console input).
 set -u
-. "$SRCDIR/tests/cli/need_kvm.inc"
+. "$SRCDIR/tests/cli/common.inc"
 need_kvm xl_lifecycle
-xl=$BUILDDIR/xl-compat/xl
 guest=$BUILDDIR/tests/guest/pvcontrol64.elf
 tmp=$(mktemp -d /tmp/xenkvm-xl.XXXXXX)
 export XENKVM_RUNDIR=$tmp/run XENKVM_LOGDIR=$tmp/log XENSTORED_PATH=$tmp/xs/socket
@@ -23,16 +22,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: ${2:-}"; }
 # check NAME CMD...: PASS when the command succeeds.
 check() { local n=$1; shift; if "$@" >/dev/null 2>&1; then pass "$n"; else fail "$n" "$*"; fi; }
-# wait_for SECONDS CMD...: poll until the command succeeds.
-wait_for() {
-    local t=$(( $1 * 10 )); shift
-    while [ $t -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
-    return 1
-}
 # mkcfg NAME [lines...]: a config for the test guest.
 mkcfg() {
     local n=$1; shift
