@@ -8,30 +8,19 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define REPLY_TIMEOUT_MS 5000
 
 static int connect_vmm(const char *rundir, uint32_t domid)
 {
-    struct sockaddr_un a;
-    int s, rc;
+    int s;
 
     if (!rundir)
         return -ESRCH;
-    if ((rc = xk_link_sock_addr(rundir, domid, &a)))
-        return rc;
-    s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return -errno;
-    if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
-        int e = errno;
-        close(s);
-        /* No VMM listening: the domain does not exist. */
-        return (e == ENOENT || e == ECONNREFUSED) ? -ESRCH : -e;
-    }
-    return s;
+    s = xk_link_connect(rundir, domid);
+    /* No VMM listening: the domain does not exist. */
+    return s == -ENOENT || s == -ECONNREFUSED ? -ESRCH : s;
 }
 
 /* Wait for one reply, with fds if any. */

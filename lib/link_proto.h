@@ -120,5 +120,8 @@ _Static_assert(sizeof(struct xk_link_info) == 112 + 16 * XK_LINK_MAX_VCPUS,
  * -ENAMETOOLONG (lib/vmm_ctl.c). */
 struct sockaddr_un;
 int xk_link_sock_addr(const char *rundir, uint32_t domid, struct sockaddr_un *a);
+/* A connection to domain DOMID's VMM socket: the fd, or -errno (-ENOENT or
+ * -ECONNREFUSED when no VMM listens there). */
+int xk_link_connect(const char *rundir, uint32_t domid);
 
 #endif

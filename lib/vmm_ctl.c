@@ -20,6 +20,24 @@ int xk_link_sock_addr(const char *rundir, uint32_t domid, struct sockaddr_un *a)
     return 0;
 }
 
+int xk_link_connect(const char *rundir, uint32_t domid)
+{
+    struct sockaddr_un a;
+    int s, rc;
+
+    if ((rc = xk_link_sock_addr(rundir, domid, &a)))
+        return rc;
+    s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -errno;
+    if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        rc = -errno;
+        close(s);
+        return rc;
+    }
+    return s;
+}
+
 /* Send one request of TYPE from domain 0 and receive the reply into
  * REPLY (LEN bytes at most); the reply's length or -errno. */
 static ssize_t request(const char *rundir, unsigned domid, uint32_t type,
@@ -27,20 +45,15 @@ static ssize_t request(const char *rundir, unsigned domid, uint32_t type,
 {
     struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = type, .from_dom = 0 };
     struct timeval tv = { VMM_CTL_TIMEOUT_MS / 1000, VMM_CTL_TIMEOUT_MS % 1000 * 1000 };
-    struct sockaddr_un a;
     ssize_t n;
     int s, rc;
 
     if (!rundir)
         return -EINVAL;
-    if ((rc = xk_link_sock_addr(rundir, domid, &a)))
-        return rc;
-    s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return -errno;
+    if ((s = xk_link_connect(rundir, domid)) < 0)
+        return s;
     if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
         setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
-        connect(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
         send(s, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m)) {
         rc = -errno;
         close(s);
