@@ -48,19 +48,11 @@ static void read_identity(struct xl_dominfo *d)
     free(vm);
 }
 
-int xl_dom_get(unsigned domid, struct xl_dominfo *d)
+/* A guest domain whose lock is held, from xenstore and its VMM. */
+static int guest_info(unsigned domid, struct xl_dominfo *d)
 {
     memset(d, 0, sizeof(*d));
     d->domid = domid;
-    if (domid == 0) {
-        d->name = xl_xs_read(XBT_NULL, "/local/domain/0/name");
-        if (!d->name)
-            d->name = xl_xstrdup("Domain-0");
-        host_info(d);
-        return 0;
-    }
-    if (domid >= 0x7ff0 || !xl_domlock_held(domid))
-        return -ENOENT;
     read_identity(d);
     if (!d->name) {
         /* Being built or torn down: not a domain to act on yet. */
@@ -69,6 +61,37 @@ int xl_dom_get(unsigned domid, struct xl_dominfo *d)
     if (!xl_vmm_query(d))
         d->dying = true;    /* the monitor holds it, the VMM is gone */
     return 0;
+}
+
+int xl_dom_get(unsigned domid, struct xl_dominfo *d)
+{
+    if (domid == 0) {
+        memset(d, 0, sizeof(*d));
+        d->name = xl_xs_read(XBT_NULL, "/local/domain/0/name");
+        if (!d->name)
+            d->name = xl_xstrdup("Domain-0");
+        host_info(d);
+        return 0;
+    }
+    if (domid >= 0x7ff0 || !xl_domlock_held(domid)) {
+        memset(d, 0, sizeof(*d));
+        return -ENOENT;
+    }
+    return guest_info(domid, d);
+}
+
+/* Whether DOMID names a domain, without asking its VMM anything. */
+static bool dom_exists(unsigned domid)
+{
+    char *name;
+
+    if (domid == 0)
+        return true;
+    if (domid >= 0x7ff0 || !xl_domlock_held(domid))
+        return false;
+    name = xl_xs_readf(XBT_NULL, "/local/domain/%u/name", domid);
+    free(name);
+    return name != NULL;
 }
 
 /* Remove the xenstore remains of a domain nobody holds any more. */
@@ -108,7 +131,7 @@ struct xl_dominfo *xl_dom_list(unsigned *count)
             reap((unsigned)id);
             continue;
         }
-        if (xl_dom_get((unsigned)id, &l[k]) == 0)
+        if (guest_info((unsigned)id, &l[k]) == 0)
             k++;
         else
             xl_dominfo_free(&l[k]);
@@ -136,7 +159,6 @@ void xl_dom_list_free(struct xl_dominfo *l, unsigned n)
 
 unsigned xl_find_domain(const char *q)
 {
-    struct xl_dominfo d;
     const char *p = q;
     int id;
 
@@ -151,12 +173,11 @@ unsigned xl_find_domain(const char *q)
             exit(EXIT_FAILURE);
         }
     }
-    if (xl_dom_get((unsigned)id, &d)) {
+    if (!dom_exists((unsigned)id)) {
         /* libxl's ERROR_DOMAIN_NOTFOUND */
         fprintf(stderr, "%s is an invalid domain identifier (rc=-21)\n", q);
         exit(EXIT_FAILURE);
     }
-    xl_dominfo_free(&d);
     return (unsigned)id;
 }
 
