@@ -23,6 +23,37 @@ void spin_ms(unsigned int ms)
         cpu_relax();
 }
 
+void irq_window(unsigned int ms)
+{
+    sti();
+    spin_ms(ms);
+    cli();
+}
+
+evtchn_port_t ipi_port(void)
+{
+    evtchn_port_t p = 0;
+
+    if (ev_bind_ipi(0, &p) != 0)
+        return 0;
+    ev2l_set_mask(p, false);
+    ev_quiesce(p, 0);
+    return p;
+}
+
+bool send_and_wait(evtchn_port_t p)
+{
+    uint32_t before = evtchn_count[p];
+    bool ok;
+
+    if (ev_send(p) != 0)
+        return false;
+    sti();
+    ok = spin_until_change(&evtchn_count[p], before, 200);
+    cli();
+    return ok;
+}
+
 void close_range(evtchn_port_t first, evtchn_port_t last)
 {
     evtchn_port_t p;

@@ -39,6 +39,13 @@ uint64_t ms_since(uint64_t t0);
 bool spin_until_change(volatile uint32_t *v, uint32_t old, unsigned int ms);
 /* Spin (interrupts as they are) for ms of system time. */
 void spin_ms(unsigned int ms);
+/* Interrupts on for ms, then off again. */
+void irq_window(unsigned int ms);
+/* An IPI port to vCPU 0, unmasked (2-level) and quiet; 0 on failure. */
+evtchn_port_t ipi_port(void);
+/* Sends on p with interrupts enabled and waits up to 200 ms for the
+ * handler to count it; returns with interrupts disabled. */
+bool send_and_wait(evtchn_port_t p);
 /* Closes every port in [first, last] that is open (ignores errors). */
 void close_range(evtchn_port_t first, evtchn_port_t last);
 /* Unmasks a port guest-side in whichever ABI is active (ev_mask is in

@@ -17,40 +17,6 @@
 #define PLATFORM_DEV 1
 #define PLATFORM_GSI 20
 
-static evtchn_port_t ipi_port(void)
-{
-    evtchn_port_t p = 0;
-
-    if (ev_bind_ipi(0, &p) != 0)
-        return 0;
-    ev2l_set_mask(p, false);
-    ev_quiesce(p, 0);
-    return p;
-}
-
-/* Sends on p with interrupts enabled and waits up to 200 ms for the
- * handler to count it; returns with interrupts disabled. */
-static bool send_and_wait(evtchn_port_t p)
-{
-    uint32_t before = evtchn_count[p];
-    bool ok;
-
-    if (ev_send(p) != 0)
-        return false;
-    sti();
-    ok = spin_until_change(&evtchn_count[p], before, 200);
-    cli();
-    return ok;
-}
-
-/* Interrupts on for ms, then off again. */
-static void window(unsigned int ms)
-{
-    sti();
-    spin_ms(ms);
-    cli();
-}
-
 TEST(deliv_vector_lapic_disabled)
 {
     evtchn_port_t p;
@@ -97,7 +63,7 @@ TEST(deliv_vector_ipi)
     EXPECT_EQ(evtchn_count[p], 21);
     /* Nothing more arrives once the flag is clear (no storm). */
     i = ev_irq_count[EV_VIA_VECTOR][0];
-    window(20);
+    irq_window(20);
     EXPECT_EQ(ev_irq_count[EV_VIA_VECTOR][0], i);
     EXPECT_EQ(ev_close(p), 0);
 }
@@ -113,7 +79,7 @@ TEST(deliv_vector_masked_port)
     ev_counts_clear();
     ev2l_set_mask(p, true);
     EXPECT_EQ(ev_send(p), 0);
-    window(20);
+    irq_window(20);
     EXPECT_EQ(evtchn_count[p], 0);
     EXPECT_EQ(ev_irq_count[EV_VIA_VECTOR][0], 0);
     /* EVTCHNOP_unmask of the pending port raises the upcall. */
@@ -176,7 +142,7 @@ TEST(deliv_vector_follows_upcall_pending)
      * does not see the guest's write: it deviates here unless it looks
      * at upcall_pending on its own (KVM-forced). */
     vi->evtchn_upcall_pending = 1;
-    window(20);
+    irq_window(20);
     EXPECT_GE(ev_irq_count[EV_VIA_VECTOR][0], 1);
     EXPECT_EQ(vi->evtchn_upcall_pending, 0);
 }
@@ -260,7 +226,7 @@ TEST(deliv_gsi)
     EXPECT_EQ(ev_irq_count[EV_VIA_GSI][0], 1);
     EXPECT_EQ(ev_irq_count[EV_VIA_VECTOR][0], 0);
     /* Flag cleared before the EOI: the line is down, no second interrupt. */
-    window(20);
+    irq_window(20);
     EXPECT_EQ(ev_irq_count[EV_VIA_GSI][0], 1);
     EXPECT_TRUE(!(ioapic_rte_low(TEST_GSI) & IOAPIC_RTE_IRR));
     for (i = 0; i < 10; i++)
@@ -272,7 +238,7 @@ TEST(deliv_gsi)
     ev2l_set_mask(p, true);
     n = ev_irq_count[EV_VIA_GSI][0];
     EXPECT_EQ(ev_send(p), 0);
-    window(20);
+    irq_window(20);
     EXPECT_EQ(ev_irq_count[EV_VIA_GSI][0], n);
     ev2l_set_mask(p, false);
     ev_quiesce(p, 0);
@@ -292,7 +258,7 @@ TEST(deliv_gsi_pending_before_via)
      * at once (hvm_set_callback_via -> hvm_assert_evtchn_irq). */
     EXPECT_EQ(ev_send(p), 0);
     EXPECT_EQ(ev_vcpu_info(0)->evtchn_upcall_pending, 1);
-    window(10);
+    irq_window(10);
     EXPECT_EQ(evtchn_count[p], 0);
     REQUIRE(EXPECT_EQ(ev_via_gsi(TEST_GSI), 0));
     sti();
@@ -311,7 +277,7 @@ TEST(deliv_gsi_out_of_range_is_none)
 
     cli();
     REQUIRE(EXPECT_NE(p = ipi_port(), 0));
-    window(10); /* take anything left over from the cases before */
+    irq_window(10); /* take anything left over from the cases before */
     ev_counts_clear();
     /* GSI 0 and GSIs beyond the IOAPIC select no callback; the parameter
      * still reads back as written. */
@@ -365,7 +331,7 @@ TEST(deliv_pci_intx)
             break;
     EXPECT_EQ(evtchn_count[p], 5);
     EXPECT_EQ(ev_irq_count[EV_VIA_INTX][0], 5);
-    window(20);
+    irq_window(20);
     EXPECT_EQ(ev_irq_count[EV_VIA_INTX][0], 5);
     EXPECT_EQ(ev_close(p), 0);
     ioapic_mask(PLATFORM_GSI);

@@ -17,24 +17,6 @@ static long set_vector(uint32_t vcpu, uint8_t vector)
     return HYPERVISOR_hvm_op(HVMOP_set_evtchn_upcall_vector, &op);
 }
 
-static evtchn_port_t ipi_port(void)
-{
-    evtchn_port_t p = 0;
-
-    if (ev_bind_ipi(0, &p) != 0)
-        return 0;
-    ev2l_set_mask(p, false);
-    ev_quiesce(p, 0);
-    return p;
-}
-
-static void window(unsigned int ms)
-{
-    sti();
-    spin_ms(ms);
-    cli();
-}
-
 TEST(lapic_vector_errors)
 {
     EXPECT_EQ(set_vector(0, 0x0f), XERR(EINVAL));
@@ -56,7 +38,7 @@ TEST(lapic_vector_set_injects_once)
     /* hvm_assert_evtchn_irq() sets the vector in an enabled LAPIC
      * whether or not anything is pending: one (spurious) upcall. */
     REQUIRE(EXPECT_EQ(ev_via_lapic(0), 0));
-    window(20);
+    irq_window(20);
     EXPECT_EQ(ev_irq_count[EV_VIA_LAPIC][0], 1);
     EXPECT_TRUE(!lapic_isr(EV_VEC_LAPIC));
 }
@@ -79,7 +61,7 @@ TEST(lapic_vector_delivers)
     }
     EXPECT_EQ(ev_irq_count[EV_VIA_LAPIC][0], 10);
     EXPECT_EQ(ev_irq_count[EV_VIA_VECTOR][0], 0);
-    window(20);
+    irq_window(20);
     EXPECT_EQ(ev_irq_count[EV_VIA_LAPIC][0], 10);
     EXPECT_EQ(ev_close(p), 0);
 }
@@ -97,7 +79,7 @@ TEST(lapic_vector_is_an_edge)
      * 0 -> 1 change and raises nothing, unlike the callback vector. */
     vi->evtchn_upcall_pending = 1;
     EXPECT_EQ(ev_send(p), 0);
-    window(20);
+    irq_window(20);
     EXPECT_EQ(ev_irq_count[EV_VIA_LAPIC][0], 0);
     EXPECT_EQ(evtchn_count[p], 0);
     /* The guest's own scan finds it; the next event raises again. */
@@ -123,7 +105,7 @@ TEST(lapic_vector_sw_disabled_then_enabled)
     /* A software-disabled LAPIC takes no upcall ... */
     lapic_disable();
     EXPECT_EQ(ev_send(p), 0);
-    window(20);
+    irq_window(20);
     EXPECT_EQ(ev_irq_count[EV_VIA_LAPIC][0], 0);
     EXPECT_EQ(ev_vcpu_info(0)->evtchn_upcall_pending, 1);
     /* ... and enabling it re-raises the vector while upcall_pending is
