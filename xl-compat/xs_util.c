@@ -88,7 +88,8 @@ static void spawn_xenstored(void)
     exit(EXIT_FAILURE);
 }
 
-/* Domain 0's own nodes, as xen-init-dom0 writes them at boot. */
+/* Domain 0's own nodes, as xen-init-dom0 writes them at boot: once, when
+ * xl has started xenstored itself. */
 static void init_dom0(struct xs_handle *xs)
 {
     char *name = xs_read(xs, XBT_NULL, "/local/domain/0/name", NULL);
@@ -115,20 +116,24 @@ struct xs_handle *xl_xs(void)
 {
     if (xs)
         return xs;
-    if (!xl_xs_running()) {
-        /* One starter at a time: two xl creates racing must not start two. */
+    xs = xs_open(XS_OPEN_SOCKETONLY);
+    if (!xs) {
+        /* Nobody answers: start one.  One starter at a time, so two xl
+         * creates racing do not start two. */
         int lk = xl_lock_file_wait(XL_LOCK_XENSTORED);
-        if (!xl_xs_running())
+        bool started = !xl_xs_running();
+        if (started)
             spawn_xenstored();
         xl_lock_release(lk);
+        xs = xs_open(XS_OPEN_SOCKETONLY);
+        if (xs && started)
+            init_dom0(xs);
     }
-    xs = xs_open(XS_OPEN_SOCKETONLY);
     if (!xs) {
         fprintf(stderr, "xl: cannot connect to xenstored at %s: %s\n", xl_xs_socket(),
                 strerror(errno));
         exit(EXIT_FAILURE);
     }
-    init_dom0(xs);
     return xs;
 }
 
