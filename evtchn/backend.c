@@ -1,7 +1,7 @@
-/* Client side of the link protocol (lib/link_proto.h), for host backends and
+/* Client side of the link protocol (lib/vmm_socket_proto.h), for host backends and
  * for VMMs binding to another domain. */
 #include "backend.h"
-#include "link_proto.h"
+#include "vmm_socket_proto.h"
 
 #include <errno.h>
 #include <poll.h>

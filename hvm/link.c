@@ -1,4 +1,4 @@
-/* Event channels that leave this VMM (lib/link_proto.h): the control
+/* Event channels that leave this VMM (lib/vmm_socket_proto.h): the control
  * socket other domains' VMMs and host backends bind through, the binder
  * side for the guest's EVTCHNOP_bind_interdomain, and in-process backends.
  *
@@ -20,7 +20,7 @@
 #include "backend.h"
 #include "control.h"
 #include "evloop.h"
-#include "link_proto.h"
+#include "vmm_socket_proto.h"
 #include "log.h"
 
 struct evtchn_link {

@@ -18,11 +18,13 @@
 #include "console.h"
 #include "cpuid.h"
 #include "events.h"
+#include "domain_limits.h"
 #include "exit_codes.h"
 #include "grant.h"
 #include "grant_testdev.h"
 #include "log.h"
 #include "util.h"
+#include "vmm_options.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "watchdog.h"
@@ -205,26 +207,26 @@ static struct kvm_cpuid2 *host_cpuid(struct vm *vm)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "kernel", required_argument, 0, 'k' },
-        { "firmware", required_argument, 0, 'f' },
-        { "ramdisk", required_argument, 0, 'r' },
-        { "cmdline", required_argument, 0, 'c' },
-        { "memory", required_argument, 0, 'm' },
-        { "vcpus", required_argument, 0, 'n' },
-        { "domid", required_argument, 0, 'd' },
-        { "max-evtchn-port", required_argument, 0, 'e' },
-        { "rundir", required_argument, 0, 'R' },
-        { "xenstored", required_argument, 0, 'X' },
-        { "max-grant-frames", required_argument, 0, 'G' },
-        { "test-grant-backend", no_argument, 0, 'B' },
-        { "paused", no_argument, 0, 'p' },
-        { "console-log", required_argument, 0, 'C' },
-        { "ready-fd", required_argument, 0, 'Y' },
-        { "hold-fd", required_argument, 0, 'H' },
-        { "uuid", required_argument, 0, 'U' },
-        { "stats", no_argument, 0, 's' },
-        { "verbose", no_argument, 0, 'v' },
-        { "help", no_argument, 0, 'h' },
+        { XK_OPT_KERNEL, required_argument, 0, 'k' },
+        { XK_OPT_FIRMWARE, required_argument, 0, 'f' },
+        { XK_OPT_RAMDISK, required_argument, 0, 'r' },
+        { XK_OPT_CMDLINE, required_argument, 0, 'c' },
+        { XK_OPT_MEMORY, required_argument, 0, 'm' },
+        { XK_OPT_VCPUS, required_argument, 0, 'n' },
+        { XK_OPT_DOMID, required_argument, 0, 'd' },
+        { XK_OPT_MAX_EVTCHN_PORT, required_argument, 0, 'e' },
+        { XK_OPT_RUNDIR, required_argument, 0, 'R' },
+        { XK_OPT_XENSTORED, required_argument, 0, 'X' },
+        { XK_OPT_MAX_GRANT_FRAMES, required_argument, 0, 'G' },
+        { XK_OPT_TEST_GRANT_BACKEND, no_argument, 0, 'B' },
+        { XK_OPT_PAUSED, no_argument, 0, 'p' },
+        { XK_OPT_CONSOLE_LOG, required_argument, 0, 'C' },
+        { XK_OPT_READY_FD, required_argument, 0, 'Y' },
+        { XK_OPT_HOLD_FD, required_argument, 0, 'H' },
+        { XK_OPT_UUID, required_argument, 0, 'U' },
+        { XK_OPT_STATS, no_argument, 0, 's' },
+        { XK_OPT_VERBOSE, no_argument, 0, 'v' },
+        { XK_OPT_HELP, no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     struct boot_spec spec = { 0 };
@@ -254,8 +256,10 @@ int main(int argc, char **argv)
         case 'r': spec.ramdisk = optarg; break;
         case 'c': spec.cmdline = optarg; break;
         case 'm':
-            if (!parse_u64(optarg, &mem_mib) || mem_mib < 2 || mem_mib > (1ULL << 20))
-                die(XK_EXIT_USAGE, "--memory %s: give MiB between 2 and 1048576", optarg);
+            if (!parse_u64(optarg, &mem_mib) || mem_mib < XK_MEM_MIN_MIB ||
+                mem_mib > XK_MEM_MAX_MIB)
+                die(XK_EXIT_USAGE, "--memory %s: give MiB between %d and %llu", optarg,
+                    XK_MEM_MIN_MIB, XK_MEM_MAX_MIB);
             break;
         case 'n':
             if (!parse_u64(optarg, &vcpus) || vcpus < 1 || vcpus > XK_MAX_VCPUS)

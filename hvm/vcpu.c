@@ -19,7 +19,7 @@
 #include "exit_codes.h"
 #include "hcall.h"
 #include "hvm_ctx.h"
-#include "link_proto.h"
+#include "vmm_socket_proto.h"
 #include "log.h"
 #include "platform_io.h"
 #include "shinfo.h"

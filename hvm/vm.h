@@ -14,11 +14,11 @@
 #include <xen/vcpu.h>
 #include <xen/hvm/hvm_vcpu.h>
 
+#include "domain_limits.h"
 #include "evtchn.h"
 #include "physmap.h"
 #include "xen_time.h"
 
-#define XK_MAX_VCPUS        128     /* Xen HVM limit (HVM_MAX_VCPUS) */
 #define XK_DEFAULT_MEM_MIB  64
 
 /* Guest-physical layout, as Xen's HVM/PVH domain builder lays it out. */
