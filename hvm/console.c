@@ -33,6 +33,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "platform_io.h"
+#include "unix_sock.h"
 #include "util.h"
 
 /* Drain passes per notification: a guest that refills the ring as fast
@@ -456,7 +457,7 @@ static int console_listen(struct console *con)
 {
     struct vm *vm = con->vm;
     struct sockaddr_un *a = &con->addr;
-    int s, rc;
+    int s;
 
     memset(a, 0, sizeof(*a));
     a->sun_family = AF_UNIX;
@@ -465,33 +466,11 @@ static int console_listen(struct console *con)
         log_err("run directory %s: name too long", vm->rundir);
         return -ENAMETOOLONG;
     }
-    s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s < 0)
-        return -errno;
-    if (bind(s, (struct sockaddr *)a, sizeof(*a)) < 0) {
-        rc = -errno;
-        if (rc == -EADDRINUSE) {
-            int t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            bool live = t >= 0 && connect(t, (struct sockaddr *)a, sizeof(*a)) == 0;
-            if (t >= 0)
-                close(t);
-            if (!live && unlink(a->sun_path) == 0 &&
-                bind(s, (struct sockaddr *)a, sizeof(*a)) == 0)
-                rc = 0;
-        }
-        if (rc) {
-            errno = -rc;
-            log_err("domain %u: console socket %s:", vm->domid, a->sun_path);
-            close(s);
-            return rc;
-        }
-    }
-    chmod(a->sun_path, 0600);
-    if (listen(s, 16) < 0) {
-        rc = -errno;
-        close(s);
-        unlink(a->sun_path);
-        return rc;
+    s = xk_unix_listen(a->sun_path, SOCK_STREAM, 16);
+    if (s < 0) {
+        errno = -s;
+        log_err("domain %u: console socket %s:", vm->domid, a->sun_path);
+        return s;
     }
     con->listen_fd = s;
     return 0;

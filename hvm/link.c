@@ -20,6 +20,8 @@
 #include "backend.h"
 #include "control.h"
 #include "evloop.h"
+#include "fd_pass.h"
+#include "unix_sock.h"
 #include "vmm_socket_proto.h"
 #include "log.h"
 
@@ -109,22 +111,7 @@ void link_close(void *opaque, struct evtchn_link *l)
 
 static int send_msg(int s, const struct xk_link_msg *m, const int *fds, int nfds)
 {
-    char cbuf[CMSG_SPACE(2 * sizeof(int))];
-    struct iovec iov = { (void *)m, sizeof(*m) };
-    struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-    if (nfds) {
-        struct cmsghdr *c;
-        memset(cbuf, 0, sizeof(cbuf));
-        h.msg_control = cbuf;
-        h.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-        c = CMSG_FIRSTHDR(&h);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-    }
-    return sendmsg(s, &h, MSG_NOSIGNAL) == sizeof(*m) ? 0 : -errno;
+    return xk_send_fds(s, m, sizeof(*m), fds, nfds);
 }
 
 /* Make a link for our PORT bound by FROM_DOM's FROM_PORT over SOCK; on
@@ -279,30 +266,13 @@ int link_listen(struct vm *vm)
         log_err("run directory %s: name too long", vm->rundir);
         return rc;
     }
-    s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s < 0)
-        return -errno;
-    if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
-        rc = -errno;
-        if (rc == -EADDRINUSE) {
-            /* A socket nobody answers on is left over from a dead VMM. */
-            int t = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-            bool live = t >= 0 && connect(t, (struct sockaddr *)&a, sizeof(a)) == 0;
-            if (t >= 0)
-                close(t);
-            if (!live && unlink(a.sun_path) == 0 &&
-                bind(s, (struct sockaddr *)&a, sizeof(a)) == 0)
-                rc = 0;
-        }
-        if (rc) {
-            errno = -rc;
-            log_err("domain %u: control socket %s:", vm->domid, a.sun_path);
-            close(s);
-            return rc;
-        }
+    s = xk_unix_listen(a.sun_path, SOCK_SEQPACKET, 16);
+    if (s < 0) {
+        errno = -s;
+        log_err("domain %u: control socket %s:", vm->domid, a.sun_path);
+        return s;
     }
-    chmod(a.sun_path, 0600);
-    if (listen(s, 16) < 0 || (rc = evloop_add(vm->loop, s, on_ctl_accept, vm))) {
+    if ((rc = evloop_add(vm->loop, s, on_ctl_accept, vm))) {
         close(s);
         unlink(a.sun_path);
         return -EIO;
