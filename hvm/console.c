@@ -35,6 +35,7 @@
 #include "platform_io.h"
 #include "unix_sock.h"
 #include "util.h"
+#include "link.h"
 
 /* Drain passes per notification: a guest that refills the ring as fast
  * as we empty it waits for the next event-thread turn. */

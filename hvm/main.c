@@ -16,6 +16,7 @@
 
 #include "boot.h"
 #include "console.h"
+#include "control.h"
 #include "cpuid.h"
 #include "events.h"
 #include "domain_limits.h"
@@ -23,11 +24,15 @@
 #include "grant.h"
 #include "grant_testdev.h"
 #include "log.h"
+#include "pci.h"
+#include "platform_io.h"
+#include "timer.h"
 #include "util.h"
 #include "vmm_options.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "watchdog.h"
+#include "xs_conn.h"
 
 /* Event channel ports the domain builder reserves for the xenstore and
  * console rings (Xen allocates them unbound to dom0 at build time). */
@@ -394,10 +399,20 @@ int main(int argc, char **argv)
             die(XK_EXIT_VMM_ERROR, "cannot set the CPUID of vCPU %u", i);
     free(cpuid);
 
+    if ((rc = pci_init(&vm)) || (rc = platform_io_init(&vm))) {
+        errno = -rc;
+        die(XK_EXIT_VMM_ERROR, "cannot set up the emulated ports:");
+    }
     if ((rc = events_init(&vm))) {
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up event channels:");
     }
+    if ((rc = timers_init(&vm))) {
+        errno = -rc;
+        die(XK_EXIT_VMM_ERROR, "cannot set up the timers:");
+    }
+    if (vm.rundir && (rc = control_listen(&vm)))
+        die(XK_EXIT_VMM_ERROR, "cannot listen on the control socket");
     if (xenstored && (rc = xenstore_attach(&vm, xenstored))) {
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot attach the xenstore ring:");

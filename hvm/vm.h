@@ -16,6 +16,7 @@
 
 #include "domain_limits.h"
 #include "evtchn.h"
+#include "ioport.h"
 #include "physmap.h"
 #include "xen_time.h"
 
@@ -143,6 +144,7 @@ struct vm {
     struct evtchn_domain evtchn;
     uint32_t max_evtchn_port;
     struct evloop *loop;        /* the event thread */
+    struct ioport_table ioports;    /* emulated I/O ports (ioport.h) */
     const char *rundir;         /* control socket directory, or NULL */
     int ctl_fd;                 /* listening control socket, or -1 */
     int xs_sock, xs_chan;       /* xenstored attach socket and channel */
@@ -217,23 +219,5 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
  * read lock.  The pointer stays valid after (the memfd stays mapped); a
  * frame ballooned out later reads as zeroes, as freed memory. */
 void *vm_ram_page(struct vm *vm, uint64_t gfn);
-
-/* Stop every other vCPU outside guest mode (for memslot changes). */
-void vm_pause_others(struct vm *vm, struct vcpu *self);
-void vm_unpause(struct vm *vm);
-/* Xen's domain_pause_by_systemcontroller: count one more controller pause
- * (-EOVERFLOW past XK_LINK_MAX_PAUSE) and return once no vCPU runs guest
- * code.  The event loop, timers and backends go on. */
-int vm_ctl_pause(struct vm *vm);
-/* domain_unpause_by_systemcontroller: -EINVAL if no pause is outstanding;
- * at 0 the vCPUs run again. */
-int vm_ctl_unpause(struct vm *vm);
-
-/* Record a shutdown and make every vCPU leave. */
-void vm_shutdown(struct vm *vm, int exit_status);
-/* Record a Xen SHUTDOWN_* reason (first one wins) and stop. */
-void vm_shutdown_reason(struct vm *vm, unsigned reason);
-/* Kick one vCPU out of KVM_RUN or a block/poll wait. */
-void vcpu_kick(struct vcpu *v);
 
 #endif
