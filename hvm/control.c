@@ -3,7 +3,8 @@
  * table below, as kvmtool's ipc handlers or vmd's imsg dispatch), and what
  * domain 0 asks through it: pausing (Xen's domain_pause_by_systemcontroller)
  * and the domain's state (XEN_DOMCTL_getdomaininfo + getvcpuinfo).  BIND
- * makes an event channel (link.c). */
+ * makes an event channel (link.c); MEMORY gives a backend in another
+ * process the guest's memory. */
 #include "control.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "evloop.h"
+#include "fd_pass.h"
 #include "link.h"
 #include "log.h"
 #include "unix_sock.h"
@@ -264,6 +266,26 @@ static bool on_info(struct vm *vm, int fd, const struct xk_link_msg *m)
     return false;
 }
 
+/* The guest's memory for a backend in another process (backend/context.h). */
+static bool on_memory(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    struct xk_link_memory r = {
+        .magic = XK_LINK_MAGIC, .type = XK_LINK_MEMORY, .domid = vm->domid,
+        .mem_pages = vm->mem_size >> XK_PAGE_SHIFT, .ram_pages = vm->ram_pages,
+        .lowmem_pages = vm->lowmem_pages,
+        .special_page = vm->xenpage0 + XENPAGE_SPECIAL0,
+        .grant_page = vm->xenpage0 + XENPAGE_GRANT,
+    };
+
+    if (m->from_dom != 0) {
+        r.status = -EPERM;          /* domain 0's backends only */
+        xk_send_fds(fd, &r, sizeof(r), NULL, 0);
+    } else if (xk_send_fds(fd, &r, sizeof(r), &vm->mem_fd, 1)) {
+        log_debug("domain %u: cannot answer MEMORY:", vm->domid);
+    }
+    return false;
+}
+
 /* Serve M on FD; true when FD now belongs to someone else. */
 typedef bool (*ctl_handler)(struct vm *vm, int fd, const struct xk_link_msg *m);
 
@@ -273,6 +295,7 @@ static const ctl_handler handlers[] = {
     [XK_LINK_PAUSE] = on_pause,
     [XK_LINK_UNPAUSE] = on_unpause,
     [XK_LINK_INFO] = on_info,
+    [XK_LINK_MEMORY] = on_memory,
 };
 
 struct ctl_conn { struct vm *vm; };

@@ -126,7 +126,8 @@ void events_destroy(struct vm *vm)
     if (!vm->loop)
         return;
     evloop_stop(vm->loop);
-    console_destroy(vm);
+    console_stop(vm->console);
+    vm->console = NULL;
     control_shutdown(vm);
     link_free_all(vm);
     timers_destroy(vm);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <xen/sched.h>
 
+#include "backend_host.h"
 #include "boot.h"
 #include "console.h"
 #include "control.h"
@@ -244,6 +245,7 @@ int main(int argc, char **argv)
     struct vcpu_hvm_context boot;
     struct kvm_cpuid2 *cpuid;
     struct vm vm;
+    struct xk_backend_ctx backend_ctx;
     struct sysinfo si;
     pthread_t sigthr;
     sigset_t set;
@@ -418,7 +420,9 @@ int main(int argc, char **argv)
         die(XK_EXIT_VMM_ERROR, "cannot attach the xenstore ring:");
     }
 
-    if ((rc = console_init(&vm, console_fd)))
+    /* The PV console runs here, on the backend seam. */
+    vm_backend_ctx(&vm, &backend_ctx);
+    if ((rc = console_start(&backend_ctx, XK_CONSOLE_PORT, console_fd, &vm.console)))
         die(XK_EXIT_VMM_ERROR, "cannot set up the PV console");
 
     pthread_create(&sigthr, NULL, signal_thread, &vm);

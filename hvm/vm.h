@@ -16,6 +16,7 @@
 
 #include "domain_limits.h"
 #include "evtchn.h"
+#include "guest_layout.h"
 #include "ioport.h"
 #include "physmap.h"
 #include "xen_time.h"
@@ -25,14 +26,6 @@
 /* Guest-physical layout, as Xen's HVM/PVH domain builder lays it out. */
 #define XK_MMIO_HOLE_START  0xf0000000ULL   /* low RAM ends here at most */
 #define XK_4G               0x100000000ULL
-#define XK_SPECIAL_END_PFN  0xff000ULL      /* X86_HVM_END_SPECIAL_REGION */
-#define XK_NR_SPECIAL       8               /* X86_HVM_NR_SPECIAL_PAGES */
-
-/* Special pages (pfn = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + index). */
-enum {
-    SPECIAL_PAGING, SPECIAL_ACCESS, SPECIAL_SHARING, SPECIAL_BUFIOREQ,
-    SPECIAL_XENSTORE, SPECIAL_IOREQ, SPECIAL_IDENT_PT, SPECIAL_CONSOLE,
-};
 
 /* GNT_REGION_PAGES(GNT_MAX_FRAMES_LIMIT), checked in grant.c. */
 #define XK_GNT_REGION_PAGES 1313
