@@ -18,7 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "backend.h"
+#include "evtchn/backend.h"
 #include "control.h"
 #include "evloop.h"
 #include "fd_pass.h"

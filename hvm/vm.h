@@ -15,7 +15,7 @@
 #include <xen/hvm/hvm_vcpu.h>
 
 #include "domain_limits.h"
-#include "evtchn.h"
+#include "evtchn/evtchn.h"
 #include "guest_layout.h"
 #include "ioport.h"
 #include "physmap.h"

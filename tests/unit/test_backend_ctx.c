@@ -11,16 +11,16 @@
 #include <xen/xen.h>
 
 #include "backend/context.h"
-#include "backend_host.h"
+#include "hvm/backend_host.h"
 #include "check.h"
-#include "control.h"
-#include "events.h"
-#include "grant.h"
+#include "hvm/control.h"
+#include "hvm/events.h"
+#include "hvm/grant.h"
 #include "guest_layout.h"
-#include "timer.h"
-#include "vm.h"
+#include "hvm/timer.h"
+#include "hvm/vm.h"
 #include "vmm_ctl.h"
-#include "xen_time.h"
+#include "hvm/xen_time.h"
 
 static struct vm vm;
 static char rundir[64];

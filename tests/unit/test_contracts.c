@@ -6,7 +6,7 @@
 
 #include "check.h"
 #include "domain_limits.h"
-#include "domcfg.h"
+#include "xl-compat/domcfg.h"
 #include "exit_codes.h"
 
 /* Every reason a guest can give comes back from its exit status. */

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "grant_testdev.h"
-#include "ioport.h"
-#include "pci.h"
-#include "platform_io.h"
-#include "vm.h"
+#include "hvm/grant_testdev.h"
+#include "hvm/ioport.h"
+#include "hvm/pci.h"
+#include "hvm/platform_io.h"
+#include "hvm/vm.h"
 
 static int calls;
 static uint16_t last_port;

@@ -15,9 +15,9 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #include "check.h"
-#include "cfg_parse.h"
-#include "domcfg.h"
-#include "domcfg_int.h"
+#include "xl-compat/cfg_parse.h"
+#include "xl-compat/domcfg.h"
+#include "xl-compat/domcfg_int.h"
 
 struct syn_case {
     const char *name;
