@@ -66,32 +66,29 @@ static int parse_quiet(const char *text)
     return rc;
 }
 
-static void test_limits_memory(void)
+/* A config with KEY = VALUE besides the required keys: domcfg_parse's result. */
+static int parse_key(const char *key, unsigned long long value)
 {
     char cfg[128];
 
-    snprintf(cfg, sizeof(cfg), "name=\"g\"\nkernel=\"/k\"\nmemory=%d\n", XK_MEM_MIN_MIB - 1);
-    CHECK_EQ(parse_quiet(cfg), -1);             /* memory=1 fails in xl, not the VMM */
-    snprintf(cfg, sizeof(cfg), "name=\"g\"\nkernel=\"/k\"\nmemory=%d\n", XK_MEM_MIN_MIB);
-    CHECK_EQ(parse_quiet(cfg), 0);
-    snprintf(cfg, sizeof(cfg), "name=\"g\"\nkernel=\"/k\"\nmemory=%llu\n", XK_MEM_MAX_MIB);
-    CHECK_EQ(parse_quiet(cfg), 0);
-    snprintf(cfg, sizeof(cfg), "name=\"g\"\nkernel=\"/k\"\nmemory=%llu\n", XK_MEM_MAX_MIB + 1);
-    CHECK_EQ(parse_quiet(cfg), -1);
-    snprintf(cfg, sizeof(cfg), "name=\"g\"\nkernel=\"/k\"\nmaxmem=%llu\n", XK_MEM_MAX_MIB + 1);
-    CHECK_EQ(parse_quiet(cfg), -1);
+    snprintf(cfg, sizeof(cfg), "name=\"g\"\nkernel=\"/k\"\n%s=%llu\n", key, value);
+    return parse_quiet(cfg);
+}
+
+static void test_limits_memory(void)
+{
+    CHECK_EQ(parse_key("memory", XK_MEM_MIN_MIB - 1), -1);  /* memory=1: xl, not the VMM */
+    CHECK_EQ(parse_key("memory", XK_MEM_MIN_MIB), 0);
+    CHECK_EQ(parse_key("memory", XK_MEM_MAX_MIB), 0);
+    CHECK_EQ(parse_key("memory", XK_MEM_MAX_MIB + 1), -1);
+    CHECK_EQ(parse_key("maxmem", XK_MEM_MAX_MIB + 1), -1);
 }
 
 static void test_limits_vcpus(void)
 {
-    char cfg[128];
-
-    snprintf(cfg, sizeof(cfg), "name=\"g\"\nkernel=\"/k\"\nvcpus=%d\n", XK_MAX_VCPUS);
-    CHECK_EQ(parse_quiet(cfg), 0);
-    snprintf(cfg, sizeof(cfg), "name=\"g\"\nkernel=\"/k\"\nvcpus=%d\n", XK_MAX_VCPUS + 1);
-    CHECK_EQ(parse_quiet(cfg), -1);
-    snprintf(cfg, sizeof(cfg), "name=\"g\"\nkernel=\"/k\"\nmaxvcpus=%d\n", XK_MAX_VCPUS + 1);
-    CHECK_EQ(parse_quiet(cfg), -1);
+    CHECK_EQ(parse_key("vcpus", XK_MAX_VCPUS), 0);
+    CHECK_EQ(parse_key("vcpus", XK_MAX_VCPUS + 1), -1);
+    CHECK_EQ(parse_key("maxvcpus", XK_MAX_VCPUS + 1), -1);
 }
 
 static void test_limits_name(void)
