@@ -217,13 +217,15 @@ struct transaction {
     TAILQ_ENTRY(transaction) link;
     uint32_t id;
     struct conn *conn;
-    TAILQ_HEAD(, tnode) nodes;
+    TAILQ_HEAD(, tnode) nodes;      /* in first-access order */
     unsigned int nnodes;
+    struct tnode **buckets;         /* the same, by path hash */
+    unsigned int nbuckets;          /* a power of two */
     int created;            /* nodes created (for the node quota) */
     bool failed;
     char **events;          /* queued watch events: name, exact flag */
     bool *events_exact;
-    unsigned int nevents;
+    unsigned int nevents, events_cap;
 };
 struct transaction *trans_lookup(struct conn *c, uint32_t id, int *err);
 /* The view of a transaction: tnode lookup and recording. */
