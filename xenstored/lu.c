@@ -407,6 +407,7 @@ static int restore_conn(struct lu_in *in, struct conn **byunique_conn, uint32_t 
         o->len = len;
         memcpy(o->data, p, len);
         TAILQ_INSERT_TAIL(&c->out, o, link);
+        c->out_bytes += len - off;
         if (!event)
             c->out_replies++;
     }

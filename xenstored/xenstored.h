@@ -138,6 +138,7 @@ struct conn {
     /* output */
     TAILQ_HEAD(, outbuf) out;
     unsigned int out_replies;   /* queued replies: outstanding requests */
+    unsigned int out_bytes;     /* bytes queued and not yet written */
     TAILQ_HEAD(watch_list_head, watch) watches;
     unsigned int nwatches;
     TAILQ_HEAD(, transaction) transactions;
@@ -160,7 +161,8 @@ extern struct event_base *evbase;
 struct conn *conn_new(const void *ctx, enum conn_kind kind,
                       const struct conn_ops *ops, unsigned int domid);
 int conn_socket_accept(int listen_fd);
-void conn_handle_input(struct conn *c);
+bool conn_handle_input(struct conn *c);     /* one request at most */
+bool conn_may_read(struct conn *c);
 void conn_free(struct conn *c);
 bool conn_priv(const struct conn *c);
 void conn_reset(struct conn *c);   /* drop watches, transactions, output */
@@ -172,6 +174,11 @@ void send_ack(struct conn *c, uint32_t type);
 void send_event(struct conn *c, const char *path, const char *token);
 void conn_flush(struct conn *c);
 void conns_kick_all(struct conn *except);
+
+/* ---- listeners out of descriptors (accept_limit.c) ---- */
+void listener_out_of_fds(int err);     /* from the running accept callback */
+void listeners_resume(void);           /* a descriptor freed */
+void listener_accepted(void);
 
 /* ---- message processing (proto.c) ---- */
 /* Header check before reading the payload: 0 ok or a ring error code. */
