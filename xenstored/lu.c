@@ -310,6 +310,8 @@ int lu_control(const void *ctx, struct conn *c, char **argv, int argc)
     if (!strcmp(argv[0], "-a") && argc == 1) {
         if (lu.conn)
             lu_reset();
+        else
+            ret = "No live-update session active.";
     } else if (!strcmp(argv[0], "-f") && argc == 2) {
         if (lu.conn && lu.conn != c) {
             ret = "live-update session already active.";

@@ -80,6 +80,7 @@ int perms_parse(const void *ctx, const char *strs, unsigned int len,
                 struct xs_permissions **out, unsigned int *num);
 char *perms_format(const void *ctx, const struct xs_permissions *p,
                    unsigned int n, unsigned int *len);
+bool domid_impossible(unsigned int domid);
 
 /* ---- per-domain accounting (acct.c) ---- */
 struct acct {
