@@ -2,9 +2,11 @@
  * leaves the connection queued, so a level-triggered listener fires again
  * at once: the daemon would spin and log without end.  Such a listener
  * is taken out of the loop until a descriptor frees (a connection closes)
- * or a second passes, and the shortage is logged once per episode. */
+ * or a second passes, and the shortage is logged at most once a minute
+ * (while it lasts, descriptors free and run out again and again). */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include "xenstored.h"
 #include "log.h"
 
@@ -12,7 +14,7 @@
 
 static struct event *paused[MAX_PAUSED];
 static struct event *retry;
-static bool warned;
+static time_t warned_at;
 
 static void resume(evutil_socket_t fd, short what, void *arg)
 {
@@ -23,12 +25,15 @@ void listener_out_of_fds(int err)
 {
     struct event *ev = event_base_get_running_event(evbase);
     struct timeval sec = { 1, 0 };
+    struct timespec now;
     unsigned int i;
 
-    if (!warned)
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!warned_at || now.tv_sec - warned_at >= 60) {
         log_warn("accept: %s: not accepting connections until a descriptor frees",
                  strerror(err));
-    warned = true;
+        warned_at = now.tv_sec ? now.tv_sec : 1;
+    }
     if (!ev)
         return;
     for (i = 0; i < MAX_PAUSED; i++)
@@ -53,11 +58,4 @@ void listeners_resume(void)
             event_add(paused[i], NULL);
         paused[i] = NULL;
     }
-}
-
-void listener_accepted(void)
-{
-    if (warned)
-        log_info("accept: accepting connections again");
-    warned = false;
 }

@@ -90,8 +90,6 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
         listener_out_of_fds(-err);
     else if (err && err != -EAGAIN)
         log_warn("accept: %s", strerror(-err));
-    else if (!err)
-        listener_accepted();
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)

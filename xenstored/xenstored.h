@@ -179,7 +179,6 @@ void conns_kick_all(struct conn *except);
 /* ---- listeners out of descriptors (accept_limit.c) ---- */
 void listener_out_of_fds(int err);     /* from the running accept callback */
 void listeners_resume(void);           /* a descriptor freed */
-void listener_accepted(void);
 
 /* ---- message processing (proto.c) ---- */
 /* Header check before reading the payload: 0 ok or a ring error code. */

@@ -119,6 +119,22 @@ start
 run_prog xs_hostile "$tbin/xs_hostile"
 stop daemon_after_hostile_input
 
+# Out of descriptors: a daemon with 64 and no trace file.  accept() fails
+# with EMFILE; the daemon stops accepting until a connection closes and
+# says so once (it once logged every retry, at full CPU).
+( ulimit -n 64; exec "$xsd" -s "$XENSTORED_PATH" --vmm-socket "$XENSTORED_VMM_PATH" ) \
+    2> "$tmp/daemon.log" &
+pid=$!
+for _ in $(seq 100); do [ -S "$XENSTORED_PATH" ] && break; sleep 0.05; done
+run_prog xs_hostile_emfile "$tbin/xs_hostile" emfile
+n=$(grep -c "not accepting connections" "$tmp/daemon.log")
+if [ "$n" = 1 ]; then
+    echo "PASS: emfile_logged_once"
+else
+    echo "FAIL: emfile_logged_once: $n warnings: $(head -c 300 "$tmp/daemon.log")"
+fi
+stop daemon_after_emfile
+
 # Live update under load, by xenstore-control when we have it; the daemon
 # keeps its pid (exec) and must survive.
 start
