@@ -507,6 +507,42 @@ static void xen_417_replies(void)
     CHECK(xst_req(fd, XS_CONTROL, 0, S("quota\0" "0"), &m) && strstr(m.body, "\noutstanding     : "));
 }
 
+/* RM of a 5000-node subtree inside a transaction (the transaction then
+ * holds every node: its lookup table grows many times): isolated until the
+ * commit, another connection served in between, all gone after it, the
+ * watch fired. */
+static void big_rm_in_transaction(void)
+{
+    static struct { struct xsd_sockmsg h; char p[16]; } __attribute__((packed)) mk[5000];
+    int w = xst_connect(), i, made = 0;
+    struct xst_msg e;
+    uint32_t tx;
+
+    for (i = 0; i < 5000; i++) {
+        mk[i].h = (struct xsd_sockmsg){ XS_MKDIR, i, 0, 16 };
+        snprintf(mk[i].p, sizeof(mk[i].p), "/t/brm/%02d/%05d", i % 50, i);
+    }
+    CHECK(xst_write_all(fd, mk, sizeof(mk)));
+    for (i = 0; i < 5000; i++)
+        if (xst_reply(fd, &m) && m.h.type == XS_MKDIR)
+            made++;
+    CHECK_EQ(made, 5000);
+    CHECK(xst_req(w, XS_WATCH, 0, S("/t/brm\0big"), &m) && m.h.type == XS_WATCH);
+    CHECK(xst_recv(w, &e, 5000) && e.h.type == XS_WATCH_EVENT);
+    CHECK(xst_req(fd, XS_TRANSACTION_START, 0, S(""), &m) && m.h.type == XS_TRANSACTION_START);
+    tx = strtoul(m.body, NULL, 10);
+    CHECK(xst_req(fd, XS_RM, tx, S("/t/brm"), &m) && m.h.type == XS_RM);
+    CHECK(xst_req(fd, XS_READ, tx, S("/t/brm/07/04957"), &m) && xst_is_error(&m, "ENOENT"));
+    CHECK(xst_req(w, XS_READ, 0, S("/t/brm/07/04957"), &m) && m.h.type == XS_READ);
+    CHECK(xst_req(fd, XS_WRITE, tx, S("/t/brm/new\0v") - 1, &m) && m.h.type == XS_WRITE);
+    CHECK(xst_req(fd, XS_TRANSACTION_END, tx, S("T"), &m) && m.h.type == XS_TRANSACTION_END);
+    /* Events were queued at the commit, before anything w asks next. */
+    CHECK(xst_recv(w, &e, 5000) && e.h.type == XS_WATCH_EVENT && !strncmp(e.body, "/t/brm", 6));
+    CHECK(xst_req(w, XS_READ, 0, S("/t/brm/07/04957"), &m) && xst_is_error(&m, "ENOENT"));
+    CHECK(xst_req(w, XS_DIRECTORY, 0, S("/t/brm"), &m) && m.h.len == 4 && !strcmp(m.body, "new"));
+    close(w);
+}
+
 static void raw_reply_too_big(void)
 {
     /* The reply to a read of a 4096-byte value plus header is fine; the
@@ -550,6 +586,7 @@ int main(void)
     RUN(raw_domain_requests);
     RUN(raw_reply_too_big);
     RUN(xen_417_replies);
+    RUN(big_rm_in_transaction);
     xs_close(xs);
     close(fd);
     return CHECK_DONE();
