@@ -71,7 +71,9 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 {
     int err = conn_socket_accept(fd);
 
-    if (err && err != -EAGAIN)
+    if (err == -EMFILE || err == -ENFILE)
+        listener_out_of_fds(-err);
+    else if (err && err != -EAGAIN)
         log_warn("accept: %s", strerror(-err));
 }
 
@@ -79,6 +81,23 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     log_info("signal %d: exiting", (int)sig);
     event_base_loopbreak(evbase);
+}
+
+/* Connections that ask for another pass (one request each per pass) are
+ * queued behind the others; after a few callbacks the loop looks at the
+ * descriptors again, so a connection that became readable meanwhile is
+ * not kept waiting behind a long queue. */
+static struct event_base *new_base(void)
+{
+    struct event_config *cfg = event_config_new();
+    struct event_base *b;
+
+    if (!cfg)
+        return NULL;
+    event_config_set_max_dispatch_interval(cfg, NULL, 16, 0);
+    b = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    return b;
 }
 
 static char *default_path(const char *leaf)
@@ -152,7 +171,7 @@ int main(int argc, char **argv)
         errno != EEXIST)
         log_warn("cannot create /var/run/xenstored: %s", strerror(errno));
     signal(SIGPIPE, SIG_IGN);
-    evbase = event_base_new();
+    evbase = new_base();
     if (!evbase)
         die(1, "libevent: no event base");
     err = store_open(db_file, lu_fd < 0);

@@ -161,8 +161,11 @@ static void vmm_accept(evutil_socket_t lfd, short what, void *arg)
     int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     struct event **evp;
 
-    if (fd < 0)
+    if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE)
+            listener_out_of_fds(errno);
         return;
+    }
     if (!peer_is_root(fd)) {
         reply(fd, EPERM);
         close(fd);

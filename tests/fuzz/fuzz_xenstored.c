@@ -61,7 +61,8 @@ static void run_stream(unsigned int domid)
 
     if (!c)
         return;
-    conn_handle_input(c);
+    while (conn_handle_input(c))
+        conn_flush(c);
     conn_flush(c);
     conn_free(c);
 }
