@@ -25,7 +25,9 @@ static bool room(struct ss_wr *w, size_t n)
     if (w->len + n <= w->cap)
         return true;
     if (w->fixed) {
-        w->failed = true;       /* keep counting: len measures */
+        /* Keep counting, so len measures; a NULL buffer only measures. */
+        if (w->p)
+            w->failed = true;
         return false;
     }
     cap = w->cap ? w->cap : 4096;
@@ -214,7 +216,7 @@ int ss_next_record(struct ss_rd *r, uint32_t *type, struct ss_rd *body)
 
 /* ---- the registry ---- */
 
-int ss_save_parts(const struct ss_part *parts, unsigned n, void *obj,
+int ss_save_parts(const struct ss_part *const *parts, unsigned n, void *obj,
                   struct ss_wr *w, char *msg)
 {
     size_t rec;
@@ -226,15 +228,15 @@ int ss_save_parts(const struct ss_part *parts, unsigned n, void *obj,
     ss_put_u32(w, SS_FORMAT);
     ss_end_record(w, rec);
     for (unsigned i = 0; i < n; i++) {
-        rec = ss_begin_record(w, SS_TYPE(parts[i].id));
-        ss_put_u32(w, parts[i].version);
+        rec = ss_begin_record(w, SS_TYPE(parts[i]->id));
+        ss_put_u32(w, parts[i]->version);
         ss_put_u32(w, 0);
-        rc = parts[i].save(obj, w);
+        rc = parts[i]->save(obj, w);
         ss_end_record(w, rec);
         if (!rc && w->failed)
             rc = w->fixed ? -ENOSPC : -ENOMEM;
         if (rc) {
-            snprintf(msg, SS_MSG_LEN, "saving %s: %s", parts[i].name, strerror(-rc));
+            snprintf(msg, SS_MSG_LEN, "saving %s: %s", parts[i]->name, strerror(-rc));
             return rc;
         }
     }
@@ -254,15 +256,16 @@ static int fail(char *msg, int rc, const char *fmt, const char *name, unsigned l
     return rc;
 }
 
-int ss_restore_parts(const struct ss_part *parts, unsigned n, void *obj,
-                     const void *buf, size_t len, char *msg)
+/* The framing of the whole image, before any part changes anything: a
+ * header, one record per part in table order with a version this build
+ * reads, the end record, nothing after.  Fills BODIES. */
+static int check_frame(const struct ss_part *const *parts, unsigned n, struct ss_rd *r,
+                       struct ss_rd *bodies, uint32_t *versions, char *msg)
 {
-    struct ss_rd r = ss_rd_init(buf, len), body;
+    struct ss_rd body;
     uint32_t type, version;
-    int rc;
 
-    msg[0] = 0;
-    if (ss_next_record(&r, &type, &body) || type != SS_TYPE(SS_ID_HEADER))
+    if (ss_next_record(r, &type, &body) || type != SS_TYPE(SS_ID_HEADER))
         return fail(msg, -EINVAL, "%s: no saved-state header", "image", 0, 0);
     if (ss_get_u32(&body) != SS_MAGIC)
         return fail(msg, -EINVAL, "%s: not saved state (bad magic)", "image", 0, 0);
@@ -273,9 +276,9 @@ int ss_restore_parts(const struct ss_part *parts, unsigned n, void *obj,
         return fail(msg, -EPROTO, "%s: format %lu, this build reads %lu", "image",
                     version, SS_FORMAT);
     for (unsigned i = 0; i < n; i++) {
-        const struct ss_part *p = &parts[i];
+        const struct ss_part *p = parts[i];
 
-        if (ss_next_record(&r, &type, &body))
+        if (ss_next_record(r, &type, &body))
             return fail(msg, -EINVAL, "%s: truncated before or in this part", p->name, 0, 0);
         if (type != SS_TYPE(p->id))
             return fail(msg, -EPROTO, "%s: record type %#lx where this part (%#lx) belongs",
@@ -286,23 +289,54 @@ int ss_restore_parts(const struct ss_part *parts, unsigned n, void *obj,
         if (version == 0 || version > p->version)
             return fail(msg, -EPROTO, "%s: version %lu, this build reads 1 to %lu", p->name,
                         version, p->version);
-        rc = p->restore(obj, &body, version, msg);
-        if (!rc && !ss_done(&body))
+        bodies[i] = body;
+        versions[i] = version;
+    }
+    if (ss_next_record(r, &type, &body))
+        return fail(msg, -EINVAL, "%s: truncated: no end record", "image", 0, 0);
+    if (type != SS_TYPE(SS_ID_END) || body.len)
+        return fail(msg, -EPROTO, "%s: record type %#lx after the last part (a part this "
+                    "build does not know?)", "image", type, 0);
+    if (!ss_done(r))
+        return fail(msg, -EINVAL, "%s: bytes after the end record", "image", 0, 0);
+    return 0;
+}
+
+int ss_restore_parts(const struct ss_part *const *parts, unsigned n, void *obj,
+                     const void *buf, size_t len, char *msg)
+{
+    struct ss_rd r = ss_rd_init(buf, len), *bodies;
+    uint32_t *versions;
+    int rc;
+
+    msg[0] = 0;
+    bodies = calloc(n ? n : 1, sizeof(*bodies));
+    versions = calloc(n ? n : 1, sizeof(*versions));
+    if (!bodies || !versions) {
+        rc = fail(msg, -ENOMEM, "%s: out of memory", "image", 0, 0);
+        goto out;
+    }
+    if ((rc = check_frame(parts, n, &r, bodies, versions, msg)))
+        goto out;
+    for (unsigned i = 0; i < n; i++) {
+        const struct ss_part *p = parts[i];
+        struct ss_rd *body = &bodies[i];
+
+        rc = p->restore(obj, body, versions[i], msg);
+        if (!rc && !ss_done(body))
             rc = -EINVAL;
         if (rc) {
             char why[SS_MSG_LEN];
             size_t room = SS_MSG_LEN - 3 - strlen(p->name);
-            snprintf(why, sizeof(why), "%s", msg[0] ? msg : body.bad ?
+            snprintf(why, sizeof(why), "%s", msg[0] ? msg : body->bad ?
                      "truncated or a value out of range" : rc == -EINVAL ?
                      "bytes left over" : strerror(-rc));
             snprintf(msg, SS_MSG_LEN, "%s: %.*s", p->name, (int)room, why);
-            return rc;
+            goto out;
         }
     }
-    if (ss_next_record(&r, &type, &body) || type != SS_TYPE(SS_ID_END) || body.len)
-        return fail(msg, -EPROTO, "%s: no end record after the last part (truncated, or a part this build does not know)",
-                    "image", 0, 0);
-    if (!ss_done(&r))
-        return fail(msg, -EINVAL, "%s: bytes after the end record", "image", 0, 0);
-    return 0;
+out:
+    free(bodies);
+    free(versions);
+    return rc;
 }

@@ -131,14 +131,14 @@ struct ss_part {
 
 /* Write the header, every part in order, the end record.  0 or -errno
  * (the failing part named in MSG). */
-int ss_save_parts(const struct ss_part *parts, unsigned n, void *obj,
+int ss_save_parts(const struct ss_part *const *parts, unsigned n, void *obj,
                   struct ss_wr *w, char *msg);
 /* Read an image written by ss_save_parts with the same table: every part
  * must be there, in order, each read completely.  0, or -EINVAL
  * (truncated, malformed, a value out of range), -EPROTO (a part's version
  * this build does not read, or a part missing or unknown), or a part's
  * own error; MSG says which part and what. */
-int ss_restore_parts(const struct ss_part *parts, unsigned n, void *obj,
+int ss_restore_parts(const struct ss_part *const *parts, unsigned n, void *obj,
                      const void *buf, size_t len, char *msg);
 
 #endif

@@ -172,9 +172,10 @@ static int save_daemon(void *obj, struct ss_wr *o)
 
 static int restore_daemon(void *obj, struct ss_rd *in, uint32_t version, char *msg);
 
-static const struct ss_part lu_parts[] = {
-    { "xenstored", 1, LU_PART_VERSION, save_daemon, restore_daemon },
+static const struct ss_part daemon_part = {
+    "xenstored", 1, LU_PART_VERSION, save_daemon, restore_daemon,
 };
+static const struct ss_part *const lu_parts[] = { &daemon_part };
 
 static int dump_state(struct conn *me)
 {

@@ -861,7 +861,9 @@ static void test_events_save_restore(void)
 
     vm_setup(true);
     memcpy(bad, buf, len);
-    bad[12] = 0x05;                     /* an upcall vector below 0x10 */
+    /* An upcall vector below 0x10: past the header record (16 bytes),
+     * the evtchn record's header and version (16) and its vCPU count. */
+    bad[36] = 0x05;
     CHECK_EQ(events_restore(&vm, bad, len), -EINVAL);
     CHECK_EQ(events_restore(&vm, buf, len - 1), -EINVAL);
     CHECK_EQ(evtchn_status(&vm.evtchn, a, &st), 0);
