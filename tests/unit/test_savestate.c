@@ -515,6 +515,24 @@ static void parts_each(void)
     vm_teardown(&a);
 }
 
+/* With XK_WRITE_SEEDS=DIR, the images go to DIR as the fuzz harness's
+ * seed corpus (tests/fuzz/corpus/savestate was made so). */
+static void write_seed(const char *name, const void *p, size_t len)
+{
+    const char *dir = getenv("XK_WRITE_SEEDS");
+    char path[4096];
+    FILE *f;
+
+    if (!dir)
+        return;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    if (!f || fwrite(p, 1, len, f) != len)
+        CHECK(!"cannot write a seed");
+    if (f)
+        fclose(f);
+}
+
 /* The whole registry, and random damage to the image: refused or taken,
  * never a crash (the sanitizer build checks the "never"). */
 static void registry_whole(void)
@@ -531,6 +549,13 @@ static void registry_whole(void)
     vm_teardown(&a);
     if (!img)
         return;
+    write_seed("whole_dirty", img, len);
+    vm_setup(&a);
+    w = (struct ss_wr){ 0 };
+    CHECK_EQ(vm_save(&a, &w, msg), 0);
+    write_seed("whole_fresh", w.p, w.len);
+    ss_wr_free(&w);
+    vm_teardown(&a);
     vm_setup(&b);
     CHECK_EQ(vm_restore(&b, img, len, msg), 0);
     CHECK_EQ(b.ctl_pause_count, 3);
