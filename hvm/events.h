@@ -21,7 +21,7 @@ void events_layout_changed(struct vm *vm);
  * is configured, pending for V, and V has interrupts enabled. */
 bool events_need_delivery(struct vcpu *v);
 
-/* events_state.c: the domain's event state as bytes (save/restore,
+/* save_events.c: the domain's event state as bytes (save/restore,
  * migration).  events_save returns the length or -errno; events_restore
  * takes a stream from a VMM with the same vCPU count and port limit. */
 size_t events_save_size(struct vm *vm);

@@ -7,6 +7,8 @@
  * which decides whether the restored domain runs at all. */
 #include "save.h"
 
+#include <stdio.h>
+
 const struct ss_part *const vm_parts[] = {
     &vm_part_physmap, &vm_part_shinfo, &vm_part_params, &vm_part_gnttab,
     &vm_part_evtchn, &vm_part_timers, &vm_part_attach, &vm_part_vcpus,
@@ -22,4 +24,18 @@ int vm_save(struct vm *vm, struct ss_wr *w, char *msg)
 int vm_restore(struct vm *vm, const void *buf, size_t len, char *msg)
 {
     return ss_restore_parts(vm_parts, vm_nr_parts, vm, buf, len, msg);
+}
+
+bool save_vcpus_match(struct vm *vm, struct ss_rd *r, char *msg)
+{
+    uint32_t n = ss_get_u32(r);
+
+    if (r->bad)
+        return false;
+    if (n != vm->nr_vcpus) {
+        snprintf(msg, SS_MSG_LEN, "saved with %u vCPUs, this VM has %u", n, vm->nr_vcpus);
+        r->bad = true;
+        return false;
+    }
+    return true;
 }

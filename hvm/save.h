@@ -38,6 +38,10 @@ extern const unsigned vm_nr_parts;
 int vm_save(struct vm *vm, struct ss_wr *w, char *msg);
 int vm_restore(struct vm *vm, const void *buf, size_t len, char *msg);
 
+/* For parts with per-vCPU records: read the saved vCPU count; false (R
+ * marked bad, MSG saying so) unless it is VM's. */
+bool save_vcpus_match(struct vm *vm, struct ss_rd *r, char *msg);
+
 /* The vCPU part's KVM state of one vCPU fd, usable on its own (tests,
  * and a vCPU created later): appended to W / read from R and set. */
 int vcpu_kvm_save(int vcpu_fd, struct ss_wr *w);

@@ -35,12 +35,8 @@ static int evtchn_part_restore(void *obj, struct ss_rd *r, uint32_t version, cha
     int rc = -EINVAL;
 
     (void)version;
-    if (ss_get_u32(r) != vm->nr_vcpus) {
-        if (!r->bad)
-            snprintf(msg, SS_MSG_LEN, "saved with another vCPU count");
-        r->bad = true;
+    if (!save_vcpus_match(vm, r, msg))
         return -EINVAL;
-    }
     vec = calloc(vm->nr_vcpus, 1);
     if (!vec)
         return -ENOMEM;
@@ -105,12 +101,8 @@ static int timers_restore(void *obj, struct ss_rd *r, uint32_t version, char *ms
     clock.tsc_base = ss_get_u64(r);
     clock.tsc_offset = (int64_t)ss_get_u64(r);
     clock.wc_at_zero_ns = (int64_t)ss_get_u64(r);
-    if (ss_get_u32(r) != vm->nr_vcpus) {
-        if (!r->bad)
-            snprintf(msg, SS_MSG_LEN, "saved with another vCPU count");
-        r->bad = true;
+    if (!save_vcpus_match(vm, r, msg))
         return -EINVAL;
-    }
     t = calloc(vm->nr_vcpus, sizeof(*t));
     if (!t)
         return -ENOMEM;

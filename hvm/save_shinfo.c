@@ -54,12 +54,8 @@ static int restore(void *obj, struct ss_rd *r, uint32_t version, char *msg)
     bool placed;
 
     (void)version;
-    if (!ss_check(r, is32 <= 1) || ss_get_u32(r) != vm->nr_vcpus) {
-        if (!r->bad)
-            snprintf(msg, SS_MSG_LEN, "saved with another vCPU count");
-        r->bad = true;
+    if (!ss_check(r, is32 <= 1) || !save_vcpus_match(vm, r, msg))
         return -EINVAL;
-    }
     /* The physmap part put the page's overlay back: it must be there. */
     pthread_rwlock_rdlock(&vm->pm.lock);
     placed = gfn < PHYSMAP_MAX_GFN && physmap_lookup(&vm->pm, gfn, &mpage, &kind, NULL) &&

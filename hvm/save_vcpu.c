@@ -560,12 +560,8 @@ static int restore(void *obj, struct ss_rd *r, uint32_t version, char *msg)
     struct vm *vm = obj;
 
     (void)version;
-    if (ss_get_u32(r) != vm->nr_vcpus) {
-        if (!r->bad)
-            snprintf(msg, SS_MSG_LEN, "saved with another vCPU count");
-        r->bad = true;
+    if (!save_vcpus_match(vm, r, msg))
         return -EINVAL;
-    }
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
         struct vcpu_hvm_context ctx;

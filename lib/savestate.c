@@ -327,7 +327,7 @@ int ss_restore_parts(const struct ss_part *const *parts, unsigned n, void *obj,
             rc = -EINVAL;
         if (rc) {
             char why[SS_MSG_LEN];
-            size_t room = SS_MSG_LEN - 3 - strlen(p->name);
+            size_t room = SS_MSG_LEN - 3 - strnlen(p->name, SS_MSG_LEN - 3);
             snprintf(why, sizeof(why), "%s", msg[0] ? msg : body->bad ?
                      "truncated or a value out of range" : rc == -EINVAL ?
                      "bytes left over" : strerror(-rc));

@@ -19,7 +19,7 @@ srcs=$(ls "$src"/hvm/*.c "$src"/evtchn/*.c "$src"/gnttab/*.c "$src"/lib/*.c |
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -D_GNU_SOURCE -D__XEN_TOOLS__ -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
     -include stdint.h -I"$src/hvm" -I"$build/hvm" -I"$build" -I"$src/lib" -I"$src/evtchn" \
-    -I"$src/gnttab" -pthread \
+    -I"$src/gnttab" -I"$src/tests/unit" -pthread \
     "$src"/tests/fuzz/fuzz_savestate.c $srcs -o "$out/fuzz_savestate"
 echo "fuzz: running $out/fuzz_savestate for ${secs}s"
 cd "$out"

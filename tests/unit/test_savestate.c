@@ -24,6 +24,7 @@
 #include "shinfo.h"
 #include "util.h"
 #include "vm.h"
+#include "vm_fixture.h"
 
 static char msg[SS_MSG_LEN];
 
@@ -246,41 +247,16 @@ static void registry_rules(void)
 #define SHINFO_GFN  0xf00ULL
 #define VINFO_GPA   0x5040ULL
 
-/* A VM without KVM, as test_dispatch builds one. */
 static void vm_setup(struct vm *vm)
 {
-    struct vcpu *v;
-    int rc = vm_mem_init(vm, 16, 1);
-
-    if (!rc)
-        rc = vm_mem_map_only(vm);
-    vm->vcpus = calloc(1, sizeof(struct vcpu));
-    if (rc || !vm->vcpus) {
-        fprintf(stderr, "VM setup failed: %d\n", rc);
-        exit(2);
-    }
-    v = &vm->vcpus[0];
-    v->vm = vm;
-    v->fd = -1;
-    v->run = calloc(1, sizeof(struct kvm_run));
-    pthread_cond_init(&v->cond, NULL);
-    xen_clock_init(&vm->clock, 2000000, 0);
-    vm->max_evtchn_port = EVTCHN_DEFAULT_MAX_PORT;
-    if (!v->run || events_init(vm)) {
-        fprintf(stderr, "event setup failed\n");
-        exit(2);
-    }
+    vm_fixture_setup(vm, 16, 1);
     vm->params[HVM_PARAM_STORE_PFN] = STORE_PFN;
     vm->params[HVM_PARAM_CONSOLE_PFN] = CONSOLE_PFN;
 }
 
 static void vm_teardown(struct vm *vm)
 {
-    events_destroy(vm);
-    pthread_cond_destroy(&vm->vcpus[0].cond);
-    free(vm->vcpus[0].run);
-    free(vm->vcpus);
-    vm_destroy(vm);
+    vm_fixture_teardown(vm);
 }
 
 /* Give VM state in every part that differs from a fresh VM's. */
