@@ -430,6 +430,13 @@ static int kvm_set(int fd, const struct kvm_saved *k, char *msg)
     } else {
         SET(KVM_SET_FPU, &k->fpu);
     }
+    /* The TSC offset before anything that holds a TSC value, the LAPIC
+     * before the TSC deadline MSR (KVM ignores a deadline while the LAPIC
+     * timer is not in deadline mode). */
+    if (k->has_tsc)
+        SET(KVM_SET_DEVICE_ATTR, &attr);
+    if (k->has_lapic)
+        SET(KVM_SET_LAPIC, &k->lapic);
     memset(&msrs, 0, sizeof(msrs));
     msrs.h.nmsrs = k->nmsrs;
     memcpy(msrs.e, k->msrs, k->nmsrs * sizeof(msrs.e[0]));
@@ -440,12 +447,8 @@ static int kvm_set(int fd, const struct kvm_saved *k, char *msg)
                  rc < 0 ? 0ULL : (unsigned long long)k->msrs[rc].data);
         return -EINVAL;
     }
-    if (k->has_lapic)
-        SET(KVM_SET_LAPIC, &k->lapic);
     SET(KVM_SET_MP_STATE, &k->mp);
     SET(KVM_SET_VCPU_EVENTS, &k->ev);
-    if (k->has_tsc)
-        SET(KVM_SET_DEVICE_ATTR, &attr);
 #undef SET
     return 0;
 fail:
