@@ -264,7 +264,7 @@ static void vm_teardown(struct vm *vm)
 static void vm_dirty(struct vm *vm)
 {
     struct vcpu *v = &vm->vcpus[0];
-    uint64_t now = xen_clock_now(&vm->clock);
+    uint64_t now = xen_clock_now(&vm->clock), mpage;
 
     /* physmap: a hole, a ballooned-out frame, shared info moved, ring
      * contents. */
@@ -291,8 +291,15 @@ static void vm_dirty(struct vm *vm)
     /* params */
     vm->params[HVM_PARAM_CALLBACK_IRQ] = (2ULL << 56) | 0xf3;
     vm->params[HVM_PARAM_TIMER_MODE] = 1;
-    /* grant table: version 2 and one entry */
+    /* grant table: version 2, a second frame mapped where RAM was */
     gnt_set_version(&vm->gnttab->view, 2);
+    if (vm_gnttab_frame_page(vm, 1, &mpage) == 0) {
+        pthread_rwlock_wrlock(&vm->pm.lock);
+        physmap_clear(&vm->pm, 0x900, 1);
+        vm->ram_state[0x900] = RAM_POPULATED;
+        vm_gnttab_map_frame_locked(vm, 1, mpage, 0x900);
+        pthread_rwlock_unlock(&vm->pm.lock);
+    }
     /* event channels and vectors */
     evtchn_alloc_unbound(&vm->evtchn, 3);
     evtchn_bind_virq(&vm->evtchn, VIRQ_TIMER, 0);
@@ -351,6 +358,8 @@ static void check_part(unsigned k, struct vm *a, struct vm *b)
         break;
     case VM_PART_GNTTAB:
         CHECK_EQ(gnt_version(&b->gnttab->view), 2);
+        CHECK_EQ(gnt_nr_frames(&b->gnttab->view), 2);
+        CHECK_EQ(vm_gnttab_frame_gfn(b, false, 1), 0x900);
         break;
     case VM_PART_EVTCHN:
         CHECK_EQ(evtchn_status(&b->evtchn, 3, &st), 0);
@@ -489,6 +498,30 @@ static void parts_each(void)
         free(bad);
         free(img);
     }
+    vm_teardown(&a);
+}
+
+/* A grant a backend still holds stops the save, as Xen's migration
+ * wants backends disconnected; the message names the part. */
+static void busy_grants_refuse_save(void)
+{
+    static struct vm a;
+    struct ss_wr w = { 0 };
+    struct gnt_handle h;
+    grant_entry_v1_t *e;
+
+    vm_setup(&a);
+    e = (grant_entry_v1_t *)gnt_shared_frame(&a.gnttab->view, 0) + 9;
+    e->domid = 0;
+    e->frame = 0x20;
+    e->flags = GTF_permit_access;
+    CHECK_EQ(gnt_take(&a.gnttab->view, 0, 9, GNT_READ, &h), GNTST_okay);
+    CHECK_EQ(vm_save(&a, &w, msg), -EBUSY);
+    CHECK(strstr(msg, "grant-table") != NULL);
+    ss_wr_free(&w);
+    gnt_release(&h);
+    CHECK_EQ(vm_save(&a, &w, msg), 0);
+    ss_wr_free(&w);
     vm_teardown(&a);
 }
 
@@ -747,6 +780,7 @@ int main(void)
     RUN(registry_rules);
     RUN(parts_each);
     RUN(registry_whole);
+    RUN(busy_grants_refuse_save);
     if (access("/dev/kvm", R_OK | W_OK) == 0)
     {
         RUN(kvm_vcpu_round_trip);
