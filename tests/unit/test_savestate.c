@@ -416,6 +416,24 @@ static uint8_t *cut_payload(const uint8_t *img, size_t len, uint8_t id, size_t c
     return ss_wr_take(&w, out);
 }
 
+/* With XK_WRITE_SEEDS=DIR, the images go to DIR as the fuzz harness's
+ * seed corpus (tests/fuzz/corpus/savestate was made so). */
+static void write_seed(const char *name, const void *p, size_t len)
+{
+    const char *dir = getenv("XK_WRITE_SEEDS");
+    char path[4096];
+    FILE *f;
+
+    if (!dir)
+        return;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    if (!f || fwrite(p, 1, len, f) != len)
+        CHECK(!"cannot write a seed");
+    if (f)
+        fclose(f);
+}
+
 /* One out-of-range value per part: offset in the payload, width, value. */
 static const struct { uint8_t id; size_t off; unsigned bytes; uint64_t value; } out_of_range[] = {
     { VM_PART_PHYSMAP, 24, 8, 1 },              /* tot_pages off the page states */
@@ -483,6 +501,21 @@ static void parts_each(void)
         }
         CHECK(found);
 
+        /* The fuzz harness's seed for this part: 'P', its index, the
+         * payload. */
+        {
+            uint8_t *seed = malloc(plen + 2);
+            char name[64];
+            if (seed) {
+                seed[0] = 'P';
+                seed[1] = (uint8_t)k;
+                memcpy(seed + 2, img + off, plen);
+                snprintf(name, sizeof(name), "part_%s", p->name);
+                write_seed(name, seed, plen + 2);
+                free(seed);
+            }
+        }
+
         /* The round trip: restored, the fields are back, and the VM saves
          * the same bytes. */
         vm_setup(&b);
@@ -523,24 +556,6 @@ static void busy_grants_refuse_save(void)
     CHECK_EQ(vm_save(&a, &w, msg), 0);
     ss_wr_free(&w);
     vm_teardown(&a);
-}
-
-/* With XK_WRITE_SEEDS=DIR, the images go to DIR as the fuzz harness's
- * seed corpus (tests/fuzz/corpus/savestate was made so). */
-static void write_seed(const char *name, const void *p, size_t len)
-{
-    const char *dir = getenv("XK_WRITE_SEEDS");
-    char path[4096];
-    FILE *f;
-
-    if (!dir)
-        return;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "wb");
-    if (!f || fwrite(p, 1, len, f) != len)
-        CHECK(!"cannot write a seed");
-    if (f)
-        fclose(f);
 }
 
 /* The whole registry, and random damage to the image: refused or taken,
