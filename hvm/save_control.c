@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "link_proto.h"
+#include "vmm_socket_proto.h"
 #include "save.h"
 
 #define VERSION 1

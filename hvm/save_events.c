@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "events.h"
+#include "irq.h"
 #include "save.h"
+#include "save_events.h"
+#include "timer.h"
 
 #define EVTCHN_VERSION 1
 #define TIMERS_VERSION 1

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "save.h"
+#include "hvm/save.h"
 #include "vm_fixture.h"
 
 static void fail(const char *why, const char *msg)

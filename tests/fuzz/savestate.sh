@@ -13,13 +13,13 @@ command -v clang >/dev/null || { echo "fuzz: clang is not installed (scripts/ins
 [ -f "$build/hvm/abi32-offsets.h" ] || { echo "fuzz: build the tree first (hvm/abi32-offsets.h)"; exit 1; }
 mkdir -p "$out/corpus"
 cp "$src"/tests/fuzz/corpus/savestate/* "$out/corpus/"
-srcs=$(ls "$src"/hvm/*.c "$src"/evtchn/*.c "$src"/gnttab/*.c "$src"/lib/*.c |
+srcs=$(ls "$src"/hvm/*.c "$src"/backend/context.c "$src"/evtchn/*.c "$src"/gnttab/*.c "$src"/lib/*.c |
        grep -v -e '/hvm/main\.c$' -e '/hvm/abi32-offsets\.c$')
 # shellcheck disable=SC2086
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -D_GNU_SOURCE -D__XEN_TOOLS__ -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
-    -include stdint.h -I"$src/hvm" -I"$build/hvm" -I"$build" -I"$src/lib" -I"$src/evtchn" \
-    -I"$src/gnttab" -I"$src/tests/unit" -pthread \
+    -include stdint.h -I"$src" -I"$src/hvm" -I"$build/hvm" -I"$build" -I"$src/lib" \
+    -I"$src/tests/unit" -pthread \
     "$src"/tests/fuzz/fuzz_savestate.c $srcs -o "$out/fuzz_savestate"
 echo "fuzz: running $out/fuzz_savestate for ${secs}s"
 cd "$out"

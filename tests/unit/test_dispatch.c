@@ -21,15 +21,17 @@
 #include <xen/hvm/params.h>
 
 #include "check.h"
-#include "events.h"
+#include "hvm/events.h"
 #include "exit_codes.h"
-#include "hcall.h"
+#include "hvm/hcall.h"
 #include "abi32-offsets.h"
-#include "physmap.h"
-#include "shinfo.h"
+#include "hvm/physmap.h"
+#include "hvm/shinfo.h"
 #include "util.h"
-#include "vcpu.h"
-#include "vm.h"
+#include "hvm/vcpu.h"
+#include "hvm/vm.h"
+#include "hvm/timer.h"
+#include "hvm/save_events.h"
 #include "vm_fixture.h"
 
 /* vm.c: build the guest-physical map without KVM (not in vm.h). */

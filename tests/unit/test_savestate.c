@@ -16,16 +16,16 @@
 #include <xen/hvm/params.h>
 
 #include "check.h"
-#include "events.h"
-#include "grant.h"
-#include "link_proto.h"
-#include "save.h"
+#include "hvm/grant.h"
+#include "hvm/save.h"
+#include "hvm/shinfo.h"
+#include "hvm/timer.h"
+#include "hvm/vcpu.h"
+#include "hvm/vm.h"
 #include "savestate.h"
-#include "shinfo.h"
 #include "util.h"
-#include "vcpu.h"
-#include "vm.h"
 #include "vm_fixture.h"
+#include "vmm_socket_proto.h"
 
 static char msg[SS_MSG_LEN];
 
@@ -735,7 +735,7 @@ static bool kvm_vm_setup(struct vm *vm)
         return false;
     xen_clock_init(&vm->clock, 2000000, 0);
     vm->max_evtchn_port = EVTCHN_DEFAULT_MAX_PORT;
-    if (events_init(vm))
+    if (events_init(vm) || timers_init(vm))
         return false;
     vm->params[HVM_PARAM_STORE_PFN] = STORE_PFN;
     vm->params[HVM_PARAM_CONSOLE_PFN] = CONSOLE_PFN;

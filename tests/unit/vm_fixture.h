@@ -1,7 +1,7 @@
 /* A VM without KVM for host-side tests and fuzz harnesses: its memory and
  * guest-physical map (vm_mem_init, vm_mem_map_only), vCPUs with calloc'd
  * kvm_run areas whose sync registers play the guest's state, a clock and
- * the event channels (events_init).  Exits with status 2 when the host
+ * the event channels and timers (events_init, timers_init).  Exits with status 2 when the host
  * cannot build it. */
 #ifndef XK_TEST_VM_FIXTURE_H
 #define XK_TEST_VM_FIXTURE_H
@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "events.h"
-#include "vm.h"
+#include "hvm/events.h"
+#include "hvm/timer.h"
+#include "hvm/vm.h"
 
 static inline void vm_fixture_setup(struct vm *vm, uint64_t mib, unsigned nr_vcpus)
 {
@@ -37,7 +38,7 @@ static inline void vm_fixture_setup(struct vm *vm, uint64_t mib, unsigned nr_vcp
     }
     xen_clock_init(&vm->clock, 2000000, 0);
     vm->max_evtchn_port = EVTCHN_DEFAULT_MAX_PORT;
-    if (events_init(vm)) {
+    if (events_init(vm) || timers_init(vm)) {
         fprintf(stderr, "event channel setup failed\n");
         exit(2);
     }
