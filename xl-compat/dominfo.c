@@ -268,10 +268,10 @@ static unsigned *known_domids(unsigned *count)
         if (sscanf(e->d_name, "dom%u.lock%n", &id, &end) != 1 || e->d_name[end] ||
             strncmp(e->d_name, "dom", 3) || !isdigit((unsigned char)e->d_name[3]))
             continue;
-        if (n == cap)
-            ids = realloc(ids, (cap *= 2) * sizeof(*ids));
-        if (!ids)
-            break;
+        if (n == cap && !(ids = realloc(ids, (cap *= 2) * sizeof(*ids)))) {
+            perror("xl");
+            exit(EXIT_FAILURE);
+        }
         ids[n++] = id;
     }
     if (d)

@@ -501,8 +501,14 @@ static int run_monitor(struct mon *m)
         }
         fprintf(stderr, "Done. Rebooting now\n");
         m->vmm_reaped = false;
+        catch_cancel(true);
         if (start_domain(m))
             return 1;
+        catch_cancel(false);
+        if (build_cancelled) {
+            abandon(m);
+            return 1;
+        }
         adopt(m);
         if (xl_vmm_unpause(m->domid))
             fprintf(stderr, "cannot unpause domain %u\n", m->domid);

@@ -144,7 +144,7 @@ void xl_vmm_query_many(struct xl_dominfo *d, unsigned n, int timeout_ms)
         d[i].vmm_up = d[i].hung = false;
         p[i].fd = connect_vmm(d[i].domid, &pid);
         p[i].events = POLLIN;
-        if (pid)
+        if (pid > 0)
             d[i].vmm_pid = pid;
         if (p[i].fd < 0) {
             d[i].hung = pid < 0;
