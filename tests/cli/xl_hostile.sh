@@ -241,4 +241,7 @@ check lost_listed_by_id "$xl" list "$id"
 check lost_destroy_by_name "$xl" destroy lost
 check lost_vmm_gone dead "$vpid"
 check lost_unlisted gone lost
+# xl's and the VMMs' logs (monitor and VMM stderr), and what xl printed.
+bad=$(grep -lE "AddressSanitizer|LeakSanitizer|runtime error" "$tmp"/log/*.log "$tmp"/*.out 2>/dev/null)
+[ -z "$bad" ] && pass sanitizers_clean || fail sanitizers_clean "$bad"
 exit 0
