@@ -397,7 +397,7 @@ static bool is_xl(pid_t pid)
            a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-void xl_dom_pids(unsigned domid, pid_t *monitor, pid_t *vmm)
+void xl_dom_pidfile(unsigned domid, pid_t *monitor, pid_t *vmm)
 {
     char *path = xl_dom_file(domid, ".pid");
     FILE *f = fopen(path, "re");
@@ -409,10 +409,19 @@ void xl_dom_pids(unsigned domid, pid_t *monitor, pid_t *vmm)
         fclose(f);
     }
     free(path);
+    *monitor = m;
+    *vmm = v;
+}
+
+void xl_dom_pids(unsigned domid, pid_t *monitor, pid_t *vmm)
+{
+    pid_t m, v;
+
+    xl_dom_pidfile(domid, &m, &v);
     /* The file may be old and its pids reused: only a holder counts. */
-    if (!xl_domlock_holder(domid, (pid_t)m))
+    if (!xl_domlock_holder(domid, m))
         m = 0;
-    if (!xl_domlock_holder(domid, (pid_t)v))
+    if (!xl_domlock_holder(domid, v))
         v = 0;
     if (!v) {
         pid_t p = xl_vmm_peer_pid(domid);
@@ -433,6 +442,6 @@ void xl_dom_pids(unsigned domid, pid_t *monitor, pid_t *vmm)
             }
         }
     }
-    *monitor = (pid_t)m;
-    *vmm = (pid_t)v;
+    *monitor = m;
+    *vmm = v;
 }

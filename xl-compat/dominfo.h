@@ -63,6 +63,9 @@ unsigned xl_find_domain(const char *qualifier);
  * else every process holding the lock. */
 void xl_dom_pids(unsigned domid, pid_t *monitor, pid_t *vmm);
 
+/* The same from <rundir>/dom<N>.pid alone, unchecked (0 if not there). */
+void xl_dom_pidfile(unsigned domid, pid_t *monitor, pid_t *vmm);
+
 /* What is left of domain DOMID, whose lock the caller holds: its xenstore
  * nodes, saved config, pid file and sockets nobody serves. */
 void xl_dom_clean(unsigned domid);

@@ -25,16 +25,16 @@
 
 #include "console_client.h"
 #include "dominfo.h"
-#include "mem_admit.h"
-#include "xl_conf.h"
 #include "domain_tree.h"
 #include "exit_codes.h"
 #include "lifecycle.h"
 #include "lockfile.h"
+#include "mem_admit.h"
 #include "paths.h"
 #include "util.h"
 #include "uuid.h"
 #include "xl.h"
+#include "xl_conf.h"
 #include "xs_util.h"
 
 #define DOMID_LAST 0x7fef       /* DOMID_FIRST_RESERVED - 1 */

@@ -15,6 +15,7 @@
 
 #include "dominfo.h"
 #include "lifecycle.h"
+#include "lockfile.h"
 #include "paths.h"
 #include "vmm_ctl.h"
 #include "xl.h"
@@ -139,9 +140,18 @@ void xl_vmm_query_many(struct xl_dominfo *d, unsigned n, int timeout_ms)
         exit(EXIT_FAILURE);
     }
     for (unsigned i = 0; i < n; i++) {
-        pid_t pid;
+        pid_t pid, mon;
 
         d[i].vmm_up = d[i].hung = false;
+        p[i].fd = -1;
+        /* A VMM known to be stopped is not even connected to: each
+         * connection would wait in its backlog until it runs again. */
+        xl_dom_pidfile(d[i].domid, &mon, &pid);
+        if (pid > 0 && xl_pid_stopped(pid) && xl_domlock_holder(d[i].domid, pid)) {
+            d[i].vmm_pid = pid;
+            d[i].hung = true;
+            continue;
+        }
         p[i].fd = connect_vmm(d[i].domid, &pid);
         p[i].events = POLLIN;
         if (pid > 0)
