@@ -622,7 +622,6 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
             abandon(&m);
             _exit(3);
         }
-        close(report[1]);
         /* Runs once xl has its console attached (or gave up). */
         do
             r = read(go[0], buf, 1);
@@ -638,6 +637,9 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
         adopt(&m);
         if (!o->paused && xl_vmm_unpause(m.domid))
             fprintf(stderr, "libxl: error: cannot unpause domain %u\n", m.domid);
+        /* xl returns now: the domain runs (or stays paused) when it does,
+         * as libxl unpauses before xl create returns. */
+        close(report[1]);
         if (o->no_monitor) {
             /* -e: nobody watches; the VMM exits when the guest stops. */
             close(m.hold_fd);
@@ -658,9 +660,9 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
     do
         r = read(report[0], buf, sizeof(buf) - 1);
     while (r < 0 && errno == EINTR);
-    close(report[0]);
     buf[r > 0 ? r : 0] = 0;
     if (sscanf(buf, "OK %u", &domid) != 1) {
+        close(report[0]);
         close(go[1]);
         waitpid(pid, &st, 0);
         rc = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 3;
@@ -674,6 +676,13 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
     if (write(go[1], "G", 1) < 0)
         fprintf(stderr, "xl: the monitor of domain %u is gone\n", domid);
     close(go[1]);
+    /* The report closes once the monitor has unpaused the domain. */
+    for (;;) {
+        r = read(report[0], buf, sizeof(buf));
+        if (r == 0 || (r < 0 && errno != EINTR))
+            break;
+    }
+    close(report[0]);
     if (cons >= 0)
         xl_console_run(cons);
     if (o->foreground) {

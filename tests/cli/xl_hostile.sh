@@ -74,7 +74,11 @@ held_ids() {
     mpid=${mpid:-0} vpid=${vpid:-0}
 }
 mkcfg warmup
-"$xl" create -q "$tmp/warmup.cfg" && "$xl" destroy warmup   # xenstored up
+"$xl" create -q "$tmp/warmup.cfg"   # xenstored up
+# xl create returns once the guest runs (libxl unpauses before it returns).
+s=$(state_of warmup)
+[[ $s != *p* ]] && pass create_returns_unpaused || fail create_returns_unpaused "'$s'"
+"$xl" destroy warmup
 
 # --- item 2: the monitor killed before it adopted the domain -------------------
 held_create orph1
