@@ -231,6 +231,18 @@ check stale_pids_not_signalled kill -0 "$s1" "$s2"
 check destroy_stale_pid_vmm_gone dead "$vpid"
 no_leftovers "$id" && pass monitor_killed_no_files_after_destroy \
     || fail monitor_killed_no_files_after_destroy "$(leftovers "$id")"
+# The monitor killed, then the guest powers off by itself: the next list
+# removes what the monitor would have.
+"$xl" create -q "$tmp/left.cfg"
+id=$("$xl" domid left)
+pids_of "$id"
+kill -9 "$mpid"
+wait_for 10 dead "$mpid"
+"$xl" shutdown left >/dev/null 2>&1
+wait_for 20 dead "$vpid" && pass orphan_poweroff_vmm_exits || fail orphan_poweroff_vmm_exits
+"$xl" list >/dev/null
+no_leftovers "$id" && pass orphan_poweroff_reaped_by_list \
+    || fail orphan_poweroff_reaped_by_list "$(leftovers "$id")"
 locks=$(ls "$run" | grep -c '^dom[0-9]*\.lock$')
 [ "$locks" = 0 ] && pass no_lock_per_used_domid || fail no_lock_per_used_domid "$(ls "$run")"
 
