@@ -1,4 +1,4 @@
-/* Host tools' side of a VMM's control messages (link_proto.h): pause,
+/* Host tools' side of a VMM's control messages (vmm_socket_proto.h): pause,
  * unpause and describe a running domain through <rundir>/dom<N>.sock.
  *
  * Each call connects, sends one request and waits for the reply at most
@@ -11,7 +11,7 @@
 
 #include <sys/types.h>
 
-#include "link_proto.h"
+#include "vmm_socket_proto.h"
 
 #define VMM_CTL_TIMEOUT_MS 5000
 

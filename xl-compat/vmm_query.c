@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dominfo.h"
+#include "exit_codes.h"
 #include "lifecycle.h"
 #include "lockfile.h"
 #include "paths.h"
@@ -33,7 +34,7 @@ static void fill(struct xl_dominfo *d, const struct xk_link_info *i)
     if (i->flags & XK_INFO_SHUTDOWN) {
         /* The reason the monitor acts on: the VMM's exit status mapped as
          * the monitor maps it (a triple fault is a reboot, as on Xen). */
-        int r = xl_reason_for_exit(i->exit_status);
+        int r = xk_shutdown_for_exit(i->exit_status);
         if (r >= 0) {
             d->shutdown = true;
             d->shutdown_reason = r;
