@@ -37,23 +37,35 @@ int xk_unix_connect(const char *path, int type)
     return s;
 }
 
-/* Is the socket file at A's path one nobody listens on any more? */
-static bool stale(const struct sockaddr_un *a, int type)
+/* Is the socket file at A's path one nobody listens on any more?  Only a
+ * refused connection says so: a listener of another type answers
+ * EPROTOTYPE, one with a full backlog EAGAIN (never waited for). */
+static bool stale(const struct sockaddr_un *a)
 {
     struct stat st;
+    bool dead;
     int t;
 
     if (lstat(a->sun_path, &st) < 0 || !S_ISSOCK(st.st_mode))
         return false;
-    t = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (t < 0)
         return false;
-    if (connect(t, (const struct sockaddr *)a, sizeof(*a)) == 0) {
-        close(t);
-        return false;
-    }
+    dead = connect(t, (const struct sockaddr *)a, sizeof(*a)) < 0 && errno == ECONNREFUSED;
     close(t);
-    return errno == ECONNREFUSED;
+    return dead;
+}
+
+int xk_unix_remove_stale(const char *path)
+{
+    struct sockaddr_un a;
+    int rc;
+
+    if ((rc = xk_unix_addr(&a, path)))
+        return rc;
+    if (!stale(&a))
+        return 0;
+    return unlink(path) == 0 ? 1 : -errno;
 }
 
 int xk_unix_listen(const char *path, int type, int backlog)
@@ -68,7 +80,7 @@ int xk_unix_listen(const char *path, int type, int backlog)
         return -errno;
     if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
         rc = -errno;
-        if (rc == -EADDRINUSE && stale(&a, type) && unlink(path) == 0 &&
+        if (rc == -EADDRINUSE && stale(&a) && unlink(path) == 0 &&
             bind(s, (struct sockaddr *)&a, sizeof(a)) == 0)
             rc = 0;
         if (rc) {

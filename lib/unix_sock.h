@@ -15,7 +15,13 @@ int xk_unix_addr(struct sockaddr_un *a, const char *path);
  * there that is not a socket.  Returns the fd or -errno. */
 int xk_unix_listen(const char *path, int type, int backlog);
 
-/* Connect a close-on-exec TYPE socket to PATH (blocking): the fd, or
+/* Remove PATH if it is a socket file nobody listens on (the policy
+ * xk_unix_listen applies): 1 removed, 0 left (alive, or not a socket),
+ * or -errno. */
+int xk_unix_remove_stale(const char *path);
+
+/* Connect a close-on-exec TYPE socket to PATH (TYPE | SOCK_NONBLOCK: a
+ * listener whose backlog is full answers -EAGAIN at once): the fd, or
  * -errno (-ENOENT or -ECONNREFUSED: nobody listens there). */
 int xk_unix_connect(const char *path, int type);
 

@@ -17,6 +17,7 @@
 #include "dominfo.h"
 #include "lockfile.h"
 #include "paths.h"
+#include "unix_sock.h"
 #include "util.h"
 #include "xl.h"
 #include "xs_util.h"
@@ -193,23 +194,6 @@ static bool dom_exists(unsigned domid)
     return domid == 0 || (domid < 0x7ff0 && xl_domlock_held(domid));
 }
 
-/* Remove socket PATH if nobody listens on it any more. */
-static void unlink_dead_socket(const char *path)
-{
-    struct sockaddr_un a = { .sun_family = AF_UNIX };
-    int s;
-
-    if (strlen(path) >= sizeof(a.sun_path))
-        return;
-    strcpy(a.sun_path, path);
-    s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s < 0)
-        return;
-    /* Any other answer (even a socket of another type) means alive. */
-    if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED)
-        unlink(path);
-    close(s);
-}
 
 void xl_dom_clean(unsigned domid)
 {
@@ -224,7 +208,7 @@ void xl_dom_clean(unsigned domid)
     }
     for (size_t i = 0; i < sizeof(sockets) / sizeof(sockets[0]); i++) {
         char *p = xl_dom_file(domid, sockets[i]);
-        unlink_dead_socket(p);
+        xk_unix_remove_stale(p);       /* gone only if nobody listens */
         free(p);
     }
 }

@@ -18,6 +18,7 @@
 #include "lifecycle.h"
 #include "lockfile.h"
 #include "paths.h"
+#include "unix_sock.h"
 #include "vmm_ctl.h"
 #include "xl.h"
 
@@ -94,14 +95,11 @@ static int connect_vmm(unsigned domid, pid_t *pid)
     *pid = 0;
     if (xk_link_sock_addr(xl_rundir(), domid, &a))
         return -1;
-    s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s < 0)
-        return -1;
-    if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+    s = xk_unix_connect(a.sun_path, SOCK_SEQPACKET | SOCK_NONBLOCK);
+    if (s < 0) {
         /* EAGAIN: a full backlog, nobody accepts: hung, not gone. */
-        if (errno == EAGAIN)
+        if (s == -EAGAIN)
             *pid = -1;
-        close(s);
         return -1;
     }
     /* The listener's pid, known without its answering. */

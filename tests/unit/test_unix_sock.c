@@ -77,6 +77,56 @@ static void test_listen_not_a_socket(void)
     unlink(path);
 }
 
+/* The same policy for a file left behind, without listening: only a
+ * socket nobody answers on goes, whatever type its listener had. */
+static void test_remove_stale(void)
+{
+    int s = xk_unix_listen(path, SOCK_SEQPACKET, 4), f;
+    struct stat st;
+
+    CHECK(s >= 0);
+    CHECK_EQ(xk_unix_remove_stale(path), 0);            /* alive (another type) */
+    CHECK(stat(path, &st) == 0);
+    close(s);
+    CHECK_EQ(xk_unix_remove_stale(path), 1);            /* dead: removed */
+    CHECK(stat(path, &st) < 0 && errno == ENOENT);
+    CHECK_EQ(xk_unix_remove_stale(path), 0);            /* nothing there */
+    f = open(path, O_CREAT | O_WRONLY, 0600);
+    CHECK(f >= 0);
+    close(f);
+    CHECK_EQ(xk_unix_remove_stale(path), 0);            /* not a socket */
+    CHECK(stat(path, &st) == 0);
+    unlink(path);
+}
+
+/* A live listener of another type keeps its path too. */
+static void test_listen_other_type_refused(void)
+{
+    int s = xk_unix_listen(path, SOCK_STREAM, 4);
+
+    CHECK(s >= 0);
+    CHECK_EQ(xk_unix_listen(path, SOCK_SEQPACKET, 4), -EADDRINUSE);
+    close(s);
+    unlink(path);
+}
+
+/* A non-blocking connect to a listener that accepts nobody fails at once
+ * with -EAGAIN once its backlog is full, instead of waiting. */
+static void test_connect_full_backlog(void)
+{
+    int s = xk_unix_listen(path, SOCK_SEQPACKET, 0), c[16], n = 0, rc = 0;
+
+    CHECK(s >= 0);
+    while (n < 16 && (rc = xk_unix_connect(path, SOCK_SEQPACKET | SOCK_NONBLOCK)) >= 0)
+        c[n++] = rc;
+    CHECK_EQ(rc, -EAGAIN);
+    CHECK(n < 16);
+    while (n > 0)
+        close(c[--n]);
+    close(s);
+    unlink(path);
+}
+
 static void test_path_too_long(void)
 {
     char lng[200];
@@ -182,6 +232,9 @@ int main(void)
     RUN(test_listen_live_refused);
     RUN(test_listen_stale_taken_over);
     RUN(test_listen_not_a_socket);
+    RUN(test_remove_stale);
+    RUN(test_listen_other_type_refused);
+    RUN(test_connect_full_backlog);
     RUN(test_path_too_long);
     RUN(test_fds_round_trip);
     RUN(test_fds_none);
