@@ -146,6 +146,7 @@ struct vm {
     const char *rundir;         /* control socket directory, or NULL */
     int ctl_fd;                 /* listening control socket, or -1 */
     int xs_sock, xs_chan;       /* xenstored attach socket and channel */
+    struct xs_keep *xs_keep;    /* what re-attaching needs (xs_conn.c) */
     struct console *console;    /* the PV console backend (console.c) */
     pthread_mutex_t timer_lock;
     struct {

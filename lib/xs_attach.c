@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include "xs_attach.h"
 
@@ -28,8 +29,10 @@ int xs_attach(const char *path, const struct xs_attach_req *req,
                          .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
     struct xs_attach_rsp rsp;
     struct cmsghdr *cm;
+    struct timeval tmo = { .tv_sec = XS_ATTACH_TIMEOUT_S };
     ssize_t n;
     int fd, e;
+    struct timeval zero = { 0 };
 
     if (strlen(path) >= sizeof(sa.sun_path))
         return fail(ENAMETOOLONG, err, errlen, path);
@@ -37,6 +40,9 @@ int xs_attach(const char *path, const struct xs_attach_req *req,
     fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return fail(errno, err, errlen, "socket");
+    /* A hung xenstored must not hang its caller for good. */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         e = errno;
         close(fd);
@@ -68,5 +74,7 @@ int xs_attach(const char *path, const struct xs_attach_req *req,
         close(fd);
         return fail((int)rsp.status, err, errlen, "refused by xenstored");
     }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &zero, sizeof(zero));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &zero, sizeof(zero));
     return fd;
 }
