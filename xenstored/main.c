@@ -24,6 +24,8 @@ static void usage(FILE *f)
 "  -I, --internal-db      keep the store in memory (the default)\n"
 "      --db-file FILE     keep the store in a tdb file instead: durable, and\n"
 "                         a restart with the same FILE carries on from it\n"
+"      --db-sync          fsync the file at every change (survives a host\n"
+"                         crash too; see docs/xenstored.md for the cost)\n"
 "      --reattach-timeout SECONDS\n"
 "                         after a restart, release domains whose VMM has not\n"
 "                         attached again by then (default 30)\n"
@@ -109,7 +111,7 @@ static char *default_path(const char *leaf)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_VMM = 256, OPT_DB, OPT_LU, OPT_REATTACH };
+    enum { OPT_VMM = 256, OPT_DB, OPT_LU, OPT_REATTACH, OPT_SYNC };
     static const struct option opts[] = {
         { "socket", 1, NULL, 's' }, { "vmm-socket", 1, NULL, OPT_VMM },
         { "internal-db", 2, NULL, 'I' }, { "db-file", 1, NULL, OPT_DB },
@@ -120,7 +122,7 @@ int main(int argc, char **argv)
         { "path-max", 1, NULL, 'M' }, { "quota", 1, NULL, 'Q' },
         { "quota-soft", 1, NULL, 'q' }, { "verbose", 0, NULL, 'V' },
         { "help", 0, NULL, 'h' }, { "lu-state-fd", 1, NULL, OPT_LU },
-        { "reattach-timeout", 1, NULL, OPT_REATTACH },
+        { "reattach-timeout", 1, NULL, OPT_REATTACH }, { "db-sync", 0, NULL, OPT_SYNC },
         { NULL, 0, NULL, 0 },
     };
     const char *db_file = NULL;
@@ -152,6 +154,7 @@ int main(int argc, char **argv)
         case 'h': usage(stdout); return 0;
         case OPT_LU: lu_fd = num(optarg); break;
         case OPT_REATTACH: reattach_timeout = num(optarg); break;
+        case OPT_SYNC: store_sync = true; break;
         default: usage(stderr); return 2;
         }
     }

@@ -10,6 +10,7 @@
  * death needs no fsync (a host crash loses the domains anyway). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include "xenstored.h"
@@ -249,6 +250,10 @@ int store_traverse(int (*fn)(TDB_CONTEXT *, TDB_DATA, TDB_DATA, void *), void *a
     return tdb_traverse(db, fn, arg);
 }
 
+/* --db-sync: fsync at every commit, for a store that outlives a host
+ * crash as well (domains do not, so it is off by default). */
+bool store_sync;
+
 int store_open(const char *file)
 {
     TDB_DATA d;
@@ -261,7 +266,8 @@ int store_open(const char *file)
     }
     /* One daemon per file: tdb's own locks are off (TDB_NOLOCK), the
      * flock keeps a second xenstored out instead. */
-    db = tdb_open(file, 7919, TDB_NOSYNC | TDB_NOLOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    db = tdb_open(file, 7919, (store_sync ? 0 : TDB_NOSYNC) | TDB_NOLOCK,
+                  O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (!db)
         return -errno;
     if (flock(tdb_fd(db), LOCK_EX | LOCK_NB)) {

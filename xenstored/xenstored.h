@@ -50,6 +50,7 @@ struct transaction;
 /* NULL: in memory.  1: a file that holds a store (a restart), 0: a new
  * one, or -errno (-EBUSY: another xenstored has it). */
 int store_open(const char *file);
+extern bool store_sync;         /* --db-sync: fsync each commit */
 int store_init_tree(void);      /* / and /tool in a new store */
 void store_recover(void);       /* accounting and generation at a restart */
 void store_close(void);
