@@ -9,10 +9,12 @@
 #include "log.h"
 
 /* req_cons tells the guest (and a xenstored restarted after a crash) how
- * far requests were taken.  It moves only to the end of a request that has
- * been handled (so a killed daemon's successor reads that request again),
- * except when a request does not fit in what the ring holds: then it
- * follows the reading, so the guest can write the rest. */
+ * far requests were taken.  It moves only once the requests read have been
+ * handled and all their replies are in the ring (ring_kick, after a flush
+ * that emptied the output queue), so a killed daemon's successor reads
+ * again what its predecessor had not answered.  The exception: a request
+ * the guest cannot finish writing because the ring is full (as the guest
+ * sees it) is taken as it comes, so the guest can write the rest. */
 struct ring {
     struct xenstore_domain_interface *intf;
     struct attach *a;
@@ -84,8 +86,6 @@ static int ring_read(struct conn *c, void *buf, unsigned int len)
     XENSTORE_RING_IDX prod = LOAD(in->req_prod);
     unsigned int avail = prod - r->cons, off, chunk, done = 0;
 
-    /* conn.c handles each request before it reads the next one. */
-    publish(r, r->done);
     if (avail > XENSTORE_RING_SIZE)
         return -1;      /* wild indices: the guest broke its ring */
     while (done < len && avail > 0) {
@@ -100,8 +100,8 @@ static int ring_read(struct conn *c, void *buf, unsigned int len)
         done += chunk;
         avail -= chunk;
     }
-    /* Part of a request and the ring is drained: make room for the rest. */
-    if (done && avail == 0 && r->done != r->cons)
+    /* Part of a request in a ring the guest sees full: make room. */
+    if (r->done != r->cons && prod - r->pub >= XENSTORE_RING_SIZE)
         publish(r, r->cons);
     return done;
 }
@@ -114,8 +114,6 @@ static int ring_write(struct conn *c, const void *buf, unsigned int len)
 
     if (used > XENSTORE_RING_SIZE)
         return -1;
-    /* Replies follow their requests being taken. */
-    publish(c->ring, c->ring->done);
     space = XENSTORE_RING_SIZE - used;
     while (done < len && space > 0) {
         off = MASK_XENSTORE_IDX(prod);
@@ -140,7 +138,9 @@ static void ring_kick(struct conn *c)
 {
     uint64_t one = 1;
 
-    publish(c->ring, c->ring->done);
+    /* Every reply is in the ring: the requests are answered. */
+    if (TAILQ_EMPTY(&c->out))
+        publish(c->ring, c->ring->done);
     if (!c->ring->notify)
         return;
     c->ring->notify = false;

@@ -109,6 +109,20 @@ done
 wait_for 10 test -z "$(node 7 control/sysrq)"
 check ring_consistent_after_kills $? "control/sysrq is '$(node 7 control/sysrq)'"
 
+# Live update on the file (tests/xenstored/xs_lu: twice, under load, its
+# own fake domain 5), then a kill: our domain and the file are still right.
+XENSTORED_VMM_PATH=$tmp/vmm XENSTORED_BIN=$(cd "$(dirname "$xsd")" && pwd)/$(basename "$xsd") \
+    "$BUILDDIR/tests/xenstored/xs_lu" > "$tmp/xenstored-restart-lu.log" 2>&1
+check live_update_on_file $? "$(grep -v '^PASS' "$tmp/xenstored-restart-lu.log" | head -3)"
+xenstore-write /local/domain/7/control/sysrq e
+wait_for 10 has_line 7 "pvcontrol: sysrq e"
+check guest_after_live_update $? "$(glog 7 | tail -3)"
+xsd_kill
+xsd_start
+xenstore-write /local/domain/7/control/sysrq f
+wait_for 10 has_line 7 "pvcontrol: sysrq f"
+check guest_after_live_update_and_kill $? "$(glog 7 | tail -3)"
+
 # The guest ends: its domain leaves the file too.
 xenstore-write /local/domain/7/control/shutdown poweroff
 for _ in $(seq 200); do kill -0 "$vmpid" 2>/dev/null || break; sleep 0.05; done
