@@ -26,6 +26,7 @@ struct xs_keep {
     struct xs_attach_req req;
     int notify_fd, event_fd;    /* the backend's ends, passed at each attach */
     pthread_mutex_t lock;
+    pthread_cond_t stop;        /* wakes the thread when stopping is set */
     bool stopping;              /* the domain is going: no more attaching */
     bool retrying;              /* the thread runs */
     bool joinable;              /* a thread ran and must be joined */
@@ -51,11 +52,16 @@ static void *reattach_thread(void *arg)
     char err[256];
 
     for (;;) {
-        struct timespec ts = { wait_ms / 1000, wait_ms % 1000 * 1000000L };
+        struct timespec ts;
         int s;
 
-        nanosleep(&ts, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += wait_ms % 1000 * 1000000L;
+        ts.tv_sec += wait_ms / 1000 + ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
         pthread_mutex_lock(&k->lock);
+        while (!k->stopping && pthread_cond_timedwait(&k->stop, &k->lock, &ts) != ETIMEDOUT)
+            ;
         if (k->stopping) {
             k->retrying = false;
             pthread_mutex_unlock(&k->lock);
@@ -153,6 +159,13 @@ int xenstore_attach(struct vm *vm, const char *path)
     k->notify_fd = fds[0];
     k->event_fd = fds[1];
     pthread_mutex_init(&k->lock, NULL);
+    {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&k->stop, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     vm->xs_keep = k;
     s = attach_once(vm, err, sizeof(err));
     if (s < 0) {
@@ -162,6 +175,7 @@ int xenstore_attach(struct vm *vm, const char *path)
         vm->xs_keep = NULL;
         close(k->notify_fd);
         close(k->event_fd);
+        pthread_cond_destroy(&k->stop);
         pthread_mutex_destroy(&k->lock);
         free(k->path);
         free(k);
@@ -183,18 +197,21 @@ void xenstore_detach(struct vm *vm)
     if (k) {
         pthread_mutex_lock(&k->lock);
         k->stopping = true;
+        pthread_cond_signal(&k->stop);
         s = vm->xs_sock;
         vm->xs_sock = -1;
         pthread_mutex_unlock(&k->lock);
         if (s >= 0)
             evloop_del(vm->loop, s);
-        /* The thread gives up within its sleep (and an attach timeout). */
+        /* The thread stops at once, or after an attach in progress (at
+         * most XS_ATTACH_TIMEOUT_S). */
         if (k->joinable)
             pthread_join(k->thread, NULL);
         if (s >= 0)
             close(s);
         close(k->notify_fd);
         close(k->event_fd);
+        pthread_cond_destroy(&k->stop);
         pthread_mutex_destroy(&k->lock);
         free(k->path);
         free(k);

@@ -152,6 +152,21 @@ wait_for 5 sh -c "! kill -0 $wpid 2>/dev/null"
 [ "$(grep -c @releaseDomain "$tmp/watch.out")" = 2 ]
 check release_domain_fires "$?" "$(cat "$tmp/watch.out")"
 kill "$wpid" 2>/dev/null
+# A VMM stopped while no daemon runs (its re-attach thread waiting) ends
+# as asked.
+make_domain 9 lonely
+"$vmm" --domid 9 --xenstored "$tmp/vmm" --kernel "$elf" > "$tmp/xenstored-restart-dom9.log" 2>&1 &
+vm2=$!
+wait_for 20 has_line 9 "pvcontrol: watching control/shutdown"
+xsd_kill
+wait_for 5 has_line 9 "xenstored went away"
+kill -TERM "$vm2"
+for _ in $(seq 200); do kill -0 "$vm2" 2>/dev/null || break; sleep 0.05; done
+hung=
+if kill -0 "$vm2" 2>/dev/null; then hung=" (hung: killed)"; kill -9 "$vm2"; fi
+wait "$vm2"; st=$?$hung; vm2=
+check vmm_stops_while_xenstored_away "$([ "$st" = 22 ]; echo $?)" "status $st, want 22"
+xsd_start
 # A second daemon on the same file is refused.
 "$xsd" -s "$tmp/socket2" --vmm-socket "$tmp/vmm2" --db-file "$db" > "$tmp/second.out" 2>&1
 st=$?
