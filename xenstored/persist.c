@@ -194,17 +194,25 @@ static int load_perms(struct xk_rd *r, const char *name)
 static int load_domain(unsigned int domid, struct xk_rd *r)
 {
     struct domain *d;
+    bool shutdown;
+    unsigned char *w;
 
     if (xk_get(r, 4) != REC_VERSION || domid == DOMID_PRIV || domid >= 0x7ff0)
         return EINVAL;
-    d = domain_restore(domid);
-    if (!d)
-        return ENOMEM;
-    d->shutdown = xk_get(r, 4);
+    shutdown = xk_get(r, 4);
+    if (r->bad || r->len - r->off < 4)
+        return EINVAL;
     /* The watches stay encoded until the VMM brings the ring back. */
+    w = talloc_memdup(NULL, r->p + r->off, r->len - r->off);
+    d = w ? domain_restore(domid) : NULL;
+    if (!d) {
+        talloc_free(w);
+        return ENOMEM;
+    }
+    d->shutdown = shutdown;
     d->restored_len = r->len - r->off;
-    d->restored_watches = talloc_memdup(d, r->p + r->off, d->restored_len ? d->restored_len : 1);
-    return r->bad || !d->restored_watches ? EINVAL : 0;
+    d->restored_watches = talloc_steal(d, w);
+    return 0;
 }
 
 static int load_one(TDB_CONTEXT *t, TDB_DATA k, TDB_DATA d, void *arg)

@@ -2,7 +2,10 @@
  * with SIGKILL at random instants, mid-batch or mid-commit, leaves a file
  * that opens again with every batch whole or absent and never older than
  * what an earlier open saw; one daemon per file; the daemon's own records
- * survive and read back. */
+ * (domains with their watches, special watch permissions) survive a
+ * process that ends without closing anything, and come back: watches on
+ * the domain's new connection, each fired once; a domain whose VMM never
+ * returns released. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -170,6 +173,120 @@ static void meta_records(void)
     store_close();
 }
 
+/* ---- the daemon's own records: domains with watches, domids, special
+ * watch permissions (persist.c) ---- */
+
+static int nop_write(struct conn *c, const void *buf, unsigned int len)
+{
+    return 0;       /* the guest reads nothing: events stay queued */
+}
+
+static const struct conn_ops nop_ops = { .write = nop_write };
+
+/* A ring connection without a ring, enough for watches and events. */
+static struct conn *fake_ring_conn(struct domain *d)
+{
+    struct conn *c = conn_new(NULL, CONN_RING, &nop_ops, d->domid);
+
+    c->domain = d;
+    d->conn = c;
+    return c;
+}
+
+/* The first daemon, in a child process: domain 12 attached with two
+ * watches, domain 13 with none, a permission on @releaseDomain. */
+static void first_daemon(void)
+{
+    struct xs_permissions rel[2] = { { 0, XS_PERM_NONE }, { 12, XS_PERM_READ } };
+    struct domain *d;
+    struct conn *c;
+
+    evbase = event_base_new();
+    if (store_open(dbfile) != 0 || store_init_tree())
+        _exit(2);
+    domain_init();
+    d = domain_restore(12);
+    c = fake_ring_conn(d);
+    domref_touch(12);
+    watch_add(c, "/local/domain/12/control/sysrq", "sysrq", true);
+    watch_add(c, "/vm/abc", "vm", false);
+    watch_add(c, "/gone", "g", false);
+    /* An UNWATCH reaches the file too. */
+    {
+        char in[] = "/gone\0g";
+        if (do_unwatch(NULL, c, in, sizeof(in)))
+            _exit(3);
+    }
+    d = domain_restore(13);
+    fake_ring_conn(d);
+    persist_domain(d);
+    domref_touch(13);
+    if (special_set_perms(&(struct conn){ .id = 0 }, "@releaseDomain", rel, 2))
+        _exit(4);
+    _exit(0);   /* as if killed: nothing is closed or flushed */
+}
+
+static void domain_records(void)
+{
+    const struct xs_permissions *p;
+    unsigned int n;
+    struct domain *d;
+    struct watch *w;
+    struct outbuf *o;
+    struct conn *c;
+    int st, events = 0;
+    pid_t pid;
+
+    unlink(dbfile);
+    pid = fork();
+    if (pid == 0)
+        first_daemon();
+    waitpid(pid, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    evbase = event_base_new();
+    CHECK_EQ(store_open(dbfile), 1);
+    domain_init();
+    store_recover();
+    CHECK_EQ(persist_load(), 0);
+    special_get_perms("@releaseDomain", &p, &n);
+    CHECK(n == 2 && p[1].id == 12 && p[1].perms == XS_PERM_READ);
+    d = domain_find(12);
+    CHECK(d && d->introduced && d->restored_watches && !d->conn);
+    if (!d)
+        return;
+    /* Its VMM attaches again: the watches come back, each fires once. */
+    c = fake_ring_conn(d);
+    persist_reattached(d);
+    CHECK(!d->restored_watches && d->reborn);
+    CHECK_EQ(c->nwatches, 2);
+    w = TAILQ_FIRST(&c->watches);
+    CHECK(w && !strcmp(w->node, "/local/domain/12/control/sysrq") && w->relative &&
+          !strcmp(w->token, "sysrq"));
+    w = w ? TAILQ_NEXT(w, link) : NULL;
+    CHECK(w && !strcmp(w->node, "/vm/abc") && !w->relative && !strcmp(w->token, "vm"));
+    TAILQ_FOREACH(o, &c->out, link) {
+        struct xsd_sockmsg *h = (void *)o->data;
+        CHECK(o->event && h->type == XS_WATCH_EVENT);
+        if (events == 0)    /* relative: the path below the domain's home */
+            CHECK(!memcmp(o->data + sizeof(*h), "control/sysrq\0sysrq", 20));
+        events++;
+    }
+    CHECK_EQ(events, 2);
+    /* Domain 13's VMM never comes back: released, its record gone. */
+    CHECK(domain_find(13) && domain_find(13)->restored_watches);
+    domains_expire_restored();
+    CHECK(!domain_find(13));
+    CHECK(domain_find(12));
+    TDB_DATA r13 = store_fetch_committed(NULL, "#domain/13");
+    CHECK(!r13.dptr);
+    /* Domain 12's record now holds its live watches. */
+    TDB_DATA r12 = store_fetch_committed(NULL, "#domain/12");
+    CHECK(r12.dptr && memmem(r12.dptr, r12.dsize, "/vm/abc", 7));
+    talloc_free(r12.dptr);
+    store_close();
+}
+
 int main(void)
 {
     snprintf(dbfile, sizeof(dbfile), "/tmp/xk-persist-%d.tdb", (int)getpid());
@@ -177,6 +294,7 @@ int main(void)
     RUN(killed_writer);
     RUN(one_daemon_per_file);
     RUN(meta_records);
+    RUN(domain_records);
     unlink(dbfile);
     return CHECK_DONE();
 }
