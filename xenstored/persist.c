@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
 #include "xenstored.h"
 #include "bytes.h"
 #include "log.h"
@@ -309,9 +311,11 @@ void persist_reattached(struct domain *d)
             path += l;
         send_event(c, path, w->token);
     }
-    /* Transaction ids of the old process mean nothing now; new ones start
-     * far from them (proto.c answers the old ones EAGAIN). */
-    c->next_tx_id = 0x40000000u;
+    /* Transaction ids of the old process mean nothing now (proto.c answers
+     * them EAGAIN); new ones start somewhere else at random, so they do
+     * not reuse one the guest still holds from an earlier daemon. */
+    if (getrandom(&c->next_tx_id, sizeof(c->next_tx_id), 0) != sizeof(c->next_tx_id))
+        c->next_tx_id = (uint32_t)time(NULL) << 8;
     d->reborn = true;
     persist_domain(d);
 }
