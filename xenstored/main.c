@@ -190,7 +190,7 @@ int main(int argc, char **argv)
         /* A restart: the file holds the store and the domains as the last
          * process left them. */
         store_recover();
-        if (persist_load())
+        if (persist_load(false))
             log_warn("restart: some saved state was unreadable (see above)");
         log_info("restart: store and domains restored from %s", db_file);
     }
@@ -201,6 +201,8 @@ int main(int argc, char **argv)
         persist_off = false;
         if (err)
             die(1, "live-update: cannot restore the state: %s", strerror(err));
+        if (store_durable() && persist_load(true))
+            log_warn("live-update: some saved state was unreadable (see above)");
         persist_all();
         vmm_listen_start(vmm_listen_fd);
         log_info("live-update: state restored");

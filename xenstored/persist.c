@@ -217,9 +217,14 @@ static int load_domain(unsigned int domid, struct xk_rd *r)
     return 0;
 }
 
+struct load {
+    int err;
+    bool missing_only;      /* after a live update: domains it did not carry */
+};
+
 static int load_one(TDB_CONTEXT *t, TDB_DATA k, TDB_DATA d, void *arg)
 {
-    int *err = arg;
+    struct load *ld = arg;
     void *ctx = talloc_new(NULL);
     char *key = talloc_strndup(ctx, (const char *)k.dptr, k.dsize);
     struct node *n = key && store_is_meta(k) ? node_decode(ctx, key, d) : NULL;
@@ -229,6 +234,8 @@ static int load_one(TDB_CONTEXT *t, TDB_DATA k, TDB_DATA d, void *arg)
     if (!n)
         goto out;
     r = (struct xk_rd){ .p = (const uint8_t *)n->data, .len = n->datalen };
+    if (ld->missing_only && strncmp(key, KEY_DOMAIN, strlen(KEY_DOMAIN)))
+        goto out;
     if (!strcmp(key, KEY_DOMREFS)) {
         if (xk_get(&r, 4) != REC_VERSION)
             e = EINVAL;
@@ -247,11 +254,14 @@ static int load_one(TDB_CONTEXT *t, TDB_DATA k, TDB_DATA d, void *arg)
     } else if (!strncmp(key, KEY_DOMAIN, strlen(KEY_DOMAIN))) {
         char *end;
         unsigned long domid = strtoul(key + strlen(KEY_DOMAIN), &end, 10);
-        e = *end ? EINVAL : load_domain(domid, &r);
+        if (*end)
+            e = EINVAL;
+        else if (!ld->missing_only || !domain_find(domid))
+            e = load_domain(domid, &r);
     }
     if (e || r.bad) {
         log_err("persist: record %s is unreadable: ignored", key);
-        *err = EINVAL;
+        ld->err = EINVAL;
     }
 out:
     talloc_free(ctx);
@@ -263,19 +273,21 @@ static void expire(evutil_socket_t fd, short what, void *arg)
     domains_expire_restored();
 }
 
-int persist_load(void)
+/* missing_only: after a live update, which carries attached domains only;
+ * domains still waiting for their VMM come from the file. */
+int persist_load(bool missing_only)
 {
     struct timeval tv = { .tv_sec = reattach_timeout };
+    struct load ld = { .missing_only = missing_only };
     struct event *ev;
-    int err = 0;
 
     persist_off = true;
-    store_traverse(load_one, &err);
+    store_traverse(load_one, &ld);
     persist_off = false;
     ev = evtimer_new(evbase, expire, NULL);
     if (!ev || evtimer_add(ev, &tv))
         return ENOMEM;
-    return err;
+    return ld.err;
 }
 
 /* The domain's VMM attached again after a restart: its ring connection is

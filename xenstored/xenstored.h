@@ -284,7 +284,7 @@ void persist_domain_gone(unsigned int domid);
 void persist_domrefs(void);
 void persist_special(void);
 void persist_all(void);
-int persist_load(void);
+int persist_load(bool missing_only);
 void persist_reattached(struct domain *d);
 
 /* ---- domid incarnations for permissions (domref.c) ---- */

@@ -123,9 +123,28 @@ xenstore-write /local/domain/7/control/sysrq f
 wait_for 10 has_line 7 "pvcontrol: sysrq f"
 check guest_after_live_update_and_kill $? "$(glog 7 | tail -3)"
 
+# A live update while the domain waits for its VMM after a restart (the
+# VMM stopped): the new binary takes the waiting domain from the file, and
+# the VMM, let go, gets its watches back there.
+ctl=$BUILDDIR/tests/xenstored/xs_control_tool
+n=$(grep -c "domain 7: VMM attached again" "$tmp/xenstored-restart-daemon.log")
+kill -STOP "$vmpid"
+xsd_kill
+xsd_start
+"$ctl" live-update -f "$(cd "$(dirname "$xsd")" && pwd)/$(basename "$xsd")" > "$tmp/lu.out" 2>&1 &&
+    "$ctl" live-update -s >> "$tmp/lu.out" 2>&1
+check live_update_while_domain_waits $? "$(cat "$tmp/lu.out")"
+kill -CONT "$vmpid"
+xenstore-write /local/domain/7/control/sysrq g
+wait_for 10 has_line 7 "pvcontrol: sysrq g"
+check guest_watches_across_waiting_live_update $? "$(glog 7 | tail -3)"
+[ "$(grep -c "domain 7: VMM attached again" "$tmp/xenstored-restart-daemon.log")" = $((n + 1)) ]
+check reattached_after_live_update $? "$(tail -5 "$tmp/xenstored-restart-daemon.log")"
+
 # The guest ends: its domain leaves the file too.
 xenstore-write /local/domain/7/control/shutdown poweroff
 for _ in $(seq 200); do kill -0 "$vmpid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$vmpid" 2>/dev/null && kill -9 "$vmpid"
 wait "$vmpid"; st=$?; vmpid=
 check guest_poweroff_after_restarts "$([ $st = 0 ]; echo $?)" "exit status $st"
 wait_for 5 grep -q "domain 7: VMM gone" "$tmp/xenstored-restart-daemon.log"
@@ -220,6 +239,7 @@ kill -0 "$spid" 2>/dev/null && ! grep -q destroyed "$tmp/shutdown.out"
 check xl_shutdown_wait_survives_kill $? "$(cat "$tmp/shutdown.out")"
 "$xl" unpause survivor
 for _ in $(seq 200); do kill -0 "$spid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$spid" 2>/dev/null && kill -9 "$spid"
 wait "$spid"; st=$?
 [ $st = 0 ] && in_console survivor "pvcontrol: shutdown poweroff"
 check xl_shutdown_completes "$?" "status $st: $(cat "$tmp/shutdown.out"); $(conslog survivor | tail -2)"

@@ -248,7 +248,7 @@ static void domain_records(void)
     CHECK_EQ(store_open(dbfile), 1);
     domain_init();
     store_recover();
-    CHECK_EQ(persist_load(), 0);
+    CHECK_EQ(persist_load(false), 0);
     special_get_perms("@releaseDomain", &p, &n);
     CHECK(n == 2 && p[1].id == 12 && p[1].perms == XS_PERM_READ);
     d = domain_find(12);
