@@ -131,8 +131,8 @@ n=$(grep -c "domain 7: VMM attached again" "$tmp/xenstored-restart-daemon.log")
 kill -STOP "$vmpid"
 xsd_kill
 xsd_start
-"$ctl" live-update -f "$(cd "$(dirname "$xsd")" && pwd)/$(basename "$xsd")" > "$tmp/lu.out" 2>&1 &&
-    "$ctl" live-update -s >> "$tmp/lu.out" 2>&1
+"$ctl" live-update -f "$(cd "$(dirname "$xsd")" && pwd)/$(basename "$xsd")" -- live-update -s \
+    > "$tmp/lu.out" 2>&1
 check live_update_while_domain_waits $? "$(cat "$tmp/lu.out")"
 kill -CONT "$vmpid"
 xenstore-write /local/domain/7/control/sysrq g
