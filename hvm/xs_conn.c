@@ -7,7 +7,7 @@
  * eventfds to whichever xenstored listens on the path next, so a daemon
  * that restarts from its durable store serves the guest on; requests the
  * guest queued meanwhile wait in the ring. */
-#include "events.h"
+#include "xs_conn.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +20,8 @@
 #include "evloop.h"
 #include "log.h"
 #include "xs_attach.h"
+#include "link.h"
+#include "events.h"
 
 struct xs_keep {
     char *path;

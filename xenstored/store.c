@@ -26,6 +26,9 @@ static bool in_txn;         /* a tdb transaction is open */
  * u32 childlen, then nperms (u32 id, u32 perms), data, children. */
 #define REC_HDR 20u
 #define REC_PERM 8u
+/* Xen's record header (struct xs_tdb_record_hdr: u64, three u32, padded
+ * to 24 bytes): the node-size quota counts a node as Xen stores it. */
+#define XEN_REC_HDR 24u
 
 uint64_t store_next_generation(void)
 {
@@ -228,7 +231,7 @@ int store_write(struct conn *c, struct node *n, bool no_quota)
     if (!d.dptr)
         return ENOMEM;
     if (c && !conn_priv(c) && !no_quota) {
-        if ((int)d.dsize >= quota.node_size)
+        if ((long)d.dsize - REC_HDR + XEN_REC_HDR >= (long)quota.node_size)
             return ENOSPC;
         if (quota.memory && acct_get(c->id)->memory + (long)d.dsize > quota.memory)
             return ENOMEM;
@@ -282,25 +285,31 @@ int store_open(const char *file)
     return d.dptr ? 1 : 0;
 }
 
-/* The initial tree, as Xen's: / and /tool, owned by dom0, no access for
- * others. */
+/* The initial tree, as Xen's: /, /tool and /tool/xenstored, owned by
+ * dom0, no access for others. */
 int store_init_tree(void)
 {
     struct node root = { .name = "/", .nperms = 1 };
     struct node tool = { .name = "/tool", .nperms = 1 };
+    struct node xsd = { .name = "/tool/xenstored", .nperms = 1 };
     struct xs_permissions p = { .id = 0, .perms = XS_PERM_NONE };
     TDB_DATA d;
     int ret;
 
     store_batch_begin();
-    root.perms = tool.perms = &p;
+    root.perms = tool.perms = xsd.perms = &p;
     root.children = "tool";
     root.childlen = 5;
+    tool.children = "xenstored";
+    tool.childlen = 10;
     d = node_encode(NULL, &root);
     ret = store_commit_record("/", &d);
     talloc_free(d.dptr);
     d = node_encode(NULL, &tool);
     ret = ret ? ret : store_commit_record("/tool", &d);
+    talloc_free(d.dptr);
+    d = node_encode(NULL, &xsd);
+    ret = ret ? ret : store_commit_record("/tool/xenstored", &d);
     talloc_free(d.dptr);
     ret = store_batch_end() ?: ret;
     return -ret;

@@ -19,7 +19,7 @@ for policy in memory file file-sync; do
     "$builddir/xenstored/xenstored" -s "$tmp/socket" --vmm-socket "$tmp/vmm" "${opts[@]}" 2>"$tmp/log" &
     pid=$!
     for _ in $(seq 100); do [ -S "$tmp/socket" ] && break; sleep 0.05; done
-    XENSTORED_PATH=$tmp/socket "$builddir/tests/bench/xenstored_bench"
+    XENSTORED_PATH=$tmp/socket "$builddir/tests/bench/xenstored_bench" "${@:2}"
     kill $pid; wait $pid 2>/dev/null || true
     pid=
     rm -f "$tmp/socket" "$tmp/vmm"

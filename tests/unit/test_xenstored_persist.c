@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "check.h"
-#include "xenstored.h"
+#include "xenstored/xenstored.h"
 
 #define KEYS 24             /* records one batch rewrites together */
 
