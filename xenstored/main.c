@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include "xenstored.h"
 #include "log.h"
+#include "unix_sock.h"
 
 static char *pid_file;
 
@@ -62,24 +63,8 @@ static void set_named(const char *arg, bool soft)
 
 static int listen_main(const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd;
-
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -errno;
-    unlink(path);
     /* Xen's socket is for the host's tools only: root, mode 0600. */
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-        listen(fd, 64) < 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
-    return fd;
+    return xk_unix_listen(path, SOCK_STREAM, 64);
 }
 
 static void on_accept(evutil_socket_t fd, short what, void *arg)

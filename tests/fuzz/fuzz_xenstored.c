@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
-#include "xenstored.h"
+#include "xenstored/xenstored.h"
 #include "log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

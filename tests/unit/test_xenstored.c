@@ -2,7 +2,7 @@
  * node record format, the protocol helpers. */
 #include <errno.h>
 #include "check.h"
-#include "xenstored.h"
+#include "xenstored/xenstored.h"
 
 
 static void paths(void)
