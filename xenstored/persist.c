@@ -16,7 +16,7 @@
 #include <time.h>
 #include <sys/random.h>
 #include "xenstored.h"
-#include "bytes.h"
+#include "savestate.h"
 #include "log.h"
 
 #define KEY_DOMREFS  "#domids"
@@ -27,73 +27,52 @@
 bool persist_off;
 int reattach_timeout = 30;
 
-static void put_str(struct xk_wr *w, const char *s)
+static char *get_str(const void *ctx, struct ss_rd *r)
 {
-    size_t n = strlen(s);
+    bool null;
+    uint32_t n;
+    const char *p = ss_get_strn(r, &n, &null);
 
-    xk_put(w, n, 4);
-    for (size_t i = 0; i < n; i++)
-        xk_put(w, (unsigned char)s[i], 1);
+    return p ? talloc_strndup(ctx, p, n) : NULL;
 }
 
-static char *get_str(const void *ctx, struct xk_rd *r)
+/* Encode with fn (the state's own encoding, lib/savestate.h), then store. */
+static void save(const char *key, void (*fn)(struct ss_wr *, void *), void *arg)
 {
-    uint32_t n = xk_get(r, 4);
-    char *s;
-
-    if (r->bad || n > r->len - r->off) {
-        r->bad = true;
-        return NULL;
-    }
-    s = talloc_strndup(ctx, (const char *)r->p + r->off, n);
-    r->off += n;
-    return s;
-}
-
-/* Encode with fn twice: once to measure, once into the buffer; then store. */
-static void save(const char *key, void (*fn)(struct xk_wr *, void *), void *arg)
-{
-    struct xk_wr w = { 0 };
+    struct ss_wr w = { 0 };
 
     if (persist_off || !store_durable())
         return;
     fn(&w, arg);
-    w.len = w.off;
-    w.off = 0;
-    w.p = talloc_size(NULL, w.len ? w.len : 1);
-    if (!w.p) {
+    if (w.failed)
         log_err("persist: out of memory for %s", key);
-        return;
-    }
-    fn(&w, arg);
-    if (store_meta_put(key, w.p, w.len))
+    else if (store_meta_put(key, w.p, w.len))
         log_err("persist: cannot write %s", key);
-    talloc_free(w.p);
+    ss_wr_free(&w);
 }
 
-static void enc_domain(struct xk_wr *w, void *arg)
+static void enc_domain(struct ss_wr *w, void *arg)
 {
     struct domain *d = arg;
     struct watch *wt;
     unsigned int n = 0;
 
-    xk_put(w, REC_VERSION, 4);
-    xk_put(w, d->shutdown, 4);
+    ss_put_u32(w, REC_VERSION);
+    ss_put_u32(w, d->shutdown);
     if (d->restored_watches) {
         /* Not attached again yet: its watches are still the saved ones. */
-        for (size_t i = 0; i < d->restored_len; i++)
-            xk_put(w, d->restored_watches[i], 1);
+        ss_put_bytes(w, d->restored_watches, d->restored_len);
         return;
     }
     if (d->conn)
         TAILQ_FOREACH(wt, &d->conn->watches, link)
             n++;
-    xk_put(w, n, 4);
+    ss_put_u32(w, n);
     if (d->conn)
         TAILQ_FOREACH(wt, &d->conn->watches, link) {
-            xk_put(w, wt->relative, 4);
-            put_str(w, wt->node);
-            put_str(w, wt->token);
+            ss_put_u32(w, wt->relative);
+            ss_put_str(w, wt->node);
+            ss_put_str(w, wt->token);
         }
 }
 
@@ -120,18 +99,18 @@ void persist_domain_gone(unsigned int domid)
 
 static void enc_domref(unsigned int domid, uint64_t gen, void *arg)
 {
-    struct xk_wr *w = arg;
+    struct ss_wr *w = arg;
 
-    xk_put(w, 1, 1);
-    xk_put(w, domid, 4);
-    xk_put(w, gen, 8);
+    ss_put_u8(w, 1);
+    ss_put_u32(w, domid);
+    ss_put_u64(w, gen);
 }
 
-static void enc_domrefs(struct xk_wr *w, void *arg)
+static void enc_domrefs(struct ss_wr *w, void *arg)
 {
-    xk_put(w, REC_VERSION, 4);
+    ss_put_u32(w, REC_VERSION);
     domref_foreach(enc_domref, w);
-    xk_put(w, 0, 1);
+    ss_put_u8(w, 0);
 }
 
 void persist_domrefs(void)
@@ -139,22 +118,22 @@ void persist_domrefs(void)
     save(KEY_DOMREFS, enc_domrefs, NULL);
 }
 
-static void enc_perms(struct xk_wr *w, const char *name)
+static void enc_perms(struct ss_wr *w, const char *name)
 {
     const struct xs_permissions *p;
     unsigned int n;
 
     special_get_perms(name, &p, &n);
-    xk_put(w, n, 4);
+    ss_put_u32(w, n);
     for (unsigned int i = 0; i < n; i++) {
-        xk_put(w, p[i].id, 4);
-        xk_put(w, p[i].perms, 4);
+        ss_put_u32(w, p[i].id);
+        ss_put_u32(w, p[i].perms);
     }
 }
 
-static void enc_special(struct xk_wr *w, void *arg)
+static void enc_special(struct ss_wr *w, void *arg)
 {
-    xk_put(w, REC_VERSION, 4);
+    ss_put_u32(w, REC_VERSION);
     enc_perms(w, "@introduceDomain");
     enc_perms(w, "@releaseDomain");
 }
@@ -173,46 +152,49 @@ void persist_all(void)
 
 /* ---- loading at a restart ---- */
 
-static int load_perms(struct xk_rd *r, const char *name)
+static int load_perms(struct ss_rd *r, const char *name)
 {
-    uint32_t n = xk_get(r, 4);
+    uint32_t n = ss_get_u32(r);
     struct xs_permissions *p;
     int err;
 
-    if (r->bad || n == 0 || n > (r->len - r->off) / 8)
+    if (r->bad || n == 0 || n > ss_left(r) / 8)
         return EINVAL;
     p = talloc_array(NULL, struct xs_permissions, n);
     if (!p)
         return ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
-        p[i].id = xk_get(r, 4);
-        p[i].perms = xk_get(r, 4);
+        p[i].id = ss_get_u32(r);
+        p[i].perms = ss_get_u32(r);
     }
     err = special_set_perms(&(struct conn){ .id = DOMID_PRIV }, name, p, n);
     talloc_free(p);
     return err;
 }
 
-static int load_domain(unsigned int domid, struct xk_rd *r)
+static int load_domain(unsigned int domid, struct ss_rd *r)
 {
     struct domain *d;
     bool shutdown;
     unsigned char *w;
 
-    if (xk_get(r, 4) != REC_VERSION || domid == DOMID_PRIV || domid >= 0x7ff0)
+    size_t len;
+
+    if (ss_get_u32(r) != REC_VERSION || domid == DOMID_PRIV || domid >= 0x7ff0)
         return EINVAL;
-    shutdown = xk_get(r, 4);
-    if (r->bad || r->len - r->off < 4)
+    shutdown = ss_get_u32(r);
+    len = ss_left(r);
+    if (len < 4)
         return EINVAL;
     /* The watches stay encoded until the VMM brings the ring back. */
-    w = talloc_memdup(NULL, r->p + r->off, r->len - r->off);
+    w = talloc_memdup(NULL, ss_get_bytes(r, len), len);
     d = w ? domain_restore(domid) : NULL;
     if (!d) {
         talloc_free(w);
         return ENOMEM;
     }
     d->shutdown = shutdown;
-    d->restored_len = r->len - r->off;
+    d->restored_len = len;
     d->restored_watches = talloc_steal(d, w);
     return 0;
 }
@@ -228,26 +210,26 @@ static int load_one(TDB_CONTEXT *t, TDB_DATA k, TDB_DATA d, void *arg)
     void *ctx = talloc_new(NULL);
     char *key = talloc_strndup(ctx, (const char *)k.dptr, k.dsize);
     struct node *n = key && store_is_meta(k) ? node_decode(ctx, key, d) : NULL;
-    struct xk_rd r;
+    struct ss_rd r;
     int e = 0;
 
     if (!n)
         goto out;
-    r = (struct xk_rd){ .p = (const uint8_t *)n->data, .len = n->datalen };
+    r = ss_rd_init(n->data, n->datalen);
     if (ld->missing_only && strncmp(key, KEY_DOMAIN, strlen(KEY_DOMAIN)))
         goto out;
     if (!strcmp(key, KEY_DOMREFS)) {
-        if (xk_get(&r, 4) != REC_VERSION)
+        if (ss_get_u32(&r) != REC_VERSION)
             e = EINVAL;
-        while (!e && xk_get(&r, 1) == 1 && !r.bad) {
-            unsigned int domid = xk_get(&r, 4);
-            uint64_t gen = xk_get(&r, 8);
+        while (!e && ss_get_u8(&r) == 1 && !r.bad) {
+            unsigned int domid = ss_get_u32(&r);
+            uint64_t gen = ss_get_u64(&r);
             domref_set(domid, gen);
             if (gen > store_generation())
                 store_set_generation(gen);
         }
     } else if (!strcmp(key, KEY_SPECIAL)) {
-        if (xk_get(&r, 4) != REC_VERSION)
+        if (ss_get_u32(&r) != REC_VERSION)
             e = EINVAL;
         e = e ?: load_perms(&r, "@introduceDomain");
         e = e ?: load_perms(&r, "@releaseDomain");
@@ -295,14 +277,14 @@ int persist_load(bool missing_only)
  * have been lost with the old process; xenstore allows spurious ones). */
 void persist_reattached(struct domain *d)
 {
-    struct xk_rd r = { .p = d->restored_watches, .len = d->restored_len };
+    struct ss_rd r = ss_rd_init(d->restored_watches, d->restored_len);
     struct conn *c = d->conn;
-    uint32_t n = xk_get(&r, 4);
+    uint32_t n = ss_get_u32(&r);
     struct watch *w;
 
     persist_off = true;
     for (uint32_t i = 0; i < n && !r.bad; i++) {
-        bool rel = xk_get(&r, 4);
+        bool rel = ss_get_u32(&r);
         char *node = get_str(c, &r), *token = get_str(c, &r);
         if (!node || !token || watch_add(c, node, token, rel))
             r.bad = true;

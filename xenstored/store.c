@@ -392,28 +392,28 @@ void store_set_generation(uint64_t g)
 
 static int dump_one(TDB_CONTEXT *t, TDB_DATA k, TDB_DATA d, void *arg)
 {
-    struct lu_out *o = arg;
+    struct ss_wr *o = arg;
 
     /* The new binary writes its own from the state it restores. */
     if (store_is_meta(k))
         return 0;
-    lu_put_u32(o, 1);
-    lu_put_blob(o, k.dptr, k.dsize);
-    lu_put_blob(o, d.dptr, d.dsize);
+    ss_put_u32(o, 1);
+    ss_put_blob(o, k.dptr, k.dsize);
+    ss_put_blob(o, d.dptr, d.dsize);
     return 0;
 }
 
 /* Records as they are: generations must survive for transactions and
  * DIRECTORY_PART readers that span the update. */
-static int store_restore_records(struct lu_in *i);
+static int store_restore_records(struct ss_rd *i);
 
-void store_dump(struct lu_out *o)
+void store_dump(struct ss_wr *o)
 {
     tdb_traverse(db, dump_one, o);
-    lu_put_u32(o, 0);
+    ss_put_u32(o, 0);
 }
 
-int store_restore(struct lu_in *i)
+int store_restore(struct ss_rd *i)
 {
     int err;
 
@@ -422,11 +422,11 @@ int store_restore(struct lu_in *i)
     return store_batch_end() ?: err;
 }
 
-static int store_restore_records(struct lu_in *i)
+static int store_restore_records(struct ss_rd *i)
 {
-    while (lu_get_u32(i) == 1 && !i->bad) {
+    while (ss_get_u32(i) == 1 && !i->bad) {
         uint32_t kl, dl;
-        const void *k = lu_get_blob(i, &kl), *d = lu_get_blob(i, &dl);
+        const void *k = ss_get_blob(i, &kl), *d = ss_get_blob(i, &dl);
         TDB_DATA key = { (unsigned char *)k, kl }, data = { (unsigned char *)d, dl };
         unsigned int owner;
 
