@@ -14,10 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acpi.h"
 #include "cpuid.h"
 #include "events.h"
 #include "exit_codes.h"
 #include "hcall.h"
+#include "hcall_kvm_xen.h"
 #include "hvm_ctx.h"
 #include "link_proto.h"
 #include "log.h"
@@ -221,12 +223,17 @@ static bool handle_exit(struct vcpu *v)
             return true;
         }
         for (uint32_t i = 0; i < run->io.count; i++)
-            if (!pci_io(v->vm, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
+            if (!acpi_io(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
+                         run->io.size, data + i * run->io.size) &&
+                !pci_io(v->vm, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
                         run->io.size, data + i * run->io.size))
                 platform_io(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
                         run->io.size, data + i * run->io.size);
         return true;
     }
+    case KVM_EXIT_XEN:
+        hcall_kvm_xen_exit(v);
+        return true;
     case KVM_EXIT_X86_WRMSR:
         do_wrmsr(v);
         return true;
@@ -422,8 +429,9 @@ static void *vcpu_thread(void *arg)
         rc = ioctl(v->fd, KVM_RUN, 0);
         err = errno;
         t_exit = __builtin_ia32_rdtsc();
-        kind = !(rc == 0 && v->run->exit_reason == KVM_EXIT_IO &&
-                 v->run->io.port == XK_HCALL_PORT);
+        kind = !(rc == 0 && ((v->run->exit_reason == KVM_EXIT_IO &&
+                               v->run->io.port == XK_HCALL_PORT) ||
+                              v->run->exit_reason == KVM_EXIT_XEN));
 
         leave_guest(v);
         if (rc < 0) {
