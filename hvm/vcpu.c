@@ -306,6 +306,34 @@ void vm_flush_tlbs(struct vm *vm)
         vcpu_kick(&vm->vcpus[i]);
 }
 
+/* A vCPU that nobody has started yet waits for INIT/SIPI inside KVM_RUN,
+ * where KVM's local APIC can start it (KVM creates APs UNINITIALIZED):
+ * Linux brings its APs up that way (the MADT lists them), as Xen emulates
+ * for HVM/PVH vCPUs.  VCPUOP_initialise/up still work: up kicks it out
+ * first.  Called with vm->lock held. */
+static bool waits_for_sipi(const struct vcpu *v)
+{
+    return v->id != 0 && !v->initialised && v->state != VCPU_UP &&
+           !v->vm->ctl_pause_count;
+}
+
+/* Its first exit to the VMM means a SIPI started it: from then on it is an
+ * ordinary up vCPU. */
+static void sipi_started(struct vcpu *v)
+{
+    bool started = false;
+
+    pthread_mutex_lock(&v->vm->lock);
+    if (v->state != VCPU_UP && !v->initialised && v->id != 0) {
+        v->state = VCPU_UP;
+        v->initialised = true;
+        started = true;
+    }
+    pthread_mutex_unlock(&v->vm->lock);
+    if (started)
+        shinfo_vcpu_online(v);
+}
+
 /* The gate before guest entry: wait while down or while another vCPU has
  * the VM paused; false when the VM is stopping. */
 static bool gate(struct vcpu *v)
@@ -348,12 +376,14 @@ static bool gate(struct vcpu *v)
             continue;
         }
         v->ctl_parked = false;
-        if ((vm->pausing && vm->pause_owner != v) || v->state != VCPU_UP) {
+        if ((vm->pausing && vm->pause_owner != v) ||
+            (v->state != VCPU_UP && !waits_for_sipi(v))) {
             pthread_cond_wait(&v->cond, &vm->lock);
             pthread_mutex_unlock(&vm->lock);
             continue;
         }
-        if (!v->ctx_pending && v->runstate.state != RUNSTATE_running) {
+        if (!v->ctx_pending && v->state == VCPU_UP &&
+            v->runstate.state != RUNSTATE_running) {
             shinfo_runstate_locked(v, RUNSTATE_running);
             v->areas_changed = true;
         }
@@ -444,6 +474,8 @@ static void *vcpu_thread(void *arg)
             vm_shutdown(v->vm, XK_EXIT_VMM_ERROR);
             break;
         }
+        if (v->state != VCPU_UP)
+            sipi_started(v);
         if (!handle_exit(v))
             break;
     }
@@ -678,6 +710,8 @@ int vcpu_up(struct vcpu *t)
         pthread_cond_broadcast(&t->cond);
     }
     pthread_mutex_unlock(&vm->lock);
+    if (!rc)
+        vcpu_kick(t);   /* out of KVM_RUN if it waited there for a SIPI */
     return rc;
 }
 
