@@ -7,6 +7,7 @@
 
 #include "aml.h"
 #include "bytes.h"
+#include "ioport.h"
 #include "log.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -20,8 +21,6 @@
 #define FADT_DSDT            40
 #define FADT_IAPC_BOOT_ARCH  109
 #define FADT_FLAGS           112
-#define FADT_RESET_REG       116
-#define FADT_RESET_VALUE     128
 #define FADT_X_DSDT          140
 #define FADT_SLEEP_CONTROL   244
 #define FADT_SLEEP_STATUS    256
@@ -30,7 +29,6 @@
 #define BOOT_ARCH_NO_CMOS    (1u << 5)     /* no RTC here, as Xen says for PVH */
 #define FLAG_PWR_BUTTON      (1u << 4)     /* set: no fixed power button */
 #define FLAG_SLP_BUTTON      (1u << 5)
-#define FLAG_RESET_REG_SUP   (1u << 10)
 #define FLAG_HW_REDUCED      (1u << 20)
 
 #define MADT_PCAT_COMPAT     1u
@@ -141,10 +139,9 @@ static void build_fadt(uint8_t *t, uint64_t dsdt)
     put(t + FADT_DSDT, dsdt, 4);
     put(t + FADT_X_DSDT, dsdt, 8);
     put(t + FADT_IAPC_BOOT_ARCH, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS, 2);
-    put(t + FADT_FLAGS, FLAG_HW_REDUCED | FLAG_PWR_BUTTON | FLAG_SLP_BUTTON |
-        FLAG_RESET_REG_SUP, 4);
-    gas_io8(t + FADT_RESET_REG, XK_ACPI_RESET_PORT);
-    t[FADT_RESET_VALUE] = XK_ACPI_RESET_VALUE;
+    /* No reset register: Xen's FADT names port 0xcf9, which is the PCI
+     * configuration port range here (pci.c). */
+    put(t + FADT_FLAGS, FLAG_HW_REDUCED | FLAG_PWR_BUTTON | FLAG_SLP_BUTTON, 4);
     gas_io8(t + FADT_SLEEP_CONTROL, XK_ACPI_SLEEP_CONTROL_PORT);
     gas_io8(t + FADT_SLEEP_STATUS, XK_ACPI_SLEEP_STATUS_PORT);
     finish(t, FADT_LEN);
@@ -266,14 +263,16 @@ bool acpi_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
             log_debug("domain %u: ACPI sleep control %#x ignored", vm->domid, data[0]);
         }
         return true;
-    case XK_ACPI_RESET_PORT:
-        if (out && data[0] == XK_ACPI_RESET_VALUE) {
-            log_info("domain %u: ACPI reset: rebooting", vm->domid);
-            vm_shutdown_reason(vm, SHUTDOWN_reboot);
-        }
-        if (!out)
-            data[0] = 0;
-        return true;
     }
     return false;
+}
+
+int acpi_io_init(struct vm *vm)
+{
+    int rc;
+
+    if (!vm->acpi)
+        return 0;
+    rc = ioport_register(vm, XK_ACPI_SLEEP_STATUS_PORT, 1, acpi_io);
+    return rc ? rc : ioport_register(vm, XK_ACPI_SLEEP_CONTROL_PORT, 1, acpi_io);
 }

@@ -17,12 +17,9 @@ struct vcpu;
 #define XK_ACPI_BASE        0xfc000000ULL
 #define XK_ACPI_PAGES       16
 
-/* The FADT's hardware-reduced sleep registers (8-bit, I/O space) and its
- * reset register (Xen's FADT: port 0xcf9, value 6). */
+/* The FADT's hardware-reduced sleep registers (8-bit, I/O space). */
 #define XK_ACPI_SLEEP_STATUS_PORT  0xb000
 #define XK_ACPI_SLEEP_CONTROL_PORT 0xb004
-#define XK_ACPI_RESET_PORT         0xcf9
-#define XK_ACPI_RESET_VALUE        6
 /* Sleep control register: SLP_TYPx in bits 2-4, SLP_EN bit 5. */
 #define XK_ACPI_SLP_TYP_SHIFT      2
 #define XK_ACPI_SLP_TYP_MASK       0x1c
@@ -49,10 +46,13 @@ int acpi_build(uint8_t *buf, size_t len, uint64_t gpa, unsigned max_vcpus,
 /* The sum of LEN bytes at P (a correct table sums to 0). */
 uint8_t acpi_checksum(const void *p, size_t len);
 
-/* A port access a guest with ACPI makes to the FADT's registers: true if
- * it was one (a write of SLP_TYP=S5 with SLP_EN powers the domain off,
- * the reset value reboots it). */
+/* A byte access to the FADT's sleep registers (an ioport_fn): true if it
+ * was one.  SLP_TYP=S5 with SLP_EN written to the control register powers
+ * the domain off. */
 bool acpi_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
              uint8_t *data);
+/* Register those ports (ioport.h) when the domain has ACPI: 0 or -errno. */
+struct vm;
+int acpi_io_init(struct vm *vm);
 
 #endif

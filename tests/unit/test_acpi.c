@@ -5,9 +5,10 @@
 
 #include <xen/sched.h>
 
-#include "acpi.h"
-#include "aml.h"
+#include "hvm/acpi.h"
+#include "hvm/aml.h"
 #include "check.h"
+#include "hvm/ioport.h"
 #include "exit_codes.h"
 #include "vm_fixture.h"
 
@@ -111,9 +112,9 @@ static void test_fadt(void)
     CHECK_EQ(rd64(f + 248), XK_ACPI_SLEEP_CONTROL_PORT);
     CHECK_EQ(f[256], 1);
     CHECK_EQ(rd64(f + 260), XK_ACPI_SLEEP_STATUS_PORT);
-    CHECK(rd32(f + 112) & (1u << 10));          /* RESET_REG_SUP */
-    CHECK_EQ(rd64(f + 120), XK_ACPI_RESET_PORT);
-    CHECK_EQ(f[128], XK_ACPI_RESET_VALUE);
+    /* No reset register (port 0xcf9 is PCI's here). */
+    CHECK(!(rd32(f + 112) & (1u << 10)));       /* RESET_REG_SUP */
+    CHECK_EQ(rd64(f + 120), 0);
 }
 
 /* Count the MADT's entries: local APICs (and how many enabled), IOAPICs. */
@@ -336,11 +337,26 @@ static void test_sleep_register(void)
     CHECK_EQ(vm.exit_status, XK_EXIT_POWEROFF);
     fixture_vm_free(&vm);
 
+    /* Through the VMM's port table, as a vCPU's port exit goes. */
     fixture_vm_init(&vm, 16, 1, true);
-    out8(&vm.vcpus[0], XK_ACPI_RESET_PORT, 2, &h);
+    CHECK_EQ(acpi_io_init(&vm), 0);
+    val = 0xff;
+    ioport_access(&vm.vcpus[0], XK_ACPI_SLEEP_STATUS_PORT, false, 1, &val);
+    CHECK_EQ(val, 0);
+    val = (XK_ACPI_S5_TYPE << 2) | 0x20;
+    ioport_access(&vm.vcpus[0], XK_ACPI_SLEEP_CONTROL_PORT, true, 1, &val);
+    CHECK_EQ(vm.exit_status, XK_EXIT_POWEROFF);
+    fixture_vm_free(&vm);
+
+    /* acpi=0: the ports are not registered; a read floats. */
+    fixture_vm_init(&vm, 16, 1, false);
+    CHECK_EQ(acpi_io_init(&vm), 0);
+    val = 0;
+    ioport_access(&vm.vcpus[0], XK_ACPI_SLEEP_STATUS_PORT, false, 1, &val);
+    CHECK_EQ(val, 0xff);
+    val = (XK_ACPI_S5_TYPE << 2) | 0x20;
+    ioport_access(&vm.vcpus[0], XK_ACPI_SLEEP_CONTROL_PORT, true, 1, &val);
     CHECK(!atomic_load(&vm.stopping));
-    out8(&vm.vcpus[0], XK_ACPI_RESET_PORT, XK_ACPI_RESET_VALUE, &h);
-    CHECK_EQ(vm.exit_status, XK_EXIT_REBOOT);
     fixture_vm_free(&vm);
 
     /* Without ACPI the ports are not ours. */

@@ -10,8 +10,8 @@
 
 #include "check.h"
 #include "exit_codes.h"
-#include "hcall.h"
-#include "hcall_kvm_xen.h"
+#include "hvm/hcall.h"
+#include "hvm/hcall_kvm_xen.h"
 #include "hcall_transport.h"
 #include "vm_fixture.h"
 

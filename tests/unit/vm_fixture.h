@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "events.h"
-#include "vm.h"
+#include "hvm/events.h"
+#include "hvm/vm.h"
 
 static void fixture_vm_init(struct vm *vm, uint64_t mib, unsigned nr, bool acpi)
 {
