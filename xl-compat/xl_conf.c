@@ -1,12 +1,18 @@
-/* Reading xl.conf (xl_conf.h) with the xl.cfg parser: same syntax. */
-#include "xl_conf.h"
-
+/* xl.conf(5), read with the xl.cfg(5) parser (the same syntax). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cfg_parse.h"
 #include "util.h"
+#include "xl_conf.h"
+
+#define XL_CONF_MAX (1 << 20)
+
+static bool loaded;
+static long claim_mode = 1;     /* xl's default */
+static enum xk_transport transport = XK_TRANSPORT_AUTO;
 
 const char *xl_conf_path(void)
 {
@@ -15,26 +21,53 @@ const char *xl_conf_path(void)
     return p && *p ? p : "/etc/xen/xl.conf";
 }
 
-enum xk_transport xl_conf_transport(void)
+void xl_conf_load(void)
 {
-    enum xk_transport t = XK_TRANSPORT_AUTO;
-    const struct cfg_setting *s;
+    const struct cfg_setting *st;
     struct cfg *c;
     size_t len;
-    char *text = read_file(xl_conf_path(), &len, 1 << 20);
+    char *text;
 
+    if (loaded)
+        return;
+    loaded = true;
+    text = read_file(xl_conf_path(), &len, XL_CONF_MAX);
     if (!text)
-        return t;       /* no xl.conf: every default */
+        return;     /* no file: the defaults */
     c = cfg_new();
-    if (c && cfg_parse(c, xl_conf_path(), text, len, stderr) == 0 &&
-        (s = cfg_get(c, "xen_hypercall_transport"))) {
-        if (s->value->type != CFG_STRING || !xk_transport_parse(s->value->str, &t)) {
-            fprintf(stderr, "%s:%d: warning: xen_hypercall_transport must be \"auto\", "
-                    "\"kvm\" or \"port\"; using auto\n", xl_conf_path(), s->line);
-            t = XK_TRANSPORT_AUTO;
-        }
+    if (!c || cfg_parse(c, xl_conf_path(), text, len, stderr)) {
+        fprintf(stderr, "Failed to parse config file: %s\n", strerror(EINVAL));
+        exit(EXIT_FAILURE);
+    }
+    st = cfg_get(c, "claim_mode");
+    if (st && st->value->type == CFG_STRING) {
+        char *end;
+        long v = strtol(st->value->str, &end, 0);
+        if (*end)
+            fprintf(stderr, "%s: claim_mode: not a number, keeping %ld\n", xl_conf_path(),
+                    claim_mode);
+        else
+            claim_mode = v;
+    }
+    st = cfg_get(c, "xen_hypercall_transport");
+    if (st && (st->value->type != CFG_STRING ||
+               !xk_transport_parse(st->value->str, &transport))) {
+        fprintf(stderr, "%s:%d: warning: xen_hypercall_transport must be \"auto\", "
+                "\"kvm\" or \"port\"; using auto\n", xl_conf_path(), st->line);
+        transport = XK_TRANSPORT_AUTO;
     }
     cfg_free(c);
     free(text);
-    return t;
+}
+
+bool xl_conf_claim_mode(void)
+{
+    xl_conf_load();
+    return claim_mode != 0;
+}
+
+enum xk_transport xl_conf_transport(void)
+{
+    xl_conf_load();
+    return transport;
 }

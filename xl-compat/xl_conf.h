@@ -1,13 +1,22 @@
-/* xl.conf(5), the host-wide xl settings: only what xenkvm reads. */
+/* The host-wide xl settings, xl.conf(5): $XENKVM_XL_CONF, else
+ * /etc/xen/xl.conf (a missing file means every default). */
 #ifndef XL_XL_CONF_H
 #define XL_XL_CONF_H
 
+#include <stdbool.h>
+
 #include "hcall_transport.h"
 
-/* $XENKVM_XL_CONF, else /etc/xen/xl.conf. */
+/* The file read. */
 const char *xl_conf_path(void);
-/* xen_hypercall_transport= (xenkvm-only) from xl.conf: auto when the file
- * or the key is missing; a bad value is warned about and taken as auto. */
+/* Read it (once); a file that does not parse ends xl as Xen's does. */
+void xl_conf_load(void);
+/* claim_mode (default 1): a domain is created only if the host can back
+ * its memory (mem_admit.h); 0 allows overcommit. */
+bool xl_conf_claim_mode(void);
+/* xen_hypercall_transport (xenkvm-only, docs/hypercall-transport.md): the
+ * default for domains whose config does not say; auto when unset, and a
+ * bad value is warned about and taken as auto. */
 enum xk_transport xl_conf_transport(void);
 
 #endif
