@@ -6,9 +6,9 @@
 #include <xen/sched.h>
 
 #include "aml.h"
-#include "bytes.h"
 #include "ioport.h"
 #include "log.h"
+#include "savestate.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -34,11 +34,12 @@
 #define MADT_PCAT_COMPAT     1u
 #define MADT_LAPIC_ENABLED   1u
 
+/* A little-endian field of N bytes at P (lib's one field writer). */
 static void put(uint8_t *p, uint64_t v, unsigned n)
 {
-    struct xk_wr w = { p, n, 0 };
+    struct ss_wr w = ss_wr_fixed(p, n);
 
-    xk_put(&w, v, n);
+    ss_put_uint(&w, v, n);
 }
 
 uint8_t acpi_checksum(const void *p, size_t len)

@@ -285,7 +285,7 @@ static void test_memmap(void)
     enum pm_kind kind;
     unsigned acpi_entries = 0;
 
-    fixture_vm_init(&vm, 16, 1, true);
+    vm_fixture_setup_acpi(&vm, 16, 1, true);
     for (unsigned i = 0; i < vm.nr_memmap; i++)
         if (vm.memmap[i].type == 3) {
             acpi_entries++;
@@ -299,14 +299,14 @@ static void test_memmap(void)
     CHECK_EQ(mpage, vm.xenpage0 + XENPAGE_ACPI);
     CHECK(physmap_lookup(&vm.pm, (XK_ACPI_BASE >> 12) + XK_ACPI_PAGES - 1, &mpage,
                          &kind, NULL));
-    fixture_vm_free(&vm);
+    vm_fixture_teardown(&vm);
 
     /* acpi=0: nothing in either map. */
-    fixture_vm_init(&vm, 16, 1, false);
+    vm_fixture_setup_acpi(&vm, 16, 1, false);
     for (unsigned i = 0; i < vm.nr_memmap; i++)
         CHECK(vm.memmap[i].type != 3);
     CHECK(!physmap_lookup(&vm.pm, XK_ACPI_BASE >> 12, &mpage, &kind, NULL));
-    fixture_vm_free(&vm);
+    vm_fixture_teardown(&vm);
 }
 
 static void out8(struct vcpu *v, uint16_t port, uint8_t val, bool *handled)
@@ -321,7 +321,7 @@ static void test_sleep_register(void)
     uint8_t val = 0xff;
 
     /* S3's type or no SLP_EN: nothing happens. */
-    fixture_vm_init(&vm, 16, 1, true);
+    vm_fixture_setup_acpi(&vm, 16, 1, true);
     out8(&vm.vcpus[0], XK_ACPI_SLEEP_CONTROL_PORT, (3 << 2) | 0x20, &h);
     CHECK(h);
     out8(&vm.vcpus[0], XK_ACPI_SLEEP_CONTROL_PORT, XK_ACPI_S5_TYPE << 2, &h);
@@ -335,10 +335,10 @@ static void test_sleep_register(void)
     CHECK(atomic_load(&vm.stopping));
     CHECK_EQ(vm.shutdown_code, SHUTDOWN_poweroff);
     CHECK_EQ(vm.exit_status, XK_EXIT_POWEROFF);
-    fixture_vm_free(&vm);
+    vm_fixture_teardown(&vm);
 
     /* Through the VMM's port table, as a vCPU's port exit goes. */
-    fixture_vm_init(&vm, 16, 1, true);
+    vm_fixture_setup_acpi(&vm, 16, 1, true);
     CHECK_EQ(acpi_io_init(&vm), 0);
     val = 0xff;
     ioport_access(&vm.vcpus[0], XK_ACPI_SLEEP_STATUS_PORT, false, 1, &val);
@@ -346,10 +346,10 @@ static void test_sleep_register(void)
     val = (XK_ACPI_S5_TYPE << 2) | 0x20;
     ioport_access(&vm.vcpus[0], XK_ACPI_SLEEP_CONTROL_PORT, true, 1, &val);
     CHECK_EQ(vm.exit_status, XK_EXIT_POWEROFF);
-    fixture_vm_free(&vm);
+    vm_fixture_teardown(&vm);
 
     /* acpi=0: the ports are not registered; a read floats. */
-    fixture_vm_init(&vm, 16, 1, false);
+    vm_fixture_setup_acpi(&vm, 16, 1, false);
     CHECK_EQ(acpi_io_init(&vm), 0);
     val = 0;
     ioport_access(&vm.vcpus[0], XK_ACPI_SLEEP_STATUS_PORT, false, 1, &val);
@@ -357,14 +357,14 @@ static void test_sleep_register(void)
     val = (XK_ACPI_S5_TYPE << 2) | 0x20;
     ioport_access(&vm.vcpus[0], XK_ACPI_SLEEP_CONTROL_PORT, true, 1, &val);
     CHECK(!atomic_load(&vm.stopping));
-    fixture_vm_free(&vm);
+    vm_fixture_teardown(&vm);
 
     /* Without ACPI the ports are not ours. */
-    fixture_vm_init(&vm, 16, 1, false);
+    vm_fixture_setup_acpi(&vm, 16, 1, false);
     out8(&vm.vcpus[0], XK_ACPI_SLEEP_CONTROL_PORT, (XK_ACPI_S5_TYPE << 2) | 0x20, &h);
     CHECK(!h);
     CHECK(!atomic_load(&vm.stopping));
-    fixture_vm_free(&vm);
+    vm_fixture_teardown(&vm);
 }
 
 int main(void)

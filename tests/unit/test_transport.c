@@ -101,7 +101,7 @@ static void test_kvm_exit_dispatch(void)
     struct vcpu *v;
     char *buf;
 
-    fixture_vm_init(&vm, 16, 1, false);
+    vm_fixture_setup_acpi(&vm, 16, 1, false);
     v = &vm.vcpus[0];
     xen_exit(v, __HYPERVISOR_xen_version, false, 0, XENVER_version, 0);
     CHECK_EQ(v->run->xen.u.hcall.result, (4 << 16) | 17);
@@ -121,7 +121,7 @@ static void test_kvm_exit_dispatch(void)
     /* Ring 3 gets -EPERM without dispatching. */
     xen_exit(v, __HYPERVISOR_xen_version, true, 3, XENVER_version, 0);
     CHECK_EQ(v->run->xen.u.hcall.result, (uint64_t)-EPERM);
-    fixture_vm_free(&vm);
+    vm_fixture_teardown(&vm);
 }
 
 static void test_kvm_exit_args(void)
@@ -129,7 +129,7 @@ static void test_kvm_exit_args(void)
     struct kvm_xen_exit x;
     struct hcall c;
 
-    fixture_vm_init(&vm, 16, 1, false);
+    vm_fixture_setup_acpi(&vm, 16, 1, false);
     memset(&x, 0, sizeof(x));
     x.type = KVM_EXIT_XEN_HCALL;
     x.u.hcall.input = __HYPERVISOR_sched_op;
@@ -146,7 +146,7 @@ static void test_kvm_exit_args(void)
     CHECK_EQ(c.a[4], 0x5555555500000004ULL);
     x.type = 2;                             /* not a hypercall */
     CHECK(!hcall_kvm_xen_ctx(&vm.vcpus[0], &x, &c));
-    fixture_vm_free(&vm);
+    vm_fixture_teardown(&vm);
 }
 
 /* SCHEDOP_shutdown through the KVM exit ends the domain as through the
@@ -155,13 +155,13 @@ static void test_kvm_exit_shutdown(void)
 {
     uint32_t reason = SHUTDOWN_reboot;
 
-    fixture_vm_init(&vm, 16, 1, false);
+    vm_fixture_setup_acpi(&vm, 16, 1, false);
     memcpy(vm.mem + 0x3000, &reason, 4);
     xen_exit(&vm.vcpus[0], __HYPERVISOR_sched_op, false, 0, SCHEDOP_shutdown, 0x3000);
     CHECK_EQ(vm.vcpus[0].run->xen.u.hcall.result, 0);
     CHECK(atomic_load(&vm.stopping));
     CHECK_EQ(vm.exit_status, XK_EXIT_REBOOT);
-    fixture_vm_free(&vm);
+    vm_fixture_teardown(&vm);
 }
 
 int main(void)
