@@ -35,10 +35,14 @@ static void kick_handler(int sig)
         this_vcpu->run->immediate_exit = 1;
 }
 
+/* Under kick_lock: vm_wait clears thread_started under it before joining,
+ * so pthread_kill never gets a descriptor that a join has freed. */
 void vcpu_kick(struct vcpu *v)
 {
+    pthread_mutex_lock(&v->vm->kick_lock);
     if (v->thread_started && !pthread_equal(v->thread, pthread_self()))
         pthread_kill(v->thread, SIGUSR1);
+    pthread_mutex_unlock(&v->vm->kick_lock);
 }
 
 int vcpu_create(struct vm *vm, unsigned id)
@@ -468,13 +472,17 @@ int vcpus_start(struct vm *vm, const struct vcpu_hvm_context *boot)
     vm->vcpus[0].state = VCPU_UP;
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
-        int rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
+        int rc;
+
+        pthread_mutex_lock(&vm->kick_lock);     /* started vCPUs kick */
+        rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
+        v->thread_started = !rc;
+        pthread_mutex_unlock(&vm->kick_lock);
         if (rc) {
             errno = rc;
             log_err("cannot start vCPU thread:");
             return -rc;
         }
-        v->thread_started = true;
     }
     return 0;
 }
@@ -489,7 +497,6 @@ void vm_shutdown(struct vm *vm, int status)
         vm->exit_status = status;
         atomic_store(&vm->stopping, true);
     }
-    pthread_cond_broadcast(&vm->exit_cond);
     pthread_mutex_unlock(&vm->exit_lock);
     if (!first)
         return;
@@ -500,6 +507,12 @@ void vm_shutdown(struct vm *vm, int status)
     pthread_mutex_unlock(&vm->lock);
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         vcpu_kick(&vm->vcpus[i]);
+    /* Only now may vm_wait join the threads and free the vCPU array that
+     * the loop above walks (the caller may be the signal thread). */
+    pthread_mutex_lock(&vm->exit_lock);
+    vm->kicked_all = true;
+    pthread_cond_broadcast(&vm->exit_cond);
+    pthread_mutex_unlock(&vm->exit_lock);
 }
 
 void vm_shutdown_reason(struct vm *vm, unsigned reason)
@@ -517,18 +530,27 @@ void vm_shutdown_reason(struct vm *vm, unsigned reason)
 int vm_wait(struct vm *vm)
 {
     pthread_mutex_lock(&vm->exit_lock);
-    while (!atomic_load(&vm->stopping))
+    while (!vm->kicked_all)
         pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
     pthread_mutex_unlock(&vm->exit_lock);
-    /* vCPU threads leave at their next exit; one that cannot (stuck in a
-     * VMM bug) must not keep a stopped domain's process alive. */
+    /* vCPU threads leave at their next exit (every one was kicked); one
+     * that cannot (stuck in a VMM bug) must not keep a stopped domain's
+     * process alive.  Later kicks (a vCPU still running kicking another)
+     * skip a thread once it is about to be joined. */
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
         struct timespec ts;
-        if (!vm->vcpus[i].thread_started)
+        bool started;
+
+        pthread_mutex_lock(&vm->kick_lock);
+        started = v->thread_started;
+        v->thread_started = false;
+        pthread_mutex_unlock(&vm->kick_lock);
+        if (!started)
             continue;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += 5;
-        if (pthread_timedjoin_np(vm->vcpus[i].thread, NULL, &ts)) {
+        if (pthread_timedjoin_np(v->thread, NULL, &ts)) {
             log_err("vCPU %u did not stop; exiting without it", i);
             vm->vcpu_stuck = true;
         }

@@ -52,6 +52,7 @@ int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus)
     pthread_cond_init(&vm->cond, NULL);
     pthread_mutex_init(&vm->exit_lock, NULL);
     pthread_cond_init(&vm->exit_cond, NULL);
+    pthread_mutex_init(&vm->kick_lock, NULL);
 
     if (nr_vcpus == 0 || nr_vcpus > XK_MAX_VCPUS)
         return -EINVAL;

@@ -61,7 +61,8 @@ struct vcpu {
     struct kvm_run *run;
     size_t run_size;
     pthread_t thread;
-    bool thread_started;
+    bool thread_started;            /* guarded by vm->kick_lock: false once
+                                       vm_wait joins (or gives up on) it */
 
     /* Guarded by vm->lock. */
     enum vcpu_state state;
@@ -178,6 +179,9 @@ struct vm {
     int exit_status;
     pthread_mutex_t exit_lock;
     pthread_cond_t exit_cond;
+    bool kicked_all;            /* vm_shutdown's kicks are done: vm_wait may
+                                   join (exit_lock) */
+    pthread_mutex_t kick_lock;  /* a kick never meets a joined thread */
     bool vcpu_stuck;            /* a vCPU thread did not stop in time */
 
     struct watchdog *watchdog; /* SCHEDOP_watchdog timers, once used */
