@@ -19,6 +19,8 @@ static const hcall_fn table[] = {
     [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
     [__HYPERVISOR_set_timer_op]  = hc_set_timer_op,
     [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
+    [__HYPERVISOR_sysctl]        = hc_sysctl,
+    [__HYPERVISOR_domctl]        = hc_domctl,
 };
 
 long hcall_dispatch(struct hcall *c)

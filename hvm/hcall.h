@@ -57,5 +57,7 @@ long hc_vcpu_op(struct hcall *c);
 long hc_event_channel_op(struct hcall *c);
 long hc_set_timer_op(struct hcall *c);
 long hc_grant_table_op(struct hcall *c);
+long hc_domctl(struct hcall *c);
+long hc_sysctl(struct hcall *c);
 
 #endif
