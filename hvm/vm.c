@@ -118,6 +118,8 @@ static int vm_map_initial(struct vm *vm)
         rc = physmap_set(&vm->pm, XK_SPECIAL_END_PFN - XK_NR_SPECIAL,
                          XK_NR_SPECIAL, vm->xenpage0 + XENPAGE_SPECIAL0,
                          PM_SPECIAL);
+    if (!rc)
+        vm->special_pages = XK_NR_SPECIAL;  /* alloc_magic_pages_hvm */
     return rc;
 }
 

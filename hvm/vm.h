@@ -26,6 +26,9 @@
 #define XK_4G               0x100000000ULL
 #define XK_SPECIAL_END_PFN  0xff000ULL      /* X86_HVM_END_SPECIAL_REGION */
 #define XK_NR_SPECIAL       8               /* X86_HVM_NR_SPECIAL_PAGES */
+/* max_pages over memory=: libxl's setmaxmem adds LIBXL_MAXMEM_CONSTANT
+ * (1 MiB, libxl__arch_extra_memory on x86) to the target. */
+#define XK_MAXMEM_EXTRA_PAGES 256
 
 /* Special pages (pfn = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + index). */
 enum {
@@ -118,7 +121,10 @@ struct vm {
     uint64_t lowmem_pages;      /* RAM below the MMIO hole */
     uint64_t xenpage0;          /* memfd page of XENPAGE_SPECIAL0 */
     unsigned char *ram_state;   /* per memfd RAM page: RAM_* bits */
-    uint64_t tot_pages;         /* populated RAM pages (current reservation) */
+    uint64_t tot_pages;         /* populated RAM pages */
+    uint64_t special_pages;     /* populated special pages: Xen's domain
+                                   builder populates them, so they count
+                                   in the reservation (vm_reservation) */
     struct physmap pm;
 
     unsigned nr_vcpus;
@@ -200,6 +206,18 @@ struct vm {
 static inline void *vm_xenpage(struct vm *vm, unsigned idx)
 {
     return vm->mem + ((vm->xenpage0 + idx) << 12);
+}
+
+/* Xen's d->tot_pages (XENMEM_current_reservation, getdomaininfo) and
+ * d->max_pages (XENMEM_maximum_reservation), under the map's lock. */
+static inline uint64_t vm_reservation(const struct vm *vm)
+{
+    return vm->tot_pages + vm->unmapped_pages + vm->special_pages;
+}
+
+static inline uint64_t vm_max_pages(const struct vm *vm)
+{
+    return vm->ram_pages + XK_MAXMEM_EXTRA_PAGES;
 }
 
 /* Create the VM's memory (memfd, physmap); kvm_fd < 0 builds it without KVM
