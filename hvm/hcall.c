@@ -32,6 +32,17 @@ long hcall_dispatch(struct hcall *c)
     return table[c->nr](c);
 }
 
+bool hcall_continue(struct hcall *c, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    if (!c->can_continue)
+        return false;
+    c->continued = true;
+    c->a[0] = a0;
+    c->a[1] = a1;
+    c->a[2] = a2;
+    return true;
+}
+
 /* Stub i at offset 32*i (the same bytes run in 32- and 64-bit mode):
  *
  *   0:  8c c8                 mov  %cs,%eax

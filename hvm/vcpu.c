@@ -162,14 +162,34 @@ static void do_hypercall(struct vcpu *v)
     struct hcall c;
     long ret;
 
+    uint64_t rip = s->cs.base + r->rip;
+
     vcpu_hcall_ctx(v, &c);
     c.nr = (uint32_t)r->rax;
+    /* At the stub's OUT (offset 11), or past it (13) where KVM advanced
+     * RIP before the exit (PVM does): a continuation can re-enter it. */
+    c.can_continue = (rip & 31) == HCALL_STUB_OUT || (rip & 31) == HCALL_STUB_OUT + 2;
     /* Xen's hvm_hypercall: real mode may call; vm86 and CPL > 0 may not. */
     if ((s->cr0 & X86_CR0_PE) && ((r->rflags & X86_RFLAGS_VM) || s->ss.dpl != 0))
         ret = -EPERM;
     else
         ret = hcall_dispatch(&c);
-    r->rax = c.compat ? (uint32_t)ret : (uint64_t)ret;
+    if (c.continued) {
+        /* Back to the stub's `mov $nr,%eax` (a new RIP, so KVM does not
+         * complete the old OUT by skipping it), new arguments in place. */
+        r->rip = (rip & ~31ULL) + HCALL_STUB_MOV - s->cs.base;
+        if (c.compat) {
+            r->rbx = (uint32_t)c.a[0];
+            r->rcx = (uint32_t)c.a[1];
+            r->rdx = (uint32_t)c.a[2];
+        } else {
+            r->rdi = c.a[0];
+            r->rsi = c.a[1];
+            r->rdx = c.a[2];
+        }
+    } else {
+        r->rax = c.compat ? (uint32_t)ret : (uint64_t)ret;
+    }
     v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
     shinfo_vcpu_tick(v);
 }
