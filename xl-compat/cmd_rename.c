@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "domain_tree.h"
+#include "domcfg.h"
 #include "dominfo.h"
 #include "xl.h"
 
@@ -14,6 +15,11 @@ int cmd_rename(int argc, char **argv)
 
     while (xl_getopt(argc, argv, "", NULL, "rename", 2) != -1)
         ;
+    if (domcfg_name_problem(argv[optind + 1])) {
+        fprintf(stderr, "xl: domain name '%.32s...' is %s\n", argv[optind + 1],
+                domcfg_name_problem(argv[optind + 1]));
+        return EXIT_FAILURE;
+    }
     domid = xl_find_domain(argv[optind]);
     if (domid == 0) {
         fprintf(stderr, "Can't rename domain '%s'.\n", argv[optind]);

@@ -302,6 +302,17 @@ static void parse_type(struct ctx *x)
     x->dc->type = type == DC_TYPE_HVM ? DC_TYPE_HVM : DC_TYPE_PVH;
 }
 
+const char *domcfg_name_problem(const char *name)
+{
+    static char why[96];
+
+    if (strlen(name) <= DC_MAX_NAME_LEN)
+        return NULL;
+    snprintf(why, sizeof(why), "%zu bytes long, at most %zu fit (its console "
+             "log is guest-NAME.log)", strlen(name), (size_t)DC_MAX_NAME_LEN);
+    return why;
+}
+
 static void parse_name(struct ctx *x)
 {
     const struct cfg_setting *s;
@@ -332,6 +343,10 @@ static void parse_name(struct ctx *x)
     }
     if (!strcmp(n, "Domain-0")) {
         ERR(x, s, "`name' Domain-0 is the host's");
+        return;
+    }
+    if (domcfg_name_problem(n)) {
+        ERR(x, s, "`name' is %s", domcfg_name_problem(n));
         return;
     }
     if (!(x->dc->name = strdup(n)))
@@ -597,6 +612,8 @@ int domcfg_parse(struct domcfg *dc, const char *fname, const char *text, size_t 
         free(o);
     }
     if (!syntax_ok) {
+        /* xl's parse_config_data after xlu_cfg_readdata fails */
+        fprintf(diag, "Failed to parse config: %s\n", strerror(EINVAL));
         x.errors++;
         goto out;
     }

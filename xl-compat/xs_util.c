@@ -69,7 +69,7 @@ static void spawn_xenstored(void)
          * would never see end of file). */
         for (int f = 3; f < 1024; f++)
             close(f);
-        execl(xl_xenstored_path(), "xenstored", "--socket", sock,
+        execlp(xl_xenstored_path(), "xenstored", "--socket", sock,
               "--vmm-socket", xl_xs_vmm_socket(), "--pid-file", pidfile, (char *)NULL);
         fprintf(stderr, "xl: cannot run %s: %s\n", xl_xenstored_path(), strerror(errno));
         _exit(127);
