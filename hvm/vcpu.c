@@ -159,10 +159,9 @@ static void do_hypercall(struct vcpu *v)
 {
     struct kvm_regs *r = &v->run->s.regs.regs;
     const struct kvm_sregs *s = &v->run->s.regs.sregs;
+    uint64_t rip = s->cs.base + r->rip;     /* linear */
     struct hcall c;
     long ret;
-
-    uint64_t rip = s->cs.base + r->rip;
 
     vcpu_hcall_ctx(v, &c);
     c.nr = (uint32_t)r->rax;

@@ -57,9 +57,8 @@ int cmd_info(int argc, char **argv)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned long long total = 0, free_mb = 0;
     double mhz = cpu_mhz();
-    int opt;
-
     bool numa = false;
+    int opt;
 
     while ((opt = xl_getopt(argc, argv, "n", opts, "info", 0)) != -1)
         numa = true;    /* -n: one node; nothing more to show */
