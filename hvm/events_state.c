@@ -4,13 +4,15 @@
  * an HVM param and the pending bits live in guest memory; both travel
  * with those.  Timers are saved as Xen system time, which the restoring
  * VMM continues. */
-#include "events.h"
+#include "events_state.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bytes.h"
+#include "irq.h"
+#include "timer.h"
 
 #define EVSTATE_MAGIC   0x54535645u     /* "EVST" */
 #define EVSTATE_VERSION 1u

@@ -10,6 +10,7 @@
 
 #include "grant_testdev.h"
 #include "util.h"
+#include "vcpu.h"
 
 _Static_assert(XK_GNT_REGION_PAGES == GNT_REGION_PAGES(GNT_MAX_FRAMES_LIMIT),
                "vm.h's XK_GNT_REGION_PAGES is out of date");

@@ -3,7 +3,7 @@
 #ifndef XK_GRANT_H
 #define XK_GRANT_H
 
-#include "gnttab.h"
+#include "gnttab/gnttab.h"
 #include "vm.h"
 
 /* Grant mappings (GNTTABOP_map_grant_ref) a guest may hold at once. */

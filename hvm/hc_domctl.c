@@ -12,8 +12,8 @@
 #include <xen/sysctl.h>
 #include <xen/vm_event.h>
 
-#include "events.h"
 #include "hcall.h"
+#include "link.h"
 #include "util.h"
 
 #define MAX_IOPORTS 0x10000u                /* Xen's asm/iocap.h */

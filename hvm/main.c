@@ -14,18 +14,26 @@
 #include <unistd.h>
 #include <xen/sched.h>
 
+#include "backend_host.h"
 #include "boot.h"
 #include "console.h"
+#include "control.h"
 #include "cpuid.h"
 #include "events.h"
+#include "domain_limits.h"
 #include "exit_codes.h"
 #include "grant.h"
 #include "grant_testdev.h"
 #include "log.h"
+#include "pci.h"
+#include "platform_io.h"
+#include "timer.h"
 #include "util.h"
+#include "vmm_options.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "watchdog.h"
+#include "xs_conn.h"
 
 /* Event channel ports the domain builder reserves for the xenstore and
  * console rings (Xen allocates them unbound to dom0 at build time). */
@@ -207,26 +215,26 @@ static struct kvm_cpuid2 *host_cpuid(struct vm *vm)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "kernel", required_argument, 0, 'k' },
-        { "firmware", required_argument, 0, 'f' },
-        { "ramdisk", required_argument, 0, 'r' },
-        { "cmdline", required_argument, 0, 'c' },
-        { "memory", required_argument, 0, 'm' },
-        { "vcpus", required_argument, 0, 'n' },
-        { "domid", required_argument, 0, 'd' },
-        { "max-evtchn-port", required_argument, 0, 'e' },
-        { "rundir", required_argument, 0, 'R' },
-        { "xenstored", required_argument, 0, 'X' },
-        { "max-grant-frames", required_argument, 0, 'G' },
-        { "test-grant-backend", no_argument, 0, 'B' },
-        { "paused", no_argument, 0, 'p' },
-        { "console-log", required_argument, 0, 'C' },
-        { "ready-fd", required_argument, 0, 'Y' },
-        { "hold-fd", required_argument, 0, 'H' },
-        { "uuid", required_argument, 0, 'U' },
-        { "stats", no_argument, 0, 's' },
-        { "verbose", no_argument, 0, 'v' },
-        { "help", no_argument, 0, 'h' },
+        { XK_OPT_KERNEL, required_argument, 0, 'k' },
+        { XK_OPT_FIRMWARE, required_argument, 0, 'f' },
+        { XK_OPT_RAMDISK, required_argument, 0, 'r' },
+        { XK_OPT_CMDLINE, required_argument, 0, 'c' },
+        { XK_OPT_MEMORY, required_argument, 0, 'm' },
+        { XK_OPT_VCPUS, required_argument, 0, 'n' },
+        { XK_OPT_DOMID, required_argument, 0, 'd' },
+        { XK_OPT_MAX_EVTCHN_PORT, required_argument, 0, 'e' },
+        { XK_OPT_RUNDIR, required_argument, 0, 'R' },
+        { XK_OPT_XENSTORED, required_argument, 0, 'X' },
+        { XK_OPT_MAX_GRANT_FRAMES, required_argument, 0, 'G' },
+        { XK_OPT_TEST_GRANT_BACKEND, no_argument, 0, 'B' },
+        { XK_OPT_PAUSED, no_argument, 0, 'p' },
+        { XK_OPT_CONSOLE_LOG, required_argument, 0, 'C' },
+        { XK_OPT_READY_FD, required_argument, 0, 'Y' },
+        { XK_OPT_HOLD_FD, required_argument, 0, 'H' },
+        { XK_OPT_UUID, required_argument, 0, 'U' },
+        { XK_OPT_STATS, no_argument, 0, 's' },
+        { XK_OPT_VERBOSE, no_argument, 0, 'v' },
+        { XK_OPT_HELP, no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     struct boot_spec spec = { 0 };
@@ -239,6 +247,7 @@ int main(int argc, char **argv)
     struct vcpu_hvm_context boot;
     struct kvm_cpuid2 *cpuid;
     struct vm vm;
+    struct xk_backend_ctx backend_ctx;
     struct sysinfo si;
     pthread_t sigthr;
     sigset_t set;
@@ -256,8 +265,10 @@ int main(int argc, char **argv)
         case 'r': spec.ramdisk = optarg; break;
         case 'c': spec.cmdline = optarg; break;
         case 'm':
-            if (!parse_u64(optarg, &mem_mib) || mem_mib < 2 || mem_mib > (1ULL << 20))
-                die(XK_EXIT_USAGE, "--memory %s: give MiB between 2 and 1048576", optarg);
+            if (!parse_u64(optarg, &mem_mib) || mem_mib < XK_MEM_MIN_MIB ||
+                mem_mib > XK_MEM_MAX_MIB)
+                die(XK_EXIT_USAGE, "--memory %s: give MiB between %d and %llu", optarg,
+                    XK_MEM_MIN_MIB, XK_MEM_MAX_MIB);
             break;
         case 'n':
             if (!parse_u64(optarg, &vcpus) || vcpus < 1 || vcpus > XK_MAX_VCPUS)
@@ -392,16 +403,28 @@ int main(int argc, char **argv)
             die(XK_EXIT_VMM_ERROR, "cannot set the CPUID of vCPU %u", i);
     free(cpuid);
 
+    if ((rc = pci_init(&vm)) || (rc = platform_io_init(&vm))) {
+        errno = -rc;
+        die(XK_EXIT_VMM_ERROR, "cannot set up the emulated ports:");
+    }
     if ((rc = events_init(&vm))) {
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up event channels:");
     }
+    if ((rc = timers_init(&vm))) {
+        errno = -rc;
+        die(XK_EXIT_VMM_ERROR, "cannot set up the timers:");
+    }
+    if (vm.rundir && (rc = control_listen(&vm)))
+        die(XK_EXIT_VMM_ERROR, "cannot listen on the control socket");
     if (xenstored && (rc = xenstore_attach(&vm, xenstored))) {
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot attach the xenstore ring:");
     }
 
-    if ((rc = console_init(&vm, console_fd)))
+    /* The PV console runs here, on the backend seam. */
+    vm_backend_ctx(&vm, &backend_ctx);
+    if ((rc = console_start(&backend_ctx, XK_CONSOLE_PORT, console_fd, &vm.console)))
         die(XK_EXIT_VMM_ERROR, "cannot set up the PV console");
 
     pthread_create(&sigthr, NULL, signal_thread, &vm);

@@ -1,4 +1,4 @@
-/* Host tools' side of a VMM's control messages (link_proto.h): pause,
+/* Host tools' side of a VMM's control messages (vmm_socket_proto.h): pause,
  * unpause and describe a running domain through <rundir>/dom<N>.sock.
  *
  * Each call connects, sends one request and waits for the reply at most
@@ -9,7 +9,7 @@
 #ifndef XK_VMM_CTL_H
 #define XK_VMM_CTL_H
 
-#include "link_proto.h"
+#include "vmm_socket_proto.h"
 
 #define VMM_CTL_TIMEOUT_MS 5000
 

@@ -117,18 +117,11 @@ void domain_attach_lost(struct attach *a)
     vmm_attach_free(a);
 }
 
-static bool parse_domid(const char *s, unsigned int *out)
+/* Domids in requests are read as Xen reads them: atoi, so "5x" is 5,
+ * "x" is 0 and "-1" is a domid no domain has. */
+static unsigned int xen_domid(const char *s)
 {
-    char *end;
-    unsigned long v;
-
-    if (!s || !*s)
-        return false;
-    v = strtoul(s, &end, 10);
-    if (*end || v > 0xffff)
-        return false;
-    *out = v;
-    return true;
+    return (unsigned int)atoi(s);
 }
 
 /* domid NUL gfn NUL port NUL.  The ring itself came from the domain's VMM
@@ -137,8 +130,7 @@ static bool parse_domid(const char *s, unsigned int *out)
 int do_introduce(const void *ctx, struct conn *c, char *in, unsigned int len)
 {
     struct domain *d;
-    unsigned int domid;
-    long port;
+    unsigned int domid, port;
     const char *v[3];
     int i;
 
@@ -146,16 +138,24 @@ int do_introduce(const void *ctx, struct conn *c, char *in, unsigned int len)
         return EINVAL;
     for (i = 0, v[0] = in; i < 2; i++)
         v[i + 1] = v[i] + strlen(v[i]) + 1;
-    port = atol(v[2]);
-    if (port <= 0 || !parse_domid(v[0], &domid) || domid == 0)
+    /* Xen: an unsigned port from atoi, refused only when 0. */
+    port = (uint32_t)atoi(v[2]);
+    domid = xen_domid(v[0]);
+    if (port == 0)
         return EINVAL;
+    /* Domain 0 is the host, introduced from the start and with no ring to
+     * reset: Xen's re-introduction of it comes down to the reply. */
+    if (domid == 0) {
+        send_ack(c, XS_INTRODUCE);
+        return 0;
+    }
     d = domain_find(domid);
     if (!d || !d->attach) {
         log_warn("INTRODUCE of domain %u refused: no VMM attached its ring", domid);
         return ENOENT;
     }
-    if (d->attach->port && port != (long)d->attach->port)
-        log_info("INTRODUCE of domain %u: port %ld, VMM said %u; using the VMM's",
+    if (d->attach->port && port != d->attach->port)
+        log_info("INTRODUCE of domain %u: port %u, VMM said %u; using the VMM's",
                  domid, port, d->attach->port);
     if (domain_introduce(domid, d->attach))
         return ENOMEM;
@@ -163,20 +163,30 @@ int do_introduce(const void *ctx, struct conn *c, char *in, unsigned int len)
     return 0;
 }
 
-static int onearg_domain(char *in, unsigned int len, struct domain **out)
+/* Xen's find_connected_domain: an introduced domain with a connection. */
+static int connected(unsigned int domid, struct domain **out)
 {
-    unsigned int domid;
-    struct domain *d;
+    struct domain *d = domain_find(domid);
 
-    if (!parse_domid(proto_onearg(in, len), &domid) || domid == 0)
-        return EINVAL;
-    d = domain_find(domid);
-    if (!d)
+    if (!d || !d->introduced)
         return ENOENT;
     if (!d->conn)
         return EINVAL;
     *out = d;
     return 0;
+}
+
+static int onearg_domain(char *in, unsigned int len, struct domain **out)
+{
+    const char *arg = proto_onearg(in, len);
+    unsigned int domid;
+
+    if (!arg)
+        return EINVAL;
+    domid = xen_domid(arg);
+    if (domid == 0)
+        return EINVAL;
+    return connected(domid, out);
 }
 
 int do_release(const void *ctx, struct conn *c, char *in, unsigned int len)
@@ -188,8 +198,9 @@ int do_release(const void *ctx, struct conn *c, char *in, unsigned int len)
         return err;
     if (d->conn == c)
         return EINVAL;
-    domain_release(d, true);
+    /* The reply goes before @releaseDomain, as Xen sends them. */
     send_ack(c, XS_RELEASE);
+    domain_release(d, true);
     return 0;
 }
 
@@ -237,18 +248,6 @@ int do_get_domain_path(const void *ctx, struct conn *c, char *in, unsigned int l
     return 0;
 }
 
-static int connected(const char *s, struct domain **out)
-{
-    unsigned int domid;
-
-    if (!parse_domid(s, &domid))
-        return EINVAL;
-    *out = domain_find(domid);
-    if (!*out)
-        return ENOENT;
-    return (*out)->conn ? 0 : EINVAL;
-}
-
 /* domid NUL target NUL: domid (a device model) gets target's rights. */
 int do_set_target(const void *ctx, struct conn *c, char *in, unsigned int len)
 {
@@ -257,9 +256,9 @@ int do_set_target(const void *ctx, struct conn *c, char *in, unsigned int len)
 
     if (proto_count_strings(in, len) < 2)
         return EINVAL;
-    err = connected(in, &d);
+    err = connected(xen_domid(in), &d);
     if (!err)
-        err = connected(in + strlen(in) + 1, &t);
+        err = connected(xen_domid(in + strlen(in) + 1), &t);
     if (err)
         return err;
     d->conn->target = t->conn;

@@ -310,6 +310,8 @@ int lu_control(const void *ctx, struct conn *c, char **argv, int argc)
     if (!strcmp(argv[0], "-a") && argc == 1) {
         if (lu.conn)
             lu_reset();
+        else
+            ret = "No live-update session active.";
     } else if (!strcmp(argv[0], "-f") && argc == 2) {
         if (lu.conn && lu.conn != c) {
             ret = "live-update session already active.";
@@ -407,6 +409,7 @@ static int restore_conn(struct lu_in *in, struct conn **byunique_conn, uint32_t 
         o->len = len;
         memcpy(o->data, p, len);
         TAILQ_INSERT_TAIL(&c->out, o, link);
+        c->out_bytes += len - off;
         if (!event)
             c->out_replies++;
     }

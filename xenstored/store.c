@@ -13,6 +13,9 @@ static uint64_t generation;
  * u32 childlen, then nperms (u32 id, u32 perms), data, children. */
 #define REC_HDR 20u
 #define REC_PERM 8u
+/* Xen's record header (struct xs_tdb_record_hdr: u64, three u32, padded
+ * to 24 bytes): the node-size quota counts a node as Xen stores it. */
+#define XEN_REC_HDR 24u
 
 uint64_t store_next_generation(void)
 {
@@ -179,7 +182,7 @@ int store_write(struct conn *c, struct node *n, bool no_quota)
     if (!d.dptr)
         return ENOMEM;
     if (c && !conn_priv(c) && !no_quota) {
-        if ((int)d.dsize >= quota.node_size)
+        if ((long)d.dsize - REC_HDR + XEN_REC_HDR >= (long)quota.node_size)
             return ENOSPC;
         if (quota.memory && acct_get(c->id)->memory + (long)d.dsize > quota.memory)
             return ENOMEM;
@@ -217,14 +220,16 @@ int store_open(const char *file, bool init)
         return -errno;
     if (!init)
         return 0;
-    /* The initial tree, as Xen's: / and /tool, owned by dom0, no access
-     * for others. */
+    /* The initial tree, as Xen's: /, /tool and /tool/xenstored, owned by
+     * dom0, no access for others. */
     root.perms = &p;
     d = node_encode(NULL, &root);
     ret = store_commit_record("/", &d);
     talloc_free(d.dptr);
     if (!ret) {
-        struct node tool = { .name = "/tool", .nperms = 1, .perms = &p };
+        struct node tool = { .name = "/tool", .nperms = 1, .perms = &p,
+                             .children = "xenstored", .childlen = 10 };
+        struct node xsd = { .name = "/tool/xenstored", .nperms = 1, .perms = &p };
         root.children = "tool";
         root.childlen = 5;
         d = node_encode(NULL, &root);
@@ -232,6 +237,9 @@ int store_open(const char *file, bool init)
         talloc_free(d.dptr);
         d = node_encode(NULL, &tool);
         ret = ret ? ret : store_commit_record("/tool", &d);
+        talloc_free(d.dptr);
+        d = node_encode(NULL, &xsd);
+        ret = ret ? ret : store_commit_record("/tool/xenstored", &d);
         talloc_free(d.dptr);
     }
     return -ret;

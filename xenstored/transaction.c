@@ -9,6 +9,7 @@
 
 struct tnode {
     TAILQ_ENTRY(tnode) link;
+    struct tnode *hnext;    /* in its hash bucket */
     char *name;
     bool existed;           /* in the committed store at first access */
     uint64_t base_gen;      /* its generation then */
@@ -25,14 +26,57 @@ static uint64_t rec_gen(TDB_DATA d)
     return g;
 }
 
+/* Nodes are found by a hash of their path: a transaction may touch every
+ * node of a large subtree (an RM), and a list scan per access made that
+ * quadratic. */
+static unsigned int name_hash(const char *name)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+
+    while (*name)
+        h = (h ^ (unsigned char)*name++) * 16777619u;
+    return h;
+}
+
 static struct tnode *tnode_find(struct transaction *t, const char *name)
 {
     struct tnode *tn;
 
-    TAILQ_FOREACH(tn, &t->nodes, link)
+    if (!t->nbuckets)
+        return NULL;
+    for (tn = t->buckets[name_hash(name) & (t->nbuckets - 1)]; tn; tn = tn->hnext)
         if (!strcmp(tn->name, name))
             return tn;
     return NULL;
+}
+
+/* Add tn to the transaction, doubling the table as it fills. */
+static int tnode_insert(struct transaction *t, struct tnode *tn)
+{
+    struct tnode **b, *i, *next;
+    unsigned int n, k;
+
+    if (t->nnodes >= t->nbuckets) {
+        n = t->nbuckets ? t->nbuckets * 2 : 64;
+        b = talloc_zero_array(t, struct tnode *, n);
+        if (!b)
+            return ENOMEM;
+        for (k = 0; k < t->nbuckets; k++)
+            for (i = t->buckets[k]; i; i = next) {
+                next = i->hnext;
+                i->hnext = b[name_hash(i->name) & (n - 1)];
+                b[name_hash(i->name) & (n - 1)] = i;
+            }
+        talloc_free(t->buckets);
+        t->buckets = b;
+        t->nbuckets = n;
+    }
+    k = name_hash(tn->name) & (t->nbuckets - 1);
+    tn->hnext = t->buckets[k];
+    t->buckets[k] = tn;
+    TAILQ_INSERT_TAIL(&t->nodes, tn, link);
+    t->nnodes++;
+    return 0;
 }
 
 /* First access: remember what the committed store had. */
@@ -56,8 +100,11 @@ static struct tnode *tnode_get(struct transaction *t, const char *name, int *err
     tn->existed = d.dptr != NULL;
     tn->base_gen = rec_gen(d);
     tn->rec = d;
-    TAILQ_INSERT_TAIL(&t->nodes, tn, link);
-    t->nnodes++;
+    *err = tnode_insert(t, tn);
+    if (*err) {
+        talloc_free(tn);
+        return NULL;
+    }
     return tn;
 }
 
@@ -106,14 +153,25 @@ int trans_write(struct transaction *t, const char *name, TDB_DATA *rec)
 
 void trans_queue_event(struct transaction *t, const char *name, bool exact)
 {
-    char **ev = talloc_realloc(t, t->events, char *, t->nevents + 1);
-    bool *ex = talloc_realloc(t, t->events_exact, bool, t->nevents + 1);
+    unsigned int cap = t->events_cap;
 
-    if (ev)
-        t->events = ev;
-    if (ex)
-        t->events_exact = ex;
-    if (!ev || !ex || !(t->events[t->nevents] = talloc_strdup(t, name))) {
+    if (t->nevents == cap) {
+        /* Grown by doubling: an RM of a big subtree queues one per node. */
+        cap = cap ? cap * 2 : 16;
+        char **ev = talloc_realloc(t, t->events, char *, cap);
+        bool *ex = talloc_realloc(t, t->events_exact, bool, cap);
+
+        if (ev)
+            t->events = ev;
+        if (ex)
+            t->events_exact = ex;
+        if (!ev || !ex) {
+            t->failed = true;
+            return;
+        }
+        t->events_cap = cap;
+    }
+    if (!(t->events[t->nevents] = talloc_strdup(t, name))) {
         t->failed = true;
         return;
     }
@@ -292,8 +350,8 @@ int trans_restore(struct lu_in *in, struct conn *c)
             }
             if (!tn->name)
                 return EINVAL;
-            TAILQ_INSERT_TAIL(&t->nodes, tn, link);
-            t->nnodes++;
+            if (tnode_insert(t, tn))
+                return ENOMEM;
         }
         n = lu_get_u32(in);
         for (i = 0; i < n && !in->bad; i++) {

@@ -80,6 +80,7 @@ int perms_parse(const void *ctx, const char *strs, unsigned int len,
                 struct xs_permissions **out, unsigned int *num);
 char *perms_format(const void *ctx, const struct xs_permissions *p,
                    unsigned int n, unsigned int *len);
+bool domid_impossible(unsigned int domid);
 
 /* ---- per-domain accounting (acct.c) ---- */
 struct acct {
@@ -138,6 +139,7 @@ struct conn {
     /* output */
     TAILQ_HEAD(, outbuf) out;
     unsigned int out_replies;   /* queued replies: outstanding requests */
+    unsigned int out_bytes;     /* bytes queued and not yet written */
     TAILQ_HEAD(watch_list_head, watch) watches;
     unsigned int nwatches;
     TAILQ_HEAD(, transaction) transactions;
@@ -160,7 +162,8 @@ extern struct event_base *evbase;
 struct conn *conn_new(const void *ctx, enum conn_kind kind,
                       const struct conn_ops *ops, unsigned int domid);
 int conn_socket_accept(int listen_fd);
-void conn_handle_input(struct conn *c);
+bool conn_handle_input(struct conn *c);     /* one request at most */
+bool conn_may_read(struct conn *c);
 void conn_free(struct conn *c);
 bool conn_priv(const struct conn *c);
 void conn_reset(struct conn *c);   /* drop watches, transactions, output */
@@ -172,6 +175,10 @@ void send_ack(struct conn *c, uint32_t type);
 void send_event(struct conn *c, const char *path, const char *token);
 void conn_flush(struct conn *c);
 void conns_kick_all(struct conn *except);
+
+/* ---- listeners out of descriptors (accept_limit.c) ---- */
+void listener_out_of_fds(int err);     /* from the running accept callback */
+void listeners_resume(void);           /* a descriptor freed */
 
 /* ---- message processing (proto.c) ---- */
 /* Header check before reading the payload: 0 ok or a ring error code. */
@@ -217,13 +224,15 @@ struct transaction {
     TAILQ_ENTRY(transaction) link;
     uint32_t id;
     struct conn *conn;
-    TAILQ_HEAD(, tnode) nodes;
+    TAILQ_HEAD(, tnode) nodes;      /* in first-access order */
     unsigned int nnodes;
+    struct tnode **buckets;         /* the same, by path hash */
+    unsigned int nbuckets;          /* a power of two */
     int created;            /* nodes created (for the node quota) */
     bool failed;
     char **events;          /* queued watch events: name, exact flag */
     bool *events_exact;
-    unsigned int nevents;
+    unsigned int nevents, events_cap;
 };
 struct transaction *trans_lookup(struct conn *c, uint32_t id, int *err);
 /* The view of a transaction: tnode lookup and recording. */

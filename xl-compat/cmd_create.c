@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices.h"
+#include "device_unattached.h"
 #include "domcfg.h"
 #include "lifecycle.h"
 #include "util.h"

@@ -10,12 +10,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* The longest domain name, in bytes: xl and the monitor keep a domain's
- * console log as LOGDIR/console/guest-NAME.log (xenconsoled's name), one
- * file name of at most NAME_MAX (255) bytes.  Xen itself sets no limit; a
- * longer name would fail deep in the VMM (ENAMETOOLONG). */
-#define DC_MAX_NAME_LEN (255 - sizeof("guest-") + 1 - sizeof(".log") + 1)
-
 enum dc_type { DC_TYPE_PVH, DC_TYPE_HVM };
 
 /* on_poweroff / on_reboot / on_crash / on_watchdog / on_soft_reset values
@@ -98,10 +92,6 @@ int domcfg_load(struct domcfg *dc, const char *path,
                 char *const *overrides, int nr_overrides, FILE *diag);
 
 void domcfg_free(struct domcfg *dc);
-
-/* Why NAME cannot be a domain's name (too long for its files), or NULL.
- * The text fits "domain name ...: <text>". */
-const char *domcfg_name_problem(const char *name);
 
 /* Parse one xl-disk-configuration(5) spec.  Returns 0, or -1 with a
  * one-line reason in ERR. */

@@ -23,7 +23,7 @@
 #include <xen/sched.h>
 
 #include "console_client.h"
-#include "devices.h"
+#include "device_unattached.h"
 #include "dominfo.h"
 #include "domain_tree.h"
 #include "exit_codes.h"
@@ -47,24 +47,6 @@ struct mon {
     int lock_fd, hold_fd;
     pid_t vmm;
 };
-
-int xl_reason_for_exit(int status)
-{
-    switch (status) {
-    case XK_EXIT_POWEROFF: return SHUTDOWN_poweroff;
-    case XK_EXIT_REBOOT: return SHUTDOWN_reboot;
-    case XK_EXIT_SUSPEND: return SHUTDOWN_suspend;
-    case XK_EXIT_CRASH: return SHUTDOWN_crash;
-    case XK_EXIT_WATCHDOG: return SHUTDOWN_watchdog;
-    case XK_EXIT_SOFT_RESET: return SHUTDOWN_soft_reset;
-    /* Xen's default HVM_PARAM_TRIPLE_FAULT_REASON is SHUTDOWN_reboot. */
-    case XK_EXIT_TRIPLE_FAULT: return SHUTDOWN_reboot;
-    /* KVM could not go on, or the VMM failed: Xen's domain_crash(). */
-    case XK_EXIT_INTERNAL:
-    case XK_EXIT_VMM_ERROR: return SHUTDOWN_crash;
-    default: return -1;     /* stopped from outside: destroyed */
-    }
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -402,7 +384,7 @@ static int run_monitor(struct mon *m)
         held = wait_vmm(m, &status, -1);
         if (held < 0)
             continue;
-        reason = xl_reason_for_exit(status);
+        reason = xk_shutdown_for_exit(status);
         if (reason < 0) {
             fprintf(stderr, "Domain %u has been destroyed.\n", m->domid);
             finish_domain(m);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dominfo.h"
+#include "exit_codes.h"
 #include "lifecycle.h"
 #include "paths.h"
 #include "vmm_ctl.h"
@@ -26,7 +27,7 @@ bool xl_vmm_query(struct xl_dominfo *d)
     if (i->flags & XK_INFO_SHUTDOWN) {
         /* The reason the monitor acts on: the VMM's exit status mapped as
          * the monitor maps it (a triple fault is a reboot, as on Xen). */
-        int r = xl_reason_for_exit(i->exit_status);
+        int r = xk_shutdown_for_exit(i->exit_status);
         if (r >= 0) {
             d->shutdown = true;
             d->shutdown_reason = r;

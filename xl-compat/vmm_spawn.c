@@ -9,6 +9,7 @@
 #include "lifecycle.h"
 #include "paths.h"
 #include "util.h"
+#include "vmm_options.h"
 #include "xl.h"
 
 int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready_fd,
@@ -25,41 +26,41 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
     snprintf(s_ready, sizeof(s_ready), "%d", ready_fd);
     snprintf(s_hold, sizeof(s_hold), "%d", hold_fd);
     argv[n++] = (char *)"xenkvm";
-    argv[n++] = (char *)"--domid";
+    argv[n++] = (char *)XK_ARG(XK_OPT_DOMID);
     argv[n++] = s_dom;
-    argv[n++] = (char *)"--memory";
+    argv[n++] = (char *)XK_ARG(XK_OPT_MEMORY);
     argv[n++] = s_mem;
-    argv[n++] = (char *)"--vcpus";
+    argv[n++] = (char *)XK_ARG(XK_OPT_VCPUS);
     argv[n++] = s_vcpu;
     format_uuid(dc->uuid, s_uuid);
-    argv[n++] = (char *)"--uuid";
+    argv[n++] = (char *)XK_ARG(XK_OPT_UUID);
     argv[n++] = s_uuid;
     if (dc->type == DC_TYPE_HVM) {
-        argv[n++] = (char *)"--firmware";
+        argv[n++] = (char *)XK_ARG(XK_OPT_FIRMWARE);
         argv[n++] = dc->firmware;
     } else {
-        argv[n++] = (char *)"--kernel";
+        argv[n++] = (char *)XK_ARG(XK_OPT_KERNEL);
         argv[n++] = dc->kernel;
     }
     if (dc->ramdisk) {
-        argv[n++] = (char *)"--ramdisk";
+        argv[n++] = (char *)XK_ARG(XK_OPT_RAMDISK);
         argv[n++] = dc->ramdisk;
     }
     if (dc->cmdline) {
-        argv[n++] = (char *)"--cmdline";
+        argv[n++] = (char *)XK_ARG(XK_OPT_CMDLINE);
         argv[n++] = dc->cmdline;
     }
-    argv[n++] = (char *)"--rundir";
+    argv[n++] = (char *)XK_ARG(XK_OPT_RUNDIR);
     argv[n++] = (char *)xl_rundir();
-    argv[n++] = (char *)"--xenstored";
+    argv[n++] = (char *)XK_ARG(XK_OPT_XENSTORED);
     argv[n++] = (char *)xl_xs_vmm_socket();
-    argv[n++] = (char *)"--console-log";
+    argv[n++] = (char *)XK_ARG(XK_OPT_CONSOLE_LOG);
     argv[n++] = (char *)console_log;
-    argv[n++] = (char *)"--paused";
-    argv[n++] = (char *)"--ready-fd";
+    argv[n++] = (char *)XK_ARG(XK_OPT_PAUSED);
+    argv[n++] = (char *)XK_ARG(XK_OPT_READY_FD);
     argv[n++] = s_ready;
     if (hold_fd >= 0) {
-        argv[n++] = (char *)"--hold-fd";
+        argv[n++] = (char *)XK_ARG(XK_OPT_HOLD_FD);
         argv[n++] = s_hold;
     }
     argv[n] = NULL;

@@ -21,15 +21,17 @@
 #include <xen/hvm/params.h>
 
 #include "check.h"
-#include "events.h"
+#include "hvm/events.h"
 #include "exit_codes.h"
-#include "hcall.h"
+#include "hvm/hcall.h"
 #include "abi32-offsets.h"
-#include "physmap.h"
-#include "shinfo.h"
+#include "hvm/physmap.h"
+#include "hvm/shinfo.h"
 #include "util.h"
-#include "vcpu.h"
-#include "vm.h"
+#include "hvm/vcpu.h"
+#include "hvm/vm.h"
+#include "hvm/timer.h"
+#include "hvm/events_state.h"
 
 /* vm.c: build the guest-physical map without KVM (not in vm.h). */
 
@@ -121,7 +123,7 @@ static void vm_setup_mem(bool long_mode, uint64_t mib)
     pthread_cond_init(&v->cond, NULL);
     xen_clock_init(&vm.clock, 2000000, 0);
     vm.max_evtchn_port = EVTCHN_DEFAULT_MAX_PORT;
-    if (events_init(&vm)) {
+    if (events_init(&vm) || timers_init(&vm)) {
         fprintf(stderr, "event channel setup failed\n");
         exit(2);
     }

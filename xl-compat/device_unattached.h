@@ -1,8 +1,8 @@
 /* Devices a config names and xenkvm does not attach yet (no block
  * backend): said at create and in the domain's log, and left out where
  * xl shows what a domain has. */
-#ifndef XL_DEVICES_H
-#define XL_DEVICES_H
+#ifndef XL_DEVICE_UNATTACHED_H
+#define XL_DEVICE_UNATTACHED_H
 
 #include <stdio.h>
 

@@ -1,5 +1,5 @@
 /* Devices that are parsed but not attached yet. */
-#include "devices.h"
+#include "device_unattached.h"
 
 void xl_report_unattached(const struct domcfg *dc, FILE *out)
 {
