@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 #include <xen/sched.h>
@@ -64,7 +65,9 @@ static void usage(FILE *f)
 "                        descriptor N (3 or more) and close it\n"
 "      --hold-fd N       after a guest shutdown write the coming exit status\n"
 "                        (one byte) to N and keep the domain until a stopping\n"
-"                        signal or until N is closed (xl's monitor)\n"
+"                        signal or until N is closed (xl's monitor); until\n"
+"                        'A' is read from N the domain is still being built,\n"
+"                        and the VMM ends if N closes first\n"
 "      --uuid UUID       the domain's handle (XENVER_guest_handle)\n"
 "      --max-grant-frames N  grant table frames at most (default %d, up to %d)\n"
 "      --test-grant-backend  debug device for grant tests (docs/grant-tables.md)\n"
@@ -154,6 +157,36 @@ static void hold_domain(int fd, int status)
         if (p[0].revents && read(fd, &c, 1) <= 0)
             return;
     }
+}
+
+/* --hold-fd: the domain belongs to whoever built it only once that
+ * builder adopts it ('A').  If the builder goes first (killed, or its xl
+ * interrupted), the domain would be an orphan nobody knows: end it.  xl
+ * also starts the VMM with a parent-death signal, which covers the set-up
+ * before this point; once adopted the domain outlives its monitor, as a
+ * Xen domain outlives xl, so that signal is cleared here, by the main
+ * thread (it belongs to the thread that set it).  0, or -1 to stop. */
+static int await_adoption(struct vm *vm, int fd)
+{
+    struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = release_efd, .events = POLLIN } };
+
+    /* Polled in steps so a domain stopped meanwhile is not kept waiting. */
+    while (!atomic_load(&vm->stopping)) {
+        char c;
+        int rc = poll(p, 2, 100);
+
+        if (rc < 0 && errno != EINTR)
+            return 0;
+        if (rc <= 0 || p[1].revents)
+            continue;
+        if (read(fd, &c, 1) == 1 && c == 'A') {
+            prctl(PR_SET_PDEATHSIG, 0);
+            return 0;
+        }
+        log_err("the domain's builder went away before adopting it: stopping");
+        return -1;
+    }
+    return 0;
 }
 
 /* Guest TSC minus host TSC, read through vCPU 0. */
@@ -440,6 +473,8 @@ int main(int argc, char **argv)
             log_warn("--ready-fd %d:", ready_fd);
         close(ready_fd);
     }
+    if (hold_fd >= 0 && await_adoption(&vm, hold_fd))
+        vm_shutdown(&vm, XK_EXIT_KILLED);
     rc = vm_wait(&vm);
     if (hold_fd >= 0 && rc != XK_EXIT_KILLED)
         hold_domain(hold_fd, rc);

@@ -187,6 +187,8 @@ struct vm {
 
     struct watchdog *watchdog; /* SCHEDOP_watchdog timers, once used */
     struct vm_gnttab *gnttab;   /* grant table (grant.h) */
+    /* Backends a restored domain is to be reconnected to (save_attach.c). */
+    struct { bool xenstore, console; } reattach;
 };
 
 #define XK_INVALID_GFN (~0ULL)

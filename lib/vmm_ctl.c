@@ -87,12 +87,8 @@ int vmm_ctl_unpause(const char *rundir, unsigned domid)
     return simple(rundir, domid, XK_LINK_UNPAUSE);
 }
 
-int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
+int vmm_ctl_info_check(struct xk_link_info *out, ssize_t n)
 {
-    ssize_t n;
-
-    memset(out, 0, sizeof(*out));
-    n = request(rundir, domid, XK_LINK_INFO, out, sizeof(*out));
     if (n < 0)
         return (int)n;
     /* A refusal is the header alone. */
@@ -105,4 +101,10 @@ int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
         out->nr_vcpus > XK_LINK_MAX_VCPUS)
         return -EPROTO;
     return 0;
+}
+
+int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    return vmm_ctl_info_check(out, request(rundir, domid, XK_LINK_INFO, out, sizeof(*out)));
 }

@@ -304,7 +304,7 @@ int special_set_perms(struct conn *c, const char *name,
 }
 
 /* Live update: attached domains with their fds (inherited over exec). */
-void domains_dump(struct lu_out *o)
+void domains_dump(struct ss_wr *o)
 {
     struct domain *d;
 
@@ -313,43 +313,43 @@ void domains_dump(struct lu_out *o)
 
         if (!a)
             continue;
-        lu_put_u32(o, 1);
-        lu_put_u32(o, a->domid);
-        lu_put_u32(o, a->vmm_fd);
-        lu_put_u32(o, a->mem_fd);
-        lu_put_u32(o, a->event_fd);
-        lu_put_u32(o, a->notify_fd);
-        lu_put_u64(o, a->ring_offset);
-        lu_put_u32(o, a->port);
-        lu_put_u32(o, a->target);
-        lu_put_u32(o, d->introduced);
-        lu_put_u32(o, d->shutdown);
+        ss_put_u32(o, 1);
+        ss_put_u32(o, a->domid);
+        ss_put_u32(o, a->vmm_fd);
+        ss_put_u32(o, a->mem_fd);
+        ss_put_u32(o, a->event_fd);
+        ss_put_u32(o, a->notify_fd);
+        ss_put_u64(o, a->ring_offset);
+        ss_put_u32(o, a->port);
+        ss_put_u32(o, a->target);
+        ss_put_u32(o, d->introduced);
+        ss_put_u32(o, d->shutdown);
     }
-    lu_put_u32(o, 0);
+    ss_put_u32(o, 0);
 }
 
-int domains_restore(struct lu_in *i)
+int domains_restore(struct ss_rd *i)
 {
-    while (lu_get_u32(i) == 1 && !i->bad) {
+    while (ss_get_u32(i) == 1 && !i->bad) {
         struct attach *a = talloc_zero(NULL, struct attach);
         struct domain *d;
         bool introduced;
 
         if (!a)
             return ENOMEM;
-        a->domid = lu_get_u32(i);
-        a->vmm_fd = lu_get_u32(i);
-        a->mem_fd = lu_get_u32(i);
-        a->event_fd = lu_get_u32(i);
-        a->notify_fd = lu_get_u32(i);
-        a->ring_offset = lu_get_u64(i);
-        a->port = lu_get_u32(i);
-        a->target = lu_get_u32(i);
-        introduced = lu_get_u32(i);
+        a->domid = ss_get_u32(i);
+        a->vmm_fd = ss_get_u32(i);
+        a->mem_fd = ss_get_u32(i);
+        a->event_fd = ss_get_u32(i);
+        a->notify_fd = ss_get_u32(i);
+        a->ring_offset = ss_get_u64(i);
+        a->port = ss_get_u32(i);
+        a->target = ss_get_u32(i);
+        introduced = ss_get_u32(i);
         d = domain_find(a->domid);
         if (!d && !(d = domain_new(a->domid)))
             return ENOMEM;
-        d->shutdown = lu_get_u32(i);
+        d->shutdown = ss_get_u32(i);
         d->attach = a;
         a->domain = d;
         if (i->bad || !vmm_attach_restore(a))
@@ -364,21 +364,21 @@ int domains_restore(struct lu_in *i)
     return i->bad ? EINVAL : 0;
 }
 
-void special_dump(struct lu_out *o)
+void special_dump(struct ss_wr *o)
 {
-    lu_put_blob(o, intro_perms, intro_n * sizeof(*intro_perms));
-    lu_put_blob(o, rel_perms, rel_n * sizeof(*rel_perms));
+    ss_put_blob(o, intro_perms, intro_n * sizeof(*intro_perms));
+    ss_put_blob(o, rel_perms, rel_n * sizeof(*rel_perms));
 }
 
-void special_restore(struct lu_in *i)
+void special_restore(struct ss_rd *i)
 {
     struct xs_permissions *p;
     uint32_t n;
 
-    p = (void *)lu_get_blob(i, &n);
+    p = (void *)ss_get_blob(i, &n);
     if (p && n && n % sizeof(*p) == 0)
         special_set_perms(&(struct conn){ .id = 0 }, "@introduceDomain", p, n / sizeof(*p));
-    p = (void *)lu_get_blob(i, &n);
+    p = (void *)ss_get_blob(i, &n);
     if (p && n && n % sizeof(*p) == 0)
         special_set_perms(&(struct conn){ .id = 0 }, "@releaseDomain", p, n / sizeof(*p));
 }

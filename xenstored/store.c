@@ -264,27 +264,27 @@ void store_set_generation(uint64_t g)
 
 static int dump_one(TDB_CONTEXT *t, TDB_DATA k, TDB_DATA d, void *arg)
 {
-    struct lu_out *o = arg;
+    struct ss_wr *o = arg;
 
-    lu_put_u32(o, 1);
-    lu_put_blob(o, k.dptr, k.dsize);
-    lu_put_blob(o, d.dptr, d.dsize);
+    ss_put_u32(o, 1);
+    ss_put_blob(o, k.dptr, k.dsize);
+    ss_put_blob(o, d.dptr, d.dsize);
     return 0;
 }
 
 /* Records as they are: generations must survive for transactions and
  * DIRECTORY_PART readers that span the update. */
-void store_dump(struct lu_out *o)
+void store_dump(struct ss_wr *o)
 {
     tdb_traverse(db, dump_one, o);
-    lu_put_u32(o, 0);
+    ss_put_u32(o, 0);
 }
 
-int store_restore(struct lu_in *i)
+int store_restore(struct ss_rd *i)
 {
-    while (lu_get_u32(i) == 1 && !i->bad) {
+    while (ss_get_u32(i) == 1 && !i->bad) {
         uint32_t kl, dl;
-        const void *k = lu_get_blob(i, &kl), *d = lu_get_blob(i, &dl);
+        const void *k = ss_get_blob(i, &kl), *d = ss_get_blob(i, &dl);
         TDB_DATA key = { (unsigned char *)k, kl }, data = { (unsigned char *)d, dl };
         unsigned int owner;
 

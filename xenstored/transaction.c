@@ -287,39 +287,39 @@ int do_transaction_end(const void *ctx, struct conn *c, char *in, unsigned int l
 }
 
 /* Live update: open transactions go to the new binary as they are. */
-void trans_dump(struct lu_out *o, struct conn *c)
+void trans_dump(struct ss_wr *o, struct conn *c)
 {
     struct transaction *t;
     struct tnode *tn;
     unsigned int i;
 
     TAILQ_FOREACH(t, &c->transactions, link) {
-        lu_put_u32(o, 1);
-        lu_put_u32(o, t->id);
-        lu_put_u32(o, t->created);
-        lu_put_u32(o, t->failed);
+        ss_put_u32(o, 1);
+        ss_put_u32(o, t->id);
+        ss_put_u32(o, t->created);
+        ss_put_u32(o, t->failed);
         TAILQ_FOREACH(tn, &t->nodes, link) {
-            lu_put_u32(o, 1);
-            lu_put_str(o, tn->name);
-            lu_put_u32(o, tn->existed);
-            lu_put_u64(o, tn->base_gen);
-            lu_put_u32(o, tn->modified);
-            lu_put_u32(o, tn->rec.dptr != NULL);
-            lu_put_blob(o, tn->rec.dptr, tn->rec.dsize);
+            ss_put_u32(o, 1);
+            ss_put_str(o, tn->name);
+            ss_put_u32(o, tn->existed);
+            ss_put_u64(o, tn->base_gen);
+            ss_put_u32(o, tn->modified);
+            ss_put_u32(o, tn->rec.dptr != NULL);
+            ss_put_blob(o, tn->rec.dptr, tn->rec.dsize);
         }
-        lu_put_u32(o, 0);
-        lu_put_u32(o, t->nevents);
+        ss_put_u32(o, 0);
+        ss_put_u32(o, t->nevents);
         for (i = 0; i < t->nevents; i++) {
-            lu_put_str(o, t->events[i]);
-            lu_put_u32(o, t->events_exact[i]);
+            ss_put_str(o, t->events[i]);
+            ss_put_u32(o, t->events_exact[i]);
         }
     }
-    lu_put_u32(o, 0);
+    ss_put_u32(o, 0);
 }
 
-int trans_restore(struct lu_in *in, struct conn *c)
+int trans_restore(struct ss_rd *in, struct conn *c)
 {
-    while (lu_get_u32(in) == 1 && !in->bad) {
+    while (ss_get_u32(in) == 1 && !in->bad) {
         struct transaction *t = talloc_zero(c, struct transaction);
         unsigned int i, n;
 
@@ -327,10 +327,10 @@ int trans_restore(struct lu_in *in, struct conn *c)
             return ENOMEM;
         TAILQ_INIT(&t->nodes);
         t->conn = c;
-        t->id = lu_get_u32(in);
-        t->created = lu_get_u32(in);
-        t->failed = lu_get_u32(in);
-        while (lu_get_u32(in) == 1 && !in->bad) {
+        t->id = ss_get_u32(in);
+        t->created = ss_get_u32(in);
+        t->failed = ss_get_u32(in);
+        while (ss_get_u32(in) == 1 && !in->bad) {
             struct tnode *tn = talloc_zero(t, struct tnode);
             uint32_t len;
             const void *rec;
@@ -339,11 +339,11 @@ int trans_restore(struct lu_in *in, struct conn *c)
             if (!tn)
                 return ENOMEM;
             tn->name = lu_get_str(tn, in);
-            tn->existed = lu_get_u32(in);
-            tn->base_gen = lu_get_u64(in);
-            tn->modified = lu_get_u32(in);
-            has = lu_get_u32(in);
-            rec = lu_get_blob(in, &len);
+            tn->existed = ss_get_u32(in);
+            tn->base_gen = ss_get_u64(in);
+            tn->modified = ss_get_u32(in);
+            has = ss_get_u32(in);
+            rec = ss_get_blob(in, &len);
             if (has && rec) {
                 tn->rec.dptr = talloc_memdup(tn, rec, len);
                 tn->rec.dsize = len;
@@ -353,10 +353,10 @@ int trans_restore(struct lu_in *in, struct conn *c)
             if (tnode_insert(t, tn))
                 return ENOMEM;
         }
-        n = lu_get_u32(in);
+        n = ss_get_u32(in);
         for (i = 0; i < n && !in->bad; i++) {
             char *name = lu_get_str(t, in);
-            bool exact = lu_get_u32(in);
+            bool exact = ss_get_u32(in);
             if (name)
                 trans_queue_event(t, name, exact);
         }

@@ -14,6 +14,7 @@
 
 #define DOMID_PRIV 0        /* the host: every socket client is dom0 */
 #include "xs_attach.h"
+#include "savestate.h"
 
 /* ---- quotas (quota.c): Xen's names and defaults ---- */
 struct quotas {
@@ -289,39 +290,23 @@ void trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool xs_log_on;
 
 /* ---- live update (lu.c): state handed to the new binary ---- */
-struct lu_out {
-    char *buf;
-    size_t len, cap;
-    bool failed;
-};
-struct lu_in {
-    const char *p;
-    size_t left;
-    bool bad;
-};
-void lu_put(struct lu_out *o, const void *p, size_t n);
-void lu_put_u32(struct lu_out *o, uint32_t v);
-void lu_put_u64(struct lu_out *o, uint64_t v);
-void lu_put_blob(struct lu_out *o, const void *p, uint32_t n);
-void lu_put_str(struct lu_out *o, const char *s);      /* NULL allowed */
-uint32_t lu_get_u32(struct lu_in *i);
-uint64_t lu_get_u64(struct lu_in *i);
-const void *lu_get_blob(struct lu_in *i, uint32_t *n);
-char *lu_get_str(const void *ctx, struct lu_in *i);    /* NULL if it was */
+/* The state is written in the saved-state encoding (lib/savestate.h);
+ * strings come back talloc'd on CTX (NULL if a NULL was saved). */
+char *lu_get_str(const void *ctx, struct ss_rd *i);
 int lu_control(const void *ctx, struct conn *c, char **argv, int argc);
 int lu_restore(int fd);
-void trans_dump(struct lu_out *o, struct conn *c);
-int trans_restore(struct lu_in *i, struct conn *c);
-void domains_dump(struct lu_out *o);
-int domains_restore(struct lu_in *i);
-void special_dump(struct lu_out *o);
-void special_restore(struct lu_in *i);
-void domref_dump(struct lu_out *o);
-void domref_restore(struct lu_in *i);
-void quota_dump(struct lu_out *o);
-void quota_restore(struct lu_in *i);
-void store_dump(struct lu_out *o);
-int store_restore(struct lu_in *i);
+void trans_dump(struct ss_wr *o, struct conn *c);
+int trans_restore(struct ss_rd *i, struct conn *c);
+void domains_dump(struct ss_wr *o);
+int domains_restore(struct ss_rd *i);
+void special_dump(struct ss_wr *o);
+void special_restore(struct ss_rd *i);
+void domref_dump(struct ss_wr *o);
+void domref_restore(struct ss_rd *i);
+void quota_dump(struct ss_wr *o);
+void quota_restore(struct ss_rd *i);
+void store_dump(struct ss_wr *o);
+int store_restore(struct ss_rd *i);
 uint64_t store_generation(void);
 void store_set_generation(uint64_t g);
 struct conn *conn_socket_new(int fd);

@@ -1,9 +1,11 @@
 /* Starting a domain's VMM: the config turned into xenkvm's options. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "lifecycle.h"
@@ -12,13 +14,30 @@
 #include "vmm_options.h"
 #include "xl.h"
 
+/* <rundir>/dom<N>.pid, "MONITOR VMM", written by the VMM's process itself
+ * before it runs anything, so no VMM exists without it; readers check
+ * the pids hold the domain's lock before believing them. */
+static void write_pids(unsigned domid, pid_t monitor)
+{
+    char *path = xl_dom_file(domid, ".pid"), *tmp = xl_xasprintf("%s.new", path);
+    FILE *f = fopen(tmp, "w");
+
+    if (f) {
+        fprintf(f, "%ld %ld\n", (long)monitor, (long)getpid());
+        if (fclose(f) == 0)
+            rename(tmp, path);
+    }
+    free(tmp);
+    free(path);
+}
+
 int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready_fd,
                  int hold_fd, const char *log, const char *console_log)
 {
     char *argv[40];
     char s_dom[16], s_mem[32], s_vcpu[16], s_ready[16], s_hold[16], s_uuid[37];
     int n = 0;
-    pid_t pid;
+    pid_t pid, parent;
 
     snprintf(s_dom, sizeof(s_dom), "%u", domid);
     snprintf(s_mem, sizeof(s_mem), "%llu", (unsigned long long)dc->memory_mib);
@@ -65,6 +84,7 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
     }
     argv[n] = NULL;
 
+    parent = getpid();
     pid = fork();
     if (pid < 0) {
         fprintf(stderr, "xl: fork: %s\n", strerror(errno));
@@ -76,6 +96,12 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
 
         /* The VMM must not end when xl's terminal or session goes. */
         setsid();
+        /* Until the monitor adopts the domain, the monitor's death is the
+         * VMM's (the VMM clears this once adopted: --hold-fd). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        write_pids(domid, parent);
         if (nul >= 0)
             dup2(nul, 0);
         if (fd >= 0) {
