@@ -292,6 +292,8 @@ static int sock_read(struct conn *c, void *buf, unsigned int len)
             return 0;
         n = recv(c->fd, c->rbuf, RBUF_SIZE, MSG_DONTWAIT);
         if (n <= 0) {
+            talloc_free(c->rbuf);   /* nothing came: no buffer kept */
+            c->rbuf = NULL;
             if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return 0;
             c->closing = true;  /* EOF or error: the client is gone */

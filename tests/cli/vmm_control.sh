@@ -45,7 +45,8 @@ info_is info_online_vcpus "$run/info.paused" online_vcpus 1
 # Xen's tot_pages: the 32 MiB of RAM and the 8 special pages (32 KiB).
 info_is info_mem_kib "$run/info.paused" mem_kib 32800
 info_is info_max_mem_kib "$run/info.paused" max_mem_kib 32768
-info_is info_store_pfn "$run/info.paused" store_pfn 0xfeffc
+# No xenstored attached: no xenstore ring for the guest (hvm/main.c).
+info_is info_store_pfn "$run/info.paused" store_pfn 0
 info_is info_store_port "$run/info.paused" store_port 1
 info_is info_console_pfn "$run/info.paused" console_pfn 0xfefff
 info_is info_console_port "$run/info.paused" console_port 2

@@ -373,6 +373,9 @@ TEST(smp_upcall_vector_on_vcpu1)
     /* vCPU 1 (LAPIC enabled) takes its upcalls on its own vector; vCPU 0
      * keeps the callback vector. */
     REQUIRE(EXPECT_EQ(ev_via_lapic(1), 0));
+    /* Wait for vCPU 1 to take it (however loaded the host), then a little
+     * more for a second one that must not come. */
+    spin_until_change(&ev_irq_count[EV_VIA_LAPIC][1], 0, 4000);
     spin_ms(20);
     EXPECT_EQ(ev_irq_count[EV_VIA_LAPIC][1], 1); /* set_... asserts once */
     for (i = 0; i < 5; i++) {
