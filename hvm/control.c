@@ -83,7 +83,7 @@ void vm_ctl_info(struct vm *vm, struct xk_link_info *out)
     memcpy(out->handle, vm->handle, sizeof(out->handle));
 
     pthread_rwlock_rdlock(&vm->pm.lock);
-    out->mem_kib = (vm->tot_pages + vm->unmapped_pages) << (XK_PAGE_SHIFT - 10);
+    out->mem_kib = vm_reservation(vm) << (XK_PAGE_SHIFT - 10);
     out->max_mem_kib = vm->ram_pages << (XK_PAGE_SHIFT - 10);
     pthread_rwlock_unlock(&vm->pm.lock);
 

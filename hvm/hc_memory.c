@@ -67,6 +67,8 @@ static int unmap_gfn(struct vm *vm, uint64_t gfn)
         vm->shared_info_gfn = XK_INVALID_GFN;
     } else if (kind == PM_GRANT) {
         vm_gnttab_frame_unmapped(vm, mpage);
+    } else if (kind == PM_SPECIAL && vm->special_pages) {
+        vm->special_pages--;        /* Xen frees the page it replaces */
     }
     return 0;
 }
@@ -101,7 +103,7 @@ static int populate_one(struct vm *vm, uint64_t gfn, bool paused)
             /* Xen replaces the page: the frame reads as zeroes after. */
             ram_unpopulate(vm, mpage);
         }
-        if (vm->tot_pages + vm->unmapped_pages >= vm->ram_pages)
+        if (vm_reservation(vm) >= vm_max_pages(vm))
             return -ENOMEM;
         vm->ram_state[mpage] |= RAM_POPULATED;
         vm->tot_pages++;
@@ -109,7 +111,7 @@ static int populate_one(struct vm *vm, uint64_t gfn, bool paused)
     }
     if (!paused)
         return -EAGAIN;     /* the map changes: stop the other vCPUs first */
-    if (vm->tot_pages + vm->unmapped_pages >= vm->ram_pages ||
+    if (vm_reservation(vm) >= vm_max_pages(vm) ||
         physmap_free_slots(&vm->pm) < 2 || !ram_alloc(vm, &mpage))
         return -ENOMEM;
     unmap_gfn(vm, gfn);
@@ -352,7 +354,7 @@ static long reservation(struct hcall *c, unsigned op, unsigned start)
         pthread_rwlock_wrlock(&vm->pm.lock);
         if (op == XENMEM_increase_reservation) {
             /* On Xen an HVM guest's new pages are not placed anywhere. */
-            ok = vm->tot_pages + vm->unmapped_pages + n <= vm->ram_pages;
+            ok = vm_reservation(vm) + n <= vm_max_pages(vm);
             if (ok)
                 vm->unmapped_pages += n;
             n = 0;
@@ -397,9 +399,9 @@ static long domid_query(struct hcall *c, unsigned op)
     if ((rc = hcall_domid_check(c, domid)))
         return rc;
     if (op == XENMEM_current_reservation)
-        return (long)(vm->tot_pages + vm->unmapped_pages);
+        return (long)vm_reservation(vm);
     if (op == XENMEM_maximum_reservation)
-        return (long)vm->ram_pages;
+        return (long)vm_max_pages(vm);
     /* XENMEM_maximum_gpfn: the highest frame in the guest's physmap. */
     pthread_rwlock_rdlock(&vm->pm.lock);
     uint64_t max = vm->pm.n ? vm->pm.r[vm->pm.n - 1].gfn +

@@ -20,6 +20,8 @@ static const hcall_fn table[] = {
     [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
     [__HYPERVISOR_set_timer_op]  = hc_set_timer_op,
     [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
+    [__HYPERVISOR_sysctl]        = hc_sysctl,
+    [__HYPERVISOR_domctl]        = hc_domctl,
 };
 
 long hcall_dispatch(struct hcall *c)
@@ -29,6 +31,17 @@ long hcall_dispatch(struct hcall *c)
         return -ENOSYS;
     }
     return table[c->nr](c);
+}
+
+bool hcall_continue(struct hcall *c, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    if (!c->can_continue)
+        return false;
+    c->continued = true;
+    c->a[0] = a0;
+    c->a[1] = a1;
+    c->a[2] = a2;
+    return true;
 }
 
 /* Stub i at offset 32*i (the same bytes run in 32- and 64-bit mode):

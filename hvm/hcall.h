@@ -17,12 +17,25 @@ struct hcall {
     struct paging_state ps;     /* for guest-virtual buffers */
     unsigned nr;
     uint64_t a[5];              /* arguments, truncated to 32 bits if compat */
+    bool can_continue;          /* called from a hypercall page stub */
+    bool continued;             /* hcall_continue: re-enter with a[0..2] */
 };
 
 typedef long (*hcall_fn)(struct hcall *c);
 
 /* Dispatch hypercall C->nr; returns the value for the guest's rax. */
 long hcall_dispatch(struct hcall *c);
+
+/* Xen's hypercall_create_continuation: when C came through a stub of the
+ * hypercall page, the guest re-enters the same hypercall with arguments
+ * A0..A2 (written to its argument registers, as Xen does), after passing
+ * the vCPU gate, so a long operation can be paused or stopped between
+ * parts.  False (nothing changed) when it cannot: finish the work then. */
+bool hcall_continue(struct hcall *c, uint64_t a0, uint64_t a1, uint64_t a2);
+
+/* Offsets in a 32-byte stub (hcall.c): `mov $nr,%eax` and the OUT. */
+#define HCALL_STUB_MOV 6
+#define HCALL_STUB_OUT 11
 
 /* Fill a hypercall page (4096 bytes) with the transport's stubs. */
 void hcall_page_fill(uint8_t *page);
@@ -43,6 +56,8 @@ long hc_vcpu_op(struct hcall *c);
 long hc_event_channel_op(struct hcall *c);
 long hc_set_timer_op(struct hcall *c);
 long hc_grant_table_op(struct hcall *c);
+long hc_domctl(struct hcall *c);
+long hc_sysctl(struct hcall *c);
 
 /* Every handler copies its arguments with these. */
 #include "guest_mem.h"

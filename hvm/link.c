@@ -9,7 +9,9 @@
  * thread, after the port no longer points at them. */
 #include "link.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -196,6 +198,29 @@ bool link_domain_exists(struct vm *vm, domid_t domid)
         return true;
     return vm->rundir && sock_path(vm, domid, &a) == 0 &&
            stat(a.sun_path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+bool link_domain_exists_from(struct vm *vm, domid_t first)
+{
+    struct dirent *de;
+    bool found = false;
+    DIR *d;
+
+    if (first == 0 || first <= vm->domid)
+        return true;                /* domain 0, or this one */
+    if (!vm->rundir || !(d = opendir(vm->rundir)))
+        return false;
+    while (!found && (de = readdir(d))) {
+        unsigned id;
+        char tail;
+
+        /* dom<N>.sock (XK_LINK_SOCK_FMT) */
+        if (sscanf(de->d_name, "dom%u.soc%c", &id, &tail) == 2 && tail == 'k' &&
+            id >= first && id < DOMID_FIRST_RESERVED)
+            found = link_domain_exists(vm, (domid_t)id);
+    }
+    closedir(d);
+    return found;
 }
 
 /* --- our guest binds to another domain's port ------------------------- */

@@ -16,6 +16,9 @@ bool link_serve_bind(struct vm *vm, int fd, const struct xk_link_msg *m);
 void link_free_all(struct vm *vm);
 /* Does domain DOMID exist (its VMM listens in our run directory)? */
 bool link_domain_exists(struct vm *vm, domid_t domid);
+/* Does any domain with an id of FIRST or more exist (Xen's for_each_domain
+ * search of XEN_DOMCTL_getdomaininfo)? */
+bool link_domain_exists_from(struct vm *vm, domid_t first);
 /* EVTCHNOP_bind_interdomain to another domain: the local port or -errno. */
 int link_bind_remote(struct vm *vm, domid_t rdom, uint32_t rport);
 /* Bind a host backend inside this process to the guest's unbound PORT

@@ -37,10 +37,14 @@ static void kick_handler(int sig)
         this_vcpu->run->immediate_exit = 1;
 }
 
+/* Under kick_lock: vm_wait clears thread_started under it before joining,
+ * so pthread_kill never gets a descriptor that a join has freed. */
 void vcpu_kick(struct vcpu *v)
 {
+    pthread_mutex_lock(&v->vm->kick_lock);
     if (v->thread_started && !pthread_equal(v->thread, pthread_self()))
         pthread_kill(v->thread, SIGUSR1);
+    pthread_mutex_unlock(&v->vm->kick_lock);
 }
 
 int vcpu_create(struct vm *vm, unsigned id)
@@ -157,17 +161,36 @@ static void do_hypercall(struct vcpu *v)
 {
     struct kvm_regs *r = &v->run->s.regs.regs;
     const struct kvm_sregs *s = &v->run->s.regs.sregs;
+    uint64_t rip = s->cs.base + r->rip;     /* linear */
     struct hcall c;
     long ret;
 
     vcpu_hcall_ctx(v, &c);
     c.nr = (uint32_t)r->rax;
+    /* At the stub's OUT (offset 11), or past it (13) where KVM advanced
+     * RIP before the exit (PVM does): a continuation can re-enter it. */
+    c.can_continue = (rip & 31) == HCALL_STUB_OUT || (rip & 31) == HCALL_STUB_OUT + 2;
     /* Xen's hvm_hypercall: real mode may call; vm86 and CPL > 0 may not. */
     if ((s->cr0 & X86_CR0_PE) && ((r->rflags & X86_RFLAGS_VM) || s->ss.dpl != 0))
         ret = -EPERM;
     else
         ret = hcall_dispatch(&c);
-    r->rax = c.compat ? (uint32_t)ret : (uint64_t)ret;
+    if (c.continued) {
+        /* Back to the stub's `mov $nr,%eax` (a new RIP, so KVM does not
+         * complete the old OUT by skipping it), new arguments in place. */
+        r->rip = (rip & ~31ULL) + HCALL_STUB_MOV - s->cs.base;
+        if (c.compat) {
+            r->rbx = (uint32_t)c.a[0];
+            r->rcx = (uint32_t)c.a[1];
+            r->rdx = (uint32_t)c.a[2];
+        } else {
+            r->rdi = c.a[0];
+            r->rsi = c.a[1];
+            r->rdx = c.a[2];
+        }
+    } else {
+        r->rax = c.compat ? (uint32_t)ret : (uint64_t)ret;
+    }
     v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
     shinfo_vcpu_tick(v);
 }
@@ -504,13 +527,17 @@ int vcpus_start(struct vm *vm, const struct vcpu_hvm_context *boot)
     vm->vcpus[0].state = VCPU_UP;
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
-        int rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
+        int rc;
+
+        pthread_mutex_lock(&vm->kick_lock);     /* started vCPUs kick */
+        rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
+        v->thread_started = !rc;
+        pthread_mutex_unlock(&vm->kick_lock);
         if (rc) {
             errno = rc;
             log_err("cannot start vCPU thread:");
             return -rc;
         }
-        v->thread_started = true;
     }
     return 0;
 }
@@ -525,7 +552,6 @@ void vm_shutdown(struct vm *vm, int status)
         vm->exit_status = status;
         atomic_store(&vm->stopping, true);
     }
-    pthread_cond_broadcast(&vm->exit_cond);
     pthread_mutex_unlock(&vm->exit_lock);
     if (!first)
         return;
@@ -536,6 +562,12 @@ void vm_shutdown(struct vm *vm, int status)
     pthread_mutex_unlock(&vm->lock);
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         vcpu_kick(&vm->vcpus[i]);
+    /* Only now may vm_wait join the threads and free the vCPU array that
+     * the loop above walks (the caller may be the signal thread). */
+    pthread_mutex_lock(&vm->exit_lock);
+    vm->kicked_all = true;
+    pthread_cond_broadcast(&vm->exit_cond);
+    pthread_mutex_unlock(&vm->exit_lock);
 }
 
 void vm_shutdown_reason(struct vm *vm, unsigned reason)
@@ -553,18 +585,27 @@ void vm_shutdown_reason(struct vm *vm, unsigned reason)
 int vm_wait(struct vm *vm)
 {
     pthread_mutex_lock(&vm->exit_lock);
-    while (!atomic_load(&vm->stopping))
+    while (!vm->kicked_all)
         pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
     pthread_mutex_unlock(&vm->exit_lock);
-    /* vCPU threads leave at their next exit; one that cannot (stuck in a
-     * VMM bug) must not keep a stopped domain's process alive. */
+    /* vCPU threads leave at their next exit (every one was kicked); one
+     * that cannot (stuck in a VMM bug) must not keep a stopped domain's
+     * process alive.  Later kicks (a vCPU still running kicking another)
+     * skip a thread once it is about to be joined. */
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
         struct timespec ts;
-        if (!vm->vcpus[i].thread_started)
+        bool started;
+
+        pthread_mutex_lock(&vm->kick_lock);
+        started = v->thread_started;
+        v->thread_started = false;
+        pthread_mutex_unlock(&vm->kick_lock);
+        if (!started)
             continue;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += 5;
-        if (pthread_timedjoin_np(vm->vcpus[i].thread, NULL, &ts)) {
+        if (pthread_timedjoin_np(v->thread, NULL, &ts)) {
             log_err("vCPU %u did not stop; exiting without it", i);
             vm->vcpu_stuck = true;
         }

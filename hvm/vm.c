@@ -53,6 +53,7 @@ int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus)
     pthread_cond_init(&vm->cond, NULL);
     pthread_mutex_init(&vm->exit_lock, NULL);
     pthread_cond_init(&vm->exit_cond, NULL);
+    pthread_mutex_init(&vm->kick_lock, NULL);
 
     if (nr_vcpus == 0 || nr_vcpus > XK_MAX_VCPUS)
         return -EINVAL;
@@ -127,6 +128,8 @@ static int vm_map_initial(struct vm *vm)
         rc = physmap_set(&vm->pm, XK_SPECIAL_END_PFN - XK_NR_SPECIAL,
                          XK_NR_SPECIAL, vm->xenpage0 + XENPAGE_SPECIAL0,
                          PM_SPECIAL);
+    if (!rc)
+        vm->special_pages = XK_NR_SPECIAL;  /* alloc_magic_pages_hvm */
     return rc;
 }
 

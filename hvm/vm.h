@@ -23,6 +23,9 @@
 #include "xen_time.h"
 
 #define XK_DEFAULT_MEM_MIB  64
+/* max_pages over memory=: libxl's setmaxmem adds LIBXL_MAXMEM_CONSTANT
+ * (1 MiB, libxl__arch_extra_memory on x86) to the target. */
+#define XK_MAXMEM_EXTRA_PAGES 256
 
 /* Guest-physical layout, as Xen's HVM/PVH domain builder lays it out. */
 #define XK_MMIO_HOLE_START  0xf0000000ULL   /* low RAM ends here at most */
@@ -57,7 +60,8 @@ struct vcpu {
     struct kvm_run *run;
     size_t run_size;
     pthread_t thread;
-    bool thread_started;
+    bool thread_started;            /* guarded by vm->kick_lock: false once
+                                       vm_wait joins (or gives up on) it */
 
     /* Guarded by vm->lock. */
     enum vcpu_state state;
@@ -113,7 +117,10 @@ struct vm {
     uint64_t lowmem_pages;      /* RAM below the MMIO hole */
     uint64_t xenpage0;          /* memfd page of XENPAGE_SPECIAL0 */
     unsigned char *ram_state;   /* per memfd RAM page: RAM_* bits */
-    uint64_t tot_pages;         /* populated RAM pages (current reservation) */
+    uint64_t tot_pages;         /* populated RAM pages */
+    uint64_t special_pages;     /* populated special pages: Xen's domain
+                                   builder populates them, so they count
+                                   in the reservation (vm_reservation) */
     struct physmap pm;
 
     unsigned nr_vcpus;
@@ -180,6 +187,9 @@ struct vm {
     int exit_status;
     pthread_mutex_t exit_lock;
     pthread_cond_t exit_cond;
+    bool kicked_all;            /* vm_shutdown's kicks are done: vm_wait may
+                                   join (exit_lock) */
+    pthread_mutex_t kick_lock;  /* a kick never meets a joined thread */
     bool vcpu_stuck;            /* a vCPU thread did not stop in time */
 
     struct watchdog *watchdog; /* SCHEDOP_watchdog timers, once used */
@@ -200,6 +210,18 @@ struct vm {
 static inline void *vm_xenpage(struct vm *vm, unsigned idx)
 {
     return vm->mem + ((vm->xenpage0 + idx) << 12);
+}
+
+/* Xen's d->tot_pages (XENMEM_current_reservation, getdomaininfo) and
+ * d->max_pages (XENMEM_maximum_reservation), under the map's lock. */
+static inline uint64_t vm_reservation(const struct vm *vm)
+{
+    return vm->tot_pages + vm->unmapped_pages + vm->special_pages;
+}
+
+static inline uint64_t vm_max_pages(const struct vm *vm)
+{
+    return vm->ram_pages + XK_MAXMEM_EXTRA_PAGES;
 }
 
 /* Create the VM's memory (memfd, physmap); kvm_fd < 0 builds it without KVM

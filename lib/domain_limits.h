@@ -13,8 +13,10 @@
 #define XK_MAX_VCPUS 128
 
 /* A domain name's bytes (no NUL).  Names become log file names
- * (xl-<name>.log, guest-<name>.log), which NAME_MAX (255) bounds. */
-#define XK_NAME_MAX 240
+ * (xl-<name>.log, guest-<name>.log), which NAME_MAX (255) bounds: the
+ * longer, guest-<name>.log, leaves 255 - 10.  No socket or other path
+ * holds the name (those use the domid).  Xen itself sets no limit. */
+#define XK_NAME_MAX (255 - 10)
 
 /* The kernel command line's bytes, NUL included.  It is copied into guest
  * memory next to hvm_start_info; exec(2) would also refuse one argument

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device_unattached.h"
 #include "domcfg.h"
 #include "lifecycle.h"
 #include "util.h"
@@ -35,10 +36,9 @@ static char *saved_config(const char *text, size_t len, char **ov, int nov,
     return s;
 }
 
-static void print_dryrun(const struct domcfg *dc)
-{
-    domcfg_write_json_domain(dc, -1, stdout, 0);
-}
+/* libxl's exit codes as `xl create` returns them (-rc). */
+#define XL_ERROR_FAIL  3
+#define XL_ERROR_INVAL 6
 
 int cmd_create(int argc, char **argv)
 {
@@ -87,15 +87,15 @@ int cmd_create(int argc, char **argv)
         }
     }
     if (!file) {
-        fprintf(stderr, "Config file not specified\n");
+        fprintf(stderr, "Config file not specified and none in save file\n");
         free(ov);
-        return EXIT_FAILURE;
+        return XL_ERROR_INVAL;
     }
     text = read_file(file, &len, CONFIG_MAX);
     if (!text) {
         fprintf(stderr, "Failed to read config file: %s: %s\n", file, strerror(errno));
         free(ov);
-        return EXIT_FAILURE;
+        return XL_ERROR_FAIL;
     }
     if (!o.quiet)
         fprintf(stderr, "Parsing config from %s\n", file);
@@ -109,7 +109,10 @@ int cmd_create(int argc, char **argv)
         dc.uuid_set = true;
     }
     if (dryrun || debug) {
-        print_dryrun(&dc);
+        /* The bare libxl_domain_config, as xl 4.17 prints it (Debian's
+         * xen-init-name and xendomains read it); -d alone to stderr. */
+        domcfg_write_json(&dc, dryrun ? stdout : stderr, 0);
+        fflush(NULL);
         if (dryrun) {
             domcfg_free(&dc);
             free(text);
@@ -141,6 +144,7 @@ int cmd_create(int argc, char **argv)
         }
         dc.transport_set = true;
     }
+    xl_report_unattached(&dc, stderr);
     saved = saved_config(text, len, ov, nov, dc.uuid, dc.transport);
     rc = xl_create(&dc, saved, &o);
     free(saved);

@@ -23,7 +23,8 @@ static void item(const char *key, const char *fmt, ...)
 {
     va_list ap;
 
-    if (only && strcmp(only, key))
+    /* xl's maybe_printf: the lines whose key starts with the name given */
+    if (only && strncmp(key, only, strlen(only)))
         return;
     if (!only)
         printf("%-23s: ", key);
@@ -74,11 +75,12 @@ int cmd_info(int argc, char **argv)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned long long total = 0, free_mb = 0;
     double mhz = cpu_mhz();
+    bool numa = false;
     int opt;
 
     while ((opt = xl_getopt(argc, argv, "n", opts, "info", 0)) != -1)
-        ;   /* -n: one node; nothing more to show */
-    if (argc > optind)
+        numa = true;    /* -n: one node; nothing more to show */
+    if (!numa && argc > optind)
         only = argv[optind];
     uname(&u);
     if (sysinfo(&si) == 0) {
@@ -95,7 +97,7 @@ int cmd_info(int argc, char **argv)
     item("cores_per_socket", "%ld", ncpu);
     item("threads_per_core", "%d", 1);
     item("cpu_mhz", "%d.%03d", (int)mhz, (int)((mhz - (int)mhz) * 1000));
-    item("virt_caps", "%s", " hvm");
+    item("virt_caps", "%s", "hvm");
     item("total_memory", "%llu", total);
     item("free_memory", "%llu", free_mb);
     item("sharing_freed_memory", "%d", 0);

@@ -319,7 +319,8 @@ static void parse_name(struct ctx *x)
         return;
     }
     if (strlen(n) > XK_NAME_MAX) {
-        ERR(x, s, "`name' is %zu bytes long; at most %d", strlen(n), XK_NAME_MAX);
+        ERR(x, s, "`name' is %zu bytes long; at most %d (the console log is "
+            "guest-NAME.log, a file name of at most 255 bytes)", strlen(n), XK_NAME_MAX);
         return;
     }
     for (p = (const unsigned char *)n; *p; p++) {
@@ -623,6 +624,8 @@ int domcfg_parse(struct domcfg *dc, const char *fname, const char *text, size_t 
         free(o);
     }
     if (!syntax_ok) {
+        /* xl's parse_config_data after xlu_cfg_readdata fails */
+        fprintf(diag, "Failed to parse config: %s\n", strerror(EINVAL));
         x.errors++;
         goto out;
     }

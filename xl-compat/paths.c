@@ -103,23 +103,63 @@ static const char *self_dir(void)
     return dir;
 }
 
-static const char *find_helper(const char *var, const char *tree_rel, const char *name)
+/* The way from directory FROM to directory TO (both absolute, as make
+ * install's bindir and sbindir): "../sbin" for /usr/bin and /usr/sbin. */
+static char *relative_dir(const char *from, const char *to)
+{
+    size_t common = 0, i, up = 0;
+    char *rel = xl_xstrdup(""), *t;
+
+    for (i = 0; from[i] && from[i] == to[i]; i++)
+        if (from[i] == '/')
+            common = i + 1;
+    if (!from[i] && (to[i] == '/' || !to[i]))
+        common = i + (to[i] == '/');
+    for (i = common; from[i]; i++)
+        if (from[i] != '/' && (i == common || from[i - 1] == '/'))
+            up++;
+    while (up--) {
+        t = xl_xasprintf("%s../", rel);
+        free(rel);
+        rel = t;
+    }
+    t = xl_xasprintf("%s%s", rel, to + common);
+    free(rel);
+    return t;
+}
+
+static char *executable(char *p)
+{
+    if (access(p, X_OK) == 0)
+        return p;
+    free(p);
+    return NULL;
+}
+
+/* A program xl runs: $VAR; else, next to xl in the build tree (TREE_REL),
+ * next to xl, or where make install put it relative to xl (INSTALL_DIR
+ * seen from XK_BINDIR: a DESTDIR or moved installation), or at
+ * INSTALL_DIR itself; else NAME, looked up in $PATH by exec. */
+static const char *find_helper(const char *var, const char *tree_rel, const char *name,
+                               const char *install_dir)
 {
     const char *v = getenv(var), *dir = self_dir();
-    char *p;
+    char *p, *rel;
 
     if (v && *v)
         return v;
     if (dir) {
-        p = xl_xasprintf("%s/%s", dir, tree_rel);
-        if (access(p, X_OK) == 0)
+        if ((p = executable(xl_xasprintf("%s/%s", dir, tree_rel))) ||
+            (p = executable(xl_xasprintf("%s/%s", dir, name))))
             return p;
-        free(p);
-        p = xl_xasprintf("%s/%s", dir, name);
-        if (access(p, X_OK) == 0)
+        rel = relative_dir(XK_BINDIR, install_dir);
+        p = executable(xl_xasprintf("%s/%s/%s", dir, rel, name));
+        free(rel);
+        if (p)
             return p;
-        free(p);
     }
+    if ((p = executable(xl_xasprintf("%s/%s", install_dir, name))))
+        return p;
     return name;
 }
 
@@ -128,7 +168,7 @@ const char *xl_vmm_path(void)
     static const char *p;
 
     if (!p)
-        p = find_helper("XENKVM_VMM", "../hvm/xenkvm", "xenkvm");
+        p = find_helper("XENKVM_VMM", "../hvm/xenkvm", "xenkvm", XK_BINDIR);
     return p;
 }
 
@@ -137,7 +177,8 @@ const char *xl_xenstored_path(void)
     static const char *p;
 
     if (!p)
-        p = find_helper("XENKVM_XENSTORED", "../xenstored/xenstored", "xenstored");
+        p = find_helper("XENKVM_XENSTORED", "../xenstored/xenstored", "xenstored",
+                        XK_SBINDIR);
     return p;
 }
 

@@ -126,7 +126,7 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
         for (int f = 3; f < 1024; f++)
             if (f != lock_fd && f != ready_fd && f != hold_fd)
                 close(f);
-        execv(xl_vmm_path(), argv);
+        execvp(xl_vmm_path(), argv);
         fprintf(stderr, "xl: cannot run %s: %s\n", xl_vmm_path(), strerror(errno));
         _exit(127);
     }

@@ -75,6 +75,11 @@ void xl_help(const char *command)
         return;
     }
     c = xl_cmd_lookup(command);
+    if (!c && xl_is_xen_command(command)) {
+        printf("command \"%s\" is an xl command that xenkvm does not have yet\n",
+               command);
+        return;
+    }
     if (!c) {
         printf("command \"%s\" not implemented\n", command);
         return;
@@ -148,8 +153,14 @@ int main(int argc, char **argv)
     argc -= optind;
     argv += optind;
     optind = 0;
+    if (!c && xl_is_xen_command(argv[0])) {
+        /* Not a typo: say which Xen command is missing. */
+        fprintf(stderr, "xl: '%s' is an xl command that xenkvm does not have yet "
+                "(docs/xl.md lists the ones it has)\n", argv[0]);
+        return EXIT_FAILURE;
+    }
     if (!c) {
-        fprintf(stderr, "command not implemented\n");
+        fprintf(stderr, "command not implemented\n");   /* xl's answer */
         return EXIT_FAILURE;
     }
     if (xl_dryrun && !c->can_dryrun) {

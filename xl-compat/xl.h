@@ -24,6 +24,8 @@ struct xl_cmd {
 extern const struct xl_cmd xl_cmd_table[];
 extern const unsigned xl_cmd_count;
 const struct xl_cmd *xl_cmd_lookup(const char *name);
+/* Is NAME a command of Xen 4.17's xl (xen_commands.c)? */
+bool xl_is_xen_command(const char *name);
 
 /* Global options (xl [-vfNtT] ...). */
 extern int xl_verbose;

@@ -66,9 +66,9 @@ static void spawn_xenstored(void)
          * would never see end of file). */
         for (int f = 3; f < 1024; f++)
             close(f);
-        execl(xl_xenstored_path(), "xenstored", "--socket", sock,
-              "--vmm-socket", xl_xs_vmm_socket(), "--pid-file", pidfile, "--db-file", db,
-              (char *)NULL);
+        execlp(xl_xenstored_path(), "xenstored", "--socket", sock,
+               "--vmm-socket", xl_xs_vmm_socket(), "--pid-file", pidfile, "--db-file", db,
+               (char *)NULL);
         fprintf(stderr, "xl: cannot run %s: %s\n", xl_xenstored_path(), strerror(errno));
         _exit(127);
     }

@@ -42,7 +42,8 @@ result info_answers $? "$(cat "$run/info.paused")"
 info_is info_domid "$run/info.paused" domid 5
 info_is info_nr_vcpus "$run/info.paused" nr_vcpus 2
 info_is info_online_vcpus "$run/info.paused" online_vcpus 1
-info_is info_mem_kib "$run/info.paused" mem_kib 32768
+# Xen's tot_pages: the 32 MiB of RAM and the 8 special pages (32 KiB).
+info_is info_mem_kib "$run/info.paused" mem_kib 32800
 info_is info_max_mem_kib "$run/info.paused" max_mem_kib 32768
 # No xenstored attached: no xenstore ring for the guest (hvm/main.c).
 info_is info_store_pfn "$run/info.paused" store_pfn 0

@@ -218,7 +218,7 @@ sleep 0.5
 wait_for 20 in_console theta "pvcontrol: up" && pass unpaused_runs || fail unpaused_runs
 "$xl" destroy theta
 out=$("$xl" create -n "$tmp/theta.cfg" memory=48 2>/dev/null)
-grep -q '"domid": null' <<<"$out" && grep -q '"max_memkb": 49152' <<<"$out" \
+grep -q '"c_info"' <<<"$out" && grep -q '"max_memkb": 49152' <<<"$out" \
     && pass dryrun_json || fail dryrun_json "$out"
 cat > "$tmp/iota.cfg" <<CFG
 name = "iota"

@@ -386,7 +386,7 @@ static void test_add_to_physmap_compat(void)
     vm_setup(false);
     CHECK_EQ(abi_size(&abi_xen_add_to_physmap, true), 16);
     CHECK_EQ(vm.shared_info_gfn, XK_INVALID_GFN);
-    CHECK_EQ(current_reservation(), 4096);
+    CHECK_EQ(current_reservation(), 4096 + XK_NR_SPECIAL);
     put_atp32(arg, DOMID_SELF, 0, XENMAPSPACE_shared_info, 0, gpfn);
     /* Bytes 16-23 (0xcc) would be idx/gpfn garbage if the 64-bit layout
      * were read. */
@@ -398,10 +398,10 @@ static void test_add_to_physmap_compat(void)
     CHECK_EQ(mpage, vm.xenpage0 + XENPAGE_SHARED_INFO);
     CHECK(vm_gpa_ptr(&vm, gpfn << 12, 4096) == vm_xenpage(&vm, XENPAGE_SHARED_INFO));
     /* The RAM page it replaced went back to the host. */
-    CHECK_EQ(current_reservation(), 4095);
+    CHECK_EQ(current_reservation(), 4095 + XK_NR_SPECIAL);
     /* Mapping it again at the same place changes nothing. */
     CHECK_EQ(hcall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, arg), 0);
-    CHECK_EQ(current_reservation(), 4095);
+    CHECK_EQ(current_reservation(), 4095 + XK_NR_SPECIAL);
     /* Another domain's map: domid 0 exists (-EPERM), 5 does not (-ESRCH). */
     put_atp32(arg, 0, 0, XENMAPSPACE_shared_info, 0, 0x801);
     CHECK_EQ(hcall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, arg), -EPERM);
@@ -443,7 +443,7 @@ static void test_add_to_physmap_native(void)
     CHECK_EQ(vm.shared_info_gfn, 0xa01);
     CHECK(vm_gpa_ptr(&vm, 0xa00000, 1) == NULL);
     CHECK(vm_gpa_ptr(&vm, 0xa01000, 4096) == vm_xenpage(&vm, XENPAGE_SHARED_INFO));
-    CHECK_EQ(current_reservation(), 4096 - 2);
+    CHECK_EQ(current_reservation(), 4096 - 2 + XK_NR_SPECIAL);
     /* Above 4 GiB (no RAM there) is a valid place too. */
     x.gpfn = 0x100000;
     memcpy(gp(arg), &x, sizeof(x));
@@ -673,25 +673,25 @@ static void test_reservation(void)
     for (int mode = 0; mode < 2; mode++) {
         vm_setup(mode);
         CHECK_EQ(abi_size(&abi_xen_memory_reservation, !mode), mode ? 32 : 20);
-        CHECK_EQ(current_reservation(), 4096);
+        CHECK_EQ(current_reservation(), 4096 + XK_NR_SPECIAL);
         CHECK_EQ(hcall(__HYPERVISOR_memory_op, XENMEM_maximum_reservation,
-                       0x7000), 4096);
+                       0x7000), 4096 + XK_MAXMEM_EXTRA_PAGES);
         memset(gp(0x600000), 0xab, 2 * 4096);
         put_pfn(list, 0, 0x600);
         put_pfn(list, 1, 0x601);
         put_reservation(arg, list, 2, 0, DOMID_SELF);
         CHECK_EQ(hcall(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, arg), 2);
-        CHECK_EQ(current_reservation(), 4094);
+        CHECK_EQ(current_reservation(), 4094 + XK_NR_SPECIAL);
         CHECK(vm_gpa_ptr(&vm, 0x600000, 1) == NULL);
         CHECK(vm_gpa_ptr(&vm, 0x601000, 1) == NULL);
         CHECK(vm_gpa_ptr(&vm, 0x602000, 1) != NULL);
         CHECK_EQ(ram_frames_mapped(), 4094);
         /* Freeing holes frees nothing. */
         CHECK_EQ(hcall(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, arg), 0);
-        CHECK_EQ(current_reservation(), 4094);
+        CHECK_EQ(current_reservation(), 4094 + XK_NR_SPECIAL);
         /* Populating them brings the reservation back, with clean pages. */
         CHECK_EQ(hcall(__HYPERVISOR_memory_op, XENMEM_populate_physmap, arg), 2);
-        CHECK_EQ(current_reservation(), 4096);
+        CHECK_EQ(current_reservation(), 4096 + XK_NR_SPECIAL);
         CHECK_EQ(ram_frames_mapped(), 4096);
         CHECK(vm_gpa_ptr(&vm, 0x600000, 1) != NULL);
         if (vm_gpa_ptr(&vm, 0x601000, 4096)) {
@@ -704,7 +704,7 @@ static void test_reservation(void)
         /* Another domain's reservation: nothing done. */
         put_reservation(arg, list, 2, 0, 5);
         CHECK_EQ(hcall(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, arg), 0);
-        CHECK_EQ(current_reservation(), 4096);
+        CHECK_EQ(current_reservation(), 4096 + XK_NR_SPECIAL);
         /* Special pages are not RAM to give back. */
         put_pfn(list, 0, XK_SPECIAL_END_PFN - 1);
         put_reservation(arg, list, 1, 0, DOMID_SELF);
@@ -748,14 +748,15 @@ static void test_balloon_scattered_slots(void)
     vm_teardown();
 }
 
-/* The reservation must stay equal to the RAM the guest can see: a frame
- * taken out of the physmap is freed and uncounted, or stays mapped. */
+/* The reservation must stay equal to the RAM the guest can see (plus the
+ * special pages): a frame taken out of the physmap is freed and
+ * uncounted, or stays mapped. */
 static void test_balloon_scattered_reservation(void)
 {
     long done = balloon_scattered();
 
-    CHECK_EQ(current_reservation(), (long)ram_frames_mapped());
-    CHECK_EQ(current_reservation(), 64 * 256 - done);
+    CHECK_EQ(current_reservation(), (long)ram_frames_mapped() + XK_NR_SPECIAL);
+    CHECK_EQ(current_reservation(), 64 * 256 - done + XK_NR_SPECIAL);
     vm_teardown();
 }
 

@@ -1300,7 +1300,8 @@ static const struct dc_case dc_cases[] = {
       "type=\"pvh\"\n"
       "kernel=\"/k\"\n",
       { "memory=", "vcpus 2", NULL }, -1,
-      "command line:0: config parsing error near <newline>: syntax error, unexpected NEWLINE, expecting STRING or NUMBER or '['\n",
+      "command line:0: config parsing error near <newline>: syntax error, unexpected NEWLINE, expecting STRING or NUMBER or '['\n"
+      "Failed to parse config: Invalid argument\n",
       "name=NULL\n"
       "disks=0\n"
       "source=NULL\n" },
@@ -1309,7 +1310,8 @@ static const struct dc_case dc_cases[] = {
       "type=\"pvh\"\n"
       "kernel=\"/k\"\n",
       { "kernel+=[\"x\"]", NULL }, -1,
-      "command line:1: config parsing error near `]': can't add [list] to \"string\" or vice versa\n",
+      "command line:1: config parsing error near `]': can't add [list] to \"string\" or vice versa\n"
+      "Failed to parse config: Invalid argument\n",
       "name=NULL\n"
       "disks=0\n"
       "source=NULL\n" },
@@ -1338,7 +1340,8 @@ static const struct dc_case dc_cases[] = {
       "memory=\n",
       { "vcpus 2", NULL }, -1,
       "guest.cfg:1: config parsing error near <newline>: syntax error, unexpected NEWLINE, expecting STRING or NUMBER or '['\n"
-      "command line:1: config parsing error near `2': syntax error, unexpected NUMBER, expecting += or '='\n",
+      "command line:1: config parsing error near `2': syntax error, unexpected NUMBER, expecting += or '='\n"
+      "Failed to parse config: Invalid argument\n",
       "name=NULL\n"
       "disks=0\n"
       "source=NULL\n" },
