@@ -4,7 +4,7 @@
 # kernel tool chain: QEMU (TCG emulates AMD SVM, the nested KVM host), what
 # a kernel module build needs, and the unpacking tools.
 set -eu
-PKGS="qemu-system-x86 build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio kmod"
+PKGS="qemu-system-x86 build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=

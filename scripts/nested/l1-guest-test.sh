@@ -3,7 +3,8 @@
 # through xl with its console on standard output, show that output with an
 # "L2| " prefix, and turn the guest's L2-PASS/L2-FAIL lines into PASS:/FAIL:
 # lines of its own.  Every check the guest makes is expected; a missing one
-# is a failure (the guest hung or died before it).  Bounded by TIMEOUT s.
+# is a failure (the guest hung or died before it).  Bounded by TIMEOUT s
+# (busybox timeout: status 143 when it had to stop xl).
 timeout=${1:-300}
 xk=/xenkvm
 log=/tmp/l2-console.log
@@ -12,12 +13,14 @@ export XENKVM_RUNDIR=/run/xenkvm XENKVM_LOGDIR=/tmp/xenkvm-log \
 mkdir -p "$XENKVM_RUNDIR" "$XENKVM_LOGDIR" /run/xenstored
 
 t0=$(cut -d' ' -f1 /proc/uptime)
-timeout -k 10 "$timeout" "$xk/xl-compat/xl" create -c /nested/l2.cfg < /dev/null > "$log" 2>&1
-status=$?
+# Shown as it comes (a hang shows where it is); xl's status via a file.
+{ timeout -k 10 "$timeout" "$xk/xl-compat/xl" create -c /nested/l2.cfg < /dev/null 2>&1
+  echo $? > /tmp/l2-status; } | tee "$log" |
+while IFS= read -r l; do echo "L2| $l"; done
+status=$(cat /tmp/l2-status)
 t1=$(cut -d' ' -f1 /proc/uptime)
-sed 's/^/L2| /' "$log"
 echo "L1: xl create -c ended with status $status after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
-if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ] || [ "$status" -eq 143 ]; then
     echo "FAIL: nested/l2/boot: no poweroff within $timeout s (L1 time)"
     "$xk/xl-compat/xl" list 2>&1 | sed 's/^/L1: /'
     for f in "$XENKVM_LOGDIR"/*; do [ -f "$f" ] && tail -n 20 "$f" | sed "s|^|L1: $(basename "$f"): |"; done
