@@ -24,6 +24,7 @@
 #include "log.h"
 #include "util.h"
 #include "vcpu.h"
+#include "vcpu_tsc.h"
 #include "vm.h"
 #include "watchdog.h"
 
@@ -378,6 +379,8 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < vm.nr_vcpus; i++)
         if (vcpu_create(&vm, i))
             die(XK_EXIT_VMM_ERROR, "cannot create vCPU %u", i);
+    if ((rc = vcpu_tsc_sync(&vm)))
+        log_warn("vCPUs may not share one TSC: %s", strerror(-rc));
     khz = ioctl(vm.vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
     if (khz <= 0 || measure_tsc_offset(&vm.vcpus[0], &tsc_offset))
         die(XK_EXIT_VMM_ERROR, "cannot read the guest TSC:");
