@@ -18,6 +18,9 @@ t0=$(cut -d' ' -f1 /proc/uptime)
   echo $? > /tmp/l2-status; } | tee "$log" |
 while IFS= read -r l; do echo "L2| $l"; done
 status=$(cat /tmp/l2-status)
+# The console gives CR LF line ends.
+tr -d '\r' < "$log" > "$log.txt"
+log=$log.txt
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "L1: xl create -c ended with status $status after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ] || [ "$status" -eq 143 ]; then
@@ -34,7 +37,7 @@ else
 fi
 for c in hypervisor_type xenbus_device vcpus_online xenstore_read_name \
          xenstore_write_read xenstore_ls_home xenstore_read_domid clock_stable; do
-    line=$(grep -E "^L2-(PASS|FAIL): $c(:|\$)" "$log" | head -n 1 | tr -d '\r')
+    line=$(grep -E "^L2-(PASS|FAIL): $c(:|\$)" "$log" | head -n 1)
     case "$line" in
     L2-PASS:*) echo "PASS: nested/l2/$c" ;;
     L2-FAIL:*) echo "FAIL: nested/l2/${line#L2-FAIL: }" ;;
