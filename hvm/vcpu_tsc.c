@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "log.h"
@@ -29,5 +30,39 @@ int vcpu_tsc_sync(struct vm *vm)
         if (ioctl(vm->vcpus[i].fd, KVM_SET_DEVICE_ATTR, &a) < 0)
             return -errno;
     log_debug("vCPUs share TSC offset %#llx", (unsigned long long)off);
+    return 0;
+}
+
+/* KVM_VCPU_TSC_OFFSET is exact (xenkvm never scales the guest TSC).
+ * Where KVM lacks it, the guest TSC is read as an MSR between two host
+ * reads, best of several: the error is half the window, and one ioctl
+ * took milliseconds on the nested host. */
+int vcpu_tsc_offset(struct vcpu *v, int64_t *offset)
+{
+    uint64_t off, best = UINT64_MAX;
+    struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL,
+                                 .attr = KVM_VCPU_TSC_OFFSET,
+                                 .addr = (uint64_t)(uintptr_t)&off };
+    struct { struct kvm_msrs h; struct kvm_msr_entry e; } m;
+
+    if (ioctl(v->fd, KVM_GET_DEVICE_ATTR, &a) == 0) {
+        *offset = (int64_t)off;
+        return 0;
+    }
+    for (int i = 0; i < 8; i++) {
+        uint64_t before, after;
+
+        memset(&m, 0, sizeof(m));
+        m.h.nmsrs = 1;
+        m.e.index = 0x10;       /* IA32_TIME_STAMP_COUNTER */
+        before = __builtin_ia32_rdtsc();
+        if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+            return -1;
+        after = __builtin_ia32_rdtsc();
+        if (after - before < best) {
+            best = after - before;
+            *offset = (int64_t)(m.e.data - (before / 2 + after / 2));
+        }
+    }
     return 0;
 }
