@@ -1,7 +1,8 @@
-/* Client side of the link protocol (lib/link_proto.h), for host backends and
+/* Client side of the link protocol (lib/vmm_socket_proto.h), for host backends and
  * for VMMs binding to another domain. */
 #include "backend.h"
-#include "link_proto.h"
+#include "fd_pass.h"
+#include "vmm_socket_proto.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -26,24 +27,21 @@ static int connect_vmm(const char *rundir, uint32_t domid)
 /* Wait for one reply, with fds if any. */
 static int recv_reply(int s, struct xk_link_msg *m, int fds[2])
 {
-    char cbuf[CMSG_SPACE(2 * sizeof(int))];
-    struct iovec iov = { m, sizeof(*m) };
-    struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1,
-                        .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
     struct pollfd p = { .fd = s, .events = POLLIN };
-    struct cmsghdr *c;
     ssize_t n;
+    int nfds;
 
     fds[0] = fds[1] = -1;
     if (poll(&p, 1, REPLY_TIMEOUT_MS) <= 0)
         return -ETIMEDOUT;
-    n = recvmsg(s, &h, MSG_CMSG_CLOEXEC);
-    if (n != (ssize_t)sizeof(*m) || m->magic != XK_LINK_MAGIC)
+    n = xk_recv_fds(s, m, sizeof(*m), fds, 2, &nfds, 0);
+    /* A reply carries both eventfds or none. */
+    if (n != (ssize_t)sizeof(*m) || m->magic != XK_LINK_MAGIC || nfds == 1) {
+        while (nfds > 0)
+            close(fds[--nfds]);
+        fds[0] = fds[1] = -1;
         return -EPROTO;
-    for (c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-            c->cmsg_len == CMSG_LEN(2 * sizeof(int)))
-            memcpy(fds, CMSG_DATA(c), 2 * sizeof(int));
+    }
     return 0;
 }
 

@@ -1,5 +1,5 @@
 /* The host backend's end of an event channel to a guest: a pair of
- * eventfds (see lib/link_proto.h).  Backends never make hypercalls: they bind
+ * eventfds (see lib/vmm_socket_proto.h).  Backends never make hypercalls: they bind
  * to the guest's unbound port through its VMM, then notify and consume
  * events on plain file descriptors their own loop can watch. */
 #ifndef XK_EVTCHN_BACKEND_H

@@ -168,6 +168,11 @@ bool evtchn_virq_is_global(uint32_t virq);
 size_t evtchn_save_size(const struct evtchn_domain *d);
 int evtchn_save(struct evtchn_domain *d, void *buf, size_t len);  /* bytes */
 int evtchn_restore(struct evtchn_domain *d, const void *buf, size_t len);
+/* The same inside a saved-state stream (lib/savestate.h). */
+struct ss_wr;
+struct ss_rd;
+void evtchn_save_to(struct evtchn_domain *d, struct ss_wr *w);
+int evtchn_restore_from(struct evtchn_domain *d, struct ss_rd *r);
 
 /* Internal: shared between the files of the library. */
 struct evtchn *evtchn_port(struct evtchn_domain *d, uint32_t port);

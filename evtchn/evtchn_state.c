@@ -1,94 +1,100 @@
-/* The event channel state of a domain as a byte stream, for save/restore
- * and migration.  Little-endian fixed-width fields behind a magic and a
- * version; the reader checks every count against its own limits before
- * trusting it, since a stream may come from anywhere. */
+/* The event channel state of a domain in the saved-state encoding
+ * (lib/savestate.h), for save/restore and migration: fields behind a
+ * magic and a version; the reader checks every count against its own
+ * limits before trusting it, since a stream may come from anywhere. */
 #include "evtchn.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "savestate.h"
 
 #define STATE_MAGIC   0x4345584bu    /* "KXEC" */
 #define STATE_VERSION 1u
 
-static void write_state(struct evtchn_domain *d, struct xk_wr *w)
+static void write_state(struct evtchn_domain *d, struct ss_wr *w)
 {
-    xk_put(w, STATE_MAGIC, 4);
-    xk_put(w, STATE_VERSION, 4);
-    xk_put(w, d->nr_vcpus, 4);
-    xk_put(w, d->max_port, 4);
-    xk_put(w, d->valid, 4);
-    xk_put(w, d->fifo, 1);
-    xk_put(w, d->compat, 1);
+    ss_put_uint(w, STATE_MAGIC, 4);
+    ss_put_uint(w, STATE_VERSION, 4);
+    ss_put_uint(w, d->nr_vcpus, 4);
+    ss_put_uint(w, d->max_port, 4);
+    ss_put_uint(w, d->valid, 4);
+    ss_put_uint(w, d->fifo, 1);
+    ss_put_uint(w, d->compat, 1);
     for (unsigned v = 0; v < d->nr_vcpus; v++) {
         const struct evtchn_vcpu *ev = &d->vcpus[v];
         for (unsigned i = 0; i < NR_VIRQS; i++)
-            xk_put(w, ev->virq_to_port[i], 4);
-        xk_put(w, ev->fifo.control_block ? 1 : 0, 1);
-        xk_put(w, ev->fifo.cb_gfn, 8);
-        xk_put(w, ev->fifo.cb_offset, 4);
+            ss_put_uint(w, ev->virq_to_port[i], 4);
+        ss_put_uint(w, ev->fifo.control_block ? 1 : 0, 1);
+        ss_put_uint(w, ev->fifo.cb_gfn, 8);
+        ss_put_uint(w, ev->fifo.cb_offset, 4);
         for (unsigned q = 0; q < EVTCHN_FIFO_MAX_QUEUES; q++)
-            xk_put(w, ev->fifo.tail[q], 4);
+            ss_put_uint(w, ev->fifo.tail[q], 4);
     }
     for (unsigned i = 0; i < EVTCHN_NR_PIRQS; i++)
-        xk_put(w, d->pirq_to_port[i], 4);
-    xk_put(w, d->fifo_nr_ports, 4);
+        ss_put_uint(w, d->pirq_to_port[i], 4);
+    ss_put_uint(w, d->fifo_nr_ports, 4);
     for (uint32_t i = 0; i < d->fifo_nr_ports / 1024; i++)
-        xk_put(w, d->fifo_array_gfn[i], 8);
+        ss_put_uint(w, d->fifo_array_gfn[i], 8);
     for (uint32_t port = 0; port < d->valid; port++) {
         const struct evtchn *c = evtchn_port(d, port);
-        xk_put(w, c->state == ECS_BINDING ? ECS_FREE : c->state, 1);
-        xk_put(w, c->priority, 1);
-        xk_put(w, c->last_priority, 1);
-        xk_put(w, c->fifo_pending, 1);
-        xk_put(w, c->notify_vcpu, 4);
-        xk_put(w, c->last_vcpu, 4);
-        xk_put(w, c->remote_dom, 2);
-        xk_put(w, c->remote_port, 4);
-        xk_put(w, c->virq_or_pirq, 4);
-        xk_put(w, c->link != NULL, 1);
+        ss_put_uint(w, c->state == ECS_BINDING ? ECS_FREE : c->state, 1);
+        ss_put_uint(w, c->priority, 1);
+        ss_put_uint(w, c->last_priority, 1);
+        ss_put_uint(w, c->fifo_pending, 1);
+        ss_put_uint(w, c->notify_vcpu, 4);
+        ss_put_uint(w, c->last_vcpu, 4);
+        ss_put_uint(w, c->remote_dom, 2);
+        ss_put_uint(w, c->remote_port, 4);
+        ss_put_uint(w, c->virq_or_pirq, 4);
+        ss_put_uint(w, c->link != NULL, 1);
     }
 }
 
 size_t evtchn_save_size(const struct evtchn_domain *d)
 {
-    struct xk_wr w = { 0 };
+    struct ss_wr w = ss_wr_fixed(NULL, 0);
 
     pthread_mutex_lock((pthread_mutex_t *)&d->lock);
     write_state((struct evtchn_domain *)d, &w);
     pthread_mutex_unlock((pthread_mutex_t *)&d->lock);
-    return w.off;
+    return w.len;
 }
 
 int evtchn_save(struct evtchn_domain *d, void *buf, size_t len)
 {
-    struct xk_wr w = { .p = buf, .len = len };
+    struct ss_wr w = ss_wr_fixed(buf, len);
 
     pthread_mutex_lock(&d->lock);
     write_state(d, &w);
     pthread_mutex_unlock(&d->lock);
-    if (w.off > len)
+    if (w.failed)
         return -ENOSPC;
-    return (int)w.off;
+    return (int)w.len;
+}
+
+void evtchn_save_to(struct evtchn_domain *d, struct ss_wr *w)
+{
+    pthread_mutex_lock(&d->lock);
+    write_state(d, w);
+    pthread_mutex_unlock(&d->lock);
 }
 
 /* Read into D (already initialised with the same vCPU count and limit);
- * on any inconsistency nothing of D changes. */
-int evtchn_restore(struct evtchn_domain *d, const void *buf, size_t len)
+ * on any inconsistency nothing of D changes.  WHOLE: R must end here. */
+static int restore(struct evtchn_domain *d, struct ss_rd *r, bool whole)
 {
-    struct xk_rd r = { .p = buf, .len = len };
     struct evtchn_domain n;
     uint32_t valid;
     int rc = -EINVAL;
 
-    if (xk_get(&r, 4) != STATE_MAGIC || xk_get(&r, 4) != STATE_VERSION)
+    if (ss_get_uint(r, 4) != STATE_MAGIC || ss_get_uint(r, 4) != STATE_VERSION)
         return -EINVAL;
-    if (xk_get(&r, 4) != d->nr_vcpus || xk_get(&r, 4) != d->max_port)
+    if (ss_get_uint(r, 4) != d->nr_vcpus || ss_get_uint(r, 4) != d->max_port)
         return -EINVAL;
-    valid = (uint32_t)xk_get(&r, 4);
-    if (r.bad || valid == 0 || valid % EVTCHN_BUCKET ||
+    valid = (uint32_t)ss_get_uint(r, 4);
+    if (r->bad || valid == 0 || valid % EVTCHN_BUCKET ||
         valid > (d->max_port / EVTCHN_BUCKET + 1) * EVTCHN_BUCKET)
         return -EINVAL;
 
@@ -96,8 +102,8 @@ int evtchn_restore(struct evtchn_domain *d, const void *buf, size_t len)
     memset(&n, 0, sizeof(n));
     n.nr_vcpus = d->nr_vcpus;
     n.max_port = d->max_port;
-    n.fifo = xk_get(&r, 1) != 0;
-    n.compat = xk_get(&r, 1) != 0;
+    n.fifo = ss_get_uint(r, 1) != 0;
+    n.compat = ss_get_uint(r, 1) != 0;
     n.vcpus = calloc(n.nr_vcpus, sizeof(*n.vcpus));
     n.buckets = calloc((d->max_port + EVTCHN_BUCKET) / EVTCHN_BUCKET, sizeof(*n.buckets));
     if (!n.vcpus || !n.buckets) {
@@ -114,42 +120,42 @@ int evtchn_restore(struct evtchn_domain *d, const void *buf, size_t len)
         struct evtchn_vcpu *ev = &n.vcpus[v];
         bool has_cb;
         for (unsigned i = 0; i < NR_VIRQS; i++)
-            if ((ev->virq_to_port[i] = (uint32_t)xk_get(&r, 4)) >= valid)
+            if ((ev->virq_to_port[i] = (uint32_t)ss_get_uint(r, 4)) >= valid)
                 goto fail;
-        has_cb = xk_get(&r, 1) != 0;
-        ev->fifo.cb_gfn = xk_get(&r, 8);
-        ev->fifo.cb_offset = (uint32_t)xk_get(&r, 4);
+        has_cb = ss_get_uint(r, 1) != 0;
+        ev->fifo.cb_gfn = ss_get_uint(r, 8);
+        ev->fifo.cb_offset = (uint32_t)ss_get_uint(r, 4);
         if (ev->fifo.cb_offset > 4096 - sizeof(struct evtchn_fifo_control_block) ||
             (ev->fifo.cb_offset & 7))
             goto fail;
         if (!has_cb)
             ev->fifo.cb_gfn = ev->fifo.cb_offset = 0;
         for (unsigned q = 0; q < EVTCHN_FIFO_MAX_QUEUES; q++)
-            if ((ev->fifo.tail[q] = (uint32_t)xk_get(&r, 4)) >= valid)
+            if ((ev->fifo.tail[q] = (uint32_t)ss_get_uint(r, 4)) >= valid)
                 goto fail;
     }
     for (unsigned i = 0; i < EVTCHN_NR_PIRQS; i++)
-        if ((n.pirq_to_port[i] = (uint32_t)xk_get(&r, 4)) >= valid)
+        if ((n.pirq_to_port[i] = (uint32_t)ss_get_uint(r, 4)) >= valid)
             goto fail;
-    n.fifo_nr_ports = (uint32_t)xk_get(&r, 4);
+    n.fifo_nr_ports = (uint32_t)ss_get_uint(r, 4);
     if (n.fifo_nr_ports % 1024 || n.fifo_nr_ports > EVTCHN_FIFO_NR_CHANNELS ||
         (!n.fifo && n.fifo_nr_ports))
         goto fail;
     for (uint32_t i = 0; i < n.fifo_nr_ports / 1024; i++)
-        n.fifo_array_gfn[i] = xk_get(&r, 8);
+        n.fifo_array_gfn[i] = ss_get_uint(r, 8);
     for (uint32_t port = 0; port < valid; port++) {
         struct evtchn *c = &n.buckets[port / EVTCHN_BUCKET][port % EVTCHN_BUCKET];
         bool link;
-        c->state = (uint8_t)xk_get(&r, 1);
-        c->priority = (uint8_t)xk_get(&r, 1);
-        c->last_priority = (uint8_t)xk_get(&r, 1);
-        c->fifo_pending = xk_get(&r, 1) != 0;
-        c->notify_vcpu = (uint32_t)xk_get(&r, 4);
-        c->last_vcpu = (uint32_t)xk_get(&r, 4);
-        c->remote_dom = (domid_t)xk_get(&r, 2);
-        c->remote_port = (uint32_t)xk_get(&r, 4);
-        c->virq_or_pirq = (uint32_t)xk_get(&r, 4);
-        link = xk_get(&r, 1) != 0;
+        c->state = (uint8_t)ss_get_uint(r, 1);
+        c->priority = (uint8_t)ss_get_uint(r, 1);
+        c->last_priority = (uint8_t)ss_get_uint(r, 1);
+        c->fifo_pending = ss_get_uint(r, 1) != 0;
+        c->notify_vcpu = (uint32_t)ss_get_uint(r, 4);
+        c->last_vcpu = (uint32_t)ss_get_uint(r, 4);
+        c->remote_dom = (domid_t)ss_get_uint(r, 2);
+        c->remote_port = (uint32_t)ss_get_uint(r, 4);
+        c->virq_or_pirq = (uint32_t)ss_get_uint(r, 4);
+        link = ss_get_uint(r, 1) != 0;
         if (c->state > ECS_IPI || c->priority > EVTCHN_FIFO_PRIORITY_MIN ||
             c->last_priority > EVTCHN_FIFO_PRIORITY_MIN ||
             c->notify_vcpu >= n.nr_vcpus || c->last_vcpu >= n.nr_vcpus)
@@ -159,7 +165,7 @@ int evtchn_restore(struct evtchn_domain *d, const void *buf, size_t len)
         if (c->state != ECS_FREE && c->state != ECS_RESERVED)
             n.active++;
     }
-    if (r.bad || r.off != r.len)
+    if (r->bad || (whole && !ss_done(r)))
         goto fail;
 
     pthread_mutex_lock(&d->lock);
@@ -194,5 +200,21 @@ fail:
             free(n.buckets[b]);
     free(n.buckets);
     free(n.vcpus);
+    return rc;
+}
+
+int evtchn_restore(struct evtchn_domain *d, const void *buf, size_t len)
+{
+    struct ss_rd r = ss_rd_init(buf, len);
+
+    return restore(d, &r, true);
+}
+
+int evtchn_restore_from(struct evtchn_domain *d, struct ss_rd *r)
+{
+    int rc = restore(d, r, false);
+
+    if (rc == -EINVAL)
+        r->bad = true;
     return rc;
 }

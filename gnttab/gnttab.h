@@ -163,5 +163,11 @@ bool gnt_any_pinned(struct gnt_view *v, grant_ref_t first);
 size_t gnt_save_size(const struct gnt_view *v);
 long gnt_save(struct gnt_view *v, void *buf, size_t size);
 int gnt_restore(struct gnt_view *v, const void *buf, size_t size);
+/* The same in a saved-state stream (the grant table part): the table
+ * appended to W; read from R, which is marked bad on -EINVAL. */
+struct ss_wr;
+struct ss_rd;
+int gnt_save_to(struct gnt_view *v, struct ss_wr *w);
+int gnt_restore_from(struct gnt_view *v, struct ss_rd *r);
 
 #endif

@@ -5,13 +5,13 @@
 #include <string.h>
 #include <xen/arch-x86/hvm/start_info.h>
 
+#include "domain_limits.h"
 #include "elf_load.h"
 #include "hvm_ctx.h"
 #include "log.h"
 #include "util.h"
 
 #define MAX_IMAGE (1ULL << 30)      /* refuse kernels/ramdisks over 1 GiB */
-#define MAX_CMDLINE 65536
 
 static void *boot_gpa_ptr(void *opaque, uint64_t gpa, uint64_t len)
 {
@@ -62,8 +62,8 @@ int boot_load(struct vm *vm, const struct boot_spec *spec,
         log_err("nothing to boot: give --kernel or --firmware");
         return -1;
     }
-    if (cl_len > MAX_CMDLINE) {
-        log_err("command line is %zu bytes; at most %d", cl_len, MAX_CMDLINE);
+    if (cl_len > XK_CMDLINE_MAX) {
+        log_err("command line is %zu bytes; at most %d", cl_len, XK_CMDLINE_MAX);
         return -1;
     }
     image = read_file(path, &size, MAX_IMAGE);

@@ -1,7 +1,9 @@
-/* The guest's PV console served inside the VMM, as Xen's xenconsoled
- * serves it (tools/console/daemon/io.c): the ring page of
- * xen/include/public/io/console.h at HVM_PARAM_CONSOLE_PFN, event channel
- * XK_CONSOLE_PORT bound for domain 0 like any in-process backend.
+/* The guest's PV console, as Xen's xenconsoled serves it
+ * (tools/console/daemon/io.c): the ring page of
+ * xen/include/public/io/console.h (special page SPECIAL_CONSOLE, at
+ * HVM_PARAM_CONSOLE_PFN), its event channel bound for domain 0.  A backend
+ * on the seam (backend/context.h): it touches the guest only through its
+ * context, so it runs inside the VMM or in a process of its own alike.
  *
  * Everything here runs on the event thread: a guest notification drains
  * `out` to the outputs (log file, clients of the console socket, or
@@ -29,10 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "events.h"
+#include "guest_layout.h"
 #include "evloop.h"
 #include "log.h"
-#include "platform_io.h"
+#include "unix_sock.h"
 #include "util.h"
 
 /* Drain passes per notification: a guest that refills the ring as fast
@@ -42,6 +44,20 @@
 #define FINAL_FLUSH_MS 500
 /* The kernel's share of a client's unsent output. */
 #define CLIENT_SNDBUF (32 * 1024)
+
+/* Output with nowhere else to go (no log, no run directory). */
+static void write_stdout(const char *buf, size_t n)
+{
+    while (n) {
+        ssize_t k = write(STDOUT_FILENO, buf, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        buf += k;
+        n -= (size_t)k;
+    }
+}
 
 /* --- the ring ---------------------------------------------------------- */
 
@@ -158,7 +174,7 @@ struct client {
 };
 
 struct console {
-    struct vm *vm;
+    struct xk_backend_ctx *ctx;
     struct xencons_interface *intf;
     int notify_fd, event_fd, chan_fd;
     int log_fd;
@@ -177,7 +193,7 @@ static void notify_guest(struct console *con)
     uint64_t one = 1;
 
     if (write(con->notify_fd, &one, sizeof(one)) < 0)
-        log_debug("domain %u: console: cannot notify the guest:", con->vm->domid);
+        log_debug("domain %u: console: cannot notify the guest:", con->ctx->domid);
 }
 
 static void client_watch(struct client *c)
@@ -189,7 +205,7 @@ static void client_watch(struct client *c)
      * read. */
     if (c->out.len)
         ev |= EPOLLOUT;
-    evloop_set_events(c->con->vm->loop, c->fd, ev);
+    evloop_set_events(c->con->ctx->loop, c->fd, ev);
 }
 
 static void client_drop(struct client *c, const char *why)
@@ -202,12 +218,12 @@ static void client_drop(struct client *c, const char *why)
             *pp = c->next;
             break;
         }
-    log_debug("domain %u: console client %d: %s", con->vm->domid, c->fd, why);
+    log_debug("domain %u: console client %d: %s", con->ctx->domid, c->fd, why);
     if (c->dropped)
         log_info("domain %u: console client %d was too slow: %llu bytes of "
-                 "output dropped", con->vm->domid, c->fd,
+                 "output dropped", con->ctx->domid, c->fd,
                  (unsigned long long)c->dropped);
-    evloop_del(con->vm->loop, c->fd);
+    evloop_del(con->ctx->loop, c->fd);
     close(c->fd);
     bq_free(&c->out);
     free(c);
@@ -254,7 +270,7 @@ static bool client_output(struct client *c, const char *buf, size_t n)
         bq_push(&c->out, buf + k, n - (size_t)k, &c->dropped);
         if (!before && c->dropped)
             log_debug("domain %u: console client %d is behind: dropping its "
-                      "oldest output", c->con->vm->domid, c->fd);
+                      "oldest output", c->con->ctx->domid, c->fd);
     }
     if (was_idle && c->out.len)
         client_watch(c);
@@ -269,7 +285,7 @@ static void write_log(struct console *con, const char *buf, size_t n)
             continue;
         if (k <= 0) {
             if (!con->log_failed)
-                log_err("domain %u: console log:", con->vm->domid);
+                log_err("domain %u: console log:", con->ctx->domid);
             con->log_failed = true;
             return;
         }
@@ -285,7 +301,7 @@ static void output(struct console *con, const char *buf, size_t n)
     if (con->log_fd >= 0)
         write_log(con, buf, n);
     if (con->to_stdout)
-        console_output(con->vm, buf, n);
+        write_stdout(buf, n);
     if (con->listen_fd >= 0 && !con->clients)
         bq_push(&con->backlog, buf, n, &con->backlog_dropped);
     for (c = con->clients; c; c = next) {
@@ -304,7 +320,7 @@ static int in_space(struct console *con)
             log_warn("domain %u: console ring: input indices are corrupt "
                      "(in_prod %u, in_cons %u, more apart than the %zu-byte "
                      "ring): no input is given until the guest repairs them",
-                     con->vm->domid, con->intf->in_prod, con->intf->in_cons,
+                     con->ctx->domid, con->intf->in_prod, con->intf->in_cons,
                      sizeof(con->intf->in));
         con->in_broken = true;
         return 0;
@@ -333,7 +349,7 @@ static void service(struct console *con)
             log_warn("domain %u: console ring: output indices are corrupt "
                      "(out_prod %u, out_cons %u, more apart than the %zu-byte "
                      "ring): output is ignored until the guest repairs them",
-                     con->vm->domid, con->intf->out_prod, con->intf->out_cons,
+                     con->ctx->domid, con->intf->out_prod, con->intf->out_cons,
                      sizeof(con->intf->out));
         con->out_broken = true;
     }
@@ -366,9 +382,9 @@ static void on_chan(void *arg, int fd, uint32_t events)
     (void)events;
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
-    log_debug("domain %u: the guest closed its console port", con->vm->domid);
-    evloop_del(con->vm->loop, con->event_fd);
-    evloop_del(con->vm->loop, fd);
+    log_debug("domain %u: the guest closed its console port", con->ctx->domid);
+    evloop_del(con->ctx->loop, con->event_fd);
+    evloop_del(con->ctx->loop, fd);
 }
 
 /* Client input onto `in`, no more than it has room for. */
@@ -429,12 +445,12 @@ static void on_accept(void *arg, int fd, uint32_t events)
     c->con = con;
     c->fd = s;
     c->out.size = XK_CONSOLE_CLIENT_BUF;
-    if (evloop_add_events(con->vm->loop, s, EPOLLIN, on_client, c)) {
+    if (evloop_add_events(con->ctx->loop, s, EPOLLIN, on_client, c)) {
         close(s);
         free(c);
         return;
     }
-    log_debug("domain %u: console client %d connected", con->vm->domid, s);
+    log_debug("domain %u: console client %d connected", con->ctx->domid, s);
     /* The first client gets what the guest wrote while nobody listened
      * (as a pty keeps it for whoever opens it). */
     if (!con->clients && con->backlog.len) {
@@ -454,44 +470,22 @@ static void on_accept(void *arg, int fd, uint32_t events)
 /* Listen on the console socket; one left by a dead VMM is taken over. */
 static int console_listen(struct console *con)
 {
-    struct vm *vm = con->vm;
+    struct xk_backend_ctx *ctx = con->ctx;
     struct sockaddr_un *a = &con->addr;
-    int s, rc;
+    int s;
 
     memset(a, 0, sizeof(*a));
     a->sun_family = AF_UNIX;
     if ((size_t)snprintf(a->sun_path, sizeof(a->sun_path), XK_CONSOLE_SOCK_FMT,
-                         vm->rundir, vm->domid) >= sizeof(a->sun_path)) {
-        log_err("run directory %s: name too long", vm->rundir);
+                         ctx->rundir, ctx->domid) >= sizeof(a->sun_path)) {
+        log_err("run directory %s: name too long", ctx->rundir);
         return -ENAMETOOLONG;
     }
-    s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s < 0)
-        return -errno;
-    if (bind(s, (struct sockaddr *)a, sizeof(*a)) < 0) {
-        rc = -errno;
-        if (rc == -EADDRINUSE) {
-            int t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            bool live = t >= 0 && connect(t, (struct sockaddr *)a, sizeof(*a)) == 0;
-            if (t >= 0)
-                close(t);
-            if (!live && unlink(a->sun_path) == 0 &&
-                bind(s, (struct sockaddr *)a, sizeof(*a)) == 0)
-                rc = 0;
-        }
-        if (rc) {
-            errno = -rc;
-            log_err("domain %u: console socket %s:", vm->domid, a->sun_path);
-            close(s);
-            return rc;
-        }
-    }
-    chmod(a->sun_path, 0600);
-    if (listen(s, 16) < 0) {
-        rc = -errno;
-        close(s);
-        unlink(a->sun_path);
-        return rc;
+    s = xk_unix_listen(a->sun_path, SOCK_STREAM, 16);
+    if (s < 0) {
+        errno = -s;
+        log_err("domain %u: console socket %s:", ctx->domid, a->sun_path);
+        return s;
     }
     con->listen_fd = s;
     return 0;
@@ -515,46 +509,52 @@ static void console_free(struct console *con)
     free(con);
 }
 
-int console_init(struct vm *vm, int log_fd)
+int console_start(struct xk_backend_ctx *ctx, uint32_t port, int log_fd,
+                  struct console **out)
 {
     struct console *con = calloc(1, sizeof(*con));
-    int fds[3], rc;
+    struct xk_evtchn e;
+    int rc;
 
+    *out = NULL;
     if (!con) {
         if (log_fd >= 0)
             close(log_fd);
         return -ENOMEM;
     }
-    con->vm = vm;
-    con->intf = vm_xenpage(vm, XENPAGE_SPECIAL0 + SPECIAL_CONSOLE);
+    con->ctx = ctx;
+    con->intf = backend_special_page(ctx, SPECIAL_CONSOLE);
     con->notify_fd = con->event_fd = con->chan_fd = -1;
     con->listen_fd = -1;
     con->log_fd = log_fd;
     con->backlog.size = XK_CONSOLE_BACKLOG;
-    con->to_stdout = log_fd < 0 && !vm->rundir;
-    if (vm->rundir && (rc = console_listen(con)))
+    con->to_stdout = log_fd < 0 && !ctx->rundir;
+    if (!con->intf) {
+        rc = -EINVAL;
+        goto fail;
+    }
+    if (ctx->rundir && (rc = console_listen(con)))
         goto fail;
     /* The console backend is domain 0's end of the console port. */
-    rc = link_bind_backend(vm, XK_CONSOLE_PORT, XK_CONSOLE_PORT, fds);
+    rc = backend_bind(ctx, port, port, &e);
     if (rc) {
         errno = -rc;
-        log_err("domain %u: cannot bind the console port:", vm->domid);
+        log_err("domain %u: cannot bind the console port:", ctx->domid);
         goto fail;
     }
-    con->notify_fd = fds[0];
-    con->event_fd = fds[1];
-    con->chan_fd = fds[2];
+    con->notify_fd = e.notify_fd;
+    con->event_fd = e.event_fd;
+    con->chan_fd = e.sock;
     /* Watched last: callbacks may run as soon as a fd is added. */
-    vm->console = con;
-    if ((rc = evloop_add(vm->loop, con->event_fd, on_event, con)) ||
-        (rc = evloop_add(vm->loop, con->chan_fd, on_chan, con)) ||
+    if ((rc = evloop_add(ctx->loop, con->event_fd, on_event, con)) ||
+        (rc = evloop_add(ctx->loop, con->chan_fd, on_chan, con)) ||
         (con->listen_fd >= 0 &&
-         (rc = evloop_add(vm->loop, con->listen_fd, on_accept, con)))) {
-        evloop_del(vm->loop, con->event_fd);
-        evloop_del(vm->loop, con->chan_fd);
-        vm->console = NULL;
+         (rc = evloop_add(ctx->loop, con->listen_fd, on_accept, con)))) {
+        evloop_del(ctx->loop, con->event_fd);
+        evloop_del(ctx->loop, con->chan_fd);
         goto fail;
     }
+    *out = con;
     return 0;
 fail:
     console_free(con);
@@ -569,14 +569,12 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-void console_destroy(struct vm *vm)
+void console_stop(struct console *con)
 {
-    struct console *con = vm->console;
     uint64_t end = now_ms() + FINAL_FLUSH_MS;
 
     if (!con)
         return;
-    vm->console = NULL;
     service(con);           /* what the guest wrote before it stopped */
     /* Give the clients their last output, briefly. */
     for (;;) {

@@ -1,7 +1,8 @@
-/* The guest's PV console, served inside the VMM as domain 0's backend
- * (xenconsoled's part): the ring page at HVM_PARAM_CONSOLE_PFN and event
- * channel XK_CONSOLE_PORT.  Output goes to a log file, to the clients of
- * <rundir>/dom<N>.console, or to standard output (docs/console.md). */
+/* The guest's PV console as domain 0's backend (xenconsoled's part), on
+ * the backend seam (backend/context.h): the ring page SPECIAL_CONSOLE and
+ * the guest's console event channel.  Output goes to a log file, to the
+ * clients of <rundir>/dom<N>.console, or to standard output
+ * (docs/console.md). */
 #ifndef XK_CONSOLE_H
 #define XK_CONSOLE_H
 
@@ -9,7 +10,7 @@
 #include <stdint.h>
 #include <xen/io/console.h>
 
-#include "vm.h"
+#include "backend/context.h"
 
 #define XK_CONSOLE_SOCK_FMT "%s/dom%u.console"
 /* Output a client has not taken yet, kept per client; past it the
@@ -18,14 +19,18 @@
 /* Output kept while no client is connected, for the next one. */
 #define XK_CONSOLE_BACKLOG (64 * 1024)
 
-/* Bind the console port, log to LOG_FD (-1: none; the console owns it
- * from here) and, with a run directory, listen on the console socket.
- * After events_init, before the vCPUs start.  0 or -errno (logged). */
-int console_init(struct vm *vm, int log_fd);
-/* After the event thread stopped and the vCPUs ended: take the guest's
+struct console;
+
+/* Serve the console of CTX's guest: bind its console event channel PORT,
+ * log to LOG_FD (-1: none; the console owns it from here) and, with a run
+ * directory, listen on the console socket.  Before the guest runs.
+ * *OUT gets the console; 0 or -errno (logged). */
+int console_start(struct xk_backend_ctx *ctx, uint32_t port, int log_fd,
+                  struct console **out);
+/* After CTX's event loop stopped and the guest ended: take the guest's
  * last output, give clients what they are owed (briefly), close them
- * (they see EOF) and remove the socket. */
-void console_destroy(struct vm *vm);
+ * (they see EOF) and remove the socket.  NULL: nothing. */
+void console_stop(struct console *con);
 
 /* The ring itself, as xenconsoled handles it (tools/console/daemon/io.c).
  * Indices are free-running; only their difference matters, and each is

@@ -1,14 +1,27 @@
-/* The domain as domain 0 sees it: XK_LINK_INFO's answer, Xen's
- * XEN_DOMCTL_getdomaininfo and XEN_DOMCTL_getvcpuinfo together.  Pausing
- * is in vcpu.c (vm_ctl_pause). */
+/* The VMM's control socket, <rundir>/dom<N>.sock (lib/vmm_socket_proto.h):
+ * one message per connection, served by the handler for its type (the
+ * table below, as kvmtool's ipc handlers or vmd's imsg dispatch), and what
+ * domain 0 asks through it: pausing (Xen's domain_pause_by_systemcontroller)
+ * and the domain's state (XEN_DOMCTL_getdomaininfo + getvcpuinfo).  BIND
+ * makes an event channel (link.c); MEMORY gives a backend in another
+ * process the guest's memory. */
 #include "control.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "evloop.h"
+#include "fd_pass.h"
+#include "link.h"
+#include "log.h"
+#include "unix_sock.h"
 #include "util.h"
 #include "vcpu.h"
 
@@ -133,4 +146,230 @@ void vm_ctl_info(struct vm *vm, struct xk_link_info *out)
         out->flags |= XK_INFO_BLOCKED;
     if (pv)
         out->flags |= XK_INFO_PV_CONTROL;
+}
+
+/* --- pausing ------------------------------------------------------- */
+
+int vm_ctl_pause(struct vm *vm)
+{
+    struct timespec ts;
+    bool busy;
+
+    pthread_mutex_lock(&vm->lock);
+    if (vm->ctl_pause_count >= XK_LINK_MAX_PAUSE) {
+        pthread_mutex_unlock(&vm->lock);
+        return -EOVERFLOW;
+    }
+    vm->ctl_pause_count++;
+    pthread_mutex_unlock(&vm->lock);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vcpu_kick(&vm->vcpus[i]);
+    /* Xen's pause is synchronous (vcpu_sleep_sync): answer once no vCPU
+     * is in guest mode.  A kicked vCPU leaves KVM_RUN at once; the bound
+     * only keeps a VMM bug from stalling the event thread. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 2;
+    pthread_mutex_lock(&vm->lock);
+    for (bool late = false;; ) {
+        busy = false;
+        for (unsigned i = 0; i < vm->nr_vcpus; i++)
+            busy |= vm->vcpus[i].in_guest;
+        if (!busy || !vm->ctl_pause_count || late)
+            break;
+        late = pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT;
+    }
+    pthread_mutex_unlock(&vm->lock);
+    if (busy)
+        log_warn("domain %u: a vCPU did not leave guest mode for the pause",
+                 vm->domid);
+    return 0;
+}
+
+int vm_ctl_unpause(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->lock);
+    if (!vm->ctl_pause_count) {
+        pthread_mutex_unlock(&vm->lock);
+        return -EINVAL;
+    }
+    if (--vm->ctl_pause_count == 0)
+        for (unsigned i = 0; i < vm->nr_vcpus; i++)
+            pthread_cond_broadcast(&vm->vcpus[i].cond);
+    pthread_mutex_unlock(&vm->lock);
+    return 0;
+}
+
+/* --- the socket ------------------------------------------------------- */
+
+static void reply(int fd, uint32_t type, int status)
+{
+    struct xk_link_msg r = { .magic = XK_LINK_MAGIC, .type = type, .status = status };
+
+    send(fd, &r, sizeof(r), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static bool on_bind(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    return link_serve_bind(vm, fd, m);
+}
+
+static bool on_virq(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    int status = 0;
+
+    if (m->from_dom != 0) {
+        status = -EPERM;        /* only domain 0 raises VIRQs */
+    } else if (m->port >= NR_VIRQS) {
+        status = -EINVAL;
+    } else if (evtchn_virq_is_global(m->port)) {
+        evtchn_send_virq(&vm->evtchn, 0, m->port);
+    } else {
+        /* Per-vCPU VIRQs (VIRQ_DEBUG) go to every vCPU, as Xen's debug
+         * key does. */
+        for (unsigned i = 0; i < vm->nr_vcpus; i++)
+            evtchn_send_virq(&vm->evtchn, i, m->port);
+    }
+    reply(fd, XK_LINK_VIRQ, status);
+    return false;
+}
+
+static bool on_pause(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    /* The controller is domain 0. */
+    reply(fd, m->type, m->from_dom != 0 ? -EPERM : vm_ctl_pause(vm));
+    return false;
+}
+
+static bool on_unpause(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    reply(fd, m->type, m->from_dom != 0 ? -EPERM : vm_ctl_unpause(vm));
+    return false;
+}
+
+static bool on_info(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    struct xk_link_info *info = malloc(sizeof(*info));
+
+    if (!info)
+        return false;
+    if (m->from_dom != 0) {
+        memset(info, 0, sizeof(*info));
+        info->magic = XK_LINK_MAGIC;
+        info->type = XK_LINK_INFO;
+        info->status = -EPERM;
+    } else {
+        vm_ctl_info(vm, info);
+    }
+    if (send(fd, info, sizeof(*info), MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(*info))
+        log_debug("domain %u: cannot answer INFO:", vm->domid);
+    free(info);
+    return false;
+}
+
+/* The guest's memory for a backend in another process (backend/context.h). */
+static bool on_memory(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    struct xk_link_memory r = {
+        .magic = XK_LINK_MAGIC, .type = XK_LINK_MEMORY, .domid = vm->domid,
+        .mem_pages = vm->mem_size >> XK_PAGE_SHIFT, .ram_pages = vm->ram_pages,
+        .lowmem_pages = vm->lowmem_pages,
+        .special_page = vm->xenpage0 + XENPAGE_SPECIAL0,
+        .grant_page = vm->xenpage0 + XENPAGE_GRANT,
+    };
+
+    if (m->from_dom != 0) {
+        r.status = -EPERM;          /* domain 0's backends only */
+        xk_send_fds(fd, &r, sizeof(r), NULL, 0);
+    } else if (xk_send_fds(fd, &r, sizeof(r), &vm->mem_fd, 1)) {
+        log_debug("domain %u: cannot answer MEMORY:", vm->domid);
+    }
+    return false;
+}
+
+/* Serve M on FD; true when FD now belongs to someone else. */
+typedef bool (*ctl_handler)(struct vm *vm, int fd, const struct xk_link_msg *m);
+
+static const ctl_handler handlers[] = {
+    [XK_LINK_BIND] = on_bind,
+    [XK_LINK_VIRQ] = on_virq,
+    [XK_LINK_PAUSE] = on_pause,
+    [XK_LINK_UNPAUSE] = on_unpause,
+    [XK_LINK_INFO] = on_info,
+    [XK_LINK_MEMORY] = on_memory,
+};
+
+struct ctl_conn { struct vm *vm; };
+
+static void on_ctl_conn(void *arg, int fd, uint32_t events)
+{
+    struct ctl_conn *cc = arg;
+    struct vm *vm = cc->vm;
+    struct xk_link_msg m;
+    ssize_t n = recv(fd, &m, sizeof(m), MSG_DONTWAIT);
+
+    (void)events;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    evloop_del(vm->loop, fd);
+    free(cc);
+    /* Anything else (replies, unknown types) is dropped unanswered. */
+    if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC &&
+        m.type < sizeof(handlers) / sizeof(handlers[0]) && handlers[m.type] &&
+        handlers[m.type](vm, fd, &m))
+        return;
+    close(fd);
+}
+
+static void on_ctl_accept(void *arg, int fd, uint32_t events)
+{
+    struct vm *vm = arg;
+    struct ctl_conn *cc;
+    int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+    (void)events;
+    if (c < 0)
+        return;
+    cc = malloc(sizeof(*cc));
+    if (!cc || evloop_add(vm->loop, c, on_ctl_conn, cc)) {
+        free(cc);
+        close(c);
+        return;
+    }
+    cc->vm = vm;
+}
+
+int control_listen(struct vm *vm)
+{
+    struct sockaddr_un a;
+    int s, rc;
+
+    if ((rc = xk_link_sock_addr(vm->rundir, vm->domid, &a))) {
+        log_err("run directory %s: name too long", vm->rundir);
+        return rc;
+    }
+    s = xk_unix_listen(a.sun_path, SOCK_SEQPACKET, 16);
+    if (s < 0) {
+        errno = -s;
+        log_err("domain %u: control socket %s:", vm->domid, a.sun_path);
+        return s;
+    }
+    if ((rc = evloop_add(vm->loop, s, on_ctl_accept, vm))) {
+        close(s);
+        unlink(a.sun_path);
+        return -EIO;
+    }
+    vm->ctl_fd = s;
+    return 0;
+}
+
+void control_shutdown(struct vm *vm)
+{
+    struct sockaddr_un a;
+
+    if (vm->ctl_fd < 0)
+        return;
+    close(vm->ctl_fd);
+    vm->ctl_fd = -1;
+    if (xk_link_sock_addr(vm->rundir, vm->domid, &a) == 0)
+        unlink(a.sun_path);
 }

@@ -6,9 +6,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-#define XK_XEN_MAJOR 4
-#define XK_XEN_MINOR 17
-#define XK_XEN_EXTRA "-xenkvm"   /* XENVER_extraversion */
+#include "xen_version.h"
 #define XK_CPUID_BASE 0x40000000u
 #define XK_HYPERCALL_MSR 0x40000000u
 

@@ -6,9 +6,13 @@
 
 #include "abi.h"
 #include "console.h"
+#include "control.h"
 #include "evloop.h"
+#include "irq.h"
+#include "link.h"
 #include "log.h"
 #include "shinfo.h"
+#include "timer.h"
 #include "vcpu.h"
 #include "x86.h"
 
@@ -91,7 +95,6 @@ int events_init(struct vm *vm)
     int rc;
 
     vm->ctl_fd = vm->xs_sock = vm->xs_chan = -1;
-    pci_init(vm);
     pthread_mutex_init(&vm->timer_lock, NULL);
     rc = evtchn_domain_init(&vm->evtchn, vm->domid, vm->nr_vcpus,
                             vm->max_evtchn_port,
@@ -110,9 +113,7 @@ int events_init(struct vm *vm)
     vm->loop = evloop_new();
     if (!vm->loop)
         return -ENOMEM;
-    if ((rc = irq_init(vm)) || (rc = timers_init(vm)))
-        return rc;
-    if (vm->rundir && (rc = link_listen(vm)))
+    if ((rc = irq_init(vm)))
         return rc;
     rc = evloop_start(vm->loop);
     if (rc)
@@ -125,8 +126,9 @@ void events_destroy(struct vm *vm)
     if (!vm->loop)
         return;
     evloop_stop(vm->loop);
-    console_destroy(vm);
-    link_shutdown(vm);
+    console_stop(vm->console);
+    vm->console = NULL;
+    control_shutdown(vm);
     link_free_all(vm);
     timers_destroy(vm);
     irq_destroy(vm);

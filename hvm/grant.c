@@ -10,6 +10,7 @@
 
 #include "grant_testdev.h"
 #include "util.h"
+#include "vcpu.h"
 
 _Static_assert(XK_GNT_REGION_PAGES == GNT_REGION_PAGES(GNT_MAX_FRAMES_LIMIT),
                "vm.h's XK_GNT_REGION_PAGES is out of date");
@@ -162,12 +163,18 @@ long vm_gnttab_save(struct vm *vm, void *buf, size_t size)
 
 int vm_gnttab_restore(struct vm *vm, const void *buf, size_t size)
 {
+    int rc = gnt_restore(&vm->gnttab->view, buf, size);
+
+    if (!rc)
+        vm_gnttab_find_frames(vm);
+    return rc;
+}
+
+void vm_gnttab_find_frames(struct vm *vm)
+{
     struct vm_gnttab *g = vm->gnttab;
     uint64_t first = vm->xenpage0 + XENPAGE_GRANT;
-    int rc = gnt_restore(&g->view, buf, size);
 
-    if (rc)
-        return rc;
     pthread_rwlock_wrlock(&vm->pm.lock);
     for (unsigned i = 0; i < ARRAY_SIZE(g->shared_gfn); i++)
         g->shared_gfn[i] = XK_INVALID_GFN;
@@ -192,5 +199,4 @@ int vm_gnttab_restore(struct vm *vm, const void *buf, size_t size)
         }
     }
     pthread_rwlock_unlock(&vm->pm.lock);
-    return 0;
 }

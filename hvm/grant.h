@@ -3,7 +3,7 @@
 #ifndef XK_GRANT_H
 #define XK_GRANT_H
 
-#include "gnttab.h"
+#include "gnttab/gnttab.h"
 #include "vm.h"
 
 /* Grant mappings (GNTTABOP_map_grant_ref) a guest may hold at once. */
@@ -63,5 +63,8 @@ void vm_gnttab_drop_status_frames(struct vm *vm, struct vcpu *self);
  * the grant frames in it.  Returns as gnt_save / gnt_restore. */
 long vm_gnttab_save(struct vm *vm, void *buf, size_t size);
 int vm_gnttab_restore(struct vm *vm, const void *buf, size_t size);
+/* After the table's frames came back: find where the restored physmap
+ * puts each of them (save_gnttab.c, vm_gnttab_restore). */
+void vm_gnttab_find_frames(struct vm *vm);
 
 #endif

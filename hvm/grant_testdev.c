@@ -2,6 +2,7 @@
  * doing what a block backend in domain 0 does with a request's grant (take
  * for read or write, look at the page, copy, release) as fast as it can. */
 #include "grant_testdev.h"
+#include "ioport.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -62,12 +63,22 @@ static void *backend(void *arg)
     return NULL;
 }
 
+static bool grant_testdev_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
+                             uint8_t *data);
+
 int grant_testdev_enable(struct vm *vm)
 {
     struct grant_testdev *d = calloc(1, sizeof(*d));
+    int rc;
 
     if (!d)
         return -ENOMEM;
+    /* Its ports exist only in a VMM started with the option. */
+    rc = ioport_register(vm, GNT_TESTDEV_PORT, 8, grant_testdev_io);
+    if (rc) {
+        free(d);
+        return rc;
+    }
     d->vm = vm;
     vm->gnttab->testdev = d;
     return 0;
@@ -93,8 +104,8 @@ void grant_testdev_destroy(struct vm *vm)
     vm->gnttab->testdev = NULL;
 }
 
-bool grant_testdev_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
-                      uint8_t *data)
+static bool grant_testdev_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
+                             uint8_t *data)
 {
     struct grant_testdev *d = v->vm->gnttab ? v->vm->gnttab->testdev : NULL;
     uint32_t val = 0;

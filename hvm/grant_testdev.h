@@ -10,6 +10,7 @@
 
 #include "vm.h"
 
+/* Ports 0x5e0-0x5e7, registered by grant_testdev_enable. */
 #define GNT_TESTDEV_PORT  0x5e0     /* out: command; in: takes so far */
 #define GNT_TESTDEV_VIOL  0x5e4     /* in: violations seen */
 #define GNT_TESTDEV_START 0x10000000u   /* | gref: start the backend */
@@ -20,8 +21,5 @@
 
 int grant_testdev_enable(struct vm *vm);
 void grant_testdev_destroy(struct vm *vm);
-/* A port access: true when the device claimed it. */
-bool grant_testdev_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
-                      uint8_t *data);
 
 #endif

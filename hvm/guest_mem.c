@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "guest_mem.h"
 #include "hcall.h"
 #include "util.h"
 

@@ -5,6 +5,8 @@
 
 #include "events.h"
 #include "hcall.h"
+#include "timer.h"
+#include "link.h"
 
 /* Xen's continuation of EVTCHNOP_reset; public headers show it to the
  * hypervisor only, but guests may issue it. */

@@ -10,6 +10,7 @@
 #include "grant.h"
 #include "hc_grant.h"
 #include "util.h"
+#include "vcpu.h"
 
 enum { MAP_STATUS = 4 };        /* field indices (abi_structs.h) */
 enum { UNMAP_STATUS = 3 };

@@ -5,6 +5,7 @@
 #include "hcall.h"
 #include "shinfo.h"
 #include "vcpu.h"
+#include "irq.h"
 
 /* Xen's hvm_allow_get_param / hvm_allow_set_param for the domain itself. */
 static int param_access(uint32_t index, bool set)

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "shinfo.h"
 #include "util.h"
+#include "vcpu.h"
 
 /* Xen's continuation encoding of memory_op commands (hypercall.h). */
 #define MEMOP_EXTENT_SHIFT 6

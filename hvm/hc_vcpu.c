@@ -7,6 +7,8 @@
 #include "shinfo.h"
 #include "util.h"
 #include "vcpu.h"
+#include "irq.h"
+#include "timer.h"
 
 static long register_vcpu_info(struct hcall *c, struct vcpu *t)
 {

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "util.h"
 #include "vcpu.h"
+#include "link.h"
 
 static const hcall_fn table[] = {
     [__HYPERVISOR_xen_version]   = hc_xen_version,

@@ -27,20 +27,6 @@ long hcall_dispatch(struct hcall *c);
 /* Fill a hypercall page (4096 bytes) with the transport's stubs. */
 void hcall_page_fill(uint8_t *page);
 
-/* Copy to and from guest-virtual memory: 0 or -EFAULT. */
-int guest_read(struct hcall *c, uint64_t gva, void *buf, size_t len);
-int guest_write(struct hcall *c, uint64_t gva, const void *buf, size_t len);
-/* Same, for an ABI structure in the guest's layout. */
-int guest_get(struct hcall *c, uint64_t gva, const struct abi_struct *s,
-              void *native);
-int guest_put(struct hcall *c, uint64_t gva, const struct abi_struct *s,
-              const void *native);
-/* Read element I of a guest array of unsigned integers of SIZE bytes. */
-int guest_get_elem(struct hcall *c, uint64_t gva, uint64_t i, size_t size,
-                   uint64_t *val);
-int guest_put_elem(struct hcall *c, uint64_t gva, uint64_t i, size_t size,
-                   uint64_t val);
-
 /* Xen's answer for a domid argument (rcu_lock_domain_by_any_id plus
  * XSM_TARGET for an unprivileged guest): 0 for this domain (or
  * DOMID_SELF), -EPERM for one that exists but is not ours, -ESRCH
@@ -57,5 +43,8 @@ long hc_vcpu_op(struct hcall *c);
 long hc_event_channel_op(struct hcall *c);
 long hc_set_timer_op(struct hcall *c);
 long hc_grant_table_op(struct hcall *c);
+
+/* Every handler copies its arguments with these. */
+#include "guest_mem.h"
 
 #endif

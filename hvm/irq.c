@@ -20,7 +20,7 @@
  *   raised when vCPU 0's evtchn_upcall_pending goes up.  The line is an
  *   irqfd with resampling: KVM lowers it on the guest's EOI and tells us
  *   (see on_resample). */
-#include "events.h"
+#include "irq.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,12 +1,13 @@
-/* Event channels that leave this VMM (lib/link_proto.h): the control
- * socket other domains' VMMs and host backends bind through, the binder
- * side for the guest's EVTCHNOP_bind_interdomain, and in-process backends.
+/* Event channels that leave this VMM (lib/vmm_socket_proto.h): BIND
+ * requests that other domains' VMMs and host backends send to the control
+ * socket (control.c), the binder side for the guest's
+ * EVTCHNOP_bind_interdomain, and in-process backends.
  *
  * A link is one channel: a SOCK_SEQPACKET connection that stands for it,
  * the eventfd we read when the far end raises our port (rx) and the one
  * we write when our guest sends (tx).  Links are freed only on the event
  * thread, after the port no longer points at them. */
-#include "events.h"
+#include "link.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -17,10 +18,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "backend.h"
+#include "evtchn/backend.h"
 #include "control.h"
 #include "evloop.h"
-#include "link_proto.h"
+#include "fd_pass.h"
+#include "vmm_socket_proto.h"
 #include "log.h"
 
 struct evtchn_link {
@@ -109,22 +111,7 @@ void link_close(void *opaque, struct evtchn_link *l)
 
 static int send_msg(int s, const struct xk_link_msg *m, const int *fds, int nfds)
 {
-    char cbuf[CMSG_SPACE(2 * sizeof(int))];
-    struct iovec iov = { (void *)m, sizeof(*m) };
-    struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-    if (nfds) {
-        struct cmsghdr *c;
-        memset(cbuf, 0, sizeof(cbuf));
-        h.msg_control = cbuf;
-        h.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-        c = CMSG_FIRSTHDR(&h);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-    }
-    return sendmsg(s, &h, MSG_NOSIGNAL) == sizeof(*m) ? 0 : -errno;
+    return xk_send_fds(s, m, sizeof(*m), fds, nfds);
 }
 
 /* Make a link for our PORT bound by FROM_DOM's FROM_PORT over SOCK; on
@@ -162,165 +149,29 @@ fail:
     return rc;
 }
 
-static void on_ctl_conn(void *arg, int fd, uint32_t events);
-
-struct ctl_conn { struct vm *vm; };
-
-static void on_ctl_conn(void *arg, int fd, uint32_t events)
+bool link_serve_bind(struct vm *vm, int fd, const struct xk_link_msg *m)
 {
-    struct ctl_conn *cc = arg;
-    struct vm *vm = cc->vm;
-    struct xk_link_msg m, r = { .magic = XK_LINK_MAGIC };
-    ssize_t n = recv(fd, &m, sizeof(m), MSG_DONTWAIT);
+    struct xk_link_msg r = { .magic = XK_LINK_MAGIC, .type = XK_LINK_BOUND };
     int peer[2];
 
-    (void)events;
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    evloop_del(vm->loop, fd);
-    free(cc);
-    if (n != (ssize_t)sizeof(m) || m.magic != XK_LINK_MAGIC) {
-        close(fd);
-        return;
+    if (m->from_dom >= DOMID_FIRST_RESERVED || m->from_dom == vm->domid) {
+        r.status = -EINVAL;
+    } else {
+        r.status = accept_bind(vm, fd, m->port, (domid_t)m->from_dom,
+                               m->from_port, peer);
     }
-    switch (m.type) {
-    case XK_LINK_BIND:
-        r.type = XK_LINK_BOUND;
-        if (m.from_dom >= DOMID_FIRST_RESERVED || m.from_dom == vm->domid) {
-            r.status = -EINVAL;
-        } else {
-            r.status = accept_bind(vm, fd, m.port, (domid_t)m.from_dom,
-                                   m.from_port, peer);
-        }
-        if (r.status == 0) {
-            if (send_msg(fd, &r, peer, 2))
-                log_warn("domain %u: port %u: cannot answer a bind", vm->domid, m.port);
-            return;         /* fd now belongs to the link */
-        }
-        send_msg(fd, &r, NULL, 0);
-        break;
-    case XK_LINK_VIRQ:
-        r.type = XK_LINK_VIRQ;
-        if (m.from_dom != 0) {
-            r.status = -EPERM;      /* only domain 0 raises VIRQs */
-        } else if (m.port >= NR_VIRQS) {
-            r.status = -EINVAL;
-        } else if (evtchn_virq_is_global(m.port)) {
-            evtchn_send_virq(&vm->evtchn, 0, m.port);
-        } else {
-            /* Per-vCPU VIRQs (VIRQ_DEBUG) go to every vCPU, as Xen's
-             * debug key does. */
-            for (unsigned i = 0; i < vm->nr_vcpus; i++)
-                evtchn_send_virq(&vm->evtchn, i, m.port);
-        }
-        send_msg(fd, &r, NULL, 0);
-        break;
-    case XK_LINK_PAUSE:
-    case XK_LINK_UNPAUSE:
-        r.type = m.type;
-        if (m.from_dom != 0)
-            r.status = -EPERM;      /* the controller is domain 0 */
-        else
-            r.status = m.type == XK_LINK_PAUSE ? vm_ctl_pause(vm) : vm_ctl_unpause(vm);
-        send_msg(fd, &r, NULL, 0);
-        break;
-    case XK_LINK_INFO: {
-        struct xk_link_info *info = malloc(sizeof(*info));
-        if (!info)
-            break;
-        if (m.from_dom != 0) {
-            memset(info, 0, sizeof(*info));
-            info->magic = XK_LINK_MAGIC;
-            info->type = XK_LINK_INFO;
-            info->status = -EPERM;
-        } else {
-            vm_ctl_info(vm, info);
-        }
-        if (send(fd, info, sizeof(*info), MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(*info))
-            log_debug("domain %u: cannot answer INFO:", vm->domid);
-        free(info);
-        break;
+    if (r.status == 0) {
+        if (send_msg(fd, &r, peer, 2))
+            log_warn("domain %u: port %u: cannot answer a bind", vm->domid, m->port);
+        return true;        /* fd now belongs to the link */
     }
-    default:
-        break;
-    }
-    close(fd);
-}
-
-static void on_ctl_accept(void *arg, int fd, uint32_t events)
-{
-    struct vm *vm = arg;
-    struct ctl_conn *cc;
-    int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-    (void)events;
-    if (c < 0)
-        return;
-    cc = malloc(sizeof(*cc));
-    if (!cc || evloop_add(vm->loop, c, on_ctl_conn, cc)) {
-        free(cc);
-        close(c);
-        return;
-    }
-    cc->vm = vm;
+    send_msg(fd, &r, NULL, 0);
+    return false;
 }
 
 static int sock_path(struct vm *vm, domid_t domid, struct sockaddr_un *a)
 {
     return xk_link_sock_addr(vm->rundir, domid, a);
-}
-
-int link_listen(struct vm *vm)
-{
-    struct sockaddr_un a;
-    int s, rc;
-
-    if ((rc = sock_path(vm, vm->domid, &a))) {
-        log_err("run directory %s: name too long", vm->rundir);
-        return rc;
-    }
-    s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s < 0)
-        return -errno;
-    if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
-        rc = -errno;
-        if (rc == -EADDRINUSE) {
-            /* A socket nobody answers on is left over from a dead VMM. */
-            int t = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-            bool live = t >= 0 && connect(t, (struct sockaddr *)&a, sizeof(a)) == 0;
-            if (t >= 0)
-                close(t);
-            if (!live && unlink(a.sun_path) == 0 &&
-                bind(s, (struct sockaddr *)&a, sizeof(a)) == 0)
-                rc = 0;
-        }
-        if (rc) {
-            errno = -rc;
-            log_err("domain %u: control socket %s:", vm->domid, a.sun_path);
-            close(s);
-            return rc;
-        }
-    }
-    chmod(a.sun_path, 0600);
-    if (listen(s, 16) < 0 || (rc = evloop_add(vm->loop, s, on_ctl_accept, vm))) {
-        close(s);
-        unlink(a.sun_path);
-        return -EIO;
-    }
-    vm->ctl_fd = s;
-    return 0;
-}
-
-void link_shutdown(struct vm *vm)
-{
-    struct sockaddr_un a;
-
-    if (vm->ctl_fd < 0)
-        return;
-    close(vm->ctl_fd);
-    vm->ctl_fd = -1;
-    if (sock_path(vm, vm->domid, &a) == 0)
-        unlink(a.sun_path);
 }
 
 static void free_taken(void *arg, struct evtchn_link *l)

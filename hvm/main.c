@@ -10,23 +10,32 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 #include <xen/sched.h>
 
+#include "backend_host.h"
 #include "boot.h"
 #include "console.h"
+#include "control.h"
 #include "cpuid.h"
 #include "events.h"
+#include "domain_limits.h"
 #include "exit_codes.h"
 #include "grant.h"
 #include "grant_testdev.h"
 #include "log.h"
+#include "pci.h"
+#include "platform_io.h"
+#include "timer.h"
 #include "util.h"
+#include "vmm_options.h"
 #include "vcpu.h"
 #include "vcpu_tsc.h"
 #include "vm.h"
 #include "watchdog.h"
+#include "xs_conn.h"
 
 /* Event channel ports the domain builder reserves for the xenstore and
  * console rings (Xen allocates them unbound to dom0 at build time). */
@@ -56,7 +65,9 @@ static void usage(FILE *f)
 "                        descriptor N (3 or more) and close it\n"
 "      --hold-fd N       after a guest shutdown write the coming exit status\n"
 "                        (one byte) to N and keep the domain until a stopping\n"
-"                        signal or until N is closed (xl's monitor)\n"
+"                        signal or until N is closed (xl's monitor); until\n"
+"                        'A' is read from N the domain is still being built,\n"
+"                        and the VMM ends if N closes first\n"
 "      --uuid UUID       the domain's handle (XENVER_guest_handle)\n"
 "      --max-grant-frames N  grant table frames at most (default %d, up to %d)\n"
 "      --test-grant-backend  debug device for grant tests (docs/grant-tables.md)\n"
@@ -147,6 +158,36 @@ static void hold_domain(int fd, int status)
     }
 }
 
+/* --hold-fd: the domain belongs to whoever built it only once that
+ * builder adopts it ('A').  If the builder goes first (killed, or its xl
+ * interrupted), the domain would be an orphan nobody knows: end it.  xl
+ * also starts the VMM with a parent-death signal, which covers the set-up
+ * before this point; once adopted the domain outlives its monitor, as a
+ * Xen domain outlives xl, so that signal is cleared here, by the main
+ * thread (it belongs to the thread that set it).  0, or -1 to stop. */
+static int await_adoption(struct vm *vm, int fd)
+{
+    struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = release_efd, .events = POLLIN } };
+
+    /* Polled in steps so a domain stopped meanwhile is not kept waiting. */
+    while (!atomic_load(&vm->stopping)) {
+        char c;
+        int rc = poll(p, 2, 100);
+
+        if (rc < 0 && errno != EINTR)
+            return 0;
+        if (rc <= 0 || p[1].revents)
+            continue;
+        if (read(fd, &c, 1) == 1 && c == 'A') {
+            prctl(PR_SET_PDEATHSIG, 0);
+            return 0;
+        }
+        log_err("the domain's builder went away before adopting it: stopping");
+        return -1;
+    }
+    return 0;
+}
+
 /* Guest TSC minus host TSC, read through vCPU 0. */
 static int install_msr_filter(struct vm *vm)
 {
@@ -190,26 +231,26 @@ static struct kvm_cpuid2 *host_cpuid(struct vm *vm)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "kernel", required_argument, 0, 'k' },
-        { "firmware", required_argument, 0, 'f' },
-        { "ramdisk", required_argument, 0, 'r' },
-        { "cmdline", required_argument, 0, 'c' },
-        { "memory", required_argument, 0, 'm' },
-        { "vcpus", required_argument, 0, 'n' },
-        { "domid", required_argument, 0, 'd' },
-        { "max-evtchn-port", required_argument, 0, 'e' },
-        { "rundir", required_argument, 0, 'R' },
-        { "xenstored", required_argument, 0, 'X' },
-        { "max-grant-frames", required_argument, 0, 'G' },
-        { "test-grant-backend", no_argument, 0, 'B' },
-        { "paused", no_argument, 0, 'p' },
-        { "console-log", required_argument, 0, 'C' },
-        { "ready-fd", required_argument, 0, 'Y' },
-        { "hold-fd", required_argument, 0, 'H' },
-        { "uuid", required_argument, 0, 'U' },
-        { "stats", no_argument, 0, 's' },
-        { "verbose", no_argument, 0, 'v' },
-        { "help", no_argument, 0, 'h' },
+        { XK_OPT_KERNEL, required_argument, 0, 'k' },
+        { XK_OPT_FIRMWARE, required_argument, 0, 'f' },
+        { XK_OPT_RAMDISK, required_argument, 0, 'r' },
+        { XK_OPT_CMDLINE, required_argument, 0, 'c' },
+        { XK_OPT_MEMORY, required_argument, 0, 'm' },
+        { XK_OPT_VCPUS, required_argument, 0, 'n' },
+        { XK_OPT_DOMID, required_argument, 0, 'd' },
+        { XK_OPT_MAX_EVTCHN_PORT, required_argument, 0, 'e' },
+        { XK_OPT_RUNDIR, required_argument, 0, 'R' },
+        { XK_OPT_XENSTORED, required_argument, 0, 'X' },
+        { XK_OPT_MAX_GRANT_FRAMES, required_argument, 0, 'G' },
+        { XK_OPT_TEST_GRANT_BACKEND, no_argument, 0, 'B' },
+        { XK_OPT_PAUSED, no_argument, 0, 'p' },
+        { XK_OPT_CONSOLE_LOG, required_argument, 0, 'C' },
+        { XK_OPT_READY_FD, required_argument, 0, 'Y' },
+        { XK_OPT_HOLD_FD, required_argument, 0, 'H' },
+        { XK_OPT_UUID, required_argument, 0, 'U' },
+        { XK_OPT_STATS, no_argument, 0, 's' },
+        { XK_OPT_VERBOSE, no_argument, 0, 'v' },
+        { XK_OPT_HELP, no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     struct boot_spec spec = { 0 };
@@ -222,6 +263,7 @@ int main(int argc, char **argv)
     struct vcpu_hvm_context boot;
     struct kvm_cpuid2 *cpuid;
     struct vm vm;
+    struct xk_backend_ctx backend_ctx;
     struct sysinfo si;
     pthread_t sigthr;
     sigset_t set;
@@ -239,8 +281,10 @@ int main(int argc, char **argv)
         case 'r': spec.ramdisk = optarg; break;
         case 'c': spec.cmdline = optarg; break;
         case 'm':
-            if (!parse_u64(optarg, &mem_mib) || mem_mib < 2 || mem_mib > (1ULL << 20))
-                die(XK_EXIT_USAGE, "--memory %s: give MiB between 2 and 1048576", optarg);
+            if (!parse_u64(optarg, &mem_mib) || mem_mib < XK_MEM_MIN_MIB ||
+                mem_mib > XK_MEM_MAX_MIB)
+                die(XK_EXIT_USAGE, "--memory %s: give MiB between %d and %llu", optarg,
+                    XK_MEM_MIN_MIB, XK_MEM_MAX_MIB);
             break;
         case 'n':
             if (!parse_u64(optarg, &vcpus) || vcpus < 1 || vcpus > XK_MAX_VCPUS)
@@ -377,16 +421,28 @@ int main(int argc, char **argv)
             die(XK_EXIT_VMM_ERROR, "cannot set the CPUID of vCPU %u", i);
     free(cpuid);
 
+    if ((rc = pci_init(&vm)) || (rc = platform_io_init(&vm))) {
+        errno = -rc;
+        die(XK_EXIT_VMM_ERROR, "cannot set up the emulated ports:");
+    }
     if ((rc = events_init(&vm))) {
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up event channels:");
     }
+    if ((rc = timers_init(&vm))) {
+        errno = -rc;
+        die(XK_EXIT_VMM_ERROR, "cannot set up the timers:");
+    }
+    if (vm.rundir && (rc = control_listen(&vm)))
+        die(XK_EXIT_VMM_ERROR, "cannot listen on the control socket");
     if (xenstored && (rc = xenstore_attach(&vm, xenstored))) {
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot attach the xenstore ring:");
     }
 
-    if ((rc = console_init(&vm, console_fd)))
+    /* The PV console runs here, on the backend seam. */
+    vm_backend_ctx(&vm, &backend_ctx);
+    if ((rc = console_start(&backend_ctx, XK_CONSOLE_PORT, console_fd, &vm.console)))
         die(XK_EXIT_VMM_ERROR, "cannot set up the PV console");
 
     pthread_create(&sigthr, NULL, signal_thread, &vm);
@@ -402,6 +458,8 @@ int main(int argc, char **argv)
             log_warn("--ready-fd %d:", ready_fd);
         close(ready_fd);
     }
+    if (hold_fd >= 0 && await_adoption(&vm, hold_fd))
+        vm_shutdown(&vm, XK_EXIT_KILLED);
     rc = vm_wait(&vm);
     if (hold_fd >= 0 && rc != XK_EXIT_KILLED)
         hold_domain(hold_fd, rc);

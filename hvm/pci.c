@@ -3,7 +3,7 @@
  * (vendor 0x5853, device 0x0001), whose INTA is the line a guest may name
  * in HVM_PARAM_CALLBACK_IRQ.  The slot is chosen so Xen's INTx swizzle
  * (hvm_pci_intx_gsi) lands on a pin KVM's 24-pin IOAPIC has: GSI 20. */
-#include "events.h"
+#include "pci.h"
 
 #include <string.h>
 
@@ -51,14 +51,9 @@ static void config_write(struct vm *vm, unsigned dev, unsigned reg,
     }
 }
 
-void pci_init(struct vm *vm)
+static bool pci_io(struct vcpu *v, uint16_t port, bool out, unsigned size, uint8_t *data)
 {
-    vm->pci_bar[0] = 0xc000 | 1;
-    vm->pci_bar[1] = 0xf2000000u | 8;
-}
-
-bool pci_io(struct vm *vm, uint16_t port, bool out, unsigned size, uint8_t *data)
-{
+    struct vm *vm = v->vm;
     uint32_t val = 0;
     unsigned bus, dev, fn, reg;
     uint8_t h[256];
@@ -93,4 +88,11 @@ bool pci_io(struct vm *vm, uint16_t port, bool out, unsigned size, uint8_t *data
     header(vm, dev, h);
     memcpy(data, h + reg, size);
     return true;
+}
+
+int pci_init(struct vm *vm)
+{
+    vm->pci_bar[0] = 0xc000 | 1;
+    vm->pci_bar[1] = 0xf2000000u | 8;
+    return ioport_register(vm, PCI_ADDR_PORT, 8, pci_io);
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "grant_testdev.h"
+#include "ioport.h"
 #include "log.h"
 
 #define PORT_UNPLUG   0x10  /* 16-bit: magic / unplug mask; 32-bit: build */
@@ -51,8 +51,8 @@ static void log_char(struct vm *vm, char ch)
     pthread_mutex_unlock(&out_lock);
 }
 
-void platform_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
-                 uint8_t *data)
+static bool platform_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
+                        uint8_t *data)
 {
     struct vm *vm = v->vm;
     uint32_t val = 0;
@@ -69,7 +69,7 @@ void platform_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
         } else {
             data[0] = PORT_DEBUGCON;    /* Bochs: reading 0xe9 gives 0xe9 */
         }
-        return;
+        return true;
     case PORT_UNPLUG:
         if (!out && size == 2) {
             uint16_t magic = UNPLUG_MAGIC;
@@ -81,7 +81,7 @@ void platform_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
         } else if (out && size == 4) {
             log_debug("domain %u: PV driver build %u", vm->domid, val);
         }
-        return;
+        return true;
     case PORT_PRODUCT:
         if (!out && size == 1)
             data[0] = UNPLUG_VERSION;
@@ -89,14 +89,20 @@ void platform_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
             log_char(vm, (char)val);
         else if (out && size == 2)
             log_debug("domain %u: PV driver product %#x", vm->domid, val);
-        return;
+        return true;
     case PORT_POST:
-        return;
+        return true;
     default:
-        if (grant_testdev_io(v, port, out, size, data))
-            return;
-        log_debug("vCPU %u: unclaimed port %s %#x size %u", v->id,
-                  out ? "write" : "read", port, size);
-        return;
+        return false;
     }
+}
+
+int platform_io_init(struct vm *vm)
+{
+    static const uint16_t ports[] = { PORT_UNPLUG, PORT_PRODUCT, PORT_DEBUGCON, PORT_POST };
+    int rc = 0;
+
+    for (unsigned i = 0; !rc && i < sizeof(ports) / sizeof(ports[0]); i++)
+        rc = ioport_register(vm, ports[i], 1, platform_io);
+    return rc;
 }

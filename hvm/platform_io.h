@@ -8,9 +8,8 @@
 
 #include "vm.h"
 
-/* One port access of SIZE bytes; DATA is read from or written to. */
-void platform_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
-                 uint8_t *data);
+/* Register the platform's fixed ports (ioport.h).  0 or -errno. */
+int platform_io_init(struct vm *vm);
 /* Guest console output (port 0xe9, console_io, platform log port). */
 void console_output(struct vm *vm, const char *buf, size_t len);
 

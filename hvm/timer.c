@@ -3,7 +3,7 @@
  * (VCPUOP_set_periodic_timer), both raising VIRQ_TIMER on their vCPU.
  * Each is a timerfd watched by the event thread; deadlines are Xen system
  * time, which runs at the rate of CLOCK_MONOTONIC. */
-#include "events.h"
+#include "timer.h"
 
 #include <errno.h>
 #include <string.h>

@@ -19,11 +19,12 @@
 #include "exit_codes.h"
 #include "hcall.h"
 #include "hvm_ctx.h"
-#include "link_proto.h"
+#include "vmm_socket_proto.h"
 #include "log.h"
-#include "platform_io.h"
+#include "ioport.h"
 #include "shinfo.h"
 #include "util.h"
+#include "irq.h"
 
 static __thread struct vcpu *this_vcpu;
 
@@ -221,10 +222,8 @@ static bool handle_exit(struct vcpu *v)
             return true;
         }
         for (uint32_t i = 0; i < run->io.count; i++)
-            if (!pci_io(v->vm, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
-                        run->io.size, data + i * run->io.size))
-                platform_io(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
-                        run->io.size, data + i * run->io.size);
+            ioport_access(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
+                          run->io.size, data + i * run->io.size);
         return true;
     }
     case KVM_EXIT_X86_WRMSR:
@@ -584,55 +583,6 @@ void vm_unpause(struct vm *vm)
         pthread_cond_broadcast(&vm->vcpus[i].cond);
     pthread_cond_broadcast(&vm->cond);
     pthread_mutex_unlock(&vm->lock);
-}
-
-int vm_ctl_pause(struct vm *vm)
-{
-    struct timespec ts;
-    bool busy;
-
-    pthread_mutex_lock(&vm->lock);
-    if (vm->ctl_pause_count >= XK_LINK_MAX_PAUSE) {
-        pthread_mutex_unlock(&vm->lock);
-        return -EOVERFLOW;
-    }
-    vm->ctl_pause_count++;
-    pthread_mutex_unlock(&vm->lock);
-    for (unsigned i = 0; i < vm->nr_vcpus; i++)
-        vcpu_kick(&vm->vcpus[i]);
-    /* Xen's pause is synchronous (vcpu_sleep_sync): answer once no vCPU
-     * is in guest mode.  A kicked vCPU leaves KVM_RUN at once; the bound
-     * only keeps a VMM bug from stalling the event thread. */
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 2;
-    pthread_mutex_lock(&vm->lock);
-    for (bool late = false;; ) {
-        busy = false;
-        for (unsigned i = 0; i < vm->nr_vcpus; i++)
-            busy |= vm->vcpus[i].in_guest;
-        if (!busy || !vm->ctl_pause_count || late)
-            break;
-        late = pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT;
-    }
-    pthread_mutex_unlock(&vm->lock);
-    if (busy)
-        log_warn("domain %u: a vCPU did not leave guest mode for the pause",
-                 vm->domid);
-    return 0;
-}
-
-int vm_ctl_unpause(struct vm *vm)
-{
-    pthread_mutex_lock(&vm->lock);
-    if (!vm->ctl_pause_count) {
-        pthread_mutex_unlock(&vm->lock);
-        return -EINVAL;
-    }
-    if (--vm->ctl_pause_count == 0)
-        for (unsigned i = 0; i < vm->nr_vcpus; i++)
-            pthread_cond_broadcast(&vm->vcpus[i].cond);
-    pthread_mutex_unlock(&vm->lock);
-    return 0;
 }
 
 int vcpu_initialise(struct vcpu *t, const struct vcpu_hvm_context *ctx)

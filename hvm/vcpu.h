@@ -37,4 +37,15 @@ int vcpu_is_up(struct vcpu *target);
 bool vcpu_wait(struct vcpu *v, uint64_t deadline);
 void vcpu_wake(struct vcpu *v);
 
+/* Stop every other vCPU outside guest mode (for memslot changes). */
+void vm_pause_others(struct vm *vm, struct vcpu *self);
+void vm_unpause(struct vm *vm);
+
+/* Record a shutdown and make every vCPU leave. */
+void vm_shutdown(struct vm *vm, int exit_status);
+/* Record a Xen SHUTDOWN_* reason (first one wins) and stop. */
+void vm_shutdown_reason(struct vm *vm, unsigned reason);
+/* Kick one vCPU out of KVM_RUN or a block/poll wait. */
+void vcpu_kick(struct vcpu *v);
+
 #endif

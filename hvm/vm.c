@@ -205,16 +205,3 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
                 return NULL;
     return vm->mem + (mpage << XK_PAGE_SHIFT) + off;
 }
-
-int xk_exit_for_shutdown(unsigned int reason)
-{
-    switch (reason) {
-    case SHUTDOWN_poweroff:   return XK_EXIT_POWEROFF;
-    case SHUTDOWN_reboot:     return XK_EXIT_REBOOT;
-    case SHUTDOWN_suspend:    return XK_EXIT_SUSPEND;
-    case SHUTDOWN_crash:      return XK_EXIT_CRASH;
-    case SHUTDOWN_watchdog:   return XK_EXIT_WATCHDOG;
-    case SHUTDOWN_soft_reset: return XK_EXIT_SOFT_RESET;
-    default:                  return XK_EXIT_CRASH;
-    }
-}

@@ -14,24 +14,18 @@
 #include <xen/vcpu.h>
 #include <xen/hvm/hvm_vcpu.h>
 
-#include "evtchn.h"
+#include "domain_limits.h"
+#include "evtchn/evtchn.h"
+#include "guest_layout.h"
+#include "ioport.h"
 #include "physmap.h"
 #include "xen_time.h"
 
-#define XK_MAX_VCPUS        128     /* Xen HVM limit (HVM_MAX_VCPUS) */
 #define XK_DEFAULT_MEM_MIB  64
 
 /* Guest-physical layout, as Xen's HVM/PVH domain builder lays it out. */
 #define XK_MMIO_HOLE_START  0xf0000000ULL   /* low RAM ends here at most */
 #define XK_4G               0x100000000ULL
-#define XK_SPECIAL_END_PFN  0xff000ULL      /* X86_HVM_END_SPECIAL_REGION */
-#define XK_NR_SPECIAL       8               /* X86_HVM_NR_SPECIAL_PAGES */
-
-/* Special pages (pfn = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + index). */
-enum {
-    SPECIAL_PAGING, SPECIAL_ACCESS, SPECIAL_SHARING, SPECIAL_BUFIOREQ,
-    SPECIAL_XENSTORE, SPECIAL_IOREQ, SPECIAL_IDENT_PT, SPECIAL_CONSOLE,
-};
 
 /* GNT_REGION_PAGES(GNT_MAX_FRAMES_LIMIT), checked in grant.c. */
 #define XK_GNT_REGION_PAGES 1313
@@ -145,6 +139,7 @@ struct vm {
     struct evtchn_domain evtchn;
     uint32_t max_evtchn_port;
     struct evloop *loop;        /* the event thread */
+    struct ioport_table ioports;    /* emulated I/O ports (ioport.h) */
     const char *rundir;         /* control socket directory, or NULL */
     int ctl_fd;                 /* listening control socket, or -1 */
     int xs_sock, xs_chan;       /* xenstored attach socket and channel */
@@ -184,6 +179,8 @@ struct vm {
 
     struct watchdog *watchdog; /* SCHEDOP_watchdog timers, once used */
     struct vm_gnttab *gnttab;   /* grant table (grant.h) */
+    /* Backends a restored domain is to be reconnected to (save_attach.c). */
+    struct { bool xenstore, console; } reattach;
 };
 
 #define XK_INVALID_GFN (~0ULL)
@@ -219,23 +216,5 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
  * read lock.  The pointer stays valid after (the memfd stays mapped); a
  * frame ballooned out later reads as zeroes, as freed memory. */
 void *vm_ram_page(struct vm *vm, uint64_t gfn);
-
-/* Stop every other vCPU outside guest mode (for memslot changes). */
-void vm_pause_others(struct vm *vm, struct vcpu *self);
-void vm_unpause(struct vm *vm);
-/* Xen's domain_pause_by_systemcontroller: count one more controller pause
- * (-EOVERFLOW past XK_LINK_MAX_PAUSE) and return once no vCPU runs guest
- * code.  The event loop, timers and backends go on. */
-int vm_ctl_pause(struct vm *vm);
-/* domain_unpause_by_systemcontroller: -EINVAL if no pause is outstanding;
- * at 0 the vCPUs run again. */
-int vm_ctl_unpause(struct vm *vm);
-
-/* Record a shutdown and make every vCPU leave. */
-void vm_shutdown(struct vm *vm, int exit_status);
-/* Record a Xen SHUTDOWN_* reason (first one wins) and stop. */
-void vm_shutdown_reason(struct vm *vm, unsigned reason);
-/* Kick one vCPU out of KVM_RUN or a block/poll wait. */
-void vcpu_kick(struct vcpu *v);
 
 #endif

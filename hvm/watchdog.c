@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "vm.h"
+#include "vcpu.h"
 
 /* Started by the first SCHEDOP_watchdog; one thread sleeps until the
  * earliest armed deadline. */

@@ -1,13 +1,15 @@
 /* The guest's xenstore ring, handed to xenstored over its VMM attach socket
  * (docs/xenstored-vmm-attach.md): the store page of the memfd, and the
  * store event channel bound to domain 0 as a pair of eventfds. */
-#include "events.h"
+#include "xs_conn.h"
 
 #include <errno.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "xs_attach.h"
+#include "link.h"
+#include "events.h"
 
 int xenstore_attach(struct vm *vm, const char *path)
 {

@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "unix_sock.h"
+
 int xk_link_sock_addr(const char *rundir, uint32_t domid, struct sockaddr_un *a)
 {
     memset(a, 0, sizeof(*a));
@@ -23,19 +25,11 @@ int xk_link_sock_addr(const char *rundir, uint32_t domid, struct sockaddr_un *a)
 int xk_link_connect(const char *rundir, uint32_t domid)
 {
     struct sockaddr_un a;
-    int s, rc;
+    int rc;
 
     if ((rc = xk_link_sock_addr(rundir, domid, &a)))
         return rc;
-    s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return -errno;
-    if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
-        rc = -errno;
-        close(s);
-        return rc;
-    }
-    return s;
+    return xk_unix_connect(a.sun_path, SOCK_SEQPACKET);
 }
 
 /* Send one request of TYPE from domain 0 and receive the reply into
@@ -93,12 +87,8 @@ int vmm_ctl_unpause(const char *rundir, unsigned domid)
     return simple(rundir, domid, XK_LINK_UNPAUSE);
 }
 
-int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
+int vmm_ctl_info_check(struct xk_link_info *out, ssize_t n)
 {
-    ssize_t n;
-
-    memset(out, 0, sizeof(*out));
-    n = request(rundir, domid, XK_LINK_INFO, out, sizeof(*out));
     if (n < 0)
         return (int)n;
     /* A refusal is the header alone. */
@@ -111,4 +101,10 @@ int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
         out->nr_vcpus > XK_LINK_MAX_VCPUS)
         return -EPROTO;
     return 0;
+}
+
+int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    return vmm_ctl_info_check(out, request(rundir, domid, XK_LINK_INFO, out, sizeof(*out)));
 }

@@ -1,4 +1,4 @@
-/* Host tools' side of a VMM's control messages (link_proto.h): pause,
+/* Host tools' side of a VMM's control messages (vmm_socket_proto.h): pause,
  * unpause and describe a running domain through <rundir>/dom<N>.sock.
  *
  * Each call connects, sends one request and waits for the reply at most
@@ -9,12 +9,17 @@
 #ifndef XK_VMM_CTL_H
 #define XK_VMM_CTL_H
 
-#include "link_proto.h"
+#include <sys/types.h>
+
+#include "vmm_socket_proto.h"
 
 #define VMM_CTL_TIMEOUT_MS 5000
 
 int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out);
 int vmm_ctl_pause(const char *rundir, unsigned domid);
 int vmm_ctl_unpause(const char *rundir, unsigned domid);
+/* For callers that send INFO themselves (to many VMMs at once): check the
+ * N bytes received into OUT (or N = -errno); 0 or -errno as above. */
+int vmm_ctl_info_check(struct xk_link_info *out, ssize_t n);
 
 #endif

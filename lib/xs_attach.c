@@ -4,7 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
+#include "fd_pass.h"
+#include "unix_sock.h"
 #include "xs_attach.h"
 
 static int fail(int e, char *err, size_t errlen, const char *what)
@@ -17,44 +18,18 @@ static int fail(int e, char *err, size_t errlen, const char *what)
 int xs_attach(const char *path, const struct xs_attach_req *req,
               int mem_fd, int event_fd, int notify_fd, char *err, size_t errlen)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
     int fds[3] = { mem_fd, event_fd, notify_fd };
-    union {
-        char buf[CMSG_SPACE(sizeof(fds))];
-        struct cmsghdr align;
-    } u;
-    struct iovec iov = { .iov_base = (void *)req, .iov_len = sizeof(*req) };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
     struct xs_attach_rsp rsp;
-    struct cmsghdr *cm;
     ssize_t n;
     int fd, e;
 
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return fail(ENAMETOOLONG, err, errlen, path);
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    fd = xk_unix_connect(path, SOCK_SEQPACKET);
     if (fd < 0)
-        return fail(errno, err, errlen, "socket");
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        e = errno;
+        return fail(-fd, err, errlen, path);
+    e = xk_send_fds(fd, req, sizeof(*req), fds, 3);
+    if (e) {
         close(fd);
-        return fail(e, err, errlen, path);
-    }
-    memset(u.buf, 0, sizeof(u.buf));
-    cm = CMSG_FIRSTHDR(&mh);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(fds));
-    memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-    do
-        n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n != (ssize_t)sizeof(*req)) {
-        e = n < 0 ? errno : EIO;
-        close(fd);
-        return fail(e, err, errlen, "send");
+        return fail(-e, err, errlen, "send");
     }
     do
         n = recv(fd, &rsp, sizeof(rsp), 0);

@@ -8,6 +8,12 @@
 #include "xenstored.h"
 #include "log.h"
 
+/* Queued output beyond OUT_STALL bytes stops reading the connection's
+ * requests until its client takes the replies; a socket client with more
+ * than OUT_DROP queued (watch events it never reads) is dropped. */
+#define OUT_STALL (256u * 1024)
+#define OUT_DROP (16u * 1024 * 1024)
+
 struct conn_list connections = TAILQ_HEAD_INITIALIZER(connections);
 struct event_base *evbase;
 uint32_t conn_unique;
@@ -46,6 +52,7 @@ static void drop_output(struct conn *c)
         talloc_free(o);
     }
     c->out_replies = 0;
+    c->out_bytes = 0;
 }
 
 void conn_reset(struct conn *c)
@@ -72,8 +79,10 @@ void conn_free(struct conn *c)
         event_free(c->ev_read);
     if (c->ev_write)
         event_free(c->ev_write);
-    if (c->fd >= 0)
+    if (c->fd >= 0) {
         close(c->fd);
+        listeners_resume();     /* a descriptor is free again */
+    }
     if (c->domain)
         c->domain->conn = NULL;
     talloc_free(c);
@@ -126,7 +135,20 @@ static void queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id
         c->out_replies++;
     }
     TAILQ_INSERT_TAIL(&c->out, o, link);
+    c->out_bytes += o->len;
     trace_msg(c, false, &h, o->data + sizeof(h));
+    if (c->kind == CONN_SOCKET && c->out_bytes > OUT_DROP && !c->bad) {
+        /* Requests stall long before this (OUT_STALL): only watch events
+         * for a client that reads nothing get here.  It is dropped rather
+         * than allowed to grow the daemon without end. */
+        log_warn("conn %u: %u bytes of output not taken: dropping the connection",
+                 c->unique, c->out_bytes);
+        drop_output(c);
+        c->bad = true;
+        c->closing = true;
+        if (c->ev_read)
+            event_active(c->ev_read, EV_READ, 0);   /* freed there */
+    }
 }
 
 void send_reply(struct conn *c, uint32_t type, const void *data, unsigned int len)
@@ -175,6 +197,7 @@ void conn_flush(struct conn *c)
         if (n == 0)
             break;
         o->off += n;
+        c->out_bytes -= n;
         if (o->off < o->len)
             break;
         TAILQ_REMOVE(&c->out, o, link);
@@ -186,13 +209,21 @@ void conn_flush(struct conn *c)
         c->ops->kick(c);
 }
 
-/* Guests stop being read while too many replies wait for them. */
-static bool conn_may_read(struct conn *c)
+/* Nobody's requests are read while much output waits for them (a client
+ * that sends without reading its replies would grow the daemon without
+ * end), and guests stop, as on Xen, at their quota of outstanding replies. */
+bool conn_may_read(struct conn *c)
 {
+    if (c->out_bytes > OUT_STALL)
+        return false;
     return conn_priv(c) || (int)c->out_replies < quota.outstanding;
 }
 
-void conn_handle_input(struct conn *c)
+/* Read and handle at most one request: connections are served one
+ * message each per pass of the loop, as Xen does, so a client that keeps
+ * its socket or ring full cannot starve the others.  True when a request
+ * was handled (the caller asks for another pass). */
+bool conn_handle_input(struct conn *c)
 {
     int n, err;
 
@@ -202,14 +233,14 @@ void conn_handle_input(struct conn *c)
             if (n < 0)
                 goto bad;
             if (n == 0)
-                return;
+                return false;
             c->in_used += n;
             if (c->in_used < sizeof(c->hdr))
                 continue;
             err = proto_check_header(&c->hdr);
             if (err) {
                 conn_mark_bad(c, err);
-                return;
+                return false;
             }
             /* One spare byte: handlers may treat the payload as a string. */
             c->in_buf = talloc_size(c, c->hdr.len + 1);
@@ -223,7 +254,7 @@ void conn_handle_input(struct conn *c)
             if (n < 0)
                 goto bad;
             if (n == 0)
-                return;
+                return false;
             c->in_used += n;
             if (c->in_used < c->hdr.len)
                 continue;
@@ -235,12 +266,12 @@ void conn_handle_input(struct conn *c)
         c->in_buf = NULL;
         c->in_hdr = true;
         c->in_used = 0;
-        if (c->closing)
-            return;
+        return !c->closing;
     }
-    return;
+    return false;
 bad:
     conn_mark_bad(c, c->kind == CONN_RING ? XENSTORE_ERROR_RINGIDX : XENSTORE_ERROR_COMM);
+    return false;
 }
 
 /* ---- the socket transport ---- */
@@ -261,6 +292,8 @@ static int sock_read(struct conn *c, void *buf, unsigned int len)
             return 0;
         n = recv(c->fd, c->rbuf, RBUF_SIZE, MSG_DONTWAIT);
         if (n <= 0) {
+            talloc_free(c->rbuf);   /* nothing came: no buffer kept */
+            c->rbuf = NULL;
             if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return 0;
             c->closing = true;  /* EOF or error: the client is gone */
@@ -274,6 +307,12 @@ static int sock_read(struct conn *c, void *buf, unsigned int len)
         len = c->rlen - c->roff;
     memcpy(buf, c->rbuf + c->roff, len);
     c->roff += len;
+    if (c->roff == c->rlen) {
+        /* Drained: an idle connection holds no read buffer. */
+        talloc_free(c->rbuf);
+        c->rbuf = NULL;
+        c->rlen = c->roff = 0;
+    }
     return len;
 }
 
@@ -299,28 +338,42 @@ static const struct conn_ops sock_ops = {
     .read = sock_read, .write = sock_write, .kick = sock_kick,
 };
 
-/* A socket client that broke the protocol or went away is dropped. */
-static void sock_after(struct conn *c)
+/* A socket client that broke the protocol or went away is dropped; false
+ * when c is gone. */
+static bool sock_after(struct conn *c)
 {
+    if (!c->bad && !c->closing)
+        conn_flush(c);
     if (c->bad || c->closing) {
         log_debug("conn %u: closed", c->unique);
         conn_free(c);
-        return;
+        return false;
     }
-    conn_flush(c);
-    if (c->bad || c->closing)
-        conn_free(c);
+    return true;
 }
 
 static void sock_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c = arg;
+    bool handled = false;
 
     c->rshort = false;
     if (what & EV_READ)
-        conn_handle_input(c);
+        handled = conn_handle_input(c);
     conns_kick_all(c);
-    sock_after(c);
+    if (!sock_after(c))
+        return;
+    /* Reading waits while too much output does; the socket's own readiness
+     * brings the next request, but what recv already buffered needs
+     * another pass of the loop asked for. */
+    if (!conn_may_read(c)) {
+        event_del(c->ev_read);
+    } else {
+        if (!event_pending(c->ev_read, EV_READ, NULL))
+            event_add(c->ev_read, NULL);
+        if ((handled || !(what & EV_READ)) && c->rlen > c->roff)
+            event_active(c->ev_read, EV_READ, 0);
+    }
 }
 
 struct conn *conn_socket_new(int fd)

@@ -42,35 +42,37 @@ static int reply_str(struct conn *c, const char *s)
     return 0;
 }
 
+/* Texts and number parsing as Xen 4.17's xenstored_control.c. */
 static int quota_cmd(const void *ctx, struct conn *c, char **argv, int argc, bool soft)
 {
-    char *end;
-    long v;
+    int v;
 
-    if (argc == 0)
-        return reply_str(c, quota_report(ctx, soft));
+    if (argc == 0) {
+        char *r = quota_report(ctx, soft);
+        return reply_str(c, r ? talloc_asprintf(ctx, "Quota settings:\n%s", r) : NULL);
+    }
     if (!strcmp(argv[0], "set")) {
         if (argc != 3)
             return EINVAL;
-        v = strtol(argv[2], &end, 10);
-        if (*end || v < 0 || v > 0x7fffffff || quota_set_by_name(argv[1], v, soft))
+        v = atoi(argv[2]);
+        if (v < 1 || quota_set_by_name(argv[1], v, soft))
             return EINVAL;
         send_ack(c, XS_CONTROL);
         return 0;
     }
     if (soft || argc != 1)
         return EINVAL;
-    /* quota <domid>: what that domain uses now. */
-    v = strtol(argv[0], &end, 10);
-    if (*end || v < 0 || v > 0xffff)
-        return EINVAL;
-    struct domain *d = domain_find(v);
-    if (!d || !d->introduced)
+    /* quota <domid>: what a domain xenstored knows uses now. */
+    unsigned int domid = (unsigned int)atoi(argv[0]);
+    struct domain *d = domain_find(domid);
+    if (!d)
         return ENOENT;
-    struct acct *a = acct_get(v);
-    return reply_str(c, talloc_asprintf(ctx, "%-17s: %8d\n%-17s: %8d\n%-17s: %8u\n%-17s: %8ld\n",
+    struct acct *a = acct_get(domid);
+    return reply_str(c, talloc_asprintf(ctx, "Domain %u:\n%-16s: %8d\n%-16s: %8d\n%-16s: %8u\n"
+                                         "%-16s: %8u\n%-16s: %8ld\n", domid,
                                          "nodes", a->nodes, "watches", a->watches,
                                          "transactions", d->conn ? d->conn->ntrans : 0,
+                                         "outstanding", d->conn ? d->conn->out_replies : 0,
                                          "memory", a->memory));
 }
 
@@ -84,29 +86,29 @@ static int ctl_quota_soft(const void *ctx, struct conn *c, char **argv, int argc
     return quota_cmd(ctx, c, argv, argc, true);
 }
 
+/* memreport [FILE]: as Xen, the report is appended to FILE or else to
+ * the trace file; with neither, EBADF. */
 static int ctl_memreport(const void *ctx, struct conn *c, char **argv, int argc)
 {
+    const char *file = argc == 1 ? argv[0] : trace_path();
     char *s = talloc_strdup(ctx, "");
     FILE *f;
 
     if (argc > 1)
         return EINVAL;
+    if (!file)
+        return EBADF;
     acct_dump(&s, ctx);
     if (!s)
         return ENOMEM;
-    s = talloc_asprintf_append(s, "talloc total: %zu bytes\n",
-                               talloc_total_size(NULL));
-    if (argc == 1) {
-        f = fopen(argv[0], "w");
-        if (!f)
-            return errno;
-        fputs(s, f);
-        talloc_report_full(NULL, f);
-        fclose(f);
-        send_ack(c, XS_CONTROL);
-        return 0;
-    }
-    return reply_str(c, s);
+    f = fopen(file, "a");
+    if (!f)
+        return EBADF;
+    fputs(s, f);
+    talloc_report_full(NULL, f);
+    fclose(f);
+    send_ack(c, XS_CONTROL);
+    return 0;
 }
 
 static int ctl_print(const void *ctx, struct conn *c, char **argv, int argc)
@@ -153,7 +155,8 @@ static const struct {
 } cmds[] = {
     { "check", ctl_check, "" },
     { "log", ctl_log, "on|off" },
-    { "live-update", lu_control, "[-c <cmdline>] [-F] [-t <timeout>] <file>" },
+    { "live-update", lu_control, "[-c <cmdline>] [-F] [-t <timeout>] <file>\n"
+                                 "    Default timeout is 60 seconds." },
     { "logfile", ctl_logfile, "<file>" },
     { "memreport", ctl_memreport, "[<file>]" },
     { "print", ctl_print, "<string>" },

@@ -117,18 +117,11 @@ void domain_attach_lost(struct attach *a)
     vmm_attach_free(a);
 }
 
-static bool parse_domid(const char *s, unsigned int *out)
+/* Domids in requests are read as Xen reads them: atoi, so "5x" is 5,
+ * "x" is 0 and "-1" is a domid no domain has. */
+static unsigned int xen_domid(const char *s)
 {
-    char *end;
-    unsigned long v;
-
-    if (!s || !*s)
-        return false;
-    v = strtoul(s, &end, 10);
-    if (*end || v > 0xffff)
-        return false;
-    *out = v;
-    return true;
+    return (unsigned int)atoi(s);
 }
 
 /* domid NUL gfn NUL port NUL.  The ring itself came from the domain's VMM
@@ -137,8 +130,7 @@ static bool parse_domid(const char *s, unsigned int *out)
 int do_introduce(const void *ctx, struct conn *c, char *in, unsigned int len)
 {
     struct domain *d;
-    unsigned int domid;
-    long port;
+    unsigned int domid, port;
     const char *v[3];
     int i;
 
@@ -146,16 +138,24 @@ int do_introduce(const void *ctx, struct conn *c, char *in, unsigned int len)
         return EINVAL;
     for (i = 0, v[0] = in; i < 2; i++)
         v[i + 1] = v[i] + strlen(v[i]) + 1;
-    port = atol(v[2]);
-    if (port <= 0 || !parse_domid(v[0], &domid) || domid == 0)
+    /* Xen: an unsigned port from atoi, refused only when 0. */
+    port = (uint32_t)atoi(v[2]);
+    domid = xen_domid(v[0]);
+    if (port == 0)
         return EINVAL;
+    /* Domain 0 is the host, introduced from the start and with no ring to
+     * reset: Xen's re-introduction of it comes down to the reply. */
+    if (domid == 0) {
+        send_ack(c, XS_INTRODUCE);
+        return 0;
+    }
     d = domain_find(domid);
     if (!d || !d->attach) {
         log_warn("INTRODUCE of domain %u refused: no VMM attached its ring", domid);
         return ENOENT;
     }
-    if (d->attach->port && port != (long)d->attach->port)
-        log_info("INTRODUCE of domain %u: port %ld, VMM said %u; using the VMM's",
+    if (d->attach->port && port != d->attach->port)
+        log_info("INTRODUCE of domain %u: port %u, VMM said %u; using the VMM's",
                  domid, port, d->attach->port);
     if (domain_introduce(domid, d->attach))
         return ENOMEM;
@@ -163,20 +163,30 @@ int do_introduce(const void *ctx, struct conn *c, char *in, unsigned int len)
     return 0;
 }
 
-static int onearg_domain(char *in, unsigned int len, struct domain **out)
+/* Xen's find_connected_domain: an introduced domain with a connection. */
+static int connected(unsigned int domid, struct domain **out)
 {
-    unsigned int domid;
-    struct domain *d;
+    struct domain *d = domain_find(domid);
 
-    if (!parse_domid(proto_onearg(in, len), &domid) || domid == 0)
-        return EINVAL;
-    d = domain_find(domid);
-    if (!d)
+    if (!d || !d->introduced)
         return ENOENT;
     if (!d->conn)
         return EINVAL;
     *out = d;
     return 0;
+}
+
+static int onearg_domain(char *in, unsigned int len, struct domain **out)
+{
+    const char *arg = proto_onearg(in, len);
+    unsigned int domid;
+
+    if (!arg)
+        return EINVAL;
+    domid = xen_domid(arg);
+    if (domid == 0)
+        return EINVAL;
+    return connected(domid, out);
 }
 
 int do_release(const void *ctx, struct conn *c, char *in, unsigned int len)
@@ -188,8 +198,9 @@ int do_release(const void *ctx, struct conn *c, char *in, unsigned int len)
         return err;
     if (d->conn == c)
         return EINVAL;
-    domain_release(d, true);
+    /* The reply goes before @releaseDomain, as Xen sends them. */
     send_ack(c, XS_RELEASE);
+    domain_release(d, true);
     return 0;
 }
 
@@ -237,18 +248,6 @@ int do_get_domain_path(const void *ctx, struct conn *c, char *in, unsigned int l
     return 0;
 }
 
-static int connected(const char *s, struct domain **out)
-{
-    unsigned int domid;
-
-    if (!parse_domid(s, &domid))
-        return EINVAL;
-    *out = domain_find(domid);
-    if (!*out)
-        return ENOENT;
-    return (*out)->conn ? 0 : EINVAL;
-}
-
 /* domid NUL target NUL: domid (a device model) gets target's rights. */
 int do_set_target(const void *ctx, struct conn *c, char *in, unsigned int len)
 {
@@ -257,9 +256,9 @@ int do_set_target(const void *ctx, struct conn *c, char *in, unsigned int len)
 
     if (proto_count_strings(in, len) < 2)
         return EINVAL;
-    err = connected(in, &d);
+    err = connected(xen_domid(in), &d);
     if (!err)
-        err = connected(in + strlen(in) + 1, &t);
+        err = connected(xen_domid(in + strlen(in) + 1), &t);
     if (err)
         return err;
     d->conn->target = t->conn;
@@ -305,7 +304,7 @@ int special_set_perms(struct conn *c, const char *name,
 }
 
 /* Live update: attached domains with their fds (inherited over exec). */
-void domains_dump(struct lu_out *o)
+void domains_dump(struct ss_wr *o)
 {
     struct domain *d;
 
@@ -314,43 +313,43 @@ void domains_dump(struct lu_out *o)
 
         if (!a)
             continue;
-        lu_put_u32(o, 1);
-        lu_put_u32(o, a->domid);
-        lu_put_u32(o, a->vmm_fd);
-        lu_put_u32(o, a->mem_fd);
-        lu_put_u32(o, a->event_fd);
-        lu_put_u32(o, a->notify_fd);
-        lu_put_u64(o, a->ring_offset);
-        lu_put_u32(o, a->port);
-        lu_put_u32(o, a->target);
-        lu_put_u32(o, d->introduced);
-        lu_put_u32(o, d->shutdown);
+        ss_put_u32(o, 1);
+        ss_put_u32(o, a->domid);
+        ss_put_u32(o, a->vmm_fd);
+        ss_put_u32(o, a->mem_fd);
+        ss_put_u32(o, a->event_fd);
+        ss_put_u32(o, a->notify_fd);
+        ss_put_u64(o, a->ring_offset);
+        ss_put_u32(o, a->port);
+        ss_put_u32(o, a->target);
+        ss_put_u32(o, d->introduced);
+        ss_put_u32(o, d->shutdown);
     }
-    lu_put_u32(o, 0);
+    ss_put_u32(o, 0);
 }
 
-int domains_restore(struct lu_in *i)
+int domains_restore(struct ss_rd *i)
 {
-    while (lu_get_u32(i) == 1 && !i->bad) {
+    while (ss_get_u32(i) == 1 && !i->bad) {
         struct attach *a = talloc_zero(NULL, struct attach);
         struct domain *d;
         bool introduced;
 
         if (!a)
             return ENOMEM;
-        a->domid = lu_get_u32(i);
-        a->vmm_fd = lu_get_u32(i);
-        a->mem_fd = lu_get_u32(i);
-        a->event_fd = lu_get_u32(i);
-        a->notify_fd = lu_get_u32(i);
-        a->ring_offset = lu_get_u64(i);
-        a->port = lu_get_u32(i);
-        a->target = lu_get_u32(i);
-        introduced = lu_get_u32(i);
+        a->domid = ss_get_u32(i);
+        a->vmm_fd = ss_get_u32(i);
+        a->mem_fd = ss_get_u32(i);
+        a->event_fd = ss_get_u32(i);
+        a->notify_fd = ss_get_u32(i);
+        a->ring_offset = ss_get_u64(i);
+        a->port = ss_get_u32(i);
+        a->target = ss_get_u32(i);
+        introduced = ss_get_u32(i);
         d = domain_find(a->domid);
         if (!d && !(d = domain_new(a->domid)))
             return ENOMEM;
-        d->shutdown = lu_get_u32(i);
+        d->shutdown = ss_get_u32(i);
         d->attach = a;
         a->domain = d;
         if (i->bad || !vmm_attach_restore(a))
@@ -365,21 +364,21 @@ int domains_restore(struct lu_in *i)
     return i->bad ? EINVAL : 0;
 }
 
-void special_dump(struct lu_out *o)
+void special_dump(struct ss_wr *o)
 {
-    lu_put_blob(o, intro_perms, intro_n * sizeof(*intro_perms));
-    lu_put_blob(o, rel_perms, rel_n * sizeof(*rel_perms));
+    ss_put_blob(o, intro_perms, intro_n * sizeof(*intro_perms));
+    ss_put_blob(o, rel_perms, rel_n * sizeof(*rel_perms));
 }
 
-void special_restore(struct lu_in *i)
+void special_restore(struct ss_rd *i)
 {
     struct xs_permissions *p;
     uint32_t n;
 
-    p = (void *)lu_get_blob(i, &n);
+    p = (void *)ss_get_blob(i, &n);
     if (p && n && n % sizeof(*p) == 0)
         special_set_perms(&(struct conn){ .id = 0 }, "@introduceDomain", p, n / sizeof(*p));
-    p = (void *)lu_get_blob(i, &n);
+    p = (void *)ss_get_blob(i, &n);
     if (p && n && n % sizeof(*p) == 0)
         special_set_perms(&(struct conn){ .id = 0 }, "@releaseDomain", p, n / sizeof(*p));
 }

@@ -68,23 +68,23 @@ void node_adjust_perms(struct node *n)
     }
 }
 
-void domref_dump(struct lu_out *o)
+void domref_dump(struct ss_wr *o)
 {
     struct domref *r;
 
     TAILQ_FOREACH(r, &refs, link) {
-        lu_put_u32(o, 1);
-        lu_put_u32(o, r->domid);
-        lu_put_u64(o, r->gen);
+        ss_put_u32(o, 1);
+        ss_put_u32(o, r->domid);
+        ss_put_u64(o, r->gen);
     }
-    lu_put_u32(o, 0);
+    ss_put_u32(o, 0);
 }
 
-void domref_restore(struct lu_in *in)
+void domref_restore(struct ss_rd *in)
 {
-    while (lu_get_u32(in) == 1 && !in->bad) {
-        unsigned int domid = lu_get_u32(in);
-        uint64_t gen = lu_get_u64(in);
+    while (ss_get_u32(in) == 1 && !in->bad) {
+        unsigned int domid = ss_get_u32(in);
+        uint64_t gen = ss_get_u64(in);
         struct domref *r = find(domid);
 
         if (!r) {

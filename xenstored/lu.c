@@ -23,99 +23,34 @@ int xs_argc;
 char **xs_argv;
 bool lu_dry_run;    /* the fuzz harness: dump the state, never exec */
 
-#define LU_MAGIC   0x554c4b58u  /* "XKLU" */
-#define LU_VERSION 1u
-#define LU_END     0x444e4555u
+/* The state is one part in the saved-state encoding; a new layout gets a
+ * new version here (docs/saved-state.md). */
+#define LU_PART_VERSION 1u
 
-/* ---- the byte stream ---- */
-
-void lu_put(struct lu_out *o, const void *p, size_t n)
+char *lu_get_str(const void *ctx, struct ss_rd *i)
 {
-    if (o->failed)
-        return;
-    if (o->len + n > o->cap) {
-        size_t cap = (o->cap ? o->cap * 2 : 65536);
-        while (cap < o->len + n)
-            cap *= 2;
-        char *b = talloc_realloc_size(NULL, o->buf, cap);
-        if (!b) {
-            o->failed = true;
-            return;
-        }
-        o->buf = b;
-        o->cap = cap;
-    }
-    if (n)
-        memcpy(o->buf + o->len, p, n);
-    o->len += n;
-}
+    bool null;
+    uint32_t n;
+    const char *p = ss_get_strn(i, &n, &null);
 
-void lu_put_u32(struct lu_out *o, uint32_t v) { lu_put(o, &v, 4); }
-void lu_put_u64(struct lu_out *o, uint64_t v) { lu_put(o, &v, 8); }
-
-void lu_put_blob(struct lu_out *o, const void *p, uint32_t n)
-{
-    lu_put_u32(o, n);
-    lu_put(o, p, n);
-}
-
-void lu_put_str(struct lu_out *o, const char *s)
-{
-    if (!s) {
-        lu_put_u32(o, 0xffffffffu);
-        return;
-    }
-    lu_put_blob(o, s, strlen(s));
-}
-
-static const void *lu_get(struct lu_in *i, size_t n)
-{
-    const void *p = i->p;
-
-    if (i->bad || n > i->left) {
-        i->bad = true;
-        return NULL;
-    }
-    i->p += n;
-    i->left -= n;
-    return p;
-}
-
-uint32_t lu_get_u32(struct lu_in *i)
-{
-    uint32_t v = 0;
-    const void *p = lu_get(i, 4);
-
-    if (p)
-        memcpy(&v, p, 4);
-    return v;
-}
-
-uint64_t lu_get_u64(struct lu_in *i)
-{
-    uint64_t v = 0;
-    const void *p = lu_get(i, 8);
-
-    if (p)
-        memcpy(&v, p, 8);
-    return v;
-}
-
-const void *lu_get_blob(struct lu_in *i, uint32_t *n)
-{
-    *n = lu_get_u32(i);
-    return lu_get(i, *n);
-}
-
-char *lu_get_str(const void *ctx, struct lu_in *i)
-{
-    uint32_t n = lu_get_u32(i);
-    const char *p;
-
-    if (n == 0xffffffffu || i->bad)
-        return NULL;
-    p = lu_get(i, n);
     return p ? talloc_strndup(ctx, p, n) : NULL;
+}
+
+/* struct xsd_sockmsg as four fields. */
+static void put_hdr(struct ss_wr *o, const struct xsd_sockmsg *h)
+{
+    ss_put_u32(o, h->type);
+    ss_put_u32(o, h->req_id);
+    ss_put_u32(o, h->tx_id);
+    ss_put_u32(o, h->len);
+}
+
+static void get_hdr(struct ss_rd *i, struct xsd_sockmsg *h)
+{
+    h->type = ss_get_u32(i);
+    h->req_id = ss_get_u32(i);
+    h->tx_id = ss_get_u32(i);
+    h->len = ss_get_u32(i);
 }
 
 /* ---- the session (CONTROL live-update -f/-c/-s/-a) ---- */
@@ -160,33 +95,33 @@ static void inherit_fds(bool on)
     }
 }
 
-static void dump_conn(struct lu_out *o, struct conn *c, struct conn *me)
+static void dump_conn(struct ss_wr *o, struct conn *c, struct conn *me)
 {
     struct outbuf *ob;
     struct watch *w;
 
-    lu_put_u32(o, 1);
-    lu_put_u32(o, c->kind);
-    lu_put_u32(o, c->kind == CONN_SOCKET ? (uint32_t)c->fd : c->id);
-    lu_put_u32(o, c->id);
-    lu_put_u32(o, c->unique);
-    lu_put_u32(o, c->target ? c->target->unique : 0);
-    lu_put_u32(o, c->next_tx_id);
-    lu_put_u32(o, c->bad);
+    ss_put_u32(o, 1);
+    ss_put_u32(o, c->kind);
+    ss_put_u32(o, c->kind == CONN_SOCKET ? (uint32_t)c->fd : c->id);
+    ss_put_u32(o, c->id);
+    ss_put_u32(o, c->unique);
+    ss_put_u32(o, c->target ? c->target->unique : 0);
+    ss_put_u32(o, c->next_tx_id);
+    ss_put_u32(o, c->bad);
     /* The live-update request itself is complete: no partial input. */
     bool partial = c != me;
-    lu_put_u32(o, partial ? c->in_hdr : 1);
-    lu_put_u32(o, partial ? c->in_used : 0);
-    lu_put(o, &c->hdr, sizeof(c->hdr));
-    lu_put_blob(o, partial && !c->in_hdr ? c->in_buf : NULL,
+    ss_put_u32(o, partial ? c->in_hdr : 1);
+    ss_put_u32(o, partial ? c->in_used : 0);
+    put_hdr(o, &c->hdr);
+    ss_put_blob(o, partial && !c->in_hdr ? c->in_buf : NULL,
                 partial && !c->in_hdr ? c->in_used : 0);
     /* Socket bytes read ahead but not parsed yet. */
-    lu_put_blob(o, c->rbuf ? c->rbuf + c->roff : NULL, c->rlen - c->roff);
+    ss_put_blob(o, c->rbuf ? c->rbuf + c->roff : NULL, c->rlen - c->roff);
     TAILQ_FOREACH(ob, &c->out, link) {
-        lu_put_u32(o, 1);
-        lu_put_u32(o, ob->event);
-        lu_put_u32(o, ob->off);
-        lu_put_blob(o, ob->data, ob->len);
+        ss_put_u32(o, 1);
+        ss_put_u32(o, ob->event);
+        ss_put_u32(o, ob->off);
+        ss_put_blob(o, ob->data, ob->len);
     }
     if (c == me) {
         /* The new binary answers the request that started it. */
@@ -194,61 +129,77 @@ static void dump_conn(struct lu_out *o, struct conn *c, struct conn *me)
         char ok[sizeof(h) + 3];
         memcpy(ok, &h, sizeof(h));
         memcpy(ok + sizeof(h), "OK", 3);
-        lu_put_u32(o, 1);
-        lu_put_u32(o, 0);
-        lu_put_u32(o, 0);
-        lu_put_blob(o, ok, sizeof(ok));
+        ss_put_u32(o, 1);
+        ss_put_u32(o, 0);
+        ss_put_u32(o, 0);
+        ss_put_blob(o, ok, sizeof(ok));
     }
-    lu_put_u32(o, 0);
+    ss_put_u32(o, 0);
     TAILQ_FOREACH(w, &c->watches, link) {
-        lu_put_u32(o, 1);
-        lu_put_str(o, w->node);
-        lu_put_str(o, w->token);
-        lu_put_u32(o, w->relative);
+        ss_put_u32(o, 1);
+        ss_put_str(o, w->node);
+        ss_put_str(o, w->token);
+        ss_put_u32(o, w->relative);
     }
-    lu_put_u32(o, 0);
+    ss_put_u32(o, 0);
     trans_dump(o, c);
 }
 
-static int dump_state(struct conn *me)
+/* The whole daemon as one part; OBJ is the connection that asked. */
+static int save_daemon(void *obj, struct ss_wr *o)
 {
-    struct lu_out o = { 0 };
-    struct conn *c;
-    int fd;
+    struct conn *me = obj, *c;
 
-    lu_put_u32(&o, LU_MAGIC);
-    lu_put_u32(&o, LU_VERSION);
-    lu_put_u64(&o, store_generation());
-    lu_put_u32(&o, conn_unique);
-    lu_put_u32(&o, xs_log_on);
-    lu_put_str(&o, trace_path());
-    lu_put_u32(&o, main_listen_fd);
-    lu_put_u32(&o, vmm_listen_fd);
-    lu_put_str(&o, sock_path);
-    lu_put_str(&o, vmm_path);
-    quota_dump(&o);
-    special_dump(&o);
-    domref_dump(&o);
-    store_dump(&o);
-    domains_dump(&o);
+    ss_put_u64(o, store_generation());
+    ss_put_u32(o, conn_unique);
+    ss_put_u32(o, xs_log_on);
+    ss_put_str(o, trace_path());
+    ss_put_u32(o, main_listen_fd);
+    ss_put_u32(o, vmm_listen_fd);
+    ss_put_str(o, sock_path);
+    ss_put_str(o, vmm_path);
+    quota_dump(o);
+    special_dump(o);
+    domref_dump(o);
+    store_dump(o);
+    domains_dump(o);
     TAILQ_FOREACH(c, &connections, link)
         if (c->kind == CONN_SOCKET || c->kind == CONN_RING)
-            dump_conn(&o, c, me);
-    lu_put_u32(&o, 0);
-    lu_put_u32(&o, LU_END);
-    if (o.failed) {
-        talloc_free(o.buf);
-        return -ENOMEM;
+            dump_conn(o, c, me);
+    ss_put_u32(o, 0);
+    return 0;
+}
+
+static int restore_daemon(void *obj, struct ss_rd *in, uint32_t version, char *msg);
+
+static const struct ss_part daemon_part = {
+    "xenstored", 1, LU_PART_VERSION, save_daemon, restore_daemon,
+};
+static const struct ss_part *const lu_parts[] = { &daemon_part };
+
+static int dump_state(struct conn *me)
+{
+    struct ss_wr o = { 0 };
+    char msg[SS_MSG_LEN];
+    size_t len;
+    uint8_t *buf;
+    int fd, rc;
+
+    rc = ss_save_parts(lu_parts, 1, me, &o, msg);
+    buf = ss_wr_take(&o, &len);
+    if (rc || !buf) {
+        log_err("live-update: %s", msg);
+        return rc ? rc : -ENOMEM;
     }
     fd = memfd_create("xenstored-lu", 0);
-    if (fd < 0 || write(fd, o.buf, o.len) != (ssize_t)o.len) {
+    if (fd < 0 || write(fd, buf, len) != (ssize_t)len) {
         int e = errno;
         if (fd >= 0)
             close(fd);
-        talloc_free(o.buf);
+        free(buf);
         return -e;
     }
-    talloc_free(o.buf);
+    free(buf);
     lseek(fd, 0, SEEK_SET);
     return fd;
 }
@@ -310,6 +261,8 @@ int lu_control(const void *ctx, struct conn *c, char **argv, int argc)
     if (!strcmp(argv[0], "-a") && argc == 1) {
         if (lu.conn)
             lu_reset();
+        else
+            ret = "No live-update session active.";
     } else if (!strcmp(argv[0], "-f") && argc == 2) {
         if (lu.conn && lu.conn != c) {
             ret = "live-update session already active.";
@@ -347,11 +300,11 @@ int lu_control(const void *ctx, struct conn *c, char **argv, int argc)
 
 /* ---- the new binary's side ---- */
 
-static int restore_conn(struct lu_in *in, struct conn **byunique_conn, uint32_t *targets,
+static int restore_conn(struct ss_rd *in, struct conn **byunique_conn, uint32_t *targets,
                         unsigned int *n)
 {
-    enum conn_kind kind = lu_get_u32(in);
-    uint32_t handle = lu_get_u32(in), id = lu_get_u32(in);
+    enum conn_kind kind = ss_get_u32(in);
+    uint32_t handle = ss_get_u32(in), id = ss_get_u32(in);
     struct conn *c = NULL;
     uint32_t len;
     const void *p;
@@ -365,17 +318,15 @@ static int restore_conn(struct lu_in *in, struct conn **byunique_conn, uint32_t 
     if (!c)
         return EINVAL;
     c->id = id;
-    c->unique = lu_get_u32(in);
-    targets[*n] = lu_get_u32(in);
+    c->unique = ss_get_u32(in);
+    targets[*n] = ss_get_u32(in);
     byunique_conn[(*n)++] = c;
-    c->next_tx_id = lu_get_u32(in);
-    c->bad = lu_get_u32(in);
-    c->in_hdr = lu_get_u32(in);
-    c->in_used = lu_get_u32(in);
-    p = lu_get(in, sizeof(c->hdr));
-    if (p)
-        memcpy(&c->hdr, p, sizeof(c->hdr));
-    p = lu_get_blob(in, &len);
+    c->next_tx_id = ss_get_u32(in);
+    c->bad = ss_get_u32(in);
+    c->in_hdr = ss_get_u32(in);
+    c->in_used = ss_get_u32(in);
+    get_hdr(in, &c->hdr);
+    p = ss_get_blob(in, &len);
     if (!c->in_hdr) {
         if (c->hdr.len > XENSTORE_PAYLOAD_MAX || len != c->in_used || len > c->hdr.len)
             return EINVAL;
@@ -387,17 +338,17 @@ static int restore_conn(struct lu_in *in, struct conn **byunique_conn, uint32_t 
     } else if (c->in_used > sizeof(c->hdr)) {
         return EINVAL;
     }
-    p = lu_get_blob(in, &len);
+    p = ss_get_blob(in, &len);
     if (len) {
         if (len > 8192 || !(c->rbuf = talloc_size(c, 8192)))
             return EINVAL;
         memcpy(c->rbuf, p, len);
         c->rlen = len;
     }
-    while (lu_get_u32(in) == 1 && !in->bad) {
-        bool event = lu_get_u32(in);
-        uint32_t off = lu_get_u32(in);
-        p = lu_get_blob(in, &len);
+    while (ss_get_u32(in) == 1 && !in->bad) {
+        bool event = ss_get_u32(in);
+        uint32_t off = ss_get_u32(in);
+        p = ss_get_blob(in, &len);
         struct outbuf *o = talloc_size(c, sizeof(*o) + len);
         if (!o || !p || off > len)
             return EINVAL;
@@ -407,12 +358,13 @@ static int restore_conn(struct lu_in *in, struct conn **byunique_conn, uint32_t 
         o->len = len;
         memcpy(o->data, p, len);
         TAILQ_INSERT_TAIL(&c->out, o, link);
+        c->out_bytes += len - off;
         if (!event)
             c->out_replies++;
     }
-    while (lu_get_u32(in) == 1 && !in->bad) {
+    while (ss_get_u32(in) == 1 && !in->bad) {
         char *node = lu_get_str(c, in), *token = lu_get_str(c, in);
-        bool rel = lu_get_u32(in);
+        bool rel = ss_get_u32(in);
         if (!node || !token || watch_add(c, node, token, rel))
             return EINVAL;
         talloc_free(node);
@@ -421,56 +373,45 @@ static int restore_conn(struct lu_in *in, struct conn **byunique_conn, uint32_t 
     return trans_restore(in, c);
 }
 
-int lu_restore(int fd)
+static int restore_daemon(void *obj, struct ss_rd *in, uint32_t version, char *msg)
 {
     struct conn **conns = NULL, *c;
     uint32_t *targets = NULL;
     unsigned int n = 0, i, j;
-    struct lu_in in;
-    struct stat st;
-    char *buf, *s;
-    int err = EINVAL;
+    char *s;
+    int err;
 
-    if (fstat(fd, &st) < 0)
-        return errno;
-    buf = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (buf == MAP_FAILED)
-        return errno;
-    in.p = buf;
-    in.left = st.st_size;
-    in.bad = false;
-    if (lu_get_u32(&in) != LU_MAGIC || lu_get_u32(&in) != LU_VERSION)
-        goto out;
-    store_set_generation(lu_get_u64(&in));
-    conn_unique = lu_get_u32(&in);
-    xs_log_on = lu_get_u32(&in);
-    s = lu_get_str(NULL, &in);
+    (void)obj;
+    (void)version;
+    (void)msg;
+    store_set_generation(ss_get_u64(in));
+    conn_unique = ss_get_u32(in);
+    xs_log_on = ss_get_u32(in);
+    s = lu_get_str(NULL, in);
     if (s && (!trace_path() || strcmp(s, trace_path())))
         trace_open(s);
     talloc_free(s);
-    main_listen_fd = lu_get_u32(&in);
-    vmm_listen_fd = lu_get_u32(&in);
-    sock_path = lu_get_str(NULL, &in);
-    vmm_path = lu_get_str(NULL, &in);
-    quota_restore(&in);
-    special_restore(&in);
-    domref_restore(&in);
-    err = store_restore(&in);
+    main_listen_fd = ss_get_u32(in);
+    vmm_listen_fd = ss_get_u32(in);
+    sock_path = lu_get_str(NULL, in);
+    vmm_path = lu_get_str(NULL, in);
+    quota_restore(in);
+    special_restore(in);
+    domref_restore(in);
+    err = store_restore(in);
     if (!err)
-        err = domains_restore(&in);
+        err = domains_restore(in);
     if (err)
         goto out;
     conns = talloc_array(NULL, struct conn *, 1024);
     targets = talloc_array(NULL, uint32_t, 1024);
-    while (!err && lu_get_u32(&in) == 1 && !in.bad) {
+    while (!err && ss_get_u32(in) == 1 && !in->bad) {
         if (n % 1024 == 0 && n) {
             conns = talloc_realloc(NULL, conns, struct conn *, n + 1024);
             targets = talloc_realloc(NULL, targets, uint32_t, n + 1024);
         }
-        err = conns && targets ? restore_conn(&in, conns, targets, &n) : ENOMEM;
+        err = conns && targets ? restore_conn(in, conns, targets, &n) : ENOMEM;
     }
-    if (!err && lu_get_u32(&in) != LU_END)
-        err = EINVAL;
     for (i = 0; !err && i < n; i++)
         for (j = 0; targets[i] && j < n; j++)
             if (conns[j]->unique == targets[i])
@@ -481,10 +422,28 @@ int lu_restore(int fd)
         if (c->kind == CONN_SOCKET && (!TAILQ_EMPTY(&c->out) || c->rlen))
             event_active(c->ev_read, EV_READ, 0);
 out:
-    if (in.bad)
+    if (in->bad)
         err = EINVAL;
     talloc_free(conns);
     talloc_free(targets);
+    return -err;
+}
+
+int lu_restore(int fd)
+{
+    char msg[SS_MSG_LEN];
+    struct stat st;
+    void *buf;
+    int err;
+
+    if (fstat(fd, &st) < 0)
+        return errno;
+    buf = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (buf == MAP_FAILED)
+        return errno;
+    err = -ss_restore_parts(lu_parts, 1, NULL, buf, st.st_size, msg);
+    if (err)
+        log_err("live-update: restoring the state: %s", msg);
     munmap(buf, st.st_size);
     close(fd);
     return err;

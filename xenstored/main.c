@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include "xenstored.h"
 #include "log.h"
+#include "unix_sock.h"
 
 static char *pid_file;
 
@@ -62,31 +63,17 @@ static void set_named(const char *arg, bool soft)
 
 static int listen_main(const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd;
-
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -errno;
-    unlink(path);
     /* Xen's socket is for the host's tools only: root, mode 0600. */
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-        listen(fd, 64) < 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
-    return fd;
+    return xk_unix_listen(path, SOCK_STREAM, 64);
 }
 
 static void on_accept(evutil_socket_t fd, short what, void *arg)
 {
     int err = conn_socket_accept(fd);
 
-    if (err && err != -EAGAIN)
+    if (err == -EMFILE || err == -ENFILE)
+        listener_out_of_fds(-err);
+    else if (err && err != -EAGAIN)
         log_warn("accept: %s", strerror(-err));
 }
 
@@ -94,6 +81,23 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     log_info("signal %d: exiting", (int)sig);
     event_base_loopbreak(evbase);
+}
+
+/* Connections that ask for another pass (one request each per pass) are
+ * queued behind the others; after a few callbacks the loop looks at the
+ * descriptors again, so a connection that became readable meanwhile is
+ * not kept waiting behind a long queue. */
+static struct event_base *new_base(void)
+{
+    struct event_config *cfg = event_config_new();
+    struct event_base *b;
+
+    if (!cfg)
+        return NULL;
+    event_config_set_max_dispatch_interval(cfg, NULL, 16, 0);
+    b = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    return b;
 }
 
 static char *default_path(const char *leaf)
@@ -167,7 +171,7 @@ int main(int argc, char **argv)
         errno != EEXIST)
         log_warn("cannot create /var/run/xenstored: %s", strerror(errno));
     signal(SIGPIPE, SIG_IGN);
-    evbase = event_base_new();
+    evbase = new_base();
     if (!evbase)
         die(1, "libevent: no event base");
     err = store_open(db_file, lu_fd < 0);

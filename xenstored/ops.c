@@ -191,9 +191,17 @@ int do_set_perms(const void *ctx, struct conn *c, char *in, unsigned int len)
     err = perms_parse(ctx, in + off, len - off, &p, &np);
     if (err)
         return err;
-    /* Name the domids, so the grants count for their current domains. */
-    for (unsigned int i = 0; i < np; i++)
-        domref_touch(p[i].id);
+    /* Name the domids, so the grants count for their current domains; as
+     * Xen, a grant to a domain that does not exist is kept but ignored,
+     * and no node can belong to one. */
+    for (unsigned int i = 0; i < np; i++) {
+        if (domid_impossible(p[i].id))
+            p[i].perms |= XS_PERM_IGNORE;
+        else
+            domref_touch(p[i].id);
+    }
+    if (p[0].perms & XS_PERM_IGNORE)
+        return ENOENT;
     if (in[0] == '@') {
         err = special_set_perms(c, in, p, np);
         if (err)

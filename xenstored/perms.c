@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "xenstored.h"
+#include <xen/xen.h>      /* DOMID_FIRST_RESERVED */
 
 unsigned int perm_for_conn(const struct conn *c, const struct xs_permissions *p,
                            unsigned int n)
@@ -22,11 +23,12 @@ unsigned int perm_for_conn(const struct conn *c, const struct xs_permissions *p,
     return p[0].perms & all;
 }
 
-/* "r5", "w0", "b3", "n1": one letter then a domid. */
+/* "r5", "w0", "b3", "n1": one letter then a domid, read as Xen reads it
+ * (strtol with base 0, so "n010" is domain 8 and "r0x5" domain 5, leading
+ * blanks and a sign allowed, the value cut to 32 bits). */
 static int perm_parse_one(const char *s, struct xs_permissions *p)
 {
     char *end;
-    unsigned long id;
 
     switch (s[0]) {
     case 'r': p->perms = XS_PERM_READ; break;
@@ -35,14 +37,17 @@ static int perm_parse_one(const char *s, struct xs_permissions *p)
     case 'n': p->perms = XS_PERM_NONE; break;
     default: return EINVAL;
     }
-    if (s[1] < '0' || s[1] > '9')
+    p->id = (unsigned int)strtol(s + 1, &end, 0);
+    if (*end || !s[1])
         return EINVAL;
-    errno = 0;
-    id = strtoul(s + 1, &end, 10);
-    if (*end || errno || id > 0xffffu)
-        return EINVAL;
-    p->id = id;
     return 0;
+}
+
+/* A domain that can never exist (Xen's get_domain_info fails for it):
+ * a grant to it is ignored, a node cannot be given to it. */
+bool domid_impossible(unsigned int domid)
+{
+    return domid >= DOMID_FIRST_RESERVED;
 }
 
 int perms_parse(const void *ctx, const char *strs, unsigned int len,

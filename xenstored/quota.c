@@ -62,25 +62,25 @@ char *quota_report(const void *ctx, bool is_soft)
 }
 
 /* Live update: quotas by name, so a newer binary can add some. */
-void quota_dump(struct lu_out *o)
+void quota_dump(struct ss_wr *o)
 {
     unsigned int i;
 
     for (i = 0; i < sizeof(hard) / sizeof(hard[0]); i++) {
-        lu_put_str(o, hard[i].name);
-        lu_put_u32(o, *hard[i].val);
+        ss_put_str(o, hard[i].name);
+        ss_put_u32(o, *hard[i].val);
     }
-    lu_put_str(o, "soft-memory");
-    lu_put_u32(o, quota.memory_soft);
-    lu_put_str(o, NULL);
+    ss_put_str(o, "soft-memory");
+    ss_put_u32(o, quota.memory_soft);
+    ss_put_str(o, NULL);
 }
 
-void quota_restore(struct lu_in *in)
+void quota_restore(struct ss_rd *in)
 {
     char *name;
 
     while ((name = lu_get_str(NULL, in)) && !in->bad) {
-        int v = lu_get_u32(in);
+        int v = ss_get_u32(in);
         if (!strcmp(name, "soft-memory"))
             quota.memory_soft = v;
         else

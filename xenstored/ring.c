@@ -109,9 +109,12 @@ static void ring_reconnect(struct conn *c)
     c->ring->notify = true;
 }
 
+/* One request per pass of the loop (as Xen); another pass is asked for
+ * while requests come, so other connections get their turn in between. */
 static void ring_event(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c = arg;
+    bool handled = false;
     uint64_t cnt;
 
     while (read(fd, &cnt, sizeof(cnt)) == sizeof(cnt))
@@ -119,14 +122,14 @@ static void ring_event(evutil_socket_t fd, short what, void *arg)
     if (LOAD(c->ring->intf->connection) == XENSTORE_RECONNECT)
         ring_reconnect(c);
     if (!c->bad) {
-        conn_handle_input(c);
+        /* Room the guest made may let stalled input go on. */
         conn_flush(c);
-        /* Input may have stalled on the outstanding-reply quota. */
-        if (!c->bad)
-            conn_handle_input(c);
+        handled = conn_handle_input(c);
     }
     conn_flush(c);
     conns_kick_all(c);
+    if (handled && !c->bad)
+        event_active(c->ev_read, EV_READ, 0);
 }
 
 struct conn *ring_conn_new(struct domain *d, struct attach *a)

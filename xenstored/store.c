@@ -13,6 +13,9 @@ static uint64_t generation;
  * u32 childlen, then nperms (u32 id, u32 perms), data, children. */
 #define REC_HDR 20u
 #define REC_PERM 8u
+/* Xen's record header (struct xs_tdb_record_hdr: u64, three u32, padded
+ * to 24 bytes): the node-size quota counts a node as Xen stores it. */
+#define XEN_REC_HDR 24u
 
 uint64_t store_next_generation(void)
 {
@@ -179,7 +182,7 @@ int store_write(struct conn *c, struct node *n, bool no_quota)
     if (!d.dptr)
         return ENOMEM;
     if (c && !conn_priv(c) && !no_quota) {
-        if ((int)d.dsize >= quota.node_size)
+        if ((long)d.dsize - REC_HDR + XEN_REC_HDR >= (long)quota.node_size)
             return ENOSPC;
         if (quota.memory && acct_get(c->id)->memory + (long)d.dsize > quota.memory)
             return ENOMEM;
@@ -217,14 +220,16 @@ int store_open(const char *file, bool init)
         return -errno;
     if (!init)
         return 0;
-    /* The initial tree, as Xen's: / and /tool, owned by dom0, no access
-     * for others. */
+    /* The initial tree, as Xen's: /, /tool and /tool/xenstored, owned by
+     * dom0, no access for others. */
     root.perms = &p;
     d = node_encode(NULL, &root);
     ret = store_commit_record("/", &d);
     talloc_free(d.dptr);
     if (!ret) {
-        struct node tool = { .name = "/tool", .nperms = 1, .perms = &p };
+        struct node tool = { .name = "/tool", .nperms = 1, .perms = &p,
+                             .children = "xenstored", .childlen = 10 };
+        struct node xsd = { .name = "/tool/xenstored", .nperms = 1, .perms = &p };
         root.children = "tool";
         root.childlen = 5;
         d = node_encode(NULL, &root);
@@ -232,6 +237,9 @@ int store_open(const char *file, bool init)
         talloc_free(d.dptr);
         d = node_encode(NULL, &tool);
         ret = ret ? ret : store_commit_record("/tool", &d);
+        talloc_free(d.dptr);
+        d = node_encode(NULL, &xsd);
+        ret = ret ? ret : store_commit_record("/tool/xenstored", &d);
         talloc_free(d.dptr);
     }
     return -ret;
@@ -256,27 +264,27 @@ void store_set_generation(uint64_t g)
 
 static int dump_one(TDB_CONTEXT *t, TDB_DATA k, TDB_DATA d, void *arg)
 {
-    struct lu_out *o = arg;
+    struct ss_wr *o = arg;
 
-    lu_put_u32(o, 1);
-    lu_put_blob(o, k.dptr, k.dsize);
-    lu_put_blob(o, d.dptr, d.dsize);
+    ss_put_u32(o, 1);
+    ss_put_blob(o, k.dptr, k.dsize);
+    ss_put_blob(o, d.dptr, d.dsize);
     return 0;
 }
 
 /* Records as they are: generations must survive for transactions and
  * DIRECTORY_PART readers that span the update. */
-void store_dump(struct lu_out *o)
+void store_dump(struct ss_wr *o)
 {
     tdb_traverse(db, dump_one, o);
-    lu_put_u32(o, 0);
+    ss_put_u32(o, 0);
 }
 
-int store_restore(struct lu_in *i)
+int store_restore(struct ss_rd *i)
 {
-    while (lu_get_u32(i) == 1 && !i->bad) {
+    while (ss_get_u32(i) == 1 && !i->bad) {
         uint32_t kl, dl;
-        const void *k = lu_get_blob(i, &kl), *d = lu_get_blob(i, &dl);
+        const void *k = ss_get_blob(i, &kl), *d = ss_get_blob(i, &dl);
         TDB_DATA key = { (unsigned char *)k, kl }, data = { (unsigned char *)d, dl };
         unsigned int owner;
 

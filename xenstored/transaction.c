@@ -9,6 +9,7 @@
 
 struct tnode {
     TAILQ_ENTRY(tnode) link;
+    struct tnode *hnext;    /* in its hash bucket */
     char *name;
     bool existed;           /* in the committed store at first access */
     uint64_t base_gen;      /* its generation then */
@@ -25,14 +26,57 @@ static uint64_t rec_gen(TDB_DATA d)
     return g;
 }
 
+/* Nodes are found by a hash of their path: a transaction may touch every
+ * node of a large subtree (an RM), and a list scan per access made that
+ * quadratic. */
+static unsigned int name_hash(const char *name)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+
+    while (*name)
+        h = (h ^ (unsigned char)*name++) * 16777619u;
+    return h;
+}
+
 static struct tnode *tnode_find(struct transaction *t, const char *name)
 {
     struct tnode *tn;
 
-    TAILQ_FOREACH(tn, &t->nodes, link)
+    if (!t->nbuckets)
+        return NULL;
+    for (tn = t->buckets[name_hash(name) & (t->nbuckets - 1)]; tn; tn = tn->hnext)
         if (!strcmp(tn->name, name))
             return tn;
     return NULL;
+}
+
+/* Add tn to the transaction, doubling the table as it fills. */
+static int tnode_insert(struct transaction *t, struct tnode *tn)
+{
+    struct tnode **b, *i, *next;
+    unsigned int n, k;
+
+    if (t->nnodes >= t->nbuckets) {
+        n = t->nbuckets ? t->nbuckets * 2 : 64;
+        b = talloc_zero_array(t, struct tnode *, n);
+        if (!b)
+            return ENOMEM;
+        for (k = 0; k < t->nbuckets; k++)
+            for (i = t->buckets[k]; i; i = next) {
+                next = i->hnext;
+                i->hnext = b[name_hash(i->name) & (n - 1)];
+                b[name_hash(i->name) & (n - 1)] = i;
+            }
+        talloc_free(t->buckets);
+        t->buckets = b;
+        t->nbuckets = n;
+    }
+    k = name_hash(tn->name) & (t->nbuckets - 1);
+    tn->hnext = t->buckets[k];
+    t->buckets[k] = tn;
+    TAILQ_INSERT_TAIL(&t->nodes, tn, link);
+    t->nnodes++;
+    return 0;
 }
 
 /* First access: remember what the committed store had. */
@@ -56,8 +100,11 @@ static struct tnode *tnode_get(struct transaction *t, const char *name, int *err
     tn->existed = d.dptr != NULL;
     tn->base_gen = rec_gen(d);
     tn->rec = d;
-    TAILQ_INSERT_TAIL(&t->nodes, tn, link);
-    t->nnodes++;
+    *err = tnode_insert(t, tn);
+    if (*err) {
+        talloc_free(tn);
+        return NULL;
+    }
     return tn;
 }
 
@@ -106,14 +153,25 @@ int trans_write(struct transaction *t, const char *name, TDB_DATA *rec)
 
 void trans_queue_event(struct transaction *t, const char *name, bool exact)
 {
-    char **ev = talloc_realloc(t, t->events, char *, t->nevents + 1);
-    bool *ex = talloc_realloc(t, t->events_exact, bool, t->nevents + 1);
+    unsigned int cap = t->events_cap;
 
-    if (ev)
-        t->events = ev;
-    if (ex)
-        t->events_exact = ex;
-    if (!ev || !ex || !(t->events[t->nevents] = talloc_strdup(t, name))) {
+    if (t->nevents == cap) {
+        /* Grown by doubling: an RM of a big subtree queues one per node. */
+        cap = cap ? cap * 2 : 16;
+        char **ev = talloc_realloc(t, t->events, char *, cap);
+        bool *ex = talloc_realloc(t, t->events_exact, bool, cap);
+
+        if (ev)
+            t->events = ev;
+        if (ex)
+            t->events_exact = ex;
+        if (!ev || !ex) {
+            t->failed = true;
+            return;
+        }
+        t->events_cap = cap;
+    }
+    if (!(t->events[t->nevents] = talloc_strdup(t, name))) {
         t->failed = true;
         return;
     }
@@ -229,39 +287,39 @@ int do_transaction_end(const void *ctx, struct conn *c, char *in, unsigned int l
 }
 
 /* Live update: open transactions go to the new binary as they are. */
-void trans_dump(struct lu_out *o, struct conn *c)
+void trans_dump(struct ss_wr *o, struct conn *c)
 {
     struct transaction *t;
     struct tnode *tn;
     unsigned int i;
 
     TAILQ_FOREACH(t, &c->transactions, link) {
-        lu_put_u32(o, 1);
-        lu_put_u32(o, t->id);
-        lu_put_u32(o, t->created);
-        lu_put_u32(o, t->failed);
+        ss_put_u32(o, 1);
+        ss_put_u32(o, t->id);
+        ss_put_u32(o, t->created);
+        ss_put_u32(o, t->failed);
         TAILQ_FOREACH(tn, &t->nodes, link) {
-            lu_put_u32(o, 1);
-            lu_put_str(o, tn->name);
-            lu_put_u32(o, tn->existed);
-            lu_put_u64(o, tn->base_gen);
-            lu_put_u32(o, tn->modified);
-            lu_put_u32(o, tn->rec.dptr != NULL);
-            lu_put_blob(o, tn->rec.dptr, tn->rec.dsize);
+            ss_put_u32(o, 1);
+            ss_put_str(o, tn->name);
+            ss_put_u32(o, tn->existed);
+            ss_put_u64(o, tn->base_gen);
+            ss_put_u32(o, tn->modified);
+            ss_put_u32(o, tn->rec.dptr != NULL);
+            ss_put_blob(o, tn->rec.dptr, tn->rec.dsize);
         }
-        lu_put_u32(o, 0);
-        lu_put_u32(o, t->nevents);
+        ss_put_u32(o, 0);
+        ss_put_u32(o, t->nevents);
         for (i = 0; i < t->nevents; i++) {
-            lu_put_str(o, t->events[i]);
-            lu_put_u32(o, t->events_exact[i]);
+            ss_put_str(o, t->events[i]);
+            ss_put_u32(o, t->events_exact[i]);
         }
     }
-    lu_put_u32(o, 0);
+    ss_put_u32(o, 0);
 }
 
-int trans_restore(struct lu_in *in, struct conn *c)
+int trans_restore(struct ss_rd *in, struct conn *c)
 {
-    while (lu_get_u32(in) == 1 && !in->bad) {
+    while (ss_get_u32(in) == 1 && !in->bad) {
         struct transaction *t = talloc_zero(c, struct transaction);
         unsigned int i, n;
 
@@ -269,10 +327,10 @@ int trans_restore(struct lu_in *in, struct conn *c)
             return ENOMEM;
         TAILQ_INIT(&t->nodes);
         t->conn = c;
-        t->id = lu_get_u32(in);
-        t->created = lu_get_u32(in);
-        t->failed = lu_get_u32(in);
-        while (lu_get_u32(in) == 1 && !in->bad) {
+        t->id = ss_get_u32(in);
+        t->created = ss_get_u32(in);
+        t->failed = ss_get_u32(in);
+        while (ss_get_u32(in) == 1 && !in->bad) {
             struct tnode *tn = talloc_zero(t, struct tnode);
             uint32_t len;
             const void *rec;
@@ -281,24 +339,24 @@ int trans_restore(struct lu_in *in, struct conn *c)
             if (!tn)
                 return ENOMEM;
             tn->name = lu_get_str(tn, in);
-            tn->existed = lu_get_u32(in);
-            tn->base_gen = lu_get_u64(in);
-            tn->modified = lu_get_u32(in);
-            has = lu_get_u32(in);
-            rec = lu_get_blob(in, &len);
+            tn->existed = ss_get_u32(in);
+            tn->base_gen = ss_get_u64(in);
+            tn->modified = ss_get_u32(in);
+            has = ss_get_u32(in);
+            rec = ss_get_blob(in, &len);
             if (has && rec) {
                 tn->rec.dptr = talloc_memdup(tn, rec, len);
                 tn->rec.dsize = len;
             }
             if (!tn->name)
                 return EINVAL;
-            TAILQ_INSERT_TAIL(&t->nodes, tn, link);
-            t->nnodes++;
+            if (tnode_insert(t, tn))
+                return ENOMEM;
         }
-        n = lu_get_u32(in);
+        n = ss_get_u32(in);
         for (i = 0; i < n && !in->bad; i++) {
             char *name = lu_get_str(t, in);
-            bool exact = lu_get_u32(in);
+            bool exact = ss_get_u32(in);
             if (name)
                 trans_queue_event(t, name, exact);
         }

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "xenstored.h"
+#include "fd_pass.h"
 #include "log.h"
+#include "unix_sock.h"
 
 #define DOMID_FIRST_RESERVED_ 0x7FF0u
 #define XS_RING_PAGE 4096u
@@ -84,35 +86,14 @@ static void vmm_request(evutil_socket_t fd, short what, void *arg)
 {
     struct event **evp = arg;
     struct xs_attach_req req = { 0 };
-    union {
-        char buf[CMSG_SPACE(3 * sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
     int fds[3] = { -1, -1, -1 }, nfds = 0, err, i;
-    struct cmsghdr *cm;
     struct attach *a = NULL;
     ssize_t n;
 
     event_free(*evp);
     talloc_free(evp);
-    n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    for (cm = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-            continue;
-        int k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (i = 0; i < k; i++) {
-            int f;
-            memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-            if (nfds < 3)
-                fds[nfds++] = f;
-            else
-                close(f);
-        }
-    }
-    if (n != (ssize_t)sizeof(req) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+    n = xk_recv_fds(fd, &req, sizeof(req), fds, 3, &nfds, MSG_DONTWAIT);
+    if (n != (ssize_t)sizeof(req))
         err = EPROTO;
     else if (nfds != 3)
         err = EBADF;
@@ -180,8 +161,11 @@ static void vmm_accept(evutil_socket_t lfd, short what, void *arg)
     int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     struct event **evp;
 
-    if (fd < 0)
+    if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE)
+            listener_out_of_fds(errno);
         return;
+    }
     if (!peer_is_root(fd)) {
         reply(fd, EPERM);
         close(fd);
@@ -201,23 +185,10 @@ static void vmm_accept(evutil_socket_t lfd, short what, void *arg)
 
 int vmm_listen(const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd;
+    int fd = xk_unix_listen(path, SOCK_SEQPACKET, 16);
 
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -errno;
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-        listen(fd, 16) < 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
-    vmm_listen_start(fd);
+    if (fd >= 0)
+        vmm_listen_start(fd);
     return fd;
 }
 

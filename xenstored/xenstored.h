@@ -14,6 +14,7 @@
 
 #define DOMID_PRIV 0        /* the host: every socket client is dom0 */
 #include "xs_attach.h"
+#include "savestate.h"
 
 /* ---- quotas (quota.c): Xen's names and defaults ---- */
 struct quotas {
@@ -80,6 +81,7 @@ int perms_parse(const void *ctx, const char *strs, unsigned int len,
                 struct xs_permissions **out, unsigned int *num);
 char *perms_format(const void *ctx, const struct xs_permissions *p,
                    unsigned int n, unsigned int *len);
+bool domid_impossible(unsigned int domid);
 
 /* ---- per-domain accounting (acct.c) ---- */
 struct acct {
@@ -138,6 +140,7 @@ struct conn {
     /* output */
     TAILQ_HEAD(, outbuf) out;
     unsigned int out_replies;   /* queued replies: outstanding requests */
+    unsigned int out_bytes;     /* bytes queued and not yet written */
     TAILQ_HEAD(watch_list_head, watch) watches;
     unsigned int nwatches;
     TAILQ_HEAD(, transaction) transactions;
@@ -160,7 +163,8 @@ extern struct event_base *evbase;
 struct conn *conn_new(const void *ctx, enum conn_kind kind,
                       const struct conn_ops *ops, unsigned int domid);
 int conn_socket_accept(int listen_fd);
-void conn_handle_input(struct conn *c);
+bool conn_handle_input(struct conn *c);     /* one request at most */
+bool conn_may_read(struct conn *c);
 void conn_free(struct conn *c);
 bool conn_priv(const struct conn *c);
 void conn_reset(struct conn *c);   /* drop watches, transactions, output */
@@ -172,6 +176,10 @@ void send_ack(struct conn *c, uint32_t type);
 void send_event(struct conn *c, const char *path, const char *token);
 void conn_flush(struct conn *c);
 void conns_kick_all(struct conn *except);
+
+/* ---- listeners out of descriptors (accept_limit.c) ---- */
+void listener_out_of_fds(int err);     /* from the running accept callback */
+void listeners_resume(void);           /* a descriptor freed */
 
 /* ---- message processing (proto.c) ---- */
 /* Header check before reading the payload: 0 ok or a ring error code. */
@@ -217,13 +225,15 @@ struct transaction {
     TAILQ_ENTRY(transaction) link;
     uint32_t id;
     struct conn *conn;
-    TAILQ_HEAD(, tnode) nodes;
+    TAILQ_HEAD(, tnode) nodes;      /* in first-access order */
     unsigned int nnodes;
+    struct tnode **buckets;         /* the same, by path hash */
+    unsigned int nbuckets;          /* a power of two */
     int created;            /* nodes created (for the node quota) */
     bool failed;
     char **events;          /* queued watch events: name, exact flag */
     bool *events_exact;
-    unsigned int nevents;
+    unsigned int nevents, events_cap;
 };
 struct transaction *trans_lookup(struct conn *c, uint32_t id, int *err);
 /* The view of a transaction: tnode lookup and recording. */
@@ -280,39 +290,23 @@ void trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool xs_log_on;
 
 /* ---- live update (lu.c): state handed to the new binary ---- */
-struct lu_out {
-    char *buf;
-    size_t len, cap;
-    bool failed;
-};
-struct lu_in {
-    const char *p;
-    size_t left;
-    bool bad;
-};
-void lu_put(struct lu_out *o, const void *p, size_t n);
-void lu_put_u32(struct lu_out *o, uint32_t v);
-void lu_put_u64(struct lu_out *o, uint64_t v);
-void lu_put_blob(struct lu_out *o, const void *p, uint32_t n);
-void lu_put_str(struct lu_out *o, const char *s);      /* NULL allowed */
-uint32_t lu_get_u32(struct lu_in *i);
-uint64_t lu_get_u64(struct lu_in *i);
-const void *lu_get_blob(struct lu_in *i, uint32_t *n);
-char *lu_get_str(const void *ctx, struct lu_in *i);    /* NULL if it was */
+/* The state is written in the saved-state encoding (lib/savestate.h);
+ * strings come back talloc'd on CTX (NULL if a NULL was saved). */
+char *lu_get_str(const void *ctx, struct ss_rd *i);
 int lu_control(const void *ctx, struct conn *c, char **argv, int argc);
 int lu_restore(int fd);
-void trans_dump(struct lu_out *o, struct conn *c);
-int trans_restore(struct lu_in *i, struct conn *c);
-void domains_dump(struct lu_out *o);
-int domains_restore(struct lu_in *i);
-void special_dump(struct lu_out *o);
-void special_restore(struct lu_in *i);
-void domref_dump(struct lu_out *o);
-void domref_restore(struct lu_in *i);
-void quota_dump(struct lu_out *o);
-void quota_restore(struct lu_in *i);
-void store_dump(struct lu_out *o);
-int store_restore(struct lu_in *i);
+void trans_dump(struct ss_wr *o, struct conn *c);
+int trans_restore(struct ss_rd *i, struct conn *c);
+void domains_dump(struct ss_wr *o);
+int domains_restore(struct ss_rd *i);
+void special_dump(struct ss_wr *o);
+void special_restore(struct ss_rd *i);
+void domref_dump(struct ss_wr *o);
+void domref_restore(struct ss_rd *i);
+void quota_dump(struct ss_wr *o);
+void quota_restore(struct ss_rd *i);
+void store_dump(struct ss_wr *o);
+int store_restore(struct ss_rd *i);
 uint64_t store_generation(void);
 void store_set_generation(uint64_t g);
 struct conn *conn_socket_new(int fd);

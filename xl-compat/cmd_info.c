@@ -10,7 +10,7 @@
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include "cpuid.h"     /* the Xen version the VMM presents */
+#include "xen_version.h"     /* the Xen version the VMM presents */
 
 #include "xl.h"
 

@@ -20,7 +20,7 @@ static void list_table(const struct xl_dominfo *d, unsigned n, bool verbose)
     printf("\n");
     for (unsigned i = 0; i < n; i++) {
         int r = d[i].shutdown ? d[i].shutdown_reason : 0;
-        printf("%-40s %5u %5lu %5u     %c%c%c%c%c%c  %8.1f", d[i].name ? d[i].name : "",
+        printf("%-40s %5u %5lu %5u     %c%c%c%c%c%c  %8.1f", d[i].name ? d[i].name : "(null)",
                d[i].domid, (unsigned long)(d[i].current_kb / 1024), d[i].vcpu_online,
                d[i].running ? 'r' : '-', d[i].blocked ? 'b' : '-', d[i].paused ? 'p' : '-',
                d[i].shutdown ? 's' : '-',

@@ -12,28 +12,17 @@
 
 #include "console_client.h"
 #include "paths.h"
+#include "unix_sock.h"
 #include "xl.h"
 
 int xl_console_connect(unsigned domid)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
     char *path = xl_dom_file(domid, ".console");
-    int fd;
+    int fd = xk_unix_connect(path, SOCK_STREAM);
 
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        free(path);
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    strcpy(sa.sun_path, path);
     free(path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-        int e = errno;
-        close(fd);
-        errno = e;
+    if (fd < 0) {
+        errno = -fd;
         return -1;
     }
     return fd;

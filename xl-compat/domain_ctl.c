@@ -21,37 +21,54 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* Signal SIG to every process holding domain DOMID's lock. */
+static void kill_holders(unsigned domid, int sig)
+{
+    pid_t h[16];
+    unsigned n = xl_domlock_holders(domid, h, 16);
+
+    for (unsigned i = 0; i < n && i < 16; i++)
+        kill(h[i], sig);
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L + 1;
+}
+
 int xl_domain_destroy(unsigned domid)
 {
     pid_t monitor, vmm;
 
+    /* Found through the lock (or the VMM's socket), never only through a
+     * pid file: a domain whose creation was cut short is reached too. */
     xl_dom_pids(domid, &monitor, &vmm);
     /* libxl's order: the domain's nodes, then the domain itself. */
     xl_tree_remove(domid);
-    if (vmm > 0)
+    if (vmm > 0) {
         kill(vmm, SIGTERM);
+        kill(vmm, SIGCONT);     /* a stopped VMM takes it once it runs */
+    } else if (monitor > 0) {
+        kill(monitor, SIGTERM); /* no VMM (yet): the monitor cleans up */
+    }
     for (int i = 0; xl_domlock_held(domid); i++) {
-        if (i == 50 && vmm > 0)
-            kill(vmm, SIGKILL);     /* 5 s: it does not listen */
-        if (i == 100) {
-            /* A monitor that never lets go: it has nothing left to watch. */
-            if (monitor > 0)
-                kill(monitor, SIGKILL);
+        if (i == 50) {
+            /* 5 s: it does not listen (or was not up when we looked). */
+            xl_dom_pids(domid, &monitor, &vmm);
+            if (vmm > 0)
+                kill(vmm, SIGKILL);
         }
+        if (i == 100)
+            kill_holders(domid, SIGKILL);   /* nothing left to watch */
         if (i == 150)
             return -EBUSY;
         sleep_ms(100);
     }
     /* The monitor may have been gone already: clean up after it. */
-    xl_tree_remove(domid);
-    {
-        char *p = xl_dom_file(domid, ".cfg");
-        unlink(p);
-        free(p);
-        p = xl_dom_file(domid, ".pid");
-        unlink(p);
-        free(p);
-    }
+    xl_dom_reap(domid);
     return 0;
 }
 
@@ -105,33 +122,70 @@ int xl_domain_pvcontrol(unsigned domid, const char *cmd, bool fallback)
     return 0;
 }
 
-void xl_wait_domains(const unsigned *domids, unsigned n, bool death)
-{
-    bool *done = calloc(n, sizeof(*done));
-    unsigned left = n;
+/* A domain whose VMM does not answer this long is not waited for. */
+#define HUNG_GIVE_UP_MS 10000
 
+unsigned xl_wait_domains(const unsigned *domids, unsigned n, bool death)
+{
+    struct xl_dominfo *d = calloc(n ? n : 1, sizeof(*d));
+    long *hung_since = calloc(n ? n : 1, sizeof(*hung_since));
+    bool *done = calloc(n ? n : 1, sizeof(*done));
+    unsigned left = n, abandoned = 0;
+
+    if (!d || !hung_since || !done) {
+        perror("xl");
+        exit(EXIT_FAILURE);
+    }
     fprintf(stderr, "Waiting for %u domains\n", n);
-    while (left && done) {
+    while (left) {
+        unsigned k = 0, *idx = xl_xmalloc(n * sizeof(*idx));
+
+        /* Every domain still waited for is asked at once. */
         for (unsigned i = 0; i < n; i++) {
-            struct xl_dominfo d;
             if (done[i])
                 continue;
-            if (xl_dom_get(domids[i], &d)) {
+            if (!xl_domlock_held(domids[i])) {
                 fprintf(stderr, "Domain %u has been destroyed\n", domids[i]);
                 done[i] = true;
                 left--;
                 continue;
             }
-            if (d.shutdown && !death) {
-                fprintf(stderr, "Domain %u has been shut down, reason code %d\n", domids[i],
-                        d.shutdown_reason);
-                done[i] = true;
-                left--;
-            }
-            xl_dominfo_free(&d);
+            memset(&d[k], 0, sizeof(d[k]));
+            d[k].domid = domids[i];
+            idx[k++] = i;
         }
+        xl_vmm_query_many(d, k, 1000);
+        for (unsigned j = 0; j < k; j++) {
+            unsigned i = idx[j];
+            bool stopped = d[j].hung && d[j].vmm_pid > 0 && xl_pid_stopped(d[j].vmm_pid);
+
+            if (d[j].shutdown && !death) {
+                fprintf(stderr, "Domain %u has been shut down, reason code %d\n", domids[i],
+                        d[j].shutdown_reason);
+                done[i] = true;
+            } else if (d[j].hung) {
+                if (!hung_since[i])
+                    hung_since[i] = now_ms();
+                if (stopped || now_ms() - hung_since[i] >= HUNG_GIVE_UP_MS) {
+                    fprintf(stderr, "Domain %u does not answer (its VMM, pid %ld, is %s): "
+                            "not waiting for it\n", domids[i], (long)d[j].vmm_pid,
+                            stopped ? "stopped" : "stuck");
+                    done[i] = true;
+                    abandoned++;
+                }
+            } else {
+                hung_since[i] = 0;
+            }
+            if (done[i])
+                left--;
+            xl_dominfo_free(&d[j]);
+        }
+        free(idx);
         if (left)
             sleep_ms(100);
     }
     free(done);
+    free(hung_since);
+    free(d);
+    return abandoned;
 }

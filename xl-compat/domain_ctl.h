@@ -14,7 +14,9 @@ int xl_domain_destroy(unsigned domid);
  * Returns 0, or 1 after printing xl's message. */
 int xl_domain_pvcontrol(unsigned domid, const char *cmd, bool fallback);
 
-/* Wait until each domain has shut down (or, with DEATH, is gone). */
-void xl_wait_domains(const unsigned *domids, unsigned n, bool death);
+/* Wait until each domain has shut down (or, with DEATH, is gone); a
+ * domain whose VMM is stopped, or does not answer for 10 s, is not waited
+ * for.  Returns how many were given up so. */
+unsigned xl_wait_domains(const unsigned *domids, unsigned n, bool death);
 
 #endif

@@ -5,12 +5,12 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "device.h"
 #include "domain_tree.h"
 #include "lockfile.h"
 #include "xl.h"
 #include "xs_util.h"
 
-#define CONSOLE_LIMIT 1048576   /* LIBXL_XENCONSOLE_LIMIT */
 #define XENBUS_INITIALISING 1
 
 int xl_tree_name_to_domid(xs_transaction_t t, const char *name)
@@ -155,14 +155,9 @@ bool xl_tree_build_post(unsigned domid, const struct domcfg *dc,
                         const struct xl_vmm_rings *r, const char *console_tty)
 {
     struct xs_handle *xs = xl_xs();
-    struct xs_permissions roperm[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
-    struct xs_permissions feperm[2] = { { domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
     char *dom = xl_xasprintf("/local/domain/%u", domid);
     char *vm = xl_xs_readf(XBT_NULL, "%s/vm", dom);
-    char *cons = xl_xasprintf("%s/console", dom);
-    char *back = xl_xasprintf("/local/domain/0/backend/console/%u/0", domid);
-    char smax[32], target[32], sid[16], sport[16], sref[32], cport[16], cref[32];
-    char climit[16], start[48], sbackid[4] = "0";
+    char smax[32], target[32], sid[16], sport[16], sref[32], start[48];
     struct timeval now;
     bool ok = false;
 
@@ -172,9 +167,6 @@ bool xl_tree_build_post(unsigned domid, const struct domcfg *dc,
     snprintf(sid, sizeof(sid), "%u", domid);
     snprintf(sport, sizeof(sport), "%u", r->store_port);
     snprintf(sref, sizeof(sref), "%llu", (unsigned long long)r->store_pfn);
-    snprintf(cport, sizeof(cport), "%u", r->console_port);
-    snprintf(cref, sizeof(cref), "%llu", (unsigned long long)r->console_pfn);
-    snprintf(climit, sizeof(climit), "%d", CONSOLE_LIMIT);
     snprintf(start, sizeof(start), "%lld.%02d", (long long)now.tv_sec, (int)(now.tv_usec / 10000));
 
     for (int tries = 0; tries < 10 && !ok && vm; tries++) {
@@ -182,13 +174,6 @@ bool xl_tree_build_post(unsigned domid, const struct domcfg *dc,
         const char *dom_ents[] = {
             "memory/static-max", smax, "memory/target", target, "memory/videoram", "0",
             "domid", sid, "store/port", sport, "store/ring-ref", sref, NULL,
-        };
-        const char *front_ro[] = {
-            "limit", climit, "type", "xenconsoled", "output", "pty", "tty", console_tty,
-            "port", cport, "ring-ref", cref, NULL,
-        };
-        const char *back_ents[] = {
-            "frontend-id", sid, "online", "1", "state", "1", "protocol", "vt100", NULL,
         };
         char *p;
 
@@ -218,25 +203,7 @@ bool xl_tree_build_post(unsigned domid, const struct domcfg *dc,
             }
         }
         /* The primary console: frontend (the domain's own dir) and backend. */
-        xl_xs_mknod(t, cons, feperm, 2);
-        xl_xs_mknod(t, back, (struct xs_permissions[2]){ { 0, XS_PERM_NONE },
-                                                        { domid, XS_PERM_READ } }, 2);
-        p = xl_xasprintf("%s/backend", cons);
-        xl_xs_write(t, p, back);
-        free(p);
-        p = xl_xasprintf("%s/backend-id", cons);
-        xl_xs_write(t, p, sbackid);
-        free(p);
-        write_ents(t, back, back_ents);
-        p = xl_xasprintf("%s/frontend", back);
-        xl_xs_write(t, p, cons);
-        free(p);
-        for (const char *const *kv = front_ro; kv[0]; kv += 2) {
-            p = xl_xasprintf("%s/%s", cons, kv[0]);
-            xl_xs_write(t, p, kv[1] ? kv[1] : "");
-            xs_set_permissions(xs, t, p, roperm, 2);
-            free(p);
-        }
+        xl_device_console_add(t, domid, r, console_tty);
         if (xs_transaction_end(xs, t, false))
             ok = true;
         else if (errno != EAGAIN)
@@ -247,8 +214,6 @@ bool xl_tree_build_post(unsigned domid, const struct domcfg *dc,
                 vm ? strerror(errno) : "its vm path is gone");
     free(dom);
     free(vm);
-    free(cons);
-    free(back);
     return ok;
 }
 

@@ -12,11 +12,10 @@
 #include <string.h>
 
 #include "cfg_parse.h"
+#include "domain_limits.h"
 #include "domcfg_int.h"
 #include "util.h"
 
-#define DC_MAX_MEMORY_MIB (16ULL << 20)   /* 16 TiB */
-#define DC_MAX_VCPUS 128                  /* the VMM's and libxl's HVM limit */
 #define DC_MAX_FILE (16 << 20)
 
 struct ctx {
@@ -318,6 +317,10 @@ static void parse_name(struct ctx *x)
         ERR(x, s, "`name' must not be empty");
         return;
     }
+    if (strlen(n) > XK_NAME_MAX) {
+        ERR(x, s, "`name' is %zu bytes long; at most %d", strlen(n), XK_NAME_MAX);
+        return;
+    }
     for (p = (const unsigned char *)n; *p; p++) {
         if (*p < 0x20 || *p == 0x7f || *p == '/') {
             ERR(x, s, "`name' must not contain '/' or control characters");
@@ -372,6 +375,9 @@ static void parse_cmdline(struct ctx *x)
         x->dc->cmdline = NULL;
     if ((cmd || root || extra) && !x->dc->cmdline)
         ERR(x, cs ? cs : rs ? rs : es, "out of memory");
+    else if (x->dc->cmdline && strlen(x->dc->cmdline) + 1 > XK_CMDLINE_MAX)
+        ERR(x, cs ? cs : rs ? rs : es, "the kernel command line is %zu bytes; at most %d",
+            strlen(x->dc->cmdline) + 1, XK_CMDLINE_MAX);
 }
 
 static void parse_action(struct ctx *x, const char *key, enum dc_action def,
@@ -398,8 +404,8 @@ static void parse_memory(struct ctx *x)
     long mem = 0, max = 0;
     int rm, rx;
 
-    rm = get_bounded(x, "memory", 1, (long)DC_MAX_MEMORY_MIB, &mem, &ms);
-    rx = get_bounded(x, "maxmem", 1, (long)DC_MAX_MEMORY_MIB, &max, &xs);
+    rm = get_bounded(x, "memory", XK_MEM_MIN_MIB, (long)XK_MEM_MAX_MIB, &mem, &ms);
+    rx = get_bounded(x, "maxmem", XK_MEM_MIN_MIB, (long)XK_MEM_MAX_MIB, &max, &xs);
     /* libxl's default: 32 MiB, both */
     x->dc->memory_mib = rm == 1 ? (uint64_t)mem : rx == 1 ? (uint64_t)max : 32;
     x->dc->maxmem_mib = rx == 1 ? (uint64_t)max : x->dc->memory_mib;
@@ -415,8 +421,8 @@ static void parse_vcpus(struct ctx *x)
     long v = 0, m = 0;
     int rv, rm;
 
-    rv = get_bounded(x, "vcpus", 1, DC_MAX_VCPUS, &v, &vs);
-    rm = get_bounded(x, "maxvcpus", 1, DC_MAX_VCPUS, &m, &ms);
+    rv = get_bounded(x, "vcpus", 1, XK_MAX_VCPUS, &v, &vs);
+    rm = get_bounded(x, "maxvcpus", 1, XK_MAX_VCPUS, &m, &ms);
     x->dc->vcpus = rv == 1 ? (unsigned)v : 1;
     x->dc->maxvcpus = rm == 1 ? (unsigned)m : x->dc->vcpus;
     x->dc->vcpus_set = rv == 1;

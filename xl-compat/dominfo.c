@@ -6,12 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "domcfg.h"
 #include "dominfo.h"
 #include "lockfile.h"
 #include "paths.h"
+#include "util.h"
 #include "xl.h"
 #include "xs_util.h"
 
@@ -38,6 +44,38 @@ static void host_info(struct xl_dominfo *d)
     memcpy(d->uuid, "00000000-0000-0000-0000-000000000000", 37);
 }
 
+/* Hung domains are not waited for by the list: one deadline for all. */
+#define LIST_TIMEOUT_MS 1000
+
+bool xl_dom_saved_config(unsigned domid, struct domcfg *dc)
+{
+    char *path = xl_dom_file(domid, ".cfg"), *text;
+    FILE *quiet = fopen("/dev/null", "w");
+    size_t len;
+    int rc = -1;
+
+    text = read_file(path, &len, 1 << 20);
+    free(path);
+    if (text && quiet)
+        rc = domcfg_parse(dc, "saved config", text, len, NULL, 0, quiet);
+    free(text);
+    if (quiet)
+        fclose(quiet);
+    return rc == 0;
+}
+
+char *xl_dom_saved_name(unsigned domid)
+{
+    struct domcfg dc;
+    char *name;
+
+    if (!xl_dom_saved_config(domid, &dc))
+        return NULL;
+    name = dc.name ? xl_xstrdup(dc.name) : NULL;
+    domcfg_free(&dc);
+    return name;
+}
+
 static void read_identity(struct xl_dominfo *d)
 {
     char *vm = xl_xs_readf(XBT_NULL, "/local/domain/%u/vm", d->domid);
@@ -46,6 +84,78 @@ static void read_identity(struct xl_dominfo *d)
     if (vm && !strncmp(vm, "/vm/", 4))
         snprintf(d->uuid, sizeof(d->uuid), "%.36s", vm + 4);
     free(vm);
+    /* A store that lost the domain (restarted empty, say): the name it
+     * was created with. */
+    if (!d->name)
+        d->name = xl_dom_saved_name(d->domid);
+}
+
+static uint64_t xs_u64(unsigned domid, const char *node)
+{
+    char *v = xl_xs_readf(XBT_NULL, "/local/domain/%u/%s", domid, node);
+    uint64_t n = v ? strtoull(v, NULL, 10) : 0;
+
+    free(v);
+    return n;
+}
+
+/* CPU time of process PID (user + system), from /proc. */
+static uint64_t proc_cpu_ns(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long long ut = 0, st = 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    f = fopen(path, "re");
+    if (!f)
+        return 0;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    p = strrchr(buf, ')');
+    /* After comm: state and ten fields, then utime and stime. */
+    if (!p || hz <= 0 ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return 0;
+    return (ut + st) * (1000000000ULL / (unsigned long long)hz);
+}
+
+/* What is known of a domain whose VMM did not answer: xenstore's numbers
+ * (or the saved config's), and a stopped VMM shows as paused. */
+static void offline_info(struct xl_dominfo *d)
+{
+    if (!d->hung) {
+        d->dying = true;    /* the monitor holds it, the VMM is gone */
+        return;
+    }
+    d->current_kb = xs_u64(d->domid, "memory/target");
+    d->max_kb = xs_u64(d->domid, "memory/static-max");
+    if (!d->current_kb) {
+        struct domcfg dc;
+        if (xl_dom_saved_config(d->domid, &dc)) {
+            d->current_kb = dc.memory_mib * 1024;
+            d->vcpu_online = dc.vcpus;
+            domcfg_free(&dc);
+        }
+    }
+    if (!d->max_kb)
+        d->max_kb = d->current_kb;
+    if (!d->vcpu_online) {
+        unsigned n = 0;
+        char *p = xl_xasprintf("/local/domain/%u/cpu", d->domid);
+        char **c = xs_directory(xl_xs(), XBT_NULL, p, &n);
+        free(p);
+        free(c);
+        d->vcpu_online = n;
+    }
+    d->max_vcpus = d->vcpu_online;
+    if (d->vmm_pid > 0) {
+        d->paused = xl_pid_stopped(d->vmm_pid);
+        d->cpu_time_ns = proc_cpu_ns(d->vmm_pid);
+    }
 }
 
 /* A guest domain whose lock is held, from xenstore and its VMM. */
@@ -54,12 +164,9 @@ static int guest_info(unsigned domid, struct xl_dominfo *d)
     memset(d, 0, sizeof(*d));
     d->domid = domid;
     read_identity(d);
-    if (!d->name) {
-        /* Being built or torn down: not a domain to act on yet. */
-        return -ENOENT;
-    }
-    if (!xl_vmm_query(d))
-        d->dying = true;    /* the monitor holds it, the VMM is gone */
+    xl_vmm_query_many(d, 1, LIST_TIMEOUT_MS);
+    if (!d->vmm_up)
+        offline_info(d);
     return 0;
 }
 
@@ -83,26 +190,54 @@ int xl_dom_get(unsigned domid, struct xl_dominfo *d)
 /* Whether DOMID names a domain, without asking its VMM anything. */
 static bool dom_exists(unsigned domid)
 {
-    char *name;
-
-    if (domid == 0)
-        return true;
-    if (domid >= 0x7ff0 || !xl_domlock_held(domid))
-        return false;
-    name = xl_xs_readf(XBT_NULL, "/local/domain/%u/name", domid);
-    free(name);
-    return name != NULL;
+    return domid == 0 || (domid < 0x7ff0 && xl_domlock_held(domid));
 }
 
-/* Remove the xenstore remains of a domain nobody holds any more. */
-static void reap(unsigned domid)
+/* Remove socket PATH if nobody listens on it any more. */
+static void unlink_dead_socket(const char *path)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    int s;
+
+    if (strlen(path) >= sizeof(a.sun_path))
+        return;
+    strcpy(a.sun_path, path);
+    s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s < 0)
+        return;
+    /* Any other answer (even a socket of another type) means alive. */
+    if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED)
+        unlink(path);
+    close(s);
+}
+
+void xl_dom_clean(unsigned domid)
+{
+    static const char *const files[] = { ".cfg", ".pid", ".pid.new" };
+    static const char *const sockets[] = { ".sock", ".console" };
+
+    xl_tree_remove(domid);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char *p = xl_dom_file(domid, files[i]);
+        unlink(p);
+        free(p);
+    }
+    for (size_t i = 0; i < sizeof(sockets) / sizeof(sockets[0]); i++) {
+        char *p = xl_dom_file(domid, sockets[i]);
+        unlink_dead_socket(p);
+        free(p);
+    }
+}
+
+bool xl_dom_reap(unsigned domid)
 {
     int fd = xl_domlock_try(domid);
 
     if (fd < 0)
-        return;
-    xl_tree_remove(domid);
-    close(fd);
+        return false;
+    xl_dom_clean(domid);
+    xl_domlock_drop(domid, fd);
+    return true;
 }
 
 static int cmp_domid(const void *a, const void *b)
@@ -111,10 +246,60 @@ static int cmp_domid(const void *a, const void *b)
     return (x->domid > y->domid) - (x->domid < y->domid);
 }
 
+static int cmp_uint(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return (x > y) - (x < y);
+}
+
+/* The domids that may name domains: lock files, then xenstore's entries;
+ * sorted, each once. */
+static unsigned *known_domids(unsigned *count)
+{
+    unsigned n = 0, cap = 16, nxs = 0, k = 0;
+    unsigned *ids = xl_xmalloc(cap * sizeof(*ids));
+    char **ents = xs_directory(xl_xs(), XBT_NULL, "/local/domain", &nxs);
+    DIR *d = opendir(xl_rundir());
+    struct dirent *e;
+
+    while (d && (e = readdir(d))) {
+        unsigned id;
+        int end = 0;
+        if (sscanf(e->d_name, "dom%u.lock%n", &id, &end) != 1 || e->d_name[end] ||
+            strncmp(e->d_name, "dom", 3) || !isdigit((unsigned char)e->d_name[3]))
+            continue;
+        if (n == cap && !(ids = realloc(ids, (cap *= 2) * sizeof(*ids)))) {
+            perror("xl");
+            exit(EXIT_FAILURE);
+        }
+        ids[n++] = id;
+    }
+    if (d)
+        closedir(d);
+    ids = realloc(ids, (n + nxs + 1) * sizeof(*ids));
+    if (!ids) {
+        perror("xl");
+        exit(EXIT_FAILURE);
+    }
+    for (unsigned i = 0; ents && i < nxs; i++) {
+        char *end;
+        unsigned long id = strtoul(ents[i], &end, 10);
+        if (!*end)
+            ids[n++] = (unsigned)id;
+    }
+    free(ents);
+    qsort(ids, n, sizeof(*ids), cmp_uint);
+    for (unsigned i = 0; i < n; i++)
+        if (ids[i] != 0 && ids[i] < 0x7ff0 && (k == 0 || ids[k - 1] != ids[i]))
+            ids[k++] = ids[i];
+    *count = k;
+    return ids;
+}
+
 struct xl_dominfo *xl_dom_list(unsigned *count)
 {
-    unsigned n = 0, k = 0;
-    char **ents = xs_directory(xl_xs(), XBT_NULL, "/local/domain", &n);
+    unsigned n, k = 0;
+    unsigned *ids = known_domids(&n);
     struct xl_dominfo *l = calloc(n + 1, sizeof(*l));
 
     if (!l) {
@@ -122,21 +307,20 @@ struct xl_dominfo *xl_dom_list(unsigned *count)
         exit(EXIT_FAILURE);
     }
     xl_dom_get(0, &l[k++]);
-    for (unsigned i = 0; ents && i < n; i++) {
-        char *end;
-        unsigned long id = strtoul(ents[i], &end, 10);
-        if (*end || id == 0 || id >= 0x7ff0)
-            continue;
-        if (!xl_domlock_held((unsigned)id)) {
-            reap((unsigned)id);
+    for (unsigned i = 0; i < n; i++) {
+        if (!xl_domlock_held(ids[i])) {
+            xl_dom_reap(ids[i]);
             continue;
         }
-        if (guest_info((unsigned)id, &l[k]) == 0)
-            k++;
-        else
-            xl_dominfo_free(&l[k]);
+        l[k].domid = ids[i];
+        read_identity(&l[k]);
+        k++;
     }
-    free(ents);
+    free(ids);
+    xl_vmm_query_many(l + 1, k - 1, LIST_TIMEOUT_MS);
+    for (unsigned i = 1; i < k; i++)
+        if (!l[i].vmm_up)
+            offline_info(&l[i]);
     qsort(l, k, sizeof(*l), cmp_domid);
     *count = k;
     return l;
@@ -157,6 +341,25 @@ void xl_dom_list_free(struct xl_dominfo *l, unsigned n)
     free(l);
 }
 
+/* A held domain whose saved config has NAME (xenstore does not know it). */
+static int saved_name_to_domid(const char *name)
+{
+    unsigned n, *ids = known_domids(&n);
+    int found = -1;
+
+    for (unsigned i = 0; found < 0 && i < n; i++) {
+        char *s;
+        if (!xl_domlock_held(ids[i]))
+            continue;
+        s = xl_xs_readf(XBT_NULL, "/local/domain/%u/name", ids[i]);
+        if (!s && (s = xl_dom_saved_name(ids[i])) && !strcmp(s, name))
+            found = (int)ids[i];
+        free(s);
+    }
+    free(ids);
+    return found;
+}
+
 unsigned xl_find_domain(const char *q)
 {
     const char *p = q;
@@ -168,6 +371,8 @@ unsigned xl_find_domain(const char *q)
         id = atoi(q);
     } else {
         id = xl_tree_name_to_domid(XBT_NULL, q);
+        if (id < 0)
+            id = saved_name_to_domid(q);
         if (id < 0) {
             fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", q);
             exit(EXIT_FAILURE);
@@ -181,10 +386,21 @@ unsigned xl_find_domain(const char *q)
     return (unsigned)id;
 }
 
-void xl_dom_pids(unsigned domid, pid_t *monitor, pid_t *vmm)
+/* Whether process PID runs the same program as this xl (a monitor). */
+static bool is_xl(pid_t pid)
+{
+    char path[64];
+    struct stat a, b;
+
+    snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+    return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+void xl_dom_pidfile(unsigned domid, pid_t *monitor, pid_t *vmm)
 {
     char *path = xl_dom_file(domid, ".pid");
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "re");
     long m = 0, v = 0;
 
     if (f) {
@@ -193,6 +409,39 @@ void xl_dom_pids(unsigned domid, pid_t *monitor, pid_t *vmm)
         fclose(f);
     }
     free(path);
-    *monitor = (pid_t)m;
-    *vmm = (pid_t)v;
+    *monitor = m;
+    *vmm = v;
+}
+
+void xl_dom_pids(unsigned domid, pid_t *monitor, pid_t *vmm)
+{
+    pid_t m, v;
+
+    xl_dom_pidfile(domid, &m, &v);
+    /* The file may be old and its pids reused: only a holder counts. */
+    if (!xl_domlock_holder(domid, m))
+        m = 0;
+    if (!xl_domlock_holder(domid, v))
+        v = 0;
+    if (!v) {
+        pid_t p = xl_vmm_peer_pid(domid);
+        if (xl_domlock_holder(domid, p))
+            v = p;
+    }
+    if ((!m || !v) && xl_domlock_held(domid)) {
+        pid_t h[8];
+        unsigned n = xl_domlock_holders(domid, h, 8);
+        for (unsigned i = 0; i < n && i < 8; i++) {
+            if (h[i] == m || h[i] == v)
+                continue;
+            if (is_xl(h[i])) {
+                if (!m)
+                    m = h[i];
+            } else if (!v) {
+                v = h[i];
+            }
+        }
+    }
+    *monitor = m;
+    *vmm = v;
 }

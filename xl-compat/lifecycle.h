@@ -26,7 +26,4 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
 int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready_fd,
                  int hold_fd, const char *log, const char *console_log);
 
-/* Shutdown reason names and the VMM exit status they come from. */
-int xl_reason_for_exit(int status);  /* SHUTDOWN_*, or -1 for "destroyed" */
-
 #endif

@@ -1,9 +1,11 @@
 /* Run-directory locks (see lockfile.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lockfile.h"
@@ -52,33 +54,153 @@ void xl_lock_release(int fd)
         close(fd);
 }
 
+/* Whether FD (locked or tested) still is the file at PATH. */
+static bool same_file(int fd, const char *path)
+{
+    struct stat a, b;
+
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
 int xl_domlock_try(unsigned domid)
 {
     char *path = xl_dom_file(domid, ".lock");
-    int fd = open_lock(path, 0);
 
-    free(path);
-    if (ofd_lock(fd, F_OFD_SETLK)) {
+    for (;;) {
+        int fd = open_lock(path, 0);
+
+        if (ofd_lock(fd, F_OFD_SETLK)) {
+            close(fd);
+            free(path);
+            return -1;
+        }
+        /* Its holder may have removed the file just before letting go. */
+        if (same_file(fd, path)) {
+            free(path);
+            return fd;
+        }
         close(fd);
-        return -1;
     }
-    return fd;
 }
 
 bool xl_domlock_held(unsigned domid)
 {
     char *path = xl_dom_file(domid, ".lock");
-    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    for (;;) {
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        bool held;
+
+        if (fd < 0) {
+            free(path);
+            return false;
+        }
+        /* Asks whether a write lock could be placed, without placing it. */
+        held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+        if (held || same_file(fd, path) || access(path, F_OK)) {
+            close(fd);
+            free(path);
+            return held;
+        }
+        close(fd);      /* replaced meanwhile: ask the new file */
+    }
+}
+
+void xl_domlock_drop(unsigned domid, int fd)
+{
+    char *path = xl_dom_file(domid, ".lock");
+
+    if (fd >= 0 && same_file(fd, path))
+        unlink(path);
+    free(path);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Whether /proc/PID/fdinfo/FD shows a lock held through that descriptor. */
+static bool fd_has_lock(const char *pid, const char *fd)
+{
+    char path[320], line[256];
+    bool found = false;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", pid, fd);
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    while (!found && fgets(line, sizeof(line), f))
+        found = !strncmp(line, "lock:", 5);
+    fclose(f);
+    return found;
+}
+
+static bool pid_holds(const char *pid, const struct stat *lock)
+{
+    char path[64];
+    struct dirent *e;
+    bool found = false;
+    DIR *d;
+
+    snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+    d = opendir(path);
+    if (!d)
+        return false;
+    while (!found && (e = readdir(d))) {
+        char fdpath[340];
+        struct stat st;
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(fdpath, sizeof(fdpath), "%s/%s", path, e->d_name);
+        if (stat(fdpath, &st) == 0 && st.st_dev == lock->st_dev &&
+            st.st_ino == lock->st_ino)
+            found = fd_has_lock(pid, e->d_name);
+    }
+    closedir(d);
+    return found;
+}
+
+static bool lock_stat(unsigned domid, struct stat *st)
+{
+    char *path = xl_dom_file(domid, ".lock");
+    int rc = stat(path, st);
 
     free(path);
-    if (fd < 0)
+    return rc == 0;
+}
+
+bool xl_domlock_holder(unsigned domid, pid_t pid)
+{
+    struct stat st;
+    char s[24];
+
+    if (pid <= 0 || !lock_stat(domid, &st))
         return false;
-    /* Asks whether a write lock could be placed, without placing it. */
-    if (fcntl(fd, F_OFD_GETLK, &fl)) {
-        close(fd);
-        return false;
+    snprintf(s, sizeof(s), "%ld", (long)pid);
+    return pid_holds(s, &st);
+}
+
+unsigned xl_domlock_holders(unsigned domid, pid_t *pids, unsigned max)
+{
+    struct dirent *e;
+    struct stat st;
+    unsigned n = 0;
+    DIR *d;
+
+    if (!lock_stat(domid, &st) || !(d = opendir("/proc")))
+        return 0;
+    while ((e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+
+        if (*end || pid <= 0 || pid == getpid() || !pid_holds(e->d_name, &st))
+            continue;
+        if (n < max)
+            pids[n] = (pid_t)pid;
+        n++;
     }
-    close(fd);
-    return fl.l_type != F_UNLCK;
+    closedir(d);
+    return n;
 }

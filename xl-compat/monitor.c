@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,10 +29,12 @@
 #include "exit_codes.h"
 #include "lifecycle.h"
 #include "lockfile.h"
+#include "mem_admit.h"
 #include "paths.h"
 #include "util.h"
 #include "uuid.h"
 #include "xl.h"
+#include "xl_conf.h"
 #include "xs_util.h"
 
 #define DOMID_LAST 0x7fef       /* DOMID_FIRST_RESERVED - 1 */
@@ -45,25 +48,8 @@ struct mon {
     unsigned domid;
     int lock_fd, hold_fd;
     pid_t vmm;
+    bool vmm_reaped;        /* waited for: the lock is the monitor's alone */
 };
-
-int xl_reason_for_exit(int status)
-{
-    switch (status) {
-    case XK_EXIT_POWEROFF: return SHUTDOWN_poweroff;
-    case XK_EXIT_REBOOT: return SHUTDOWN_reboot;
-    case XK_EXIT_SUSPEND: return SHUTDOWN_suspend;
-    case XK_EXIT_CRASH: return SHUTDOWN_crash;
-    case XK_EXIT_WATCHDOG: return SHUTDOWN_watchdog;
-    case XK_EXIT_SOFT_RESET: return SHUTDOWN_soft_reset;
-    /* Xen's default HVM_PARAM_TRIPLE_FAULT_REASON is SHUTDOWN_reboot. */
-    case XK_EXIT_TRIPLE_FAULT: return SHUTDOWN_reboot;
-    /* KVM could not go on, or the VMM failed: Xen's domain_crash(). */
-    case XK_EXIT_INTERNAL:
-    case XK_EXIT_VMM_ERROR: return SHUTDOWN_crash;
-    default: return -1;     /* stopped from outside: destroyed */
-    }
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -106,8 +92,8 @@ static int pick_domid(unsigned *domid)
 
         if (fd < 0)
             continue;
-        /* Whatever xenstore still has of an earlier holder is stale. */
-        xl_tree_remove(cand);
+        /* Whatever is left of an earlier holder is stale. */
+        xl_dom_clean(cand);
         snprintf(buf, sizeof(buf), "%u\n", cand % DOMID_LAST + 1);
         write_file(nextf, buf);
         free(nextf);
@@ -117,17 +103,6 @@ static int pick_domid(unsigned *domid)
     free(nextf);
     fprintf(stderr, "libxl: error: no free domain id\n");
     return -1;
-}
-
-static void unlink_dom_files(unsigned domid)
-{
-    static const char *const sfx[] = { ".cfg", ".pid" };
-
-    for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-        char *p = xl_dom_file(domid, sfx[i]);
-        unlink(p);
-        free(p);
-    }
 }
 
 /* The last lines of the VMM's log, for a start that failed. */
@@ -157,6 +132,28 @@ static long file_size(const char *path)
     return n < 0 ? 0 : n;
 }
 
+/* Set by SIGINT, SIGTERM or SIGHUP while the domain is being built: the
+ * create is abandoned and nothing of it is left. */
+static volatile sig_atomic_t build_cancelled;
+
+static void on_cancel(int sig)
+{
+    (void)sig;
+    build_cancelled = 1;
+}
+
+/* While building, a stopping signal cancels (without SA_RESTART, so a
+ * wait in progress ends); afterwards the defaults are back. */
+static void catch_cancel(bool on)
+{
+    struct sigaction sa = { .sa_handler = on ? on_cancel : SIG_DFL };
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
 /* Build the domain: domid, tree, VMM (paused), the nodes naming its
  * rings.  0, or -1 with nothing left behind. */
 static int start_domain(struct mon *m)
@@ -168,22 +165,29 @@ static int start_domain(struct mon *m)
     long log_from;
     ssize_t r;
 
+    /* Under the allocation lock, so two creates cannot both count the
+     * same free memory. */
+    if (!xl_mem_admit(m->dc)) {
+        xl_lock_release(alloc);
+        return -1;
+    }
     m->lock_fd = pick_domid(&m->domid);
     if (m->lock_fd < 0) {
         xl_lock_release(alloc);
         return -1;
     }
-    if (!xl_tree_make(m->domid, m->dc, m->uuid)) {
-        xl_tree_remove(m->domid);
-        close(m->lock_fd);
-        xl_lock_release(alloc);
-        return -1;
-    }
-    xl_lock_release(alloc);
-
+    /* First, so a domain cut short still has a name to be listed under. */
     path = xl_dom_file(m->domid, ".cfg");
     write_file(path, m->saved);
     free(path);
+    if (!xl_tree_make(m->domid, m->dc, m->uuid)) {
+        xl_lock_release(alloc);
+        goto fail;
+    }
+    xl_lock_release(alloc);
+
+    if (build_cancelled)
+        goto fail;
     if (pipe2(ready, O_CLOEXEC) || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, hold)) {
         perror("xl: pipe");
         goto fail;
@@ -203,8 +207,10 @@ static int start_domain(struct mon *m)
     }
     do
         r = read(ready[0], buf, 1);
-    while (r < 0 && errno == EINTR);
+    while (r < 0 && errno == EINTR && !build_cancelled);
     close(ready[0]);
+    if (build_cancelled)
+        goto fail_kill;
     if (r != 1) {
         waitpid(m->vmm, &st, 0);
         fprintf(stderr, "libxl: error: domain %u: the VMM (%s) exited with status %d while "
@@ -227,10 +233,8 @@ static int start_domain(struct mon *m)
     }
     free(tty);
     xl_dominfo_free(&info);
-    snprintf(buf, sizeof(buf), "%ld %ld\n", (long)getpid(), (long)m->vmm);
-    path = xl_dom_file(m->domid, ".pid");
-    write_file(path, buf);
-    free(path);
+    if (build_cancelled)
+        goto fail_kill;
     return 0;
 
 fail_kill:
@@ -240,10 +244,36 @@ fail_vmm:
     close(m->hold_fd);
     m->hold_fd = -1;
 fail:
-    xl_tree_remove(m->domid);
-    unlink_dom_files(m->domid);
-    close(m->lock_fd);
+    /* The VMM is gone: this lock is ours alone. */
+    xl_dom_clean(m->domid);
+    xl_domlock_drop(m->domid, m->lock_fd);
+    m->lock_fd = -1;
     return -1;
+}
+
+/* The domain is built and now belongs to its monitor: from here it
+ * outlives the monitor (docs/xl.md). */
+static void adopt(struct mon *m)
+{
+    if (write(m->hold_fd, "A", 1) != 1)
+        fprintf(stderr, "xl: domain %u: cannot adopt the VMM: %s\n", m->domid,
+                strerror(errno));
+}
+
+/* Undo a create whose caller went away before it was told the domain
+ * exists: a create that did not finish leaves nothing. */
+static void abandon(struct mon *m)
+{
+    int st;
+
+    xl_tree_remove(m->domid);
+    kill(m->vmm, SIGKILL);
+    waitpid(m->vmm, &st, 0);
+    close(m->hold_fd);
+    m->hold_fd = -1;
+    xl_dom_clean(m->domid);
+    xl_domlock_drop(m->domid, m->lock_fd);
+    m->lock_fd = -1;
 }
 
 /* Wait for the VMM: 1 with the exit status it will have when it reports
@@ -272,6 +302,7 @@ static int wait_vmm(struct mon *m, int *status, int timeout_ms)
             return 0;
         }
     }
+    m->vmm_reaped = true;
     *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     return 0;
 }
@@ -279,12 +310,16 @@ static int wait_vmm(struct mon *m, int *status, int timeout_ms)
 /* The domain is gone or going: its nodes, its files, its lock. */
 static void finish_domain(struct mon *m)
 {
-    xl_tree_remove(m->domid);
-    unlink_dom_files(m->domid);
+    xl_dom_clean(m->domid);
     if (m->hold_fd >= 0)
         close(m->hold_fd);
     m->hold_fd = -1;
-    close(m->lock_fd);
+    /* A VMM not known to be gone may still hold the lock file: then the
+     * next xl command that lists domains removes it. */
+    if (m->vmm_reaped)
+        xl_domlock_drop(m->domid, m->lock_fd);
+    else
+        close(m->lock_fd);
     m->lock_fd = -1;
 }
 
@@ -389,7 +424,7 @@ static int run_monitor(struct mon *m)
         held = wait_vmm(m, &status, -1);
         if (held < 0)
             continue;
-        reason = xl_reason_for_exit(status);
+        reason = xk_shutdown_for_exit(status);
         if (reason < 0) {
             fprintf(stderr, "Domain %u has been destroyed.\n", m->domid);
             finish_domain(m);
@@ -447,8 +482,16 @@ static int run_monitor(struct mon *m)
             break;
         }
         fprintf(stderr, "Done. Rebooting now\n");
+        m->vmm_reaped = false;
+        catch_cancel(true);
         if (start_domain(m))
             return 1;
+        catch_cancel(false);
+        if (build_cancelled) {
+            abandon(m);
+            return 1;
+        }
+        adopt(m);
         if (xl_vmm_unpause(m->domid))
             fprintf(stderr, "cannot unpause domain %u\n", m->domid);
         fprintf(stderr, "Waiting for domain %s (domid %u) to die [pid %ld]\n", m->dc->name,
@@ -486,6 +529,18 @@ static void absolute_path(char **p)
     *p = abs;
 }
 
+/* An image the VMM would block on (a FIFO, a device) is refused before
+ * anything is built; a missing one is the VMM's to report. */
+static bool image_ok(const char *what, const char *path)
+{
+    struct stat st;
+
+    if (!path || stat(path, &st) || S_ISREG(st.st_mode))
+        return true;
+    fprintf(stderr, "libxl: error: %s %s is not a regular file\n", what, path);
+    return false;
+}
+
 int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts *o)
 {
     struct mon m = { .dc = dc, .saved = saved, .o = o, .lock_fd = -1, .hold_fd = -1 };
@@ -501,6 +556,10 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
     absolute_path(&dc->kernel);
     absolute_path(&dc->ramdisk);
     absolute_path(&dc->firmware);
+    if (!image_ok("kernel", dc->kernel) || !image_ok("ramdisk", dc->ramdisk) ||
+        !image_ok("firmware", dc->firmware))
+        return 3;
+    xl_conf_load();     /* its errors before anything is built */
     m.log = xl_xasprintf("%s/xl-%s.log", xl_logdir(), dc->name);
     {
         char *dir = xl_xasprintf("%s/console", xl_logdir());
@@ -532,22 +591,37 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
                 close(f);
         if (!o->foreground)
             setsid();
+        /* A caller gone mid-create is a failed write, not our death. */
+        signal(SIGPIPE, SIG_IGN);
+        catch_cancel(true);
         if (start_domain(&m)) {
             if (write(report[1], "ERR\n", 4) < 0)
                 _exit(3);
             _exit(3);
         }
         snprintf(buf, sizeof(buf), "OK %u\n", m.domid);
-        if (write(report[1], buf, strlen(buf)) < 0)
+        if (write(report[1], buf, strlen(buf)) != (ssize_t)strlen(buf)) {
+            abandon(&m);
             _exit(3);
-        close(report[1]);
+        }
         /* Runs once xl has its console attached (or gave up). */
         do
             r = read(go[0], buf, 1);
-        while (r < 0 && errno == EINTR);
+        while (r < 0 && errno == EINTR && !build_cancelled);
         close(go[0]);
+        if (r != 1 || build_cancelled) {
+            /* xl was interrupted before it could say the domain exists. */
+            abandon(&m);
+            _exit(3);
+        }
+        catch_cancel(false);
+        signal(SIGPIPE, SIG_DFL);
+        adopt(&m);
         if (!o->paused && xl_vmm_unpause(m.domid))
             fprintf(stderr, "libxl: error: cannot unpause domain %u\n", m.domid);
+        /* xl returns now: the domain runs (or stays paused) when it does,
+         * as libxl unpauses before xl create returns. */
+        close(report[1]);
         if (o->no_monitor) {
             /* -e: nobody watches; the VMM exits when the guest stops. */
             close(m.hold_fd);
@@ -568,9 +642,9 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
     do
         r = read(report[0], buf, sizeof(buf) - 1);
     while (r < 0 && errno == EINTR);
-    close(report[0]);
     buf[r > 0 ? r : 0] = 0;
     if (sscanf(buf, "OK %u", &domid) != 1) {
+        close(report[0]);
         close(go[1]);
         waitpid(pid, &st, 0);
         rc = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 3;
@@ -584,6 +658,13 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
     if (write(go[1], "G", 1) < 0)
         fprintf(stderr, "xl: the monitor of domain %u is gone\n", domid);
     close(go[1]);
+    /* The report closes once the monitor has unpaused the domain. */
+    for (;;) {
+        r = read(report[0], buf, sizeof(buf));
+        if (r == 0 || (r < 0 && errno != EINTR))
+            break;
+    }
+    close(report[0]);
     if (cons >= 0)
         xl_console_run(cons);
     if (o->foreground) {

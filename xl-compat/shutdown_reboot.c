@@ -52,8 +52,8 @@ int xl_shutdown_or_reboot(int argc, char **argv, bool reboot)
         }
     }
     /* -w waits for shutdown or death, -ww for death. */
-    if (wait_for_it)
-        xl_wait_domains(ids, n, wait_for_it > 1);
+    if (wait_for_it && xl_wait_domains(ids, n, wait_for_it > 1))
+        rc = EXIT_FAILURE;
     free(ids);
     return rc;
 }

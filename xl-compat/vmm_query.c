@@ -1,24 +1,32 @@
 /* xl's view of a VMM: its INFO reply in libxl_dominfo's terms, and the
- * controller pause (lib/vmm_ctl.h). */
+ * controller pause (lib/vmm_ctl.h).  Many VMMs are asked at once, with one
+ * deadline for all, and a VMM whose process is stopped is not asked at
+ * all: a hung domain costs `xl list` nothing (Xen's list never waits on a
+ * guest either). */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dominfo.h"
+#include "exit_codes.h"
 #include "lifecycle.h"
+#include "lockfile.h"
 #include "paths.h"
 #include "vmm_ctl.h"
 #include "xl.h"
 
-bool xl_vmm_query(struct xl_dominfo *d)
+static void fill(struct xl_dominfo *d, const struct xk_link_info *i)
 {
-    struct xk_link_info *i = xl_xmalloc(sizeof(*i));
     unsigned n;
 
-    if (vmm_ctl_info(xl_rundir(), d->domid, i) || i->status) {
-        free(i);
-        return false;
-    }
     d->vmm_up = true;
+    d->hung = false;
     d->paused = i->flags & XK_INFO_PAUSED;
     d->running = i->flags & XK_INFO_RUNNING;
     d->blocked = i->flags & XK_INFO_BLOCKED;
@@ -26,7 +34,7 @@ bool xl_vmm_query(struct xl_dominfo *d)
     if (i->flags & XK_INFO_SHUTDOWN) {
         /* The reason the monitor acts on: the VMM's exit status mapped as
          * the monitor maps it (a triple fault is a reboot, as on Xen). */
-        int r = xl_reason_for_exit(i->exit_status);
+        int r = xk_shutdown_for_exit(i->exit_status);
         if (r >= 0) {
             d->shutdown = true;
             d->shutdown_reason = r;
@@ -54,8 +62,152 @@ bool xl_vmm_query(struct xl_dominfo *d)
         d->vcpus[k].time_ns = i->vcpu[k].cpu_time_ns;
         d->vcpus[k].cpu = i->vcpu[k].cpu == XK_INFO_NO_CPU ? 0 : (int)i->vcpu[k].cpu;
     }
-    free(i);
-    return true;
+}
+
+bool xl_pid_stopped(pid_t pid)
+{
+    char path[64], buf[512], *p;
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    /* "pid (comm) S ...": comm may hold anything, so from the last ')'. */
+    p = strrchr(buf, ')');
+    return p && (p[2] == 'T' || p[2] == 't');
+}
+
+/* A connection to domain DOMID's VMM that never blocks (a listener that
+ * does not accept fills its backlog); -1 when no VMM listens. */
+static int connect_vmm(unsigned domid, pid_t *pid)
+{
+    struct sockaddr_un a;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    int s;
+
+    *pid = 0;
+    if (xk_link_sock_addr(xl_rundir(), domid, &a))
+        return -1;
+    s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s < 0)
+        return -1;
+    if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        /* EAGAIN: a full backlog, nobody accepts: hung, not gone. */
+        if (errno == EAGAIN)
+            *pid = -1;
+        close(s);
+        return -1;
+    }
+    /* The listener's pid, known without its answering. */
+    if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+        *pid = cred.pid;
+    return s;
+}
+
+pid_t xl_vmm_peer_pid(unsigned domid)
+{
+    pid_t pid;
+    int s = connect_vmm(domid, &pid);
+
+    if (s >= 0)
+        close(s);
+    return pid > 0 ? pid : 0;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void xl_vmm_query_many(struct xl_dominfo *d, unsigned n, int timeout_ms)
+{
+    struct pollfd *p = calloc(n ? n : 1, sizeof(*p));
+    struct xk_link_info *info = malloc(sizeof(*info));
+    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_INFO, .from_dom = 0 };
+    long deadline = now_ms() + timeout_ms;
+    unsigned left = 0;
+
+    if (!p || !info) {
+        perror("xl");
+        exit(EXIT_FAILURE);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        pid_t pid, mon;
+
+        d[i].vmm_up = d[i].hung = false;
+        p[i].fd = -1;
+        /* A VMM known to be stopped is not even connected to: each
+         * connection would wait in its backlog until it runs again. */
+        xl_dom_pidfile(d[i].domid, &mon, &pid);
+        if (pid > 0 && xl_pid_stopped(pid) && xl_domlock_holder(d[i].domid, pid)) {
+            d[i].vmm_pid = pid;
+            d[i].hung = true;
+            continue;
+        }
+        p[i].fd = connect_vmm(d[i].domid, &pid);
+        p[i].events = POLLIN;
+        if (pid > 0)
+            d[i].vmm_pid = pid;
+        if (p[i].fd < 0) {
+            d[i].hung = pid < 0;
+            continue;
+        }
+        if (xl_pid_stopped(pid) || send(p[i].fd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
+            d[i].hung = true;
+            close(p[i].fd);
+            p[i].fd = -1;
+            continue;
+        }
+        left++;
+    }
+    while (left) {
+        long wait = deadline - now_ms();
+        int rc;
+
+        if (wait <= 0)
+            break;
+        rc = poll(p, n, (int)wait);
+        if (rc < 0 && errno != EINTR)
+            break;
+        for (unsigned i = 0; rc > 0 && i < n; i++) {
+            ssize_t got;
+
+            if (p[i].fd < 0 || !p[i].revents)
+                continue;
+            memset(info, 0, sizeof(*info));
+            got = recv(p[i].fd, info, sizeof(*info), MSG_DONTWAIT);
+            if (got < 0 && errno == EAGAIN)
+                continue;
+            if (vmm_ctl_info_check(info, got < 0 ? -errno : got) == 0)
+                fill(&d[i], info);
+            close(p[i].fd);
+            p[i].fd = -1;
+            left--;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (p[i].fd >= 0) {
+            d[i].hung = true;   /* it took the request and never answered */
+            close(p[i].fd);
+        }
+    }
+    free(info);
+    free(p);
+}
+
+bool xl_vmm_query(struct xl_dominfo *d)
+{
+    xl_vmm_query_many(d, 1, VMM_CTL_TIMEOUT_MS);
+    return d->vmm_up;
 }
 
 int xl_vmm_pause(unsigned domid)

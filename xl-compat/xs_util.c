@@ -13,24 +13,18 @@
 
 #include "lockfile.h"
 #include "paths.h"
+#include "unix_sock.h"
 #include "xl.h"
 #include "xs_util.h"
 
 bool xl_xs_running(void)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    const char *path = xl_xs_socket();
-    int fd, rc;
+    int fd = xk_unix_connect(xl_xs_socket(), SOCK_STREAM);
 
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return false;
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return false;
-    rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
     close(fd);
-    return rc == 0;
+    return true;
 }
 
 /* Start xenstored detached from us (it never forks itself). */

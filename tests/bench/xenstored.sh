@@ -8,4 +8,4 @@ tmp=$(mktemp -d)
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do [ -S "$tmp/socket" ] && break; sleep 0.05; done
-XENSTORED_PATH=$tmp/socket "$builddir/tests/bench/xenstored_bench"
+XENSTORED_PATH=$tmp/socket "$builddir/tests/bench/xenstored_bench" "${@:2}"

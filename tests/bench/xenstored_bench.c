@@ -265,7 +265,93 @@ static double echo_rtt(void)
     return lat[100] * 1e6;
 }
 
-int main(void)
+/* Pipelined writes of n leaves under /bench/rm (100 directories of up to
+ * n/100 children): the tree the big RM removes. */
+static void build_tree(int fd, int n)
+{
+    char body[64], rbuf[XENSTORE_PAYLOAD_MAX + 1];
+    struct xsd_sockmsg h;
+    int sent = 0, got = 0;
+
+    while (got < n) {
+        while (sent < n && sent - got < 256) {
+            int l = snprintf(body + sizeof(h), sizeof(body) - sizeof(h), "/bench/rm/d%d/n%d",
+                             sent % 100, sent / 100) + 1;
+            h = (struct xsd_sockmsg){ XS_MKDIR, 2, 0, l };
+            memcpy(body, &h, sizeof(h));
+            if (io_all(fd, body, sizeof(h) + l, false))
+                exit(1);
+            sent++;
+        }
+        if (io_all(fd, &h, sizeof(h), true) || h.len > XENSTORE_PAYLOAD_MAX ||
+            io_all(fd, rbuf, h.len, true))
+            exit(1);
+        got++;
+    }
+}
+
+/* A probe reading one node again and again while a big RM runs on another
+ * connection: the longest it waited for one reply. */
+struct probe {
+    pthread_t th;
+    volatile bool stop;
+    double worst;
+    long n;
+};
+
+static void *probe_run(void *arg)
+{
+    struct probe *p = arg;
+    int fd = connect_to(getenv("XENSTORED_PATH"));
+
+    while (!p->stop) {
+        double t0 = now(), d;
+        req(fd, false, XS_READ, 0, "/bench/key", 11, 0, NULL);
+        d = now() - t0;
+        if (d > p->worst)
+            p->worst = d;
+        p->n++;
+    }
+    close(fd);
+    return NULL;
+}
+
+/* RM of an n-node subtree, outside and inside a transaction; times in ms. */
+static void big_rm(int n)
+{
+    int fd = connect_to(getenv("XENSTORED_PATH"));
+    char out[XENSTORE_PAYLOAD_MAX + 1];
+    double t0, rm, rm_tx, commit;
+    struct probe p = { 0 };
+    uint32_t tx;
+
+    build_tree(fd, n);
+    t0 = now();
+    req(fd, false, XS_RM, 0, "/bench/rm", 10, 0, NULL);
+    rm = now() - t0;
+    build_tree(fd, n);
+    pthread_create(&p.th, NULL, probe_run, &p);
+    usleep(20000);
+    req(fd, false, XS_TRANSACTION_START, 0, "", 1, 0, out);
+    tx = strtoul(out, NULL, 10);
+    t0 = now();
+    req(fd, false, XS_RM, tx, "/bench/rm", 10, 0, NULL);
+    rm_tx = now() - t0;
+    t0 = now();
+    if (req(fd, false, XS_TRANSACTION_END, tx, "T", 2, 0, NULL) != XS_TRANSACTION_END)
+        printf("(the commit failed)\n");
+    commit = now() - t0;
+    usleep(20000);
+    p.stop = true;
+    pthread_join(p.th, NULL);
+    printf("rm of %6d nodes: %8.1f ms; in a transaction: rm %8.1f ms, commit %8.1f ms; "
+           "probe's longest wait %6.1f ms (%ld reads)\n",
+           n, rm * 1e3, rm_tx * 1e3, commit * 1e3, p.worst * 1e3, p.n);
+    fflush(stdout);
+    close(fd);
+}
+
+int main(int argc, char **argv)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     int fd = connect_to(getenv("XENSTORED_PATH")), lfd, i, c;
@@ -299,6 +385,15 @@ int main(void)
         echo_server(lfd);
     close(lfd);
 
+    /* xenstored_bench rm N...: only the big-RM figures. */
+    if (argc > 1 && !strcmp(argv[1], "rm")) {
+        for (i = 2; i < argc; i++)
+            big_rm(atoi(argv[i]));
+        kill(echo, SIGKILL);
+        waitpid(echo, NULL, 0);
+        unlink(echo_path);
+        return 0;
+    }
     printf("# xenstored vs unix-socket echo (same message sizes), ops/s, best of %d x %.1f s\n",
            ROUNDS, SECONDS);
     printf("%-12s %8s %12s %12s %7s\n", "op", "clients", "xenstored", "echo", "ratio");
@@ -317,6 +412,9 @@ int main(void)
     double wl = watch_latency(), er = echo_rtt();
     printf("watch event latency (write -> event, median of 200): %.1f us; echo round trip %.1f us; ratio %.2f\n",
            wl, er, wl / er);
+    /* xenstored_bench ops: without the big-RM figures. */
+    for (i = 1000; i <= 100000 && !(argc > 1 && !strcmp(argv[1], "ops")); i *= 10)
+        big_rm(i);
     kill(echo, SIGKILL);
     waitpid(echo, NULL, 0);
     unlink(echo_path);

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend.h"
+#include "evtchn/backend.h"
 
 static int echo(const char *rundir, unsigned domid, unsigned port)
 {

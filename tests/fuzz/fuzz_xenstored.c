@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
-#include "xenstored.h"
+#include "xenstored/xenstored.h"
 #include "log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -61,7 +61,8 @@ static void run_stream(unsigned int domid)
 
     if (!c)
         return;
-    conn_handle_input(c);
+    while (conn_handle_input(c))
+        conn_flush(c);
     conn_flush(c);
     conn_free(c);
 }

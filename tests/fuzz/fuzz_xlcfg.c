@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domcfg.h"
+#include "xl-compat/domcfg.h"
 
 static void fail(const char *why)
 {

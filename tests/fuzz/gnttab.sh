@@ -14,8 +14,8 @@ fi
 mkdir -p "$out/corpus"
 "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
-    -include stdint.h -I"$src/gnttab" -I"$src/tests/unit" \
-    "$src/tests/fuzz/fuzz_gnttab.c" "$src"/gnttab/*.c \
+    -include stdint.h -I"$src" -I"$src/gnttab" -I"$src/lib" -I"$src/tests/unit" \
+    "$src/tests/fuzz/fuzz_gnttab.c" "$src"/gnttab/*.c "$src/lib/savestate.c" \
     -o "$out/fuzz_gnttab"
 cd "$out"
 ./fuzz_gnttab -max_total_time="$secs" -max_len=8192 -print_final_stats=1 \

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "gnttab.h"
+#include "gnttab/gnttab.h"
 
 #define FIX_RAM_PAGES 16
 #define FIX_DOMID 1

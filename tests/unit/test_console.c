@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "console.h"
+#include "hvm/console.h"
 
 #define PG 4096
 

@@ -10,7 +10,7 @@
 #include <xen/arch-x86/cpuid.h>
 
 #include "check.h"
-#include "cpuid.h"
+#include "hvm/cpuid.h"
 
 #define SIG  KVM_CPUID_FLAG_SIGNIFCANT_INDEX
 

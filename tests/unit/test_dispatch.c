@@ -21,15 +21,18 @@
 #include <xen/hvm/params.h>
 
 #include "check.h"
-#include "events.h"
+#include "hvm/events.h"
 #include "exit_codes.h"
-#include "hcall.h"
+#include "hvm/hcall.h"
 #include "abi32-offsets.h"
-#include "physmap.h"
-#include "shinfo.h"
+#include "hvm/physmap.h"
+#include "hvm/shinfo.h"
 #include "util.h"
-#include "vcpu.h"
-#include "vm.h"
+#include "hvm/vcpu.h"
+#include "hvm/vm.h"
+#include "hvm/timer.h"
+#include "hvm/save_events.h"
+#include "vm_fixture.h"
 
 /* vm.c: build the guest-physical map without KVM (not in vm.h). */
 
@@ -97,36 +100,10 @@ static void build_page_tables(void)
 
 static void vm_setup_mem(bool long_mode, uint64_t mib)
 {
-    struct vcpu *v;
     struct kvm_sregs *s;
-    int rc;
 
-    rc = vm_mem_init(&vm, mib, 1);
-    if (!rc)
-        rc = vm_mem_map_only(&vm);
-    vm.vcpus = calloc(1, sizeof(struct vcpu));
-    if (rc || !vm.vcpus) {
-        fprintf(stderr, "VM setup failed: %d\n", rc);
-        exit(2);
-    }
-    v = &vm.vcpus[0];
-    v->vm = &vm;
-    v->id = 0;
-    v->fd = -1;
-    v->run = calloc(1, sizeof(struct kvm_run));
-    if (!v->run) {
-        perror("calloc");
-        exit(2);
-    }
-    pthread_cond_init(&v->cond, NULL);
-    xen_clock_init(&vm.clock, 2000000, 0);
-    vm.max_evtchn_port = EVTCHN_DEFAULT_MAX_PORT;
-    if (events_init(&vm)) {
-        fprintf(stderr, "event channel setup failed\n");
-        exit(2);
-    }
-
-    s = &v->run->s.regs.sregs;
+    vm_fixture_setup(&vm, mib, 1);
+    s = &vm.vcpus[0].run->s.regs.sregs;
     vm_long = long_mode;
     if (long_mode) {
         build_page_tables();
@@ -148,11 +125,7 @@ static void vm_setup(bool long_mode)
 
 static void vm_teardown(void)
 {
-    events_destroy(&vm);
-    pthread_cond_destroy(&vm.vcpus[0].cond);
-    free(vm.vcpus[0].run);
-    free(vm.vcpus);
-    vm_destroy(&vm);
+    vm_fixture_teardown(&vm);
 }
 
 /* Dispatch hypercall NR with arguments A0..A2 in the registers of the
@@ -861,7 +834,9 @@ static void test_events_save_restore(void)
 
     vm_setup(true);
     memcpy(bad, buf, len);
-    bad[12] = 0x05;                     /* an upcall vector below 0x10 */
+    /* An upcall vector below 0x10: past the header record (16 bytes),
+     * the evtchn record's header and version (16) and its vCPU count. */
+    bad[36] = 0x05;
     CHECK_EQ(events_restore(&vm, bad, len), -EINVAL);
     CHECK_EQ(events_restore(&vm, buf, len - 1), -EINVAL);
     CHECK_EQ(evtchn_status(&vm.evtchn, a, &st), 0);

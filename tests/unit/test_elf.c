@@ -10,7 +10,7 @@
 #include <xen/elfnote.h>
 
 #include "check.h"
-#include "elf_load.h"
+#include "hvm/elf_load.h"
 
 /* ---- fake guest memory ------------------------------------------------- */
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "evtchn.h"
+#include "evtchn/evtchn.h"
 
 #define NR_VCPUS 2
 #define NR_FRAMES 8

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "gnttab.h"
+#include "gnttab/gnttab.h"
 
 #define RAM_PAGES 8
 #define REGION_PAGES GNT_REGION_PAGES(GNT_MAX_FRAMES_LIMIT)

@@ -7,7 +7,7 @@
 #include <xen/memory.h>
 
 #include "check.h"
-#include "grant.h"
+#include "hvm/grant.h"
 #include "util.h"
 
 #define MIB 16

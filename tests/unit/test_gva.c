@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "gva.h"
+#include "hvm/gva.h"
 
 /* ---- fake guest memory ------------------------------------------------- */
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "physmap.h"
+#include "hvm/physmap.h"
 
 #define PG 4096ULL
 #define MAX_KSLOTS 512

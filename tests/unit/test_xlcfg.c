@@ -15,9 +15,9 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #include "check.h"
-#include "cfg_parse.h"
-#include "domcfg.h"
-#include "domcfg_int.h"
+#include "xl-compat/cfg_parse.h"
+#include "xl-compat/domcfg.h"
+#include "xl-compat/domcfg_int.h"
 
 struct syn_case {
     const char *name;
@@ -1016,7 +1016,7 @@ static const struct dc_case dc_cases[] = {
       "kernel=\"/k\"\n"
       "memory=0\n",
       { NULL }, -1,
-      "guest.cfg:4: error: `memory' must be between 1 and 16777216, not 0\n",
+      "guest.cfg:4: error: `memory' must be between 2 and 1048576, not 0\n",
       "name=NULL\n"
       "disks=0\n"
       "source=NULL\n" },
@@ -1026,7 +1026,7 @@ static const struct dc_case dc_cases[] = {
       "kernel=\"/k\"\n"
       "memory=16777217\n",
       { NULL }, -1,
-      "guest.cfg:4: error: `memory' must be between 1 and 16777216, not 16777217\n",
+      "guest.cfg:4: error: `memory' must be between 2 and 1048576, not 16777217\n",
       "name=NULL\n"
       "disks=0\n"
       "source=NULL\n" },

@@ -228,6 +228,46 @@ static void guest_quotas(void)
     free(r);
 }
 
+/* Xen's node-size quota counts its 24-byte record header: a node of one
+ * permission and no children holds at most 2048 - 24 - 8 - 1 bytes. */
+static void guest_node_size_as_xen(void)
+{
+    static char body[2100];
+    struct xs_permissions p = { DOMID, XS_PERM_NONE };
+    unsigned int off = sizeof("data/ns/a");
+
+    CHECK(xs_write(xs, XBT_NULL, "/local/domain/5/data/ns", "", 0));
+    CHECK(xs_set_permissions(xs, XBT_NULL, "/local/domain/5/data/ns", &p, 1));
+    memcpy(body, "data/ns/a", off);
+    memset(body + off, 'v', sizeof(body) - off);
+    CHECK(g_ok(XS_WRITE, 0, body, off + 2015));
+    memcpy(body, "data/ns/b", off);
+    CHECK(g_err(XS_WRITE, 0, body, off + 2016, "ENOSPC"));
+}
+
+/* A valid request and an oversized header in one ring update: Xen answers
+ * the request, then flags the ring. */
+static void ring_reply_then_proto_error(void)
+{
+    struct { struct xsd_sockmsg h; char p[7]; struct xsd_sockmsg bad; } __attribute__((packed)) u = {
+        { XS_READ, 4711, 0, 7 }, "data/x", { XS_READ, 4712, 0, XENSTORE_PAYLOAD_MAX + 1 },
+    };
+    struct xst_msg m;
+    int i;
+
+    CHECK(g_put(&u, sizeof(u)));
+    CHECK(g_recv(&m) && m.h.type == XS_READ && m.h.req_id == 4711);
+    for (i = 0; i < 50 && LOAD(g.intf->error) == XENSTORE_ERROR_NONE; i++)
+        g_wait();
+    CHECK_EQ(LOAD(g.intf->error), XENSTORE_ERROR_PROTO);
+    STORE(g.intf->connection, XENSTORE_RECONNECT);
+    g_kick();
+    for (i = 0; i < 50 && LOAD(g.intf->connection) != XENSTORE_CONNECTED; i++)
+        g_wait();
+    g.nevents = 0;
+    CHECK(g_req(XS_READ, 0, S("data/x"), &m) && m.h.type == XS_READ);
+}
+
 static void guest_outstanding_flood(void)
 {
     /* 40 requests without reading replies: the reply ring fills, the
@@ -369,11 +409,26 @@ static void tool_release_and_introduce(void)
     struct xst_msg m;
     int i;
 
-    CHECK(xs_release_domain(xs, DOMID));
+    int fd = xst_connect();
+    struct xst_msg e;
+
+    /* Domids are read with atoi, as Xen: "-1" names no domain, "x" is 0. */
+    CHECK(xst_req(fd, XS_RELEASE, 0, S("-1"), &m) && xst_is_error(&m, "ENOENT"));
+    CHECK(xst_req(fd, XS_RELEASE, 0, S("x"), &m) && xst_is_error(&m, "EINVAL"));
+    CHECK(xst_req(fd, XS_RESUME, 0, S("5abc"), &m) && m.h.type == XS_RESUME);
+    /* The RELEASE reply comes before @releaseDomain on the same connection. */
+    CHECK(xst_req(fd, XS_WATCH, 0, S("@releaseDomain\0r1"), &m) && m.h.type == XS_WATCH);
+    CHECK(xst_recv(fd, &e, 5000) && e.h.type == XS_WATCH_EVENT);
+    CHECK(xst_send(fd, XS_RELEASE, 31, 0, S("5")));
+    CHECK(xst_recv(fd, &m, 5000) && m.h.type == XS_RELEASE && m.h.req_id == 31);
+    CHECK(xst_recv(fd, &e, 5000) && e.h.type == XS_WATCH_EVENT &&
+          !strcmp(e.body, "@releaseDomain"));
     CHECK(tool_event("@releaseDomain", "rel"));
     CHECK(!xs_is_domain_introduced(xs, DOMID));
-    CHECK(!xs_release_domain(xs, DOMID));
-    CHECK_EQ(errno, EINVAL);
+    /* A released domain is unknown to RELEASE and RESUME (Xen: ENOENT). */
+    CHECK(xst_req(fd, XS_RELEASE, 0, S("5"), &m) && xst_is_error(&m, "ENOENT"));
+    CHECK(xst_req(fd, XS_RESUME, 0, S("5"), &m) && xst_is_error(&m, "ENOENT"));
+    close(fd);
     /* The domain's nodes stay, as in Xen. */
     char *v = xs_read(xs, XBT_NULL, "/local/domain/5/name", NULL);
     CHECK(v != NULL);
@@ -446,11 +501,13 @@ int main(void)
     RUN(guest_watch);
     RUN(guest_transaction);
     RUN(guest_quotas);
+    RUN(guest_node_size_as_xen);
     RUN(guest_outstanding_flood);
     RUN(ring_hostile_payload_len);
     RUN(ring_reconnect);
     RUN(ring_hostile_indices);
     RUN(ring_bad_requests);
+    RUN(ring_reply_then_proto_error);
     RUN(set_target_device_model);
     RUN(tool_release_and_introduce);
     RUN(vmm_death_releases);

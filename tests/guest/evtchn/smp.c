@@ -255,6 +255,20 @@ TEST(smp_ev_timers_other_vcpu)
     EXPECT_EQ(ev_close(t1), 0);
 }
 
+/* Waits until vCPU 1's runstate says blocked (true) or ms pass. */
+static bool ap_blocked_within(unsigned int ms)
+{
+    struct vcpu_runstate_info r;
+    uint64_t end = xen_system_time() + (uint64_t)ms * MS;
+
+    do {
+        if (HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 1, &r) == 0 &&
+            r.state == RUNSTATE_blocked)
+            return true;
+    } while (xen_system_time() < end);
+    return false;
+}
+
 TEST(smp_ev_poll_woken_from_other_vcpu)
 {
     evtchn_port_t p = 0;
@@ -269,6 +283,10 @@ TEST(smp_ev_poll_woken_from_other_vcpu)
     /* vCPU 1 polls (3 s timeout); vCPU 0's send wakes it at once. */
     d = ap_done;
     ap_run(CMD_POLL, p, false);
+    /* Count the 30 ms from when vCPU 1 is really blocked: on a loaded
+     * host it may take a while to reach its poll, and the runstate case
+     * below wants 20 ms of blocked time from this one. */
+    EXPECT_TRUE(ap_blocked_within(4000));
     spin_ms(30);
     t0 = xen_system_time();
     EXPECT_EQ(ev_send(p), 0);
@@ -355,6 +373,9 @@ TEST(smp_upcall_vector_on_vcpu1)
     /* vCPU 1 (LAPIC enabled) takes its upcalls on its own vector; vCPU 0
      * keeps the callback vector. */
     REQUIRE(EXPECT_EQ(ev_via_lapic(1), 0));
+    /* Wait for vCPU 1 to take it (however loaded the host), then a little
+     * more for a second one that must not come. */
+    spin_until_change(&ev_irq_count[EV_VIA_LAPIC][1], 0, 4000);
     spin_ms(20);
     EXPECT_EQ(ev_irq_count[EV_VIA_LAPIC][1], 1); /* set_... asserts once */
     for (i = 0; i < 5; i++) {

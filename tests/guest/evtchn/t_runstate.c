@@ -56,7 +56,10 @@ TEST(runstate_blocked_time)
     /* Back to running; the 50 ms went to time[blocked], not to running. */
     EXPECT_EQ(b.state, RUNSTATE_running);
     EXPECT_GE(b.time[RUNSTATE_blocked] - a.time[RUNSTATE_blocked], 45 * MS);
-    EXPECT_LE(b.time[RUNSTATE_blocked] - a.time[RUNSTATE_blocked], 500 * MS);
+    /* No more than the time that passed since the poll began (a loaded
+     * host may wake the vCPU thread late; that time is still blocked). */
+    EXPECT_LE(b.time[RUNSTATE_blocked] - a.time[RUNSTATE_blocked],
+              xen_system_time() - t0);
     EXPECT_GE(b.state_entry_time, t0 + 45 * MS);
     EXPECT_LE(b.state_entry_time, xen_system_time());
     EXPECT_GE(b.time[RUNSTATE_running], a.time[RUNSTATE_running]);

@@ -5,12 +5,14 @@
  * vcpu_singleshot_timer_fn and do_poll; xen/arch/x86/time.c
  * send_timer_event (VIRQ_TIMER to the vCPU).  Firing is checked against
  * the pvclock system time: never before the deadline, and within a
- * generous 200 ms after it (every guest instruction is emulated here).
+ * generous second after it: every guest instruction is emulated here and
+ * the host may be loaded, so the upper bound only tells "fired" from
+ * "fired at some other, wrong deadline" (speed belongs in benchmarks).
  * The VIRQ_TIMER port stays masked: SCHEDOP_poll wakes on masked ports.
  */
 #include "ev.h"
 
-#define LATE_MS 200
+#define LATE_MS 1000
 
 static evtchn_port_t tport;
 
@@ -45,7 +47,7 @@ static void expect_fire(uint64_t deadline, const char *what)
 {
     uint64_t now = xen_system_time();
     bool fired = ev_wait_pending(tport, (deadline > now ? deadline - now : 0) +
-                                 1000 * MS);
+                                 2 * LATE_MS * MS);
 
     now = xen_system_time();
 

@@ -1,5 +1,6 @@
-/* The VM's event thread: one epoll loop for everything that is not a
- * vCPU exit (timers, eventfds of channels to other processes, interrupt
+/* An event thread: one epoll loop on a thread of its own, for any process.
+ * In the VMM it serves everything that is not a vCPU exit
+ * (timers, eventfds of channels to other processes, interrupt
  * resampling, the control socket). */
 #ifndef XK_EVLOOP_H
 #define XK_EVLOOP_H

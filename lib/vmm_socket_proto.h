@@ -25,6 +25,10 @@
  *   the same type with status 0 or -errno.
  * - INFO asks for the domain's state (XEN_DOMCTL_getdomaininfo and
  *   getvcpuinfo together).  Reply: one struct xk_link_info.
+ * - MEMORY asks for the guest's memory, for a backend in another process
+ *   (backend/context.h): reply one struct xk_link_memory with the memfd
+ *   attached when its status is 0.  The memfd holds guest RAM, the
+ *   special pages and the grant table region (docs/architecture.md).
  *
  * All fields are host-endian (the socket never leaves the host). */
 #ifndef XK_LINK_PROTO_H
@@ -43,6 +47,7 @@ enum xk_link_type {
     XK_LINK_PAUSE = 5,      /* dom0 -> VMM: pause (reply: status) */
     XK_LINK_UNPAUSE = 6,    /* dom0 -> VMM: unpause (reply: status) */
     XK_LINK_INFO = 7,       /* dom0 -> VMM: reply struct xk_link_info */
+    XK_LINK_MEMORY = 8,     /* dom0 -> VMM: reply struct xk_link_memory + memfd */
 };
 
 /* Every request, and every reply but INFO's. */
@@ -111,7 +116,22 @@ struct xk_link_info {
     struct xk_link_vcpu_info vcpu[XK_LINK_MAX_VCPUS];
 };
 
+/* Where things are in the guest-memory memfd (pages of XK_LINK_PAGE_SIZE). */
+#define XK_LINK_PAGE_SIZE 4096
+struct xk_link_memory {
+    uint32_t magic;         /* XK_LINK_MAGIC */
+    uint32_t type;          /* XK_LINK_MEMORY */
+    int32_t status;         /* 0 (memfd attached), or -errno */
+    uint32_t domid;
+    uint64_t mem_pages;     /* the memfd's size */
+    uint64_t ram_pages;     /* guest RAM: memfd pages [0, ram_pages) */
+    uint64_t lowmem_pages;  /* of which at gfn 0 up; the rest from 4 GiB */
+    uint64_t special_page;  /* memfd page of special page 0 (guest_layout.h) */
+    uint64_t grant_page;    /* memfd page of the grant table region */
+};
+
 _Static_assert(sizeof(struct xk_link_msg) == 24, "xk_link_msg layout");
+_Static_assert(sizeof(struct xk_link_memory) == 56, "xk_link_memory layout");
 _Static_assert(sizeof(struct xk_link_vcpu_info) == 16, "xk_link_vcpu_info layout");
 _Static_assert(sizeof(struct xk_link_info) == 112 + 16 * XK_LINK_MAX_VCPUS,
                "xk_link_info layout");

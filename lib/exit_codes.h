@@ -1,4 +1,6 @@
-/* Exit status of the xenkvm VMM process: how the guest ended.
+/* Exit status of the xenkvm VMM process: how the guest ended.  A contract
+ * between the VMM (which exits with it) and xl's monitor (which reads it
+ * back as a shutdown reason); both mappings live in lib/exit_codes.c.
  * docs/exit-codes.md is the user-facing table; keep them in step. */
 #ifndef XK_EXIT_CODES_H
 #define XK_EXIT_CODES_H
@@ -20,7 +22,10 @@ enum xk_exit {
     XK_EXIT_KILLED       = 22,  /* the VMM was asked to stop (SIGTERM/SIGINT) */
 };
 
-/* The exit status for a Xen SHUTDOWN_* reason. */
+/* The exit status for a Xen SHUTDOWN_* reason (unknown reasons: crash). */
 int xk_exit_for_shutdown(unsigned int reason);
+/* The SHUTDOWN_* reason a VMM exit status reports, or -1 for a VMM stopped
+ * from outside (killed, bad arguments): the domain was destroyed. */
+int xk_shutdown_for_exit(int status);
 
 #endif

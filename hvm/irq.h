@@ -1,0 +1,23 @@
+/* irq.c: delivery of the event channel upcall (callback via, per-vCPU
+ * vectors). */
+#ifndef XK_IRQ_H
+#define XK_IRQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vm.h"
+
+int irq_init(struct vm *vm);
+void irq_destroy(struct vm *vm);
+void irq_upcall(struct vm *vm, unsigned vcpu);
+/* On V's thread before each guest entry: inject a due callback vector. */
+void irq_vcpu_entry(struct vcpu *v);
+/* HVM_PARAM_CALLBACK_IRQ was set to VAL. */
+void irq_set_callback(struct vm *vm, uint64_t val);
+/* HVMOP_set_evtchn_upcall_vector. */
+int irq_set_upcall_vector(struct vm *vm, uint32_t vcpu, uint8_t vector);
+/* Is vCPU V's evtchn_upcall_pending set? */
+bool irq_upcall_pending(struct vm *vm, unsigned vcpu);
+
+#endif

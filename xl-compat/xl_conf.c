@@ -1,0 +1,59 @@
+/* xl.conf(5), read with the xl.cfg(5) parser (the same syntax). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg_parse.h"
+#include "util.h"
+#include "xl_conf.h"
+
+#define XL_CONF_MAX (1 << 20)
+
+static bool loaded;
+static long claim_mode = 1;     /* xl's default */
+
+const char *xl_conf_path(void)
+{
+    const char *p = getenv("XENKVM_XL_CONF");
+
+    return p && *p ? p : "/etc/xen/xl.conf";
+}
+
+void xl_conf_load(void)
+{
+    const struct cfg_setting *st;
+    struct cfg *c;
+    size_t len;
+    char *text;
+
+    if (loaded)
+        return;
+    loaded = true;
+    text = read_file(xl_conf_path(), &len, XL_CONF_MAX);
+    if (!text)
+        return;     /* no file: the defaults */
+    c = cfg_new();
+    if (!c || cfg_parse(c, xl_conf_path(), text, len, stderr)) {
+        fprintf(stderr, "Failed to parse config file: %s\n", strerror(EINVAL));
+        exit(EXIT_FAILURE);
+    }
+    st = cfg_get(c, "claim_mode");
+    if (st && st->value->type == CFG_STRING) {
+        char *end;
+        long v = strtol(st->value->str, &end, 0);
+        if (*end)
+            fprintf(stderr, "%s: claim_mode: not a number, keeping %ld\n", xl_conf_path(),
+                    claim_mode);
+        else
+            claim_mode = v;
+    }
+    cfg_free(c);
+    free(text);
+}
+
+bool xl_conf_claim_mode(void)
+{
+    xl_conf_load();
+    return claim_mode != 0;
+}

@@ -1,0 +1,16 @@
+/* The host-wide xl settings, xl.conf(5): $XENKVM_XL_CONF, else
+ * /etc/xen/xl.conf (a missing file means every default). */
+#ifndef XL_XL_CONF_H
+#define XL_XL_CONF_H
+
+#include <stdbool.h>
+
+/* The file read. */
+const char *xl_conf_path(void);
+/* Read it (once); a file that does not parse ends xl as Xen's does. */
+void xl_conf_load(void);
+/* claim_mode (default 1): a domain is created only if the host can back
+ * its memory (mem_admit.h); 0 allows overcommit. */
+bool xl_conf_claim_mode(void);
+
+#endif
