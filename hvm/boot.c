@@ -5,6 +5,7 @@
 #include <string.h>
 #include <xen/arch-x86/hvm/start_info.h>
 
+#include "acpi.h"
 #include "domain_limits.h"
 #include "elf_load.h"
 #include "hvm_ctx.h"
@@ -139,6 +140,15 @@ int boot_load(struct vm *vm, const struct boot_spec *spec,
     }
     si->memmap_paddr = mm_gpa;
     si->memmap_entries = vm->nr_memmap;
+    if (vm->acpi) {
+        struct acpi_layout l;
+        if (acpi_build(vm_xenpage(vm, XENPAGE_ACPI), XK_ACPI_PAGES * XK_PAGE_SIZE,
+                       XK_ACPI_BASE, vm->nr_vcpus, vm->online_vcpus, &l)) {
+            log_err("the ACPI tables for %u vCPUs do not fit", vm->nr_vcpus);
+            return -1;
+        }
+        si->rsdp_paddr = l.rsdp;
+    }
 
     hvm_ctx_pvh_boot(ctx, (uint32_t)info.entry, (uint32_t)si_gpa);
     return 0;

@@ -99,7 +99,7 @@ void vm_ctl_info(struct vm *vm, struct xk_link_info *out)
     for (unsigned i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
         struct xk_link_vcpu_info *o = &out->vcpu[i];
-        bool in_guest, wait_blocked;
+        bool in_guest, wait_blocked, parked;
         struct timespec ts;
         char st = 0;
         pid_t tid;
@@ -108,6 +108,10 @@ void vm_ctl_info(struct vm *vm, struct xk_link_info *out)
         pthread_mutex_lock(&vm->lock);
         o->online = v->state == VCPU_UP;
         in_guest = v->in_guest;
+        /* Paused by domain 0 and out of guest mode: it cannot go back in,
+         * whether or not its thread has reached the gate yet (on a loaded
+         * host it may still be runnable on its way there). */
+        parked = vm->ctl_pause_count && !in_guest;
         wait_blocked = v->runstate.state == RUNSTATE_blocked;
         tid = v->tid;
         if (v->thread_done)
@@ -123,7 +127,7 @@ void vm_ctl_info(struct vm *vm, struct xk_link_info *out)
          * (asleep in KVM_RUN).  Running: on a host CPU (or ready to be),
          * neither blocked nor parked at the gate. */
         o->blocked = o->online && (wait_blocked || (in_guest && st == 'S'));
-        o->running = o->online && !o->blocked && st == 'R';
+        o->running = o->online && !o->blocked && !parked && st == 'R';
         out->cpu_time_ns += o->cpu_time_ns;
         if (o->online) {
             out->online_vcpus++;

@@ -16,6 +16,7 @@
 #include <xen/sched.h>
 
 #include "backend_host.h"
+#include "acpi.h"
 #include "boot.h"
 #include "console.h"
 #include "control.h"
@@ -25,6 +26,8 @@
 #include "exit_codes.h"
 #include "grant.h"
 #include "grant_testdev.h"
+#include "hcall_kvm_xen.h"
+#include "hcall_transport.h"
 #include "log.h"
 #include "pci.h"
 #include "platform_io.h"
@@ -51,6 +54,9 @@ static void usage(FILE *f)
 "  -c, --cmdline TEXT    kernel command line\n"
 "  -m, --memory MIB      guest memory (default %d)\n"
 "  -n, --vcpus N         number of vCPUs (default 1, at most %d)\n"
+"      --max-vcpus N     vCPUs the domain has (xl's maxvcpus; default --vcpus):\n"
+"                        those past --vcpus are in the MADT but disabled\n"
+"      --no-acpi         no ACPI tables for a PVH guest (xl's acpi=0)\n"
 "  -d, --domid N         domain id the guest sees (default 1)\n"
 "  -e, --max-evtchn-port N  highest event channel port (default %d)\n"
 "  -R, --rundir DIR      listen on DIR/dom<N>.sock for event channel binds\n"
@@ -69,6 +75,10 @@ static void usage(FILE *f)
 "                        'A' is read from N the domain is still being built,\n"
 "                        and the VMM ends if N closes first\n"
 "      --uuid UUID       the domain's handle (XENVER_guest_handle)\n"
+"      --hypercall-transport auto|kvm|port  how hypercalls reach the VMM:\n"
+"                        KVM_EXIT_XEN (hosts with CONFIG_KVM_XEN) or the\n"
+"                        port-I/O hypercall page (any host); auto (default)\n"
+"                        takes kvm where the host has it\n"
 "      --max-grant-frames N  grant table frames at most (default %d, up to %d)\n"
 "      --test-grant-backend  debug device for grant tests (docs/grant-tables.md)\n"
 "  -s, --stats           print exit counts and VMM-side cycles at the end\n"
@@ -237,6 +247,8 @@ int main(int argc, char **argv)
         { XK_OPT_CMDLINE, required_argument, 0, 'c' },
         { XK_OPT_MEMORY, required_argument, 0, 'm' },
         { XK_OPT_VCPUS, required_argument, 0, 'n' },
+        { XK_OPT_MAX_VCPUS, required_argument, 0, 'M' },
+        { XK_OPT_NO_ACPI, no_argument, 0, 'A' },
         { XK_OPT_DOMID, required_argument, 0, 'd' },
         { XK_OPT_MAX_EVTCHN_PORT, required_argument, 0, 'e' },
         { XK_OPT_RUNDIR, required_argument, 0, 'R' },
@@ -248,13 +260,15 @@ int main(int argc, char **argv)
         { XK_OPT_READY_FD, required_argument, 0, 'Y' },
         { XK_OPT_HOLD_FD, required_argument, 0, 'H' },
         { XK_OPT_UUID, required_argument, 0, 'U' },
+        { XK_OPT_HYPERCALL_TRANSPORT, required_argument, 0, 'T' },
         { XK_OPT_STATS, no_argument, 0, 's' },
         { XK_OPT_VERBOSE, no_argument, 0, 'v' },
         { XK_OPT_HELP, no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     struct boot_spec spec = { 0 };
-    uint64_t mem_mib = XK_DEFAULT_MEM_MIB, vcpus = 1, domid = 1;
+    uint64_t mem_mib = XK_DEFAULT_MEM_MIB, vcpus = 1, max_vcpus = 0, domid = 1;
+    bool acpi = true;
     uint64_t max_port = EVTCHN_DEFAULT_MAX_PORT;
     const char *rundir = getenv("XENKVM_RUNDIR"), *xenstored = NULL;
     const char *console_log = NULL;
@@ -272,6 +286,8 @@ int main(int argc, char **argv)
     bool stats = false, paused = false;
     int ready_fd = -1, console_fd = -1, hold_fd = -1;
     const char *uuid = NULL;
+    enum xk_transport transport = XK_TRANSPORT_AUTO;
+    char why[256];
 
     log_set_prog("xenkvm");
     while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:X:C:psvh", opts, NULL)) != -1) {
@@ -290,6 +306,11 @@ int main(int argc, char **argv)
             if (!parse_u64(optarg, &vcpus) || vcpus < 1 || vcpus > XK_MAX_VCPUS)
                 die(XK_EXIT_USAGE, "--vcpus %s: give a count from 1 to %d", optarg, XK_MAX_VCPUS);
             break;
+        case 'M':
+            if (!parse_u64(optarg, &max_vcpus) || max_vcpus < 1 || max_vcpus > XK_MAX_VCPUS)
+                die(XK_EXIT_USAGE, "--max-vcpus %s: give a count from 1 to %d", optarg, XK_MAX_VCPUS);
+            break;
+        case 'A': acpi = false; break;
         case 'd':
             if (!parse_u64(optarg, &domid) || domid < 1 || domid >= DOMID_FIRST_RESERVED)
                 die(XK_EXIT_USAGE, "--domid %s: give a domain id from 1 to %u", optarg,
@@ -334,6 +355,10 @@ int main(int argc, char **argv)
             break;
         }
         case 'U': uuid = optarg; break;
+        case 'T':
+            if (!xk_transport_parse(optarg, &transport))
+                die(XK_EXIT_USAGE, "--hypercall-transport %s: give auto, kvm or port", optarg);
+            break;
         case 's': stats = true; break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
@@ -343,6 +368,11 @@ int main(int argc, char **argv)
     log_set_level(verbose);
     if (optind < argc)
         die(XK_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+    if (!max_vcpus)
+        max_vcpus = vcpus;
+    if (max_vcpus < vcpus)
+        die(XK_EXIT_USAGE, "--max-vcpus %llu is less than --vcpus %llu",
+            (unsigned long long)max_vcpus, (unsigned long long)vcpus);
     if (!!spec.kernel == !!spec.firmware)
         die(XK_EXIT_USAGE, "give exactly one of --kernel and --firmware (see --help)");
     if (console_log) {
@@ -377,25 +407,41 @@ int main(int argc, char **argv)
                 "of RAM and swap", (unsigned long long)mem_mib,
                 (unsigned long long)host_mib);
     }
-    rc = vm_mem_init(&vm, mem_mib, (unsigned)vcpus);
+    rc = vm_mem_init(&vm, mem_mib, (unsigned)max_vcpus);
     if (rc) {
         errno = -rc;
         die(XK_EXIT_USAGE, "cannot create %llu MiB of guest memory:",
             (unsigned long long)mem_mib);
     }
     vm.domid = (domid_t)domid;
+    vm.online_vcpus = (unsigned)vcpus;
+    /* libxl builds ACPI tables for PVH guests only (firmware makes its
+     * own). */
+    vm.acpi = acpi && spec.kernel;
     if (uuid && !parse_uuid(uuid, vm.handle))
         die(XK_EXIT_USAGE, "--uuid %s: give a UUID as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", uuid);
     vm_gnttab_set_max(&vm, (unsigned)max_gframes);
     if (grant_testdev && grant_testdev_enable(&vm))
         die(XK_EXIT_VMM_ERROR, "cannot enable the grant test device");
-    vm.params[HVM_PARAM_STORE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_XENSTORE;
+    /* Without xenstored nothing serves the ring: Linux's xenbus would wait
+     * for its first reply forever, so the guest sees no xenstore (0, an
+     * uninitialised param on Xen) and goes on without it. */
+    vm.params[HVM_PARAM_STORE_PFN] = xenstored ?
+        XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_XENSTORE : 0;
     vm.params[HVM_PARAM_CONSOLE_PFN] = XK_SPECIAL_END_PFN - XK_NR_SPECIAL + SPECIAL_CONSOLE;
     vm.max_evtchn_port = (uint32_t)max_port;
     vm.rundir = rundir;
 
-    if (vm_kvm_init(&vm) || install_msr_filter(&vm))
+    if (vm_kvm_init(&vm))
         die(XK_EXIT_VMM_ERROR, "cannot set up KVM");
+    if (xk_transport_choose(transport, xk_transport_host_caps(vm.vm_fd),
+                            &vm.transport, why, sizeof(why)))
+        die(XK_EXIT_USAGE, "%s", why);
+    if (vm.transport == XK_TRANSPORT_KVM ? hcall_kvm_xen_enable(&vm) < 0
+                                         : install_msr_filter(&vm) < 0)
+        die(XK_EXIT_VMM_ERROR, "cannot set up the %s hypercall transport",
+            xk_transport_name(vm.transport));
+    log_info("hypercall transport: %s", xk_transport_name(vm.transport));
     if (boot_load(&vm, &spec, &boot)) {
         vm_destroy(&vm);
         return XK_EXIT_USAGE;
@@ -421,7 +467,8 @@ int main(int argc, char **argv)
             die(XK_EXIT_VMM_ERROR, "cannot set the CPUID of vCPU %u", i);
     free(cpuid);
 
-    if ((rc = pci_init(&vm)) || (rc = platform_io_init(&vm))) {
+    if ((rc = pci_init(&vm)) || (rc = platform_io_init(&vm)) ||
+        (rc = acpi_io_init(&vm))) {
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up the emulated ports:");
     }

@@ -18,6 +18,7 @@
 #include "events.h"
 #include "exit_codes.h"
 #include "hcall.h"
+#include "hcall_kvm_xen.h"
 #include "hvm_ctx.h"
 #include "vmm_socket_proto.h"
 #include "log.h"
@@ -226,6 +227,9 @@ static bool handle_exit(struct vcpu *v)
                           run->io.size, data + i * run->io.size);
         return true;
     }
+    case KVM_EXIT_XEN:
+        hcall_kvm_xen_exit(v);
+        return true;
     case KVM_EXIT_X86_WRMSR:
         do_wrmsr(v);
         return true;
@@ -298,6 +302,34 @@ void vm_flush_tlbs(struct vm *vm)
         vcpu_kick(&vm->vcpus[i]);
 }
 
+/* A vCPU that nobody has started yet waits for INIT/SIPI inside KVM_RUN,
+ * where KVM's local APIC can start it (KVM creates APs UNINITIALIZED):
+ * Linux brings its APs up that way (the MADT lists them), as Xen emulates
+ * for HVM/PVH vCPUs.  VCPUOP_initialise/up still work: up kicks it out
+ * first.  Called with vm->lock held. */
+static bool waits_for_sipi(const struct vcpu *v)
+{
+    return v->id != 0 && !v->initialised && v->state != VCPU_UP &&
+           !v->vm->ctl_pause_count;
+}
+
+/* Its first exit to the VMM means a SIPI started it: from then on it is an
+ * ordinary up vCPU. */
+static void sipi_started(struct vcpu *v)
+{
+    bool started = false;
+
+    pthread_mutex_lock(&v->vm->lock);
+    if (v->state != VCPU_UP && !v->initialised && v->id != 0) {
+        v->state = VCPU_UP;
+        v->initialised = true;
+        started = true;
+    }
+    pthread_mutex_unlock(&v->vm->lock);
+    if (started)
+        shinfo_vcpu_online(v);
+}
+
 /* The gate before guest entry: wait while down or while another vCPU has
  * the VM paused; false when the VM is stopping. */
 static bool gate(struct vcpu *v)
@@ -340,12 +372,14 @@ static bool gate(struct vcpu *v)
             continue;
         }
         v->ctl_parked = false;
-        if ((vm->pausing && vm->pause_owner != v) || v->state != VCPU_UP) {
+        if ((vm->pausing && vm->pause_owner != v) ||
+            (v->state != VCPU_UP && !waits_for_sipi(v))) {
             pthread_cond_wait(&v->cond, &vm->lock);
             pthread_mutex_unlock(&vm->lock);
             continue;
         }
-        if (!v->ctx_pending && v->runstate.state != RUNSTATE_running) {
+        if (!v->ctx_pending && v->state == VCPU_UP &&
+            v->runstate.state != RUNSTATE_running) {
             shinfo_runstate_locked(v, RUNSTATE_running);
             v->areas_changed = true;
         }
@@ -421,8 +455,9 @@ static void *vcpu_thread(void *arg)
         rc = ioctl(v->fd, KVM_RUN, 0);
         err = errno;
         t_exit = __builtin_ia32_rdtsc();
-        kind = !(rc == 0 && v->run->exit_reason == KVM_EXIT_IO &&
-                 v->run->io.port == XK_HCALL_PORT);
+        kind = !(rc == 0 && ((v->run->exit_reason == KVM_EXIT_IO &&
+                               v->run->io.port == XK_HCALL_PORT) ||
+                              v->run->exit_reason == KVM_EXIT_XEN));
 
         leave_guest(v);
         if (rc < 0) {
@@ -435,6 +470,8 @@ static void *vcpu_thread(void *arg)
             vm_shutdown(v->vm, XK_EXIT_VMM_ERROR);
             break;
         }
+        if (v->state != VCPU_UP)
+            sipi_started(v);
         if (!handle_exit(v))
             break;
     }
@@ -620,6 +657,8 @@ int vcpu_up(struct vcpu *t)
         pthread_cond_broadcast(&t->cond);
     }
     pthread_mutex_unlock(&vm->lock);
+    if (!rc)
+        vcpu_kick(t);   /* out of KVM_RUN if it waited there for a SIPI */
     return rc;
 }
 

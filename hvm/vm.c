@@ -11,6 +11,7 @@
 
 #include <xen/sched.h>
 
+#include "acpi.h"
 #include "exit_codes.h"
 #include "grant.h"
 #include "log.h"
@@ -59,6 +60,7 @@ int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus)
     if (mem_mib < 2 || mem_mib > (1ULL << 20))
         return -EINVAL;
     vm->nr_vcpus = nr_vcpus;
+    vm->online_vcpus = nr_vcpus;
     vm->ram_pages = mem_mib << (20 - XK_PAGE_SHIFT);
     vm->lowmem_pages = XK_MIN(vm->ram_pages, XK_MMIO_HOLE_START >> XK_PAGE_SHIFT);
     vm->xenpage0 = vm->ram_pages;
@@ -100,6 +102,11 @@ static int vm_map_initial(struct vm *vm)
     vm->memmap[vm->nr_memmap].addr = 0;
     vm->memmap[vm->nr_memmap].size = vm->lowmem_pages << XK_PAGE_SHIFT;
     vm->memmap[vm->nr_memmap++].type = 1;   /* E820_RAM */
+    if (vm->acpi) {
+        vm->memmap[vm->nr_memmap].addr = XK_ACPI_BASE;
+        vm->memmap[vm->nr_memmap].size = XK_ACPI_PAGES << XK_PAGE_SHIFT;
+        vm->memmap[vm->nr_memmap++].type = 3;   /* E820_ACPI */
+    }
     vm->memmap[vm->nr_memmap].addr = (XK_SPECIAL_END_PFN - XK_NR_SPECIAL) << XK_PAGE_SHIFT;
     vm->memmap[vm->nr_memmap].size = XK_NR_SPECIAL << XK_PAGE_SHIFT;
     vm->memmap[vm->nr_memmap++].type = 2;   /* E820_RESERVED */
@@ -113,6 +120,9 @@ static int vm_map_initial(struct vm *vm)
     if (!rc && high)
         rc = physmap_set(&vm->pm, XK_4G >> XK_PAGE_SHIFT, high,
                          vm->lowmem_pages, PM_RAM);
+    if (!rc && vm->acpi)
+        rc = physmap_set(&vm->pm, XK_ACPI_BASE >> XK_PAGE_SHIFT, XK_ACPI_PAGES,
+                         vm->xenpage0 + XENPAGE_ACPI, PM_SPECIAL);
     if (!rc)
         rc = physmap_set(&vm->pm, XK_SPECIAL_END_PFN - XK_NR_SPECIAL,
                          XK_NR_SPECIAL, vm->xenpage0 + XENPAGE_SPECIAL0,

@@ -18,6 +18,7 @@
 #include "evtchn/evtchn.h"
 #include "guest_layout.h"
 #include "ioport.h"
+#include "hcall_transport.h"
 #include "physmap.h"
 #include "xen_time.h"
 
@@ -34,6 +35,7 @@
 enum {
     XENPAGE_SPECIAL0 = 0,                        /* XK_NR_SPECIAL pages */
     XENPAGE_SHARED_INFO = XK_NR_SPECIAL,
+    XENPAGE_ACPI = 16,                           /* XK_ACPI_PAGES (acpi.h) */
     XENPAGE_GRANT = 256,                          /* gnttab/'s region */
     XK_XENPAGES = XENPAGE_GRANT + XK_GNT_REGION_PAGES,
 };
@@ -118,6 +120,10 @@ struct vm {
 
     unsigned nr_vcpus;
     struct vcpu *vcpus;
+    unsigned online_vcpus;          /* vCPUs the MADT enables (xl's vcpus=;
+                                       nr_vcpus is maxvcpus=) */
+    enum xk_transport transport;    /* kvm or port (never auto) */
+    bool acpi;                      /* ACPI tables and registers (acpi.c) */
     domid_t domid;
     xen_domain_handle_t handle; /* the domain's UUID */
 
@@ -143,6 +149,7 @@ struct vm {
     const char *rundir;         /* control socket directory, or NULL */
     int ctl_fd;                 /* listening control socket, or -1 */
     int xs_sock, xs_chan;       /* xenstored attach socket and channel */
+    struct xs_keep *xs_keep;    /* what re-attaching needs (xs_conn.c) */
     struct console *console;    /* the PV console backend (console.c) */
     pthread_mutex_t timer_lock;
     struct {

@@ -15,6 +15,7 @@
 #define XS_ATTACH_MAGIC   0x54415358u   /* "XSAT" little-endian */
 #define XS_ATTACH_VERSION 1u
 #define XS_ATTACH_NO_TARGET 0xffffffffu
+#define XS_ATTACH_TIMEOUT_S 5   /* xs_attach gives up on a silent xenstored */
 
 struct xs_attach_req {
     uint32_t magic;         /* XS_ATTACH_MAGIC */
@@ -37,7 +38,8 @@ struct xs_attach_rsp {
  * VMM signals when the guest notifies its store port; notify_fd: eventfd
  * xenstored signals to raise the guest's store port.  Returns the connected
  * socket (keep it open while the domain lives; close it to release the
- * domain) or -errno; err gets a message when non-NULL.
+ * domain) or -errno; err gets a message when non-NULL.  A xenstored that
+ * does not answer within XS_ATTACH_TIMEOUT_S gives -EAGAIN.
  */
 int xs_attach(const char *vmm_socket_path, const struct xs_attach_req *req,
               int mem_fd, int event_fd, int notify_fd, char *err, size_t errlen);

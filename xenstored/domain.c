@@ -79,14 +79,60 @@ int domain_introduce(unsigned int domid, struct attach *a)
     if (!d->conn)
         return ENOMEM;
     d->introduced = true;
-    d->shutdown = false;
     if (a->target != XS_ATTACH_NO_TARGET) {
         struct domain *t = domain_find(a->target);
         if (t && t->conn)
             d->conn->target = t->conn;
     }
+    if (d->restored_watches) {
+        /* Back after a xenstored restart: not a new domain. */
+        log_info("domain %u: VMM attached again after a restart", domid);
+        persist_reattached(d);
+        return 0;
+    }
+    d->shutdown = false;
+    persist_domain(d);
     fire_special("@introduceDomain");
     return 0;
+}
+
+/* A domain from the store's file at a restart: introduced, waiting for
+ * its VMM to attach again. */
+struct domain *domain_restore(unsigned int domid)
+{
+    struct domain *d = domain_find(domid);
+
+    if (!d && !(d = domain_new(domid)))
+        return NULL;
+    d->introduced = true;
+    return d;
+}
+
+void domains_foreach(void (*fn)(struct domain *))
+{
+    struct domain *d;
+
+    TAILQ_FOREACH(d, &domains, link)
+        fn(d);
+}
+
+/* --reattach-timeout after a restart: a domain whose VMM has not attached
+ * again is dead (its VMM died while xenstored was away). */
+void domains_expire_restored(void)
+{
+    struct domain *d, *next;
+
+    for (d = TAILQ_FIRST(&domains); d; d = next) {
+        next = TAILQ_NEXT(d, link);
+        if (!d->restored_watches)
+            continue;
+        log_warn("domain %u: no VMM attached again within %d s: releasing it",
+                 d->domid, reattach_timeout);
+        persist_domain_gone(d->domid);
+        domref_drop(d->domid);
+        domain_free(d);
+        fire_special("@releaseDomain");
+    }
 }
 
 void domain_release(struct domain *d, bool fire)
@@ -109,6 +155,7 @@ void domain_attach_lost(struct attach *a)
         domain_release(d, false);
         d->attach = NULL;
         domain_free(d);
+        persist_domain_gone(a->domid);
         if (was)
             fire_special("@releaseDomain");
     }
@@ -300,7 +347,16 @@ int special_set_perms(struct conn *c, const char *name,
         return ENOMEM;
     }
     *pn = n;
+    persist_special();
     return 0;
+}
+
+void special_get_perms(const char *name, const struct xs_permissions **p, unsigned int *n)
+{
+    bool intro = !strcmp(name, "@introduceDomain");
+
+    *p = intro ? intro_perms : rel_perms;
+    *n = intro ? intro_n : rel_n;
 }
 
 /* Live update: attached domains with their fds (inherited over exec). */

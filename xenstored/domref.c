@@ -37,6 +37,7 @@ void domref_touch(unsigned int domid)
     /* Newer than every node written so far. */
     r->gen = store_next_generation();
     TAILQ_INSERT_TAIL(&refs, r, link);
+    persist_domrefs();
 }
 
 void domref_drop(unsigned int domid)
@@ -46,7 +47,16 @@ void domref_drop(unsigned int domid)
     if (r) {
         TAILQ_REMOVE(&refs, r, link);
         talloc_free(r);
+        persist_domrefs();
     }
+}
+
+void domref_foreach(void (*fn)(unsigned int domid, uint64_t gen, void *arg), void *arg)
+{
+    struct domref *r;
+
+    TAILQ_FOREACH(r, &refs, link)
+        fn(r->domid, r->gen, arg);
 }
 
 void node_adjust_perms(struct node *n)
@@ -80,20 +90,26 @@ void domref_dump(struct ss_wr *o)
     ss_put_u32(o, 0);
 }
 
+void domref_set(unsigned int domid, uint64_t gen)
+{
+    struct domref *r = find(domid);
+
+    if (!r) {
+        r = talloc_zero(NULL, struct domref);
+        if (!r)
+            return;
+        r->domid = domid;
+        TAILQ_INSERT_TAIL(&refs, r, link);
+    }
+    r->gen = gen;
+}
+
 void domref_restore(struct ss_rd *in)
 {
     while (ss_get_u32(in) == 1 && !in->bad) {
         unsigned int domid = ss_get_u32(in);
         uint64_t gen = ss_get_u64(in);
-        struct domref *r = find(domid);
 
-        if (!r) {
-            r = talloc_zero(NULL, struct domref);
-            if (!r)
-                return;
-            r->domid = domid;
-            TAILQ_INSERT_TAIL(&refs, r, link);
-        }
-        r->gen = gen;
+        domref_set(domid, gen);
     }
 }

@@ -53,18 +53,48 @@ static void get_hdr(struct ss_rd *i, struct xsd_sockmsg *h)
     h->len = ss_get_u32(i);
 }
 
-/* ---- the session (CONTROL live-update -f/-c/-s/-a) ---- */
+/* ---- the session (CONTROL live-update -f/-c/-s/-a) ----
+ *
+ * As in Xen's xenstored, the session is allocated under the connection
+ * that began it, so it ends when that connection closes (the destructor
+ * forgets it): a later connection never inherits it, and nobody is locked
+ * out by a client that went away without -s or -a. */
 
-static struct {
+struct lu_session {
     struct conn *conn;
-    char *binary, *cmdline;
-} lu;
+    char *binary, *cmdline;     /* children of the session */
+};
 
-static void lu_reset(void)
+static struct lu_session *lu;
+
+static int lu_session_gone(struct lu_session *s)
 {
-    talloc_free(lu.binary);
-    talloc_free(lu.cmdline);
-    memset(&lu, 0, sizeof(lu));
+    if (lu == s)
+        lu = NULL;
+    return 0;
+}
+
+static bool lu_owned_by(const struct conn *c)
+{
+    return lu && lu->conn == c;
+}
+
+static bool lu_begin(struct conn *c, const char *binary)
+{
+    lu = talloc_zero(c, struct lu_session);
+    if (!lu)
+        return false;
+    talloc_set_destructor(lu, lu_session_gone);
+    lu->conn = c;
+    lu->binary = talloc_strdup(lu, binary);
+    if (!lu->binary)
+        talloc_free(lu);
+    return lu != NULL;
+}
+
+static void lu_end(void)
+{
+    talloc_free(lu);            /* the destructor clears lu */
 }
 
 static void set_cloexec(int fd, bool on)
@@ -209,7 +239,7 @@ static const char *lu_start(struct conn *c)
     char **argv, fdstr[16];
     int fd, n = 0, i;
 
-    if (lu.conn != c || !lu.binary)
+    if (!lu_owned_by(c) || !lu->binary)
         return "Not in live-update session.";
     fd = dump_state(c);
     if (fd < 0)
@@ -224,9 +254,9 @@ static const char *lu_start(struct conn *c)
         close(fd);
         return "Allocation failure.";
     }
-    argv[n++] = lu.binary;
-    if (lu.cmdline) {
-        char *tok = strtok(lu.cmdline, " \t");
+    argv[n++] = lu->binary;
+    if (lu->cmdline) {
+        char *tok = strtok(lu->cmdline, " \t");
         for (; tok && n < 60; tok = strtok(NULL, " \t"))
             argv[n++] = tok;
     } else {
@@ -241,10 +271,10 @@ static const char *lu_start(struct conn *c)
     argv[n++] = "--lu-state-fd";
     argv[n++] = fdstr;
     argv[n] = NULL;
-    log_info("live-update: exec %s", lu.binary);
+    log_info("live-update: exec %s", lu->binary);
     inherit_fds(false);
-    execv(lu.binary, argv);
-    log_err("live-update: exec %s: %s", lu.binary, strerror(errno));
+    execv(lu->binary, argv);
+    log_err("live-update: exec %s: %s", lu->binary, strerror(errno));
     inherit_fds(true);
     close(fd);
     talloc_free(argv);
@@ -259,26 +289,31 @@ int lu_control(const void *ctx, struct conn *c, char **argv, int argc)
     if (argc < 1)
         return EINVAL;
     if (!strcmp(argv[0], "-a") && argc == 1) {
-        if (lu.conn)
-            lu_reset();
+        /* Any privileged connection may abort, as in Xen. */
+        if (lu)
+            lu_end();
         else
             ret = "No live-update session active.";
     } else if (!strcmp(argv[0], "-f") && argc == 2) {
-        if (lu.conn && lu.conn != c) {
-            ret = "live-update session already active.";
+        /* Xen checks the file first, then that no session is open (its
+         * own included: -f comes once per session). */
+        if (access(argv[1], F_OK)) {
+            ret = "File not accessible.";
         } else if (access(argv[1], X_OK)) {
-            ret = "Binary not found or not executable.";
-        } else {
-            lu_reset();
-            lu.conn = c;
-            lu.binary = talloc_strdup(NULL, argv[1]);
+            ret = "File not executable.";
+        } else if (lu) {
+            ret = "live-update session already active.";
+        } else if (!lu_begin(c, argv[1])) {
+            ret = "Allocation failure.";
         }
     } else if (!strcmp(argv[0], "-c") && argc == 2) {
-        if (lu.conn != c) {
+        if (!lu_owned_by(c)) {
             ret = "Not in live-update session.";
         } else {
-            talloc_free(lu.cmdline);
-            lu.cmdline = talloc_strdup(NULL, argv[1]);
+            talloc_free(lu->cmdline);
+            lu->cmdline = talloc_strdup(lu, argv[1]);
+            if (!lu->cmdline)
+                ret = "Allocation failure.";
         }
     } else if (!strcmp(argv[0], "-s")) {
         /* -t and -F are accepted: transactions move with the state, so
@@ -289,8 +324,11 @@ int lu_control(const void *ctx, struct conn *c, char **argv, int argc)
             else if (strcmp(argv[i], "-F"))
                 return EINVAL;
         }
+        /* Another connection's -s leaves the session alone; the owner's
+         * ends it whether or not the new binary started. */
         ret = lu_start(c);
-        lu_reset();
+        if (lu_owned_by(c))
+            lu_end();
     } else {
         return EINVAL;
     }

@@ -23,7 +23,13 @@ static void usage(FILE *f)
 "                         $XENSTORED_RUNDIR/socket, /var/run/xenstored/socket)\n"
 "      --vmm-socket PATH  VMM attach socket (default: 'vmm' next to the socket)\n"
 "  -I, --internal-db      keep the store in memory (the default)\n"
-"      --db-file FILE     keep the store in a tdb file instead\n"
+"      --db-file FILE     keep the store in a tdb file instead: durable, and\n"
+"                         a restart with the same FILE carries on from it\n"
+"      --db-sync          fsync the file at every change (survives a host\n"
+"                         crash too; see docs/xenstored.md for the cost)\n"
+"      --reattach-timeout SECONDS\n"
+"                         after a restart, release domains whose VMM has not\n"
+"                         attached again by then (default 30)\n"
 "  -T, --trace-file FILE  trace every message to FILE\n"
 "  -F, --pid-file FILE    write the pid to FILE\n"
 "  -N, --no-fork          accepted for Xen compatibility (never forks)\n"
@@ -109,7 +115,7 @@ static char *default_path(const char *leaf)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_VMM = 256, OPT_DB, OPT_LU };
+    enum { OPT_VMM = 256, OPT_DB, OPT_LU, OPT_REATTACH, OPT_SYNC };
     static const struct option opts[] = {
         { "socket", 1, NULL, 's' }, { "vmm-socket", 1, NULL, OPT_VMM },
         { "internal-db", 2, NULL, 'I' }, { "db-file", 1, NULL, OPT_DB },
@@ -120,6 +126,7 @@ int main(int argc, char **argv)
         { "path-max", 1, NULL, 'M' }, { "quota", 1, NULL, 'Q' },
         { "quota-soft", 1, NULL, 'q' }, { "verbose", 0, NULL, 'V' },
         { "help", 0, NULL, 'h' }, { "lu-state-fd", 1, NULL, OPT_LU },
+        { "reattach-timeout", 1, NULL, OPT_REATTACH }, { "db-sync", 0, NULL, OPT_SYNC },
         { NULL, 0, NULL, 0 },
     };
     const char *db_file = NULL;
@@ -150,6 +157,8 @@ int main(int argc, char **argv)
         case 'V': log_set_level(log_level() + 1); break;
         case 'h': usage(stdout); return 0;
         case OPT_LU: lu_fd = num(optarg); break;
+        case OPT_REATTACH: reattach_timeout = num(optarg); break;
+        case OPT_SYNC: store_sync = true; break;
         default: usage(stderr); return 2;
         }
     }
@@ -174,15 +183,31 @@ int main(int argc, char **argv)
     evbase = new_base();
     if (!evbase)
         die(1, "libevent: no event base");
-    err = store_open(db_file, lu_fd < 0);
-    if (err)
-        die(1, "cannot open the store: %s", strerror(-err));
+    err = store_open(db_file);
+    if (err < 0)
+        die(1, "cannot open the store %s: %s", db_file ? db_file : "in memory",
+            err == -EBUSY ? "another xenstored uses it" : strerror(-err));
     domain_init();
+    if (lu_fd < 0 && err == 0 && store_init_tree())
+        die(1, "cannot write the store");
+    if (lu_fd < 0 && err == 1) {
+        /* A restart: the file holds the store and the domains as the last
+         * process left them. */
+        store_recover();
+        if (persist_load(false))
+            log_warn("restart: some saved state was unreadable (see above)");
+        log_info("restart: store and domains restored from %s", db_file);
+    }
     if (lu_fd >= 0) {
         /* Live update: the old binary's state, sockets and rings. */
+        persist_off = true;
         err = lu_restore(lu_fd);
+        persist_off = false;
         if (err)
             die(1, "live-update: cannot restore the state: %s", strerror(err));
+        if (store_durable() && persist_load(true))
+            log_warn("live-update: some saved state was unreadable (see above)");
+        persist_all();
         vmm_listen_start(vmm_listen_fd);
         log_info("live-update: state restored");
     } else {

@@ -101,6 +101,10 @@ void proto_process(struct conn *c, const struct xsd_sockmsg *h, char *payload)
     c->trans = NULL;
     if (!(types[type].flags & F_NOTID)) {
         c->trans = trans_lookup(c, h->tx_id, &err);
+        /* A transaction the guest opened before a xenstored restart is
+         * gone with that process: it retries, as after a conflict. */
+        if (err == ENOENT && c->domain && c->domain->reborn)
+            err = EAGAIN;
         if (err) {
             send_error(c, err);
             return;
@@ -111,7 +115,11 @@ void proto_process(struct conn *c, const struct xsd_sockmsg *h, char *payload)
         send_error(c, ENOMEM);
         return;
     }
+    /* The request's changes reach the store's file together, before its
+     * reply leaves (a failed commit is logged: the reply is queued). */
+    store_batch_begin();
     err = types[type].fn(ctx, c, payload, h->len);
+    store_batch_end();
     talloc_free(ctx);
     if (err)
         send_error(c, err);

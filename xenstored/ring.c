@@ -2,16 +2,30 @@
  * req[], replies and events into rsp[], every index checked before use,
  * the reconnection and error features, eventfds for the event channel. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 #include "xenstored.h"
 #include "log.h"
 
+/* req_cons tells the guest (and a xenstored restarted after a crash) how
+ * far requests were taken.  It moves only once the requests read have been
+ * handled and all their replies are in the ring (ring_kick, after a flush
+ * that emptied the output queue), so a killed daemon's successor reads
+ * again what its predecessor had not answered.  The exception: a request
+ * the guest cannot finish writing because the ring is full (as the guest
+ * sees it) is taken as it comes, so the guest can write the rest. */
 struct ring {
     struct xenstore_domain_interface *intf;
     struct attach *a;
     struct conn *c;
     bool notify;        /* we moved an index: raise the guest's port */
+    XENSTORE_RING_IDX cons;     /* what we have read */
+    XENSTORE_RING_IDX done;     /* end of the last whole request read */
+    XENSTORE_RING_IDX pub;      /* req_cons as published */
+    unsigned char hdr[sizeof(struct xsd_sockmsg)];
+    unsigned int hdr_have;      /* header bytes of the request being read */
+    uint32_t body_left;         /* its payload bytes still to come */
 };
 
 #define LOAD(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
@@ -23,30 +37,72 @@ void ring_set_error(struct ring *r, uint32_t err)
     r->notify = true;
 }
 
+static void publish(struct ring *r, XENSTORE_RING_IDX to)
+{
+    if ((int32_t)(to - r->pub) <= 0)
+        return;
+    r->pub = to;
+    STORE(r->intf->req_cons, to);
+    r->notify = true;
+}
+
+/* Follow request boundaries in the bytes read (the header's len). */
+static void track(struct ring *r, const unsigned char *p, unsigned int n)
+{
+    while (n) {
+        unsigned int take;
+        if (r->hdr_have < sizeof(r->hdr)) {
+            take = sizeof(r->hdr) - r->hdr_have;
+            take = take < n ? take : n;
+            memcpy(r->hdr + r->hdr_have, p, take);
+            r->hdr_have += take;
+            if (r->hdr_have == sizeof(r->hdr))
+                memcpy(&r->body_left, r->hdr + offsetof(struct xsd_sockmsg, len), 4);
+        } else {
+            take = r->body_left < n ? r->body_left : n;
+            r->body_left -= take;
+        }
+        p += take;
+        n -= take;
+        r->cons += take;
+        if (r->hdr_have == sizeof(r->hdr) && r->body_left == 0) {
+            r->done = r->cons;
+            r->hdr_have = 0;
+        }
+    }
+}
+
+static void ring_track_reset(struct ring *r, XENSTORE_RING_IDX at)
+{
+    r->cons = r->done = r->pub = at;
+    r->hdr_have = 0;
+    r->body_left = 0;
+}
+
 static int ring_read(struct conn *c, void *buf, unsigned int len)
 {
-    struct xenstore_domain_interface *in = c->ring->intf;
-    XENSTORE_RING_IDX cons = LOAD(in->req_cons), prod = LOAD(in->req_prod);
-    unsigned int avail = prod - cons, off, chunk, done = 0;
+    struct ring *r = c->ring;
+    struct xenstore_domain_interface *in = r->intf;
+    XENSTORE_RING_IDX prod = LOAD(in->req_prod);
+    unsigned int avail = prod - r->cons, off, chunk, done = 0;
 
     if (avail > XENSTORE_RING_SIZE)
         return -1;      /* wild indices: the guest broke its ring */
     while (done < len && avail > 0) {
-        off = MASK_XENSTORE_IDX(cons);
+        off = MASK_XENSTORE_IDX(r->cons);
         chunk = XENSTORE_RING_SIZE - off;
         if (chunk > avail)
             chunk = avail;
         if (chunk > len - done)
             chunk = len - done;
         memcpy((char *)buf + done, in->req + off, chunk);
+        track(r, (const unsigned char *)buf + done, chunk);
         done += chunk;
-        cons += chunk;
         avail -= chunk;
     }
-    if (done) {
-        STORE(in->req_cons, cons);
-        c->ring->notify = true;
-    }
+    /* Part of a request in a ring the guest sees full: make room. */
+    if (r->done != r->cons && prod - r->pub >= XENSTORE_RING_SIZE)
+        publish(r, r->cons);
     return done;
 }
 
@@ -82,6 +138,9 @@ static void ring_kick(struct conn *c)
 {
     uint64_t one = 1;
 
+    /* Every reply is in the ring: the requests are answered. */
+    if (TAILQ_EMPTY(&c->out))
+        publish(c->ring, c->ring->done);
     if (!c->ring->notify)
         return;
     c->ring->notify = false;
@@ -104,6 +163,7 @@ static void ring_reconnect(struct conn *c)
     STORE(in->req_prod, 0);
     STORE(in->rsp_cons, 0);
     STORE(in->rsp_prod, 0);
+    ring_track_reset(c->ring, 0);
     STORE(in->error, XENSTORE_ERROR_NONE);
     STORE(in->connection, XENSTORE_CONNECTED);
     c->ring->notify = true;
@@ -147,6 +207,7 @@ struct conn *ring_conn_new(struct domain *d, struct attach *a)
     r->intf = a->map;
     r->a = a;
     r->c = c;
+    ring_track_reset(r, LOAD(r->intf->req_cons));
     c->ring = r;
     c->domain = d;
     /* Offered before any byte moves, as the ring spec requires. */

@@ -86,6 +86,14 @@ void fire_special(const char *name)
     conns_kick_all(NULL);
 }
 
+/* A domain's watches outlive a xenstored restart; a socket client's die
+ * with its connection. */
+static void persist_watches_of(struct conn *c)
+{
+    if (c->kind == CONN_RING && c->domain && c->domain->conn == c)
+        persist_domain(c->domain);
+}
+
 int watch_add(struct conn *c, const char *node, const char *token, bool relative)
 {
     struct watch *w = talloc_zero(c, struct watch);
@@ -100,6 +108,7 @@ int watch_add(struct conn *c, const char *node, const char *token, bool relative
     acct_get(c->id)->watches++;
     /* Watches count against the domain's memory, as in Xen. */
     acct_get(c->id)->memory += strlen(node) + strlen(token);
+    persist_watches_of(c);
     return 0;
 }
 
@@ -110,6 +119,7 @@ static void watch_del(struct conn *c, struct watch *w)
     acct_get(c->id)->watches--;
     acct_get(c->id)->memory -= strlen(w->node) + strlen(w->token);
     talloc_free(w);
+    persist_watches_of(c);
 }
 
 void watch_free_all(struct conn *c)

@@ -48,8 +48,23 @@ struct node {
 struct conn;
 struct transaction;
 
-int store_open(const char *file, bool init);   /* NULL: in memory */
+/* NULL: in memory.  1: a file that holds a store (a restart), 0: a new
+ * one, or -errno (-EBUSY: another xenstored has it). */
+int store_open(const char *file);
+extern bool store_sync;         /* --db-sync: fsync each commit */
+int store_init_tree(void);      /* / and /tool in a new store */
+void store_recover(void);       /* accounting and generation at a restart */
 void store_close(void);
+bool store_durable(void);
+/* Every change between begin and end lands in the file at once (one tdb
+ * transaction); changes outside a batch are one transaction each. */
+void store_batch_begin(void);
+int store_batch_end(void);
+/* xenstored's own durable records (persist.c): keys start with '#'. */
+#define STORE_META '#'
+bool store_is_meta(TDB_DATA key);
+int store_meta_put(const char *key, const void *blob, unsigned int len);
+int store_meta_delete(const char *key);
 /* Read a node as conn sees it (its transaction's view if any); NULL+errno. */
 struct node *store_read(const void *ctx, struct conn *c, const char *name);
 int store_write(struct conn *c, struct node *n, bool no_quota);  /* errno or 0 */
@@ -251,6 +266,11 @@ struct domain {
     struct attach *attach;      /* from the VMM (vmm.c) */
     bool introduced;
     bool shutdown;
+    /* Restored from the store's file, its VMM not attached again yet: the
+     * saved watches (persist.c), NULL once it is back. */
+    unsigned char *restored_watches;
+    size_t restored_len;
+    bool reborn;                /* its ring connection predates a restart */
 };
 struct domain *domain_find(unsigned int domid);
 char *domain_path(const void *ctx, unsigned int domid);
@@ -261,11 +281,28 @@ bool special_perm_ok(const char *name, struct conn *c);
 int special_set_perms(struct conn *c, const char *name,
                       struct xs_permissions *p, unsigned int n);
 void domain_init(void);
+struct domain *domain_restore(unsigned int domid);
+void domains_foreach(void (*fn)(struct domain *));
+void domains_expire_restored(void);
+void special_get_perms(const char *name, const struct xs_permissions **p, unsigned int *n);
+
+/* ---- durable daemon state (persist.c) ---- */
+extern bool persist_off;        /* restoring: do not write records */
+extern int reattach_timeout;    /* seconds a restored domain waits for its VMM */
+void persist_domain(struct domain *d);
+void persist_domain_gone(unsigned int domid);
+void persist_domrefs(void);
+void persist_special(void);
+void persist_all(void);
+int persist_load(bool missing_only);
+void persist_reattached(struct domain *d);
 
 /* ---- domid incarnations for permissions (domref.c) ---- */
 void domref_touch(unsigned int domid);
 void domref_drop(unsigned int domid);
 void node_adjust_perms(struct node *n);
+void domref_foreach(void (*fn)(unsigned int domid, uint64_t gen, void *arg), void *arg);
+void domref_set(unsigned int domid, uint64_t gen);
 
 /* ---- rings (ring.c) and the VMM socket (vmm.c) ---- */
 struct attach {

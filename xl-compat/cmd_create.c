@@ -9,13 +9,16 @@
 #include "util.h"
 #include "uuid.h"
 #include "xl.h"
+#include "xl_conf.h"
 
 #define CONFIG_MAX (1 << 20)
 
-/* What `xl list -l` re-reads later: the file, the overrides, the uuid. */
-static char *saved_config(const char *text, size_t len, char **ov, int nov, const uint8_t u[16])
+/* What `xl list -l` re-reads later: the file, the overrides, the uuid and
+ * the hypercall transport as resolved on this host. */
+static char *saved_config(const char *text, size_t len, char **ov, int nov,
+                          const uint8_t u[16], enum xk_transport t)
 {
-    size_t n = len + 64;
+    size_t n = len + 128;
     char uuid[37], *s, *p;
 
     for (int i = 0; i < nov; i++)
@@ -27,7 +30,8 @@ static char *saved_config(const char *text, size_t len, char **ov, int nov, cons
     for (int i = 0; i < nov; i++)
         p += sprintf(p, "%s\n", ov[i]);
     format_uuid(u, uuid);
-    sprintf(p, "uuid=\"%s\"\n", uuid);
+    p += sprintf(p, "uuid=\"%s\"\n", uuid);
+    sprintf(p, "xen_hypercall_transport=\"%s\"\n", xk_transport_name(t));
     return s;
 }
 
@@ -121,7 +125,23 @@ int cmd_create(int argc, char **argv)
         free(ov);
         return EXIT_FAILURE;
     }
-    saved = saved_config(text, len, ov, nov, dc.uuid);
+    /* The transport: the config's, else xl.conf's, else auto, resolved
+     * against this host's KVM now (kvm where it cannot is an error). */
+    {
+        char why[256];
+        enum xk_transport want = dc.transport_set ? dc.transport : xl_conf_transport();
+
+        if (xk_transport_choose(want, xk_transport_probe(), &dc.transport, why,
+                                sizeof(why))) {
+            fprintf(stderr, "%s: %s\n", file, why);
+            domcfg_free(&dc);
+            free(text);
+            free(ov);
+            return EXIT_FAILURE;
+        }
+        dc.transport_set = true;
+    }
+    saved = saved_config(text, len, ov, nov, dc.uuid, dc.transport);
     rc = xl_create(&dc, saved, &o);
     free(saved);
     domcfg_free(&dc);

@@ -13,6 +13,7 @@
 #include "xen_version.h"     /* the Xen version the VMM presents */
 
 #include "xl.h"
+#include "xl_conf.h"
 
 static const char *only;   /* print just this key's value */
 
@@ -44,6 +45,23 @@ static double cpu_mhz(void)
     if (f)
         fclose(f);
     return mhz;
+}
+
+/* xenkvm-only lines: what KVM offers for Xen guests and the hypercall
+ * transport a domain gets by default (xl.conf's setting resolved). */
+static void transport_items(void)
+{
+    uint32_t caps = xk_transport_probe();
+    enum xk_transport want = xl_conf_transport(), got;
+    char why[256];
+
+    item("xenkvm_kvm_xen_caps", "%#x", caps);
+    if (xk_transport_choose(want, caps, &got, why, sizeof(why)))
+        item("xenkvm_hypercall_transport", "none (xl.conf: %s, unavailable)",
+             xk_transport_name(want));
+    else
+        item("xenkvm_hypercall_transport", "%s (xl.conf: %s)", xk_transport_name(got),
+             xk_transport_name(want));
 }
 
 int cmd_info(int argc, char **argv)
@@ -100,5 +118,6 @@ int cmd_info(int argc, char **argv)
     item("cc_compile_date", "%s", __DATE__);
     item("build_id", "%s", "");
     item("xend_config_format", "%d", 4);
+    transport_items();
     return EXIT_SUCCESS;
 }

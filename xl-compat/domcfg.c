@@ -241,6 +241,7 @@ static const char *const our_keys[] = {
     "name", "uuid", "type", "builder", "kernel", "ramdisk", "cmdline", "extra", "root",
     "firmware_override", "memory", "maxmem", "vcpus", "maxvcpus", "on_poweroff",
     "on_reboot", "on_crash", "on_watchdog", "on_soft_reset", "disk", "vif", "pci",
+    "acpi", "xen_hypercall_transport",
 };
 
 static bool in_list(const char *const *l, size_t n, const char *k)
@@ -431,6 +432,24 @@ static void parse_vcpus(struct ctx *x)
         ERR(x, ms, "maxvcpus < vcpus (%ld < %ld)", m, v);
 }
 
+/* acpi= (xl: a number, 0 off) and xenkvm's xen_hypercall_transport=. */
+static void parse_platform(struct ctx *x)
+{
+    const struct cfg_setting *s;
+    const char *t;
+    long v;
+
+    x->dc->acpi = get_long(x, "acpi", &v, &s) == 1 ? v != 0 : -1;
+    t = get_string(x, "xen_hypercall_transport", &s);
+    if (t) {
+        if (xk_transport_parse(t, &x->dc->transport))
+            x->dc->transport_set = true;
+        else
+            ERR(x, s, "xen_hypercall_transport must be \"auto\", \"kvm\" or "
+                "\"port\", not \"%s\"", t);
+    }
+}
+
 struct disk_report {
     struct ctx *x;
     const struct cfg_setting *s;
@@ -522,6 +541,7 @@ static void parse_keys(struct ctx *x)
     parse_uuid_key(x);
     parse_memory(x);
     parse_vcpus(x);
+    parse_platform(x);
     parse_action(x, "on_poweroff", DC_ACT_DESTROY, &dc->on_poweroff);
     parse_action(x, "on_reboot", DC_ACT_RESTART, &dc->on_reboot);
     parse_action(x, "on_watchdog", DC_ACT_DESTROY, &dc->on_watchdog);

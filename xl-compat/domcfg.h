@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hcall_transport.h"
+
 enum dc_type { DC_TYPE_PVH, DC_TYPE_HVM };
 
 /* on_poweroff / on_reboot / on_crash / on_watchdog / on_soft_reset values
@@ -73,6 +75,10 @@ struct domcfg {
     char **pcis;
     unsigned nr_pcis;
     char *source;           /* the file name the config came from */
+    int acpi;               /* acpi= (-1 unset: libxl's default, on) */
+    /* xen_hypercall_transport= (xenkvm-only; unset: xl.conf's, else auto) */
+    enum xk_transport transport;
+    bool transport_set;
     /* Which of memory, maxmem, vcpus, maxvcpus the config gave (xl create -n
      * prints only those; the fields above hold the defaults otherwise). */
     bool memory_set, maxmem_set, vcpus_set, maxvcpus_set;

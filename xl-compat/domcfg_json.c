@@ -251,6 +251,7 @@ static void gen_b_info(struct gen *g, const struct domcfg *dc)
     kv_string(g, "kernel", dc->kernel);
     kv_string(g, "cmdline", dc->cmdline);
     kv_string(g, "ramdisk", dc->ramdisk);
+    kv_defbool(g, "acpi", dc->acpi);
     if (dc->type == DC_TYPE_HVM) {
         g_key(g, "type.hvm");
         g_open(g, '{');
@@ -265,6 +266,9 @@ static void gen_b_info(struct gen *g, const struct domcfg *dc)
         kv_empty_map(g, "type.pvh");
     kv_empty_map(g, "arch_arm");
     kv_empty_map(g, "arch_x86");
+    /* xenkvm-only: not a libxl field. */
+    if (dc->transport_set)
+        kv_string(g, "xenkvm_hypercall_transport", xk_transport_name(dc->transport));
     g_close(g, '}');
 }
 

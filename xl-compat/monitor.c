@@ -310,6 +310,9 @@ static int wait_vmm(struct mon *m, int *status, int timeout_ms)
 /* The domain is gone or going: its nodes, its files, its lock. */
 static void finish_domain(struct mon *m)
 {
+    /* A fresh connection: xenstored may have been restarted while the
+     * domain ran, leaving ours dead. */
+    xl_xs_after_fork();
     xl_dom_clean(m->domid);
     if (m->hold_fd >= 0)
         close(m->hold_fd);
@@ -424,6 +427,8 @@ static int run_monitor(struct mon *m)
         held = wait_vmm(m, &status, -1);
         if (held < 0)
             continue;
+        /* The domain may have outlived a xenstored restart: reconnect. */
+        xl_xs_after_fork();
         reason = xk_shutdown_for_exit(status);
         if (reason < 0) {
             fprintf(stderr, "Domain %u has been destroyed.\n", m->domid);

@@ -35,13 +35,15 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
                  int hold_fd, const char *log, const char *console_log)
 {
     char *argv[40];
-    char s_dom[16], s_mem[32], s_vcpu[16], s_ready[16], s_hold[16], s_uuid[37];
+    char s_dom[16], s_mem[32], s_vcpu[16], s_maxv[16], s_ready[16], s_hold[16];
+    char s_uuid[37];
     int n = 0;
     pid_t pid, parent;
 
     snprintf(s_dom, sizeof(s_dom), "%u", domid);
     snprintf(s_mem, sizeof(s_mem), "%llu", (unsigned long long)dc->memory_mib);
     snprintf(s_vcpu, sizeof(s_vcpu), "%u", dc->vcpus);
+    snprintf(s_maxv, sizeof(s_maxv), "%u", dc->maxvcpus);
     snprintf(s_ready, sizeof(s_ready), "%d", ready_fd);
     snprintf(s_hold, sizeof(s_hold), "%d", hold_fd);
     argv[n++] = (char *)"xenkvm";
@@ -51,6 +53,18 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
     argv[n++] = s_mem;
     argv[n++] = (char *)XK_ARG(XK_OPT_VCPUS);
     argv[n++] = s_vcpu;
+    if (dc->maxvcpus > dc->vcpus) {
+        /* maxvcpus: the rest exist, offline, disabled in the MADT. */
+        argv[n++] = (char *)XK_ARG(XK_OPT_MAX_VCPUS);
+        argv[n++] = s_maxv;
+    }
+    if (dc->acpi == 0)
+        argv[n++] = (char *)XK_ARG(XK_OPT_NO_ACPI);
+    /* xl create resolved auto against this host already. */
+    if (dc->transport_set) {
+        argv[n++] = (char *)XK_ARG(XK_OPT_HYPERCALL_TRANSPORT);
+        argv[n++] = (char *)xk_transport_name(dc->transport);
+    }
     format_uuid(dc->uuid, s_uuid);
     argv[n++] = (char *)XK_ARG(XK_OPT_UUID);
     argv[n++] = s_uuid;

@@ -12,6 +12,7 @@
 
 static bool loaded;
 static long claim_mode = 1;     /* xl's default */
+static enum xk_transport transport = XK_TRANSPORT_AUTO;
 
 const char *xl_conf_path(void)
 {
@@ -48,6 +49,13 @@ void xl_conf_load(void)
         else
             claim_mode = v;
     }
+    st = cfg_get(c, "xen_hypercall_transport");
+    if (st && (st->value->type != CFG_STRING ||
+               !xk_transport_parse(st->value->str, &transport))) {
+        fprintf(stderr, "%s:%d: warning: xen_hypercall_transport must be \"auto\", "
+                "\"kvm\" or \"port\"; using auto\n", xl_conf_path(), st->line);
+        transport = XK_TRANSPORT_AUTO;
+    }
     cfg_free(c);
     free(text);
 }
@@ -56,4 +64,10 @@ bool xl_conf_claim_mode(void)
 {
     xl_conf_load();
     return claim_mode != 0;
+}
+
+enum xk_transport xl_conf_transport(void)
+{
+    xl_conf_load();
+    return transport;
 }

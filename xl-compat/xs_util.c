@@ -32,6 +32,9 @@ static void spawn_xenstored(void)
 {
     char *log = xl_xasprintf("%s/xenstored.log", xl_logdir());
     char *pidfile = xl_xasprintf("%s/xenstored.pid", xl_rundir());
+    /* The store outlives the daemon: a xenstored started after one was
+     * killed carries on with the domains (docs/xenstored.md, "Restart"). */
+    char *db = xl_xasprintf("%s/xenstored.tdb", xl_rundir());
     const char *sock = xl_xs_socket(), *slash = strrchr(sock, '/');
     pid_t pid;
     int status;
@@ -64,7 +67,8 @@ static void spawn_xenstored(void)
         for (int f = 3; f < 1024; f++)
             close(f);
         execl(xl_xenstored_path(), "xenstored", "--socket", sock,
-              "--vmm-socket", xl_xs_vmm_socket(), "--pid-file", pidfile, (char *)NULL);
+              "--vmm-socket", xl_xs_vmm_socket(), "--pid-file", pidfile, "--db-file", db,
+              (char *)NULL);
         fprintf(stderr, "xl: cannot run %s: %s\n", xl_xenstored_path(), strerror(errno));
         _exit(127);
     }
@@ -74,6 +78,7 @@ static void spawn_xenstored(void)
         if (xl_xs_running()) {
             free(log);
             free(pidfile);
+            free(db);
             return;
         }
         nanosleep(&ts, NULL);
@@ -131,10 +136,27 @@ struct xs_handle *xl_xs(void)
     return xs;
 }
 
+/* xenstored went away under us (killed, or restarted since we connected):
+ * libxenstore says EPIPE writing to its socket, EBADF once it ended.  The
+ * next connection reaches the new daemon, or starts one, which carries on
+ * from the durable store.  Only requests outside a transaction are tried
+ * again (a transaction died with the connection). */
+static bool xs_lost(xs_transaction_t t)
+{
+    if (t != XBT_NULL || !(errno == EPIPE || errno == EBADF || errno == ECONNRESET))
+        return false;
+    xl_xs_after_fork();
+    return true;
+}
+
 char *xl_xs_read(xs_transaction_t t, const char *path)
 {
     unsigned len;
-    return xs_read(xl_xs(), t, path, &len);
+    char *v = xs_read(xl_xs(), t, path, &len);
+
+    if (!v && xs_lost(t))
+        v = xs_read(xl_xs(), t, path, &len);
+    return v;
 }
 
 char *xl_xs_readf(xs_transaction_t t, const char *fmt, ...)
@@ -155,7 +177,9 @@ char *xl_xs_readf(xs_transaction_t t, const char *fmt, ...)
 
 bool xl_xs_write(xs_transaction_t t, const char *path, const char *val)
 {
-    return xs_write(xl_xs(), t, path, val, strlen(val));
+    if (xs_write(xl_xs(), t, path, val, strlen(val)))
+        return true;
+    return xs_lost(t) && xs_write(xl_xs(), t, path, val, strlen(val));
 }
 
 bool xl_xs_writef(xs_transaction_t t, const char *path, const char *fmt, ...)

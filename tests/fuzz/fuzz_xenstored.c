@@ -50,7 +50,7 @@ static void init_once(void)
     log_set_level(-1);
     lu_dry_run = true;      /* "live-update -f /bin/sh" must not exec */
     evbase = event_base_new();
-    if (!evbase || store_open(NULL, true))
+    if (!evbase || store_open(NULL) || store_init_tree())
         abort();
     domain_init();
 }

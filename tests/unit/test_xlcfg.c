@@ -689,6 +689,8 @@ static char *dump_domcfg(const struct domcfg *dc)
             dc_action_name(dc->on_poweroff), dc_action_name(dc->on_reboot),
             dc_action_name(dc->on_watchdog), dc_action_name(dc->on_crash),
             dc_action_name(dc->on_soft_reset));
+    fprintf(o, "acpi=%d\ntransport=%s%s\n", dc->acpi, xk_transport_name(dc->transport),
+            dc->transport_set ? " set" : "");
     fprintf(o, "disks=%u\n", dc->nr_disks);
     for (i = 0; i < dc->nr_disks; i++) {
         fprintf(o, "disk%u@%d ", i, dc->disks[i].line);
@@ -746,6 +748,30 @@ struct dc_case {
 };
 
 static const struct dc_case dc_cases[] = {
+    /* acpi= as xl reads it (a number) and xenkvm's transport key. */
+    { "acpi_and_transport_unset",
+      "name=\"g\"\ntype=\"pvh\"\nkernel=\"/k\"\n",
+      { NULL }, 0, "",
+      "acpi=-1\ntransport=auto\n" },
+    { "acpi_off_transport_kvm",
+      "name=\"g\"\ntype=\"pvh\"\nkernel=\"/k\"\nacpi=0\nxen_hypercall_transport=\"kvm\"\n",
+      { NULL }, 0, "",
+      "acpi=0\ntransport=kvm set\n" },
+    { "acpi_on_transport_override",
+      "name=\"g\"\ntype=\"pvh\"\nkernel=\"/k\"\nacpi=1\nxen_hypercall_transport=\"kvm\"\n",
+      { "xen_hypercall_transport=\"port\"", NULL }, 0, "",
+      "acpi=1\ntransport=port set\n" },
+    { "transport_bad",
+      "name=\"g\"\ntype=\"pvh\"\nkernel=\"/k\"\nxen_hypercall_transport=\"vmcall\"\n",
+      { NULL }, -1,
+      "guest.cfg:4: error: xen_hypercall_transport must be \"auto\", \"kvm\" or "
+      "\"port\", not \"vmcall\"\n",
+      "" },
+    { "acpi_not_a_number",
+      "name=\"g\"\ntype=\"pvh\"\nkernel=\"/k\"\nacpi=\"yes\"\n",
+      { NULL }, -1,
+      "guest.cfg:4: error: parameter `acpi' is not a valid number\n",
+      "" },
     { "minimal_pvh",
       "name=\"g\"\n"
       "type=\"pvh\"\n"
@@ -1501,6 +1527,27 @@ static void json_create_n(void)
     domcfg_free(&dc);
 }
 
+/* acpi=0 is libxl's "acpi": "False"; the transport is a xenkvm key. */
+static void json_acpi_transport(void)
+{
+    static const char cfg[] = "name=\"a\"\ntype=\"pvh\"\nkernel=\"/k\"\nacpi=0\n"
+                              "xen_hypercall_transport=\"port\"\n";
+    struct domcfg dc;
+    char *out;
+    size_t sz;
+    FILE *o;
+
+    CHECK_EQ(domcfg_parse(&dc, "a.cfg", cfg, sizeof(cfg) - 1, NULL, 0, NULL), 0);
+    o = open_memstream(&out, &sz);
+    domcfg_write_json(&dc, o, 0);
+    fclose(o);
+    CHECK(strstr(out, "\"acpi\": \"False\"") != NULL);
+    CHECK(strstr(out, "\"xenkvm_hypercall_transport\": \"port\"") != NULL);
+    CHECK(strstr(out, "\"ramdisk\"") == NULL);
+    free(out);
+    domcfg_free(&dc);
+}
+
 static bool ends_with(const char *s, size_t len, const char *suffix)
 {
     size_t n = strlen(suffix);
@@ -1604,6 +1651,7 @@ int main(void)
     RUN(cfg_many_appends);
     RUN(json_create_n);
     RUN(json_list_element);
+    RUN(json_acpi_transport);
     RUN(load_files);
     RUN(names);
     return CHECK_DONE();

@@ -13,10 +13,14 @@
 #include "hvm/timer.h"
 #include "hvm/vm.h"
 
-static inline void vm_fixture_setup(struct vm *vm, uint64_t mib, unsigned nr_vcpus)
+/* ACPI: the domain has ACPI tables (hvm/acpi.c), which the initial map
+ * must know before it is built. */
+static inline void vm_fixture_setup_acpi(struct vm *vm, uint64_t mib, unsigned nr_vcpus,
+                                         bool acpi)
 {
     int rc = vm_mem_init(vm, mib, nr_vcpus);
 
+    vm->acpi = acpi;
     if (!rc)
         rc = vm_mem_map_only(vm);
     vm->vcpus = calloc(nr_vcpus, sizeof(struct vcpu));
@@ -42,6 +46,11 @@ static inline void vm_fixture_setup(struct vm *vm, uint64_t mib, unsigned nr_vcp
         fprintf(stderr, "event channel setup failed\n");
         exit(2);
     }
+}
+
+static inline void vm_fixture_setup(struct vm *vm, uint64_t mib, unsigned nr_vcpus)
+{
+    vm_fixture_setup_acpi(vm, mib, nr_vcpus, false);
 }
 
 static inline void vm_fixture_teardown(struct vm *vm)

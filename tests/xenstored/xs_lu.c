@@ -168,11 +168,70 @@ static void refusals(void)
     CHECK(r && strcmp(r, "OK"));            /* no session */
     free(r);
     r = xs_control_command(xs, "live-update", "-f\0/nonexistent/xenstored", 26);
-    CHECK(r && strcmp(r, "OK"));
+    CHECK(r && !strcmp(r, "File not accessible."));
     free(r);
     r = xs_control_command(xs, "live-update", "-a", 3);
     CHECK(r && !strcmp(r, "No live-update session active."));
     free(r);
+}
+
+/* CONTROL live-update ARGS (LEN bytes) on H answered exactly WANT. */
+static bool lu_says(struct xs_handle *h, const char *args, unsigned int len, const char *want)
+{
+    char buf[4200], *r = NULL;
+    bool ok;
+
+    if (len <= sizeof(buf)) {
+        memcpy(buf, args, len);
+        r = xs_control_command(h, "live-update", buf, len);
+    }
+    ok = r && !strcmp(r, want);
+
+    if (!ok)
+        printf("# live-update %s: \"%s\", want \"%s\"\n", args, r ? r : "(error)", want);
+    free(r);
+    return ok;
+}
+
+/* The session belongs to the connection that began it (Xen allocates it
+ * under the connection): it ends when that connection closes, a fresh
+ * connection finds none, and while one is open other connections are
+ * told so and cannot end it with -s. */
+static void session_per_connection(void)
+{
+    char f[4200];
+    int n = snprintf(f, sizeof(f), "-f%c%s", 0, xsd_bin) + 1;
+    struct xs_handle *a = xs_open(0), *b, *c;
+
+    CHECK(a && lu_says(a, f, n, "OK"));
+    CHECK(a && lu_says(a, "-c\0--no-such-option", 20, "OK"));
+    if (a)
+        xs_close(a);
+    /* The daemon sees a's hangup no later than it accepts b, so b's
+     * requests come after the session is gone. */
+    b = xs_open(0);
+    CHECK(b && lu_says(b, "-c\0x", 5, "Not in live-update session."));
+    CHECK(b && lu_says(b, f, n, "OK"));
+    CHECK(b && lu_says(b, "-a", 3, "OK"));
+    CHECK(b && lu_says(b, "-a", 3, "No live-update session active."));
+    CHECK(b && lu_says(b, "-s", 3, "Not in live-update session."));
+    /* b begins one (once: -f again is refused, as in Xen); c is a second
+     * connection while it is open. */
+    CHECK(b && lu_says(b, f, n, "OK"));
+    CHECK(b && lu_says(b, f, n, "live-update session already active."));
+    c = xs_open(0);
+    CHECK(c && lu_says(c, f, n, "live-update session already active."));
+    CHECK(c && lu_says(c, "-c\0x", 5, "Not in live-update session."));
+    CHECK(c && lu_says(c, "-s", 3, "Not in live-update session."));
+    CHECK(b && lu_says(b, "-c\0x", 5, "OK"));          /* still b's */
+    CHECK(c && lu_says(c, "-a", 3, "OK"));              /* anyone may abort */
+    CHECK(b && lu_says(b, "-c\0x", 5, "Not in live-update session."));
+    CHECK(c && lu_says(c, f, n, "OK"));
+    CHECK(c && lu_says(c, "-a", 3, "OK"));
+    if (b)
+        xs_close(b);
+    if (c)
+        xs_close(c);
 }
 
 int main(void)
@@ -197,5 +256,6 @@ int main(void)
     RUN(second_update);
     RUN(vmm_fd_survived);
     RUN(refusals);
+    RUN(session_per_connection);
     return CHECK_DONE();
 }
