@@ -9,7 +9,10 @@
  *   thread, before entry, the VMM software-enables a disabled local APIC,
  *   clears the vector's stale in-service bit and sends it as a fixed
  *   interrupt: the APIC then holds it until the guest enables interrupts,
- *   as Xen does.  The flag is sampled at every entry; Xen's guest also
+ *   as Xen does.  Where KVM has SynIC the vector is auto-EOI and never
+ *   sets ISR (autoeoi.c).  A vector still waiting in IRR when the guest
+ *   has cleared the flag itself is withdrawn at the next entry: Xen would
+ *   not inject it any more.  The flag is sampled at every entry; Xen's guest also
  *   re-enters at every host tick, so a 100 Hz tick here kicks a vCPU whose
  *   flag is set with nothing on its way (a flag the guest set itself, or
  *   an upcall vector its APIC refused while software-disabled);
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "abi.h"
+#include "autoeoi.h"
 #include "evloop.h"
 #include "log.h"
 #include "shinfo.h"
@@ -132,11 +136,12 @@ static uint32_t *apic_word(struct kvm_lapic_state *s, unsigned reg, uint8_t vec)
 }
 
 /* One read-modify-write of V's APIC on its own thread: clear the stale
- * in-service bit of STALE (the callback vector is never EOIed), and when
- * a vector is about to be injected (ENABLE) software-enable a disabled
- * APIC, as Xen's direct injection needs none.  STALE < 0: nothing to
- * clear. */
-static void lapic_prepare(struct vcpu *v, int stale, bool enable)
+ * in-service bit of STALE (the callback vector is never EOIed) and, with
+ * WITHDRAW, its request in IRR (not taken yet, and no longer due), and
+ * when a vector is about to be injected (ENABLE) software-enable a
+ * disabled APIC, as Xen's direct injection needs none.  STALE < 0:
+ * nothing to clear. */
+static void lapic_prepare(struct vcpu *v, int stale, bool withdraw, bool enable)
 {
     struct kvm_lapic_state s;
     bool changed = false;
@@ -150,8 +155,13 @@ static void lapic_prepare(struct vcpu *v, int stale, bool enable)
     if (stale >= 0) {
         uint32_t *isr = apic_word(&s, APIC_ISR, (uint8_t)stale);
         uint32_t bit = 1u << (stale % 32);
+        uint32_t *irr = apic_word(&s, APIC_IRR, (uint8_t)stale);
         if (*isr & bit) {
             *isr &= ~bit;
+            changed = true;
+        }
+        if (withdraw && (*irr & bit)) {
+            *irr &= ~bit;
             changed = true;
         }
     }
@@ -170,12 +180,15 @@ void irq_vcpu_entry(struct vcpu *v)
         if (uv && irq_upcall_pending(vm, v->id))
             lapic_recheck(v, uv);
     }
+    /* The callback vector is auto-EOI where KVM can do it (a compare
+     * when nothing changed). */
+    vector_via = via_type(vm) == VIA_VECTOR && !atomic_load(&v->upcall_vector);
+    autoeoi_set(v, vector_via ? via_vector(vm) : 0);
     /* The common case, on every entry: nothing due, nothing in flight.  A
      * flag the guest set itself is the 100 Hz tick's to find. */
     due = atomic_exchange(&v->cb_inject, false);
     if (!due && !v->cb_outstanding)
         return;
-    vector_via = via_type(vm) == VIA_VECTOR && !atomic_load(&v->upcall_vector);
     vec = via_vector(vm);
     if (vector_via)
         pending = irq_upcall_pending(vm, v->id);
@@ -190,8 +203,10 @@ void irq_vcpu_entry(struct vcpu *v)
     bool inject = pending && (due || !v->cb_outstanding);
     if (inject && stale < 0)
         stale = vec;            /* this vector's own leftover, if any */
+    /* A request still in IRR goes too, unless the per-vCPU upcall vector
+     * (which the guest EOIs, and may share the number) raised it. */
     if (stale >= 0 || inject)
-        lapic_prepare(v, stale, inject);
+        lapic_prepare(v, stale, stale != atomic_load(&v->upcall_vector), inject);
     if (inject) {
         signal_msi(vm, v->id, vec);
         v->cb_outstanding = true;

@@ -35,6 +35,7 @@
 #include "util.h"
 #include "vmm_options.h"
 #include "vcpu.h"
+#include "vcpu_tsc.h"
 #include "vm.h"
 #include "watchdog.h"
 #include "xs_conn.h"
@@ -200,22 +201,6 @@ static int await_adoption(struct vm *vm, int fd)
 }
 
 /* Guest TSC minus host TSC, read through vCPU 0. */
-static int measure_tsc_offset(struct vcpu *v, int64_t *offset)
-{
-    struct { struct kvm_msrs h; struct kvm_msr_entry e; } m;
-    uint64_t before, after;
-
-    memset(&m, 0, sizeof(m));
-    m.h.nmsrs = 1;
-    m.e.index = 0x10;   /* IA32_TIME_STAMP_COUNTER */
-    before = __builtin_ia32_rdtsc();
-    if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
-        return -1;
-    after = __builtin_ia32_rdtsc();
-    *offset = (int64_t)(m.e.data - (before / 2 + after / 2));
-    return 0;
-}
-
 static int install_msr_filter(struct vm *vm)
 {
     struct kvm_enable_cap cap = {
@@ -470,8 +455,10 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < vm.nr_vcpus; i++)
         if (vcpu_create(&vm, i))
             die(XK_EXIT_VMM_ERROR, "cannot create vCPU %u", i);
+    if ((rc = vcpu_tsc_sync(&vm)))
+        log_warn("vCPUs may not share one TSC: %s", strerror(-rc));
     khz = ioctl(vm.vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
-    if (khz <= 0 || measure_tsc_offset(&vm.vcpus[0], &tsc_offset))
+    if (khz <= 0 || vcpu_tsc_offset(&vm.vcpus[0], &tsc_offset))
         die(XK_EXIT_VMM_ERROR, "cannot read the guest TSC:");
     xen_clock_init(&vm.clock, (uint32_t)khz, tsc_offset);
     cpuid = host_cpuid(&vm);

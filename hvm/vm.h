@@ -96,6 +96,8 @@ struct vcpu {
     atomic_bool lapic_check;        /* re-offer the upcall vector */
     bool lapic_was_off;             /* APIC seen software-disabled */
     uint8_t cb_vector;              /* the vector it was injected with */
+    uint8_t autoeoi_vector;         /* KVM acks it without ISR (autoeoi.c) */
+    int8_t autoeoi_state;           /* SynIC: 0 untried, 1 on, -1 absent */
     int poll_port;                  /* SCHEDOP_poll (vm->lock): 0 none,
                                        -1 any port, else that port */
     int timer_fd[2];                /* singleshot, periodic (timerfds) */

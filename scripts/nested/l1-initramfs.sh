@@ -1,0 +1,50 @@
+#!/bin/bash
+# The L1 initramfs: busybox and bash, the kvm modules (rebuilt ones from
+# build-kvm.sh, irqbypass and ccp from the image), the built xenkvm tree
+# under /xenkvm (xenkvm, xenstored, xl, the test guests, tests/run and
+# tests/guests.list, laid out as in the build tree so xl finds its helpers),
+# Debian's xenstore-utils, the L2 guest's kernel, initramfs and config
+# under /nested, and l1-init as /init.
+# usage: l1-initramfs.sh CACHE BUILDDIR SRCDIR   (output: CACHE/l1/initramfs.cpio)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=$(cd "${1:?usage: l1-initramfs.sh CACHE BUILDDIR SRCDIR}" && pwd)
+builddir=$(cd "${2:?}" && pwd)
+srcdir=$(cd "${3:?}" && pwd)
+. "$here/common.sh"
+# shellcheck disable=SC1091
+. "$cache/versions"
+root=$cache/l1/root
+rm -rf "$root"
+busybox_root "$root" "$cache/root/busybox-static/bin/busybox"
+cp "$here/l1-init" "$root/init"
+chmod +x "$root/init"
+copy_with_libs "$root" /bin /bin/bash
+
+mods=$root/nested/modules
+mkdir -p "$mods"
+kmods=$cache/root/$IMAGE_PKG/lib/modules/$KERNEL_ABI/kernel
+cp "$kmods/virt/lib/irqbypass.ko" "$kmods/drivers/crypto/ccp/ccp.ko" "$mods/"
+cp "$cache/kvm/kvm.ko" "$cache/kvm/kvm-amd.ko" "$mods/"
+
+xk=$root/xenkvm
+copy_with_libs "$root" /xenkvm/hvm "$builddir/hvm/xenkvm"
+copy_with_libs "$root" /xenkvm/xl-compat "$builddir/xl-compat/xl"
+copy_with_libs "$root" /xenkvm/xenstored "$builddir/xenstored/xenstored"
+mkdir -p "$xk/tests/guest"
+cp "$builddir"/tests/guest/*.elf "$xk/tests/guest/"
+cp "$srcdir/tests/run" "$srcdir/tests/guests.list" "$xk/tests/"
+
+tools=
+for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm; do
+    tools="$tools $cache/root/xenstore-utils/usr/bin/$t"
+done
+# shellcheck disable=SC2086
+copy_with_libs "$root" /usr/bin $tools
+
+cp "$cache/l2/vmlinux" "$root/nested/vmlinux"
+cp "$cache/l2/initramfs.cpio" "$root/nested/l2-initramfs.cpio"
+cp "$here/l2.cfg" "$here/l1-guest-test.sh" "$root/nested/"
+mkdir -p "$cache/l1"
+make_cpio "$root" "$cache/l1/initramfs.cpio"
+rm -rf "$root"

@@ -1,0 +1,21 @@
+#!/bin/bash
+# The L2 guest's initramfs: busybox, Debian's xenstore-utils with their
+# shared libraries, and l2-init as /init.  Output: CACHE/l2/initramfs.cpio.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=$(cd "${1:?usage: l2-initramfs.sh CACHE}" && pwd)
+. "$here/common.sh"
+out=$cache/l2/initramfs.cpio
+root=$cache/l2/root
+rm -rf "$root"
+busybox_root "$root" "$cache/root/busybox-static/bin/busybox"
+cp "$here/l2-init" "$root/init"
+chmod +x "$root/init"
+tools=
+for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xenstore-exists xenstore-watch; do
+    tools="$tools $cache/root/xenstore-utils/usr/bin/$t"
+done
+# shellcheck disable=SC2086
+copy_with_libs "$root" /usr/bin $tools
+make_cpio "$root" "$out"
+rm -rf "$root"

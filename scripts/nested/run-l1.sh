@@ -1,0 +1,62 @@
+#!/bin/bash
+# Boot L1 (Debian's kernel + CACHE/l1/initramfs.cpio) in QEMU with TCG,
+# whose "-cpu max" emulates AMD SVM, so /dev/kvm inside is a real-SVM KVM.
+# Two vCPUs: with one, L1 once froze for minutes while its guest ran.
+# tsc=reliable: TCG's TSC fails L1's clocksource watchdog, and with a TSC
+# it calls unstable L1's KVM shifts each vCPU's TSC offset when the vCPU
+# moves between CPUs, so the guest's TSC drifts from the one xenkvm reads
+# to compute Xen system time (pvclock and timer cases then fail).
+# erms=off: under TCG a "rep movsb"/"rep stosb" of the L2 guest that
+# crosses into a page its nested page tables do not map yet never
+# completes (the L2 kernel sat for minutes in memcpy_erms with the same
+# registers, and in clear_page_erms); without ERMS Linux copies and
+# clears with other instructions.  NESTED_L1_ARGS adds to L1's kernel
+# command line, NESTED_QEMU_CPU replaces the CPU model.
+# The serial console is shown and saved to LOG; its PASS:/FAIL:/SKIP: lines
+# are counted and the last line printed is "N passed, N failed, N skipped".
+# QEMU gets TIMEOUT seconds (NESTED_TIMEOUT, default 1200); a run that is
+# cut off, or that never printed "NESTED: done", is a failure.
+# NESTED_PARTS (default "suite,l2") picks what L1 runs, NESTED_L2_TIMEOUT
+# bounds the L2 boot (default 300 s), NESTED_GUESTS (comma-separated
+# ELF names from tests/guests.list) narrows the suite, for debugging.
+# usage: run-l1.sh CACHE LOG
+set -uo pipefail
+cache=$(cd "${1:?usage: run-l1.sh CACHE LOG}" && pwd)
+log=${2:?}
+# shellcheck disable=SC1091
+. "$cache/versions"
+limit=${NESTED_TIMEOUT:-1200}
+l2_limit=${NESTED_L2_TIMEOUT:-300}
+# Which parts L1 runs: "suite" (the guest suite), "l2" (the Linux guest).
+parts=${NESTED_PARTS:-suite,l2}
+mkdir -p "$(dirname "$log")"
+# Debugging aids passed on to L1's /init (see l1-init).
+extra=
+for v in NESTED_GUESTS NESTED_VMM_OPTS NESTED_LOG_LINES; do
+    [ -n "${!v:-}" ] && extra="$extra $v=${!v// /,}"
+done
+
+t0=$(date +%s)
+timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu "${NESTED_QEMU_CPU:-max,erms=off}" -smp 2 -m 2048 \
+    -kernel "$cache/root/$IMAGE_PKG/boot/vmlinuz-$KERNEL_ABI" \
+    -initrd "$cache/l1/initramfs.cpio" \
+    -append "console=ttyS0 rdinit=/init panic=-1 quiet tsc=reliable ${NESTED_L1_ARGS:-} NESTED_L2_TIMEOUT=$l2_limit NESTED_PARTS=$parts$extra" \
+    -display none -monitor none -serial stdio -no-reboot < /dev/null 2>&1 |
+    sed -u 's/\r$//' | tee "$log"
+status=${PIPESTATUS[0]}
+t1=$(date +%s)
+
+passed=$(grep -c '^PASS: ' "$log")
+failed=$(grep -c '^FAIL: ' "$log")
+skipped=$(grep -c '^SKIP: ' "$log")
+echo "nested: QEMU ran $((t1 - t0)) s (status $status); serial log: $log"
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "FAIL: nested/l1: QEMU stopped after the $limit s limit (NESTED_TIMEOUT)"
+    failed=$((failed + 1))
+elif ! grep -q '^NESTED: done' "$log"; then
+    echo "FAIL: nested/l1: L1 ended before its run was complete (status $status)"
+    failed=$((failed + 1))
+fi
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
