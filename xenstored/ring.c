@@ -26,6 +26,8 @@ struct ring {
     unsigned char hdr[sizeof(struct xsd_sockmsg)];
     unsigned int hdr_have;      /* header bytes of the request being read */
     uint32_t body_left;         /* its payload bytes still to come */
+    struct event *partial;      /* look again at a request taken in part */
+    unsigned int partial_ms;    /* its current interval (backs off) */
 };
 
 #define LOAD(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
@@ -169,6 +171,45 @@ static void ring_reconnect(struct conn *c)
     c->ring->notify = true;
 }
 
+/* A guest notifies only when req_cons had caught up with req_prod before
+ * its write (Linux's xb_write, as every Xen ring client), and Linux writes
+ * a request's header and payload with separate writes.  A request taken in
+ * part (header read, payload still coming) leaves the published req_cons
+ * at its start, so the rest arrives without a notification: look at the
+ * ring again until it is whole, 1 ms first, backing off to 1 s so a guest
+ * that never finishes costs little. */
+static void ring_watch_partial(struct ring *r)
+{
+    struct timeval tv;
+
+    if (r->c->bad || r->done == r->cons) {
+        r->partial_ms = 0;
+        return;
+    }
+    r->partial_ms = r->partial_ms ? r->partial_ms * 2 : 1;
+    if (r->partial_ms > 1000)
+        r->partial_ms = 1000;
+    tv.tv_sec = r->partial_ms / 1000;
+    tv.tv_usec = (r->partial_ms % 1000) * 1000;
+    evtimer_add(r->partial, &tv);
+}
+
+static void ring_partial_due(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+
+    (void)fd;
+    (void)what;
+    event_active(c->ev_read, EV_READ, 0);
+}
+
+static int ring_destroy(struct ring *r)
+{
+    if (r->partial)
+        event_free(r->partial);
+    return 0;
+}
+
 /* One request per pass of the loop (as Xen); another pass is asked for
  * while requests come, so other connections get their turn in between. */
 static void ring_event(evutil_socket_t fd, short what, void *arg)
@@ -190,6 +231,8 @@ static void ring_event(evutil_socket_t fd, short what, void *arg)
     conns_kick_all(c);
     if (handled && !c->bad)
         event_active(c->ev_read, EV_READ, 0);
+    else
+        ring_watch_partial(c->ring);
 }
 
 struct conn *ring_conn_new(struct domain *d, struct attach *a)
@@ -207,6 +250,12 @@ struct conn *ring_conn_new(struct domain *d, struct attach *a)
     r->intf = a->map;
     r->a = a;
     r->c = c;
+    talloc_set_destructor(r, ring_destroy);
+    r->partial = evtimer_new(evbase, ring_partial_due, c);
+    if (!r->partial) {
+        conn_free(c);
+        return NULL;
+    }
     ring_track_reset(r, LOAD(r->intf->req_cons));
     c->ring = r;
     c->domain = d;

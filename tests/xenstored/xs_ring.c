@@ -304,6 +304,28 @@ static void ring_hostile_payload_len(void)
     CHECK(xs_write(xs, XBT_NULL, "/t/after-proto", "ok", 2));   /* host fine */
 }
 
+/* As Linux's xb_write: the header with a notification, the payload
+ * later without one (req_cons had not caught up with req_prod, so the
+ * guest sees no need).  The daemon must still answer. */
+static void ring_payload_without_notify(void)
+{
+    static const char path[] = "data/x";
+    struct xsd_sockmsg h = { XS_READ, 77, 0, sizeof(path) };
+    XENSTORE_RING_IDX prod;
+    struct xst_msg m;
+    unsigned int i;
+
+    CHECK(g_put(&h, sizeof(h)));
+    usleep(100 * 1000);     /* let the daemon take the header alone */
+    prod = g.intf->req_prod;
+    for (i = 0; i < sizeof(path); i++)
+        g.intf->req[MASK_XENSTORE_IDX(prod + i)] = path[i];
+    STORE(g.intf->req_prod, prod + sizeof(path));
+    CHECK(g_recv(&m));
+    CHECK_EQ(m.h.req_id, 77);
+    CHECK_EQ(m.h.type, XS_READ);
+}
+
 static void ring_reconnect(void)
 {
     struct xst_msg m;
@@ -505,6 +527,7 @@ int main(void)
     RUN(guest_outstanding_flood);
     RUN(ring_hostile_payload_len);
     RUN(ring_reconnect);
+    RUN(ring_payload_without_notify);
     RUN(ring_hostile_indices);
     RUN(ring_bad_requests);
     RUN(ring_reply_then_proto_error);

@@ -30,6 +30,10 @@ bool test_failed(void);
 /* Marks the running case skipped (unless it already failed). */
 void test_skip(const char *fmt, ...) __printf(1, 2);
 void __noreturn run_tests(void);
+/* The kvm hypercall transport (lib/kvm_transport.c): whether KVM filled
+ * the hypercall page, and why case NAME skips there (NULL: it runs). */
+bool hypercall_page_is_kvms(void);
+const char *kvm_transport_skip(const char *name);
 
 /* Records "expr = got, want want" (hex for large values). */
 void test_fail_eq(const char *file, int line, const char *expr,

@@ -65,10 +65,16 @@ void run_tests(void)
 {
     const struct test_case *t;
     unsigned int pass = 0, fail = 0, skip = 0;
+    const char *why;
 
     for (t = __tests_start; t < __tests_end; t++) {
         failed = skipped = false;
         reason[0] = '\0';
+        if ((why = kvm_transport_skip(t->name))) {
+            skip++;
+            printf("SKIP: %s: %s\n", t->name, why);
+            continue;
+        }
         t->fn();
         if (failed) {
             fail++;
