@@ -130,6 +130,17 @@ static void watch_attach(struct vm *vm)
         log_warn("cannot watch the xenstored attach socket: no re-attach if it restarts");
 }
 
+/* The keeper's descriptors, lock and memory, once no thread uses them. */
+static void keep_free(struct xs_keep *k)
+{
+    close(k->notify_fd);
+    close(k->event_fd);
+    pthread_cond_destroy(&k->stop);
+    pthread_mutex_destroy(&k->lock);
+    free(k->path);
+    free(k);
+}
+
 int xenstore_attach(struct vm *vm, const char *path)
 {
     struct xs_attach_req req = {
@@ -175,12 +186,7 @@ int xenstore_attach(struct vm *vm, const char *path)
         close(fds[2]);
         evtchn_close(&vm->evtchn, XK_STORE_PORT);
         vm->xs_keep = NULL;
-        close(k->notify_fd);
-        close(k->event_fd);
-        pthread_cond_destroy(&k->stop);
-        pthread_mutex_destroy(&k->lock);
-        free(k->path);
-        free(k);
+        keep_free(k);
         return s;
     }
     /* Both stay open while the domain lives: closing the attach socket is
@@ -211,12 +217,7 @@ void xenstore_detach(struct vm *vm)
             pthread_join(k->thread, NULL);
         if (s >= 0)
             close(s);
-        close(k->notify_fd);
-        close(k->event_fd);
-        pthread_cond_destroy(&k->stop);
-        pthread_mutex_destroy(&k->lock);
-        free(k->path);
-        free(k);
+        keep_free(k);
         vm->xs_keep = NULL;
     }
     if (vm->xs_chan > 0)
