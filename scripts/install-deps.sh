@@ -1,8 +1,10 @@
 #!/bin/sh
-# Install everything xenkvm needs to build and test on Debian bookworm.
+# Install everything xenkvm needs to build and test on Debian bookworm, or,
+# given package names, just those (scripts/nested/install-deps.sh).
 # Runs apt-get as root (through sudo when not root).
 set -eu
 PKGS="build-essential autoconf automake pkg-config linux-libc-dev libxen-dev xenstore-utils libtalloc-dev libtdb-dev libevent-dev liburing-dev clang libclang-rt-14-dev"
+[ $# -gt 0 ] && PKGS="$*"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=
