@@ -10,35 +10,19 @@ set -u
 . "$SRCDIR/tests/cli/common.inc"
 need_kvm xl_hostile
 guest=$BUILDDIR/tests/guest/pvcontrol64.elf
-tmp=$(mktemp -d /tmp/xenkvm-xlh.XXXXXX)
-export XENKVM_RUNDIR=$tmp/run XENKVM_LOGDIR=$tmp/log XENSTORED_PATH=$tmp/xs/socket
+xl_private xlh
 export XENKVM_XL_CONF=$tmp/xl.conf     # absent: xl's defaults
 realvmm=$(cd "$(dirname "$vmm")" && pwd)/$(basename "$vmm")
 run=$XENKVM_RUNDIR
 bgpids=()
 cleanup() {
     for p in "${bgpids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    for d in $("$xl" list 2>/dev/null | awk 'NR > 2 { print $2 }'); do
-        "$xl" destroy "$d" >/dev/null 2>&1
-    done
-    [ -f "$run/xenstored.pid" ] && kill "$(cat "$run/xenstored.pid")" 2>/dev/null
-    sleep 0.2
-    rm -rf "$tmp"
+    xl_teardown
 }
 trap cleanup EXIT
 
 check() { local n=$1; shift; if "$@" >/dev/null 2>&1; then pass "$n"; else fail "$n" "$*"; fi; }
-mkcfg() {
-    local n=$1; shift
-    {
-        echo "name = \"$n\""
-        echo 'type = "pvh"'
-        echo "kernel = \"$guest\""
-        echo 'memory = 32'
-        printf '%s\n' "$@"
-    } > "$tmp/$n.cfg"
-}
-listed() { "$xl" list | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'; }
+mkcfg() { xl_cfg "$1" "$guest" "${@:2}"; }
 gone() { ! listed "$1"; }
 # dead PID: gone, or a zombie nobody has reaped yet
 dead() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; }

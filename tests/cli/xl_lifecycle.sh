@@ -10,34 +10,15 @@ set -u
 . "$SRCDIR/tests/cli/common.inc"
 need_kvm xl_lifecycle
 guest=$BUILDDIR/tests/guest/pvcontrol64.elf
-tmp=$(mktemp -d /tmp/xenkvm-xl.XXXXXX)
-export XENKVM_RUNDIR=$tmp/run XENKVM_LOGDIR=$tmp/log XENSTORED_PATH=$tmp/xs/socket
-cleanup() {
-    for d in $("$xl" list 2>/dev/null | awk 'NR > 2 { print $2 }'); do
-        "$xl" destroy "$d" >/dev/null 2>&1
-    done
-    [ -f "$tmp/run/xenstored.pid" ] && kill "$(cat "$tmp/run/xenstored.pid")" 2>/dev/null
-    sleep 0.2
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+xl_private xl
+trap xl_teardown EXIT
 
 # check NAME CMD...: PASS when the command succeeds.
 check() { local n=$1; shift; if "$@" >/dev/null 2>&1; then pass "$n"; else fail "$n" "$*"; fi; }
 # mkcfg NAME [lines...]: a config for the test guest.
-mkcfg() {
-    local n=$1; shift
-    {
-        echo "name = \"$n\""
-        echo 'type = "pvh"'
-        echo "kernel = \"$guest\""
-        echo 'memory = 32'
-        printf '%s\n' "$@"
-    } > "$tmp/$n.cfg"
-}
+mkcfg() { xl_cfg "$1" "$guest" "${@:2}"; }
 conslog() { cat "$tmp/log/console/guest-$1.log" 2>/dev/null; }
 in_console() { conslog "$1" | grep -qF -- "$2"; }
-listed() { "$xl" list | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'; }
 domid_of() { "$xl" domid "$1" 2>/dev/null; }
 gone() { ! listed "$1"; }
 xs_absent() { ! xenstore-read "$1" >/dev/null 2>&1; }

@@ -6,21 +6,9 @@
 set -u
 . "$SRCDIR/tests/cli/common.inc"
 guest=$BUILDDIR/tests/guest/pvcontrol64.elf
-tmp=$(mktemp -d /tmp/xenkvm-xls.XXXXXX)
-export XENKVM_RUNDIR=$tmp/run XENKVM_LOGDIR=$tmp/log XENSTORED_PATH=$tmp/xs/socket
+xl_private xls
 ixl=$tmp/dest/usr/local/bin/xl      # the installed xl (item 13)
-cleanup() {
-    for x in "$xl" "$ixl"; do
-        [ -x "$x" ] || continue
-        for d in $("$x" list 2>/dev/null | awk 'NR > 2 { print $2 }'); do
-            "$x" destroy "$d" >/dev/null 2>&1
-        done
-    done
-    [ -f "$tmp/run/xenstored.pid" ] && kill "$(cat "$tmp/run/xenstored.pid")" 2>/dev/null
-    sleep 0.2
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'xl_teardown "$xl" "$ixl"' EXIT
 cd "$tmp"
 
 # run NAME WANT_STATUS CMD...: the command's status, its stdout in $out
@@ -34,11 +22,7 @@ run() {
     return 0
 }
 has() { grep -qF -- "$2" <<<"$1"; }
-mkcfg() {
-    local n=$1; shift
-    { echo "name = \"$n\""; echo 'type = "pvh"'; echo "kernel = \"$guest\""
-      echo 'memory = 32'; printf '%s\n' "$@"; } > "$tmp/$n.cfg"
-}
+mkcfg() { xl_cfg "$1" "$guest" "${@:2}"; }
 long_name() { printf "n%.0s" $(seq "$1"); }
 
 # --- item 11: create -n / -d, missing and broken configs, xl info ---------

@@ -6,25 +6,11 @@ set -u
 . "$SRCDIR/tests/cli/common.inc"
 need_kvm xl_transport
 guests=$BUILDDIR/tests/guest
-tmp=$(mktemp -d /tmp/xenkvm-xlt.XXXXXX)
-export XENKVM_RUNDIR=$tmp/run XENKVM_LOGDIR=$tmp/log XENSTORED_PATH=$tmp/xs/socket
+xl_private xlt
 export XENKVM_XL_CONF=$tmp/xl.conf
-cleanup() {
-    for d in $("$xl" list 2>/dev/null | awk 'NR > 2 { print $2 }'); do
-        "$xl" destroy "$d" >/dev/null 2>&1
-    done
-    [ -f "$tmp/run/xenstored.pid" ] && kill "$(cat "$tmp/run/xenstored.pid")" 2>/dev/null
-    sleep 0.2
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap xl_teardown EXIT
 
-mkcfg() { # NAME KERNEL [lines...]
-    local n=$1 k=$2; shift 2
-    { echo "name = \"$n\""; echo 'type = "pvh"'; echo "kernel = \"$k\""
-      echo 'memory = 32'; echo 'on_poweroff = "destroy"'; printf '%s\n' "$@"; } > "$tmp/$n.cfg"
-}
-listed() { "$xl" list | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'; }
+mkcfg() { xl_cfg "$1" "$2" 'on_poweroff = "destroy"' "${@:3}"; } # NAME KERNEL [lines...]
 gone() { ! listed "$1"; }
 
 # --- xl info -----------------------------------------------------------------
