@@ -26,6 +26,7 @@
 #include "exit_codes.h"
 #include "grant.h"
 #include "grant_testdev.h"
+#include "mig_stream.h"
 #include "hcall_kvm_xen.h"
 #include "hcall_transport.h"
 #include "log.h"
@@ -70,6 +71,7 @@ static void usage(FILE *f)
 "                        code until an unpause (xl create -p)\n"
 "      --ready-fd N      once the domain is set up, write 'R' to file\n"
 "                        descriptor N (3 or more) and close it\n"
+"      --restore-fd N    restore the domain from Xen's migration stream on fd N\n"
 "      --hold-fd N       after a guest shutdown write the coming exit status\n"
 "                        (one byte) to N and keep the domain until a stopping\n"
 "                        signal or until N is closed (xl's monitor); until\n"
@@ -262,6 +264,7 @@ int main(int argc, char **argv)
         { XK_OPT_READY_FD, required_argument, 0, 'Y' },
         { XK_OPT_HOLD_FD, required_argument, 0, 'H' },
         { XK_OPT_UUID, required_argument, 0, 'U' },
+        { XK_OPT_RESTORE_FD, required_argument, 0, 'S' },
         { XK_OPT_HYPERCALL_TRANSPORT, required_argument, 0, 'T' },
         { XK_OPT_STATS, no_argument, 0, 's' },
         { XK_OPT_VERBOSE, no_argument, 0, 'v' },
@@ -286,7 +289,8 @@ int main(int argc, char **argv)
     int64_t tsc_offset;
     int verbose = 0, ch, rc, khz;
     bool stats = false, paused = false;
-    int ready_fd = -1, console_fd = -1, hold_fd = -1;
+    int ready_fd = -1, console_fd = -1, hold_fd = -1, restore_fd = -1;
+    bool restored = false;
     const char *uuid = NULL;
     enum xk_transport transport = XK_TRANSPORT_AUTO;
     char why[256];
@@ -357,6 +361,14 @@ int main(int argc, char **argv)
             break;
         }
         case 'U': uuid = optarg; break;
+        case 'S': {
+            uint64_t fd;
+            if (!parse_u64(optarg, &fd) || fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0)
+                die(XK_EXIT_USAGE, "--restore-fd %s: give an open file descriptor", optarg);
+            restore_fd = (int)fd;
+            fcntl(restore_fd, F_SETFD, FD_CLOEXEC);
+            break;
+        }
         case 'T':
             if (!xk_transport_parse(optarg, &transport))
                 die(XK_EXIT_USAGE, "--hypercall-transport %s: give auto, kvm or port", optarg);
@@ -482,6 +494,24 @@ int main(int argc, char **argv)
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up the timers:");
     }
+    if (restore_fd >= 0) {
+        /* The saved domain replaces the one just built (docs/migration.md). */
+        struct mig_in in = { .fd = restore_fd };
+        struct mig_restored res;
+        char msg[SS_MSG_LEN];
+
+        rc = mig_restore(&vm, &in, &res, msg);
+        mig_in_free(&in);
+        close(restore_fd);
+        if (rc)
+            die(XK_EXIT_USAGE, "cannot restore the domain: %s", msg);
+        restored = res.xenkvm_state;
+        log_info("restored %llu bytes (%llu pages with data, %llu zero, %llu absent)%s",
+                 (unsigned long long)res.st.bytes, (unsigned long long)res.st.pages_data,
+                 (unsigned long long)res.st.pages_zero,
+                 (unsigned long long)res.st.pages_absent,
+                 restored ? "" : ", a stream without xenkvm's state");
+    }
     if (vm.rundir && (rc = control_listen(&vm)))
         die(XK_EXIT_VMM_ERROR, "cannot listen on the control socket");
     if (xenstored && (rc = xenstore_attach(&vm, xenstored))) {
@@ -498,8 +528,9 @@ int main(int argc, char **argv)
     pthread_detach(sigthr);
     /* Xen creates every domain paused by the controller; xl unpauses it
      * unless told -p.  Here --paused keeps that first pause. */
-    vm.ctl_pause_count = paused;
-    if (vcpus_start(&vm, &boot))
+    if (!restored)
+        vm.ctl_pause_count = paused;
+    if (vcpus_start(&vm, restore_fd >= 0 ? NULL : &boot))
         die(XK_EXIT_VMM_ERROR, "cannot start the vCPUs");
     if (ready_fd >= 0) {
         /* Everything is up: memory, xenstore, sockets, vCPUs. */

@@ -521,10 +521,12 @@ int vcpus_start(struct vm *vm, const struct vcpu_hvm_context *boot)
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-    vm->vcpus[0].init_ctx = *boot;
-    vm->vcpus[0].ctx_pending = true;
-    vm->vcpus[0].initialised = true;
-    vm->vcpus[0].state = VCPU_UP;
+    if (boot) {
+        vm->vcpus[0].init_ctx = *boot;
+        vm->vcpus[0].ctx_pending = true;
+        vm->vcpus[0].initialised = true;
+        vm->vcpus[0].state = VCPU_UP;
+    }
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
         int rc;

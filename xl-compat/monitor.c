@@ -209,7 +209,8 @@ static int start_domain(struct mon *m)
     fcntl(hold[1], F_SETFD, 0);
     append_unattached(m);
     log_from = file_size(m->log);
-    m->vmm = xl_vmm_spawn(m->dc, m->domid, m->lock_fd, ready[1], hold[1], m->log,
+    m->vmm = xl_vmm_spawn(m->dc, m->domid, m->lock_fd, ready[1], hold[1], m->o->restore_fd,
+                          m->log,
                           m->console_log);
     close(ready[1]);
     close(hold[1]);
@@ -605,7 +606,7 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
         /* The monitor outlives xl: it keeps none of its caller's files
          * (a pipe a script waits on must reach end of file). */
         for (int f = 3; f < 1024; f++)
-            if (f != report[1] && f != go[0])
+            if (f != report[1] && f != go[0] && f != o->restore_fd)
                 close(f);
         if (!o->foreground)
             setsid();

@@ -41,6 +41,8 @@ void xl_help(const char *cmd);
 int cmd_create(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
 int cmd_reboot(int argc, char **argv);
 int cmd_pause(int argc, char **argv);

@@ -1,0 +1,146 @@
+/* xl save [-c] [-p] DOM FILE [CONFIG]: the domain to FILE in Xen's
+ * format (xl's save-file header, then the libxl/libxc stream the VMM
+ * writes; docs/migration.md).  As xl's save_domain: the domain is paused
+ * while it is written, then destroyed, or left running with -c (a
+ * checkpoint) or paused with -p; a failed save resumes it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "domain_ctl.h"
+#include "domcfg.h"
+#include "dominfo.h"
+#include "paths.h"
+#include "util.h"
+#include "vmm_ctl.h"
+#include "xl.h"
+#include "xl_savefile.h"
+
+/* The libxl_domain_config JSON of DC (as `xl list -l` prints it). */
+static char *config_json(const struct domcfg *dc)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    if (!f)
+        return NULL;
+    domcfg_write_json(dc, f, 0);
+    fclose(f);
+    return text;
+}
+
+/* The xl config text to restore from: CONFIG if given, else the text xl
+ * create kept for the domain. */
+static char *config_text(unsigned domid, const char *config)
+{
+    char *path = config ? xl_xstrdup(config) : xl_dom_file(domid, ".cfg"), *text;
+    size_t len;
+
+    text = read_file(path, &len, 1 << 20);
+    if (!text)
+        fprintf(stderr, "Failed to read config file: %s: %s\n", path, strerror(errno));
+    free(path);
+    return text;
+}
+
+int cmd_save(int argc, char **argv)
+{
+    bool checkpoint = false, leave_paused = false;
+    const char *file, *config;
+    struct xk_link_save r;
+    struct domcfg dc;
+    char *text, *json;
+    unsigned domid;
+    void *hdr;
+    size_t hlen;
+    int opt, fd, rc;
+
+    while ((opt = xl_getopt(argc, argv, "cpD", NULL, "save", 2)) != -1) {
+        switch (opt) {
+        case 'c': checkpoint = true; break;
+        case 'p': leave_paused = true; break;
+        case 'D': break;    /* disk snapshots: none are taken here */
+        }
+    }
+    if (argc - optind > 3) {
+        xl_help("save");
+        return 2;
+    }
+    domid = xl_find_domain(argv[optind]);
+    file = argv[optind + 1];
+    config = argc - optind == 3 ? argv[optind + 2] : NULL;
+    if (domid == 0) {
+        fprintf(stderr, "Not saving domain 0: on xenkvm it is the host itself.\n");
+        return EXIT_FAILURE;
+    }
+    text = config_text(domid, config);
+    if (!text)
+        return EXIT_FAILURE;
+    {
+        FILE *quiet = fopen("/dev/null", "w");
+        rc = domcfg_parse(&dc, config ? config : "saved config", text, strlen(text), NULL, 0,
+                          quiet ? quiet : stderr);
+        if (quiet)
+            fclose(quiet);
+    }
+    if (rc) {
+        fprintf(stderr, "Failed to parse config file %s\n", config ? config : "(saved)");
+        free(text);
+        return EXIT_FAILURE;
+    }
+    json = config_json(&dc);
+    domcfg_free(&dc);
+    hdr = json ? xl_savefile_build(json, text, &hlen) : NULL;
+    free(json);
+    free(text);
+    if (!hdr) {
+        fprintf(stderr, "xl: out of memory\n");
+        return EXIT_FAILURE;
+    }
+    fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "Failed to open temp file %s for writing\n", file);
+        free(hdr);
+        return EXIT_FAILURE;
+    }
+    {
+        uint32_t f[4];
+        memcpy(f, (uint8_t *)hdr + XL_SAVE_MAGIC_LEN, sizeof(f));
+        fprintf(stderr, "Saving to %s new xl format (info 0x%x/0x%x/%u)\n", file, f[1], f[2],
+                f[3]);
+    }
+    rc = write(fd, hdr, hlen) == (ssize_t)hlen ? 0 : -EIO;
+    free(hdr);
+    if (!rc)
+        rc = xl_vmm_pause(domid);
+    if (!rc) {
+        rc = vmm_ctl_save(xl_rundir(), domid, fd, XK_SAVE_XENKVM_STATE, &r);
+        if (rc)
+            fprintf(stderr, "libxl: error: domain %u: saving: %s\n", domid,
+                    r.msg[0] ? r.msg : strerror(-rc));
+        if (!rc && fsync(fd) < 0)
+            rc = -errno;
+        if (rc) {
+            fprintf(stderr, "Failed to save domain, resuming domain\n");
+            xl_vmm_unpause(domid);
+        }
+    } else {
+        fprintf(stderr, "libxl: error: domain %u: cannot write %s or pause it: %s\n", domid,
+                file, strerror(-rc));
+    }
+    if (close(fd) < 0 && !rc)
+        rc = -errno;
+    if (rc)
+        return EXIT_FAILURE;
+    if (checkpoint && !leave_paused)
+        xl_vmm_unpause(domid);
+    else if (!checkpoint && !leave_paused && xl_domain_destroy(domid)) {
+        fprintf(stderr, "libxl: error: domain %u saved but not destroyed\n", domid);
+        return EXIT_FAILURE;
+    }
+    return EXIT_SUCCESS;
+}
