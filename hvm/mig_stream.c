@@ -568,6 +568,16 @@ static int hvm_params(struct rstate *s, const uint8_t *b, uint32_t len, bool app
             MSG("HVM_PARAMS: param %llu does not exist", (unsigned long long)idx);
             return -EINVAL;
         }
+        /* The params part's rules: rings in guest frames, ports of this
+         * domain. */
+        if (((idx == HVM_PARAM_STORE_PFN || idx == HVM_PARAM_CONSOLE_PFN) &&
+             val >= PHYSMAP_MAX_GFN) ||
+            ((idx == HVM_PARAM_STORE_EVTCHN || idx == HVM_PARAM_CONSOLE_EVTCHN) &&
+             val > s->vm->max_evtchn_port)) {
+            MSG("HVM_PARAMS: param %llu = %#llx out of range", (unsigned long long)idx,
+                (unsigned long long)val);
+            return -EINVAL;
+        }
         if (apply)
             s->vm->params[idx] = val;
     }
