@@ -12,10 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <xen/sched.h>
 
 #include "evloop.h"
 #include "fd_pass.h"
@@ -304,6 +307,11 @@ static bool on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file
     pthread_mutex_lock(&vm->lock);
     paused = vm->ctl_pause_count;
     pthread_mutex_unlock(&vm->lock);
+    /* A domain that suspended itself has no vCPU running either. */
+    pthread_mutex_lock(&vm->exit_lock);
+    if (vm->shutdown_code == SHUTDOWN_suspend)
+        paused++;
+    pthread_mutex_unlock(&vm->exit_lock);
     if (m->from_dom != 0) {
         r.status = -EPERM;
     } else if (file < 0) {
@@ -336,6 +344,42 @@ static bool on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file
     return false;
 }
 
+/* The suspending vCPU's SCHEDOP_shutdown returns 1 (its result, 0, is
+ * still in the sync registers or already in KVM). */
+static int set_suspend_result(struct vcpu *v)
+{
+    struct kvm_regs r;
+
+    if (v->run && (v->run->kvm_dirty_regs & KVM_SYNC_X86_REGS)) {
+        v->run->s.regs.regs.rax = 1;
+        return 0;
+    }
+    if (ioctl(v->fd, KVM_GET_REGS, &r) < 0)
+        return -errno;
+    r.rax = 1;
+    return ioctl(v->fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;
+}
+
+static bool on_resume(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    uint64_t one = 1;
+    int status = 0;
+
+    pthread_mutex_lock(&vm->exit_lock);
+    if (m->from_dom != 0)
+        status = -EPERM;
+    else if (vm->shutdown_code != SHUTDOWN_suspend || vm->resume_fd < 0 ||
+             vm->suspend_vcpu >= vm->nr_vcpus)
+        status = -EINVAL;
+    pthread_mutex_unlock(&vm->exit_lock);
+    if (!status)
+        status = set_suspend_result(&vm->vcpus[vm->suspend_vcpu]);
+    if (!status && write(vm->resume_fd, &one, sizeof(one)) != sizeof(one))
+        status = -EIO;
+    reply(fd, XK_LINK_RESUME, status);
+    return false;
+}
+
 /* Serve M on FD; true when FD now belongs to someone else. */
 typedef bool (*ctl_handler)(struct vm *vm, int fd, const struct xk_link_msg *m);
 
@@ -346,6 +390,7 @@ static const ctl_handler handlers[] = {
     [XK_LINK_UNPAUSE] = on_unpause,
     [XK_LINK_INFO] = on_info,
     [XK_LINK_MEMORY] = on_memory,
+    [XK_LINK_RESUME] = on_resume,
 };
 
 struct ctl_conn { struct vm *vm; };

@@ -115,6 +115,8 @@ static void print_stats(struct vm *vm)
 
 /* Set by a stopping signal: ends a held domain (--hold-fd). */
 static int release_efd = -1;
+/* Written by RESUME (control.c): a held, suspended domain runs again. */
+static int vm_resume_efd = -1;
 
 static void *signal_thread(void *arg)
 {
@@ -152,23 +154,28 @@ static void *signal_thread(void *arg)
  * attached to xenstored, console still served) until its monitor lets it
  * go, by a stopping signal or by closing its end.  The monitor learns the
  * coming exit status first, as one byte. */
-static void hold_domain(int fd, int status)
+static bool hold_domain(struct vm *vm, int fd, int status)
 {
     unsigned char b = (unsigned char)status;
-    struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = release_efd, .events = POLLIN } };
+    struct pollfd p[3] = { { .fd = fd, .events = POLLIN }, { .fd = release_efd, .events = POLLIN },
+                           { .fd = vm->resume_fd, .events = POLLIN } };
 
     if (write(fd, &b, 1) != 1)
-        return;     /* no monitor: nobody to wait for */
+        return false;   /* no monitor: nobody to wait for */
     log_info("domain held after shutdown (status %d) until its monitor releases it", status);
     for (;;) {
         char c;
+        uint64_t n;
 
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
-            return;
+        if (poll(p, 3, -1) < 0 && errno != EINTR)
+            return false;
         if (p[1].revents)
-            return;
+            return false;
         if (p[0].revents && read(fd, &c, 1) <= 0)
-            return;
+            return false;
+        /* RESUME (control.c) of a suspended domain: it runs again. */
+        if (p[2].revents && read(vm->resume_fd, &n, sizeof(n)) == sizeof(n))
+            return true;
     }
 }
 
@@ -409,6 +416,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     release_efd = eventfd(0, EFD_CLOEXEC);
+    vm_resume_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (release_efd < 0)
         die(XK_EXIT_VMM_ERROR, "eventfd:");
 
@@ -428,6 +436,7 @@ int main(int argc, char **argv)
             (unsigned long long)mem_mib);
     }
     vm.domid = (domid_t)domid;
+    vm.resume_fd = vm_resume_efd;
     vm.online_vcpus = (unsigned)vcpus;
     /* libxl builds ACPI tables for PVH guests only (firmware makes its
      * own). */
@@ -540,9 +549,14 @@ int main(int argc, char **argv)
     }
     if (hold_fd >= 0 && await_adoption(&vm, hold_fd))
         vm_shutdown(&vm, XK_EXIT_KILLED);
-    rc = vm_wait(&vm);
-    if (hold_fd >= 0 && rc != XK_EXIT_KILLED)
-        hold_domain(hold_fd, rc);
+    for (;;) {
+        rc = vm_wait(&vm);
+        if (hold_fd < 0 || rc == XK_EXIT_KILLED || !hold_domain(&vm, hold_fd, rc))
+            break;
+        log_info("domain %u resumed after its suspend", vm.domid);
+        if (vm_resume(&vm))
+            die(XK_EXIT_VMM_ERROR, "cannot restart the vCPUs");
+    }
     log_info("domain %u stopped, exit status %d", vm.domid, rc);
     if (stats)
         print_stats(&vm);

@@ -584,6 +584,21 @@ void vm_shutdown_reason(struct vm *vm, unsigned reason)
     vm_shutdown(vm, xk_exit_for_shutdown((unsigned)code));
 }
 
+int vm_resume(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->exit_lock);
+    atomic_store(&vm->stopping, false);
+    vm->shutdown_code = -1;
+    vm->exit_status = 0;
+    vm->kicked_all = false;
+    pthread_mutex_unlock(&vm->exit_lock);
+    pthread_mutex_lock(&vm->lock);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vm->vcpus[i].thread_done = false;
+    pthread_mutex_unlock(&vm->lock);
+    return vcpus_start(vm, NULL);
+}
+
 int vm_wait(struct vm *vm)
 {
     pthread_mutex_lock(&vm->exit_lock);

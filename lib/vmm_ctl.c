@@ -88,6 +88,11 @@ int vmm_ctl_unpause(const char *rundir, unsigned domid)
     return simple(rundir, domid, XK_LINK_UNPAUSE);
 }
 
+int vmm_ctl_resume(const char *rundir, unsigned domid)
+{
+    return simple(rundir, domid, XK_LINK_RESUME);
+}
+
 int vmm_ctl_info_check(struct xk_link_info *out, ssize_t n)
 {
     if (n < 0)

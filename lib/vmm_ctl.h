@@ -18,6 +18,7 @@
 int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out);
 int vmm_ctl_pause(const char *rundir, unsigned domid);
 int vmm_ctl_unpause(const char *rundir, unsigned domid);
+int vmm_ctl_resume(const char *rundir, unsigned domid);
 /* SAVE: the paused domain as a migration stream to FD (XK_SAVE_* FLAGS);
  * waits as long as the save takes.  0 or -errno, with the VMM's reply
  * in OUT (its msg says why it failed). */

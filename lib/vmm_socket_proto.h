@@ -32,7 +32,12 @@
  *
  * - SAVE writes the domain, which the sender has paused, as Xen's libxl
  *   migration stream to the file descriptor attached (docs/migration.md);
- *   `port` holds XK_SAVE_* flags.  Reply: one struct xk_link_save.
+ *   `port` holds XK_SAVE_* flags; the domain may instead have suspended
+ *   itself (SHUTDOWN_suspend).  Reply: one struct xk_link_save.
+ * - RESUME runs a domain that suspended itself (SHUTDOWN_suspend) and is
+ *   held by its monitor again, its SCHEDOP_shutdown returning 1 (Xen's
+ *   xc_domain_resume after a checkpoint, `xl save -c`); -EINVAL for a
+ *   domain that did not suspend.  Reply: status.
  *
  * All fields are host-endian (the socket never leaves the host). */
 #ifndef XK_LINK_PROTO_H
@@ -53,6 +58,7 @@ enum xk_link_type {
     XK_LINK_INFO = 7,       /* dom0 -> VMM: reply struct xk_link_info */
     XK_LINK_MEMORY = 8,     /* dom0 -> VMM: reply struct xk_link_memory + memfd */
     XK_LINK_SAVE = 9,       /* dom0 -> VMM, a file attached: reply struct xk_link_save */
+    XK_LINK_RESUME = 10,    /* dom0 -> VMM: reply status */
 };
 
 /* Every request, and every reply but INFO's. */

@@ -2,19 +2,27 @@
  * format (xl's save-file header, then the libxl/libxc stream the VMM
  * writes; docs/migration.md).  As xl's save_domain: the domain is paused
  * while it is written, then destroyed, or left running with -c (a
- * checkpoint) or paused with -p; a failed save resumes it. */
+ * checkpoint) or paused with -p; a failed save resumes it.  A guest that
+ * says it can suspend (control/feature-suspend = 1, as Linux writes it)
+ * is asked to first (control/shutdown = suspend, as libxl does) and
+ * resumed with SCHEDOP_shutdown returning 1 after -c or -p; any other is
+ * saved without being asked. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <xen/sched.h>
 
 #include "domain_ctl.h"
 #include "domcfg.h"
 #include "dominfo.h"
 #include "paths.h"
 #include "util.h"
+#include "xs_util.h"
 #include "vmm_ctl.h"
 #include "xl.h"
 #include "xl_savefile.h"
@@ -47,6 +55,71 @@ static char *config_text(unsigned domid, const char *config)
     return text;
 }
 
+/* libxl's timeouts for the guest's acknowledgement and its suspend. */
+#define SUSPEND_TIMEOUT_MS 60000
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool can_suspend(unsigned domid)
+{
+    char *v = xl_xs_readf(XBT_NULL, "/local/domain/%u/control/feature-suspend", domid);
+    bool yes = v && !strcmp(v, "1");
+
+    free(v);
+    return yes;
+}
+
+static bool suspended(unsigned domid)
+{
+    struct xl_dominfo d = { .domid = domid };
+    bool yes = xl_vmm_query(&d) && d.shutdown && d.shutdown_reason == SHUTDOWN_suspend;
+
+    xl_dominfo_free(&d);
+    return yes;
+}
+
+/* libxl__domain_suspend_callback_common for a guest with PV control: ask,
+ * wait for the acknowledgement (the node emptied), then for the
+ * suspend.  0, or -1 after libxl's message (the request withdrawn). */
+static int suspend_guest(unsigned domid)
+{
+    char *path = xl_xasprintf("/local/domain/%u/control/shutdown", domid);
+    uint64_t end = now_ms() + SUSPEND_TIMEOUT_MS;
+    bool acked = false;
+
+    if (!xl_xs_write(XBT_NULL, path, "suspend")) {
+        fprintf(stderr, "libxl: error: domain %u: cannot write %s\n", domid, path);
+        free(path);
+        return -1;
+    }
+    while (now_ms() < end) {
+        char *v;
+        if (suspended(domid)) {
+            free(path);
+            return 0;
+        }
+        if (!acked) {
+            v = xl_xs_readf(XBT_NULL, "%s", path);
+            acked = !v || strcmp(v, "suspend");
+            free(v);
+        }
+        usleep(20000);
+    }
+    if (!acked) {
+        fprintf(stderr, "libxl: error: guest didn't acknowledge suspend, cancelling request\n");
+        xl_xs_write(XBT_NULL, path, "");
+    } else {
+        fprintf(stderr, "libxl: error: guest did not suspend, timed out\n");
+    }
+    free(path);
+    return -1;
+}
+
 int cmd_save(int argc, char **argv)
 {
     bool checkpoint = false, leave_paused = false;
@@ -58,6 +131,7 @@ int cmd_save(int argc, char **argv)
     void *hdr;
     size_t hlen;
     int opt, fd, rc;
+    bool coop;
 
     while ((opt = xl_getopt(argc, argv, "cpD", NULL, "save", 2)) != -1) {
         switch (opt) {
@@ -115,6 +189,11 @@ int cmd_save(int argc, char **argv)
     }
     rc = write(fd, hdr, hlen) == (ssize_t)hlen ? 0 : -EIO;
     free(hdr);
+    coop = can_suspend(domid);
+    if (!rc && coop && suspend_guest(domid)) {
+        close(fd);
+        return EXIT_FAILURE;
+    }
     if (!rc)
         rc = xl_vmm_pause(domid);
     if (!rc) {
@@ -126,6 +205,8 @@ int cmd_save(int argc, char **argv)
             rc = -errno;
         if (rc) {
             fprintf(stderr, "Failed to save domain, resuming domain\n");
+            if (coop)
+                vmm_ctl_resume(xl_rundir(), domid);
             xl_vmm_unpause(domid);
         }
     } else {
@@ -136,6 +217,11 @@ int cmd_save(int argc, char **argv)
         rc = -errno;
     if (rc)
         return EXIT_FAILURE;
+    /* A suspended guest left behind runs on, its suspend cancelled. */
+    if (coop && (checkpoint || leave_paused) && (rc = vmm_ctl_resume(xl_rundir(), domid))) {
+        fprintf(stderr, "libxl: error: domain %u: resuming: %s\n", domid, strerror(-rc));
+        return EXIT_FAILURE;
+    }
     if (checkpoint && !leave_paused)
         xl_vmm_unpause(domid);
     else if (!checkpoint && !leave_paused && xl_domain_destroy(domid)) {

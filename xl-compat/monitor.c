@@ -452,8 +452,12 @@ static int run_monitor(struct mon *m)
         fprintf(stderr, "Domain %u has shut down, reason code %d 0x%x\n", m->domid, reason,
                 reason);
         if (reason == SHUTDOWN_suspend) {
-            /* libxl leaves a suspended domain for its saver to collect. */
+            /* libxl leaves a suspended domain for its saver to collect;
+             * the saver may resume it (xl save -c), and then it runs on
+             * under this monitor. */
             fprintf(stderr, "Domain has suspended.\n");
+            if (held)
+                continue;
             act = DC_ACT_PRESERVE;
         } else {
             act = action_for(m->dc, reason);

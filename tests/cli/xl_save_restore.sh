@@ -130,3 +130,39 @@ wait_for 30 in_console sr "saverestore: ready"
 state=$("$xl" list | awk '$1 == "sr" { print $5 }')
 [[ $state =~ ^--p--- ]] && pass save_p_leaves_it_paused || fail save_p_leaves_it_paused "'$state'"
 "$xl" destroy sr
+
+# --- a guest with PV drivers suspends itself, as Linux does ----------------
+# (control/shutdown = suspend; SCHEDOP_shutdown returns 0 in the restored
+# domain, which registers its watches again, and 1 after save -c.)
+pvc=$BUILDDIR/tests/guest/pvcontrol64.elf
+xl_cfg pvc "$pvc" 'cmdline = "pvcontrol.suspend"' 'on_poweroff = "destroy"'
+"$xl" create "$tmp/pvc.cfg" >/dev/null 2>&1
+wait_for 30 in_console pvc "pvcontrol: watching" || fail pvc_up "$(conslog pvc)"
+out=$("$xl" save pvc "$tmp/pvc.img" 2>&1)
+[ $? = 0 ] && in_console pvc "pvcontrol: suspending" && pass cooperative_save \
+    || fail cooperative_save "$out $(conslog pvc)"
+wait_for 10 gone pvc && pass cooperative_saved_domain_destroyed \
+    || fail cooperative_saved_domain_destroyed "$("$xl" list)"
+verify_image verify_stream_cooperative "$tmp/pvc.img"
+out=$("$xl" restore "$tmp/pvc.img" 2>&1)
+[ $? = 0 ] && wait_for 20 in_console pvc "pvcontrol: suspend returned 0" \
+    && pass suspend_returns_0_after_restore || fail suspend_returns_0_after_restore "$out $(conslog pvc)"
+"$xl" shutdown pvc >/dev/null 2>&1
+wait_for 20 in_console pvc "pvcontrol: shutdown poweroff" && pass watches_registered_again \
+    || fail watches_registered_again "$(conslog pvc)"
+wait_for 20 gone pvc
+: > "$tmp/log/console/guest-pvc.log"
+"$xl" create "$tmp/pvc.cfg" >/dev/null 2>&1
+wait_for 30 in_console pvc "pvcontrol: watching"
+out=$("$xl" save -c pvc "$tmp/pvc-cp.img" 2>&1)
+[ $? = 0 ] && wait_for 20 in_console pvc "pvcontrol: suspend returned 1" \
+    && pass suspend_returns_1_after_checkpoint || fail suspend_returns_1_after_checkpoint "$out $(conslog pvc)"
+"$xl" sysrq pvc h >/dev/null 2>&1
+wait_for 20 in_console pvc "pvcontrol: sysrq h" && pass checkpointed_guest_runs_on \
+    || fail checkpointed_guest_runs_on "$(conslog pvc)"
+"$xl" shutdown pvc >/dev/null 2>&1
+wait_for 20 gone pvc && pass checkpointed_guest_shuts_down || fail checkpointed_guest_shuts_down "$("$xl" list)"
+out=$("$xl" restore "$tmp/pvc-cp.img" 2>&1)
+[ $? = 0 ] && wait_for 20 in_console pvc "pvcontrol: suspend returned 0" \
+    && pass checkpoint_restores || fail checkpoint_restores "$out $(conslog pvc)"
+"$xl" destroy pvc
