@@ -21,14 +21,23 @@ static int fail(char *msg, size_t msglen, int rc, const char *fmt, ...)
     return rc;
 }
 
-void *xl_savefile_build(const char *config, const char *xk_config, size_t *len)
+static uint8_t *put_block(uint8_t *p, uint32_t magic, const char *text)
+{
+    uint32_t h[2] = { magic, (uint32_t)strlen(text) + 1 };
+
+    memcpy(p, h, 8);
+    memcpy(p + 8, text, h[1]);
+    return p + 8 + h[1];
+}
+
+void *xl_savefile_build(const char *config, const char *xk_config, const char *xk_watches,
+                        size_t *len)
 {
     uint32_t clen = config ? (uint32_t)strlen(config) + 1 : 0;
-    uint32_t xlen = xk_config ? (uint32_t)strlen(xk_config) + 1 : 0;
-    uint32_t opt = 4 + clen + (xlen ? 8 + xlen : 0);
+    uint32_t opt = 4 + clen + (xk_config ? 9 + (uint32_t)strlen(xk_config) : 0) +
+                   (xk_watches ? 9 + (uint32_t)strlen(xk_watches) : 0);
     uint32_t hdr[4] = { XL_SAVE_BYTEORDER, XL_MANDATORY_STREAMV2 | (clen ? XL_MANDATORY_JSON : 0),
                         0, opt };
-    uint32_t xk[2] = { XL_SAVE_XK_MAGIC, xlen };
     uint8_t *b = malloc(XL_SAVE_HEADER_LEN + opt), *p;
 
     if (!b)
@@ -40,10 +49,10 @@ void *xl_savefile_build(const char *config, const char *xk_config, size_t *len)
     if (clen)
         memcpy(p + 4, config, clen);
     p += 4 + clen;
-    if (xlen) {
-        memcpy(p, xk, 8);
-        memcpy(p + 8, xk_config, xlen);
-    }
+    if (xk_config)
+        p = put_block(p, XL_SAVE_XK_MAGIC, xk_config);
+    if (xk_watches)
+        put_block(p, XL_SAVE_XK_WATCHES, xk_watches);
     *len = XL_SAVE_HEADER_LEN + opt;
     return b;
 }
@@ -101,16 +110,24 @@ static int take_optdata(const uint8_t *p, uint32_t n, struct xl_savefile *out, c
     }
     p += 4 + clen;
     n -= 4 + clen;
-    if (n >= 8) {
+    /* xenkvm's blocks; anything else is someone else's: skipped, as xl
+     * does with what it does not understand. */
+    while (n >= 8) {
         uint32_t xk[2];
+        char **dst;
+
         memcpy(xk, p, 8);
-        if (xk[0] != XL_SAVE_XK_MAGIC)
-            return 0;       /* someone else's: skipped, as xl does */
+        dst = xk[0] == XL_SAVE_XK_MAGIC ? &out->xk_config :
+              xk[0] == XL_SAVE_XK_WATCHES ? &out->xk_watches : NULL;
+        if (!dst || *dst)
+            return 0;
         if (xk[1] == 0 || xk[1] > n - 8 || memchr(p + 8, '\0', xk[1]) != p + 8 + xk[1] - 1)
-            return fail(msg, msglen, -EINVAL, "Savefile xenkvm config is truncated or not "
-                        "one NUL-terminated text");
-        if (!(out->xk_config = strdup((const char *)p + 8)))
+            return fail(msg, msglen, -EINVAL, "Savefile xenkvm block %#x is truncated or not "
+                        "one NUL-terminated text", xk[0]);
+        if (!(*dst = strdup((const char *)p + 8)))
             return fail(msg, msglen, -ENOMEM, "out of memory");
+        p += 8 + xk[1];
+        n -= 8 + xk[1];
     }
     return 0;
 }
@@ -177,5 +194,6 @@ void xl_savefile_free(struct xl_savefile *sf)
 {
     free(sf->config);
     free(sf->xk_config);
-    sf->config = sf->xk_config = NULL;
+    free(sf->xk_watches);
+    sf->config = sf->xk_config = sf->xk_watches = NULL;
 }

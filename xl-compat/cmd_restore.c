@@ -81,6 +81,7 @@ int cmd_restore(int argc, char **argv)
         close(o.restore_fd);
         return EXIT_FAILURE;
     }
+    o.restore_watches = sf.xk_watches;
     if (!dc.transport_set) {
         dc.transport = xl_conf_transport();
         dc.transport_set = true;

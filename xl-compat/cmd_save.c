@@ -120,13 +120,22 @@ static int suspend_guest(unsigned domid)
     return -1;
 }
 
+/* xenstored's watch-export for the domain, or NULL (nothing to carry). */
+static char *export_watches(unsigned domid)
+{
+    char id[16];
+    int n = snprintf(id, sizeof(id), "%u", domid);
+
+    return xs_control_command(xl_xs(), "watch-export", id, (unsigned)n + 1);
+}
+
 int cmd_save(int argc, char **argv)
 {
     bool checkpoint = false, leave_paused = false;
     const char *file, *config;
     struct xk_link_save r;
     struct domcfg dc;
-    char *text, *json;
+    char *text, *json, *watches;
     unsigned domid;
     void *hdr;
     size_t hlen;
@@ -168,34 +177,49 @@ int cmd_save(int argc, char **argv)
     }
     json = config_json(&dc);
     domcfg_free(&dc);
-    hdr = json ? xl_savefile_build(json, text, &hlen) : NULL;
-    free(json);
-    free(text);
-    if (!hdr) {
+    if (!json) {
+        free(text);
         fprintf(stderr, "xl: out of memory\n");
         return EXIT_FAILURE;
     }
     fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         fprintf(stderr, "Failed to open temp file %s for writing\n", file);
-        free(hdr);
+        free(json);
+        free(text);
         return EXIT_FAILURE;
     }
-    {
+    coop = can_suspend(domid);
+    if (coop && suspend_guest(domid)) {
+        close(fd);
+        free(json);
+        free(text);
+        return EXIT_FAILURE;
+    }
+    rc = xl_vmm_pause(domid);
+    /* A guest saved without being asked keeps its xenstore watches:
+     * xenstored's list of them goes into the header (a suspended guest
+     * registers its own again, as Linux's xs_resume does). */
+    watches = !rc && !coop ? export_watches(domid) : NULL;
+    hdr = rc ? NULL : xl_savefile_build(json, text, watches, &hlen);
+    free(json);
+    free(text);
+    free(watches);
+    if (hdr) {
         uint32_t f[4];
         memcpy(f, (uint8_t *)hdr + XL_SAVE_MAGIC_LEN, sizeof(f));
         fprintf(stderr, "Saving to %s new xl format (info 0x%x/0x%x/%u)\n", file, f[1], f[2],
                 f[3]);
+        rc = write(fd, hdr, hlen) == (ssize_t)hlen ? 0 : -EIO;
+        free(hdr);
+        if (rc)
+            fprintf(stderr, "libxl: error: domain %u: cannot write %s\n", domid, file);
+    } else if (!rc) {
+        rc = -ENOMEM;
+    } else {
+        fprintf(stderr, "libxl: error: domain %u: cannot pause it: %s\n", domid,
+                strerror(-rc));
     }
-    rc = write(fd, hdr, hlen) == (ssize_t)hlen ? 0 : -EIO;
-    free(hdr);
-    coop = can_suspend(domid);
-    if (!rc && coop && suspend_guest(domid)) {
-        close(fd);
-        return EXIT_FAILURE;
-    }
-    if (!rc)
-        rc = xl_vmm_pause(domid);
     if (!rc) {
         rc = vmm_ctl_save(xl_rundir(), domid, fd, XK_SAVE_XENKVM_STATE, &r);
         if (rc)
@@ -203,15 +227,12 @@ int cmd_save(int argc, char **argv)
                     r.msg[0] ? r.msg : strerror(-rc));
         if (!rc && fsync(fd) < 0)
             rc = -errno;
-        if (rc) {
-            fprintf(stderr, "Failed to save domain, resuming domain\n");
-            if (coop)
-                vmm_ctl_resume(xl_rundir(), domid);
-            xl_vmm_unpause(domid);
-        }
-    } else {
-        fprintf(stderr, "libxl: error: domain %u: cannot write %s or pause it: %s\n", domid,
-                file, strerror(-rc));
+    }
+    if (rc) {
+        fprintf(stderr, "Failed to save domain, resuming domain\n");
+        if (coop)
+            vmm_ctl_resume(xl_rundir(), domid);
+        xl_vmm_unpause(domid);
     }
     if (close(fd) < 0 && !rc)
         rc = -errno;

@@ -247,6 +247,10 @@ static int start_domain(struct mon *m)
     }
     free(tty);
     xl_dominfo_free(&info);
+    /* A restored domain's watches, back before its vCPUs run. */
+    if (m->o->restore_watches && m->o->restore_watches[0] &&
+        !xl_xs_import_watches(m->domid, m->o->restore_watches))
+        goto fail_kill;
     if (build_cancelled)
         goto fail_kill;
     return 0;

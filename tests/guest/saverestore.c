@@ -7,7 +7,9 @@
  * still in the grant frame it mapped, and that xenstore still answers.
  * It prints "saverestore: ready" once set up and every round's checks pass;
  * it ends (PASS or FAIL, then poweroff) when the host writes "done" to its
- * xenstore node "data/finish".  Needs xenstored (run through xl).
+ * xenstore node "data/finish", which it learns from a watch registered
+ * before the save: a watch lost on the way keeps it running (and the
+ * test fails).  Needs xenstored (run through xl).
  */
 #include "lib.h"
 #include "hypercall.h"
@@ -133,16 +135,36 @@ static void setup(void)
     __atomic_store_n(&e->flags, GTF_permit_access, __ATOMIC_SEQ_CST);
 }
 
+/* A watch event for data/finish, and the node says "done". */
+static bool finish_requested(void)
+{
+    struct xenbus_event ev;
+    char buf[16];
+    bool done = false;
+
+    while (xenbus_next_event(&ev, 0) == 0) {
+        int n;
+        if (strcmp(ev.token, "fin"))
+            continue;
+        n = xenbus_read(XBT_NIL, "data/finish", buf, sizeof(buf));
+        if (n < 0 && n != -XEN_ENOENT)
+            fail("xenstore read", (uint64_t)-n, 0);
+        done |= n > 0 && !strcmp(buf, "done");
+    }
+    return done;
+}
+
 void guest_main(void)
 {
     uint64_t round = 0, last = 0, t;
-    char buf[16];
 
     if (!pvcons_init() || !xenbus_init()) {
         xen_console_write("saverestore: needs the PV console and xenstore\n", 47);
         guest_shutdown(SHUTDOWN_crash);
     }
     setup();
+    if (xenbus_watch("data/finish", "fin"))
+        fail("watching data/finish", 0, 0);
     say("saverestore: ports %u %u timer %u\n", pa, pb, ptimer);
     for (;; round++) {
         memory_round(round, false);
@@ -154,13 +176,8 @@ void guest_main(void)
         last = t;
         if (round == 2)
             say("saverestore: ready%s\n", failures ? " (with failures)" : "");
-        if (round % XS_EVERY == 0) {
-            int n = xenbus_read(XBT_NIL, "data/finish", buf, sizeof(buf));
-            if (n < 0 && n != -XEN_ENOENT)
-                fail("xenstore read", (uint64_t)-n, 0);
-            if (n > 0 && !strcmp(buf, "done"))
-                break;
-        }
+        if (round % XS_EVERY == 0 && finish_requested())
+            break;
     }
     memory_round(round + 1, true);
     say("saverestore: %llu rounds, %s\n", (unsigned long long)round,
