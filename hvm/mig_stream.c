@@ -360,8 +360,10 @@ static int in_read(struct mig_in *in, void *dst, size_t n, bool eof_ok)
 {
     size_t got = 0;
 
+    if (n == 0)
+        return 0;
     if (in->fd < 0) {
-        if (eof_ok && in->off == in->len && n)
+        if (eof_ok && in->off == in->len)
             return 1;
         if (in->len - in->off < n)
             return -EINVAL;
@@ -757,7 +759,8 @@ static int xenkvm_records(struct mig_in *in, struct ss_wr *img, char *msg)
     }
     for (;;) {
         size_t at = ss_begin_record(img, type);
-        ss_put_bytes(img, in->rec, len);
+        if (len)
+            ss_put_bytes(img, in->rec, len);
         ss_end_record(img, at);
         if (img->failed) {
             MSG("out of memory");

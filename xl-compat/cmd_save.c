@@ -52,6 +52,14 @@ static char *config_text(unsigned domid, const char *config)
     if (!text)
         fprintf(stderr, "Failed to read config file: %s: %s\n", path, strerror(errno));
     free(path);
+    if (text) {
+        /* The file's bytes, as a string. */
+        char *s = xl_xmalloc(len + 1);
+        memcpy(s, text, len);
+        s[len] = '\0';
+        free(text);
+        text = s;
+    }
     return text;
 }
 
