@@ -50,6 +50,10 @@ struct mon {
     int lock_fd, hold_fd;
     pid_t vmm;
     bool vmm_reaped;        /* waited for: the lock is the monitor's alone */
+    /* xl restore / migrate-receive: the stream and the watches, for the
+     * first build only (a reboot boots afresh). */
+    int restore_fd;
+    const char *restore_watches;
 };
 
 static void write_file(const char *path, const char *text)
@@ -209,9 +213,12 @@ static int start_domain(struct mon *m)
     fcntl(hold[1], F_SETFD, 0);
     append_unattached(m);
     log_from = file_size(m->log);
-    m->vmm = xl_vmm_spawn(m->dc, m->domid, m->lock_fd, ready[1], hold[1], m->o->restore_fd,
+    m->vmm = xl_vmm_spawn(m->dc, m->domid, m->lock_fd, ready[1], hold[1], m->restore_fd,
                           m->log,
                           m->console_log);
+    if (m->restore_fd >= 0)
+        close(m->restore_fd);
+    m->restore_fd = -1;
     close(ready[1]);
     close(hold[1]);
     m->hold_fd = hold[0];
@@ -248,9 +255,10 @@ static int start_domain(struct mon *m)
     free(tty);
     xl_dominfo_free(&info);
     /* A restored domain's watches, back before its vCPUs run. */
-    if (m->o->restore_watches && m->o->restore_watches[0] &&
-        !xl_xs_import_watches(m->domid, m->o->restore_watches))
+    if (m->restore_watches && m->restore_watches[0] &&
+        !xl_xs_import_watches(m->domid, m->restore_watches))
         goto fail_kill;
+    m->restore_watches = NULL;
     if (build_cancelled)
         goto fail_kill;
     return 0;
@@ -570,7 +578,8 @@ static bool image_ok(const char *what, const char *path)
 
 int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts *o)
 {
-    struct mon m = { .dc = dc, .saved = saved, .o = o, .lock_fd = -1, .hold_fd = -1 };
+    struct mon m = { .dc = dc, .saved = saved, .o = o, .lock_fd = -1, .hold_fd = -1,
+                     .restore_fd = o->restore_fd, .restore_watches = o->restore_watches };
     int report[2], go[2], st, cons = -1, rc = 0;
     char buf[32] = "";
     ssize_t r;
