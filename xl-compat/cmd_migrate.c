@@ -151,7 +151,7 @@ int cmd_migrate(int argc, char **argv)
     const char *config = NULL, *ssh = "ssh", *host;
     bool daemonize = true, debug = false, paused = false, coop = false;
     char *rune, *name, *away = NULL, rc_buf;
-    int opt, send_fd, recv_fd;
+    int opt, send_fd, recv_fd, ret = EXIT_FAILURE;
     unsigned domid;
     pid_t child;
 
@@ -182,18 +182,18 @@ int cmd_migrate(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     child = spawn_child(rune, &send_fd, &recv_fd);
     if (child < 0)
-        return EXIT_FAILURE;
+        goto out;
     if (read_fixed(recv_fd, banner, sizeof(banner) - 1, "banner", rune)) {
         close(send_fd);
         child_report(child, recv_fd);
-        return EXIT_FAILURE;
+        goto out;
     }
     if (xl_save_domain(domid, send_fd, config, "migration stream", &coop)) {
         fprintf(stderr, "migration sender: libxl_domain_suspend failed (rc=-3)\n");
         close(send_fd);
         child_report(child, recv_fd);
         fprintf(stderr, "Migration failed, resuming at sender.\n");
-        return EXIT_FAILURE;
+        goto out;
     }
     if (read_fixed(recv_fd, ready, sizeof(ready), "ready message", rune))
         goto failed_resume;
@@ -221,14 +221,17 @@ int cmd_migrate(int argc, char **argv)
         if (!xl_save_resume(domid, coop, true))
             fprintf(stderr, "migration sender: Resumed OK.\n");
         fprintf(stderr, "Migration failed due to problems at target.\n");
-        return EXIT_FAILURE;
+        close(send_fd);
+        child_report(child, recv_fd);
+        goto out;
     }
     fprintf(stderr, "migration sender: Target reports successful startup.\n");
     xl_domain_destroy(domid);
     fprintf(stderr, "Migration successful.\n");
     close(send_fd);
     child_report(child, recv_fd);
-    return EXIT_SUCCESS;
+    ret = EXIT_SUCCESS;
+    goto out;
 
 failed_resume:
     close(send_fd);
@@ -237,7 +240,7 @@ failed_resume:
     if (away && name)
         xl_tree_rename(domid, name);
     xl_save_resume(domid, coop, true);
-    return EXIT_FAILURE;
+    goto out;
 
 failed_badly:
     fprintf(stderr,
@@ -249,7 +252,11 @@ failed_badly:
             " responsibility to avoid that.  Sorry.\n");
     close(send_fd);
     child_report(child, recv_fd);
-    return EXIT_FAILURE;
+out:
+    free(rune);
+    free(name);
+    free(away);
+    return ret;
 }
 
 int cmd_migrate_receive(int argc, char **argv)
@@ -321,8 +328,12 @@ int cmd_migrate_receive(int argc, char **argv)
     domid = xl_find_domain(incoming = xl_xasprintf("%s--incoming", name));
     fprintf(stderr, "migration target: Transfer complete, requesting permission to start "
             "domain.\n");
-    if (write_exactly(1, ready, sizeof(ready), "migration ack stream", "ready message"))
+    if (write_exactly(1, ready, sizeof(ready), "migration ack stream", "ready message")) {
+        domcfg_free(&dc);
+        xl_savefile_free(&sf);
+        free(incoming);
         return EXIT_FAILURE;
+    }
     rc = read_fixed(0, go, sizeof(go), "GO message", NULL);
     if (!rc) {
         fprintf(stderr, "migration target: Got permission, starting domain.\n");
