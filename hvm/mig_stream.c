@@ -454,11 +454,11 @@ void mig_in_free(struct mig_in *in)
 }
 
 /* The next record: its type and body (in in->rec), padding checked. */
-static int next_record(struct mig_in *in, const char *stream, uint32_t *type, uint32_t *len,
+/* The next record's header. */
+static int next_header(struct mig_in *in, const char *stream, uint32_t *type, uint32_t *len,
                        bool eof_ok, uint32_t max, char *msg)
 {
     uint32_t h[2];
-    size_t padded;
     int rc = in_read(in, h, 8, eof_ok);
 
     if (rc == 1)
@@ -475,26 +475,52 @@ static int next_record(struct mig_in *in, const char *stream, uint32_t *type, ui
         MSG("%s record %#x of %u bytes: longer than any such stream has", stream, h[0], h[1]);
         return -EINVAL;
     }
-    padded = ((size_t)h[1] + 7) & ~(size_t)7;
-    if (padded > in->rec_cap) {
-        uint8_t *p = realloc(in->rec, padded);
+    return 0;
+}
+
+/* N bytes of the current record into in->rec (grown as needed). */
+static int read_rec(struct mig_in *in, size_t off, size_t n, char *msg)
+{
+    if (off + n > in->rec_cap) {
+        uint8_t *p = realloc(in->rec, off + n);
         if (!p) {
             MSG("out of memory");
             return -ENOMEM;
         }
         in->rec = p;
-        in->rec_cap = padded;
+        in->rec_cap = off + n;
     }
-    if ((rc = in_read(in, in->rec, padded, false))) {
-        MSG("%s stream truncated (record %#x of %u bytes)", stream, h[0], h[1]);
+    return in_read(in, in->rec + off, n, false);
+}
+
+/* The body of a record of TYPE and LEN (in in->rec), padding checked. */
+static int next_body(struct mig_in *in, const char *stream, uint32_t type, uint32_t len,
+                     char *msg)
+{
+    size_t padded = ((size_t)len + 7) & ~(size_t)7;
+    int rc = read_rec(in, 0, padded, msg);
+
+    if (rc == -ENOMEM)
+        return rc;
+    if (rc) {
+        MSG("%s stream truncated (record %#x of %u bytes)", stream, type, len);
         return rc;
     }
-    for (size_t i = h[1]; i < padded; i++)
+    for (size_t i = len; i < padded; i++)
         if (in->rec[i]) {
-            MSG("%s record %#x: padding containing non-0 bytes", stream, h[0]);
+            MSG("%s record %#x: padding containing non-0 bytes", stream, type);
             return -EINVAL;
         }
     return 0;
+}
+
+/* The next record: its type and body (in in->rec), padding checked. */
+static int next_record(struct mig_in *in, const char *stream, uint32_t *type, uint32_t *len,
+                       bool eof_ok, uint32_t max, char *msg)
+{
+    int rc = next_header(in, stream, type, len, eof_ok, max, msg);
+
+    return rc ? rc : next_body(in, stream, *type, *len, msg);
 }
 
 /* Pages whose frame is no guest RAM or special page yet in the fresh
@@ -518,22 +544,16 @@ struct rstate {
     struct mig_stats st;
 };
 
-static int page_data(struct rstate *s, const uint8_t *b, uint32_t len, char *msg)
+/* The count and pfns of a PAGE_DATA record of LEN bytes at B (the first
+ * 8 + 8 * count bytes): every pfn in range and of a type an HVM stream
+ * has; *COUNT, and *NEED pages of data that must follow. */
+static int page_data_check(const uint8_t *b, uint32_t len, uint32_t *count_out,
+                           uint32_t *need_out, char *msg)
 {
-    struct vm *vm = s->vm;
     uint32_t count, rsvd, need = 0;
-    const uint8_t *data;
 
-    if (len < 8) {
-        MSG("PAGE_DATA record of %u bytes", len);
-        return -EINVAL;
-    }
     memcpy(&count, b, 4);
     memcpy(&rsvd, b + 4, 4);
-    if (count == 0 || count > PAGE_DATA_MAX_BATCH || rsvd || count > (len - 8) / 8) {
-        MSG("PAGE_DATA record: %u pfns (reserved %#x) in %u bytes", count, rsvd, len);
-        return -EINVAL;
-    }
     for (uint32_t i = 0; i < count; i++) {
         uint64_t pfn;
         unsigned type;
@@ -558,11 +578,66 @@ static int page_data(struct rstate *s, const uint8_t *b, uint32_t len, char *msg
         MSG("PAGE_DATA record of %u bytes for %u pfns and %u pages", len, count, need);
         return -EINVAL;
     }
-    data = b + 8 + 8 * count;
+    *count_out = count;
+    *need_out = need;
+    return 0;
+}
+
+/* The count field alone: in range for a record of LEN bytes. */
+static int page_data_count(const uint8_t *b, uint32_t len, char *msg)
+{
+    uint32_t count, rsvd;
+
+    memcpy(&count, b, 4);
+    memcpy(&rsvd, b + 4, 4);
+    if (count == 0 || count > PAGE_DATA_MAX_BATCH || rsvd || count > (len - 8) / 8) {
+        MSG("PAGE_DATA record: %u pfns (reserved %#x) in %u bytes", count, rsvd, len);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* A page kept until the map is rebuilt: its data goes to the returned
+ * slot (NULL when out of room, with MSG). */
+static uint8_t *defer_page(struct rstate *s, uint64_t gfn, char *msg, int *rc)
+{
+    struct deferred *d = &s->def;
+
+    if (d->n == MAX_DEFERRED) {
+        MSG("PAGE_DATA: more than %u pages outside the domain's memory", MAX_DEFERRED);
+        *rc = -EINVAL;
+        return NULL;
+    }
+    if (d->n == d->cap) {
+        uint64_t cap = d->cap ? d->cap * 2 : 64;
+        uint64_t *g = realloc(d->gfn, cap * sizeof(*g));
+        uint8_t *p = g ? realloc(d->data, cap * XK_PAGE_SIZE) : NULL;
+        if (g)
+            d->gfn = g;
+        if (!p) {
+            MSG("out of memory");
+            *rc = -ENOMEM;
+            return NULL;
+        }
+        d->data = p;
+        d->cap = cap;
+    }
+    d->gfn[d->n] = gfn;
+    return d->data + d->n++ * XK_PAGE_SIZE;
+}
+
+/* Where the pages of a checked record go: DST[k] for the k-th page with
+ * data, guest memory or a deferred slot (IDX[k] its slot, or -1). */
+static int page_data_targets(struct rstate *s, const uint8_t *b, uint32_t count,
+                             uint8_t **dst, int64_t *idx, char *msg)
+{
+    struct vm *vm = s->vm;
+    uint32_t k = 0;
+    int rc = 0;
+
     for (uint32_t i = 0; i < count; i++) {
         uint64_t pfn, gfn;
         unsigned type;
-        uint8_t *dst;
         memcpy(&pfn, b + 8 + 8 * i, 8);
         type = (unsigned)(pfn >> PAGE_DATA_TYPE_SHIFT);
         gfn = pfn & PAGE_DATA_PFN_MASK;
@@ -576,36 +651,96 @@ static int page_data(struct rstate *s, const uint8_t *b, uint32_t len, char *msg
         }
         s->st.pages_data++;
         pthread_rwlock_rdlock(&vm->pm.lock);
-        dst = vm_gpa_ptr(vm, gfn << XK_PAGE_SHIFT, XK_PAGE_SIZE);
-        if (dst)
-            memcpy(dst, data, XK_PAGE_SIZE);
+        dst[k] = vm_gpa_ptr(vm, gfn << XK_PAGE_SHIFT, XK_PAGE_SIZE);
         pthread_rwlock_unlock(&vm->pm.lock);
-        if (!dst) {
-            struct deferred *d = &s->def;
-            if (d->n == MAX_DEFERRED) {
-                MSG("PAGE_DATA: more than %u pages outside the domain's memory", MAX_DEFERRED);
-                return -EINVAL;
-            }
-            if (d->n == d->cap) {
-                uint64_t cap = d->cap ? d->cap * 2 : 64;
-                uint64_t *g = realloc(d->gfn, cap * sizeof(*g));
-                uint8_t *p = g ? realloc(d->data, cap * XK_PAGE_SIZE) : NULL;
-                if (g)
-                    d->gfn = g;
-                if (!p) {
-                    MSG("out of memory");
-                    return -ENOMEM;
-                }
-                d->data = p;
-                d->cap = cap;
-            }
-            d->gfn[d->n] = gfn;
-            memcpy(d->data + d->n * XK_PAGE_SIZE, data, XK_PAGE_SIZE);
-            d->n++;
+        idx[k] = -1;
+        if (!dst[k]) {
+            /* A slot's address may move as more are added: by index. */
+            if (!defer_page(s, gfn, msg, &rc))
+                return rc;
+            idx[k] = (int64_t)s->def.n - 1;
         }
-        data += XK_PAGE_SIZE;
+        k++;
+    }
+    for (uint32_t j = 0; j < k; j++)
+        if (idx[j] >= 0)
+            dst[j] = s->def.data + idx[j] * XK_PAGE_SIZE;
+    return 0;
+}
+
+/* PAGE_DATA of LEN bytes whose header is read: its pfns into in->rec,
+ * then each page straight to where it goes (from a file, one readv per
+ * record; from memory, a copy). */
+static int page_data(struct rstate *s, struct mig_in *in, uint32_t len, char *msg)
+{
+    uint8_t *dst[PAGE_DATA_MAX_BATCH];
+    int64_t idx[PAGE_DATA_MAX_BATCH];
+    uint32_t count, need;
+    int rc;
+
+    if (len < 8) {
+        MSG("PAGE_DATA record of %u bytes", len);
+        return -EINVAL;
+    }
+    if ((rc = read_rec(in, 0, 8, msg)))
+        goto short_read;
+    if ((rc = page_data_count(in->rec, len, msg)))
+        return rc;
+    memcpy(&count, in->rec, 4);
+    if ((rc = read_rec(in, 8, 8 * (size_t)count, msg)))
+        goto short_read;
+    if ((rc = page_data_check(in->rec, len, &count, &need, msg)) ||
+        (rc = page_data_targets(s, in->rec, count, dst, idx, msg)))
+        return rc;
+    /* 8 + 8 * count + 4096 * need is a multiple of 8: no padding. */
+    if (in->fd < 0) {
+        for (uint32_t k = 0; k < need; k++)
+            if ((rc = in_read(in, dst[k], XK_PAGE_SIZE, false)))
+                goto short_read;
+        return 0;
+    }
+    for (uint32_t k = 0; k < need;) {
+        struct iovec iov[PAGE_DATA_MAX_BATCH];
+        uint32_t n = 0;
+        ssize_t r;
+        size_t want;
+
+        for (; k + n < need && n < PAGE_DATA_MAX_BATCH && n < IOV_MAX; n++) {
+            iov[n].iov_base = dst[k + n];
+            iov[n].iov_len = XK_PAGE_SIZE;
+        }
+        want = (size_t)n * XK_PAGE_SIZE;
+        r = readv(in->fd, iov, (int)n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = -errno;
+            goto short_read;
+        }
+        in->bytes += (uint64_t)r;
+        if ((size_t)r == want) {
+            k += n;
+            continue;
+        }
+        /* A short read (a pipe): finish the page it stopped in, go on. */
+        {
+            uint32_t whole = (uint32_t)((size_t)r / XK_PAGE_SIZE);
+            size_t part = (size_t)r % XK_PAGE_SIZE;
+            if (r == 0) {
+                rc = -EINVAL;
+                goto short_read;
+            }
+            if (part && (rc = in_read(in, dst[k + whole] + part, XK_PAGE_SIZE - part, false)))
+                goto short_read;
+            k += whole + (part != 0);
+        }
     }
     return 0;
+short_read:
+    if (rc == -ENOMEM)
+        return rc;
+    MSG("libxc stream truncated (record 0x1 of %u bytes)", len);
+    return rc;
 }
 
 static int hvm_params(struct rstate *s, const uint8_t *b, uint32_t len, bool apply, char *msg)
@@ -711,7 +846,18 @@ static int libxc_stream(struct mig_in *in, struct rstate *s, char *msg)
         uint32_t type, len;
         const uint8_t *b;
 
-        if ((rc = next_record(in, "libxc", &type, &len, false, MIG_MAX_RECORD, msg)))
+        if ((rc = next_header(in, "libxc", &type, &len, false, MIG_MAX_RECORD, msg)))
+            return rc;
+        if (type == LIBXC_REC_PAGE_DATA) {
+            if (s->version >= 3 && !s->static_end) {
+                MSG("PAGE_DATA before STATIC_DATA_END");
+                return -EINVAL;
+            }
+            if ((rc = page_data(s, in, len, msg)))
+                return rc;
+            continue;
+        }
+        if ((rc = next_body(in, "libxc", type, len, msg)))
             return rc;
         b = in->rec;
         switch (type) {
@@ -725,14 +871,6 @@ static int libxc_stream(struct mig_in *in, struct rstate *s, char *msg)
                 return -EINVAL;
             }
             return 0;
-        case LIBXC_REC_PAGE_DATA:
-            if (s->version >= 3 && !s->static_end) {
-                MSG("PAGE_DATA before STATIC_DATA_END");
-                return -EINVAL;
-            }
-            if ((rc = page_data(s, b, len, msg)))
-                return rc;
-            break;
         case LIBXC_REC_X86_CPUID_POLICY:
         case LIBXC_REC_X86_MSR_POLICY: {
             uint32_t unit = type == LIBXC_REC_X86_CPUID_POLICY ? CPUID_LEAF_LEN : MSR_ENTRY_LEN;
