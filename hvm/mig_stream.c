@@ -413,6 +413,11 @@ static int64_t precopy_round(struct vm *vm, struct mig_out *o, struct mig_stats 
                 st->pages_zero++;
                 continue;
             }
+            /* A page never touched (a hole of the memfd) reads zero: no
+             * need to read it to know it is unchanged. */
+            if (pc->hash[mpage] == zero_hash &&
+                in_hole(vm->mem_fd, (off_t)(mpage << XK_PAGE_SHIFT), &ec))
+                continue;
             if (page_hash(page) == pc->hash[mpage])
                 continue;
             memcpy(pc->copy[b->n], page, XK_PAGE_SIZE);
