@@ -646,6 +646,8 @@ static int next_header(struct mig_in *in, const char *stream, uint32_t *type, ui
 /* N bytes of the current record into in->rec (grown as needed). */
 static int read_rec(struct mig_in *in, size_t off, size_t n, char *msg)
 {
+    if (n == 0)
+        return 0;
     if (off + n > in->rec_cap) {
         uint8_t *p = realloc(in->rec, off + n);
         if (!p) {
