@@ -1,0 +1,108 @@
+/* A vbd's backing store (blkdisk.h). */
+#include "blkdisk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int size_of(struct blk_disk *d, uint64_t *size)
+{
+    struct stat st;
+
+    if (fstat(d->fd_buffered, &st))
+        return -errno;
+    if (!d->blockdev) {
+        *size = (uint64_t)st.st_size;
+        return 0;
+    }
+    return ioctl(d->fd_buffered, BLKGETSIZE64, size) ? -errno : 0;
+}
+
+int blkdisk_open(struct blk_disk *d, const char *path, bool readonly)
+{
+    int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+    struct stat st;
+    int v, rc;
+
+    memset(d, 0, sizeof(*d));
+    d->fd = d->fd_buffered = -1;
+    d->readonly = readonly;
+    d->fd_buffered = open(path, flags);
+    if (d->fd_buffered < 0)
+        return -errno;
+    if (fstat(d->fd_buffered, &st)) {
+        rc = -errno;
+        goto fail;
+    }
+    if (S_ISBLK(st.st_mode)) {
+        d->blockdev = true;
+    } else if (!S_ISREG(st.st_mode)) {
+        rc = -EINVAL;
+        goto fail;
+    }
+    d->sector_size = d->phys_sector_size = 512;
+    if (d->blockdev) {
+        if (!ioctl(d->fd_buffered, BLKSSZGET, &v) && v >= 512 && v <= 65536)
+            d->sector_size = (unsigned)v;
+        if (!ioctl(d->fd_buffered, BLKPBSZGET, &v) && (unsigned)v >= d->sector_size)
+            d->phys_sector_size = (unsigned)v;
+        /* BLKDISCARD is tried when asked; a device without it answers
+         * EOPNOTSUPP, which goes back to the guest as such. */
+        d->discard = !readonly;
+        d->discard_granularity = d->phys_sector_size;
+    } else {
+        /* Files: holes are punched in file-system blocks. */
+        d->discard = !readonly;
+        d->discard_granularity = st.st_blksize >= 512 ? (unsigned)st.st_blksize : 4096;
+    }
+    d->dio_align = d->sector_size;
+    d->fd = open(path, flags | O_DIRECT);
+    d->direct = d->fd >= 0;
+    if (!d->direct)
+        d->fd = dup(d->fd_buffered);    /* tmpfs before 6.6, some FUSE */
+    if (d->fd < 0) {
+        rc = -errno;
+        goto fail;
+    }
+    if ((rc = size_of(d, &d->size)))
+        goto fail;
+    return 0;
+fail:
+    blkdisk_close(d);
+    return rc;
+}
+
+bool blkdisk_refresh_size(struct blk_disk *d)
+{
+    uint64_t size;
+
+    if (size_of(d, &size) || size == d->size)
+        return false;
+    d->size = size;
+    return true;
+}
+
+void blkdisk_close(struct blk_disk *d)
+{
+    if (d->fd >= 0)
+        close(d->fd);
+    if (d->fd_buffered >= 0)
+        close(d->fd_buffered);
+    d->fd = d->fd_buffered = -1;
+}
+
+const char *blkdisk_params_path(const char *params)
+{
+    const char *colon = strchr(params, ':');
+
+    if (!colon || params[0] == '/')
+        return params;
+    if (!strncmp(params, "raw:", 4) || !strncmp(params, "aio:", 4) ||
+        !strncmp(params, "phy:", 4) || !strncmp(params, "file:", 5))
+        return colon + 1;
+    return NULL;
+}

@@ -1,0 +1,37 @@
+/* A vbd's backing store: a raw image file or a block device, opened
+ * O_DIRECT where the backing allows (guest pages go straight to and from
+ * the disk, no host page cache) plus a buffered descriptor for the I/O
+ * O_DIRECT cannot take (memory not aligned to the logical block size). */
+#ifndef XK_BLKDISK_H
+#define XK_BLKDISK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct blk_disk {
+    int fd;                     /* O_DIRECT when `direct` */
+    int fd_buffered;            /* the same file without O_DIRECT */
+    bool direct;
+    bool blockdev;
+    bool readonly;
+    uint64_t size;              /* bytes */
+    unsigned sector_size;       /* logical block size */
+    unsigned phys_sector_size;
+    unsigned dio_align;         /* memory and length alignment O_DIRECT needs */
+    bool discard;               /* punching holes / BLKDISCARD works */
+    unsigned discard_granularity;
+};
+
+/* Open PATH (a file or block device) read-only or read-write.  0 or
+ * -errno. */
+int blkdisk_open(struct blk_disk *d, const char *path, bool readonly);
+/* Read the size again (the backing may have grown): true if it changed. */
+bool blkdisk_refresh_size(struct blk_disk *d);
+void blkdisk_close(struct blk_disk *d);
+
+/* The path in libxl's `params` node: "raw:/path", "aio:/path" or a plain
+ * path.  Returns the path inside PARAMS, or NULL for a format this
+ * backend does not read (qcow2, vhd, qed, ...). */
+const char *blkdisk_params_path(const char *params);
+
+#endif
