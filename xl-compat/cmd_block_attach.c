@@ -61,7 +61,7 @@ int cmd_block_attach(int argc, char **argv)
     rc = xl_vbd_add(domid, &d, &v);
     if (rc)
         fprintf(stderr, "libxl: error: disk `%s' of domain %u: %s\n", d.vdev, domid,
-                rc == -EEXIST ? "the domain has this virtual device already" :
+                rc == -EEXIST ? "device already exists in xenstore" :
                 strerror(-rc));
     name = xl_xs_readf(XBT_NULL, "/local/domain/%u/name", domid);
     if (!rc && !xl_blkback_ensure(domid, name ? name : "unnamed")) {

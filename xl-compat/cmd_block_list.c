@@ -57,7 +57,8 @@ int cmd_block_list(int argc, char **argv)
         n = xl_vbd_list((unsigned)domid, &ids);
         for (unsigned i = 0; i < n; i++) {
             char *fe = xl_xasprintf("/local/domain/%d/device/vbd/%d", domid, ids[i]);
-            char *be = xl_xs_readf(XBT_NULL, "%s/backend", fe);
+            /* The backend path from libxl's own record, as getinfo reads it. */
+            char *be = xl_xs_readf(XBT_NULL, "/libxl/%d/device/vbd/%d/backend", domid, ids[i]);
             char *beid = xl_xs_readf(XBT_NULL, "%s/backend-id", fe);
 
             if (be)

@@ -72,8 +72,14 @@ int xl_vbd_prepare(const struct dc_disk *d, struct xl_vbd *v, char *err, size_t 
     memset(v, 0, sizeof(*v));
     v->devid = xl_vbd_number(d->vdev, NULL, NULL);
     if (v->devid < 0) {
-        snprintf(err, errlen, "vdev `%s' names no disk (xen-vbd-interface(7): xvdX, hdX, "
-                 "sdX, dNpM or a number)", d->vdev);
+        snprintf(err, errlen, "Invalid or unsupported virtual disk identifier %s "
+                 "(xen-vbd-interface(7): xvdX, hdX, sdX, dNpM or a number)", d->vdev);
+        return -1;
+    }
+    if (d->backend && *d->backend && strcmp(d->backend, "0") &&
+        strcmp(d->backend, "Domain-0")) {
+        snprintf(err, errlen, "backend=%s: the host (domain 0) is the only backend domain",
+                 d->backend);
         return -1;
     }
     if (d->script) {

@@ -101,14 +101,17 @@ check block_attach $? "$out"
   "$xl" block-list nodes | grep -q "^51744 "; }
 check block_attach_nodes $? "$(xenstore-ls "$be" 2>&1 | tail -5)"
 out=$("$xl" block-attach nodes "$tmp/e.img,raw,xvdc,w" 2>&1)
-[ $? = 1 ] && has "$out" "has this virtual device already"
+[ $? = 1 ] && has "$out" "device already exists in xenstore"
 check block_attach_same_vdev_refused $? "$out"
 out=$("$xl" block-attach nodes "$tmp/e.img,raw,xvdA,w" 2>&1)
-[ $? = 1 ] && has "$out" "vdev \`xvdA' names no disk"
+[ $? = 1 ] && has "$out" "Invalid or unsupported virtual disk identifier xvdA"
 check block_attach_bad_vdev_refused $? "$out"
 out=$("$xl" block-attach nodes "script=block-iscsi,vdev=xvdd,target=$tmp/e.img" 2>&1)
 [ $? = 1 ] && has "$out" "script=block-iscsi is not supported"
 check block_attach_script_refused $? "$out"
+out=$("$xl" block-attach nodes "backend=dd,vdev=xvdd,target=$tmp/e.img" 2>&1)
+[ $? = 1 ] && has "$out" "backend=dd: the host (domain 0) is the only backend domain"
+check block_attach_backend_domain_refused $? "$out"
 out=$("$xl" block-attach nodes "$tmp/e.img,raw,xvdd,w,junk" 2>&1)
 [ $? = 1 ] && has "$out" "too many positional parameters"
 check block_attach_bad_spec_refused $? "$out"
@@ -128,7 +131,7 @@ check destroy_removes_vbds $? "$(xenstore-ls "$be" 2>&1 | head -3)"
 # A config with a bad disk: file, line and disk named; nothing built.
 xl_cfg badvdev "$guests/pvcontrol64.elf" "disk = [ '$tmp/a.img,raw,hdz,rw' ]"
 out=$("$xl" create "$tmp/badvdev.cfg" 2>&1)
-[ $? = 1 ] && has "$out" "badvdev.cfg:5: error: disk \`hdz': vdev \`hdz' names no disk" &&
+[ $? = 1 ] && has "$out" "badvdev.cfg:5: error: disk \`hdz': Invalid or unsupported virtual disk identifier hdz" &&
     ! "$xl" list badvdev >/dev/null 2>&1
 check create_bad_vdev_refused $? "$out"
 
