@@ -437,6 +437,11 @@ bool xl_blkback_ensure(unsigned domid, const char *name)
             dup2(fd, 2);
             close(fd);
         }
+        /* Nothing of xl's (its xenstore connection, a monitor's sockets)
+         * but the pipe that reports a failed exec. */
+        if (pfd[1] > 3)
+            close_range(3, (unsigned)pfd[1] - 1, 0);
+        close_range((unsigned)pfd[1] + 1, ~0u, 0);
         signal(SIGPIPE, SIG_DFL);
         execl(bin, "xenkvm-blkback", "--domid", sdom, "--rundir", xl_rundir(),
               "--xenstored", xl_xs_socket(), "--log", log, (char *)NULL);

@@ -120,7 +120,7 @@ out=$("$xl" block-detach nodes xvdz 2>&1)
 check block_detach_unknown $? "$out"
 out=$("$xl" block-detach -f nodes 51744 2>&1)
 { [ $? = 0 ] && ! node "$be/51744/state" >/dev/null && ! node "$fe/51744/state" >/dev/null &&
-  ! "$xl" list -l nodes | grep -qF '"vdev": "xvdc"'; }
+  lst=$("$xl" list -l nodes) && has "$lst" '"vdev": "xvda"' && ! has "$lst" '"vdev": "xvdc"'; }
 check block_detach_force $? "$out"
 standin=$(cat "$XENKVM_RUNDIR/dom$d.vbd.pid" 2>/dev/null)
 "$xl" destroy nodes
@@ -183,8 +183,11 @@ if grep -q "ring halted" "$tmp/log/xl-alpha.log"; then
     out=$("$xl" block-detach alpha xvdc 2>&1)
     { [ $? = 0 ] && [ -z "$out" ]; }
     check block_detach_live $? "$out"
-    ! "$xl" block-list alpha | grep -q "^51744 "
-    check block_list_after_detach $? ""
+    wait_for 60 grep -q "hotplug disk detached" "$tmp/log/xl-alpha.log"
+    out=$("$xl" block-list alpha 2>&1)
+    { grep -q "^51728 " <<<"$out" && ! grep -q "^51744 " <<<"$out"; }
+    check block_list_after_detach $? "$out"
+    xenstore-write "/local/domain/$da/data/release" 1
 else
     fail backend_alive_after_halt "the guest did not get there: $(log alpha | tail -3)"
 fi

@@ -17,7 +17,8 @@
  * Expected disks: the first (xvda) writable, at least 8 MiB; a second,
  * read-only one (xvdb) for the read-only and halted-ring cases.  With
  * `hotplug` on the command line the guest then waits for a disk that
- * block-attach adds, uses it, and closes it when block-detach asks.
+ * block-attach adds, uses it, closes it when block-detach asks, and ends
+ * once data/release is written.
  * The guest writes a signature at SIG_SECTOR of the first disk (its
  * domid and a pattern) that the script checks from the host.
  * Without a backend (no InitWait in time) every case that needs one
@@ -1133,6 +1134,11 @@ TEST(blk_hotplug)
         xenbus_next_event(&ev, SECOND_NS);
     EXPECT_TRUE(rd(v->fe, "backend", buf, sizeof(buf)) < 0);
     printf("blkfront: hotplug disk detached\n");
+    /* Stay until the script has looked (it writes data/release). */
+    xenbus_watch("data/release", "release");
+    deadline = xen_system_time() + HOTPLUG_TIMEOUT;
+    while (xen_system_time() < deadline && rd("data", "release", buf, sizeof(buf)) < 0)
+        xenbus_next_event(&ev, SECOND_NS);
 }
 
 void guest_main(void)
