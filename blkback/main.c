@@ -92,8 +92,11 @@ static void scan(void)
         snprintf(id, sizeof(id), "%u", d->devid);
         for (i = 0; ents && i < n; i++)
             present |= !strcmp(ents[i], id);
-        if (!present || (d->probed && blkvbd_gone(&d->vbd)))
+        if (!present || (d->probed && blkvbd_gone(&d->vbd))) {
+            if (!present)
+                log_info("vbd %u/%u: the toolstack removed it", ctx.domid, d->devid);
             dev_free(pp);
+        }
         else
             pp = &d->next;
     }
