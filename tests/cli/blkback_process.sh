@@ -92,6 +92,26 @@ xenstore-rm /local/domain/0/backend/vbd/4/51744
 check removed_logged wait_for 10 grep -q "vbd 4/51744: the toolstack removed it" "$tmp/blkback.log"
 check alive_after_remove kill -0 $bb
 
+# xl block-detach: online 0 and state 5 in one go, the frontend closes,
+# the backend goes Closed; the toolstack then removes both directories
+# and nothing is written there again
+be2=/local/domain/0/backend/vbd/4/51712 fe2=/local/domain/4/device/vbd/51712
+xenstore-write "$be2/online" 0 "$be2/state" 5
+check detach_closing wait_for 10 is "$be2/state" 5
+xenstore-write "$fe2/state" 6
+check detach_closed wait_for 10 is "$be2/state" 6
+xenstore-rm "$be2"
+xenstore-rm "$fe2"
+check detach_logged wait_for 10 grep -q "vbd 4/51712: the toolstack removed it" "$tmp/blkback.log"
+check detach_not_recreated sh -c "! xenstore-exists $be2"
+# xl destroy-like: both directories vanish under a device in InitWait
+toolstack 4 51760 "$tmp/disk2.img"
+check readded wait_for 10 is /local/domain/0/backend/vbd/4/51760/state 2
+xenstore-rm /local/domain/4/device/vbd/51760
+xenstore-rm /local/domain/0/backend/vbd/4/51760
+check destroy_logged wait_for 10 grep -q "vbd 4/51760: the toolstack removed it" "$tmp/blkback.log"
+check destroy_not_recreated sh -c "! xenstore-exists /local/domain/0/backend/vbd/4/51760"
+
 # the domain goes: blkback stops and exits 0
 kill $vmm_pid
 wait $vmm_pid 2>/dev/null
