@@ -43,19 +43,36 @@ static struct xk_backend_ctx ctx;
 static struct dev *devs;
 static char base[64];
 
+/* Write N nodes in one transaction, only while their device directory
+ * (the parent of the first) still exists: once the toolstack removed it a
+ * late write must not create it again.  0, -ENOENT (gone) or -errno. */
 static int xs_write_txn(void *store, const char *const *paths, const char *const *values,
                         unsigned n)
 {
+    char dir[256];
+    char *slash;
+
+    snprintf(dir, sizeof(dir), "%s", paths[0]);
+    if ((slash = strrchr(dir, '/')))
+        *slash = 0;
     for (int tries = 0; tries < 16; tries++) {
         xs_transaction_t t = xs_transaction_start(store);
-        bool ok = t != XBT_NULL;
+        unsigned len;
+        char *v;
+        bool ok;
+        int e;
 
-        for (unsigned i = 0; ok && i < n; i++)
-            ok = xs_write(store, t, paths[i], values[i], (unsigned)strlen(values[i]));
         if (t == XBT_NULL)
             return -errno;
+        v = xs_read(store, t, dir, &len);
+        ok = v != NULL;
+        free(v);
+        if (!ok)
+            errno = ENOENT;
+        for (unsigned i = 0; ok && i < n; i++)
+            ok = xs_write(store, t, paths[i], values[i], (unsigned)strlen(values[i]));
         if (!ok) {
-            int e = errno;
+            e = errno;
             xs_transaction_end(store, t, true);
             return -e;
         }
@@ -67,13 +84,31 @@ static int xs_write_txn(void *store, const char *const *paths, const char *const
     return -EAGAIN;
 }
 
+/* The handshake's store: libxenstore, with writes that never recreate a
+ * removed device directory. */
+static int xs_write_guarded(void *store, const char *path, const char *value)
+{
+    return xs_write_txn(store, &path, &value, 1);
+}
+
+static struct xb_store_ops store_ops;
+
+/* Stop serving D (its queues, watches, backing); the entry stays until
+ * its directory goes, so a removed device is not probed again. */
+static void dev_stop(struct dev *d)
+{
+    if (d->probed)
+        blkvbd_destroy(&d->vbd);
+    d->probed = false;
+    d->failed = true;
+}
+
 static void dev_free(struct dev **pp)
 {
     struct dev *d = *pp;
 
     *pp = d->next;
-    if (d->probed)
-        blkvbd_destroy(&d->vbd);
+    dev_stop(d);
     free(d);
 }
 
@@ -92,10 +127,14 @@ static void scan(void)
         snprintf(id, sizeof(id), "%u", d->devid);
         for (i = 0; ents && i < n; i++)
             present |= !strcmp(ents[i], id);
-        if (!present || (d->probed && blkvbd_gone(&d->vbd)))
+        if (!present) {
+            log_info("vbd %u/%u: the toolstack removed it", ctx.domid, d->devid);
             dev_free(pp);
-        else
-            pp = &d->next;
+            continue;
+        }
+        if (d->probed && blkvbd_gone(&d->vbd))
+            dev_stop(d);
+        pp = &d->next;
     }
     for (i = 0; ents && i < n; i++) {
         uint64_t devid;
@@ -113,7 +152,7 @@ static void scan(void)
         }
         if (d->probed || d->failed)
             continue;
-        rc = blkvbd_probe(&d->vbd, &ctx, d->devid, &xb_xs_ops, xs, xs_write_txn);
+        rc = blkvbd_probe(&d->vbd, &ctx, d->devid, &store_ops, xs, xs_write_txn);
         if (rc == 0) {
             d->probed = true;
             blkvbd_changed(&d->vbd);    /* the frontend may be ahead */
@@ -133,6 +172,8 @@ static void on_watch(void)
 
     while ((ev = xs_check_watch(xs)))
         free(ev);
+    /* Removed devices first: nothing is written for them. */
+    scan();
     for (d = devs; d; d = d->next)
         if (d->probed && !blkvbd_gone(&d->vbd))
             blkvbd_changed(&d->vbd);
@@ -180,6 +221,8 @@ int main(int argc, char **argv)
     bool stop = false;
 
     log_set_prog("xenkvm-blkback");
+    store_ops = xb_xs_ops;
+    store_ops.write = xs_write_guarded;
     while ((ch = getopt_long(argc, argv, "d:R:X:l:vh", opts, NULL)) != -1) {
         switch (ch) {
         case 'd':
