@@ -103,6 +103,14 @@ int xl_vbd_prepare(const struct dc_disk *d, struct xl_vbd *v, char *err, size_t 
         v->type = !strcmp(d->backendtype, "phy") ? "phy" : "qdisk";
     else
         v->type = d->format == DC_FMT_RAW && !empty ? "phy" : "qdisk";
+    /* What xenkvm-blkback serves (docs/blkback.md): a refusal here says
+     * so before the guest meets a device that never connects. */
+    if (d->format != DC_FMT_RAW || empty) {
+        snprintf(err, errlen, "%s is not served: xenkvm-blkback reads raw images and "
+                 "block devices (qcow, qcow2, vhd, qed and empty drives are not supported "
+                 "yet)", empty ? "an empty drive" : dc_format_name(d->format));
+        return -1;
+    }
     if (!strcmp(v->type, "phy") && (d->format != DC_FMT_RAW || empty)) {
         snprintf(err, errlen, "backendtype=phy needs a raw image, not format %s%s",
                  dc_format_name(d->format), empty ? " (an empty drive)" : "");

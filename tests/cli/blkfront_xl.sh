@@ -36,8 +36,8 @@ truncate -s 8M "$tmp/a.img"
 truncate -s 1M "$tmp/b.img"
 truncate -s 2M "$tmp/c.img"
 xl_cfg nodes "$guests/pvcontrol64.elf" \
-    "disk = [ '$tmp/a.img,raw,xvda,rw', 'format=qcow2,vdev=xvdb,access=ro,target=$tmp/b.img'," \
-    "         'cdrom,vdev=hdc', 'vdev=d1p2,direct-io-safe,no-discard,target=$tmp/a.img' ]"
+    "disk = [ '$tmp/a.img,raw,xvda,rw', 'backendtype=qdisk,vdev=xvdb,access=ro,target=$tmp/b.img'," \
+    "         '$tmp/b.img,,hdc,cdrom', 'vdev=d1p2,direct-io-safe,no-discard,target=$tmp/a.img' ]"
 out=$(XENKVM_BLKBACK=$tmp/standin "$xl" create "$tmp/nodes.cfg" 2>&1)
 check create_with_disks $? "$out"
 d=$("$xl" domid nodes 2>/dev/null)
@@ -72,9 +72,9 @@ why=$( {
 [ -z "$why" ]; check libxl_vbd_optional_nodes $? "$why"
 why=$( {
     want_be 51728 type qdisk && want_be 51728 mode r &&
-    want_be 51728 params "qcow2:$tmp/b.img" && want_be 51728 discard-enable 0 &&
+    want_be 51728 params "aio:$tmp/b.img" && want_be 51728 discard-enable 0 &&
     want_be 5632 device-type cdrom && want_be 5632 removable 1 && want_be 5632 mode r &&
-    want_be 5632 params "empty:" && want_fe 5632 device-type cdrom &&
+    want_be 5632 type phy && want_be 5632 params "$tmp/b.img" && want_fe 5632 device-type cdrom &&
     want_be 51730 dev d1p2 && want_be 51730 direct-io-safe 1 &&
     want_be 51730 discard-enable 0 && want_fe 51730 virtual-device 51730
 } 2>&1)
@@ -115,6 +115,13 @@ check block_attach_backend_domain_refused $? "$out"
 out=$("$xl" block-attach nodes "$tmp/e.img,raw,xvdd,w,junk" 2>&1)
 [ $? = 1 ] && has "$out" "too many positional parameters"
 check block_attach_bad_spec_refused $? "$out"
+bad=
+for spec in "$tmp/b.img,qcow2,xvde" "cdrom,vdev=hdd" "backendtype=phy,format=vhd,vdev=xvde,target=$tmp/b.img"; do
+    out=$("$xl" block-attach nodes "$spec" 2>&1)
+    { [ $? = 1 ] && has "$out" "is not served: xenkvm-blkback reads raw images"; } ||
+        bad+="$spec: $out; "
+done
+[ -z "$bad" ]; check formats_not_served_refused $? "$bad"
 out=$("$xl" block-detach nodes xvdz 2>&1)
 [ $? = 1 ] && [ "$out" = "Error: Device xvdz not connected." ]
 check block_detach_unknown $? "$out"
