@@ -47,6 +47,14 @@ int cmd_block_attach(int argc, char **argv)
         return EXIT_FAILURE;
     }
     free(spec);
+    if (xl_dryrun) {
+        /* xl -N: the disk as parsed, nothing attached. */
+        printf("disk: ");
+        dc_disk_write_json(&d, stdout);
+        fflush(stdout);
+        dc_disk_free(&d);
+        return EXIT_SUCCESS;
+    }
     if (domid == 0) {
         fprintf(stderr, "xl: domain 0 is the host on xenkvm: disks attach to guests\n");
         dc_disk_free(&d);

@@ -74,7 +74,7 @@ const struct xl_cmd xl_cmd_table[] = {
     { "uptime", cmd_uptime, false, false,
       "Print uptime for all/some domains",
       "[-s] [Domain]", NULL },
-    { "block-attach", cmd_block_attach, false, false,
+    { "block-attach", cmd_block_attach, false, true,
       "Create a new virtual block device",
       "<Domain> <disk-spec-component(s)>...", NULL },
     { "block-list", cmd_block_list, false, false,

@@ -100,6 +100,10 @@ check block_attach $? "$out"
   "$xl" list -l nodes | grep -qF '"vdev": "xvdc"' &&
   "$xl" block-list nodes | grep -q "^51744 "; }
 check block_attach_nodes $? "$(xenstore-ls "$be" 2>&1 | tail -5)"
+out=$("$xl" -N block-attach nodes "$tmp/e.img,raw,xvdd,r" 2>&1)
+{ [ $? = 0 ] && [ "$(head -1 <<<"$out")" = "disk: {" ] && has "$out" '"vdev": "xvdd"' &&
+  ! node "$be/51760/state" >/dev/null; }
+check block_attach_dryrun $? "$out"
 out=$("$xl" block-attach nodes "$tmp/e.img,raw,xvdc,w" 2>&1)
 [ $? = 1 ] && has "$out" "device already exists in xenstore"
 check block_attach_same_vdev_refused $? "$out"
