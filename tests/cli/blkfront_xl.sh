@@ -230,3 +230,22 @@ wait_for 30 bash -c "! '$xl' list alpha && ! '$xl' list beta"
 { ! xenstore-ls "/local/domain/0/backend/vbd/$da" >/dev/null 2>&1 &&
   { [ -z "$bpid" ] || wait_for 30 bash -c "! kill -0 $bpid"; }; }
 check teardown_with_domain $? "$(xenstore-ls /local/domain/0/backend/vbd 2>&1 | head -3)"
+
+# A reboot (on_reboot = restart): the new domain gets its disks and a
+# backend of its own; the old domain's backend is gone with it.
+xl_cfg gamma "$guests/pvcontrol64.elf" "disk = [ '$tmp/e.img,raw,xvda,rw' ]"
+"$xl" create "$tmp/gamma.cfg" > /dev/null 2>&1
+g1=$("$xl" domid gamma 2>/dev/null)
+wait_for 60 grep -q "pvcontrol: up" "$tmp/log/xl-gamma.log"
+p1=$(cat "$XENKVM_RUNDIR/dom$g1.vbd.pid" 2>/dev/null)
+"$xl" reboot gamma > /dev/null 2>&1
+wait_for 60 bash -c "g=\$('$xl' domid gamma 2>/dev/null) && [ -n \"\$g\" ] && [ \"\$g\" != '$g1' ] && test -s '$XENKVM_RUNDIR/dom'\$g'.vbd.pid'"
+g2=$("$xl" domid gamma 2>/dev/null)
+p2=$(cat "$XENKVM_RUNDIR/dom$g2.vbd.pid" 2>/dev/null)
+{ [ -n "$p1" ] && [ -n "$p2" ] && [ "$g2" != "$g1" ] && wait_for 30 bash -c "! kill -0 $p1" &&
+  kill -0 "$p2" && [ "$(node "/local/domain/0/backend/vbd/$g2/51712/params")" = "$tmp/e.img" ] &&
+  ! xenstore-ls "/local/domain/0/backend/vbd/$g1" >/dev/null 2>&1; }
+check reboot_disks_and_backend $? "domids $g1 -> $g2, backends $p1 -> $p2"
+"$xl" destroy gamma > /dev/null 2>&1
+{ [ -n "$p2" ] && wait_for 30 bash -c "! kill -0 $p2"; }
+check destroy_stops_backend $? "pid $p2"
