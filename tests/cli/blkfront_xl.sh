@@ -249,3 +249,15 @@ check reboot_disks_and_backend $? "domids $g1 -> $g2, backends $p1 -> $p2"
 "$xl" destroy gamma > /dev/null 2>&1
 { [ -n "$p2" ] && wait_for 30 bash -c "! kill -0 $p2"; }
 check destroy_stops_backend $? "pid $p2"
+
+# block-attach to a domain created without disks starts its backend, which
+# takes the device to InitWait.
+xl_cfg delta "$guests/pvcontrol64.elf"
+"$xl" create "$tmp/delta.cfg" > /dev/null 2>&1
+dd_=$("$xl" domid delta 2>/dev/null)
+[ ! -e "$XENKVM_RUNDIR/dom$dd_.vbd.pid" ]; check no_disks_no_backend $? ""
+out=$("$xl" block-attach delta "$tmp/e.img,raw,xvdb,r" 2>&1)
+{ [ $? = 0 ] && kill -0 "$(cat "$XENKVM_RUNDIR/dom$dd_.vbd.pid" 2>/dev/null)" &&
+  wait_for 30 bash -c "[ \"\$(xenstore-read /local/domain/0/backend/vbd/$dd_/51728/state)\" = 2 ]"; }
+check block_attach_starts_backend $? "$out $(node "/local/domain/0/backend/vbd/$dd_/51728/state")"
+"$xl" destroy delta > /dev/null 2>&1
