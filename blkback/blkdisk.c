@@ -26,6 +26,8 @@ int blkdisk_open(struct blk_disk *d, const char *path, bool readonly)
 {
     int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
     struct stat st;
+    unsigned align = 0;
+    bool known;
     int v, rc;
 
     memset(d, 0, sizeof(*d));
@@ -59,8 +61,17 @@ int blkdisk_open(struct blk_disk *d, const char *path, bool readonly)
         d->discard = !readonly;
         d->discard_granularity = st.st_blksize >= 512 ? (unsigned)st.st_blksize : 4096;
     }
-    d->dio_align = d->sector_size;
-    d->fd = open(path, flags | O_DIRECT);
+    /* What direct I/O needs here, as the kernel says (statx DIOALIGN);
+     * a kernel that does not say: the logical block size for devices,
+     * a page for files (requests finer than that go buffered). */
+    d->dio_align = d->blockdev ? d->sector_size : 4096;
+    known = blkdisk_dio_align(d->fd_buffered, &align) == 0;
+    if (known && align)
+        d->dio_align = align;
+    if (known && !align)
+        d->fd = -1;             /* no O_DIRECT on this file system */
+    else
+        d->fd = open(path, flags | O_DIRECT);
     d->direct = d->fd >= 0;
     if (!d->direct)
         d->fd = dup(d->fd_buffered);    /* tmpfs before 6.6, some FUSE */

@@ -29,6 +29,11 @@ int blkdisk_open(struct blk_disk *d, const char *path, bool readonly);
 bool blkdisk_refresh_size(struct blk_disk *d);
 void blkdisk_close(struct blk_disk *d);
 
+/* The alignment direct I/O on FD needs (memory and offsets), from statx:
+ * 0 and *ALIGN (0: no direct I/O there), or -1 when the kernel does not
+ * say. */
+int blkdisk_dio_align(int fd, unsigned *align);
+
 /* The path in libxl's `params` node: "raw:/path", "aio:/path" or a plain
  * path.  Returns the path inside PARAMS, or NULL for a format this
  * backend does not read (qcow2, vhd, qed, ...). */
