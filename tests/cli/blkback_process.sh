@@ -112,6 +112,22 @@ xenstore-rm /local/domain/0/backend/vbd/4/51760
 check destroy_logged wait_for 10 grep -q "vbd 4/51760: the toolstack removed it" "$tmp/blkback.log"
 check destroy_not_recreated sh -c "! xenstore-exists /local/domain/0/backend/vbd/4/51760"
 
+# a qcow2 image: served through its own qemu-storage-daemon, which goes
+# with the device
+if command -v qemu-img > /dev/null && command -v qemu-storage-daemon > /dev/null; then
+    qemu-img create -q -f qcow2 "$tmp/disk.qcow2" 4M
+    toolstack 4 51776 "qcow2:$tmp/disk.qcow2"
+    check qcow2_initwait wait_for 20 is /local/domain/0/backend/vbd/4/51776/state 2
+    check qcow2_sectors is /local/domain/0/backend/vbd/4/51776/sectors 8192
+    check qcow2_export_running sh -c "pgrep -f $run/[d]om4.vbd51776.nbd > /dev/null"
+    xenstore-rm /local/domain/0/backend/vbd/4/51776
+    check qcow2_export_stopped wait_for 10 sh -c "! pgrep -f $run/[d]om4.vbd51776.nbd"
+    toolstack 4 51776 "vhd:$tmp/missing.vhd"
+    check image_missing_closing wait_for 20 is /local/domain/0/backend/vbd/4/51776/state 5
+else
+    echo "SKIP: qcow2: qemu-img or qemu-storage-daemon missing"
+fi
+
 # the domain goes: blkback stops and exits 0
 kill $vmm_pid
 wait $vmm_pid 2>/dev/null
