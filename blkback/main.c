@@ -120,6 +120,13 @@ static void scan(void)
     struct dev **pp, *d;
     int rc;
 
+    /* Only a directory that is gone removes devices: a failing store
+     * (xenstored restarting) leaves them serving. */
+    if (!ents && errno != ENOENT) {
+        log_warn("cannot list %s:", base);
+        return;
+    }
+
     for (pp = &devs; (d = *pp);) {
         bool present = false;
         char id[16];

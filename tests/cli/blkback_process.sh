@@ -151,3 +151,24 @@ else
     fail vmm5_start "$(tail -3 "$tmp/vmm5.log")"
 fi
 check xenstored_alive kill -0 "$xsd_pid"
+
+# xenstored dies under it: blkback keeps its devices (no store, no
+# changes) and still stops with its domain
+if start_vmm 6; then
+    toolstack 6 51712 "$tmp/disk.img"
+    "$blkback" --domid 6 --rundir "$run" --log "$tmp/blkback6.log" &
+    bb=$!
+    check initwait_dom6 wait_for 10 is /local/domain/0/backend/vbd/6/51712/state 2
+    kill -9 "$xsd_pid"
+    wait "$xsd_pid" 2>/dev/null
+    sleep 1
+    check alive_without_xenstored kill -0 $bb
+    kill $vmm_pid
+    wait $vmm_pid 2>/dev/null
+    wait_for 10 sh -c "! kill -0 $bb 2>/dev/null"
+    wait $bb
+    check exit_0_without_xenstored test $? -eq 0
+    check quiet_without_xenstored test "$(wc -l < "$tmp/blkback6.log")" -lt 20
+else
+    fail vmm6_start "$(tail -3 "$tmp/vmm6.log")"
+fi
