@@ -335,6 +335,19 @@ int blkvbd_resize(struct blk_vbd *v)
     return rc ? rc : 1;
 }
 
+void blkvbd_set_store(struct blk_vbd *v, void *store)
+{
+    char path[256];
+
+    v->store = v->xb.store = store;
+    if (v->xb.gone || !v->xb.fe_dir)
+        return;
+    snprintf(path, sizeof(path), "%s/state", v->xb.fe_dir);
+    v->st->watch(store, path);
+    snprintf(path, sizeof(path), "%s/online", v->xb.dir);
+    v->st->watch(store, path);
+}
+
 void blkvbd_destroy(struct blk_vbd *v)
 {
     vbd_disconnect(v);

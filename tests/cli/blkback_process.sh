@@ -12,7 +12,7 @@ blkback=$BUILDDIR/blkback/xenkvm-blkback
 need_kvm blkback_process
 tmp=$(mktemp -d /tmp/xenkvm-blkback.XXXXXX)
 xsd_pid=
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 run=$tmp/run
 mkdir -p "$run"
 
@@ -171,4 +171,36 @@ if start_vmm 6; then
     check quiet_without_xenstored test "$(wc -l < "$tmp/blkback6.log")" -lt 20
 else
     fail vmm6_start "$(tail -3 "$tmp/vmm6.log")"
+fi
+
+# xenstored restarted on its durable store: blkback reconnects, watches
+# again, and follows the toolstack as before (block-detach here)
+db=$tmp/xs.tdb
+start_durable() {
+    "$xsd" -s "$XENSTORED_PATH" --vmm-socket "$tmp/vmm" --db-file "$db" 2>> "$tmp/daemon.log" &
+    xsd_pid=$!
+    wait_for 10 test -S "$XENSTORED_PATH"
+}
+rm -f "$XENSTORED_PATH"
+if start_durable && start_vmm 7; then
+    toolstack 7 51712 "$tmp/disk.img"
+    "$blkback" --domid 7 --rundir "$run" --log "$tmp/blkback7.log" -v &
+    bb=$!
+    be7=/local/domain/0/backend/vbd/7/51712
+    check initwait_dom7 wait_for 10 is "$be7/state" 2
+    kill -9 "$xsd_pid"
+    wait "$xsd_pid" 2>/dev/null
+    check lost_logged wait_for 10 grep -q "xenstored went away" "$tmp/blkback7.log"
+    start_durable
+    check back_logged wait_for 10 grep -q "xenstored is back" "$tmp/blkback7.log"
+    xenstore-write "$be7/online" 0
+    check watches_after_restart wait_for 10 is "$be7/state" 5
+    xenstore-write /local/domain/7/device/vbd/51712/state 6
+    check closed_after_restart wait_for 10 is "$be7/state" 6
+    kill $vmm_pid
+    wait $vmm_pid 2>/dev/null
+    wait $bb
+    check exit_0_after_restart test $? -eq 0
+else
+    fail durable_start "$(tail -3 "$tmp/daemon.log")"
 fi
