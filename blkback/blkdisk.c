@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libnbd.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -87,11 +89,47 @@ fail:
     return rc;
 }
 
+int blkdisk_open_image(struct blk_disk *d, const char *format, const char *path,
+                       bool readonly, const char *dir, const char *name)
+{
+    struct nbd_handle *h;
+    int64_t size;
+    int rc;
+
+    memset(d, 0, sizeof(*d));
+    d->fd = d->fd_buffered = -1;
+    d->readonly = readonly;
+    d->nbd = true;
+    if (access(path, readonly ? R_OK : R_OK | W_OK))
+        return -errno;
+    if ((rc = blknbd_export(&d->exp, format, path, readonly, dir, name)))
+        return rc;
+    if (!(h = blknbd_connect(&d->exp))) {
+        blknbd_unexport(&d->exp);
+        return -EIO;
+    }
+    size = nbd_get_size(h);
+    d->can_flush = nbd_can_flush(h) == 1;
+    d->discard = !readonly && nbd_can_trim(h) == 1;
+    nbd_close(h);
+    if (size < 0) {
+        blknbd_unexport(&d->exp);
+        return -EIO;
+    }
+    d->size = (uint64_t)size;
+    d->sector_size = d->phys_sector_size = 512;
+    d->dio_align = 512;
+    d->discard_granularity = 512;
+    return 0;
+}
+
 bool blkdisk_refresh_size(struct blk_disk *d)
 {
     uint64_t size;
 
-    if (size_of(d, &size) || size == d->size)
+    /* An export's size is fixed for its life (a resize would go through
+     * the daemon's block_resize). */
+    if (d->nbd || size_of(d, &size) || size == d->size)
         return false;
     d->size = size;
     return true;
@@ -104,16 +142,25 @@ void blkdisk_close(struct blk_disk *d)
     if (d->fd_buffered >= 0)
         close(d->fd_buffered);
     d->fd = d->fd_buffered = -1;
+    if (d->nbd)
+        blknbd_unexport(&d->exp);
+    d->nbd = false;
 }
 
-const char *blkdisk_params_path(const char *params)
+const char *blkdisk_params_path(const char *params, char *format, size_t size)
 {
     const char *colon = strchr(params, ':');
+    static const char *const raw[] = { "raw", "aio", "phy", "file" };
+    size_t n;
 
+    snprintf(format, size, "raw");
     if (!colon || params[0] == '/')
         return params;
-    if (!strncmp(params, "raw:", 4) || !strncmp(params, "aio:", 4) ||
-        !strncmp(params, "phy:", 4) || !strncmp(params, "file:", 5))
-        return colon + 1;
-    return NULL;
+    n = (size_t)(colon - params);
+    for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++)
+        if (strlen(raw[i]) == n && !strncmp(params, raw[i], n))
+            return colon + 1;
+    if (n < size)
+        snprintf(format, size, "%.*s", (int)n, params);
+    return colon + 1;
 }

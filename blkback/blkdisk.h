@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "blknbd.h"
+
 struct blk_disk {
     int fd;                     /* O_DIRECT when `direct` */
     int fd_buffered;            /* the same file without O_DIRECT */
@@ -20,6 +22,11 @@ struct blk_disk {
     unsigned dio_align;         /* memory and length alignment O_DIRECT needs */
     bool discard;               /* punching holes / BLKDISCARD works */
     unsigned discard_granularity;
+    /* An image format: exported by qemu-storage-daemon, read over NBD
+     * (fd and fd_buffered are -1 then). */
+    bool nbd;
+    bool can_flush;
+    struct blk_nbd_export exp;
 };
 
 /* Open PATH (a file or block device) read-only or read-write.  0 or
@@ -34,9 +41,14 @@ void blkdisk_close(struct blk_disk *d);
  * say. */
 int blkdisk_dio_align(int fd, unsigned *align);
 
-/* The path in libxl's `params` node: "raw:/path", "aio:/path" or a plain
- * path.  Returns the path inside PARAMS, or NULL for a format this
- * backend does not read (qcow2, vhd, qed, ...). */
-const char *blkdisk_params_path(const char *params);
+/* Open image PATH of FORMAT (blknbd_driver) through an NBD export whose
+ * socket is named NAME in DIR.  0 or -errno. */
+int blkdisk_open_image(struct blk_disk *d, const char *format, const char *path,
+                       bool readonly, const char *dir, const char *name);
+
+/* The path in libxl's `params` node: "raw:/path", "aio:/path",
+ * "qcow2:/path" ... or a plain path.  Returns the path inside PARAMS and
+ * the format in FORMAT ("raw" for a path, raw:, aio:, phy:, file:). */
+const char *blkdisk_params_path(const char *params, char *format, size_t size);
 
 #endif

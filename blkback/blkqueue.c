@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libnbd.h>
 #include <linux/fs.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,13 +19,20 @@
 /* user_data of the completions that are not I/O. */
 #define TAG_EVENT 1u
 #define TAG_STOP  2u
+#define TAG_NBD   3u            /* | generation << 8 */
+#define TAG_IGNORE 4u
 /* Low bit of an I/O's user_data: the sqe that moves the data (its result
  * must be the request's length); clear: a flush or punch of the chain. */
 #define TAG_DATA  1u
 
+enum nbd_stage { NBD_DATA, NBD_FLUSH_FIRST };
+
 struct blk_io {
     struct blk_queue *q;
-    unsigned pending;           /* sqes not completed yet */
+    unsigned pending;           /* sqes (NBD: commands) not completed yet */
+    enum nbd_stage stage;
+    bool issuing;
+    struct blk_io *later;
     int16_t status;
     uint64_t bytes;
     unsigned nr_handles;
@@ -160,6 +168,160 @@ static int16_t discard_blockdev(struct blk_queue *q, const struct blk_req *r)
     return errno == EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
 }
 
+/* --- images over NBD ---------------------------------------------------- */
+
+static void nbdq_advance(struct blk_queue *q, struct blk_io *io);
+
+static int nbdq_done(void *user_data, int *error)
+{
+    struct blk_io *io = user_data;
+
+    if (*error && io->status == BLKIF_RSP_OKAY)
+        io->status = *error == EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
+    /* libnbd's lock is held here: no nbd_* call, so the next stage is
+     * issued from the queue's loop (nbdq_run_later). */
+    if (--io->pending == 0 && !io->issuing) {
+        io->later = io->q->nbd_later;
+        io->q->nbd_later = io;
+    }
+    return 1;
+}
+
+/* Count a command before issuing it: its completion may run inside the
+ * call.  False if it could not be issued. */
+static bool nbdq_issued(struct blk_io *io, int64_t cookie)
+{
+    if (cookie >= 0)
+        return true;
+    io->pending--;
+    if (io->status == BLKIF_RSP_OKAY)
+        io->status = BLKIF_RSP_ERROR;
+    return false;
+}
+
+static void nbdq_issue_data(struct blk_queue *q, struct blk_io *io, uint32_t flags)
+{
+    uint64_t off = io->req.sector << BLK_SECTOR_SHIFT;
+    nbd_completion_callback cb = { .callback = nbdq_done, .user_data = io };
+
+    for (unsigned i = 0; i < io->req.nr_segments; i++) {
+        io->pending++;
+        if (io->req.op == BLKIF_OP_READ)
+            nbdq_issued(io, nbd_aio_pread(q->nbd, io->iov[i].iov_base, io->iov[i].iov_len,
+                                         off, cb, 0));
+        else
+            nbdq_issued(io, nbd_aio_pwrite(q->nbd, io->iov[i].iov_base, io->iov[i].iov_len,
+                                          off, cb, flags));
+        off += io->iov[i].iov_len;
+    }
+}
+
+/* The commands of a stage completed: the next stage, or the answer. */
+static void nbdq_advance(struct blk_queue *q, struct blk_io *io)
+{
+    if (io->stage == NBD_FLUSH_FIRST && io->status == BLKIF_RSP_OKAY && io->req.nr_segments) {
+        /* The flush is done: now the data, forced to the disk for a
+         * barrier (NBD's FUA). */
+        io->stage = NBD_DATA;
+        io->issuing = true;
+        nbdq_issue_data(q, io, io->req.op == BLKIF_OP_WRITE_BARRIER ? LIBNBD_CMD_FLAG_FUA : 0);
+        io->issuing = false;
+        if (io->pending)
+            return;
+    }
+    io_finish(q, io);
+}
+
+static void nbdq_start(struct blk_queue *q, struct blk_io *io)
+{
+    nbd_completion_callback cb = { .callback = nbdq_done, .user_data = io };
+    struct blk_req *r = &io->req;
+
+    io->issuing = true;
+    io->stage = NBD_DATA;
+    switch (r->op) {
+    case BLKIF_OP_READ:
+    case BLKIF_OP_WRITE:
+        nbdq_issue_data(q, io, 0);
+        break;
+    case BLKIF_OP_FLUSH_DISKCACHE:
+    case BLKIF_OP_WRITE_BARRIER:
+        io->stage = NBD_FLUSH_FIRST;
+        io->pending++;
+        nbdq_issued(io, nbd_aio_flush(q->nbd, cb, 0));
+        break;
+    case BLKIF_OP_DISCARD: {
+        /* NBD lengths are 32-bit: trim in pieces of at most 1 GiB. */
+        uint64_t off = r->sector << BLK_SECTOR_SHIFT, left = r->nr_sectors << BLK_SECTOR_SHIFT;
+
+        while (left) {
+            uint64_t n = left < (1ull << 30) ? left : (1ull << 30);
+            io->pending++;
+            if (!nbdq_issued(io, nbd_aio_trim(q->nbd, n, off, cb, 0)))
+                break;
+            off += n;
+            left -= n;
+        }
+        break;
+    }
+    }
+    io->issuing = false;
+    if (!io->pending)
+        nbdq_advance(q, io);
+}
+
+static void nbdq_run_later(struct blk_queue *q)
+{
+    while (q->nbd_later) {
+        struct blk_io *io = q->nbd_later;
+
+        q->nbd_later = io->later;
+        nbdq_advance(q, io);
+    }
+}
+
+/* Poll the NBD socket for what libnbd waits for. */
+static void nbdq_poll(struct blk_queue *q)
+{
+    unsigned dir, want = 0;
+    struct io_uring_sqe *sqe;
+
+    if (!q->nbd)
+        return;
+    dir = nbd_aio_get_direction(q->nbd);
+    if (dir & LIBNBD_AIO_DIRECTION_READ)
+        want |= POLLIN;
+    if (dir & LIBNBD_AIO_DIRECTION_WRITE)
+        want |= POLLOUT;
+    if (want == q->nbd_events)
+        return;
+    if (q->nbd_events) {
+        sqe = get_sqe(q);
+        io_uring_prep_poll_remove(sqe, TAG_NBD | (uint64_t)q->nbd_gen << 8);
+        io_uring_sqe_set_data64(sqe, TAG_IGNORE);
+    }
+    q->nbd_gen++;
+    q->nbd_events = want;
+    if (want) {
+        sqe = get_sqe(q);
+        io_uring_prep_poll_add(sqe, nbd_aio_get_fd(q->nbd), want);
+        io_uring_sqe_set_data64(sqe, TAG_NBD | (uint64_t)q->nbd_gen << 8);
+    }
+}
+
+static void nbdq_ready(struct blk_queue *q, uint64_t ud, int res)
+{
+    if ((uint32_t)(ud >> 8) != q->nbd_gen)
+        return;                 /* a poll we replaced */
+    q->nbd_events = 0;
+    if (res < 0)
+        return;
+    if (res & (POLLIN | POLLHUP | POLLERR))
+        nbd_aio_notify_read(q->nbd);
+    if (res & POLLOUT)
+        nbd_aio_notify_write(q->nbd);
+}
+
 /* IO passed its checks: run it.  It is answered now or on completion. */
 static void io_start(struct blk_queue *q, struct blk_io *io)
 {
@@ -172,6 +334,15 @@ static void io_start(struct blk_queue *q, struct blk_io *io)
     io->status = BLKIF_RSP_OKAY;
     io->nr_handles = 0;
     q->inflight++;
+    if (q->nbd) {
+        if (r->nr_segments && !io_map_segments(q, io, &aligned)) {
+            io->status = BLKIF_RSP_ERROR;
+            io_finish(q, io);
+            return;
+        }
+        nbdq_start(q, io);
+        return;
+    }
     if (r->op == BLKIF_OP_DISCARD) {
         if (!r->nr_sectors) {
             io_finish(q, io);
@@ -272,6 +443,12 @@ static void on_cqe(struct blk_queue *q, const struct io_uring_cqe *cqe)
     uint64_t ud = io_uring_cqe_get_data64(cqe), n;
     struct blk_io *io;
 
+    if (ud == TAG_IGNORE)
+        return;
+    if ((ud & 0xff) == TAG_NBD) {
+        nbdq_ready(q, ud, cqe->res);
+        return;
+    }
     if (ud == TAG_EVENT || ud == TAG_STOP) {
         int fd = ud == TAG_EVENT ? q->ev.event_fd : q->stop_fd;
 
@@ -324,6 +501,7 @@ static void *queue_thread(void *arg)
         push_responses(q);
         if (q->stopping && !q->inflight && !q->deferred)
             break;
+        nbdq_poll(q);
         rc = io_uring_submit_and_wait(&q->uring, 1);
         if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
             errno = -rc;
@@ -336,6 +514,7 @@ static void *queue_thread(void *arg)
             seen++;
         }
         io_uring_cq_advance(&q->uring, seen);
+        nbdq_run_later(q);
     }
     push_responses(q);
     return NULL;
@@ -365,6 +544,10 @@ int blkqueue_start(struct blk_queue *q, struct blk_target *tgt, const char *name
     if (rc)
         goto fail;
     q->uring_ok = true;
+    if (tgt->disk->nbd && !(q->nbd = blknbd_connect(&tgt->disk->exp))) {
+        rc = -EIO;
+        goto fail;
+    }
     q->ring = *ring;
     q->ring.name = q->name;
     q->ev = *ev;
@@ -378,6 +561,9 @@ int blkqueue_start(struct blk_queue *q, struct blk_target *tgt, const char *name
     q->running = true;
     return 0;
 fail:
+    if (q->nbd)
+        nbd_close(q->nbd);
+    q->nbd = NULL;
     if (q->uring_ok)
         io_uring_queue_exit(&q->uring);
     q->uring_ok = false;
@@ -398,6 +584,9 @@ void blkqueue_stop(struct blk_queue *q)
         log_err("%s: cannot stop the queue:", q->name);
     pthread_join(q->thread, NULL);
     q->running = false;
+    if (q->nbd)
+        nbd_close(q->nbd);
+    q->nbd = NULL;
     io_uring_queue_exit(&q->uring);
     q->uring_ok = false;
     close(q->stop_fd);

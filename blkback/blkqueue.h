@@ -26,6 +26,7 @@
 
 struct xk_backend_ctx;
 struct blk_io;
+struct nbd_handle;
 
 /* What every queue of a vbd shares (read-only while queues run, but
  * lim.sectors, which a resize changes: read atomically). */
@@ -56,6 +57,11 @@ struct blk_queue {
     unsigned inflight;
     struct blk_io *deferred;    /* a barrier waiting for the queue to drain */
     bool stopping;
+    /* An image over NBD: this queue's connection, and what its socket is
+     * polled for on the io_uring (generation: a stale poll's completion). */
+    struct nbd_handle *nbd;
+    unsigned nbd_events, nbd_gen;
+    struct blk_io *nbd_later;   /* stages to issue outside libnbd's callbacks */
     struct blk_queue_stats stats;
 };
 

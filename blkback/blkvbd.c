@@ -60,7 +60,8 @@ static int open_backing(struct blk_vbd *v, const char *dir)
     char *params = rd(v, dir, "params"), *mode = rd(v, dir, "mode");
     char *devtype = rd(v, dir, "device-type"), *removable = rd(v, dir, "removable");
     char *discard = rd(v, dir, "discard-enable");
-    const char *path;
+    const char *path = NULL;
+    char format[16], name[48];
     bool cdrom = devtype && !strcmp(devtype, "cdrom");
     bool readonly = cdrom || (mode && mode[0] == 'r');
     int rc;
@@ -70,11 +71,17 @@ static int open_backing(struct blk_vbd *v, const char *dir)
     if (!params || !*params) {
         log_err("%s: no params (backing path) in %s", v->name, dir);
         rc = -ENOENT;
-    } else if (!(path = blkdisk_params_path(params))) {
-        log_err("%s: %s: format not served by this backend (raw files and "
-                "block devices only)", v->name, params);
+    } else if ((path = blkdisk_params_path(params, format, sizeof(format))) &&
+               strcmp(format, "raw") && !blknbd_driver(format)) {
+        log_err("%s: %s: format %s not served by this backend", v->name, params, format);
         rc = -EOPNOTSUPP;
-    } else if ((rc = blkdisk_open(&v->disk, path, readonly))) {
+    } else if (strcmp(format, "raw") &&
+               (snprintf(name, sizeof(name), "dom%u.vbd%u", v->ctx->domid, v->devid),
+                (rc = blkdisk_open_image(&v->disk, format, path, readonly, v->ctx->rundir,
+                                         name)))) {
+        errno = -rc;
+        log_err("%s: cannot export %s image %s:", v->name, format, path);
+    } else if (!strcmp(format, "raw") && (rc = blkdisk_open(&v->disk, path, readonly))) {
         errno = -rc;
         log_err("%s: cannot open %s:", v->name, path);
     } else {
@@ -85,8 +92,8 @@ static int open_backing(struct blk_vbd *v, const char *dir)
             .sectors = v->disk.size >> BLK_SECTOR_SHIFT,
             .sector_size = v->disk.sector_size,
             .readonly = readonly,
-            .flush = !readonly,
-            .barrier = !readonly,
+            .flush = !readonly && (!v->disk.nbd || v->disk.can_flush),
+            .barrier = !readonly && (!v->disk.nbd || v->disk.can_flush),
             /* libxl writes discard-enable=0 for discard=no/"no-discard". */
             .discard = v->disk.discard && !(discard && !strcmp(discard, "0")),
         };
@@ -135,7 +142,8 @@ static int vbd_publish(void *dev, const char *dir)
         (rc = write_disk_nodes(v, dir)))
         return rc;
     log_info("%s: %s, %" PRIu64 " sectors%s%s", v->name,
-             v->disk.blockdev ? "block device" : "file", l->sectors,
+             v->disk.nbd ? "image over NBD" : v->disk.blockdev ? "block device" : "file",
+             l->sectors,
              l->readonly ? ", read-only" : "", v->disk.direct ? ", O_DIRECT" : "");
     return 0;
 }
@@ -325,6 +333,19 @@ int blkvbd_resize(struct blk_vbd *v)
     /* The state rewrite (same value) fires the frontend's watch. */
     rc = v->write_txn(v->store, paths, vals, 2);
     return rc ? rc : 1;
+}
+
+void blkvbd_set_store(struct blk_vbd *v, void *store)
+{
+    char path[256];
+
+    v->store = v->xb.store = store;
+    if (v->xb.gone || !v->xb.fe_dir)
+        return;
+    snprintf(path, sizeof(path), "%s/state", v->xb.fe_dir);
+    v->st->watch(store, path);
+    snprintf(path, sizeof(path), "%s/online", v->xb.dir);
+    v->st->watch(store, path);
 }
 
 void blkvbd_destroy(struct blk_vbd *v)

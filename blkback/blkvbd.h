@@ -59,6 +59,9 @@ bool blkvbd_gone(const struct blk_vbd *v);
 /* The backing may have changed size: 1 if the new size was published,
  * 0 if unchanged, -errno. */
 int blkvbd_resize(struct blk_vbd *v);
+/* The store reconnected (xenstored restarted): use STORE from now on and
+ * watch again what the handshake watches. */
+void blkvbd_set_store(struct blk_vbd *v, void *store);
 /* Stop everything (the domain is going or the backend stops). */
 void blkvbd_destroy(struct blk_vbd *v);
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <xenstore.h>
 
@@ -26,6 +27,7 @@
 #include "blkvbd.h"
 #include "exit_codes.h"
 #include "log.h"
+#include "unix_sock.h"
 #include "util.h"
 #include "vmm_options.h"
 #include "vmm_socket_proto.h"
@@ -39,6 +41,8 @@ struct dev {
 };
 
 static struct xs_handle *xs;
+static int xs_live = -1;        /* idle socket to xenstored: hangs up with it */
+static bool xs_lost;
 static struct xk_backend_ctx ctx;
 static struct dev *devs;
 static char base[64];
@@ -120,6 +124,13 @@ static void scan(void)
     struct dev **pp, *d;
     int rc;
 
+    /* Only a directory that is gone removes devices: a failing store
+     * (xenstored restarting) leaves them serving. */
+    if (!ents && errno != ENOENT) {
+        log_warn("cannot list %s:", base);
+        return;
+    }
+
     for (pp = &devs; (d = *pp);) {
         bool present = false;
         char id[16];
@@ -180,6 +191,45 @@ static void on_watch(void)
     scan();
 }
 
+/* Connect to xenstored, watch our directory, and keep an idle second
+ * connection whose hang-up says xenstored went away.  0 or -1. */
+static int store_open(struct xs_handle **out)
+{
+    const char *path = getenv("XENSTORED_PATH");
+    struct xs_handle *h = xs_open(0);
+
+    if (!h)
+        return -1;
+    if (!xs_watch(h, base, "vbd")) {
+        xs_close(h);
+        return -1;
+    }
+    xs_live = xk_unix_connect(path ? path : "/var/run/xenstored/socket", SOCK_STREAM);
+    *out = h;
+    return 0;
+}
+
+/* xenstored came back (a durable store keeps our nodes): move every
+ * device to the new connection, watch again, catch up on what changed. */
+static void store_reconnected(struct xs_handle *h)
+{
+    struct xs_handle *old = xs;
+    struct dev *d;
+
+    xs = h;
+    for (d = devs; d; d = d->next)
+        if (d->probed)
+            blkvbd_set_store(&d->vbd, xs);
+    xs_close(old);
+    xs_lost = false;
+    log_info("domain %u: xenstored is back", ctx.domid);
+    scan();
+    for (d = devs; d; d = d->next)
+        if (d->probed && !blkvbd_gone(&d->vbd))
+            blkvbd_changed(&d->vbd);
+    scan();
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -215,7 +265,7 @@ int main(int argc, char **argv)
     const char *rundir = getenv("XENKVM_RUNDIR"), *logfile = NULL;
     uint64_t domid = 0;
     char pidfile[256];
-    struct pollfd p[3];
+    struct pollfd p[4];
     sigset_t set;
     int ch, rc, verbose = 0, live, sfd;
     bool stop = false;
@@ -273,28 +323,40 @@ int main(int argc, char **argv)
         errno = -live;
         die(1, "domain %u: VMM socket:", (unsigned)domid);
     }
-    xs = xs_open(0);
-    if (!xs)
-        die(1, "cannot connect to xenstored:");
     snprintf(base, sizeof(base), "/local/domain/0/backend/vbd/%u", (unsigned)domid);
-    if (!xs_watch(xs, base, "vbd"))
-        die(1, "cannot watch %s:", base);
+    if (store_open(&xs))
+        die(1, "cannot connect to xenstored and watch %s:", base);
     snprintf(pidfile, sizeof(pidfile), "%s/dom%u.vbd.pid", rundir, (unsigned)domid);
     write_pidfile(pidfile);
     log_info("domain %u: serving %s", (unsigned)domid, base);
     scan();
 
-    p[0] = (struct pollfd){ .fd = xs_fileno(xs), .events = POLLIN };
     p[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
     p[2] = (struct pollfd){ .fd = live, .events = POLLIN };
     while (!stop) {
-        if (poll(p, 3, -1) < 0) {
+        struct xs_handle *h;
+
+        /* While xenstored is away its fds are left out and we try to
+         * reconnect five times a second; the devices keep serving. */
+        p[0] = (struct pollfd){ .fd = xs_lost ? -1 : xs_fileno(xs), .events = POLLIN };
+        p[3] = (struct pollfd){ .fd = xs_lost ? -1 : xs_live, .events = POLLIN };
+        rc = poll(p, 4, xs_lost ? 200 : -1);
+        if (rc < 0) {
             if (errno == EINTR)
                 continue;
             log_err("poll:");
             break;
         }
-        if (p[0].revents)
+        if (xs_lost && store_open(&h) == 0)
+            store_reconnected(h);
+        if (p[3].revents) {
+            log_warn("domain %u: xenstored went away: devices keep serving, "
+                     "reconnecting", (unsigned)domid);
+            close(xs_live);
+            xs_live = -1;
+            xs_lost = true;
+        }
+        if (p[0].revents && !xs_lost)
             on_watch();
         if (p[1].revents) {
             struct signalfd_siginfo si;
@@ -320,6 +382,8 @@ int main(int argc, char **argv)
         dev_free(&devs);
     xs_unwatch(xs, base, "vbd");
     xs_close(xs);
+    if (xs_live >= 0)
+        close(xs_live);
     close(live);
     backend_ctx_release(&ctx);
     unlink(pidfile);

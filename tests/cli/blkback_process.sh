@@ -12,7 +12,7 @@ blkback=$BUILDDIR/blkback/xenkvm-blkback
 need_kvm blkback_process
 tmp=$(mktemp -d /tmp/xenkvm-blkback.XXXXXX)
 xsd_pid=
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 run=$tmp/run
 mkdir -p "$run"
 
@@ -112,6 +112,22 @@ xenstore-rm /local/domain/0/backend/vbd/4/51760
 check destroy_logged wait_for 10 grep -q "vbd 4/51760: the toolstack removed it" "$tmp/blkback.log"
 check destroy_not_recreated sh -c "! xenstore-exists /local/domain/0/backend/vbd/4/51760"
 
+# a qcow2 image: served through its own qemu-storage-daemon, which goes
+# with the device
+if command -v qemu-img > /dev/null && command -v qemu-storage-daemon > /dev/null; then
+    qemu-img create -q -f qcow2 "$tmp/disk.qcow2" 4M
+    toolstack 4 51776 "qcow2:$tmp/disk.qcow2"
+    check qcow2_initwait wait_for 20 is /local/domain/0/backend/vbd/4/51776/state 2
+    check qcow2_sectors is /local/domain/0/backend/vbd/4/51776/sectors 8192
+    check qcow2_export_running sh -c "pgrep -f $run/[d]om4.vbd51776.nbd > /dev/null"
+    xenstore-rm /local/domain/0/backend/vbd/4/51776
+    check qcow2_export_stopped wait_for 10 sh -c "! pgrep -f $run/[d]om4.vbd51776.nbd"
+    toolstack 4 51776 "vhd:$tmp/missing.vhd"
+    check image_missing_closing wait_for 20 is /local/domain/0/backend/vbd/4/51776/state 5
+else
+    echo "SKIP: qcow2: qemu-img or qemu-storage-daemon missing"
+fi
+
 # the domain goes: blkback stops and exits 0
 kill $vmm_pid
 wait $vmm_pid 2>/dev/null
@@ -135,3 +151,56 @@ else
     fail vmm5_start "$(tail -3 "$tmp/vmm5.log")"
 fi
 check xenstored_alive kill -0 "$xsd_pid"
+
+# xenstored dies under it: blkback keeps its devices (no store, no
+# changes) and still stops with its domain
+if start_vmm 6; then
+    toolstack 6 51712 "$tmp/disk.img"
+    "$blkback" --domid 6 --rundir "$run" --log "$tmp/blkback6.log" &
+    bb=$!
+    check initwait_dom6 wait_for 10 is /local/domain/0/backend/vbd/6/51712/state 2
+    kill -9 "$xsd_pid"
+    wait "$xsd_pid" 2>/dev/null
+    sleep 1
+    check alive_without_xenstored kill -0 $bb
+    kill $vmm_pid
+    wait $vmm_pid 2>/dev/null
+    wait_for 10 sh -c "! kill -0 $bb 2>/dev/null"
+    wait $bb
+    check exit_0_without_xenstored test $? -eq 0
+    check quiet_without_xenstored test "$(wc -l < "$tmp/blkback6.log")" -lt 20
+else
+    fail vmm6_start "$(tail -3 "$tmp/vmm6.log")"
+fi
+
+# xenstored restarted on its durable store: blkback reconnects, watches
+# again, and follows the toolstack as before (block-detach here)
+db=$tmp/xs.tdb
+start_durable() {
+    "$xsd" -s "$XENSTORED_PATH" --vmm-socket "$tmp/vmm" --db-file "$db" 2>> "$tmp/daemon.log" &
+    xsd_pid=$!
+    wait_for 10 test -S "$XENSTORED_PATH"
+}
+rm -f "$XENSTORED_PATH"
+if start_durable && start_vmm 7; then
+    toolstack 7 51712 "$tmp/disk.img"
+    "$blkback" --domid 7 --rundir "$run" --log "$tmp/blkback7.log" -v &
+    bb=$!
+    be7=/local/domain/0/backend/vbd/7/51712
+    check initwait_dom7 wait_for 10 is "$be7/state" 2
+    kill -9 "$xsd_pid"
+    wait "$xsd_pid" 2>/dev/null
+    check lost_logged wait_for 10 grep -q "xenstored went away" "$tmp/blkback7.log"
+    start_durable
+    check back_logged wait_for 10 grep -q "xenstored is back" "$tmp/blkback7.log"
+    xenstore-write "$be7/online" 0
+    check watches_after_restart wait_for 10 is "$be7/state" 5
+    xenstore-write /local/domain/7/device/vbd/51712/state 6
+    check closed_after_restart wait_for 10 is "$be7/state" 6
+    kill $vmm_pid
+    wait $vmm_pid 2>/dev/null
+    wait $bb
+    check exit_0_after_restart test $? -eq 0
+else
+    fail durable_start "$(tail -3 "$tmp/daemon.log")"
+fi

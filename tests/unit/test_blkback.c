@@ -5,6 +5,7 @@
  * reconnect, resize, unplug).  The backing is a file in /tmp. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -983,6 +984,140 @@ static void test_vbd_bad_frontend(void)
     bad_connect(FE "/event-channel", "63", "port not allocated");
 }
 
+/* Send one request on R and wait for its response. */
+static struct hf_rsp ring_one(struct hf_ring *r, const union blk_slot *slot)
+{
+    struct hf_rsp rsp = { .id = ~0ull, .operation = 0xff, .status = 99 };
+
+    hf_put(r, slot);
+    hf_push(r);
+    if (!hf_wait_response(r, &rsp, WAIT_MS))
+        printf("# no response within %d ms\n", WAIT_MS);
+    return rsp;
+}
+
+static bool have(const char *prog)
+{
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", prog);
+    return system(cmd) == 0;
+}
+
+/* A qcow2 image: exported by qemu-storage-daemon, served over NBD. */
+static void test_vbd_qcow2(void)
+{
+    struct blk_vbd *v = calloc(1, sizeof(*v));
+    char img[96], cmd[256], params[128], dir[64];
+    struct hf_ring r[2];
+    union blk_slot s;
+    struct hf_rsp rsp;
+    struct hf_seg seg[4];
+    grant_ref_t ind;
+    uint64_t w, rd, ip;
+    uint8_t magic[4] = { 0 };
+    unsigned i, bad = 0;
+    pid_t qsd;
+    int fd;
+
+    snprintf(dir, sizeof(dir), "/tmp/xk-blkqcow-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(img, sizeof(img), "%s/disk.qcow2", dir);
+    snprintf(cmd, sizeof(cmd), "qemu-img create -q -f qcow2 %s 16M", img);
+    CHECK_EQ(system(cmd), 0);
+    snprintf(params, sizeof(params), "qcow2:%s", img);
+    g.ctx.rundir = dir;
+    st = hf_store_new();
+    toolstack_nodes(params, "w", "disk");
+    CHECK_EQ(blkvbd_probe(v, vctx(), 51712, &hf_store_ops, st, hf_store_txn), 0);
+    CHECK(node_is(BE "/state", "2"));
+    CHECK(node_is(BE "/sectors", "32768"));
+    CHECK(node_is(BE "/feature-flush-cache", "1"));
+    CHECK(node_is(BE "/feature-discard", "1"));
+    qsd = v->disk.exp.pid;
+    CHECK(qsd > 0);
+    fe_rings(r, 2, 1, XEN_IO_PROTO_ABI_X86_64, BLK_LAYOUT_NATIVE);
+    fe_state(v, "3");
+    CHECK(node_is(BE "/state", "4"));
+    CHECK_EQ(v->nr_queues, 2);
+    /* write on queue 0, read back on queue 1 */
+    w = hf_alloc_pages(&g, 4);
+    rd = hf_alloc_pages(&g, 4);
+    for (i = 0; i < 4; i++) {
+        memset(hf_page(&g, w + i), 0x40 + (int)i, 4096);
+        seg[i] = (struct hf_seg){ hf_grant(&g, w + i, true), 0, 7 };
+    }
+    hf_make_rw(&r[0], &s, BLKIF_OP_WRITE, 1, 800, 4, seg);
+    rsp = ring_one(&r[0], &s);
+    EXPECT_RSP(rsp, 1, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+    for (i = 0; i < 4; i++)
+        seg[i] = (struct hf_seg){ hf_grant(&g, rd + i, false), 0, 7 };
+    hf_make_rw(&r[1], &s, BLKIF_OP_READ, 2, 800, 4, seg);
+    rsp = ring_one(&r[1], &s);
+    EXPECT_RSP(rsp, 2, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+    CHECK(!memcmp(hf_page(&g, w), hf_page(&g, rd), 4 * 4096));
+    /* indirect: the 4 pages through an indirect page, elsewhere */
+    ip = hf_alloc_pages(&g, 1);
+    for (i = 0; i < 4; i++) {
+        struct hf_seg sg = { hf_grant(&g, w + i, true), 0, 7 };
+        hf_write_indirect(&g, ip, i, &sg);
+    }
+    ind = hf_grant(&g, ip, true);
+    hf_make_indirect(&r[0], &s, BLKIF_OP_WRITE, 3, 4096, 4, 1, &ind);
+    rsp = ring_one(&r[0], &s);
+    EXPECT_RSP(rsp, 3, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+    /* flush, a barrier carrying data, discard */
+    hf_make_rw(&r[0], &s, BLKIF_OP_FLUSH_DISKCACHE, 4, 0, 0, NULL);
+    rsp = ring_one(&r[0], &s);
+    EXPECT_RSP(rsp, 4, BLKIF_OP_FLUSH_DISKCACHE, BLKIF_RSP_OKAY);
+    seg[0] = (struct hf_seg){ hf_grant(&g, w + 3, true), 0, 7 };
+    hf_make_rw(&r[0], &s, BLKIF_OP_WRITE_BARRIER, 5, 16, 1, seg);
+    rsp = ring_one(&r[0], &s);
+    EXPECT_RSP(rsp, 5, BLKIF_OP_WRITE_BARRIER, BLKIF_RSP_OKAY);
+    /* a whole qcow2 cluster (64 KiB) around it: qcow2 frees only those */
+    hf_make_discard(&r[1], &s, 6, 768, 128, 0);
+    rsp = ring_one(&r[1], &s);
+    EXPECT_RSP(rsp, 6, BLKIF_OP_DISCARD, BLKIF_RSP_OKAY);
+    /* read back: 800.. discarded (zeroes), 4096.. the indirect write */
+    for (i = 0; i < 4; i++)
+        seg[i] = (struct hf_seg){ hf_grant(&g, rd + i, false), 0, 7 };
+    hf_make_rw(&r[1], &s, BLKIF_OP_READ, 7, 800, 2, seg);
+    rsp = ring_one(&r[1], &s);
+    EXPECT_RSP(rsp, 7, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+    CHECK(((uint8_t *)hf_page(&g, rd))[0] == 0 && ((uint8_t *)hf_page(&g, rd + 1))[9] == 0);
+    hf_make_rw(&r[1], &s, BLKIF_OP_READ, 8, 4096, 4, seg);
+    rsp = ring_one(&r[1], &s);
+    EXPECT_RSP(rsp, 8, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+    for (i = 0; i < 4; i++)
+        bad += ((uint8_t *)hf_page(&g, rd + i))[4095] != 0x40 + i;
+    CHECK_EQ(bad, 0);
+    hf_make_rw(&r[1], &s, BLKIF_OP_READ, 9, 16, 1, seg);
+    rsp = ring_one(&r[1], &s);
+    CHECK(((uint8_t *)hf_page(&g, rd))[9] == 0x43);
+    /* past the end: refused before NBD */
+    hf_make_rw(&r[1], &s, BLKIF_OP_READ, 10, 32768, 1, seg);
+    rsp = ring_one(&r[1], &s);
+    EXPECT_RSP(rsp, 10, BLKIF_OP_READ, BLKIF_RSP_ERROR);
+    fe_state(v, "5");
+    CHECK(node_is(BE "/state", "5"));
+    blkvbd_destroy(v);
+    CHECK(kill(qsd, 0) != 0);           /* the daemon is gone */
+    /* still a qcow2 image, and a consistent one */
+    fd = open(img, O_RDONLY);
+    CHECK(fd >= 0 && read(fd, magic, 4) == 4);
+    close(fd);
+    CHECK(!memcmp(magic, "QFI\xfb", 4));
+    snprintf(cmd, sizeof(cmd), "qemu-img check -q %s", img);
+    CHECK_EQ(system(cmd), 0);
+    for (i = 0; i < 2; i++)
+        hf_ring_fini(&r[i]);
+    hf_store_free(st);
+    free(v);
+    g.ctx.rundir = NULL;
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK_EQ(system(cmd), 0);
+}
+
 int main(void)
 {
     int fd;
@@ -1016,6 +1151,11 @@ int main(void)
     RUN(test_vbd_multiqueue_reconnect);
     RUN(test_vbd_resize_and_unplug);
     RUN(test_vbd_bad_frontend);
+    if (have("qemu-img") && have("qemu-storage-daemon"))
+        RUN(test_vbd_qcow2);
+    else
+        printf("SKIP: test_vbd_qcow2: qemu-img or qemu-storage-daemon missing "
+               "(Debian: qemu-utils, qemu-system-common)\n");
     hf_guest_fini(&g);
     unlink(path);
     return CHECK_DONE();
