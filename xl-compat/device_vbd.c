@@ -103,12 +103,13 @@ int xl_vbd_prepare(const struct dc_disk *d, struct xl_vbd *v, char *err, size_t 
         v->type = !strcmp(d->backendtype, "phy") ? "phy" : "qdisk";
     else
         v->type = d->format == DC_FMT_RAW && !empty ? "phy" : "qdisk";
-    /* What xenkvm-blkback serves (docs/blkback.md): a refusal here says
-     * so before the guest meets a device that never connects. */
-    if (d->format != DC_FMT_RAW || empty) {
-        snprintf(err, errlen, "%s is not served: xenkvm-blkback reads raw images and "
-                 "block devices (qcow, qcow2, vhd, qed and empty drives are not supported "
-                 "yet)", empty ? "an empty drive" : dc_format_name(d->format));
+    /* What xenkvm-blkback serves (docs/blkback.md): raw files and block
+     * devices, images through qemu-storage-daemon, no media change; a
+     * refusal here says so before the guest meets a device that never
+     * connects. */
+    if (empty) {
+        snprintf(err, errlen, "an empty drive is not served: xenkvm has no cd-insert; "
+                 "give the cdrom a target");
         return -1;
     }
     if (!strcmp(v->type, "phy") && (d->format != DC_FMT_RAW || empty)) {
