@@ -15,6 +15,20 @@
 #include "tests/blkfront/hostfront.h"
 
 #define DISK_SECTORS 16384u     /* 8 MiB */
+
+/* RUN for a case that takes an argument. */
+#define RUN_DEV(fn, arg) do {                                              \
+        check_case_name = #fn;                                             \
+        check_case_failed = 0;                                             \
+        fn(arg);                                                           \
+        if (check_case_failed)                                             \
+            check_failed_cases++;                                          \
+        else {                                                             \
+            check_passed_cases++;                                          \
+            printf("PASS: %s\n", #fn);                                     \
+        }                                                                  \
+        fflush(stdout);                                                    \
+    } while (0)
 #define WAIT_MS 20000
 
 static struct hf_guest g;
@@ -1118,6 +1132,83 @@ static void test_vbd_qcow2(void)
     CHECK_EQ(system(cmd), 0);
 }
 
+/* A block device with 4096-byte logical sectors (a loop device): its
+ * sizes as published, O_DIRECT I/O, misalignment refused, BLKDISCARD. */
+static void test_vbd_blockdev(const char *dev)
+{
+    struct blk_vbd *v = calloc(1, sizeof(*v));
+    struct hf_ring r[1];
+    union blk_slot s;
+    struct hf_rsp rsp;
+    struct hf_seg seg;
+    uint64_t p;
+
+    st = hf_store_new();
+    toolstack_nodes(dev, "w", "disk");
+    CHECK_EQ(blkvbd_probe(v, vctx(), 51712, &hf_store_ops, st, hf_store_txn), 0);
+    CHECK(node_is(BE "/state", "2"));
+    CHECK(node_is(BE "/sector-size", "4096"));
+    CHECK(node_is(BE "/physical-sector-size", "4096"));
+    CHECK(node_is(BE "/sectors", "16384"));
+    CHECK(v->disk.blockdev && v->disk.direct);
+    fe_rings(r, 1, 0, XEN_IO_PROTO_ABI_X86_64, BLK_LAYOUT_NATIVE);
+    fe_state(v, "3");
+    CHECK(node_is(BE "/state", "4"));
+    p = hf_alloc_pages(&g, 1);
+    memset(hf_page(&g, p), 0x6d, 4096);
+    seg = (struct hf_seg){ hf_grant(&g, p, false), 0, 7 };
+    hf_make_rw(&r[0], &s, BLKIF_OP_WRITE, 1, 64, 1, &seg);
+    rsp = ring_one(&r[0], &s);
+    EXPECT_RSP(rsp, 1, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+    memset(hf_page(&g, p), 0, 4096);
+    hf_make_rw(&r[0], &s, BLKIF_OP_READ, 2, 64, 1, &seg);
+    rsp = ring_one(&r[0], &s);
+    EXPECT_RSP(rsp, 2, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+    CHECK(((uint8_t *)hf_page(&g, p))[4095] == 0x6d);
+    hf_make_rw(&r[0], &s, BLKIF_OP_READ, 3, 65, 1, &seg);     /* not on a 4 KiB sector */
+    rsp = ring_one(&r[0], &s);
+    EXPECT_RSP(rsp, 3, BLKIF_OP_READ, BLKIF_RSP_ERROR);
+    seg.last = 3;                                             /* half a sector */
+    hf_make_rw(&r[0], &s, BLKIF_OP_READ, 4, 64, 1, &seg);
+    rsp = ring_one(&r[0], &s);
+    EXPECT_RSP(rsp, 4, BLKIF_OP_READ, BLKIF_RSP_ERROR);
+    hf_make_discard(&r[0], &s, 5, 64, 8, 0);
+    rsp = ring_one(&r[0], &s);
+    EXPECT_RSP(rsp, 5, BLKIF_OP_DISCARD, BLKIF_RSP_OKAY);
+    seg.last = 7;
+    hf_make_rw(&r[0], &s, BLKIF_OP_READ, 6, 64, 1, &seg);
+    rsp = ring_one(&r[0], &s);
+    EXPECT_RSP(rsp, 6, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+    CHECK(((uint8_t *)hf_page(&g, p))[100] == 0);           /* discarded: zeroes */
+    hf_make_rw(&r[0], &s, BLKIF_OP_FLUSH_DISKCACHE, 7, 0, 0, NULL);
+    rsp = ring_one(&r[0], &s);
+    EXPECT_RSP(rsp, 7, BLKIF_OP_FLUSH_DISKCACHE, BLKIF_RSP_OKAY);
+    blkvbd_destroy(v);
+    hf_ring_fini(&r[0]);
+    hf_store_free(st);
+    free(v);
+}
+
+/* A loop device over a new 8 MiB file with 4096-byte sectors, or NULL. */
+static char *loop_setup(const char *file)
+{
+    static char dev[64];
+    char cmd[160];
+    FILE *f;
+
+    if (geteuid() != 0 || access("/dev/loop-control", W_OK) || !have("losetup"))
+        return NULL;
+    snprintf(cmd, sizeof(cmd), "truncate -s 8M %s && losetup -f --show --sector-size 4096 %s "
+             "2>/dev/null", file, file);
+    if (!(f = popen(cmd, "r")))
+        return NULL;
+    if (!fgets(dev, sizeof(dev), f))
+        dev[0] = 0;
+    pclose(f);
+    dev[strcspn(dev, "\n")] = 0;
+    return strncmp(dev, "/dev/loop", 9) ? NULL : dev;
+}
+
 int main(void)
 {
     int fd;
@@ -1156,6 +1247,25 @@ int main(void)
     else
         printf("SKIP: test_vbd_qcow2: qemu-img or qemu-storage-daemon missing "
                "(Debian: qemu-utils, qemu-system-common)\n");
+    {
+        char file[] = "/tmp/xk-blkloop-XXXXXX", cmd[96];
+        int lfd = mkstemp(file);
+        char *dev = lfd >= 0 ? loop_setup(file) : NULL;
+
+        if (dev) {
+            RUN_DEV(test_vbd_blockdev, dev);
+            snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
+            if (system(cmd))
+                printf("# %s failed\n", cmd);
+        } else {
+            printf("SKIP: test_vbd_blockdev: no loop device here (root and "
+                   "/dev/loop-control needed)\n");
+        }
+        if (lfd >= 0) {
+            close(lfd);
+            unlink(file);
+        }
+    }
     hf_guest_fini(&g);
     unlink(path);
     return CHECK_DONE();
