@@ -302,12 +302,11 @@ static const ctl_handler handlers[] = {
     [XK_LINK_MEMORY] = on_memory,
 };
 
-struct ctl_conn { struct vm *vm; };
-
+/* A connection waiting for its one message; the loop's argument is the vm
+ * itself, so a connection still open at exit owns no memory. */
 static void on_ctl_conn(void *arg, int fd, uint32_t events)
 {
-    struct ctl_conn *cc = arg;
-    struct vm *vm = cc->vm;
+    struct vm *vm = arg;
     struct xk_link_msg m;
     ssize_t n = recv(fd, &m, sizeof(m), MSG_DONTWAIT);
 
@@ -315,7 +314,6 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     evloop_del(vm->loop, fd);
-    free(cc);
     /* Anything else (replies, unknown types) is dropped unanswered. */
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC &&
         m.type < sizeof(handlers) / sizeof(handlers[0]) && handlers[m.type] &&
@@ -327,19 +325,13 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
 static void on_ctl_accept(void *arg, int fd, uint32_t events)
 {
     struct vm *vm = arg;
-    struct ctl_conn *cc;
     int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
     (void)events;
     if (c < 0)
         return;
-    cc = malloc(sizeof(*cc));
-    if (!cc || evloop_add(vm->loop, c, on_ctl_conn, cc)) {
-        free(cc);
+    if (evloop_add(vm->loop, c, on_ctl_conn, vm))
         close(c);
-        return;
-    }
-    cc->vm = vm;
 }
 
 int control_listen(struct vm *vm)
