@@ -451,12 +451,11 @@ static const ctl_handler handlers[] = {
     [XK_LINK_RESUME] = on_resume,
 };
 
-struct ctl_conn { struct vm *vm; };
-
+/* A connection waiting for its one message; the loop's argument is the vm
+ * itself, so a connection still open at exit owns no memory. */
 static void on_ctl_conn(void *arg, int fd, uint32_t events)
 {
-    struct ctl_conn *cc = arg;
-    struct vm *vm = cc->vm;
+    struct vm *vm = arg;
     struct xk_link_msg m;
     int file = -1, nfds = 0;
     ssize_t n = xk_recv_fds(fd, &m, sizeof(m), &file, 1, &nfds, MSG_DONTWAIT);
@@ -465,7 +464,6 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
     if (n == -EAGAIN || n == -EINTR)
         return;
     evloop_del(vm->loop, fd);
-    free(cc);
     if (!nfds)
         file = -1;
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_SAVE) {
@@ -485,19 +483,13 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
 static void on_ctl_accept(void *arg, int fd, uint32_t events)
 {
     struct vm *vm = arg;
-    struct ctl_conn *cc;
     int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
     (void)events;
     if (c < 0)
         return;
-    cc = malloc(sizeof(*cc));
-    if (!cc || evloop_add(vm->loop, c, on_ctl_conn, cc)) {
-        free(cc);
+    if (evloop_add(vm->loop, c, on_ctl_conn, vm))
         close(c);
-        return;
-    }
-    cc->vm = vm;
 }
 
 int control_listen(struct vm *vm)
