@@ -24,6 +24,7 @@
 #include "fd_pass.h"
 #include "link.h"
 #include "mig_stream.h"
+#include "postcopy.h"
 #include "log.h"
 #include "unix_sock.h"
 #include "util.h"
@@ -321,14 +322,23 @@ static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int fil
     } else if (!paused && !live) {
         r.status = -EBUSY;
         snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
-    } else if (m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_LIVE)) {
+    } else if ((m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_LIVE | XK_SAVE_POSTCOPY)) ||
+               ((m->port & XK_SAVE_POSTCOPY) && (!live || vm->pc_pending))) {
         r.status = -EINVAL;
     } else {
         /* Paused: the vCPUs left guest mode when the sender's PAUSE
          * returned.  Live: precopy pauses the domain itself. */
         struct timespec t0, t1;
         r.status = mig_save(vm, &out, ((m->port & XK_SAVE_XENKVM_STATE) ? MIG_XENKVM_STATE : 0) |
-                            (live ? MIG_LIVE : 0), &st, r.msg);
+                            (live ? MIG_LIVE : 0) |
+                            ((m->port & XK_SAVE_POSTCOPY) ? MIG_POSTCOPY : 0), &st, r.msg);
+        /* Postcopy: the pages listed go once the destination runs. */
+        if (!r.status && (m->port & XK_SAVE_POSTCOPY)) {
+            vm->pc_pending = st.pending;
+            vm->pc_npending = st.npending;
+        } else {
+            free(st.pending);
+        }
         clock_gettime(CLOCK_MONOTONIC, &t1);
         t0 = st.paused_at;
         if (live && t0.tv_sec)
@@ -402,6 +412,103 @@ static void on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file
     pthread_detach(t);
 }
 
+struct pc_job {
+    struct vm *vm;
+    int fd, files[2];
+};
+
+static void pc_reply(int fd, int status, const struct pc_stats *st, uint64_t pending,
+                     const char *msg)
+{
+    struct xk_link_postcopy r = {
+        .magic = XK_LINK_MAGIC, .type = XK_LINK_POSTCOPY, .status = status, .pending = pending,
+    };
+
+    if (st) {
+        r.on_demand = st->on_demand;
+        r.background = st->background;
+        r.zero_filled = st->zero_filled;
+        r.requests = st->requests;
+        r.clobbered = st->clobbered;
+    }
+    if (msg)
+        snprintf(r.msg, sizeof(r.msg), "%s", msg);
+    if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
+        log_debug("domain: cannot answer POSTCOPY:");
+}
+
+/* The source sends, or the destination fetches, every pending page. */
+static void *pc_thread(void *arg)
+{
+    struct pc_job *j = arg;
+    struct vm *vm = j->vm;
+    struct pc_stats st = { 0 };
+    char msg[PC_MSG_LEN] = "";
+    uint64_t pending;
+    int rc;
+
+    if (vm->pc_dest) {
+        pending = vm->pc_dest->left;
+        rc = pc_dest_wait(vm->pc_dest, &st, msg);
+        free(vm->pc_dest);
+        vm->pc_dest = NULL;
+    } else {
+        pending = vm->pc_npending;
+        rc = pc_source_serve(vm->mem, vm->mem_size >> XK_PAGE_SHIFT, vm->pc_pending,
+                             vm->pc_npending, j->files[0], j->files[1], &st, msg);
+    }
+    if (rc)
+        log_warn("domain %u: %s", vm->domid, msg);
+    else
+        log_info("domain %u: postcopy: %llu pages, %llu on demand, %llu in the background",
+                 vm->domid, (unsigned long long)pending, (unsigned long long)st.on_demand,
+                 (unsigned long long)st.background);
+    pc_reply(j->fd, rc, &st, pending, rc ? msg : NULL);
+    close(j->files[0]);
+    close(j->files[1]);
+    close(j->fd);
+    free(j);
+    return NULL;
+}
+
+/* POSTCOPY: a query without fds; with the channel's two directions, the
+ * page mover on a thread of its own (lib/vmm_socket_proto.h). */
+static void on_postcopy(struct vm *vm, int fd, const struct xk_link_msg *m, int *files,
+                        int nfds)
+{
+    struct pc_job *j = NULL;
+    char msg[PC_MSG_LEN] = "";
+    pthread_t t;
+    int rc;
+
+    if (m->from_dom != 0) {
+        rc = -EPERM;
+    } else if (nfds == 0) {
+        rc = vm->pc_dest ? 1 : vm->pc_npending ? 2 : 0;
+    } else if (nfds != 2) {
+        rc = -EINVAL;
+    } else if ((!vm->pc_dest && !vm->pc_pending) || atomic_exchange(&vm->pc_busy, true)) {
+        rc = vm->pc_dest || vm->pc_pending ? -EBUSY : -ENOENT;
+    } else if (!(j = malloc(sizeof(*j)))) {
+        rc = -ENOMEM;
+    } else {
+        *j = (struct pc_job){ vm, fd, { files[0], files[1] } };
+        rc = vm->pc_dest ? pc_dest_run(vm->pc_dest, files[0], files[1], m->port & 1, msg) : 0;
+        if (!rc && (rc = -pthread_create(&t, NULL, pc_thread, j)))
+            snprintf(msg, sizeof(msg), "postcopy: thread: %s", strerror(-rc));
+        if (!rc) {
+            pthread_detach(t);
+            pc_reply(fd, 0, NULL, 0, NULL);     /* started */
+            return;                             /* the thread owns FD and the files */
+        }
+        free(j);
+    }
+    pc_reply(fd, rc, NULL, 0, msg[0] ? msg : NULL);
+    for (int i = 0; i < nfds; i++)
+        close(files[i]);
+    close(fd);
+}
+
 /* The suspending vCPU's SCHEDOP_shutdown returns 1 (its result, 0, is
  * still in the sync registers or already in KVM). */
 static int set_suspend_result(struct vcpu *v)
@@ -457,15 +564,20 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
 {
     struct vm *vm = arg;
     struct xk_link_msg m;
-    int file = -1, nfds = 0;
-    ssize_t n = xk_recv_fds(fd, &m, sizeof(m), &file, 1, &nfds, MSG_DONTWAIT);
+    int files[2] = { -1, -1 }, file, nfds = 0;
+    ssize_t n = xk_recv_fds(fd, &m, sizeof(m), files, 2, &nfds, MSG_DONTWAIT);
 
     (void)events;
     if (n == -EAGAIN || n == -EINTR)
         return;
     evloop_del(vm->loop, fd);
-    if (!nfds)
-        file = -1;
+    if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_POSTCOPY) {
+        on_postcopy(vm, fd, &m, files, nfds);      /* takes them all */
+        return;
+    }
+    if (nfds > 1)
+        close(files[1]);
+    file = nfds ? files[0] : -1;
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_SAVE) {
         on_save(vm, fd, &m, file);      /* takes both */
         return;

@@ -27,6 +27,7 @@
 #include "grant.h"
 #include "grant_testdev.h"
 #include "mig_stream.h"
+#include "postcopy.h"
 #include "hcall_kvm_xen.h"
 #include "hcall_transport.h"
 #include "log.h"
@@ -520,6 +521,19 @@ int main(int argc, char **argv)
                  (unsigned long long)res.st.pages_zero,
                  (unsigned long long)res.st.pages_absent,
                  restored ? "" : ", a stream without xenkvm's state");
+        if (res.st.npending) {
+            /* Postcopy: the pages still at the source are fetched on
+             * demand once xl hands over the channel (POSTCOPY); until
+             * then a thread touching one waits. */
+            char pmsg[PC_MSG_LEN];
+            if (!(vm.pc_dest = calloc(1, sizeof(*vm.pc_dest))) ||
+                pc_dest_arm(vm.pc_dest, vm.mem_fd, vm.mem, vm.ram_pages,
+                            res.st.pending, res.st.npending, pmsg))
+                die(XK_EXIT_VMM_ERROR, "cannot arm postcopy: %s",
+                    vm.pc_dest ? pmsg : "out of memory");
+            log_info("postcopy: %llu pages to fetch", (unsigned long long)res.st.npending);
+        }
+        free(res.st.pending);
     }
     if (vm.rundir && (rc = control_listen(&vm)))
         die(XK_EXIT_VMM_ERROR, "cannot listen on the control socket");

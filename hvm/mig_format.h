@@ -86,4 +86,12 @@ enum {
  * PAGE_DATA batch, 4 MiB + its pfns). */
 #define MIG_MAX_RECORD          (8u << 20)
 
+/* Postcopy (xenkvm's own, optional bit set, only on a stream xl migrate
+ * --postcopy sends to a xenkvm host): the memfd pages the destination must
+ * fetch, after the last PAGE_DATA: u32 count, u32 0, u64 page[count]. */
+#define XK_REC_PC_PENDING       0x80584c00u
+#define PC_PENDING_BATCH        65536u
+/* vcpu_info pages sent before the guest runs, not fetched later. */
+#define XK_PC_MAX_KEEP          128
+
 #endif

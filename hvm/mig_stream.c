@@ -328,6 +328,13 @@ struct precopy {
     uint64_t *hash;
     uint8_t (*copy)[XK_PAGE_SIZE];      /* a batch's pages as sent */
     uint64_t map_sig;                   /* the map the hashes belong to */
+    /* Postcopy: the last round lists the pages it would send (memfd page
+     * numbers) instead, but for those in KEEP (written by the VMM's event
+     * thread: sent before the guest runs). */
+    bool postcopy;
+    uint64_t *pending, npending;
+    uint64_t keep[XK_PC_MAX_KEEP];
+    unsigned nkeep;
 };
 
 /* Xen's simple precopy policy (xg_sr_save.c): stop and copy when fewer
@@ -360,6 +367,45 @@ static uint64_t map_signature(const struct vm *vm)
         h = (h ^ (uint64_t)r->kind) * 0x100000001b3ULL;
     }
     return h;
+}
+
+static bool pc_keep(const struct precopy *pc, uint64_t mpage)
+{
+    for (unsigned i = 0; i < pc->nkeep; i++)
+        if (pc->keep[i] == mpage)
+            return true;
+    return false;
+}
+
+/* The memfd pages of the vCPUs' vcpu_info in RAM: the event thread
+ * writes them, so postcopy sends them with the domain paused (a fault
+ * there before the postcopy stream runs would stall the event thread). */
+static void pc_keep_vcpu_info(struct vm *vm, struct precopy *pc)
+{
+    pthread_rwlock_rdlock(&vm->pm.lock);
+    for (unsigned i = 0; i < vm->nr_vcpus && pc->nkeep < XK_PC_MAX_KEEP; i++) {
+        uint64_t gpa = vm->vcpus[i].vcpu_info_gpa;
+        uint8_t *p = gpa ? vm_gpa_ptr(vm, gpa & ~(uint64_t)(XK_PAGE_SIZE - 1), XK_PAGE_SIZE)
+                         : NULL;
+        if (p)
+            pc->keep[pc->nkeep++] = (uint64_t)(p - vm->mem) >> XK_PAGE_SHIFT;
+    }
+    pthread_rwlock_unlock(&vm->pm.lock);
+}
+
+/* Postcopy's pending list as records of at most PC_PENDING_BATCH pages:
+ * u32 count, u32 0, u64 memfd page numbers. */
+static void put_pending(struct mig_out *o, const uint64_t *p, uint64_t n)
+{
+    for (uint64_t at = 0; at < n; at += PC_PENDING_BATCH) {
+        uint32_t k = (uint32_t)(n - at < PC_PENDING_BATCH ? n - at : PC_PENDING_BATCH);
+        size_t rec = rec_begin(o, XK_REC_PC_PENDING);
+        ss_put_u32(ow(o), k);
+        ss_put_u32(ow(o), 0);
+        for (uint32_t i = 0; i < k; i++)
+            ss_put_u64(ow(o), p[at + i]);
+        rec_end(o, rec);
+    }
 }
 
 /* One round: every RAM page whose content is not what the destination
@@ -420,6 +466,10 @@ static int64_t precopy_round(struct vm *vm, struct mig_out *o, struct mig_stats 
                 continue;
             if (page_hash(page) == pc->hash[mpage])
                 continue;
+            if (final && pc->postcopy && !pc_keep(pc, mpage)) {
+                pc->pending[pc->npending++] = mpage;
+                continue;
+            }
             memcpy(pc->copy[b->n], page, XK_PAGE_SIZE);
             h = page_hash(pc->copy[b->n]);
             pc->hash[mpage] = h;
@@ -437,9 +487,10 @@ static int64_t precopy_round(struct vm *vm, struct mig_out *o, struct mig_stats 
 /* Round 0 as put_pages, recording what was sent, then rounds while the
  * domain runs, then the domain paused (a controller pause, saved with it
  * as the saver's) and the last round. */
-static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, char *msg)
+static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, bool postcopy,
+                   char *msg)
 {
-    struct precopy pc = { 0 };
+    struct precopy pc = { .postcopy = postcopy };
     int64_t dirty = 0;
     int rc = 0;
 
@@ -450,7 +501,9 @@ static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, char 
         goto out;
     }
     pc.map_sig = ~map_signature(vm);    /* the first round sends all */
-    for (unsigned round = 0; ; round++) {
+    /* Postcopy: no round while the domain runs; every page with data is
+     * left for the destination to fetch. */
+    for (unsigned round = 0; !postcopy; round++) {
         dirty = precopy_round(vm, o, st, &pc, round == 0, false);
         if (dirty < 0) {
             rc = (int)dirty;
@@ -464,12 +517,27 @@ static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, char 
         goto out;
     clock_gettime(CLOCK_MONOTONIC, &st->paused_at);
     st->paused = true;
-    dirty = precopy_round(vm, o, st, &pc, false, true);
-    if (dirty < 0)
+    if (postcopy) {
+        if (!(pc.pending = malloc((vm->ram_pages ? vm->ram_pages : 1) * sizeof(uint64_t)))) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        pc_keep_vcpu_info(vm, &pc);
+    }
+    dirty = precopy_round(vm, o, st, &pc, postcopy, true);
+    if (dirty < 0) {
         rc = (int)dirty;
-    else
+    } else {
         st->last_round_pages = (uint64_t)dirty;
+        if (postcopy) {
+            put_pending(o, pc.pending, pc.npending);
+            st->pending = pc.pending;
+            st->npending = pc.npending;
+            pc.pending = NULL;
+        }
+    }
 out:
+    free(pc.pending);
     if (rc)
         MSG("precopy: %s", strerror(-rc));
     free(pc.hash);
@@ -533,7 +601,7 @@ int mig_save(struct vm *vm, struct mig_out *o, unsigned flags, struct mig_stats 
     put_msr_policy(o);
     put_empty(o, LIBXC_REC_STATIC_DATA_END);
     if (flags & MIG_LIVE) {
-        if ((rc = precopy(vm, o, st, msg)))
+        if ((rc = precopy(vm, o, st, flags & MIG_POSTCOPY, msg)))
             return rc;
     } else if ((rc = put_pages(vm, o, st))) {
         MSG("guest memory: %s", strerror(-rc));
@@ -1003,6 +1071,39 @@ static int libxc_headers(struct mig_in *in, struct rstate *s, char *msg)
     return 0;
 }
 
+/* Postcopy's pending pages: appended to what the restore must fetch. */
+static int pc_pending_rec(struct rstate *s, const uint8_t *b, uint32_t len, char *msg)
+{
+    uint64_t npages = s->vm->mem_size >> XK_PAGE_SHIFT, *p;
+    uint32_t count;
+
+    if (len < 8) {
+        MSG("postcopy pending record malformed");
+        return -EINVAL;
+    }
+    memcpy(&count, b, 4);
+    if (count > PC_PENDING_BATCH || len != 8 + 8ull * count || b[4] || b[5] ||
+        b[6] || b[7] || s->st.npending + count > npages) {
+        MSG("postcopy pending record malformed");
+        return -EINVAL;
+    }
+    if (!(p = realloc(s->st.pending, (s->st.npending + count + 1) * sizeof(*p)))) {
+        MSG("out of memory");
+        return -ENOMEM;
+    }
+    s->st.pending = p;
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t pg;
+        memcpy(&pg, b + 8 + 8 * i, 8);
+        if (pg >= s->vm->ram_pages) {
+            MSG("postcopy pending page %llu is not guest RAM", (unsigned long long)pg);
+            return -EINVAL;
+        }
+        p[s->st.npending++] = pg;
+    }
+    return 0;
+}
+
 static int libxc_stream(struct mig_in *in, struct rstate *s, char *msg)
 {
     int rc;
@@ -1097,6 +1198,10 @@ static int libxc_stream(struct mig_in *in, struct rstate *s, char *msg)
             memcpy(s->hvmctx, b, len);
             s->hvmctx_len = len;
             s->have_ctx = true;
+            break;
+        case XK_REC_PC_PENDING:
+            if ((rc = pc_pending_rec(s, b, len, msg)))
+                return rc;
             break;
         default:
             if (type & LIBXC_REC_OPTIONAL)
@@ -1271,6 +1376,11 @@ int mig_restore(struct vm *vm, struct mig_in *in, struct mig_restored *res, char
     }
     rc = 0;
 out:
+    if (rc) {
+        free(s.st.pending);
+        s.st.pending = NULL;
+        s.st.npending = 0;
+    }
     res->st = s.st;
     res->st.bytes = in->bytes;
     ss_wr_free(&img);

@@ -38,6 +38,8 @@ struct mig_in {
 #define MIG_XENKVM_STATE  (1u << 0)     /* append xenkvm's records (transparent) */
 #define MIG_LIVE          (1u << 1)     /* the domain runs: precopy rounds, then
                                            it is paused (a controller pause) */
+#define MIG_POSTCOPY      (1u << 2)     /* with MIG_LIVE: the pages the last round
+                                           would send are listed instead (postcopy.h) */
 
 struct mig_stats {
     uint64_t pages_data, pages_zero, pages_absent, bytes;
@@ -45,6 +47,10 @@ struct mig_stats {
     uint64_t last_round_pages;  /* live: pages sent with the domain paused */
     struct timespec paused_at;  /* live: when the domain was paused (MONOTONIC) */
     bool paused;                /* live: the save paused the domain */
+    uint64_t *pending;          /* postcopy: memfd pages still to send (the
+                                   caller frees), in the stream as
+                                   XK_REC_PC_PENDING; on restore, to fetch */
+    uint64_t npending;
 };
 
 /* Write VM (paused, no grants held by backends) as a libxl v2 stream.

@@ -1,5 +1,6 @@
 /* VM creation: guest memory in a memfd, the guest-physical map, KVM. */
 #include "vm.h"
+#include "postcopy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -182,6 +183,14 @@ void vm_destroy(struct vm *vm)
     if (vm->kvm_fd >= 0)
         close(vm->kvm_fd);
     free(vm->ram_state);
+    free(vm->pc_pending);
+    vm->pc_pending = NULL;
+    /* An armed postcopy destination whose pages never came. */
+    if (vm->pc_dest && !atomic_load(&vm->pc_busy)) {
+        pc_dest_disarm(vm->pc_dest);
+        free(vm->pc_dest);
+        vm->pc_dest = NULL;
+    }
     physmap_destroy(&vm->pm);
 }
 

@@ -158,6 +158,11 @@ struct vm {
     int xs_sock, xs_chan;       /* xenstored attach socket and channel */
     struct xs_keep *xs_keep;    /* what re-attaching needs (xs_conn.c) */
     struct console *console;    /* the PV console backend (console.c) */
+    /* Postcopy (postcopy.h): the source's pages still to send after a
+     * MIG_POSTCOPY save, or the destination's armed fault handler. */
+    uint64_t *pc_pending, pc_npending;
+    struct pc_dest *pc_dest;
+    atomic_bool pc_busy;        /* a POSTCOPY request is being served */
     pthread_mutex_t timer_lock;
     struct {
         pthread_mutex_t lock;

@@ -144,3 +144,59 @@ int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
     out->msg[sizeof(out->msg) - 1] = '\0';
     return out->status;
 }
+
+int vmm_ctl_postcopy_query(const char *rundir, unsigned domid)
+{
+    struct xk_link_postcopy r;
+    ssize_t n = request(rundir, domid, XK_LINK_POSTCOPY, &r, sizeof(r));
+
+    if (n < 0)
+        return (int)n;
+    if (n != (ssize_t)sizeof(r) || r.magic != XK_LINK_MAGIC || r.type != XK_LINK_POSTCOPY ||
+        r.status > 2)
+        return -EPROTO;
+    return r.status;
+}
+
+/* One POSTCOPY reply on S into OUT: its status, or -errno. */
+static int postcopy_reply(int s, struct xk_link_postcopy *out)
+{
+    ssize_t n;
+
+    do
+        n = recv(s, out, sizeof(*out), 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    if (n != (ssize_t)sizeof(*out) || out->magic != XK_LINK_MAGIC ||
+        out->type != XK_LINK_POSTCOPY || out->status > 0)
+        return n == 0 ? -ECONNRESET : -EPROTO;
+    out->msg[sizeof(out->msg) - 1] = '\0';
+    return out->status;
+}
+
+int vmm_ctl_postcopy_start(const char *rundir, unsigned domid, int fwd, int ret, bool hold,
+                           struct xk_link_postcopy *out)
+{
+    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_POSTCOPY, .port = hold };
+    int fds[2] = { fwd, ret }, s, rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!rundir)
+        return -EINVAL;
+    if ((s = xk_link_connect(rundir, domid)) < 0)
+        return s;
+    if ((rc = xk_send_fds(s, &m, sizeof(m), fds, 2)) || (rc = postcopy_reply(s, out))) {
+        close(s);
+        return rc;
+    }
+    return s;
+}
+
+int vmm_ctl_postcopy_wait(int s, struct xk_link_postcopy *out)
+{
+    int rc = postcopy_reply(s, out);
+
+    close(s);
+    return rc;
+}

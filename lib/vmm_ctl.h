@@ -9,6 +9,7 @@
 #ifndef XK_VMM_CTL_H
 #define XK_VMM_CTL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "vmm_socket_proto.h"
@@ -25,6 +26,19 @@ int vmm_ctl_resume(const char *rundir, unsigned domid);
 struct xk_link_save;
 int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
                  struct xk_link_save *out);
+/* POSTCOPY (lib/vmm_socket_proto.h): 1 when the domain is a postcopy
+ * destination waiting for its pages, 2 a source holding pages to send,
+ * 0 neither, or -errno. */
+int vmm_ctl_postcopy_query(const char *rundir, unsigned domid);
+/* Hand the migration channel's two directions to the VMM, which starts
+ * moving the pages (a destination with HOLD: the background stream waits
+ * for the guest's first fault): the connection to wait on (the fds stay
+ * the caller's too), or -errno with OUT's msg. */
+struct xk_link_postcopy;
+int vmm_ctl_postcopy_start(const char *rundir, unsigned domid, int fwd, int ret, bool hold,
+                           struct xk_link_postcopy *out);
+/* Wait on S until every page moved: 0 with OUT's counts, or -errno. */
+int vmm_ctl_postcopy_wait(int s, struct xk_link_postcopy *out);
 /* For callers that send INFO themselves (to many VMMs at once): check the
  * N bytes received into OUT (or N = -errno); 0 or -errno as above. */
 int vmm_ctl_info_check(struct xk_link_info *out, ssize_t n);

@@ -59,6 +59,7 @@ enum xk_link_type {
     XK_LINK_MEMORY = 8,     /* dom0 -> VMM: reply struct xk_link_memory + memfd */
     XK_LINK_SAVE = 9,       /* dom0 -> VMM, a file attached: reply struct xk_link_save */
     XK_LINK_RESUME = 10,    /* dom0 -> VMM: reply status */
+    XK_LINK_POSTCOPY = 11,  /* dom0 -> VMM, 0 or 2 fds: reply(s) struct xk_link_postcopy */
 };
 
 /* Every request, and every reply but INFO's. */
@@ -84,6 +85,24 @@ struct xk_link_save {
     uint64_t pages_data, pages_zero, pages_absent;
     uint64_t rounds, last_round_pages;  /* live */
     uint64_t downtime_us;   /* live: paused until the stream ended */
+    char msg[160];
+};
+
+#define XK_SAVE_POSTCOPY     (1u << 2)  /* with LIVE: the last round's pages are
+                                           listed, sent later by POSTCOPY */
+/* POSTCOPY (xenkvm's own, docs/migration.md): with no fd, asks whether the
+ * domain is a postcopy destination waiting for its pages (status 1), a
+ * source with pages to send (2), or neither (0).  With two fds, the migration channel's forward and return
+ * directions, the source serves its pending pages / the destination
+ * fetches them: one reply when it started (status 0 or -errno: then no
+ * second), one when every page went or arrived (counts, or -errno). */
+struct xk_link_postcopy {
+    uint32_t magic;
+    uint32_t type;          /* XK_LINK_POSTCOPY */
+    int32_t status;
+    uint32_t pad;
+    uint64_t pending;       /* pages postcopy moves */
+    uint64_t on_demand, background, zero_filled, requests, clobbered;
     char msg[160];
 };
 

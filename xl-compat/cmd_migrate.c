@@ -25,8 +25,11 @@
 #include "domcfg.h"
 #include "dominfo.h"
 #include "lifecycle.h"
+#include "paths.h"
 #include "save_core.h"
 #include "vmm_ctl.h"
+#include "vmm_socket_proto.h"
+#include "xs_util.h"
 #include "xl.h"
 #include "xl_conf.h"
 #include "xl_savefile.h"
@@ -125,6 +128,23 @@ static pid_t spawn_child(const char *rune, int *send_fd, int *recv_fd)
     return pid;
 }
 
+/* Postcopy is refused for a domain with a vbd or vif: its backend maps
+ * guest RAM in another process, and a page touched there before it
+ * arrived could never be installed (docs/migration.md). */
+static bool has_backends(unsigned domid)
+{
+    static const char *const kinds[] = { "vbd", "vif" };
+
+    for (unsigned i = 0; i < 2; i++) {
+        char *v = xl_xs_readf(XBT_NULL, "/local/domain/0/backend/%s/%u", kinds[i], domid);
+        if (v) {
+            free(v);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* migration_child_report: how the receiver ended. */
 static void child_report(pid_t child, int recv_fd)
 {
@@ -147,10 +167,11 @@ static void child_report(pid_t child, int recv_fd)
 int cmd_migrate(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "debug", 0, 0, 0x100 }, { "live", 0, 0, 0x200 }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+        { "debug", 0, 0, 0x100 }, { "live", 0, 0, 0x200 }, { "postcopy", 0, 0, 0x300 },
+        { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
     };
     const char *config = NULL, *ssh = "ssh", *host;
-    bool daemonize = true, debug = false, paused = false, coop = false;
+    bool daemonize = true, debug = false, paused = false, coop = false, postcopy = false;
     char *rune, *name, *away = NULL, rc_buf;
     struct xk_link_save sr;
     int opt, send_fd, recv_fd, ret = EXIT_FAILURE;
@@ -166,12 +187,18 @@ int cmd_migrate(int argc, char **argv)
         case 'p': paused = true; break;
         case 0x100: debug = true; break;
         case 0x200: break;      /* --live: ignored, as xl does (xm's) */
+        case 0x300: postcopy = true; break;    /* xenkvm's own */
         }
     }
     domid = xl_find_domain(argv[optind]);
     host = argv[optind + 1];
     if (domid == 0) {
         fprintf(stderr, "Not migrating domain 0: on xenkvm it is the host itself.\n");
+        return EXIT_FAILURE;
+    }
+    if (postcopy && has_backends(domid)) {
+        fprintf(stderr, "migration sender: --postcopy is not supported for a domain with vbd "
+                "or vif devices (their backends map guest memory)\n");
         return EXIT_FAILURE;
     }
     if (!ssh[0])
@@ -190,7 +217,8 @@ int cmd_migrate(int argc, char **argv)
         child_report(child, recv_fd);
         goto out;
     }
-    if (xl_save_domain(domid, send_fd, config, "migration stream", true, &coop, &sr)) {
+    if (xl_save_domain(domid, send_fd, config, "migration stream",
+                       XK_SAVE_LIVE | (postcopy ? XK_SAVE_POSTCOPY : 0), &coop, &sr)) {
         fprintf(stderr, "migration sender: libxl_domain_suspend failed (rc=-3)\n");
         close(send_fd);
         child_report(child, recv_fd);
@@ -233,6 +261,24 @@ int cmd_migrate(int argc, char **argv)
         goto out;
     }
     fprintf(stderr, "migration sender: Target reports successful startup.\n");
+    /* Postcopy (a guest that suspended itself went stop-and-copy): the
+     * rest of its memory, with the channel handed to the VMM. */
+    if (postcopy && !coop && vmm_ctl_postcopy_query(xl_rundir(), domid) == 2) {
+        struct xk_link_postcopy pr;
+        int s = vmm_ctl_postcopy_start(xl_rundir(), domid, send_fd, recv_fd, false, &pr);
+        int prc = s < 0 ? s : vmm_ctl_postcopy_wait(s, &pr);
+        if (prc) {
+            fprintf(stderr, "migration sender: postcopy failed: %s\n"
+                    "The domain at the target cannot run without it; this copy is kept "
+                    "paused as %s.\n", pr.msg[0] ? pr.msg : strerror(-prc), away ? away : "is");
+            close(send_fd);
+            child_report(child, recv_fd);
+            goto out;
+        }
+        fprintf(stderr, "migration sender: postcopy: %llu pages, %llu asked for, %llu in "
+                "the background\n", (unsigned long long)pr.pending,
+                (unsigned long long)pr.on_demand, (unsigned long long)pr.background);
+    }
     xl_domain_destroy(domid);
     fprintf(stderr, "Migration successful.\n");
     close(send_fd);
@@ -264,6 +310,46 @@ out:
     free(name);
     free(away);
     return ret;
+}
+
+/* The receiver's postcopy: renamed, the success report goes first (the
+ * channel then carries pages and requests), the VMM takes the channel,
+ * and only then does the guest run: a page it touches is asked for at
+ * once.  A failure from here on loses the guest (the source's copy is
+ * kept paused). */
+static int postcopy_receive(unsigned domid, const char *name, bool paused)
+{
+    struct xk_link_postcopy pr;
+    char ok = 0;
+    int s, rc;
+
+    if (xl_tree_rename(domid, name) ||
+        write_exactly(1, report, sizeof(report), "migration ack stream",
+                      "success/failure report") ||
+        write_exactly(1, &ok, 1, "migration ack stream", "success/failure code"))
+        return -1;
+    s = vmm_ctl_postcopy_start(xl_rundir(), domid, 0, 1, !paused, &pr);
+    if (s < 0) {
+        fprintf(stderr, "migration target: postcopy: %s\n", pr.msg[0] ? pr.msg : strerror(-s));
+        xl_domain_destroy(domid);
+        return -1;
+    }
+    if (!paused && xl_vmm_unpause(domid))
+        fprintf(stderr, "migration target: cannot unpause the domain\n");
+    else
+        fprintf(stderr, "migration target: Domain started successsfully.\n");
+    rc = vmm_ctl_postcopy_wait(s, &pr);
+    if (rc) {
+        fprintf(stderr, "migration target: postcopy failed: %s: the guest is lost\n",
+                pr.msg[0] ? pr.msg : strerror(-rc));
+        xl_domain_destroy(domid);
+        return -1;
+    }
+    fprintf(stderr, "migration target: postcopy: %llu pages, %llu fetched on demand, %llu in "
+            "the background, %llu zero-filled\n", (unsigned long long)pr.pending,
+            (unsigned long long)pr.on_demand, (unsigned long long)pr.background,
+            (unsigned long long)pr.zero_filled);
+    return 0;
 }
 
 int cmd_migrate_receive(int argc, char **argv)
@@ -342,6 +428,14 @@ int cmd_migrate_receive(int argc, char **argv)
         return EXIT_FAILURE;
     }
     rc = read_fixed(0, go, sizeof(go), "GO message", NULL);
+    if (!rc && vmm_ctl_postcopy_query(xl_rundir(), domid) == 1) {
+        fprintf(stderr, "migration target: Got permission, starting domain.\n");
+        rc = postcopy_receive(domid, name, paused);
+        domcfg_free(&dc);
+        xl_savefile_free(&sf);
+        free(incoming);
+        return rc ? EXIT_FAILURE : EXIT_SUCCESS;
+    }
     if (!rc) {
         fprintf(stderr, "migration target: Got permission, starting domain.\n");
         rc = xl_tree_rename(domid, name) ? 1 : 0;

@@ -47,7 +47,7 @@ int cmd_save(int argc, char **argv)
         fprintf(stderr, "Failed to open temp file %s for writing\n", file);
         return EXIT_FAILURE;
     }
-    rc = xl_save_domain(domid, fd, config, file, false, &coop, &r);
+    rc = xl_save_domain(domid, fd, config, file, 0, &coop, &r);
     if (close(fd) < 0 && !rc) {
         fprintf(stderr, "libxl: error: %s: %s\n", file, strerror(errno));
         xl_save_resume(domid, coop, true);

@@ -50,7 +50,11 @@ const struct xl_cmd xl_cmd_table[] = {
       "-e              Do not wait in the background (on <host>) for the death\n"
       "                of the domain.\n"
       "--debug         Print huge (!) amount of debug during the migration process.\n"
-      "-p              Do not unpause domain after migrating it." },
+      "-p              Do not unpause domain after migrating it.\n"
+      "--postcopy      (xenkvm's own) Run the domain at the target after the\n"
+      "                precopy rounds; the rest of its memory follows, pages it\n"
+      "                touches first on demand.  If the source dies meanwhile\n"
+      "                the domain is lost." },
     { "migrate-receive", cmd_migrate_receive, false, false,
       "Restore a domain from a saved state",
       "- for internal use only",

@@ -131,13 +131,14 @@ static char *export_watches(unsigned domid)
     return xs_control_command(xl_xs(), "watch-export", id, (unsigned)n + 1);
 }
 
-int xl_save_domain(unsigned domid, int fd, const char *config, const char *where, bool live,
-                   bool *coop, struct xk_link_save *r)
+int xl_save_domain(unsigned domid, int fd, const char *config, const char *where,
+                   uint32_t live_flags, bool *coop, struct xk_link_save *r)
 {
     struct domcfg dc;
     char *text, *json, *watches;
     void *hdr;
     size_t hlen;
+    bool live = live_flags & XK_SAVE_LIVE;
     int rc, paused_err;
 
     text = config_text(domid, config);
@@ -199,7 +200,7 @@ int xl_save_domain(unsigned domid, int fd, const char *config, const char *where
     }
     if (!rc) {
         rc = vmm_ctl_save(xl_rundir(), domid, fd,
-                          XK_SAVE_XENKVM_STATE | (live ? XK_SAVE_LIVE : 0), r);
+                          XK_SAVE_XENKVM_STATE | (live ? live_flags : 0), r);
         if (rc)
             fprintf(stderr, "libxl: error: domain %u: saving: %s\n", domid,
                     r->msg[0] ? r->msg : strerror(-rc));
