@@ -448,7 +448,7 @@ static void *pc_thread(void *arg)
     int rc;
 
     if (vm->pc_dest) {
-        pending = vm->pc_dest->left;
+        pending = vm->pc_dest->npend;
         rc = pc_dest_wait(vm->pc_dest, &st, msg);
         free(vm->pc_dest);
         vm->pc_dest = NULL;

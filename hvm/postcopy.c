@@ -329,6 +329,7 @@ int pc_dest_arm(struct pc_dest *d, int mem_fd, uint8_t *base, uint64_t npages,
             goto fail;
         }
     }
+    d->npend = d->left;
     d->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
     if (d->uffd < 0 || ioctl(d->uffd, UFFDIO_API, &api) ||
         ioctl(d->uffd, UFFDIO_REGISTER, &reg)) {

@@ -48,7 +48,8 @@ struct pc_dest {
     int uffd, in_fd, req_fd;
     bool hold;              /* background waits for the first fault */
     uint8_t *state;         /* per page: PC_* below */
-    uint64_t left;          /* pending pages not arrived */
+    uint64_t npend;         /* pending pages at arming */
+    uint64_t left;          /* pending pages not arrived (its thread's) */
     pthread_t thread;
     struct pc_stats st;
     int err;

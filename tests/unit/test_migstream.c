@@ -375,6 +375,48 @@ static void unknown_records(void)
     vm_fixture_teardown(&a);
 }
 
+/* Postcopy's pending list (xenkvm's own optional record): read into the
+ * restore's list, and refused when malformed or naming no RAM page. */
+static void postcopy_pending_record(void)
+{
+    static const struct { uint32_t count; uint64_t pages[3]; int rc; const char *why; } c[] = {
+        { 3, { 1, 2, 3 }, 0, NULL },
+        { 4, { 1, 2, 3 }, -EINVAL, "postcopy pending record malformed" },
+        { 3, { 1, 2, 1u << 30 }, -EINVAL, "is not guest RAM" },
+    };
+    struct vm a, b;
+    struct ss_wr w = { 0 };
+    struct rec r[64];
+    size_t end;
+
+    setup_vm(&a);
+    save_vm(&a, &w, MIG_XENKVM_STATE, NULL);
+    walk(w.p, w.len, r, 64, &end);
+    CHECK_EQ(r[2].type, LIBXC_REC_X86_MSR_POLICY);
+    CHECK_EQ(r[2].len, 32);
+    for (unsigned i = 0; i < 3; i++) {
+        uint32_t t = XK_REC_PC_PENDING, zero = 0;
+        struct mig_in in = { .fd = -1, .p = w.p, .len = w.len };
+        struct mig_restored res;
+        uint8_t *body = w.p + r[2].off + 8;
+        memcpy(w.p + r[2].off, &t, 4);      /* in place of the MSR policy */
+        memcpy(body, &c[i].count, 4);
+        memcpy(body + 4, &zero, 4);
+        memcpy(body + 8, c[i].pages, 24);
+        vm_fixture_setup(&b, 16, 1);
+        CHECK_EQ(mig_restore(&b, &in, &res, msg), c[i].rc);
+        if (c[i].rc)
+            CHECK(strstr(msg, c[i].why) != NULL);
+        else
+            CHECK(res.st.npending == 3 && res.st.pending[0] == 1 && res.st.pending[2] == 3);
+        free(res.st.pending);
+        mig_in_free(&in);
+        vm_fixture_teardown(&b);
+    }
+    ss_wr_free(&w);
+    vm_fixture_teardown(&a);
+}
+
 /* ---- Xen's HVM context and KVM ---- */
 
 struct kvm_box { int kvm, vm, vcpu; };
@@ -501,6 +543,7 @@ int main(void)
     RUN(every_truncation_refused);
     RUN(xen_stream_without_xenkvm_records);
     RUN(unknown_records);
+    RUN(postcopy_pending_record);
     if (kvm >= 0) {
         close(kvm);
         RUN(hvm_context_kvm_round_trip);
