@@ -6,6 +6,7 @@
 #include <sys/time.h>
 
 #include "device.h"
+#include "device_vif.h"
 #include "domain_tree.h"
 #include "lockfile.h"
 #include "xl.h"
@@ -204,6 +205,9 @@ bool xl_tree_build_post(unsigned domid, const struct domcfg *dc,
         }
         /* The primary console: frontend (the domain's own dir) and backend. */
         xl_device_console_add(t, domid, r, console_tty);
+        /* The vifs (served by the domain's xenkvm-netback). */
+        for (unsigned i = 0; i < dc->nr_nics; i++)
+            xl_device_vif_add(t, domid, &dc->nics[i]);
         if (xs_transaction_end(xs, t, false))
             ok = true;
         else if (errno != EAGAIN)

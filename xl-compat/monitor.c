@@ -28,6 +28,7 @@
 #include "dominfo.h"
 #include "domain_tree.h"
 #include "exit_codes.h"
+#include "device_vif.h"
 #include "lifecycle.h"
 #include "lockfile.h"
 #include "mem_admit.h"
@@ -246,6 +247,10 @@ static int start_domain(struct mon *m)
     }
     free(tty);
     xl_dominfo_free(&info);
+    /* Its vifs' backend, before the guest runs (libxl adds devices before
+     * it unpauses). */
+    if (m->dc->nr_nics && xl_netback_ensure(m->domid, m->dc->name))
+        goto fail_kill;
     if (build_cancelled)
         goto fail_kill;
     return 0;

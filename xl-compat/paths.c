@@ -172,6 +172,16 @@ const char *xl_vmm_path(void)
     return p;
 }
 
+const char *xl_netback_path(void)
+{
+    static const char *p;
+
+    if (!p)
+        p = find_helper("XENKVM_NETBACK", "../netback/xenkvm-netback", "xenkvm-netback",
+                        XK_BINDIR);
+    return p;
+}
+
 const char *xl_xenstored_path(void)
 {
     static const char *p;
