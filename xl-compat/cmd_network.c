@@ -57,7 +57,10 @@ int cmd_network_attach(int argc, char **argv)
         }
     }
     name = xl_xs_readf(XBT_NULL, "/local/domain/%u/name", domid);
-    if (rc || xl_netback_ensure(domid, name)) {
+    if (rc || xl_netback_ensure(domid, name) || xl_vif_wait_hotplug(domid, (unsigned)v.devid)) {
+        /* As libxl: a device whose hotplug failed is taken away again. */
+        if (!rc)
+            xl_device_vif_remove(domid, (unsigned)v.devid);
         fprintf(stderr, "libxl_device_nic_add failed.\n");
         rc = 1;
     }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 
 /* libxl's LIBXL_DESTROY_TIMEOUT: how long a detach waits for the backend. */
 #define DETACH_TIMEOUT_MS 10000
+/* How long a hotplug may take (libxl's LIBXL_HOTPLUG_TIMEOUT). */
+#define HOTPLUG_TIMEOUT_MS 40000
 
 void xl_format_mac(const uint8_t m[6], char out[18])
 {
@@ -167,11 +170,43 @@ int xl_netback_ensure(unsigned domid, const char *name)
     return 0;
 }
 
+int xl_vif_wait_hotplug(unsigned domid, unsigned devid)
+{
+    char *be = xl_xasprintf("/local/domain/0/backend/vif/%u/%u", domid, devid);
+    int rc = -1;
+
+    for (int waited = 0; waited < HOTPLUG_TIMEOUT_MS; waited += 20) {
+        struct timespec ts = { 0, 20 * 1000 * 1000 };
+        char *st = xl_xs_readf(XBT_NULL, "%s/hotplug-status", be);
+
+        if (st && !strcmp(st, "connected"))
+            rc = 0;
+        else if (st && !strcmp(st, "error")) {
+            char *why = xl_xs_readf(XBT_NULL, "%s/hotplug-error", be);
+            fprintf(stderr, "libxl: error: vif %u of domain %u: hotplug failed: %s\n", devid,
+                    domid, why ? why : "?");
+            free(why);
+            free(st);
+            break;
+        }
+        free(st);
+        if (!rc || !netback_pid(domid))
+            break;
+        nanosleep(&ts, NULL);
+    }
+    if (rc && !netback_pid(domid))
+        fprintf(stderr, "libxl: error: vif %u of domain %u: its backend has gone\n", devid,
+                domid);
+    free(be);
+    return rc;
+}
+
 int xl_device_vif_remove(unsigned domid, unsigned devid)
 {
     char *be = xl_xasprintf("/local/domain/0/backend/vif/%u/%u", domid, devid);
     char *fe = xl_xasprintf("/local/domain/%u/device/vif/%u", domid, devid);
     char *p = xl_xasprintf("%s/online", be), *st = NULL;
+    bool hotplug_failed;
     int rc = 0;
 
     if (!(st = xl_xs_readf(XBT_NULL, "%s/state", be))) {
@@ -184,7 +219,10 @@ int xl_device_vif_remove(unsigned domid, unsigned devid)
      * Closed; then the nodes go, whether it did or not (libxl forces it
      * after its timeout too). */
     xl_xs_write(XBT_NULL, p, "0");
-    for (int waited = 0; waited < DETACH_TIMEOUT_MS; waited += 20) {
+    /* A vif whose hotplug failed was never served: nothing to wait for. */
+    st = xl_xs_readf(XBT_NULL, "%s/hotplug-status", be);
+    hotplug_failed = st && !strcmp(st, "error");
+    for (int waited = 0; waited < DETACH_TIMEOUT_MS && !hotplug_failed; waited += 20) {
         struct timespec ts = { 0, 20 * 1000 * 1000 };
 
         free(st);
@@ -193,7 +231,7 @@ int xl_device_vif_remove(unsigned domid, unsigned devid)
             break;
         nanosleep(&ts, NULL);
     }
-    if (st && strcmp(st, "6"))
+    if (st && strcmp(st, "6") && !hotplug_failed)
         fprintf(stderr, "libxl: warning: vif %u of domain %u did not close in time: "
                 "removed anyway\n", devid, domid);
     xs_rm(xl_xs(), XBT_NULL, fe);

@@ -16,6 +16,9 @@ int xl_vif_next_devid(unsigned domid);
 /* Start domain DOMID's xenkvm-netback unless it runs (its log:
  * <logdir>/netback-<NAME>.log).  0, or -1 with a message printed. */
 int xl_netback_ensure(unsigned domid, const char *name);
+/* Wait until the backend ran vif DEVID's hotplug (hotplug-status
+ * connected): 0, or -1 with libxl's message (its hotplug-error). */
+int xl_vif_wait_hotplug(unsigned domid, unsigned devid);
 /* network-detach: online = 0, wait for the backend to close (at most
  * libxl's 10 s), remove both directories.  0 or -ENOENT (no such vif). */
 int xl_device_vif_remove(unsigned domid, unsigned devid);

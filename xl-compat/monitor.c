@@ -251,6 +251,9 @@ static int start_domain(struct mon *m)
      * it unpauses). */
     if (m->dc->nr_nics && xl_netback_ensure(m->domid, m->dc->name))
         goto fail_kill;
+    for (unsigned i = 0; i < m->dc->nr_nics; i++)
+        if (xl_vif_wait_hotplug(m->domid, (unsigned)m->dc->nics[i].devid))
+            goto fail_kill;
     if (build_cancelled)
         goto fail_kill;
     return 0;
