@@ -222,6 +222,18 @@ static inline size_t nf_tcp_frame(uint8_t *f, size_t len, int ipv6)
         f[ip + 2] = (uint8_t)((len - ip) >> 8), f[ip + 3] = (uint8_t)(len - ip);
         f[ip + 8] = 64, f[ip + 9] = 6;
         memcpy(f + ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+        /* A valid header checksum: the host's bridge netfilter drops
+         * frames without one. */
+        {
+            uint32_t sum = 0;
+
+            for (size_t i = ip; i < ip + 20; i += 2)
+                sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+            while (sum >> 16)
+                sum = (sum & 0xffff) + (sum >> 16);
+            f[ip + 10] = (uint8_t)(~sum >> 8);
+            f[ip + 11] = (uint8_t)~sum;
+        }
     }
     f[tcp] = 0x30, f[tcp + 1] = 0x39;   /* 12345 -> 80 */
     f[tcp + 3] = 80;
