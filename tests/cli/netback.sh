@@ -4,7 +4,8 @@
 # private xl world, netfront64.elf is created by `xl create` with two
 # vif= lines.  tests/netback/nb_peer answers its frames on the bridge;
 # the guest's cases (one slot, scatter-gather, GSO and checksum offload
-# both ways, a bad request that disables only its own vif) count here.
+# both ways, two queues with split event channels, a bad request that
+# disables only its own vif, a frontend reset and reconnect) count here.
 # Then xl's side: network-list, network-attach (vif-bridge and vif-route,
 # a missing bridge), network-detach with the guest closing its frontend,
 # and everything gone with the domain.  Needs root, /dev/net/tun and
@@ -85,8 +86,12 @@ hdr=$(printf '%-3s %-2s %-17s %-6s %-5s %-6s %5s/%-5s %-30s' Idx BE "Mac Addr." 
       evt-ch tx- rx-ring-ref BE-path)
 [ "$(echo "$out" | head -1)" = "$hdr" ]
 check network_list_header $? "$out"
-echo "$out" | grep -Eq "^1   0  00:16:3e:00:00:12     1     4 +[0-9]+ +[0-9]+/[0-9]+ +/local/domain/0/backend/vif/$domid/1"
+echo "$out" | grep -Eq "^0   0  00:16:3e:00:00:11     0     4 +[0-9]+ +[0-9]+/[0-9]+ +/local/domain/0/backend/vif/$domid/0"
 check network_list_row $? "$out"
+# vif 1 has two queues: its rings and channels are under queue-N/, where
+# libxl's nicinfo does not look (-1, as xl shows them).
+echo "$out" | grep -Eq "^1   0  00:16:3e:00:00:12     1     4     -1    -1/-1 +/local/domain/0/backend/vif/$domid/1"
+check network_list_multi_queue_row $? "$out"
 
 # network-attach to the running domain: vif-bridge, then vif-route.
 out=$("$xl" network-attach nf bridge=xkbr0 mac=00:16:3e:00:00:13 2>&1)

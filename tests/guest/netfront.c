@@ -5,14 +5,19 @@
  * vif joined).  Run by tests/cli/netback.sh through `xl create` with two
  * vif= lines; everything here is what the frontend sees:
  *
- * - both vifs connect: rings and buffers granted, one event channel each,
- *   request-rx-copy, feature-rx-notify, feature-sg, feature-gso-tcpv4;
+ * - both vifs connect: rings and buffers granted, request-rx-copy,
+ *   feature-rx-notify, feature-sg, feature-gso-tcpv4; vif 0 with one
+ *   queue and one event channel, vif 1 with two queues
+ *   (multi-queue-num-queues, queue-N/) and split event channels;
  * - vif 0 exchanges frames with the peer: one slot, scatter-gather over
  *   2 and 3 slots (the peer echoes each with its payload inverted), and a
  *   20000-byte TCP/IPv4 GSO frame with csum_blank, which comes back GSO
  *   (an extra-info slot) with csum_blank on the rx side;
+ * - vif 1 exchanges frames on both its queues;
  * - vif 0 then sends a request whose data crosses its page: netback
  *   disables vif 0 (no response comes) and vif 1 still exchanges frames;
+ * - vif 0 is reset (Closing, Closed, Initialising) and reconnects with new
+ *   rings: frames flow again;
  * - the guest says "netfront: waiting for detach" and closes vif 1 when the
  *   toolstack takes it away (network-detach: backend Closing), then powers
  *   off.
@@ -38,6 +43,7 @@
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 
 #define NVIF 2
+#define NQ 3                /* vif 0: one queue; vif 1: two */
 #define TXBUFS 6
 #define RXBUFS 16
 #define ETYPE 0x88b5
@@ -45,22 +51,29 @@
 
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
-struct vif {
-    char fe[64], be[96];
-    uint8_t mac[6];
-    evtchn_port_t port;
-    bool connected;
+struct queue {
+    unsigned idx;               /* into the page arrays */
+    evtchn_port_t ptx, prx;     /* the same port unless split */
     netif_tx_front_ring_t tx;
     netif_rx_front_ring_t rx;
     grant_ref_t tx_ref, rx_ref, txbuf_ref, rxbuf_ref;
+};
+
+struct vif {
+    char fe[64], be[96];
+    uint8_t mac[6];
+    unsigned nq;
+    bool split, connected;
+    struct queue *q[2];
     uint16_t seq;
 };
 
+static struct queue queues[NQ];
 static struct vif vifs[NVIF];
 static uint8_t gnt_frame[4096] __aligned(4096) __attribute__((section(".bss.page")));
-static uint8_t rings[NVIF][2][4096] __aligned(4096) __attribute__((section(".bss.page")));
-static uint8_t txbuf[NVIF][TXBUFS][4096] __aligned(4096) __attribute__((section(".bss.page")));
-static uint8_t rxbuf[NVIF][RXBUFS][4096] __aligned(4096) __attribute__((section(".bss.page")));
+static uint8_t rings[NQ][2][4096] __aligned(4096) __attribute__((section(".bss.page")));
+static uint8_t txbuf[NQ][TXBUFS][4096] __aligned(4096) __attribute__((section(".bss.page")));
+static uint8_t rxbuf[NQ][RXBUFS][4096] __aligned(4096) __attribute__((section(".bss.page")));
 static uint8_t frame[24000], got[24000];
 static char buf[256];
 
@@ -102,13 +115,18 @@ static bool wait_state(const char *dir, int want, unsigned secs)
     return false;
 }
 
-static int fe_write(struct vif *v, const char *leaf, const char *fmt, unsigned val)
+static int write_at(const char *dir, const char *leaf, unsigned val)
 {
     char p[128], s[32];
 
-    snprintf(p, sizeof(p), "%s/%s", v->fe, leaf);
-    snprintf(s, sizeof(s), fmt, val);
+    snprintf(p, sizeof(p), "%s/%s", dir, leaf);
+    snprintf(s, sizeof(s), "%u", val);
     return xenbus_write(XBT_NIL, p, s);
+}
+
+static int fe_write(struct vif *v, const char *leaf, unsigned val)
+{
+    return write_at(v->fe, leaf, val);
 }
 
 static bool parse_mac(const char *s, uint8_t m[6])
@@ -128,41 +146,45 @@ static bool parse_mac(const char *s, uint8_t m[6])
 
 /* ---- the rings ---- */
 
-static void kick(struct vif *v)
-{
-    ev_send(v->port);
-}
-
-static void post_rx(struct vif *v, unsigned n)
+static void post_rx(struct queue *q, unsigned n)
 {
     int notify;
 
     while (n--) {
-        RING_IDX i = v->rx.req_prod_pvt++;
-        netif_rx_request_t *r = RING_GET_REQUEST(&v->rx, i);
+        RING_IDX i = q->rx.req_prod_pvt++;
+        netif_rx_request_t *r = RING_GET_REQUEST(&q->rx, i);
 
         r->id = (uint16_t)(i % RXBUFS);
-        r->gref = v->rxbuf_ref + r->id;
+        r->gref = q->rxbuf_ref + r->id;
     }
-    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&v->rx, notify);
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->rx, notify);
     if (notify)
-        kick(v);
+        ev_send(q->prx);
 }
 
-static void put_req(struct vif *v, unsigned slot, uint16_t off, uint16_t flags, uint16_t size)
+/* Fresh rings for Q, every buffer posted (connect and reconnect). */
+static void queue_rings(struct queue *q)
 {
-    netif_tx_request_t *r = RING_GET_REQUEST(&v->tx, v->tx.req_prod_pvt++);
+    SHARED_RING_INIT((netif_tx_sring_t *)rings[q->idx][0]);
+    SHARED_RING_INIT((netif_rx_sring_t *)rings[q->idx][1]);
+    FRONT_RING_INIT(&q->tx, (netif_tx_sring_t *)rings[q->idx][0], 4096);
+    FRONT_RING_INIT(&q->rx, (netif_rx_sring_t *)rings[q->idx][1], 4096);
+}
 
-    r->gref = v->txbuf_ref + slot;
+static void put_req(struct queue *q, unsigned slot, uint16_t off, uint16_t flags, uint16_t size)
+{
+    netif_tx_request_t *r = RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt++);
+
+    r->gref = q->txbuf_ref + slot;
     r->offset = off;
     r->flags = flags;
     r->id = (uint16_t)slot;
     r->size = size;
 }
 
-/* Send LEN bytes of FRAME from offset OFF of the first page, one slot a
- * page; with a GSO extra when GSO_SIZE. */
-static void send(struct vif *v, size_t len, unsigned off, uint16_t flags, uint16_t gso_size)
+/* Send LEN bytes of FRAME on Q from offset OFF of the first page, one
+ * slot a page; with a GSO extra when GSO_SIZE. */
+static void send(struct queue *q, size_t len, unsigned off, uint16_t flags, uint16_t gso_size)
 {
     size_t done = 0;
     unsigned slot = 0;
@@ -172,52 +194,56 @@ static void send(struct vif *v, size_t len, unsigned off, uint16_t flags, uint16
         size_t room = 4096 - (slot ? 0 : off), n = len - done < room ? len - done : room;
         uint16_t f = done + n < len ? NETTXF_more_data : 0;
 
-        memcpy(txbuf[v - vifs][slot] + (slot ? 0 : off), frame + done, n);
+        memcpy(txbuf[q->idx][slot] + (slot ? 0 : off), frame + done, n);
         if (!slot) {
-            put_req(v, 0, (uint16_t)off, f | flags | (gso_size ? NETTXF_extra_info : 0),
+            put_req(q, 0, (uint16_t)off, f | flags | (gso_size ? NETTXF_extra_info : 0),
                     (uint16_t)len);
             if (gso_size) {
                 struct netif_extra_info *e = (struct netif_extra_info *)
-                    RING_GET_REQUEST(&v->tx, v->tx.req_prod_pvt++);
+                    RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt++);
                 memset(e, 0, sizeof(*e));
                 e->type = XEN_NETIF_EXTRA_TYPE_GSO;
                 e->u.gso.size = gso_size;
                 e->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
             }
         } else {
-            put_req(v, slot, 0, f, (uint16_t)n);
+            put_req(q, slot, 0, f, (uint16_t)n);
         }
         done += n;
         slot++;
     }
-    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&v->tx, notify);
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->tx, notify);
     if (notify)
-        kick(v);
+        ev_send(q->ptx);
+}
+
+static void wait_port(evtchn_port_t p)
+{
+    ev_wait_pending(p, 200000000ull);
+    ev_clear_pending(p);
 }
 
 /* Wait for the tx responses of what was sent: how many came (OKAY or
  * NULL), -1 on an error status, 0 if none within SECS. */
-static int tx_done(struct vif *v, unsigned secs)
+static int tx_done(struct queue *q, unsigned secs)
 {
     uint64_t end = xen_system_time() + secs * SEC;
     int n = 0;
 
-    while (v->tx.rsp_cons != v->tx.req_prod_pvt && xen_system_time() < end) {
-        while (v->tx.rsp_cons != v->tx.sring->rsp_prod) {
+    while (q->tx.rsp_cons != q->tx.req_prod_pvt && xen_system_time() < end) {
+        while (q->tx.rsp_cons != q->tx.sring->rsp_prod) {
             xen_rmb();
-            netif_tx_response_t *r = RING_GET_RESPONSE(&v->tx, v->tx.rsp_cons++);
+            netif_tx_response_t *r = RING_GET_RESPONSE(&q->tx, q->tx.rsp_cons++);
             if (r->status != NETIF_RSP_OKAY && r->status != NETIF_RSP_NULL)
                 return -1;
             n++;
         }
-        if (v->tx.rsp_cons == v->tx.req_prod_pvt)
+        if (q->tx.rsp_cons == q->tx.req_prod_pvt)
             break;
-        v->tx.sring->rsp_event = v->tx.rsp_cons + 1;
+        q->tx.sring->rsp_event = q->tx.rsp_cons + 1;
         xen_mb();
-        if (v->tx.rsp_cons == v->tx.sring->rsp_prod) {
-            ev_wait_pending(v->port, 200000000ull);
-            ev_clear_pending(v->port);
-        }
+        if (q->tx.rsp_cons == q->tx.sring->rsp_prod)
+            wait_port(q->ptx);
     }
     return n;
 }
@@ -229,33 +255,54 @@ struct rx_meta {
     uint16_t gso_size;
     uint8_t gso_type;
     int slots;
+    unsigned queue;         /* which of the vif's queues it came on */
 };
 
-/* The next frame for us, gathered into GOT, within SECS; false if none. */
+static bool rx_has(struct queue *q)
+{
+    return q->rx.rsp_cons != q->rx.sring->rsp_prod;
+}
+
+/* The next frame on any of V's queues, gathered into GOT, within SECS. */
 static bool receive(struct vif *v, struct rx_meta *m, unsigned secs)
 {
     uint64_t end = xen_system_time() + secs * SEC;
+    struct queue *q = NULL;
     bool more = true, first = true;
 
     memset(m, 0, sizeof(*m));
+    while (!q) {
+        evtchn_port_t ports[2];
+
+        for (unsigned i = 0; i < v->nq && !q; i++) {
+            v->q[i]->rx.sring->rsp_event = v->q[i]->rx.rsp_cons + 1;
+            xen_mb();
+            if (rx_has(v->q[i])) {
+                q = v->q[i];
+                m->queue = i;
+            }
+        }
+        if (q)
+            break;
+        if (xen_system_time() >= end)
+            return false;
+        for (unsigned i = 0; i < v->nq; i++)
+            ports[i] = v->q[i]->prx;
+        ev_poll(ports, v->nq, xen_system_time() + 200000000ull);
+        for (unsigned i = 0; i < v->nq; i++)
+            ev_clear_pending(ports[i]);
+    }
     while (more) {
         netif_rx_response_t *r;
 
-        while (v->rx.rsp_cons == v->rx.sring->rsp_prod) {
+        while (!rx_has(q))
             if (xen_system_time() >= end)
                 return false;
-            v->rx.sring->rsp_event = v->rx.rsp_cons + 1;
-            xen_mb();
-            if (v->rx.rsp_cons != v->rx.sring->rsp_prod)
-                break;
-            ev_wait_pending(v->port, 200000000ull);
-            ev_clear_pending(v->port);
-        }
         xen_rmb();
-        r = RING_GET_RESPONSE(&v->rx, v->rx.rsp_cons++);
+        r = RING_GET_RESPONSE(&q->rx, q->rx.rsp_cons++);
         if (r->status < 0 || m->len + (size_t)r->status > sizeof(got))
             return false;
-        memcpy(got + m->len, rxbuf[v - vifs][r->id % RXBUFS] + r->offset, (size_t)r->status);
+        memcpy(got + m->len, rxbuf[q->idx][r->id % RXBUFS] + r->offset, (size_t)r->status);
         m->len += (size_t)r->status;
         m->slots++;
         more = r->flags & NETRXF_more_data;
@@ -264,11 +311,12 @@ static bool receive(struct vif *v, struct rx_meta *m, unsigned secs)
             first = false;
             if (r->flags & NETRXF_extra_info) {
                 struct netif_extra_info *e;
-                while (v->rx.rsp_cons == v->rx.sring->rsp_prod)
+
+                while (!rx_has(q))
                     if (xen_system_time() >= end)
                         return false;
                 xen_rmb();
-                e = (struct netif_extra_info *)RING_GET_RESPONSE(&v->rx, v->rx.rsp_cons++);
+                e = (struct netif_extra_info *)RING_GET_RESPONSE(&q->rx, q->rx.rsp_cons++);
                 m->gso = e->type == XEN_NETIF_EXTRA_TYPE_GSO;
                 m->gso_size = e->u.gso.size;
                 m->gso_type = e->u.gso.type;
@@ -277,7 +325,7 @@ static bool receive(struct vif *v, struct rx_meta *m, unsigned secs)
         }
     }
     /* The buffers go back to the backend. */
-    post_rx(v, (unsigned)m->slots);
+    post_rx(q, (unsigned)m->slots);
     return true;
 }
 
@@ -316,22 +364,23 @@ static bool echo_ok(struct vif *v, size_t len, const struct rx_meta *m)
     return true;
 }
 
-static bool exchange(struct vif *v, size_t len, unsigned off, int *slots_out)
+/* A frame of LEN sent on queue QI of V (from offset OFF), its echo
+ * received on any queue: true if it came back intact. */
+static bool exchange(struct vif *v, unsigned qi, size_t len, unsigned off, struct rx_meta *out)
 {
     struct rx_meta m;
 
     test_frame(v, len);
-    send(v, len, off, NETTXF_data_validated, 0);
-    if (tx_done(v, 10) <= 0)
+    send(v->q[qi], len, off, NETTXF_data_validated, 0);
+    if (tx_done(v->q[qi], 10) <= 0)
         return false;
-    /* Anything else on the bridge (IPv6 router solicitations of the host)
-     * is not ours: skip it. */
+    /* Anything else on the bridge (the host's multicast) is not ours. */
     for (int tries = 0; tries < 64; tries++) {
         if (!receive(v, &m, 10))
             return false;
         if (got[12] == (ETYPE >> 8) && got[13] == (ETYPE & 0xff) && got[14] == (uint8_t)~'X') {
-            if (slots_out)
-                *slots_out = m.slots;
+            if (out)
+                *out = m;
             return echo_ok(v, len, &m);
         }
     }
@@ -340,16 +389,61 @@ static bool exchange(struct vif *v, size_t len, unsigned off, int *slots_out)
 
 /* ---- cases ---- */
 
+/* Publish V's queues and features and go Connected, as netfront's
+ * talk_to_netback does. */
+static bool talk_to_netback(struct vif *v)
+{
+    bool ok = true;
+
+    if (v->nq > 1)
+        ok &= !fe_write(v, "multi-queue-num-queues", v->nq);
+    for (unsigned i = 0; i < v->nq; i++) {
+        struct queue *q = v->q[i];
+        char dir[80];
+
+        if (v->nq > 1)
+            snprintf(dir, sizeof(dir), "%s/queue-%u", v->fe, i);
+        else
+            snprintf(dir, sizeof(dir), "%s", v->fe);
+        queue_rings(q);
+        post_rx(q, RXBUFS);
+        ok &= !write_at(dir, "tx-ring-ref", q->tx_ref);
+        ok &= !write_at(dir, "rx-ring-ref", q->rx_ref);
+        if (v->split) {
+            ok &= !write_at(dir, "event-channel-tx", q->ptx);
+            ok &= !write_at(dir, "event-channel-rx", q->prx);
+        } else {
+            ok &= !write_at(dir, "event-channel", q->ptx);
+        }
+    }
+    ok &= !fe_write(v, "request-rx-copy", 1);
+    ok &= !fe_write(v, "feature-rx-notify", 1);
+    ok &= !fe_write(v, "feature-sg", 1);
+    ok &= !fe_write(v, "feature-gso-tcpv4", 1);
+    ok &= !fe_write(v, "state", XenbusStateConnected);
+    return ok;
+}
+
+static bool alloc_port(evtchn_port_t *p)
+{
+    if (ev_alloc_unbound(DOMID_SELF, 0, p))
+        return false;
+    ev_mask(*p);
+    return true;
+}
+
 TEST(netfront_connects)
 {
     struct xen_add_to_physmap x = { .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table,
                                     .idx = 0, .gpfn = (uintptr_t)gnt_frame >> PAGE_SHIFT };
+    unsigned nq = 0;
 
     shinfo_map();
     REQUIRE(EXPECT_TRUE(xenbus_init()));
     REQUIRE(EXPECT_EQ(HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x), 0));
     for (int i = 0; i < NVIF; i++) {
         struct vif *v = &vifs[i];
+        uint64_t maxq = 0;
         char p[128];
 
         snprintf(v->fe, sizeof(v->fe), "device/vif/%d", i);
@@ -364,55 +458,74 @@ TEST(netfront_connects)
         EXPECT_EQ(xenbus_read(XBT_NIL, p, buf, sizeof(buf)), 1);
         snprintf(p, sizeof(p), "%s/feature-gso-tcpv4", v->be);
         EXPECT_EQ(xenbus_read(XBT_NIL, p, buf, sizeof(buf)), 1);
+        snprintf(p, sizeof(p), "%s/feature-split-event-channels", v->be);
+        EXPECT_EQ(xenbus_read(XBT_NIL, p, buf, sizeof(buf)), 1);
+        snprintf(p, sizeof(p), "%s/multi-queue-max-queues", v->be);
+        EXPECT_EQ(xenbus_read_u64(XBT_NIL, p, &maxq), 0);
+        /* vif 0: one queue, one event channel; vif 1: two queues (when
+         * offered) with split channels. */
+        v->nq = i == 1 && maxq >= 2 ? 2 : 1;
+        v->split = i == 1;
+        for (unsigned k = 0; k < v->nq; k++) {
+            struct queue *q = v->q[k] = &queues[nq];
 
-        SHARED_RING_INIT((netif_tx_sring_t *)rings[i][0]);
-        SHARED_RING_INIT((netif_rx_sring_t *)rings[i][1]);
-        FRONT_RING_INIT(&v->tx, (netif_tx_sring_t *)rings[i][0], 4096);
-        FRONT_RING_INIT(&v->rx, (netif_rx_sring_t *)rings[i][1], 4096);
-        v->tx_ref = grant(rings[i][0], false);
-        v->rx_ref = grant(rings[i][1], false);
-        v->txbuf_ref = grant(txbuf[i][0], true);
-        for (int b = 1; b < TXBUFS; b++)
-            grant(txbuf[i][b], true);
-        v->rxbuf_ref = grant(rxbuf[i][0], false);
-        for (int b = 1; b < RXBUFS; b++)
-            grant(rxbuf[i][b], false);
-        REQUIRE(EXPECT_EQ(ev_alloc_unbound(DOMID_SELF, 0, &v->port), 0));
-        ev_mask(v->port);
-        post_rx(v, RXBUFS);
-        EXPECT_EQ(fe_write(v, "tx-ring-ref", "%u", v->tx_ref), 0);
-        EXPECT_EQ(fe_write(v, "rx-ring-ref", "%u", v->rx_ref), 0);
-        EXPECT_EQ(fe_write(v, "event-channel", "%u", v->port), 0);
-        EXPECT_EQ(fe_write(v, "request-rx-copy", "%u", 1), 0);
-        EXPECT_EQ(fe_write(v, "feature-rx-notify", "%u", 1), 0);
-        EXPECT_EQ(fe_write(v, "feature-sg", "%u", 1), 0);
-        EXPECT_EQ(fe_write(v, "feature-gso-tcpv4", "%u", 1), 0);
-        EXPECT_EQ(fe_write(v, "state", "%u", XenbusStateConnected), 0);
+            q->idx = nq++;
+            q->tx_ref = grant(rings[q->idx][0], false);
+            q->rx_ref = grant(rings[q->idx][1], false);
+            q->txbuf_ref = grant(txbuf[q->idx][0], true);
+            for (int b = 1; b < TXBUFS; b++)
+                grant(txbuf[q->idx][b], true);
+            q->rxbuf_ref = grant(rxbuf[q->idx][0], false);
+            for (int b = 1; b < RXBUFS; b++)
+                grant(rxbuf[q->idx][b], false);
+            REQUIRE(EXPECT_TRUE(alloc_port(&q->ptx)));
+            q->prx = q->ptx;
+            if (v->split)
+                REQUIRE(EXPECT_TRUE(alloc_port(&q->prx)));
+        }
+        EXPECT_TRUE(talk_to_netback(v));
     }
     for (int i = 0; i < NVIF; i++) {
         vifs[i].connected = EXPECT_TRUE(wait_state(vifs[i].be, XenbusStateConnected, 20));
-        printf("netfront: vif %d connected: mac %02x:%02x:%02x:%02x:%02x:%02x port %u\n", i,
-               vifs[i].mac[0], vifs[i].mac[1], vifs[i].mac[2], vifs[i].mac[3],
-               vifs[i].mac[4], vifs[i].mac[5], vifs[i].port);
+        printf("netfront: vif %d connected: mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue(s)%s\n",
+               i, vifs[i].mac[0], vifs[i].mac[1], vifs[i].mac[2], vifs[i].mac[3],
+               vifs[i].mac[4], vifs[i].mac[5], vifs[i].nq,
+               vifs[i].split ? ", split event channels" : "");
     }
 }
 
 TEST(netfront_one_slot)
 {
     REQUIRE(vifs[0].connected);
-    EXPECT_TRUE(exchange(&vifs[0], 60, 0, NULL));
-    EXPECT_TRUE(exchange(&vifs[0], 1514, 2000, NULL));
+    EXPECT_TRUE(exchange(&vifs[0], 0, 60, 0, NULL));
+    EXPECT_TRUE(exchange(&vifs[0], 0, 1514, 2000, NULL));
 }
 
 TEST(netfront_scatter_gather)
 {
-    int slots = 0;
+    struct rx_meta m;
 
     REQUIRE(vifs[0].connected);
     /* 2 and 3 tx slots; the echo comes back over as many rx buffers. */
-    EXPECT_TRUE(exchange(&vifs[0], 3000, 3000, NULL));
-    EXPECT_TRUE(exchange(&vifs[0], 9000, 1000, &slots));
-    EXPECT_EQ(slots, 3);
+    EXPECT_TRUE(exchange(&vifs[0], 0, 3000, 3000, NULL));
+    EXPECT_TRUE(exchange(&vifs[0], 0, 9000, 1000, &m));
+    EXPECT_EQ(m.slots, 3);
+}
+
+TEST(netfront_multi_queue_split_channels)
+{
+    struct vif *v = &vifs[1];
+
+    REQUIRE(v->connected);
+    if (v->nq < 2) {
+        test_skip("the backend offers one queue (one host CPU)");
+        return;
+    }
+    /* Frames sent on either queue come back (on whichever queue the
+     * host's tap chose). */
+    EXPECT_TRUE(exchange(v, 0, 60, 0, NULL));
+    EXPECT_TRUE(exchange(v, 1, 60, 0, NULL));
+    EXPECT_TRUE(exchange(v, 1, 5000, 100, NULL));
 }
 
 /* A TCP/IPv4 frame 10.0.0.2:1234 -> 10.0.0.1:9 of LEN bytes whose TCP
@@ -456,9 +569,9 @@ TEST(netfront_gso_both_ways)
 
     REQUIRE(v->connected);
     tcp_frame(v, 20000);
-    send(v, 20000, 0, NETTXF_csum_blank | NETTXF_data_validated, 1448);
+    send(v->q[0], 20000, 0, NETTXF_csum_blank | NETTXF_data_validated, 1448);
     /* 5 data slots and the extra. */
-    REQUIRE(EXPECT_EQ(tx_done(v, 10), 6));
+    REQUIRE(EXPECT_EQ(tx_done(v->q[0], 10), 6));
     for (int tries = 0; tries < 64 && !seen; tries++) {
         REQUIRE(EXPECT_TRUE(receive(v, &m, 10)));
         seen = got[12] == 0x08 && got[13] == 0 && m.len == 20000;
@@ -474,24 +587,44 @@ TEST(netfront_gso_both_ways)
 
 TEST(netfront_bad_request_disables_only_that_vif)
 {
-    struct vif *v = &vifs[0];
+    struct queue *q = vifs[0].q[0];
     int notify;
 
-    REQUIRE(v->connected && vifs[1].connected);
+    REQUIRE(vifs[0].connected && vifs[1].connected);
     /* Data that would cross the end of its page: xen-netback's "Cross
      * page boundary" fatal error. */
-    put_req(v, 0, 4000, 0, 200);
-    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&v->tx, notify);
-    kick(v);
+    put_req(q, 0, 4000, 0, 200);
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->tx, notify);
+    ev_send(q->ptx);
     (void)notify;
-    EXPECT_EQ(tx_done(v, 2), 0);
+    EXPECT_EQ(tx_done(q, 2), 0);
     /* A good frame after it is not served either: the vif is off. */
-    test_frame(v, 60);
-    send(v, 60, 0, 0, 0);
-    EXPECT_EQ(tx_done(v, 2), 0);
+    test_frame(&vifs[0], 60);
+    send(q, 60, 0, 0, 0);
+    EXPECT_EQ(tx_done(q, 2), 0);
     /* The other vif goes on. */
-    EXPECT_TRUE(exchange(&vifs[1], 60, 0, NULL));
-    EXPECT_TRUE(exchange(&vifs[1], 5000, 100, NULL));
+    EXPECT_TRUE(exchange(&vifs[1], 0, 60, 0, NULL));
+    EXPECT_TRUE(exchange(&vifs[1], 0, 5000, 100, NULL));
+}
+
+TEST(netfront_reconnects_after_reset)
+{
+    struct vif *v = &vifs[0];
+
+    REQUIRE(v->connected);
+    /* A frontend reset (a rebooted or kexec'd guest): Closing, Closed,
+     * then Initialising again; the backend follows to InitWait and
+     * serves the new rings, the disabled vif included. */
+    EXPECT_EQ(fe_write(v, "state", XenbusStateClosing), 0);
+    REQUIRE(EXPECT_TRUE(wait_state(v->be, XenbusStateClosing, 20)));
+    EXPECT_EQ(fe_write(v, "state", XenbusStateClosed), 0);
+    REQUIRE(EXPECT_TRUE(wait_state(v->be, XenbusStateClosed, 20)));
+    EXPECT_EQ(fe_write(v, "state", XenbusStateInitialising), 0);
+    REQUIRE(EXPECT_TRUE(wait_state(v->be, XenbusStateInitWait, 20)));
+    REQUIRE(EXPECT_TRUE(talk_to_netback(v)));
+    REQUIRE(EXPECT_TRUE(wait_state(v->be, XenbusStateConnected, 20)));
+    EXPECT_TRUE(exchange(v, 0, 60, 0, NULL));
+    EXPECT_TRUE(exchange(v, 0, 3000, 2000, NULL));
 }
 
 TEST(netfront_closes_on_detach)
@@ -502,8 +635,8 @@ TEST(netfront_closes_on_detach)
     printf("netfront: waiting for detach\n");
     /* network-detach: the backend goes Closing; netfront closes. */
     REQUIRE(EXPECT_TRUE(wait_state(v->be, XenbusStateClosing, 60)));
-    EXPECT_EQ(fe_write(v, "state", "%u", XenbusStateClosing), 0);
-    EXPECT_EQ(fe_write(v, "state", "%u", XenbusStateClosed), 0);
+    EXPECT_EQ(fe_write(v, "state", XenbusStateClosing), 0);
+    EXPECT_EQ(fe_write(v, "state", XenbusStateClosed), 0);
     EXPECT_TRUE(wait_state(v->be, XenbusStateClosed, 20) || read_state(v->be) < 0);
     printf("netfront: vif 1 closed\n");
 }
