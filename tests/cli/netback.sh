@@ -143,3 +143,26 @@ check vif_route_route_gone $? "$(ip route)"
 grep -qE "AddressSanitizer|runtime error|LeakSanitizer" "$nblog" \
     && fail netback_sanitizers_clean "$(grep -E 'AddressSanitizer|runtime error' "$nblog" | head -3)" \
     || pass netback_sanitizers_clean
+
+# A vif whose bridge is missing fails the create (libxl: hotplug failed),
+# and nothing of the domain is left.
+xl_cfg nobr "$guests/pvcontrol64.elf" 'vif = [ "bridge=nosuchbr" ]'
+out=$("$xl" create "$tmp/nobr.cfg" 2>&1)
+st=$?
+[ "$st" != 0 ] && echo "$out" | grep -q "hotplug failed: could not find bridge device"
+check create_with_missing_bridge_fails $? "status $st: $out"
+! listed nobr && ! ip link show | grep -q "vif[0-9]*\.0"
+check failed_create_leaves_nothing $? "$("$xl" list; ip -o link show)"
+
+# xl destroy of a domain whose frontend never connected (backend InitWait).
+xl_cfg idle "$guests/pvcontrol64.elf" 'vif = [ "bridge=xkbr0,vifname=xkidle" ]'
+out=$("$xl" create "$tmp/idle.cfg" 2>&1)
+check create_idle_with_vif $? "$out"
+d=$("$xl" domid idle 2>/dev/null)
+ipid=$(cat "$XENKVM_RUNDIR/dom$d.vif.pid" 2>/dev/null)
+ip -o link show xkidle 2>/dev/null | grep -q "master xkbr0" \
+    && [ "$(xenstore-read "/local/domain/0/backend/vif/$d/0/state" 2>/dev/null)" = 2 ]
+check vifname_tap_waits_in_initwait $? "$(ip -o link show; xenstore-ls /local/domain/0/backend/vif 2>&1)"
+"$xl" destroy idle
+wait_for 10 bash -c "! ip link show xkidle && ! kill -0 ${ipid:-0}"
+check destroy_removes_tap_and_netback $? "$(ip -o link show; cat "$tmp/log/netback-idle.log")"
