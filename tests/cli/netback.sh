@@ -154,11 +154,17 @@ check create_with_missing_bridge_fails $? "status $st: $out"
 ! listed nobr && ! ip link show | grep -q "vif[0-9]*\.0"
 check failed_create_leaves_nothing $? "$("$xl" list; ip -o link show)"
 
-# xl destroy of a domain whose frontend never connected (backend InitWait).
-xl_cfg idle "$guests/pvcontrol64.elf" 'vif = [ "bridge=xkbr0,vifname=xkidle" ]'
+# network-attach to a domain created without vifs starts its netback; xl
+# destroy then takes the vif (its frontend never connected: InitWait), the
+# tap and the netback away.
+xl_cfg idle "$guests/pvcontrol64.elf"
 out=$("$xl" create "$tmp/idle.cfg" 2>&1)
-check create_idle_with_vif $? "$out"
+check create_idle_without_vif $? "$out"
 d=$("$xl" domid idle 2>/dev/null)
+[ ! -e "$XENKVM_RUNDIR/dom$d.vif.pid" ]
+check no_netback_without_vifs $? ""
+out=$("$xl" network-attach idle bridge=xkbr0 vifname=xkidle 2>&1)
+check network_attach_starts_netback $? "$out"
 ipid=$(cat "$XENKVM_RUNDIR/dom$d.vif.pid" 2>/dev/null)
 ip -o link show xkidle 2>/dev/null | grep -q "master xkbr0" \
     && [ "$(xenstore-read "/local/domain/0/backend/vif/$d/0/state" 2>/dev/null)" = 2 ]
