@@ -169,12 +169,14 @@ int dc_vif_parse_token(struct dc_vif *v, const char *tok, char *err, size_t errl
             snprintf(err, errlen, "Invalid mac address `%s'", val);
             return -1;
         }
-        v->mac_set = true;
+        v->mac_set = v->mac_given = true;
     } else if (KEY("bridge")) {
+        v->bridge_given = true;
         return set_str(&v->bridge, val);
     } else if (KEY("ip")) {
         return set_str(&v->ip, val);
     } else if (KEY("script")) {
+        v->script_given = true;
         return set_str(&v->script, val);
     } else if (KEY("vifname")) {
         if (strlen(val) >= 16) {

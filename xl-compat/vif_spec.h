@@ -21,6 +21,8 @@ struct dc_vif {
     uint64_t rate_bytes;    /* rate=: bytes per interval, 0 unlimited */
     uint32_t rate_usecs;
     unsigned mtu;           /* 0: unset */
+    /* What the spec itself gave (libxl's JSON shows only those). */
+    bool mac_given, bridge_given, script_given;
 };
 
 /* One KEY=VALUE token into V.  0; 1 for a key xl does not know (a

@@ -1597,6 +1597,36 @@ static void json_acpi_transport(void)
     domcfg_free(&dc);
 }
 
+/* vifs as xl parsed them: the spec's own keys, not libxl's defaults (the
+ * generated MAC, the default bridge and script). */
+static void json_nics(void)
+{
+    static const char cfg[] = "name=\"a\"\ntype=\"pvh\"\nkernel=\"/k\"\n"
+                              "vif=[\"mac=00:16:3e:00:00:01,bridge=br1,rate=1MB/s\", "
+                              "\"vifname=x,type=ioemu\"]\n";
+    struct domcfg dc;
+    char *out;
+    size_t sz;
+    FILE *o;
+
+    CHECK_EQ(domcfg_parse(&dc, "a.cfg", cfg, sizeof(cfg) - 1, NULL, 0, NULL), 0);
+    o = open_memstream(&out, &sz);
+    domcfg_write_json(&dc, o, 0);
+    fclose(o);
+    CHECK(strstr(out, "\"nics\": [\n        {\n            \"devid\": 0,\n"
+                      "            \"mac\": \"00:16:3e:00:00:01\",\n"
+                      "            \"bridge\": \"br1\",\n"
+                      "            \"rate_bytes_per_interval\": 50000,\n"
+                      "            \"rate_interval_usecs\": 50000\n        },\n") != NULL);
+    CHECK(strstr(out, "\"devid\": 1,\n            \"ifname\": \"x\",\n"
+                      "            \"nictype\": \"vif_ioemu\"\n") != NULL);
+    CHECK(strstr(out, "xenbr0") == NULL && strstr(out, "vif-bridge") == NULL);
+    if (check_case_failed)
+        printf("%s", out);
+    free(out);
+    domcfg_free(&dc);
+}
+
 static bool ends_with(const char *s, size_t len, const char *suffix)
 {
     size_t n = strlen(suffix);
@@ -1701,6 +1731,7 @@ int main(void)
     RUN(json_create_n);
     RUN(json_list_element);
     RUN(json_acpi_transport);
+    RUN(json_nics);
     RUN(load_files);
     RUN(names);
     return CHECK_DONE();
