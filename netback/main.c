@@ -61,11 +61,19 @@ static void on_xs(void *arg, int fd, uint32_t events)
     bool any = false;
 
     (void)arg;
-    (void)fd;
     (void)events;
+    errno = 0;
     while ((w = xs_check_watch(nb.xs))) {
         free(w);
         any = true;
+    }
+    if (errno && errno != EAGAIN) {
+        /* xenstored went away: the connected vifs' data paths need no
+         * store and go on; new devices and state changes are not seen. */
+        log_err("domain %u: the xenstored connection failed: connected vifs go on, "
+                "no new devices are served", nb.ctx.domid);
+        evloop_del(nb.ctx.loop, fd);
+        return;
     }
     if (any)
         scan();

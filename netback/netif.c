@@ -184,6 +184,10 @@ enum nb_tx_result nb_tx_next(struct nb_queue *q, struct nb_tx_frame *f, uint64_t
     }
     work = (int)(prod - cons);
     RING_COPY_REQUEST(&q->tx, cons, &first);
+    /* The first credit window starts with the first packet (Linux starts
+     * it at connect; nothing was sent before either way). */
+    if (q->credit_bytes && !q->credit_due_ns)
+        q->credit_due_ns = now_ns + q->credit_usec * 1000;
     if (q->credit_bytes && first.size > q->remaining_credit &&
         credit_exceeded(q, first.size, now_ns))
         return NB_TX_THROTTLED;

@@ -299,8 +299,10 @@ static void test_tx_rate_credit(void)
     setup();
     nf_fini(&nf);
     nf_init(&nf, "rated");
+    /* As vif.c sets them before mapping: the full credit to start with. */
     nf.q.credit_bytes = 1000;
     nf.q.credit_usec = 50000;
+    nf.q.remaining_credit = 1000;
     nf_tcp_frame(buf, 600, 0);
     nf_send(&nf, buf, 600, 0, 0, 0, 0);
     nf_send(&nf, buf, 600, 0, 0, 0, 0);
@@ -309,6 +311,9 @@ static void test_tx_rate_credit(void)
     CHECK_EQ(nf.q.credit_due_ns, 1000 + 50000 * 1000);
     CHECK_EQ(nb_tx_next(&nf.q, &frame, 1000 + 50000 * 1000 - 1), NB_TX_THROTTLED);
     CHECK_EQ(nb_tx_next(&nf.q, &frame, 1000 + 50000 * 1000), NB_TX_FRAME);
+    /* The new window's credit: 400 left + 1000, less the 600 sent. */
+    CHECK_EQ(nf.q.remaining_credit, 800);
+    CHECK_EQ(nf.q.st.tx_throttled, 2);
 }
 
 static void test_rx_single(void)
