@@ -104,12 +104,34 @@ out=$("$xl" network-attach nf script=vif-route ip=10.9.0.5 vifname=xkroute 2>&1)
 check network_attach_vif_route $? "$out"
 ip route show 10.9.0.5 2>/dev/null | grep -q "dev xkroute"
 check vif_route_host_route $? "$(ip route 2>&1)"
+# A script of the user's own runs as Xen runs hotplug scripts.
+cat > "$tmp/my-hotplug" <<EOS
+#!/bin/sh
+echo "\$1 \$XENBUS_PATH \$XENBUS_TYPE \$vif" >> "$tmp/hotplug.out"
+[ "\$1" = online ] && ip link set "\$vif" up
+exit 0
+EOS
+chmod +x "$tmp/my-hotplug"
+out=$("$xl" network-attach nf script="$tmp/my-hotplug" vifname=xkscript 2>&1)
+check network_attach_own_script $? "$out"
+grep -qx "online /local/domain/0/backend/vif/$domid/4 vif xkscript" "$tmp/hotplug.out" 2>/dev/null
+check own_script_online_env $? "$(cat "$tmp/hotplug.out" 2>&1)"
 out=$("$xl" network-attach nf bridge=nosuchbr 2>&1)
 st=$?
 [ "$st" = 1 ] && echo "$out" | grep -q "could not find bridge device"
 check network_attach_missing_bridge_fails $? "status $st: $out"
-[ "$("$xl" network-list nf | wc -l)" = 5 ]
+[ "$("$xl" network-list nf | wc -l)" = 6 ]
 check failed_attach_leaves_no_device $? "$("$xl" network-list nf)"
+
+# Detaching a vif whose frontend never came: the backend goes Closing and
+# nobody closes the frontend, so xl removes it after libxl's 10 s, saying
+# so; the script then runs offline.
+out=$("$xl" network-detach nf 4 2>&1)
+st=$?
+[ $st = 0 ] && echo "$out" | grep -q "did not close in time: removed anyway"
+check network_detach_unconnected $? "status $st: $out"
+wait_for 10 grep -qx "offline /local/domain/0/backend/vif/$domid/4 vif xkscript" "$tmp/hotplug.out"
+check own_script_offline $? "$(cat "$tmp/hotplug.out" 2>&1)"
 
 # network-detach: the guest closes vif 1, the nodes and the tap go.
 out=$("$xl" network-detach nf 7 2>&1)
