@@ -147,6 +147,10 @@ int xl_netback_ensure(unsigned domid, const char *name)
         fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd >= 0)
             dup2(fd, STDERR_FILENO);
+        /* Nothing of xl's: above all not the domain's lock (the monitor's
+         * lock fd is inheritable for the VMM), which would keep the domain
+         * "existing" for as long as the backend lives. */
+        close_range(3, ~0u, 0);
         execl(xl_netback_path(), "xenkvm-netback", "--domid", sdom, "--rundir", xl_rundir(),
               "--xenstored", xl_xs_socket(), (char *)NULL);
         fprintf(stderr, "xl: cannot run %s: %s\n", xl_netback_path(), strerror(errno));
