@@ -58,6 +58,9 @@ domid=$("$xl" domid nf 2>/dev/null)
 pid=$(cat "$XENKVM_RUNDIR/dom$domid.vif.pid" 2>/dev/null)
 [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 check netback_running $? "no dom$domid.vif.pid: $(cat "$nblog" 2>/dev/null)"
+# It holds nothing of xl's, above all not the domain's lock.
+! ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "\.lock"
+check netback_holds_no_lock $? "$(ls -l "/proc/$pid/fd" 2>&1)"
 
 # The taps, named as Xen names vifs, on the bridge with its MTU.
 for d in 0 1; do
