@@ -614,14 +614,16 @@ int vif_probe(struct netback *nb, unsigned devid)
         }
     }
     v->online = true;
-    xs_put(nb, v->dir, "hotplug-status", "connected");
     rc = xb_backend_probe(&v->xb, "vif", nb->ctx.domid, devid, &xb_xs_ops, nb->xs,
                           &vif_dev_ops, v);
     if (rc) {
-        log_err("%s: probe failed: %s", v->dir, strerror(-rc));
+        hotplug_error(v, "probe failed", rc);
         return rc;
     }
     v->probed = true;
+    /* Last, as the hotplug script's own write comes after xen-netback's
+     * probe: whoever waits for it finds the backend in InitWait. */
+    xs_put(nb, v->dir, "hotplug-status", "connected");
     log_info("vif %s: domain %u device %u%s%s", v->ifname, nb->ctx.domid, devid,
              v->bridge ? ", bridge " : "", v->bridge ? v->bridge : "");
     return 0;
