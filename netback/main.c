@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <xenstore.h>
@@ -68,15 +69,59 @@ static void on_xs(void *arg, int fd, uint32_t events)
         any = true;
     }
     if (errno && errno != EAGAIN) {
-        /* xenstored went away: the connected vifs' data paths need no
-         * store and go on; new devices and state changes are not seen. */
-        log_err("domain %u: the xenstored connection failed: connected vifs go on, "
-                "no new devices are served", nb.ctx.domid);
+        /* The health check below reconnects. */
         evloop_del(nb.ctx.loop, fd);
         return;
     }
     if (any)
         scan();
+}
+
+/* A connection to xenstored with our watches: 0, or -1 (none answers). */
+static int xs_attach(void)
+{
+    if (!(nb.xs = xs_open(0)))
+        return -1;
+    if (!xs_watch(nb.xs, root, "root") ||
+        evloop_add(nb.ctx.loop, xs_fileno(nb.xs), on_xs, NULL)) {
+        xs_close(nb.xs);
+        nb.xs = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Once a second: is xenstored still there?  A restarted one (xl starts
+ * it again on demand, with the store it kept) gets a new connection and
+ * every watch again; the connected vifs' data paths never needed it. */
+static void on_health(void *arg, int fd, uint32_t events)
+{
+    uint64_t ticks;
+    unsigned len;
+    char *v;
+
+    (void)arg;
+    (void)events;
+    if (read(fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+        return;
+    if (nb.xs) {
+        errno = 0;
+        v = xs_read(nb.xs, XBT_NULL, "/", &len);
+        if (v || errno == ENOENT || errno == EACCES) {
+            free(v);
+            return;
+        }
+        log_warn("domain %u: lost xenstored (%s): reconnecting", nb.ctx.domid,
+                 strerror(errno));
+        evloop_del(nb.ctx.loop, xs_fileno(nb.xs));
+        xs_close(nb.xs);
+        nb.xs = NULL;
+    }
+    if (xs_attach())
+        return;
+    log_info("domain %u: xenstored connection back", nb.ctx.domid);
+    vif_store_changed(&nb);
+    scan();
 }
 
 /* The VMM's socket: it never speaks to us, so anything is its end. */
@@ -119,7 +164,7 @@ int main(int argc, char **argv)
     char pidfile[256];
     struct evloop *loop;
     sigset_t set;
-    int ch, rc, vmm, sfd, verbose = 0;
+    int ch, rc, vmm, sfd, health, verbose = 0;
     long ncpu;
     FILE *pf;
 
@@ -184,12 +229,18 @@ int main(int argc, char **argv)
         errno = -vmm;
         die(XK_EXIT_VMM_ERROR, "domain %llu: VMM socket:", (unsigned long long)domid);
     }
-    if (!(nb.xs = xs_open(0)))
-        die(XK_EXIT_VMM_ERROR, "cannot connect to xenstored:");
     snprintf(root, sizeof(root), "/local/domain/0/backend/vif/%u", (unsigned)domid);
-    if (!xs_watch(nb.xs, root, "root"))
-        die(XK_EXIT_VMM_ERROR, "watching %s:", root);
-    if (evloop_add(loop, xs_fileno(nb.xs), on_xs, NULL) || evloop_add(loop, vmm, on_vmm, NULL))
+    if (xs_attach())
+        die(XK_EXIT_VMM_ERROR, "cannot connect to xenstored and watch %s:", root);
+    {
+        struct itimerspec it = { { 1, 0 }, { 1, 0 } };
+
+        health = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (health < 0 || timerfd_settime(health, 0, &it, NULL) ||
+            evloop_add(loop, health, on_health, NULL))
+            die(XK_EXIT_VMM_ERROR, "health timer:");
+    }
+    if (evloop_add(loop, vmm, on_vmm, NULL))
         die(XK_EXIT_VMM_ERROR, "event loop:");
 
     snprintf(pidfile, sizeof(pidfile), PID_FMT, rundir, (unsigned)domid);
@@ -219,8 +270,11 @@ int main(int argc, char **argv)
     }
     evloop_stop(loop);
     vif_free_all(&nb);
-    xs_unwatch(nb.xs, root, "root");
-    xs_close(nb.xs);
+    if (nb.xs) {
+        xs_unwatch(nb.xs, root, "root");
+        xs_close(nb.xs);
+    }
+    close(health);
     unlink(pidfile);
     close(vmm);
     backend_ctx_release(&nb.ctx);

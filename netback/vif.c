@@ -545,8 +545,12 @@ static void vif_free(struct vif *v)
     }
     if (v->tap_fd0 >= 0)
         close(v->tap_fd0);
-    if (v->probed)
+    if (v->probed && v->nb->xs) {
         xb_backend_release(&v->xb);
+    } else if (v->probed) {
+        free(v->xb.fe_dir);     /* no store to unwatch on */
+        v->xb.fe_dir = NULL;
+    }
     free(v->script);
     free(v->bridge);
     free(v->ip);
@@ -627,6 +631,21 @@ int vif_probe(struct netback *nb, unsigned devid)
     log_info("vif %s: domain %u device %u%s%s", v->ifname, nb->ctx.domid, devid,
              v->bridge ? ", bridge " : "", v->bridge ? v->bridge : "");
     return 0;
+}
+
+void vif_store_changed(struct netback *nb)
+{
+    for (struct vif *v = nb->vifs; v; v = v->next) {
+        char path[256];
+
+        if (!v->probed)
+            continue;
+        v->xb.store = nb->xs;
+        snprintf(path, sizeof(path), "%s/state", v->xb.fe_dir);
+        xb_xs_ops.watch(nb->xs, path);
+        snprintf(path, sizeof(path), "%s/online", v->dir);
+        xb_xs_ops.watch(nb->xs, path);
+    }
 }
 
 bool vif_known(struct netback *nb, unsigned devid)

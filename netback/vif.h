@@ -28,6 +28,9 @@ int vif_probe(struct netback *nb, unsigned devid);
 /* A watch fired: step every vif's handshake; vifs whose backend
  * directory is gone, or that the toolstack took away, are freed. */
 void vif_changed_all(struct netback *nb);
+/* NB's xenstore connection is a new one (xenstored restarted): every
+ * vif's watches again on it. */
+void vif_store_changed(struct netback *nb);
 /* Is DEVID served? */
 bool vif_known(struct netback *nb, unsigned devid);
 /* Close every vif (the domain is gone, or SIGTERM). */

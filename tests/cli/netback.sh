@@ -194,6 +194,15 @@ ipid=$(cat "$XENKVM_RUNDIR/dom$d.vif.pid" 2>/dev/null)
 ip -o link show xkidle 2>/dev/null | grep -q "master xkbr0" \
     && [ "$(xenstore-read "/local/domain/0/backend/vif/$d/0/state" 2>/dev/null)" = 2 ]
 check vifname_tap_waits_in_initwait $? "$(ip -o link show; xenstore-ls /local/domain/0/backend/vif 2>&1)"
+# xenstored killed under it: xl starts it again (with the store it kept)
+# and netback, reconnected, serves the next vif.
+kill "$(cat "$XENKVM_RUNDIR/xenstored.pid")"
+wait_for 5 bash -c "! kill -0 $(cat "$XENKVM_RUNDIR/xenstored.pid")"
+out=$("$xl" network-attach idle bridge=xkbr0 vifname=xkafter 2>&1)
+check attach_after_xenstored_restart $? "$out"
+ip -o link show xkafter 2>/dev/null | grep -q "master xkbr0" \
+    && [ "$(xenstore-read "/local/domain/0/backend/vif/$d/1/state" 2>/dev/null)" = 2 ]
+check netback_reconnected_to_xenstored $? "$(cat "$tmp/log/netback-idle.log")"
 "$xl" destroy idle
-wait_for 10 bash -c "! ip link show xkidle && ! kill -0 ${ipid:-0}"
+wait_for 10 bash -c "! ip link show xkidle && ! ip link show xkafter && ! kill -0 ${ipid:-0}"
 check destroy_removes_tap_and_netback $? "$(ip -o link show; cat "$tmp/log/netback-idle.log")"
