@@ -2,7 +2,7 @@
  * of its own (docs/netback.md).  It takes the guest's memory from the
  * domain's VMM (backend_ctx_connect), serves every device that appears
  * under /local/domain/0/backend/vif/<domid>/, and exits 0 after closing
- * them when the VMM's socket closes (the domain is gone) or on SIGTERM. */
+ * them when the VMM's socket is gone (the domain is gone) or on SIGTERM. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -91,9 +91,21 @@ static int xs_attach(void)
     return 0;
 }
 
-/* Once a second: is xenstored still there?  A restarted one (xl starts
- * it again on demand, with the store it kept) gets a new connection and
- * every watch again; the connected vifs' data paths never needed it. */
+/* Is the domain's VMM still there?  A connection that is closed at once
+ * (one held open would be the VMM's to free at its exit). */
+static bool vmm_alive(void)
+{
+    int s = xk_link_connect(nb.ctx.rundir, nb.ctx.domid);
+
+    if (s >= 0)
+        close(s);
+    return !(s == -ENOENT || s == -ECONNREFUSED);
+}
+
+/* Once a second: is the domain still there (else stop), is xenstored?  A
+ * restarted xenstored (xl starts it again on demand, with the store it
+ * kept) gets a new connection and every watch again; the connected vifs'
+ * data paths never needed it. */
 static void on_health(void *arg, int fd, uint32_t events)
 {
     uint64_t ticks;
@@ -104,6 +116,12 @@ static void on_health(void *arg, int fd, uint32_t events)
     (void)events;
     if (read(fd, &ticks, sizeof(ticks)) != sizeof(ticks))
         return;
+    if (!vmm_alive()) {
+        log_info("domain %u: the VMM has gone", nb.ctx.domid);
+        evloop_del(nb.ctx.loop, fd);
+        request_stop();
+        return;
+    }
     if (nb.xs) {
         errno = 0;
         v = xs_read(nb.xs, XBT_NULL, "/", &len);
@@ -122,21 +140,6 @@ static void on_health(void *arg, int fd, uint32_t events)
     log_info("domain %u: xenstored connection back", nb.ctx.domid);
     vif_store_changed(&nb);
     scan();
-}
-
-/* The VMM's socket: it never speaks to us, so anything is its end. */
-static void on_vmm(void *arg, int fd, uint32_t events)
-{
-    char b[64];
-    ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
-
-    (void)arg;
-    (void)events;
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    log_info("domain %u: the VMM has gone", nb.ctx.domid);
-    evloop_del(nb.ctx.loop, fd);
-    request_stop();
 }
 
 static void usage(FILE *f)
@@ -164,7 +167,7 @@ int main(int argc, char **argv)
     char pidfile[256];
     struct evloop *loop;
     sigset_t set;
-    int ch, rc, vmm, sfd, health, verbose = 0;
+    int ch, rc, sfd, health, verbose = 0;
     long ncpu;
     FILE *pf;
 
@@ -224,11 +227,6 @@ int main(int argc, char **argv)
         die(XK_EXIT_VMM_ERROR, "domain %llu: cannot reach its VMM under %s:",
             (unsigned long long)domid, rundir);
     }
-    vmm = xk_link_connect(rundir, (unsigned)domid);
-    if (vmm < 0) {
-        errno = -vmm;
-        die(XK_EXIT_VMM_ERROR, "domain %llu: VMM socket:", (unsigned long long)domid);
-    }
     snprintf(root, sizeof(root), "/local/domain/0/backend/vif/%u", (unsigned)domid);
     if (xs_attach())
         die(XK_EXIT_VMM_ERROR, "cannot connect to xenstored and watch %s:", root);
@@ -240,8 +238,6 @@ int main(int argc, char **argv)
             evloop_add(loop, health, on_health, NULL))
             die(XK_EXIT_VMM_ERROR, "health timer:");
     }
-    if (evloop_add(loop, vmm, on_vmm, NULL))
-        die(XK_EXIT_VMM_ERROR, "event loop:");
 
     snprintf(pidfile, sizeof(pidfile), PID_FMT, rundir, (unsigned)domid);
     if ((pf = fopen(pidfile, "w"))) {
@@ -276,7 +272,6 @@ int main(int argc, char **argv)
     }
     close(health);
     unlink(pidfile);
-    close(vmm);
     backend_ctx_release(&nb.ctx);
     evloop_free(loop);
     return 0;
