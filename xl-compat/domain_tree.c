@@ -6,6 +6,7 @@
 #include <sys/time.h>
 
 #include "device.h"
+#include "device_vbd.h"
 #include "device_vif.h"
 #include "domain_tree.h"
 #include "lockfile.h"
@@ -205,6 +206,19 @@ bool xl_tree_build_post(unsigned domid, const struct domcfg *dc,
         }
         /* The primary console: frontend (the domain's own dir) and backend. */
         xl_device_console_add(t, domid, r, console_tty);
+        /* The disks (checked by xl create: none fails here but a target
+         * removed since, which is then left out with its reason). */
+        for (unsigned i = 0; i < dc->nr_disks; i++) {
+            struct xl_vbd v;
+            char err[512];
+
+            if (xl_vbd_prepare(&dc->disks[i], &v, err, sizeof(err))) {
+                fprintf(stderr, "xl: disk `%s': %s\n", dc->disks[i].vdev, err);
+                continue;
+            }
+            xl_vbd_write(t, domid, &dc->disks[i], &v);
+            xl_vbd_free(&v);
+        }
         /* The vifs (served by the domain's xenkvm-netback). */
         for (unsigned i = 0; i < dc->nr_nics; i++)
             xl_device_vif_add(t, domid, &dc->nics[i]);
