@@ -120,6 +120,46 @@ static void test_tx_gso_v6_pseudo_csum(void)
     CHECK(want[0] || want[1]);
 }
 
+/* csum_blank past an 802.1Q tag, and past an IPv6 hop-by-hop header,
+ * to UDP: the offsets Linux's skb_checksum_setup finds. */
+static void test_tx_csum_vlan_and_ipv6_ext(void)
+{
+    struct pkt_l4 l4;
+
+    setup();
+    /* 802.1Q: 4 bytes between the MACs and the IPv4 ethertype. */
+    nf_tcp_frame(buf + 4, 200, 0);
+    memmove(buf, buf + 4, 12);
+    buf[12] = 0x81, buf[13] = 0x00, buf[14] = 0, buf[15] = 5;
+    buf[16] = 0x08, buf[17] = 0x00;
+    nf_send(&nf, buf, 204, 0, NETTXF_csum_blank, 0, 0);
+    CHECK_EQ(nb_tx_next(&nf.q, &frame, 1000), NB_TX_FRAME);
+    CHECK_EQ(frame.vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    CHECK_EQ(frame.vh.csum_start, 38);
+    CHECK_EQ(frame.vh.csum_offset, 16);
+    /* IPv6, a hop-by-hop header of 8 bytes, then UDP. */
+    memset(buf, 0, 200);
+    buf[12] = 0x86, buf[13] = 0xdd;
+    buf[14] = 0x60;
+    buf[14 + 6] = 0;                    /* next: hop-by-hop */
+    buf[54] = 17;                       /* its next: UDP */
+    buf[55] = 0;                        /* 8 bytes */
+    CHECK_EQ(pkt_find_l4(buf, 200, &l4), 0);
+    CHECK_EQ(l4.csum_start, 62);
+    CHECK_EQ(l4.csum_offset, 6);
+    CHECK_EQ(l4.proto, IPPROTO_UDP);
+    nf_send(&nf, buf, 200, 0, NETTXF_csum_blank, 0, 0);
+    CHECK_EQ(nb_tx_next(&nf.q, &frame, 1000), NB_TX_FRAME);
+    CHECK_EQ(frame.vh.csum_start, 62);
+    CHECK_EQ(frame.vh.csum_offset, 6);
+    /* An IPv4 fragment has no L4 header to offload: dropped. */
+    nf_tcp_frame(buf, 200, 0);
+    buf[14 + 6] = 0x20;                 /* more fragments */
+    nf_send(&nf, buf, 200, 0, NETTXF_csum_blank, 0, 0);
+    CHECK_EQ(nb_tx_next(&nf.q, &frame, 1000), NB_TX_DROPPED);
+    CHECK(!nf.q.fatal);
+}
+
 static void test_tx_csum_blank_not_ip(void)
 {
     int16_t st[4];
@@ -529,6 +569,7 @@ int main(void)
     RUN(test_tx_sg);
     RUN(test_tx_gso_csum);
     RUN(test_tx_gso_v6_pseudo_csum);
+    RUN(test_tx_csum_vlan_and_ipv6_ext);
     RUN(test_tx_csum_blank_not_ip);
     RUN(test_tx_too_many_slots_dropped);
     RUN(test_tx_malicious_slots_fatal);
