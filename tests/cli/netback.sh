@@ -204,6 +204,21 @@ check netback_reconnected_to_xenstored $? "$(cat "$tmp/log/netback-idle.log")"
 wait_for 10 bash -c "! ip link show xkidle && ! ip link show xkafter && ! kill -0 ${ipid:-0}"
 check destroy_removes_tap_and_netback $? "$(ip -o link show; cat "$tmp/log/netback-idle.log")"
 
+# A rebooted domain (on_reboot=restart: a new domid) gets its vifs and a
+# netback of its own; the old domain's taps and netback are gone.
+xl_cfg rb "$guests/pvcontrol64.elf" 'vif = [ "bridge=xkbr0" ]'
+"$xl" create "$tmp/rb.cfg" >/dev/null 2>&1
+d1=$("$xl" domid rb 2>/dev/null)
+wait_for 30 grep -q "pvcontrol: up" "$tmp/log/console/guest-rb.log"
+"$xl" reboot rb >/dev/null 2>&1
+wait_for 30 bash -c "d=\$('$xl' domid rb 2>/dev/null) && [ \"\$d\" != '$d1' ]"
+d2=$("$xl" domid rb 2>/dev/null)
+wait_for 10 bash -c "ip link show vif$d2.0 && ! ip link show vif$d1.0 && [ ! -e '$XENKVM_RUNDIR/dom$d1.vif.pid' ] && [ -e '$XENKVM_RUNDIR/dom$d2.vif.pid' ]"
+check reboot_gets_new_vifs_and_netback $? "domid $d1 -> $d2: $(ip -o link show; ls "$XENKVM_RUNDIR")"
+"$xl" destroy rb
+wait_for 10 bash -c "! ip link show vif$d2.0"
+check reboot_destroy_removes_tap $? "$(ip -o link show)"
+
 # Every log of this world (netbacks, monitors and VMMs) free of sanitizer
 # reports (CI builds with ASan + UBSan).
 if grep -lE "AddressSanitizer|runtime error|LeakSanitizer" "$tmp"/log/*.log >/dev/null 2>&1; then
