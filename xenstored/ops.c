@@ -103,6 +103,8 @@ int do_rm(const void *ctx, struct conn *c, char *in, unsigned int len)
     if (!strcmp(name, "/"))
         return EINVAL;
     err = node_rm(ctx, c, name);
+    if (err == EINPROGRESS)
+        return 0;       /* it replies when done (sliced.c) */
     if (err)
         return err;
     send_ack(c, XS_RM);

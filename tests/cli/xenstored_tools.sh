@@ -119,6 +119,13 @@ start
 run_prog xs_hostile "$tbin/xs_hostile"
 stop daemon_after_hostile_input
 
+# Big requests (an RM of 20000 nodes, the commit of a transaction that
+# removes them) run in slices: others' reads go on, atomically.  The
+# client reads the order from the trace file.
+start
+run_prog xs_slices "$tbin/xs_slices" "$pid" "$tmp/trace"
+stop daemon_after_slices
+
 # Out of descriptors: a daemon with 64 and no trace file.  accept() fails
 # with EMFILE; the daemon stops accepting until a connection closes and
 # says so once (it once logged every retry, at full CPU).
