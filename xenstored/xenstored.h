@@ -309,6 +309,11 @@ struct domain {
     bool reborn;                /* its ring connection predates a restart */
 };
 struct domain *domain_find(unsigned int domid);
+/* Does domain domid exist (Xen's xenstored asks the hypervisor)?  Here:
+ * known to xenstored (introduced, or restored and awaiting its VMM), or
+ * its dom<N>.lock in domains_rundir held (lib/domlock.h). */
+bool domain_exists(unsigned int domid);
+extern const char *domains_rundir;
 char *domain_path(const void *ctx, unsigned int domid);
 int domain_introduce(unsigned int domid, struct attach *a);
 void domain_release(struct domain *d, bool fire);

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "domlock.h"
 #include "vmm_ctl.h"
 
 #define STEP_TIMEOUT_MS 30000
@@ -266,12 +267,32 @@ static int console(const char *rundir, unsigned domid, int nsteps, char **steps)
     return 0;
 }
 
+/* Hold the locks of domains FIRST..LAST, as xl's monitor holds its
+ * domain's from the moment it picks the domid: they exist for xenstored
+ * (lib/domlock.h) until this process ends (SIGTERM).  Prints "held" once
+ * it has them all. */
+static int hold_lock(const char *rundir, unsigned first, unsigned last)
+{
+    for (unsigned d = first; d <= last; d++) {
+        int fd = domlock_take(rundir, d);
+
+        if (fd < 0) {
+            fprintf(stderr, "hold-lock: domain %u: %s\n", d, strerror(-fd));
+            return 1;
+        }
+    }
+    printf("held\n");
+    fflush(stdout);
+    for (;;)
+        pause();
+}
+
 int main(int argc, char **argv)
 {
     int rc;
 
     if (argc < 4) {
-        fprintf(stderr, "usage: vmmctl_tool info|pause|unpause|raw|console RUNDIR DOMID ...\n");
+        fprintf(stderr, "usage: vmmctl_tool info|pause|unpause|raw|console|hold-lock RUNDIR DOMID ...\n");
         return 2;
     }
     if (!strcmp(argv[1], "info"))
@@ -287,6 +308,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "raw") && argc == 6)
         return raw(argv[2], parse_uint(argv[3]), parse_uint(argv[4]), parse_uint(argv[5]));
+    if (!strcmp(argv[1], "hold-lock"))
+        return hold_lock(argv[2], parse_uint(argv[3]),
+                         parse_uint(argc > 4 ? argv[4] : argv[3]));
     if (!strcmp(argv[1], "console"))
         return console(argv[2], parse_uint(argv[3]), argc - 4, argv + 4);
     fprintf(stderr, "vmmctl_tool: unknown command %s\n", argv[1]);
