@@ -287,12 +287,40 @@ static int hold_lock(const char *rundir, unsigned first, unsigned last)
         pause();
 }
 
+/* A stuck VMM as xl sees one: a process listening on PATH (a domain's
+ * VMM socket) that takes connections and requests and never answers;
+ * asleep, not stopped.  Prints "listening" once it is.  Until killed. */
+static int mute_listener(const char *path)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    int l = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+    if (l < 0 || strlen(path) >= sizeof(a.sun_path)) {
+        perror("mute-listener");
+        return 1;
+    }
+    strcpy(a.sun_path, path);
+    if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 16)) {
+        perror("mute-listener");
+        return 1;
+    }
+    printf("listening\n");
+    fflush(stdout);
+    for (;;)
+        if (accept(l, NULL, NULL) < 0 && errno != EINTR)
+            pause();    /* out of descriptors: keep them all, answer none */
+}
+
 int main(int argc, char **argv)
 {
     int rc;
 
+    if (argc == 3 && !strcmp(argv[1], "mute-listener"))
+        return mute_listener(argv[2]);
+
     if (argc < 4) {
-        fprintf(stderr, "usage: vmmctl_tool info|pause|unpause|raw|console|hold-lock RUNDIR DOMID ...\n");
+        fprintf(stderr, "usage: vmmctl_tool info|pause|unpause|raw|console|hold-lock RUNDIR DOMID ...\n"
+                        "       vmmctl_tool mute-listener SOCKET\n");
         return 2;
     }
     if (!strcmp(argv[1], "info"))
