@@ -1,0 +1,70 @@
+#!/bin/bash
+# xl commands of issue 18 through the real command line, against a running
+# test guest: vm-list, vcpu-pin (the vCPU threads' affinity, seen in
+# vcpu-list and in /proc), dmesg (the host side's logs).  Each with xl's
+# output and exit codes.
+set -u
+. "$SRCDIR/tests/cli/common.inc"
+need_kvm xl_commands
+guest=$BUILDDIR/tests/guest/pvcontrol64.elf
+xl_private xlc
+trap xl_teardown EXIT
+ok() { if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$*"; fi; }
+# t NAME WANT_STATUS WANT_OUTPUT XL-ARGS...: status and stdout+stderr of xl
+t() {
+    local n=$1 ws=$2 wo=$3 got st; shift 3
+    got=$("$xl" "$@" 2>&1); st=$?
+    if [ "$st" = "$ws" ] && [ "$got" = "$wo" ]; then pass "$n"
+    else fail "$n" "status $st (want $ws), output '$got' (want '$wo')"; fi
+}
+
+xl_cfg cmds "$guest" 'vcpus = 2'
+"$xl" create -q -p "$tmp/cmds.cfg" || { fail create "xl create"; exit 0; }
+id=$("$xl" domid cmds)
+uuid=$("$xl" list -v cmds | awk 'NR == 2 { print $7 }')
+read -r _ vpid < "$XENKVM_RUNDIR/dom$id.pid"
+
+# --- vm-list: xl's header and one line per guest (never domain 0) ---------
+t vm_list 0 "$(printf 'UUID                                  ID    name\n%s  %u    %-30s' "$uuid" "$id" cmds)" vm-list
+t vm_list_no_args 2 "$(printf "option \`x' not supported.")" vm-list -x
+
+# --- vcpu-pin ---------------------------------------------------------------
+# affinity_of N: the host CPUs vCPU N's thread may run on, as /proc says.
+affinity_of() {
+    local t
+    for t in /proc/"$vpid"/task/*; do
+        [ "$(cat "$t/comm")" = "vcpu$1" ] && awk '/^Cpus_allowed_list/ { print $2 }' "$t/status"
+    done
+}
+vl_affinity() { "$xl" vcpu-list cmds | awk -v v="$1" '$3 == v { print $(NF - 2), $(NF - 1), $NF }'; }
+all=$(affinity_of 0)
+t vcpu_pin_one 0 "" vcpu-pin cmds 0 0
+name=vcpu_pin_one_proc; ok test "$(affinity_of 0)" = 0
+name=vcpu_pin_other_untouched; ok test "$(affinity_of 1)" = "$all"
+name=vcpu_list_shows_pin; ok test "$(vl_affinity 0)" = "0 / all"
+name=vcpu_list_unpinned_all; ok test "$(vl_affinity 1)" = "all / all"
+t vcpu_pin_all 0 "" vcpu-pin cmds all 1
+name=vcpu_pin_all_proc; ok test "$(affinity_of 0),$(affinity_of 1)" = "1,1"
+t vcpu_pin_exclude 0 "" vcpu-pin cmds 1 "^1"
+name=vcpu_pin_exclude_proc; ok test "$(affinity_of 1)" = 0
+t vcpu_pin_soft_dash 0 "" vcpu-pin cmds 0 all -
+name=vcpu_pin_back_to_all; ok test "$(vl_affinity 0)" = "all / all"
+t vcpu_pin_bad_vcpu_name 1 "Error: Invalid argument x as VCPU." vcpu-pin cmds x 0
+t vcpu_pin_no_such_vcpu 1 "Could not set affinity for vcpu \`7'." vcpu-pin cmds 7 0
+t vcpu_pin_bad_range 1 'Invalid cpu range "0-999".' vcpu-pin cmds 0 0-999
+t vcpu_pin_soft_refused 1 'xl: soft affinity "0": xenkvm has none (Linux schedules threads by hard affinity only)' \
+    vcpu-pin cmds 0 all 0
+name=vcpu_pin_too_few_args; ok bash -c "! '$xl' vcpu-pin cmds 0"
+
+# --- dmesg: xenstored's log, then each domain's (xl-NAME.log), tagged -----
+out=$("$xl" dmesg); st=$?
+name=dmesg_status; ok test "$st" = 0
+name=dmesg_has_domain_log; ok grep -q '^(xl-cmds) ' <<<"$out"
+name=dmesg_lines_tagged; ok bash -c "! grep -qvE '^\((xenstored|xl-[^)]*)\) ' <<<'$(sed "s/'//g" <<<"$out")'"
+first=$(grep -m1 '^(xl-cmds) ' <<<"$out")
+"$xl" dmesg -c > "$tmp/dmesg-c.out"; st=$?
+name=dmesg_clear_prints; ok test "$st" = 0 -a -s "$tmp/dmesg-c.out"
+name=dmesg_cleared; ok bash -c "! '$xl' dmesg | grep -qxF -- '$first'"
+t dmesg_bad_option 2 "option \`z' not supported." dmesg -z
+
+"$xl" destroy cmds
