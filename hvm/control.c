@@ -290,6 +290,26 @@ static bool on_memory(struct vm *vm, int fd, const struct xk_link_msg *m)
     return false;
 }
 
+/* XEN_DOMCTL_max_mem from xl mem-max: as Xen, a maximum below what the
+ * domain holds is allowed (it cannot grow until it is under it again);
+ * above what the memfd backs it is refused: this VMM cannot add memory. */
+static bool on_maxmem(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    int status = 0;
+
+    if (m->from_dom != 0) {
+        status = -EPERM;
+    } else if (m->port == 0 || m->port > vm->ram_pages + XK_MAXMEM_EXTRA_PAGES) {
+        status = -EINVAL;
+    } else {
+        pthread_rwlock_wrlock(&vm->pm.lock);
+        vm->max_pages_set = m->port;
+        pthread_rwlock_unlock(&vm->pm.lock);
+    }
+    reply(fd, m->type, status);
+    return false;
+}
+
 /* Serve M on FD; true when FD now belongs to someone else. */
 typedef bool (*ctl_handler)(struct vm *vm, int fd, const struct xk_link_msg *m);
 
@@ -300,6 +320,7 @@ static const ctl_handler handlers[] = {
     [XK_LINK_UNPAUSE] = on_unpause,
     [XK_LINK_INFO] = on_info,
     [XK_LINK_MEMORY] = on_memory,
+    [XK_LINK_MAXMEM] = on_maxmem,
 };
 
 struct ctl_conn { struct vm *vm; };

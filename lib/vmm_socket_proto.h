@@ -48,6 +48,7 @@ enum xk_link_type {
     XK_LINK_UNPAUSE = 6,    /* dom0 -> VMM: unpause (reply: status) */
     XK_LINK_INFO = 7,       /* dom0 -> VMM: reply struct xk_link_info */
     XK_LINK_MEMORY = 8,     /* dom0 -> VMM: reply struct xk_link_memory + memfd */
+    XK_LINK_MAXMEM = 9,     /* dom0 -> VMM: max_pages = `port` pages (reply: status) */
 };
 
 /* Every request, and every reply but INFO's. */

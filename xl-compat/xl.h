@@ -57,6 +57,7 @@ int cmd_sysrq(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_vm_list(int argc, char **argv);
 int cmd_vcpu_pin(int argc, char **argv);
+int cmd_mem_max(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 
 /* A program name for the log prefix of the monitor ("xl-NAME"). */

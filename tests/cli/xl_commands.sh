@@ -56,6 +56,19 @@ t vcpu_pin_soft_refused 1 'xl: soft affinity "0": xenkvm has none (Linux schedul
     vcpu-pin cmds 0 all 0
 name=vcpu_pin_too_few_args; ok bash -c "! '$xl' vcpu-pin cmds 0"
 
+# --- mem-max: static-max, the VMM's max_pages, the bound of mem-set -------
+smax() { xenstore-read "/local/domain/$id/memory/static-max"; }
+t mem_max_below_target 1 "$(printf 'libxl: error: Domain %s:memory_static_max must be greater than or or equal to memory_dynamic_max\ncannot set domid %s static max memory to : 16' "$id" "$id")" mem-max cmds 16
+t mem_max_beyond_vmm 1 "$(printf 'libxl: error: Domain %s:Failed to set max memory to 65536 KiB: more than the domain was started with (xenkvm cannot add memory)\ncannot set domid %s static max memory to : 64' "$id" "$id")" mem-max cmds 64
+t mem_max_bad_size 1 "invalid memory size: 12x" mem-max cmds 12x
+name=mem_max_unchanged_after_errors; ok test "$(smax)" = 32768
+t mem_set_lower 0 "" mem-set cmds 24
+t mem_max_lower 0 "" mem-max cmds 28
+name=mem_max_static_max; ok test "$(smax)" = 28672
+t mem_set_above_max 1 "$(printf 'libxl: error: memory_dynamic_max must be less than or equal to memory_static_max\ncannot set domid %s dynamic max memory to : 30' "$id")" mem-set cmds 30
+t mem_set_up_to_max 0 "" mem-set cmds 28
+t mem_max_too_few_args 2 "$(printf "'xl mem-max' requires at least 2 arguments.\n\n%s" "$("$xl" help mem-max 2>&1)")" mem-max cmds
+
 # --- dmesg: xenstored's log, then each domain's (xl-NAME.log), tagged -----
 out=$("$xl" dmesg); st=$?
 name=dmesg_status; ok test "$st" = 0
