@@ -24,7 +24,7 @@
 #include <xen/sched.h>
 
 #include "console_client.h"
-#include "device_unattached.h"
+#include "device_vbd.h"
 #include "dominfo.h"
 #include "domain_tree.h"
 #include "exit_codes.h"
@@ -157,17 +157,6 @@ static void catch_cancel(bool on)
 
 /* Build the domain: domid, tree, VMM (paused), the nodes naming its
  * rings.  0, or -1 with nothing left behind. */
-/* The domain's log says which of its devices are not attached. */
-static void append_unattached(const struct mon *m)
-{
-    FILE *f = fopen(m->log, "a");
-
-    if (f) {
-        xl_report_unattached(m->dc, f);
-        fclose(f);
-    }
-}
-
 static int start_domain(struct mon *m)
 {
     int alloc = xl_lock_file_wait(XL_LOCK_DOMID);
@@ -207,7 +196,6 @@ static int start_domain(struct mon *m)
     /* The VMM's ends must survive exec. */
     fcntl(ready[1], F_SETFD, 0);
     fcntl(hold[1], F_SETFD, 0);
-    append_unattached(m);
     log_from = file_size(m->log);
     m->vmm = xl_vmm_spawn(m->dc, m->domid, m->lock_fd, ready[1], hold[1], m->log,
                           m->console_log);
@@ -246,6 +234,9 @@ static int start_domain(struct mon *m)
     }
     free(tty);
     xl_dominfo_free(&info);
+    /* Its disks' nodes are written: the backend serves them. */
+    if (m->dc->nr_disks && !xl_blkback_ensure(m->domid, m->dc->name))
+        goto fail_kill;
     if (build_cancelled)
         goto fail_kill;
     return 0;
