@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -310,6 +311,34 @@ static bool on_maxmem(struct vm *vm, int fd, const struct xk_link_msg *m)
     return false;
 }
 
+/* XEN_DOMCTL_sendtrigger.  NMI: an MSI in NMI delivery mode to the vCPU's
+ * local APIC (KVM delivers it when the vCPU next runs guest code; one
+ * waiting in SCHEDOP_block/poll takes it when it is woken, as on Xen,
+ * where the trigger kicks but does not unblock).  There is no ACPI power
+ * or sleep button and no INIT/reset path here yet. */
+static bool on_trigger(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    int status;
+
+    if (m->from_dom != 0) {
+        status = -EPERM;
+    } else if (m->from_port >= vm->nr_vcpus) {
+        status = -ESRCH;        /* as Xen: no such vCPU */
+    } else if (m->port == XK_TRIGGER_NMI) {
+        struct kvm_msi msi = {
+            .address_lo = 0xfee00000u | (m->from_port << 12),  /* APIC ID = vCPU id */
+            .data = 4u << 8,                                    /* delivery mode NMI */
+        };
+        status = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
+    } else if (m->port == XK_TRIGGER_POWER || m->port == XK_TRIGGER_SLEEP) {
+        status = -ENODEV;       /* no ACPI power management hardware */
+    } else {
+        status = -ENOSYS;
+    }
+    reply(fd, m->type, status);
+    return false;
+}
+
 /* Serve M on FD; true when FD now belongs to someone else. */
 typedef bool (*ctl_handler)(struct vm *vm, int fd, const struct xk_link_msg *m);
 
@@ -321,6 +350,7 @@ static const ctl_handler handlers[] = {
     [XK_LINK_INFO] = on_info,
     [XK_LINK_MEMORY] = on_memory,
     [XK_LINK_MAXMEM] = on_maxmem,
+    [XK_LINK_TRIGGER] = on_trigger,
 };
 
 struct ctl_conn { struct vm *vm; };

@@ -20,6 +20,8 @@ int vmm_ctl_pause(const char *rundir, unsigned domid);
 /* Xen's XEN_DOMCTL_max_mem: the most pages the domain may hold (its
  * balloon cannot grow past it); -EINVAL beyond what the VMM can back. */
 int vmm_ctl_maxmem(const char *rundir, unsigned domid, uint32_t pages);
+/* XEN_DOMCTL_sendtrigger: TRIGGER (XK_TRIGGER_*) to vCPU VCPU. */
+int vmm_ctl_trigger(const char *rundir, unsigned domid, uint32_t trigger, uint32_t vcpu);
 int vmm_ctl_unpause(const char *rundir, unsigned domid);
 /* For callers that send INFO themselves (to many VMMs at once): check the
  * N bytes received into OUT (or N = -errno); 0 or -errno as above. */

@@ -58,6 +58,8 @@ int cmd_help(int argc, char **argv);
 int cmd_vm_list(int argc, char **argv);
 int cmd_vcpu_pin(int argc, char **argv);
 int cmd_mem_max(int argc, char **argv);
+int cmd_trigger(int argc, char **argv);
+int cmd_button_press(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 int cmd_block_attach(int argc, char **argv);
 int cmd_block_detach(int argc, char **argv);

@@ -69,6 +69,27 @@ t mem_set_above_max 1 "$(printf 'libxl: error: memory_dynamic_max must be less t
 t mem_set_up_to_max 0 "" mem-set cmds 28
 t mem_max_too_few_args 2 "$(printf "'xl mem-max' requires at least 2 arguments.\n\n%s" "$("$xl" help mem-max 2>&1)")" mem-max cmds
 
+# --- trigger, button-press -----------------------------------------------
+# The guest (pvcontrol64) counts NMIs and says so from its main loop; an
+# NMI reaches a vCPU waiting in SCHEDOP_poll when it is woken (a sysrq).
+conslog() { cat "$tmp/log/console/guest-cmds.log" 2>/dev/null; }
+"$xl" unpause cmds
+name=guest_up; ok wait_for 30 grep -q "pvcontrol: watching" "$tmp/log/console/guest-cmds.log"
+t trigger_nmi 0 "" trigger cmds nmi
+"$xl" sysrq cmds h
+name=trigger_nmi_reaches_guest; ok wait_for 30 grep -q "pvcontrol: NMI 1" "$tmp/log/console/guest-cmds.log"
+t trigger_nmi_vcpu1 0 "" trigger cmds nmi 1
+t trigger_no_such_vcpu 0 "libxl: error: Domain $id:Send trigger 'nmi' failed: No such process" trigger cmds nmi 5
+t trigger_bad_vcpu 0 "$(printf 'Invalid vcpuid, using default vcpuid=0.\n')" trigger cmds nmi x
+t trigger_power 0 "libxl: error: Domain $id:Send trigger 'power' failed: No such device" trigger cmds power
+t trigger_reset 0 "libxl: error: Domain $id:Send trigger 'reset' failed: Function not implemented" trigger cmds reset
+t trigger_invalid 1 'Invalid trigger "bogus"' trigger cmds bogus
+t button_press_power 0 "$(printf 'WARNING: "button-press" is deprecated. Please use "trigger"\nlibxl: error: Domain %s:Send trigger %s failed: No such device' "$id" "'power'")" button-press cmds power
+t button_press_invalid 1 "$(printf 'WARNING: "button-press" is deprecated. Please use "trigger"\nlid is an invalid button identifier')" button-press cmds lid
+# More NMIs counted (nmi x goes to vCPU 0; NMIs pending together are one).
+"$xl" sysrq cmds h
+name=trigger_nmi_count; ok wait_for 30 grep -qE "pvcontrol: NMI [2-9]" "$tmp/log/console/guest-cmds.log"
+
 # --- dmesg: xenstored's log, then each domain's (xl-NAME.log), tagged -----
 out=$("$xl" dmesg); st=$?
 name=dmesg_status; ok test "$st" = 0
