@@ -49,7 +49,7 @@ int cmd_create(int argc, char **argv)
         { "help", 0, 0, 'h' },
         { 0, 0, 0, 0 },
     };
-    struct xl_create_opts o = { 0 };
+    struct xl_create_opts o = { .restore_fd = -1 };
     const char *file = NULL;
     char **ov = NULL, *text, *saved;
     struct domcfg dc;

@@ -50,6 +50,10 @@ struct mon {
     int lock_fd, hold_fd;
     pid_t vmm;
     bool vmm_reaped;        /* waited for: the lock is the monitor's alone */
+    /* xl restore / migrate-receive: the stream and the watches, for the
+     * first build only (a reboot boots afresh). */
+    int restore_fd;
+    const char *restore_watches;
 };
 
 static void write_file(const char *path, const char *text)
@@ -197,8 +201,12 @@ static int start_domain(struct mon *m)
     fcntl(ready[1], F_SETFD, 0);
     fcntl(hold[1], F_SETFD, 0);
     log_from = file_size(m->log);
-    m->vmm = xl_vmm_spawn(m->dc, m->domid, m->lock_fd, ready[1], hold[1], m->log,
+    m->vmm = xl_vmm_spawn(m->dc, m->domid, m->lock_fd, ready[1], hold[1], m->restore_fd,
+                          m->log,
                           m->console_log);
+    if (m->restore_fd >= 0)
+        close(m->restore_fd);
+    m->restore_fd = -1;
     close(ready[1]);
     close(hold[1]);
     m->hold_fd = hold[0];
@@ -237,6 +245,11 @@ static int start_domain(struct mon *m)
     /* Its disks' nodes are written: the backend serves them. */
     if (m->dc->nr_disks && !xl_blkback_ensure(m->domid, m->dc->name))
         goto fail_kill;
+    /* A restored domain's watches, back before its vCPUs run. */
+    if (m->restore_watches && m->restore_watches[0] &&
+        !xl_xs_import_watches(m->domid, m->restore_watches))
+        goto fail_kill;
+    m->restore_watches = NULL;
     if (build_cancelled)
         goto fail_kill;
     return 0;
@@ -442,8 +455,12 @@ static int run_monitor(struct mon *m)
         fprintf(stderr, "Domain %u has shut down, reason code %d 0x%x\n", m->domid, reason,
                 reason);
         if (reason == SHUTDOWN_suspend) {
-            /* libxl leaves a suspended domain for its saver to collect. */
+            /* libxl leaves a suspended domain for its saver to collect;
+             * the saver may resume it (xl save -c), and then it runs on
+             * under this monitor. */
             fprintf(stderr, "Domain has suspended.\n");
+            if (held)
+                continue;
             act = DC_ACT_PRESERVE;
         } else {
             act = action_for(m->dc, reason);
@@ -552,7 +569,8 @@ static bool image_ok(const char *what, const char *path)
 
 int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts *o)
 {
-    struct mon m = { .dc = dc, .saved = saved, .o = o, .lock_fd = -1, .hold_fd = -1 };
+    struct mon m = { .dc = dc, .saved = saved, .o = o, .lock_fd = -1, .hold_fd = -1,
+                     .restore_fd = o->restore_fd, .restore_watches = o->restore_watches };
     int report[2], go[2], st, cons = -1, rc = 0;
     char buf[32] = "";
     ssize_t r;
@@ -596,7 +614,7 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
         /* The monitor outlives xl: it keeps none of its caller's files
          * (a pipe a script waits on must reach end of file). */
         for (int f = 3; f < 1024; f++)
-            if (f != report[1] && f != go[0])
+            if (f != report[1] && f != go[0] && f != o->restore_fd)
                 close(f);
         if (!o->foreground)
             setsid();
