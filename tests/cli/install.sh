@@ -29,6 +29,8 @@ for f in "$bindir/xl" "$bindir/xenkvm" "$bindir/xenkvm-blkback" "$sbindir/xensto
          "$libexecdir/xenkvm/xendomains"; do
     check "installed_$(basename "$f")" test -x "$D$f"
 done
+# The vif backend, once the tree has it, is installed with the others.
+[ -x "$BUILDDIR/netback/xenkvm-netback" ] && check installed_xenkvm-netback test -x "$D$bindir/xenkvm-netback"
 check installed_xl_conf test -f "$D$sysconfdir/xen/xl.conf"
 check installed_auto_dir test -d "$D$sysconfdir/xen/auto"
 check installed_xendomains_defaults grep -q '^XENDOMAINS_SAVE=' "$D$sysconfdir/default/xendomains"
