@@ -98,6 +98,9 @@ got=$(comp xl cre)
 [ "$got" = create ] && pass completes_command || fail completes_command "'$got'"
 got=$(comp xl block-l)
 [ "$got" = block-list ] && pass completes_command_from_table || fail completes_command_from_table "'$got'"
+: > "$tmp/with space.cfg"
+got=$(comp xl create "$tmp/with")
+[ "$got" = "$tmp/with space.cfg" ] && pass completes_config_file || fail completes_config_file "'$got'"
 got=$(comp xl destroy in)
 [ "$got" = inst ] && pass completes_domain || fail completes_domain "'$got'"
 
@@ -128,6 +131,10 @@ out=$(xd start 2>&1)
 [ "$(grep -c '^Starting\|already running' <<<"$out")" = 1 ] && grep -q "already running" <<<"$out" \
     && pass xendomains_restored_not_created_again || fail xendomains_restored_not_created_again "$out"
 echo 'XENDOMAINS_SAVE=' >> "$tmp/xendomains"
+# XENDOMAINS_AUTO_ONLY: a domain not configured in the auto directory stays.
+xl_cfg other "$guest" 'on_poweroff = "destroy"'
+"$xl" create "$tmp/other.cfg" >/dev/null 2>&1
+echo 'XENDOMAINS_AUTO_ONLY=true' >> "$tmp/xendomains"
 offs() { conslog inst | grep -c "pvcontrol: shutdown poweroff"; }
 before=$(offs)
 out=$(xd stop 2>&1)
@@ -135,3 +142,4 @@ out=$(xd stop 2>&1)
     || fail xendomains_shuts_down "$out"
 [ "$(offs)" = $((before + 1)) ] && pass xendomains_shutdown_reaches_guest \
     || fail xendomains_shutdown_reaches_guest "$(conslog inst | tail -3)"
+listed other && pass xendomains_auto_only_keeps_others || fail xendomains_auto_only_keeps_others "$("$xl" list)"
