@@ -54,7 +54,8 @@ const char *xl_logdir(void)
     static const char *dir;
 
     if (!dir) {
-        dir = env_or("XENKVM_LOGDIR", "/var/log/xenkvm");
+        /* Xen's place: xl-NAME.log, console/guest-NAME.log, xenstored's. */
+        dir = env_or("XENKVM_LOGDIR", "/var/log/xen");
         xl_mkdir_p(dir, 0755);
     }
     return dir;

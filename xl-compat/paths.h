@@ -6,7 +6,7 @@
 
 /* $XENKVM_RUNDIR or /run/xenkvm (created on first use, mode 0700). */
 const char *xl_rundir(void);
-/* $XENKVM_LOGDIR or /var/log/xenkvm (created on first use). */
+/* $XENKVM_LOGDIR or /var/log/xen (created on first use). */
 const char *xl_logdir(void);
 /* xenstored's main socket as libxenstore finds it: $XENSTORED_PATH, else
  * $XENSTORED_RUNDIR/socket, else /var/run/xenstored/socket. */
