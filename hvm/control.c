@@ -295,6 +295,54 @@ static bool on_memory(struct vm *vm, int fd, const struct xk_link_msg *m)
     return false;
 }
 
+/* XEN_DOMCTL_max_mem from xl mem-max: as Xen, a maximum below what the
+ * domain holds is allowed (it cannot grow until it is under it again);
+ * above what the memfd backs it is refused: this VMM cannot add memory. */
+static bool on_maxmem(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    int status = 0;
+
+    if (m->from_dom != 0) {
+        status = -EPERM;
+    } else if (m->port == 0 || m->port > vm->ram_pages + XK_MAXMEM_EXTRA_PAGES) {
+        status = -EINVAL;
+    } else {
+        pthread_rwlock_wrlock(&vm->pm.lock);
+        vm->max_pages_set = m->port;
+        pthread_rwlock_unlock(&vm->pm.lock);
+    }
+    reply(fd, m->type, status);
+    return false;
+}
+
+/* XEN_DOMCTL_sendtrigger.  NMI: an MSI in NMI delivery mode to the vCPU's
+ * local APIC (KVM delivers it when the vCPU next runs guest code; one
+ * waiting in SCHEDOP_block/poll takes it when it is woken, as on Xen,
+ * where the trigger kicks but does not unblock).  There is no ACPI power
+ * or sleep button and no INIT/reset path here yet. */
+static bool on_trigger(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    int status;
+
+    if (m->from_dom != 0) {
+        status = -EPERM;
+    } else if (m->from_port >= vm->nr_vcpus) {
+        status = -ESRCH;        /* as Xen: no such vCPU */
+    } else if (m->port == XK_TRIGGER_NMI) {
+        struct kvm_msi msi = {
+            .address_lo = 0xfee00000u | (m->from_port << 12),  /* APIC ID = vCPU id */
+            .data = 4u << 8,                                    /* delivery mode NMI */
+        };
+        status = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
+    } else if (m->port == XK_TRIGGER_POWER || m->port == XK_TRIGGER_SLEEP) {
+        status = -ENODEV;       /* no ACPI power management hardware */
+    } else {
+        status = -ENOSYS;
+    }
+    reply(fd, m->type, status);
+    return false;
+}
+
 /* SAVE: the domain as Xen's migration stream to the file attached.  The
  * sender paused it (the pause is saved with it, as on Xen the domain is
  * suspended when libxc reads it); the event thread is busy meanwhile. */
@@ -555,6 +603,8 @@ static const ctl_handler handlers[] = {
     [XK_LINK_UNPAUSE] = on_unpause,
     [XK_LINK_INFO] = on_info,
     [XK_LINK_MEMORY] = on_memory,
+    [XK_LINK_MAXMEM] = on_maxmem,
+    [XK_LINK_TRIGGER] = on_trigger,
     [XK_LINK_RESUME] = on_resume,
 };
 

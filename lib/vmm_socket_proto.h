@@ -59,7 +59,16 @@ enum xk_link_type {
     XK_LINK_MEMORY = 8,     /* dom0 -> VMM: reply struct xk_link_memory + memfd */
     XK_LINK_SAVE = 9,       /* dom0 -> VMM, a file attached: reply struct xk_link_save */
     XK_LINK_RESUME = 10,    /* dom0 -> VMM: reply status */
-    XK_LINK_POSTCOPY = 11,  /* dom0 -> VMM, 0 or 2 fds: reply(s) struct xk_link_postcopy */
+    XK_LINK_MAXMEM = 11,    /* dom0 -> VMM: max_pages = `port` pages (reply: status) */
+    XK_LINK_TRIGGER = 12,   /* dom0 -> VMM: XEN_DOMCTL_sendtrigger `port` (an
+                               XK_TRIGGER_*) to vCPU `from_port` (reply: status) */
+    XK_LINK_POSTCOPY = 13,  /* dom0 -> VMM, 0 or 2 fds: reply(s) struct xk_link_postcopy */
+};
+
+/* XEN_DOMCTL_SENDTRIGGER_* (Xen's public domctl.h, a tools-only header). */
+enum xk_trigger {
+    XK_TRIGGER_NMI = 0, XK_TRIGGER_RESET = 1, XK_TRIGGER_INIT = 2,
+    XK_TRIGGER_POWER = 3, XK_TRIGGER_SLEEP = 4,
 };
 
 /* Every request, and every reply but INFO's. */
