@@ -4,8 +4,9 @@
 # the destination after the precopy rounds while the pages it changed
 # since follow; the ones it touches first are fetched on demand
 # (userfaultfd at the destination).  It finds its memory, clock, channels,
-# timer, grant and xenstore watch as they were.  A domain with a vbd is
-# refused.
+# timer, grant and xenstore watch as they were; also when received paused
+# (-p: every page comes in the background) and unpaused later.  A domain
+# with a vbd is refused.
 set -u
 . "$SRCDIR/tests/cli/common.inc"
 need_kvm xl_postcopy
@@ -51,6 +52,27 @@ new=$("$xl" domid sr 2>/dev/null)
 xenstore-write "/local/domain/$new/data/finish" done
 wait_for 30 in_console sr--incoming "rounds, PASS" && pass postcopy_guest_checks_pass \
     || fail postcopy_guest_checks_pass "$(conslog sr--incoming)"
+wait_for 20 gone sr
+
+# Received paused (-p): the background stream starts at once, every page
+# arrives while the guest waits; unpaused later, it finds them all.
+: > "$tmp/log/console/guest-sr.log"
+"$xl" create "$tmp/sr.cfg" >/dev/null 2>&1
+wait_for 30 in_console sr "saverestore: ready" || fail guest_ready_2 "$(conslog sr)"
+: > "$tmp/log/console/guest-sr--incoming.log"
+out=$("$xl" migrate --postcopy -s '' sr "$xl migrate-receive -p" 2>&1)
+st=$?
+recv=$(grep -E "^migration target: postcopy: [0-9]+ pages, [0-9]+ fetched on demand, [0-9]+ in the background" <<<"$out")
+if [ $st = 0 ] && [ -n "$recv" ] && [[ $(state sr) =~ p ]]; then
+    pass postcopy_received_paused
+else
+    fail postcopy_received_paused "status $st, state '$(state sr)': $out"
+fi
+new=$("$xl" domid sr 2>/dev/null)
+"$xl" unpause sr
+xenstore-write "/local/domain/$new/data/finish" done
+wait_for 30 in_console sr--incoming "rounds, PASS" && pass postcopy_paused_guest_checks_pass \
+    || fail postcopy_paused_guest_checks_pass "$(conslog sr--incoming)"
 wait_for 20 gone sr
 
 # A domain with a vbd: its backend maps guest RAM, refused before anything moves.
