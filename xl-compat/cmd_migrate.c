@@ -225,7 +225,7 @@ int cmd_migrate(int argc, char **argv)
         fprintf(stderr, "Migration failed, resuming at sender.\n");
         goto out;
     }
-    if (debug || sr.rounds)
+    if (debug || sr.rounds || postcopy)
         fprintf(stderr, "migration sender: %llu bytes, %llu precopy rounds, %llu pages in "
                 "the last, paused %llu us\n", (unsigned long long)sr.bytes,
                 (unsigned long long)sr.rounds, (unsigned long long)sr.last_round_pages,
