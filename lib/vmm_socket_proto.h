@@ -59,6 +59,8 @@ enum xk_link_type {
     XK_LINK_MEMORY = 8,     /* dom0 -> VMM: reply struct xk_link_memory + memfd */
     XK_LINK_SAVE = 9,       /* dom0 -> VMM, a file attached: reply struct xk_link_save */
     XK_LINK_RESUME = 10,    /* dom0 -> VMM: reply status */
+    XK_LINK_LIVE_UPDATE = 11, /* dom0 -> VMM, the new binary attached: reply
+                               struct xk_link_live_update (docs/live-update.md) */
 };
 
 /* Every request, and every reply but INFO's. */
@@ -80,6 +82,18 @@ struct xk_link_save {
     uint32_t pad;
     uint64_t bytes;         /* stream bytes written */
     uint64_t pages_data, pages_zero, pages_absent;
+    char msg[160];
+};
+
+/* LIVE_UPDATE's reply: from the new VMM once the guest runs again, or
+ * from the old one (still running the guest) with the reason it refused. */
+struct xk_link_live_update {
+    uint32_t magic;
+    uint32_t type;          /* XK_LINK_LIVE_UPDATE */
+    int32_t status;         /* 0 or -errno, with msg */
+    uint32_t pad;
+    uint64_t pause_ns;      /* the vCPUs' pause, old VMM to new */
+    uint64_t state_bytes;   /* the registry image handed over */
     char msg[160];
 };
 
