@@ -20,13 +20,13 @@ size_t gnt_save_size(const struct gnt_view *v)
            (size_t)(gnt_nr_frames(v) + gnt_nr_status_frames(v)) * GNT_PAGE_SIZE;
 }
 
-int gnt_save_to(struct gnt_view *v, struct ss_wr *w)
+static int save_to(struct gnt_view *v, struct ss_wr *w, bool pins_ok)
 {
     struct gnt_hdr *h = gnt_hdr(v);
     uint32_t version, nr_frames, nr_status;
 
     gnt_wrlock(h);
-    if (gnt_any_pinned(v, GNTTAB_NR_RESERVED_ENTRIES)) {
+    if (!pins_ok && gnt_any_pinned(v, GNTTAB_NR_RESERVED_ENTRIES)) {
         gnt_wrunlock(h);
         return -EBUSY;
     }
@@ -43,6 +43,16 @@ int gnt_save_to(struct gnt_view *v, struct ss_wr *w)
     ss_put_bytes(w, gnt_status_frame(v, 0), (size_t)nr_status * GNT_PAGE_SIZE);
     gnt_wrunlock(h);
     return 0;
+}
+
+int gnt_save_to(struct gnt_view *v, struct ss_wr *w)
+{
+    return save_to(v, w, false);
+}
+
+int gnt_save_to_kept(struct gnt_view *v, struct ss_wr *w)
+{
+    return save_to(v, w, true);
 }
 
 long gnt_save(struct gnt_view *v, void *buf, size_t size)

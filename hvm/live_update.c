@@ -194,7 +194,7 @@ static int probe(int bin, char *msg, size_t len)
 /* --- the old VMM: save, keep, exec ------------------------------------ */
 
 struct keep {
-    int fds[16 + 3 * LU_MAX_LINKS];
+    int fds[16 + LU_MAX_CONSOLE_FDS + 3 * LU_MAX_LINKS];
     unsigned n;
     struct ss_wr *w;
     uint32_t nr_links;
@@ -308,7 +308,10 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
     ss_put_u32(&w, LU_VERSION);
     body = w.len;
     ss_put_u64(&w, 0);                      /* image length, patched */
-    if ((rc = vm_save(vm, &w, msg)))
+    vm->live_update = true;
+    rc = vm_save(vm, &w, msg);
+    vm->live_update = false;
+    if (rc)
         goto fail;
     {
         uint64_t img = w.len - body - 8;
@@ -342,6 +345,15 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
             goto fail;
         }
         ss_patch_u32(&w, count_at, k.nr_links);
+    }
+    {
+        int cfds[LU_MAX_CONSOLE_FDS];
+        unsigned nc = console_handover(vm->console, cfds, LU_MAX_CONSOLE_FDS);
+        ss_put_u32(&w, nc);
+        for (unsigned i = 0; i < nc; i++) {
+            ss_put_u32(&w, (uint32_t)cfds[i]);
+            keep_fd(&k, cfds[i]);
+        }
     }
     if (w.failed) {
         rc = -ENOMEM;
@@ -445,6 +457,15 @@ int lu_read(int fd, struct lu_handover *h, char *msg)
         if (!fd_ok(l->sock) || !fd_ok(l->rx) || !fd_ok(l->tx))
             goto bad;
     }
+    h->nr_console = ss_get_u32(&r);
+    if (h->nr_console > LU_MAX_CONSOLE_FDS)
+        goto bad;
+    for (uint32_t i = 0; i < h->nr_console; i++) {
+        h->console_fds[i] = (int)ss_get_u32(&r);
+        if (!fd_ok(h->console_fds[i]))
+            goto bad;
+        fcntl(h->console_fds[i], F_SETFD, FD_CLOEXEC);
+    }
     if (!ss_done(&r) || !fd_ok(h->mem_fd) || !fd_ok(h->reply_fd))
         goto bad;
     for (int i = 0; h->xs && i < 4; i++)
@@ -462,14 +483,20 @@ out:
 int lu_restore(struct vm *vm, struct lu_handover *h, char *msg)
 {
     struct stat st;
+    int rc;
 
-    /* Everything the VMM keeps pointers into (grant view, rings) points
-     * into vm->mem: the kept memfd goes under the same addresses, and the
-     * scratch memfd built at start-up (a kernel loaded into it) goes. */
     if (fstat(h->mem_fd, &st) < 0 || (uint64_t)st.st_size != vm->mem_size) {
         snprintf(msg, SS_MSG_LEN, "the guest memfd is not of this domain's size");
         return -EINVAL;
     }
+    /* The registry is restored while vm->mem is still the scratch memfd
+     * built at start-up: what parts write to memory (ring pages, grant
+     * frames) is the image's copy, and the kept memfd holds the live
+     * version (xenstored and backends kept working while the domain was
+     * paused).  Then the kept memfd goes under the same addresses, so
+     * every pointer into vm->mem (grant view, rings, FIFO pages) is right. */
+    if ((rc = vm_restore(vm, h->image, h->image_len, msg)))
+        return rc;
     if (mmap(vm->mem, vm->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE,
              h->mem_fd, 0) == MAP_FAILED) {
         snprintf(msg, SS_MSG_LEN, "cannot map the guest memfd: %s", strerror(errno));
@@ -481,7 +508,7 @@ int lu_restore(struct vm *vm, struct lu_handover *h, char *msg)
     if (h->bin_fd >= 0 && h->bin_fd != h->reply_fd)
         close(h->bin_fd);
     fcntl(h->reply_fd, F_SETFD, FD_CLOEXEC);
-    return vm_restore(vm, h->image, h->image_len, msg);
+    return 0;
 }
 
 int lu_adopt_links(struct vm *vm, struct lu_handover *h)

@@ -20,6 +20,7 @@
 #define LU_VERSION 1u
 #define LU_MAGIC 0x554c4b58u    /* "XKLU" */
 #define LU_MAX_LINKS 4096
+#define LU_MAX_CONSOLE_FDS 65    /* the console socket and 64 clients */
 
 /* Remember the VMM's command line (before getopt permutes it): the new
  * binary gets the same options. */
@@ -50,6 +51,8 @@ struct lu_handover {
     int xs_fds[4];
     uint32_t nr_links;
     struct link_fds *links;
+    uint32_t nr_console;        /* the console socket, then its clients */
+    int console_fds[LU_MAX_CONSOLE_FDS];
 };
 /* Read the handover from memfd FD (closed). 0 or -errno with MSG. */
 int lu_read(int fd, struct lu_handover *h, char *msg);

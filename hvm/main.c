@@ -572,7 +572,8 @@ int main(int argc, char **argv)
 
     /* The PV console runs here, on the backend seam. */
     vm_backend_ctx(&vm, &backend_ctx);
-    if ((rc = console_start(&backend_ctx, XK_CONSOLE_PORT, console_fd, &vm.console)))
+    if ((rc = console_start_kept(&backend_ctx, XK_CONSOLE_PORT, console_fd, lu.console_fds,
+                                 lu.nr_console, &vm.console)))
         die(XK_EXIT_VMM_ERROR, "cannot set up the PV console");
 
     pthread_create(&sigthr, NULL, signal_thread, &vm);
