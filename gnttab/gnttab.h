@@ -173,5 +173,8 @@ int gnt_save_to(struct gnt_view *v, struct ss_wr *w);
  * held), and the copy of the frames is not what the next VMM uses. */
 int gnt_save_to_kept(struct gnt_view *v, struct ss_wr *w);
 int gnt_restore_from(struct gnt_view *v, struct ss_rd *r);
+/* Live update: R read and checked against the table V already shows
+ * (kept in the memfd, grants held included); nothing is written. */
+int gnt_restore_kept(struct gnt_view *v, struct ss_rd *r);
 
 #endif

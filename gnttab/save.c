@@ -124,6 +124,21 @@ int gnt_restore_from(struct gnt_view *v, struct ss_rd *r)
     return rc ? rc : apply(v, &s);
 }
 
+int gnt_restore_kept(struct gnt_view *v, struct ss_rd *r)
+{
+    struct gnt_hdr *h = gnt_hdr(v);
+    struct saved s;
+    int rc = parse(r, &s);
+
+    if (rc)
+        return rc;
+    /* The table in the kept memory must be the one that was saved. */
+    if (!ss_check(r, __atomic_load_n(&h->version, __ATOMIC_ACQUIRE) == s.version &&
+                     h->nr_frames == s.nr_frames && h->max_frames == s.max_frames))
+        return -EINVAL;
+    return 0;
+}
+
 int gnt_restore(struct gnt_view *v, const void *buf, size_t size)
 {
     struct ss_rd r = ss_rd_init(buf, size);

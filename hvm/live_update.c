@@ -229,7 +229,7 @@ static int put_link(void *arg, const struct link_fds *lf)
 }
 
 /* The new command line: the old one without the descriptors that served
- * only the start (ready, restore), plus the handover. */
+ * only its start (ready, restore, an earlier handover), plus this one's. */
 static char **new_argv(int state_fd, char *fdbuf, size_t len)
 {
     char **a = calloc((size_t)saved_argc + 3, sizeof(*a));
@@ -239,12 +239,15 @@ static char **new_argv(int state_fd, char *fdbuf, size_t len)
         return NULL;
     for (int i = 0; i < saved_argc; i++) {
         const char *s = saved_argv[i];
-        if (!strcmp(s, "--" XK_OPT_READY_FD) || !strcmp(s, "--" XK_OPT_RESTORE_FD)) {
+        /* A VMM updated before has its own handover option too. */
+        if (!strcmp(s, "--" XK_OPT_READY_FD) || !strcmp(s, "--" XK_OPT_RESTORE_FD) ||
+            !strcmp(s, "--" XK_OPT_LIVE_UPDATE_FD)) {
             i++;
             continue;
         }
         if (!strncmp(s, "--" XK_OPT_READY_FD "=", strlen(XK_OPT_READY_FD) + 3) ||
-            !strncmp(s, "--" XK_OPT_RESTORE_FD "=", strlen(XK_OPT_RESTORE_FD) + 3))
+            !strncmp(s, "--" XK_OPT_RESTORE_FD "=", strlen(XK_OPT_RESTORE_FD) + 3) ||
+            !strncmp(s, "--" XK_OPT_LIVE_UPDATE_FD "=", strlen(XK_OPT_LIVE_UPDATE_FD) + 3))
             continue;
         a[n++] = saved_argv[i];
     }
@@ -380,8 +383,8 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
         rc = -ENOMEM;
         goto undo;
     }
-    log_info("domain %u: live update: %zu bytes of state, %u channels kept; exec",
-             vm->domid, w.len, k.nr_links);
+    log_info("domain %u: live update: %zu bytes of state, %u channels kept; exec %.3f ms "
+             "into the pause", vm->domid, w.len, k.nr_links, (now_ns() - t0) / 1e6);
     syscall(SYS_execveat, bin, "", argv, environ, AT_EMPTY_PATH);
     rc = -errno;
     snprintf(msg, sizeof(msg), "cannot run the new binary: %s", strerror(errno));
@@ -489,14 +492,9 @@ int lu_restore(struct vm *vm, struct lu_handover *h, char *msg)
         snprintf(msg, SS_MSG_LEN, "the guest memfd is not of this domain's size");
         return -EINVAL;
     }
-    /* The registry is restored while vm->mem is still the scratch memfd
-     * built at start-up: what parts write to memory (ring pages, grant
-     * frames) is the image's copy, and the kept memfd holds the live
-     * version (xenstored and backends kept working while the domain was
-     * paused).  Then the kept memfd goes under the same addresses, so
-     * every pointer into vm->mem (grant view, rings, FIFO pages) is right. */
-    if ((rc = vm_restore(vm, h->image, h->image_len, msg)))
-        return rc;
+    /* The kept memfd goes under the start-up one's addresses, so every
+     * pointer into vm->mem (grant view, rings, FIFO pages) stays right;
+     * what start-up wrote there (a kernel loaded) goes with the old one. */
     if (mmap(vm->mem, vm->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE,
              h->mem_fd, 0) == MAP_FAILED) {
         snprintf(msg, SS_MSG_LEN, "cannot map the guest memfd: %s", strerror(errno));
@@ -508,7 +506,19 @@ int lu_restore(struct vm *vm, struct lu_handover *h, char *msg)
     if (h->bin_fd >= 0 && h->bin_fd != h->reply_fd)
         close(h->bin_fd);
     fcntl(h->reply_fd, F_SETFD, FD_CLOEXEC);
-    return 0;
+    log_info("domain %u: live update: new VMM ready to restore %.3f ms into the pause",
+             vm->domid, (now_ns() - h->paused_at_ns) / 1e6);
+    /* With live_update set, parts leave the pages that others kept
+     * writing meanwhile as they are (the rings: xenstored; the grant
+     * table: backends) instead of writing the image's older copies;
+     * events raised while restoring (an expired timer) land in the
+     * guest's real memory. */
+    vm->live_update = true;
+    rc = vm_restore(vm, h->image, h->image_len, msg);
+    vm->live_update = false;
+    log_info("domain %u: live update: restored %.3f ms into the pause", vm->domid,
+             (now_ns() - h->paused_at_ns) / 1e6);
+    return rc;
 }
 
 int lu_adopt_links(struct vm *vm, struct lu_handover *h)

@@ -22,7 +22,9 @@ static int restore(void *obj, struct ss_rd *r, uint32_t version, char *msg)
 
     (void)version;
     (void)msg;
-    rc = gnt_restore_from(&vm->gnttab->view, r);
+    /* A live update keeps the table in the memfd, grants held included. */
+    rc = vm->live_update ? gnt_restore_kept(&vm->gnttab->view, r)
+                         : gnt_restore_from(&vm->gnttab->view, r);
     if (!rc)
         vm_gnttab_find_frames(vm);
     return rc;

@@ -113,6 +113,11 @@ st=$?
     || fail update_all "status $st: $out"
 out=$("$xl" live-update -a 2>&1)
 [ $? = 0 ] && pass update_all_again || fail update_all_again "$out"
+# Each update starts the binary with one handover option, whatever came
+# before (descriptor numbers are reused from one update to the next).
+for i in 1 2 3 4 5; do "$xl" live-update lu1 >/dev/null 2>&1 || break; done
+[ "$(tr '\0' '\n' < "/proc/$pid1/cmdline" | grep -c -- "--live-update-fd")" = 1 ] && listed lu1 \
+    && pass repeated_updates_one_handover || fail repeated_updates_one_handover "$(tr '\0' ' ' < /proc/$pid1/cmdline)"
 
 # The guests check everything they kept (memory, clock, channels, timer,
 # grants, xenstore) and end.
