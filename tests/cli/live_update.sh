@@ -119,6 +119,16 @@ for i in 1 2 3 4 5; do "$xl" live-update lu1 >/dev/null 2>&1 || break; done
 [ "$(tr '\0' '\n' < "/proc/$pid1/cmdline" | grep -c -- "--live-update-fd")" = 1 ] && listed lu1 \
     && pass repeated_updates_one_handover || fail repeated_updates_one_handover "$(tr '\0' ' ' < /proc/$pid1/cmdline)"
 
+# A domain paused by xl stays paused across an update, and runs after
+# xl unpause.
+"$xl" pause lu2
+out=$("$xl" live-update lu2 2>&1)
+st=$?
+state=$("$xl" list lu2 | awk 'NR == 2 { print $5 }')
+[ $st = 0 ] && [[ "$state" == *p* ]] && pass paused_stays_paused || fail paused_stays_paused "status $st, state '$state': $out"
+"$xl" unpause lu2
+cpu_grows lu2 && pass unpaused_after_update || fail unpaused_after_update "$("$xl" list lu2)"
+
 # The guests check everything they kept (memory, clock, channels, timer,
 # grants, xenstore) and end.
 finish lu1 guest_checks_after_updates
