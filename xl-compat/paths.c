@@ -182,6 +182,16 @@ const char *xl_xenstored_path(void)
     return p;
 }
 
+const char *xl_blkback_path(void)
+{
+    static const char *p;
+
+    if (!p)
+        p = find_helper("XENKVM_BLKBACK", "../blkback/xenkvm-blkback", "xenkvm-blkback",
+                        XK_BINDIR);
+    return p;
+}
+
 char *xl_dom_file(unsigned domid, const char *suffix)
 {
     return xl_xasprintf("%s/dom%u%s", xl_rundir(), domid, suffix);
