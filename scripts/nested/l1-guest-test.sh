@@ -50,6 +50,16 @@ gone() {
         sleep 1
     done
 }
+# ended PID SECONDS: until process PID has ended (then reaped).
+ended() {
+    local n=0
+    while kill -0 "$1" 2>/dev/null; do
+        n=$((n + 1))
+        [ "$n" -gt "$2" ] && return 1
+        sleep 1
+    done
+    wait "$1"
+}
 show_logs() {
     "$xl" list 2>&1 | sed 's/^/L1: /'
     for f in "$XENKVM_LOGDIR"/*; do
@@ -157,7 +167,7 @@ if wait_for 1 '^L2: init got SIGTERM' 60; then
 else
     fail reboot_request "the guest's init never heard of the reboot"
 fi
-wait "$con_pid"        # the first console ends with its domain
+ended "$con_pid" 60     # the first console ends with its domain
 # The restarted domain has a new domid.
 n=0
 while [ "$("$xl" domid "$name" 2>/dev/null)" = "$domid" ] ||
@@ -202,6 +212,6 @@ else
     fail shutdown "the domain was still there a minute after xl shutdown"
     show_logs
 fi
-wait "$con_pid"
+ended "$con_pid" 60
 echo "L1: the L2 part took $(since "$t0") s"
 finish
