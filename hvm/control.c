@@ -297,11 +297,12 @@ static bool on_memory(struct vm *vm, int fd, const struct xk_link_msg *m)
 /* SAVE: the domain as Xen's migration stream to the file attached.  The
  * sender paused it (the pause is saved with it, as on Xen the domain is
  * suspended when libxc reads it); the event thread is busy meanwhile. */
-static bool on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
+static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
 {
     struct xk_link_save r = { .magic = XK_LINK_MAGIC, .type = XK_LINK_SAVE };
     struct mig_out out = { .fd = file };
     struct mig_stats st = { 0 };
+    bool live = m->port & XK_SAVE_LIVE;
     unsigned paused;
 
     pthread_mutex_lock(&vm->lock);
@@ -317,20 +318,32 @@ static bool on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file
     } else if (file < 0) {
         r.status = -EBADF;
         snprintf(r.msg, sizeof(r.msg), "no file to save to");
-    } else if (!paused) {
+    } else if (!paused && !live) {
         r.status = -EBUSY;
         snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
-    } else if (m->port & ~XK_SAVE_XENKVM_STATE) {
+    } else if (m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_LIVE)) {
         r.status = -EINVAL;
     } else {
-        /* The vCPUs left guest mode when the sender's PAUSE returned. */
-        r.status = mig_save(vm, &out, (m->port & XK_SAVE_XENKVM_STATE) ? MIG_XENKVM_STATE : 0,
-                            &st, r.msg);
+        /* Paused: the vCPUs left guest mode when the sender's PAUSE
+         * returned.  Live: precopy pauses the domain itself. */
+        struct timespec t0, t1;
+        r.status = mig_save(vm, &out, ((m->port & XK_SAVE_XENKVM_STATE) ? MIG_XENKVM_STATE : 0) |
+                            (live ? MIG_LIVE : 0), &st, r.msg);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        t0 = st.paused_at;
+        if (live && t0.tv_sec)
+            r.downtime_us = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000LL +
+                                       (t1.tv_nsec - t0.tv_nsec) / 1000);
         ss_wr_free(&out.buf);
+        /* A live save that failed leaves the domain as it found it. */
+        if (r.status && st.paused)
+            vm_ctl_unpause(vm);
         r.bytes = st.bytes;
         r.pages_data = st.pages_data;
         r.pages_zero = st.pages_zero;
         r.pages_absent = st.pages_absent;
+        r.rounds = st.rounds;
+        r.last_round_pages = st.last_round_pages;
         if (r.status)
             log_warn("domain %u: save failed: %s", vm->domid, r.msg);
         else
@@ -341,7 +354,52 @@ static bool on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file
     }
     if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
         log_debug("domain %u: cannot answer SAVE:", vm->domid);
-    return false;
+}
+
+struct live_save {
+    struct vm *vm;
+    int fd, file;
+    struct xk_link_msg m;
+};
+
+static void *live_save_thread(void *arg)
+{
+    struct live_save *ls = arg;
+
+    save_now(ls->vm, ls->fd, &ls->m, ls->file);
+    close(ls->file);
+    close(ls->fd);
+    free(ls);
+    return NULL;
+}
+
+/* SAVE: the domain as Xen's migration stream to the file attached.  A
+ * paused domain is written at once on the event thread (the pause is
+ * saved with it, as on Xen the domain is suspended when libxc reads it);
+ * a live save runs on a thread of its own, so the guest's timers and
+ * channels go on being served while memory is sent. */
+static void on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
+{
+    struct live_save *ls;
+    pthread_t t;
+
+    if (!(m->port & XK_SAVE_LIVE) || file < 0 || m->from_dom != 0 ||
+        !(ls = malloc(sizeof(*ls)))) {
+        save_now(vm, fd, m, file);
+        if (file >= 0)
+            close(file);
+        close(fd);
+        return;
+    }
+    *ls = (struct live_save){ .vm = vm, .fd = fd, .file = file, .m = *m };
+    if (pthread_create(&t, NULL, live_save_thread, ls)) {
+        free(ls);
+        save_now(vm, fd, m, file);
+        close(file);
+        close(fd);
+        return;
+    }
+    pthread_detach(t);
 }
 
 /* The suspending vCPU's SCHEDOP_shutdown returns 1 (its result, 0, is
@@ -409,10 +467,7 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
     if (!nfds)
         file = -1;
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_SAVE) {
-        on_save(vm, fd, &m, file);
-        if (file >= 0)
-            close(file);
-        close(fd);
+        on_save(vm, fd, &m, file);      /* takes both */
         return;
     }
     if (file >= 0)

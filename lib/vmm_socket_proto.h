@@ -73,6 +73,8 @@ struct xk_link_msg {
 
 /* SAVE: xk_link_msg.port flags, and the reply. */
 #define XK_SAVE_XENKVM_STATE (1u << 0)  /* append xenkvm's records (transparent) */
+#define XK_SAVE_LIVE         (1u << 1)  /* the domain runs: precopy rounds, then the
+                                           VMM pauses it (a controller pause) */
 struct xk_link_save {
     uint32_t magic;
     uint32_t type;          /* XK_LINK_SAVE */
@@ -80,6 +82,8 @@ struct xk_link_save {
     uint32_t pad;
     uint64_t bytes;         /* stream bytes written */
     uint64_t pages_data, pages_zero, pages_absent;
+    uint64_t rounds, last_round_pages;  /* live */
+    uint64_t downtime_us;   /* live: paused until the stream ended */
     char msg[160];
 };
 

@@ -116,6 +116,17 @@ const struct xl_cmd xl_cmd_table[] = {
       "Destroy a domain's virtual block device",
       "[-f] <Domain> <DevId>",
       "-f, --force             Do not wait for the domain to release the device." },
+    { "network-attach", cmd_network_attach, false, false,
+      "Create a new virtual network device",
+      "<Domain> [type=<type>] [mac=<mac>] [bridge=<bridge>] [ip=<ip>] [script=<script>] "
+      "[backend=<BackDomain>] [vifname=<name>] [rate=<rate>] [model=<model>] "
+      "[accel=<accel>]", NULL },
+    { "network-list", cmd_network_list, false, false,
+      "List virtual network interfaces for a domain",
+      "<Domain(s)>", NULL },
+    { "network-detach", cmd_network_detach, false, false,
+      "Destroy a domain's virtual network device",
+      "<Domain> <DevId|mac>", NULL },
     { "help", cmd_help, false, false,
       "Print this help",
       "[command]", NULL },

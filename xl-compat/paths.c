@@ -146,8 +146,10 @@ static const char *find_helper(const char *var, const char *tree_rel, const char
     const char *v = getenv(var), *dir = self_dir();
     char *p, *rel;
 
+    /* A relative path in the environment is made absolute now: the
+     * monitor leaves the caller's directory before it starts helpers. */
     if (v && *v)
-        return v;
+        return (v[0] != '/' && strchr(v, '/') && (p = realpath(v, NULL))) ? p : v;
     if (dir) {
         if ((p = executable(xl_xasprintf("%s/%s", dir, tree_rel))) ||
             (p = executable(xl_xasprintf("%s/%s", dir, name))))
@@ -169,6 +171,16 @@ const char *xl_vmm_path(void)
 
     if (!p)
         p = find_helper("XENKVM_VMM", "../hvm/xenkvm", "xenkvm", XK_BINDIR);
+    return p;
+}
+
+const char *xl_netback_path(void)
+{
+    static const char *p;
+
+    if (!p)
+        p = find_helper("XENKVM_NETBACK", "../netback/xenkvm-netback", "xenkvm-netback",
+                        XK_BINDIR);
     return p;
 }
 

@@ -62,6 +62,9 @@ int cmd_help(int argc, char **argv);
 int cmd_block_attach(int argc, char **argv);
 int cmd_block_detach(int argc, char **argv);
 int cmd_block_list(int argc, char **argv);
+int cmd_network_attach(int argc, char **argv);
+int cmd_network_list(int argc, char **argv);
+int cmd_network_detach(int argc, char **argv);
 
 /* A program name for the log prefix of the monitor ("xl-NAME"). */
 void *xl_xmalloc(size_t n);
