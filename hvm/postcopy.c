@@ -177,7 +177,9 @@ static int on_fault(struct pc_dest *d)
     case PC_NOT_PENDING: {
         /* A page never written on the source: a zero page. */
         struct uffdio_zeropage z = { .range = { (uintptr_t)d->base + pfn * PC_PAGE, PC_PAGE } };
-        if (ioctl(d->uffd, UFFDIO_ZEROPAGE, &z) && errno == EEXIST)
+        /* On failure (EEXIST: there already; EAGAIN) the thread is woken
+         * to fault again. */
+        if (ioctl(d->uffd, UFFDIO_ZEROPAGE, &z))
             wake(d, pfn);
         else
             d->st.zero_filled++;
@@ -288,6 +290,9 @@ static void *dest_thread(void *arg)
      * (or the guest is lost), the others read zero as holes. */
     struct uffdio_range r = { (uintptr_t)d->base, d->npages * PC_PAGE };
     ioctl(d->uffd, UFFDIO_UNREGISTER, &r);
+    /* A fault queued after the last one served (a hole touched as the
+     * end came) is let go: it faults again, unregistered. */
+    ioctl(d->uffd, UFFDIO_WAKE, &r);
     free(page);
     return NULL;
 }
