@@ -13,7 +13,7 @@
 #define TD_CAP_PM       0x40
 #define TD_CAP_MSIX     0x50
 #define TD_CAP_EXP      0x60
-#define TD_CAP_VNDR     0x80        /* vendor specific: hidden by pciback */
+#define TD_CAP_VNDR     0xa0        /* vendor specific: hidden by pciback */
 
 /* BAR0 registers. */
 #define TD_ID           0x00        /* RO: TD_ID_VALUE */

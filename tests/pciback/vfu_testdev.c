@@ -89,6 +89,7 @@ static void config_reset(void)
     /* Vendor specific, 8 bytes, last. */
     d.cfg[TD_CAP_VNDR] = 0x09; d.cfg[TD_CAP_VNDR + 1] = 0; d.cfg[TD_CAP_VNDR + 2] = 8;
     wr32(d.cfg + TD_CAP_VNDR + 4, 0x5ec12e7u);
+    set_mask(TD_CAP_VNDR + 4, 4, 0xff);         /* a vendor register */
 }
 
 static void config_write(unsigned off, const uint8_t *p, unsigned n)
@@ -203,13 +204,17 @@ static void bar0_write(unsigned off, const uint8_t *p, unsigned n)
     }
 }
 
-static void irqs_off(void)
+static void msix_off(void)
 {
     for (unsigned i = 0; i < TD_MSIX_VECTORS; i++) {
         if (d.msix_fd[i] >= 0)
             close(d.msix_fd[i]);
         d.msix_fd[i] = -1;
     }
+}
+
+static void intx_off(void)
+{
     if (d.intx_fd >= 0)
         close(d.intx_fd);
     d.intx_fd = -1;
@@ -310,7 +315,7 @@ static int do_set_irqs(const uint8_t *p, size_t len, int *fds, int nfds)
     data = s.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
     if (s.index == VFIO_PCI_MSIX_IRQ_INDEX && action == VFIO_IRQ_SET_ACTION_TRIGGER) {
         if (data == VFIO_IRQ_SET_DATA_NONE && s.count == 0) {
-            irqs_off();
+            msix_off();
             return 0;
         }
         if (data != VFIO_IRQ_SET_DATA_EVENTFD || s.start > TD_MSIX_VECTORS ||
@@ -328,7 +333,7 @@ static int do_set_irqs(const uint8_t *p, size_t len, int *fds, int nfds)
     if (s.index != VFIO_PCI_INTX_IRQ_INDEX)
         return -EINVAL;
     if (data == VFIO_IRQ_SET_DATA_NONE && action == VFIO_IRQ_SET_ACTION_TRIGGER && !s.count) {
-        irqs_off();
+        intx_off();
         return 0;
     }
     if (s.start != 0 || s.count != 1 || nfds > 1)
