@@ -1,0 +1,75 @@
+#!/bin/bash
+# PCI passthrough (docs/pciback.md): the test device served over vfio-user
+# by tests/pciback/vfu_testdev, passed through to an HVM guest (--firmware)
+# running tests/guest/pciback64.elf, its driver.  The guest's own cases are
+# counted too.  Then: the server killed while a DMA is stalled (the guest
+# sees the device gone, the VMM lives), PVH refused with libxl's message,
+# bad --pci specs.
+set -u
+. "$SRCDIR/tests/cli/common.inc"
+need_kvm pciback
+server=$BUILDDIR/tests/pciback/vfu_testdev
+guest=$guests/pciback64.elf
+run=$(mktemp -d /tmp/xenkvm-pci.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$run"' EXIT
+
+result() { # name status [why]
+    if [ "$2" = 0 ]; then echo "PASS: $1"; else echo "FAIL: $1${3:+: $3}"; fi
+}
+# Wait (60 s at most) for a file to exist or to contain a line.
+await() { # file [pattern]
+    for _ in $(seq 1200); do
+        if [ $# = 1 ]; then [ -e "$1" ] && return 0
+        else grep -q "$2" "$1" 2>/dev/null && return 0; fi
+        sleep 0.05
+    done
+    return 1
+}
+
+# --- the driver's cases --------------------------------------------------
+"$server" "$run/dev.sock" > "$run/server.log" 2>&1 &
+srv=$!
+await "$run/dev.sock"
+timeout -k 5 120 "$vmm" --firmware "$guest" --pci "vfio-user:$run/dev.sock" \
+    > "$run/guest.out" 2>&1
+st=$?
+cat "$run/guest.out"
+result pciback_guest_powers_off "$st" "status $st"
+grep -q "RESULT: [1-9][0-9]* passed, 0 failed" "$run/guest.out"
+result pciback_guest_cases_ran $? "no RESULT line with passes"
+wait $srv
+result server_exits_with_the_vmm $? "vfu_testdev status $?"
+
+# --- the server killed mid-DMA ---------------------------------------------
+"$server" "$run/dev2.sock" > "$run/server2.log" 2>&1 &
+srv=$!
+await "$run/dev2.sock"
+timeout -k 5 120 "$vmm" --firmware "$guest" --pci "vfio-user:$run/dev2.sock" \
+    --cmdline kill > "$run/kill.out" 2>&1 &
+g=$!
+if await "$run/kill.out" PCIBACK-STALLED; then
+    kill -9 $srv
+    wait $g
+    st=$?
+    cat "$run/kill.out"
+    result vmm_survives_server_killed_mid_dma "$st" "status $st"
+    grep -q "PASS: pt_device_killed" "$run/kill.out"
+    result guest_saw_device_gone $? "no PASS: pt_device_killed"
+else
+    cat "$run/kill.out"
+    result vmm_survives_server_killed_mid_dma 1 "the guest never stalled its DMA"
+fi
+
+# --- refusals ------------------------------------------------------------
+out=$("$vmm" --kernel "$guest" --pci "vfio-user:$run/none" 2>&1); st=$?
+[ $st = 2 ] && grep -qF "passthrough not yet supported for x86 PVH guests" <<<"$out"
+result pvh_guest_refused $? "status $st: $out"
+out=$("$vmm" --firmware "$guest" --pci "vfio-user:$run/none" 2>&1); st=$?
+[ $st = 2 ] && grep -q "No such file\|Connection refused" <<<"$out"
+result no_server_refused $? "status $st: $out"
+out=$("$vmm" --firmware "$guest" --pci "usb:1" 2>&1); st=$?
+[ $st = 2 ] && grep -qF "give vfio-user:SOCKET" <<<"$out"
+result bad_spec_refused $? "status $st: $out"
+out=$("$vmm" --firmware "$guest" --pci "vfio:0000:03:00.0,group=7" 2>&1); st=$?
+[ $st = 2 ] && grep -q "No such file" <<<"$out"
+result kernel_vfio_absent_refused $? "status $st: $out"
