@@ -50,6 +50,8 @@ static int map_bar(void *opaque, unsigned bar, uint64_t gpa, uint64_t size, void
         log_warn("passthrough BAR%u at %#llx: memslot:", bar, (unsigned long long)gpa);
         return -errno;
     }
+    log_info("passthrough BAR%u %s %#llx (memslot %u)", bar, hva ? "mapped at" : "unmapped from",
+             (unsigned long long)gpa, XK_PT_MEMSLOT + bar);
     return 0;
 }
 

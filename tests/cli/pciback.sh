@@ -30,13 +30,17 @@ await() { # file [pattern]
 "$server" "$run/dev.sock" > "$run/server.log" 2>&1 &
 srv=$!
 await "$run/dev.sock"
-timeout -k 5 120 "$vmm" --firmware "$guest" --pci "vfio-user:$run/dev.sock" \
+timeout -k 5 120 "$vmm" -v --firmware "$guest" --pci "vfio-user:$run/dev.sock" \
     > "$run/guest.out" 2>&1
 st=$?
 cat "$run/guest.out"
 result pciback_guest_powers_off "$st" "status $st"
 grep -q "RESULT: [1-9][0-9]* passed, 0 failed" "$run/guest.out"
 result pciback_guest_cases_ran $? "no RESULT line with passes"
+# BAR2 went in as a memslot, and followed the guest's move.
+grep -q "BAR2 mapped at 0xf4010000 (memslot" "$run/guest.out" &&
+    grep -q "BAR2 mapped at 0xf5000000 (memslot" "$run/guest.out"
+result bar2_memslot_follows_the_guest $? "no memslot lines in the VMM's log"
 wait $srv
 result server_exits_with_the_vmm $? "vfu_testdev status $?"
 
