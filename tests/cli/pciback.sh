@@ -77,3 +77,38 @@ result bad_spec_refused $? "status $st: $out"
 out=$("$vmm" --firmware "$guest" --pci "vfio:0000:03:00.0,group=7" 2>&1); st=$?
 [ $st = 2 ] && grep -q "No such file" <<<"$out"
 result kernel_vfio_absent_refused $? "status $st: $out"
+
+# --- xl create with pci= --------------------------------------------------
+xl=$BUILDDIR/xl-compat/xl
+xl_private pcixl
+srvdir=$run
+"$server" "$srvdir/dev3.sock" > "$srvdir/server3.log" 2>&1 &
+srv=$!
+await "$srvdir/dev3.sock"
+cat > "$tmp/pt.cfg" <<CFG
+name = "pt"
+type = "hvm"
+firmware_override = "$guest"
+memory = 32
+pci = [ "vfio-user=$srvdir/dev3.sock,permissive=0" ]
+pci_power_mgmt = 0
+CFG
+out=$("$xl" create "$tmp/pt.cfg" 2>&1); st=$?
+result xl_create_with_pci "$st" "status $st: $out"
+if [ "$st" = 0 ]; then
+    wait $srv
+    result xl_domain_served_by_the_device "$?" "the device server did not end with the domain"
+    log=$(grep -rl "RESULT:" "$tmp/log" 2>/dev/null | head -1)
+    grep -q "RESULT: [1-9][0-9]* passed, 0 failed" "$log" 2>/dev/null
+    result xl_guest_drove_the_device $? "no passing RESULT line under $tmp/log"
+fi
+sed -i 's/type = "hvm"/type = "pvh"/; s/firmware_override/kernel/' "$tmp/pt.cfg"
+out=$("$xl" create "$tmp/pt.cfg" 2>&1); st=$?
+[ $st != 0 ] && grep -qF "passthrough not yet supported for x86 PVH guests" <<<"$out"
+result xl_pvh_refused "$?" "status $st: $out"
+printf 'name = "bad"\ntype = "hvm"\nfirmware_override = "%s"\npci = [ "03:00" ]\n' \
+    "$guest" > "$tmp/bad.cfg"
+out=$("$xl" create "$tmp/bad.cfg" 2>&1); st=$?
+[ $st != 0 ] && grep -qF "unable to parse PCI BDF \`03:00' for passthrough" <<<"$out"
+result xl_bad_bdf_refused "$?" "status $st: $out"
+xl_teardown
