@@ -12,14 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <xen/sched.h>
+
 #include "evloop.h"
 #include "fd_pass.h"
 #include "link.h"
+#include "mig_stream.h"
 #include "log.h"
 #include "unix_sock.h"
 #include "util.h"
@@ -290,6 +294,92 @@ static bool on_memory(struct vm *vm, int fd, const struct xk_link_msg *m)
     return false;
 }
 
+/* SAVE: the domain as Xen's migration stream to the file attached.  The
+ * sender paused it (the pause is saved with it, as on Xen the domain is
+ * suspended when libxc reads it); the event thread is busy meanwhile. */
+static bool on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
+{
+    struct xk_link_save r = { .magic = XK_LINK_MAGIC, .type = XK_LINK_SAVE };
+    struct mig_out out = { .fd = file };
+    struct mig_stats st = { 0 };
+    unsigned paused;
+
+    pthread_mutex_lock(&vm->lock);
+    paused = vm->ctl_pause_count;
+    pthread_mutex_unlock(&vm->lock);
+    /* A domain that suspended itself has no vCPU running either. */
+    pthread_mutex_lock(&vm->exit_lock);
+    if (vm->shutdown_code == SHUTDOWN_suspend)
+        paused++;
+    pthread_mutex_unlock(&vm->exit_lock);
+    if (m->from_dom != 0) {
+        r.status = -EPERM;
+    } else if (file < 0) {
+        r.status = -EBADF;
+        snprintf(r.msg, sizeof(r.msg), "no file to save to");
+    } else if (!paused) {
+        r.status = -EBUSY;
+        snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
+    } else if (m->port & ~XK_SAVE_XENKVM_STATE) {
+        r.status = -EINVAL;
+    } else {
+        /* The vCPUs left guest mode when the sender's PAUSE returned. */
+        r.status = mig_save(vm, &out, (m->port & XK_SAVE_XENKVM_STATE) ? MIG_XENKVM_STATE : 0,
+                            &st, r.msg);
+        ss_wr_free(&out.buf);
+        r.bytes = st.bytes;
+        r.pages_data = st.pages_data;
+        r.pages_zero = st.pages_zero;
+        r.pages_absent = st.pages_absent;
+        if (r.status)
+            log_warn("domain %u: save failed: %s", vm->domid, r.msg);
+        else
+            log_info("domain %u: saved %llu bytes (%llu pages with data, %llu zero, "
+                     "%llu absent)", vm->domid, (unsigned long long)st.bytes,
+                     (unsigned long long)st.pages_data, (unsigned long long)st.pages_zero,
+                     (unsigned long long)st.pages_absent);
+    }
+    if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
+        log_debug("domain %u: cannot answer SAVE:", vm->domid);
+    return false;
+}
+
+/* The suspending vCPU's SCHEDOP_shutdown returns 1 (its result, 0, is
+ * still in the sync registers or already in KVM). */
+static int set_suspend_result(struct vcpu *v)
+{
+    struct kvm_regs r;
+
+    if (v->run && (v->run->kvm_dirty_regs & KVM_SYNC_X86_REGS)) {
+        v->run->s.regs.regs.rax = 1;
+        return 0;
+    }
+    if (ioctl(v->fd, KVM_GET_REGS, &r) < 0)
+        return -errno;
+    r.rax = 1;
+    return ioctl(v->fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;
+}
+
+static bool on_resume(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    uint64_t one = 1;
+    int status = 0;
+
+    pthread_mutex_lock(&vm->exit_lock);
+    if (m->from_dom != 0)
+        status = -EPERM;
+    else if (vm->shutdown_code != SHUTDOWN_suspend || vm->resume_fd < 0 ||
+             vm->suspend_vcpu >= vm->nr_vcpus)
+        status = -EINVAL;
+    pthread_mutex_unlock(&vm->exit_lock);
+    if (!status)
+        status = set_suspend_result(&vm->vcpus[vm->suspend_vcpu]);
+    if (!status && write(vm->resume_fd, &one, sizeof(one)) != sizeof(one))
+        status = -EIO;
+    reply(fd, XK_LINK_RESUME, status);
+    return false;
+}
+
 /* Serve M on FD; true when FD now belongs to someone else. */
 typedef bool (*ctl_handler)(struct vm *vm, int fd, const struct xk_link_msg *m);
 
@@ -300,22 +390,33 @@ static const ctl_handler handlers[] = {
     [XK_LINK_UNPAUSE] = on_unpause,
     [XK_LINK_INFO] = on_info,
     [XK_LINK_MEMORY] = on_memory,
+    [XK_LINK_RESUME] = on_resume,
 };
 
-struct ctl_conn { struct vm *vm; };
-
+/* A connection waiting for its one message; the loop's argument is the vm
+ * itself, so a connection still open at exit owns no memory. */
 static void on_ctl_conn(void *arg, int fd, uint32_t events)
 {
-    struct ctl_conn *cc = arg;
-    struct vm *vm = cc->vm;
+    struct vm *vm = arg;
     struct xk_link_msg m;
-    ssize_t n = recv(fd, &m, sizeof(m), MSG_DONTWAIT);
+    int file = -1, nfds = 0;
+    ssize_t n = xk_recv_fds(fd, &m, sizeof(m), &file, 1, &nfds, MSG_DONTWAIT);
 
     (void)events;
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    if (n == -EAGAIN || n == -EINTR)
         return;
     evloop_del(vm->loop, fd);
-    free(cc);
+    if (!nfds)
+        file = -1;
+    if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_SAVE) {
+        on_save(vm, fd, &m, file);
+        if (file >= 0)
+            close(file);
+        close(fd);
+        return;
+    }
+    if (file >= 0)
+        close(file);
     /* Anything else (replies, unknown types) is dropped unanswered. */
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC &&
         m.type < sizeof(handlers) / sizeof(handlers[0]) && handlers[m.type] &&
@@ -327,19 +428,13 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
 static void on_ctl_accept(void *arg, int fd, uint32_t events)
 {
     struct vm *vm = arg;
-    struct ctl_conn *cc;
     int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
     (void)events;
     if (c < 0)
         return;
-    cc = malloc(sizeof(*cc));
-    if (!cc || evloop_add(vm->loop, c, on_ctl_conn, cc)) {
-        free(cc);
+    if (evloop_add(vm->loop, c, on_ctl_conn, vm))
         close(c);
-        return;
-    }
-    cc->vm = vm;
 }
 
 int control_listen(struct vm *vm)

@@ -87,6 +87,8 @@ long hc_sched_op(struct hcall *c)
             return -EFAULT;
         log_info("domain %u: SCHEDOP_shutdown reason %u", c->vm->domid,
                  sd.reason);
+        if (sd.reason == SHUTDOWN_suspend)
+            c->vm->suspend_vcpu = c->v->id;     /* its result changes on resume */
         vm_shutdown_reason(c->vm, (uint8_t)sd.reason);
         return 0;
     case SCHEDOP_shutdown_code:

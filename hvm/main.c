@@ -26,6 +26,7 @@
 #include "exit_codes.h"
 #include "grant.h"
 #include "grant_testdev.h"
+#include "mig_stream.h"
 #include "passthrough.h"
 #include "hcall_kvm_xen.h"
 #include "hcall_transport.h"
@@ -71,6 +72,7 @@ static void usage(FILE *f)
 "                        code until an unpause (xl create -p)\n"
 "      --ready-fd N      once the domain is set up, write 'R' to file\n"
 "                        descriptor N (3 or more) and close it\n"
+"      --restore-fd N    restore the domain from Xen's migration stream on fd N\n"
 "      --hold-fd N       after a guest shutdown write the coming exit status\n"
 "                        (one byte) to N and keep the domain until a stopping\n"
 "                        signal or until N is closed (xl's monitor); until\n"
@@ -117,6 +119,8 @@ static void print_stats(struct vm *vm)
 
 /* Set by a stopping signal: ends a held domain (--hold-fd). */
 static int release_efd = -1;
+/* Written by RESUME (control.c): a held, suspended domain runs again. */
+static int vm_resume_efd = -1;
 
 static void *signal_thread(void *arg)
 {
@@ -154,23 +158,28 @@ static void *signal_thread(void *arg)
  * attached to xenstored, console still served) until its monitor lets it
  * go, by a stopping signal or by closing its end.  The monitor learns the
  * coming exit status first, as one byte. */
-static void hold_domain(int fd, int status)
+static bool hold_domain(struct vm *vm, int fd, int status)
 {
     unsigned char b = (unsigned char)status;
-    struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = release_efd, .events = POLLIN } };
+    struct pollfd p[3] = { { .fd = fd, .events = POLLIN }, { .fd = release_efd, .events = POLLIN },
+                           { .fd = vm->resume_fd, .events = POLLIN } };
 
     if (write(fd, &b, 1) != 1)
-        return;     /* no monitor: nobody to wait for */
+        return false;   /* no monitor: nobody to wait for */
     log_info("domain held after shutdown (status %d) until its monitor releases it", status);
     for (;;) {
         char c;
+        uint64_t n;
 
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
-            return;
+        if (poll(p, 3, -1) < 0 && errno != EINTR)
+            return false;
         if (p[1].revents)
-            return;
+            return false;
         if (p[0].revents && read(fd, &c, 1) <= 0)
-            return;
+            return false;
+        /* RESUME (control.c) of a suspended domain: it runs again. */
+        if (p[2].revents && read(vm->resume_fd, &n, sizeof(n)) == sizeof(n))
+            return true;
     }
 }
 
@@ -266,6 +275,7 @@ int main(int argc, char **argv)
         { XK_OPT_READY_FD, required_argument, 0, 'Y' },
         { XK_OPT_HOLD_FD, required_argument, 0, 'H' },
         { XK_OPT_UUID, required_argument, 0, 'U' },
+        { XK_OPT_RESTORE_FD, required_argument, 0, 'S' },
         { XK_OPT_PCI, required_argument, 0, 'P' },
         { XK_OPT_HYPERCALL_TRANSPORT, required_argument, 0, 'T' },
         { XK_OPT_STATS, no_argument, 0, 's' },
@@ -291,7 +301,8 @@ int main(int argc, char **argv)
     int64_t tsc_offset;
     int verbose = 0, ch, rc, khz;
     bool stats = false, paused = false;
-    int ready_fd = -1, console_fd = -1, hold_fd = -1;
+    int ready_fd = -1, console_fd = -1, hold_fd = -1, restore_fd = -1;
+    bool restored = false;
     const char *uuid = NULL;
     const char *pci = NULL;
     enum xk_transport transport = XK_TRANSPORT_AUTO;
@@ -364,6 +375,14 @@ int main(int argc, char **argv)
             break;
         }
         case 'U': uuid = optarg; break;
+        case 'S': {
+            uint64_t fd;
+            if (!parse_u64(optarg, &fd) || fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0)
+                die(XK_EXIT_USAGE, "--restore-fd %s: give an open file descriptor", optarg);
+            restore_fd = (int)fd;
+            fcntl(restore_fd, F_SETFD, FD_CLOEXEC);
+            break;
+        }
         case 'T':
             if (!xk_transport_parse(optarg, &transport))
                 die(XK_EXIT_USAGE, "--hypercall-transport %s: give auto, kvm or port", optarg);
@@ -404,6 +423,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     release_efd = eventfd(0, EFD_CLOEXEC);
+    vm_resume_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (release_efd < 0)
         die(XK_EXIT_VMM_ERROR, "eventfd:");
 
@@ -423,6 +443,7 @@ int main(int argc, char **argv)
             (unsigned long long)mem_mib);
     }
     vm.domid = (domid_t)domid;
+    vm.resume_fd = vm_resume_efd;
     vm.online_vcpus = (unsigned)vcpus;
     /* libxl builds ACPI tables for PVH guests only (firmware makes its
      * own). */
@@ -491,6 +512,24 @@ int main(int argc, char **argv)
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up the timers:");
     }
+    if (restore_fd >= 0) {
+        /* The saved domain replaces the one just built (docs/migration.md). */
+        struct mig_in in = { .fd = restore_fd };
+        struct mig_restored res;
+        char msg[SS_MSG_LEN];
+
+        rc = mig_restore(&vm, &in, &res, msg);
+        mig_in_free(&in);
+        close(restore_fd);
+        if (rc)
+            die(XK_EXIT_USAGE, "cannot restore the domain: %s", msg);
+        restored = res.xenkvm_state;
+        log_info("restored %llu bytes (%llu pages with data, %llu zero, %llu absent)%s",
+                 (unsigned long long)res.st.bytes, (unsigned long long)res.st.pages_data,
+                 (unsigned long long)res.st.pages_zero,
+                 (unsigned long long)res.st.pages_absent,
+                 restored ? "" : ", a stream without xenkvm's state");
+    }
     if (vm.rundir && (rc = control_listen(&vm)))
         die(XK_EXIT_VMM_ERROR, "cannot listen on the control socket");
     if (xenstored && (rc = xenstore_attach(&vm, xenstored))) {
@@ -507,8 +546,9 @@ int main(int argc, char **argv)
     pthread_detach(sigthr);
     /* Xen creates every domain paused by the controller; xl unpauses it
      * unless told -p.  Here --paused keeps that first pause. */
-    vm.ctl_pause_count = paused;
-    if (vcpus_start(&vm, &boot))
+    if (!restored)
+        vm.ctl_pause_count = paused;
+    if (vcpus_start(&vm, restore_fd >= 0 ? NULL : &boot))
         die(XK_EXIT_VMM_ERROR, "cannot start the vCPUs");
     if (ready_fd >= 0) {
         /* Everything is up: memory, xenstore, sockets, vCPUs. */
@@ -518,9 +558,14 @@ int main(int argc, char **argv)
     }
     if (hold_fd >= 0 && await_adoption(&vm, hold_fd))
         vm_shutdown(&vm, XK_EXIT_KILLED);
-    rc = vm_wait(&vm);
-    if (hold_fd >= 0 && rc != XK_EXIT_KILLED)
-        hold_domain(hold_fd, rc);
+    for (;;) {
+        rc = vm_wait(&vm);
+        if (hold_fd < 0 || rc == XK_EXIT_KILLED || !hold_domain(&vm, hold_fd, rc))
+            break;
+        log_info("domain %u resumed after its suspend", vm.domid);
+        if (vm_resume(&vm))
+            die(XK_EXIT_VMM_ERROR, "cannot restart the vCPUs");
+    }
     log_info("domain %u stopped, exit status %d", vm.domid, rc);
     if (stats)
         print_stats(&vm);

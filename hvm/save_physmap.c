@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi.h"
 #include "save.h"
 #include "util.h"
 
@@ -71,8 +72,11 @@ static bool range_ok(const struct vm *vm, const struct pm_range *r)
     case PM_RAM:
         return r->mpage + r->nr <= vm->ram_pages;
     case PM_SPECIAL:
-        return r->mpage >= vm->xenpage0 + XENPAGE_SPECIAL0 &&
-               r->mpage + r->nr <= vm->xenpage0 + XENPAGE_SPECIAL0 + XK_NR_SPECIAL;
+        /* The special pages, or the ACPI tables (a domain with ACPI). */
+        return (r->mpage >= vm->xenpage0 + XENPAGE_SPECIAL0 &&
+                r->mpage + r->nr <= vm->xenpage0 + XENPAGE_SPECIAL0 + XK_NR_SPECIAL) ||
+               (r->mpage >= vm->xenpage0 + XENPAGE_ACPI &&
+                r->mpage + r->nr <= vm->xenpage0 + XENPAGE_ACPI + XK_ACPI_PAGES);
     case PM_SHARED_INFO:
         return r->nr == 1 && r->mpage == vm->xenpage0 + XENPAGE_SHARED_INFO;
     case PM_GRANT:

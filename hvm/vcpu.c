@@ -525,10 +525,12 @@ int vcpus_start(struct vm *vm, const struct vcpu_hvm_context *boot)
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-    vm->vcpus[0].init_ctx = *boot;
-    vm->vcpus[0].ctx_pending = true;
-    vm->vcpus[0].initialised = true;
-    vm->vcpus[0].state = VCPU_UP;
+    if (boot) {
+        vm->vcpus[0].init_ctx = *boot;
+        vm->vcpus[0].ctx_pending = true;
+        vm->vcpus[0].initialised = true;
+        vm->vcpus[0].state = VCPU_UP;
+    }
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
         int rc;
@@ -584,6 +586,21 @@ void vm_shutdown_reason(struct vm *vm, unsigned reason)
     code = vm->shutdown_code;
     pthread_mutex_unlock(&vm->exit_lock);
     vm_shutdown(vm, xk_exit_for_shutdown((unsigned)code));
+}
+
+int vm_resume(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->exit_lock);
+    atomic_store(&vm->stopping, false);
+    vm->shutdown_code = -1;
+    vm->exit_status = 0;
+    vm->kicked_all = false;
+    pthread_mutex_unlock(&vm->exit_lock);
+    pthread_mutex_lock(&vm->lock);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vm->vcpus[i].thread_done = false;
+    pthread_mutex_unlock(&vm->lock);
+    return vcpus_start(vm, NULL);
 }
 
 int vm_wait(struct vm *vm)

@@ -48,4 +48,9 @@ void vm_shutdown_reason(struct vm *vm, unsigned reason);
 /* Kick one vCPU out of KVM_RUN or a block/poll wait. */
 void vcpu_kick(struct vcpu *v);
 
+/* Xen's domain_resume for a domain that suspended (SHUTDOWN_suspend)
+ * and whose vCPU threads have been joined (vm_wait): the shutdown is
+ * forgotten and the vCPUs run again.  0 or -errno. */
+int vm_resume(struct vm *vm);
+
 #endif

@@ -48,6 +48,7 @@ int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus)
     vm->kvm_fd = vm->vm_fd = vm->mem_fd = -1;
     vm->shared_info_gfn = XK_INVALID_GFN;
     vm->shutdown_code = -1;
+    vm->resume_fd = -1;
     vm->domid = 1;
     pthread_mutex_init(&vm->lock, NULL);
     pthread_cond_init(&vm->cond, NULL);

@@ -198,6 +198,11 @@ struct vm {
 
     struct watchdog *watchdog; /* SCHEDOP_watchdog timers, once used */
     struct vm_gnttab *gnttab;   /* grant table (grant.h) */
+    /* A domain that suspended (SHUTDOWN_suspend) and is held for its
+     * saver can run again (Xen's domain_resume): the vCPU that asked, and
+     * the eventfd that wakes the holding main thread (-1: not held). */
+    unsigned suspend_vcpu;
+    int resume_fd;
     /* Backends a restored domain is to be reconnected to (save_attach.c). */
     struct { bool xenstore, console; } reattach;
 };

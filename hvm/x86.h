@@ -31,4 +31,11 @@ static inline bool x86_mode64(const struct kvm_sregs *s)
     return (s->efer & X86_EFER_LMA) && s->cs.l;
 }
 
+/* The host's CPUID (<cpuid.h> is shadowed by hvm/cpuid.h here). */
+static inline void x86_host_cpuid(unsigned leaf, unsigned sub, unsigned *a, unsigned *b,
+                                  unsigned *c, unsigned *d)
+{
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+
 #endif

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fd_pass.h"
 #include "unix_sock.h"
 
 int xk_link_sock_addr(const char *rundir, uint32_t domid, struct sockaddr_un *a)
@@ -87,6 +88,11 @@ int vmm_ctl_unpause(const char *rundir, unsigned domid)
     return simple(rundir, domid, XK_LINK_UNPAUSE);
 }
 
+int vmm_ctl_resume(const char *rundir, unsigned domid)
+{
+    return simple(rundir, domid, XK_LINK_RESUME);
+}
+
 int vmm_ctl_info_check(struct xk_link_info *out, ssize_t n)
 {
     if (n < 0)
@@ -107,4 +113,34 @@ int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
 {
     memset(out, 0, sizeof(*out));
     return vmm_ctl_info_check(out, request(rundir, domid, XK_LINK_INFO, out, sizeof(*out)));
+}
+
+int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
+                 struct xk_link_save *out)
+{
+    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_SAVE, .port = flags };
+    ssize_t n;
+    int s, rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!rundir)
+        return -EINVAL;
+    if ((s = xk_link_connect(rundir, domid)) < 0)
+        return s;
+    if ((rc = xk_send_fds(s, &m, sizeof(m), &fd, 1))) {
+        close(s);
+        return rc;
+    }
+    do
+        n = recv(s, out, sizeof(*out), 0);
+    while (n < 0 && errno == EINTR);
+    rc = -errno;
+    close(s);
+    if (n < 0)
+        return rc;
+    if (n != (ssize_t)sizeof(*out) || out->magic != XK_LINK_MAGIC ||
+        out->type != XK_LINK_SAVE || out->status > 0)
+        return n == 0 ? -ECONNRESET : -EPROTO;
+    out->msg[sizeof(out->msg) - 1] = '\0';
+    return out->status;
 }

@@ -18,6 +18,13 @@
 int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out);
 int vmm_ctl_pause(const char *rundir, unsigned domid);
 int vmm_ctl_unpause(const char *rundir, unsigned domid);
+int vmm_ctl_resume(const char *rundir, unsigned domid);
+/* SAVE: the paused domain as a migration stream to FD (XK_SAVE_* FLAGS);
+ * waits as long as the save takes.  0 or -errno, with the VMM's reply
+ * in OUT (its msg says why it failed). */
+struct xk_link_save;
+int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
+                 struct xk_link_save *out);
 /* For callers that send INFO themselves (to many VMMs at once): check the
  * N bytes received into OUT (or N = -errno); 0 or -errno as above. */
 int vmm_ctl_info_check(struct xk_link_info *out, ssize_t n);

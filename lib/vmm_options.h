@@ -25,6 +25,7 @@
 #define XK_OPT_HOLD_FD       "hold-fd"
 #define XK_OPT_UUID          "uuid"
 #define XK_OPT_PCI           "pci"
+#define XK_OPT_RESTORE_FD    "restore-fd"
 #define XK_OPT_STATS         "stats"
 #define XK_OPT_VERBOSE       "verbose"
 #define XK_OPT_HELP          "help"

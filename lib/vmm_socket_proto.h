@@ -30,6 +30,15 @@
  *   attached when its status is 0.  The memfd holds guest RAM, the
  *   special pages and the grant table region (docs/architecture.md).
  *
+ * - SAVE writes the domain, which the sender has paused, as Xen's libxl
+ *   migration stream to the file descriptor attached (docs/migration.md);
+ *   `port` holds XK_SAVE_* flags; the domain may instead have suspended
+ *   itself (SHUTDOWN_suspend).  Reply: one struct xk_link_save.
+ * - RESUME runs a domain that suspended itself (SHUTDOWN_suspend) and is
+ *   held by its monitor again, its SCHEDOP_shutdown returning 1 (Xen's
+ *   xc_domain_resume after a checkpoint, `xl save -c`); -EINVAL for a
+ *   domain that did not suspend.  Reply: status.
+ *
  * All fields are host-endian (the socket never leaves the host). */
 #ifndef XK_LINK_PROTO_H
 #define XK_LINK_PROTO_H
@@ -48,6 +57,8 @@ enum xk_link_type {
     XK_LINK_UNPAUSE = 6,    /* dom0 -> VMM: unpause (reply: status) */
     XK_LINK_INFO = 7,       /* dom0 -> VMM: reply struct xk_link_info */
     XK_LINK_MEMORY = 8,     /* dom0 -> VMM: reply struct xk_link_memory + memfd */
+    XK_LINK_SAVE = 9,       /* dom0 -> VMM, a file attached: reply struct xk_link_save */
+    XK_LINK_RESUME = 10,    /* dom0 -> VMM: reply status */
 };
 
 /* Every request, and every reply but INFO's. */
@@ -58,6 +69,18 @@ struct xk_link_msg {
     uint32_t from_port;     /* BIND: the binder's port number */
     uint32_t port;          /* BIND: the VMM domain's port; VIRQ: the VIRQ */
     int32_t status;         /* replies: 0 or -errno */
+};
+
+/* SAVE: xk_link_msg.port flags, and the reply. */
+#define XK_SAVE_XENKVM_STATE (1u << 0)  /* append xenkvm's records (transparent) */
+struct xk_link_save {
+    uint32_t magic;
+    uint32_t type;          /* XK_LINK_SAVE */
+    int32_t status;         /* 0 or -errno, with msg */
+    uint32_t pad;
+    uint64_t bytes;         /* stream bytes written */
+    uint64_t pages_data, pages_zero, pages_absent;
+    char msg[160];
 };
 
 /* Xen's limit on the controller pause count (domain.c: 255). */

@@ -1,5 +1,7 @@
 /* CONTROL: the commands xenstore-control sends (log, quota, quota-soft,
- * memreport, print, check, help, live-update). */
+ * memreport, print, check, help, live-update), and xenkvm's watch-export /
+ * watch-import, which carry a domain's watches across xl save and
+ * restore (docs/migration.md). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +150,70 @@ static int ctl_check(const void *ctx, struct conn *c, char **argv, int argc)
     return 0;
 }
 
+/* watch-export DOMID: the domain's watches, one a line: "R" (relative:
+ * the path is then relative to the domain's home) or "A", a tab, the
+ * path, a tab, the token.  A token holding a tab or newline cannot be
+ * written and is left out. */
+static int ctl_watch_export(const void *ctx, struct conn *c, char **argv, int argc)
+{
+    struct domain *d;
+    struct watch *w;
+    char *s;
+    size_t home;
+
+    if (argc != 1)
+        return EINVAL;
+    d = domain_find((unsigned int)atoi(argv[0]));
+    if (!d || !d->conn)
+        return ENOENT;
+    home = strlen(d->path);
+    s = talloc_strdup(ctx, "");
+    TAILQ_FOREACH(w, &d->conn->watches, link) {
+        const char *path = w->node;
+        if (!s || strpbrk(w->token, "\t\n"))
+            continue;
+        if (w->relative && !strncmp(path, d->path, home) && path[home] == '/')
+            path += home + 1;
+        s = talloc_asprintf_append(s, "%c\t%s\t%s\n", w->relative ? 'R' : 'A', path,
+                                   w->token);
+    }
+    return reply_str(c, s);
+}
+
+/* watch-import DOMID [R|A PATH TOKEN]...: watches a restored domain had,
+ * added to its connection as they were (relative ones under its new
+ * home); no event fires for them.  One already there is kept once. */
+static int ctl_watch_import(const void *ctx, struct conn *c, char **argv, int argc)
+{
+    struct domain *d;
+
+    if (argc < 1 || (argc - 1) % 3)
+        return EINVAL;
+    d = domain_find((unsigned int)atoi(argv[0]));
+    if (!d || !d->conn)
+        return ENOENT;
+    for (int i = 1; i < argc; i += 3) {
+        bool rel = !strcmp(argv[i], "R");
+        char *node = rel ? talloc_asprintf(ctx, "%s/%s", d->path, argv[i + 1])
+                         : talloc_strdup(ctx, argv[i + 1]);
+        struct watch *w;
+        bool dup = false;
+        int err;
+
+        if (!node)
+            return ENOMEM;
+        if ((!rel && strcmp(argv[i], "A")) ||
+            (node[0] == '@' ? strlen(node) > XENSTORE_REL_PATH_MAX : !path_valid(node)))
+            return EINVAL;
+        TAILQ_FOREACH(w, &d->conn->watches, link)
+            dup |= !strcmp(w->node, node) && !strcmp(w->token, argv[i + 2]);
+        if (!dup && (err = watch_add(d->conn, node, argv[i + 2], rel)))
+            return err;
+    }
+    send_ack(c, XS_CONTROL);
+    return 0;
+}
+
 static const struct {
     const char *name;
     cmd_fn *fn;
@@ -163,6 +229,8 @@ static const struct {
     { "quota", ctl_quota, "[set <name> <val>|<domid>]" },
     { "quota-soft", ctl_quota_soft, "[set <name> <val>]" },
     { "help", ctl_help, "" },
+    { "watch-export", ctl_watch_export, "<domid>" },
+    { "watch-import", ctl_watch_import, "<domid> [R|A <path> <token>]..." },
 };
 
 static int ctl_help(const void *ctx, struct conn *c, char **argv, int argc)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "device_pci.h"
-#include "device_unattached.h"
+#include "device_vbd.h"
 #include "domcfg.h"
 #include "lifecycle.h"
 #include "util.h"
@@ -50,7 +50,7 @@ int cmd_create(int argc, char **argv)
         { "help", 0, 0, 'h' },
         { 0, 0, 0, 0 },
     };
-    struct xl_create_opts o = { 0 };
+    struct xl_create_opts o = { .restore_fd = -1 };
     const char *file = NULL;
     char **ov = NULL, *text, *saved;
     struct domcfg dc;
@@ -151,7 +151,12 @@ int cmd_create(int argc, char **argv)
         }
         dc.transport_set = true;
     }
-    xl_report_unattached(&dc, stderr);
+    if (!xl_vbd_check_config(&dc)) {
+        domcfg_free(&dc);
+        free(text);
+        free(ov);
+        return EXIT_FAILURE;
+    }
     saved = saved_config(text, len, ov, nov, dc.uuid, dc.transport);
     rc = xl_create(&dc, saved, &o);
     free(saved);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "device_unattached.h"
+#include "device_vbd.h"
 #include "domcfg.h"
 #include "dominfo.h"
 #include "paths.h"
@@ -87,15 +87,11 @@ static void list_long(const struct xl_dominfo *d, unsigned n)
         if (d[i].domid == 0 || !domain_config(&d[i], &dc))
             continue;
         printf("%s    ", first ? "" : ",\n");
-        {
-            /* Only what the domain has: libxl reads devices back from
-             * xenstore, so a disk that was not attached is not listed. */
-            unsigned all = dc.nr_disks;
-
-            dc.nr_disks = xl_attached_disks(&dc);
-            domcfg_write_json_domain(&dc, (int)d[i].domid, stdout, 4);
-            dc.nr_disks = all;
-        }
+        /* Only what the domain has: libxl reads devices back from
+         * xenstore, so a disk shows once it is attached, block-attach's
+         * too, and not after block-detach. */
+        xl_vbd_domain_disks(d[i].domid, &dc);
+        domcfg_write_json_domain(&dc, (int)d[i].domid, stdout, 4);
         domcfg_free(&dc);
         first = false;
     }

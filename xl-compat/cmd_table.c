@@ -23,6 +23,38 @@ const struct xl_cmd xl_cmd_table[] = {
       "Terminate a domain immediately",
       "[options] <Domain>\n",
       "-f                      Permit destroying domain 0 (refused: domain 0 is the host)." },
+    { "save", cmd_save, true, false,
+      "Save a domain state to restore later",
+      "[options] <Domain> <CheckpointFile> [<ConfigFile>]",
+      "-h  Print this help.\n"
+      "-c  Leave domain running after creating the snapshot.\n"
+      "-p  Leave domain paused after creating the snapshot.\n"
+      "-D  Store the domain id in the configuration." },
+    { "restore", cmd_restore, true, false,
+      "Restore a domain from a saved state",
+      "[options] [<ConfigFile>] <CheckpointFile>",
+      "-h                       Print this help.\n"
+      "-p                       Do not unpause domain after restoring it.\n"
+      "-e                       Do not wait in the background for the death of the domain.\n"
+      "-d                       Enable debug messages.\n"
+      "-V, --vncviewer          Connect to the VNC display after the domain is created.\n"
+      "-A, --vncviewer-autopass Pass VNC password to viewer via stdin." },
+    { "migrate", cmd_migrate, false, false,
+      "Migrate a domain to another host",
+      "[options] <Domain> <host>",
+      "-h              Print this help.\n"
+      "-C <config>     Send <config> instead of config file from creation.\n"
+      "-s <sshcommand> Use <sshcommand> instead of ssh.  String will be passed\n"
+      "                to sh. If empty, run <host> instead of ssh <host> xl\n"
+      "                migrate-receive [-d -e]\n"
+      "-e              Do not wait in the background (on <host>) for the death\n"
+      "                of the domain.\n"
+      "--debug         Print huge (!) amount of debug during the migration process.\n"
+      "-p              Do not unpause domain after migrating it." },
+    { "migrate-receive", cmd_migrate_receive, false, false,
+      "Restore a domain from a saved state",
+      "- for internal use only",
+      "" },
     { "shutdown", cmd_shutdown, false, false,
       "Issue a shutdown signal to a domain",
       "[options] <-a|Domain>",
@@ -74,6 +106,16 @@ const struct xl_cmd xl_cmd_table[] = {
     { "uptime", cmd_uptime, false, false,
       "Print uptime for all/some domains",
       "[-s] [Domain]", NULL },
+    { "block-attach", cmd_block_attach, false, true,
+      "Create a new virtual block device",
+      "<Domain> <disk-spec-component(s)>...", NULL },
+    { "block-list", cmd_block_list, false, false,
+      "List virtual block devices for a domain",
+      "<Domain(s)>", NULL },
+    { "block-detach", cmd_block_detach, false, false,
+      "Destroy a domain's virtual block device",
+      "[-f] <Domain> <DevId>",
+      "-f, --force             Do not wait for the domain to release the device." },
     { "help", cmd_help, false, false,
       "Print this help",
       "[command]", NULL },

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 
 #include "device.h"
+#include "device_vbd.h"
 #include "domain_tree.h"
 #include "lockfile.h"
 #include "xl.h"
@@ -204,6 +205,19 @@ bool xl_tree_build_post(unsigned domid, const struct domcfg *dc,
         }
         /* The primary console: frontend (the domain's own dir) and backend. */
         xl_device_console_add(t, domid, r, console_tty);
+        /* The disks (checked by xl create: none fails here but a target
+         * removed since, which is then left out with its reason). */
+        for (unsigned i = 0; i < dc->nr_disks; i++) {
+            struct xl_vbd v;
+            char err[512];
+
+            if (xl_vbd_prepare(&dc->disks[i], &v, err, sizeof(err))) {
+                fprintf(stderr, "xl: disk `%s': %s\n", dc->disks[i].vdev, err);
+                continue;
+            }
+            xl_vbd_write(t, domid, &dc->disks[i], &v);
+            xl_vbd_free(&v);
+        }
         if (xs_transaction_end(xs, t, false))
             ok = true;
         else if (errno != EAGAIN)

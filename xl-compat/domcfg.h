@@ -106,6 +106,10 @@ void domcfg_free(struct domcfg *dc);
 int dc_disk_parse(struct dc_disk *d, const char *spec, char *err, size_t errlen);
 void dc_disk_free(struct dc_disk *d);
 
+/* One disk as libxl_device_disk_to_json prints it (`xl -N block-attach`):
+ * the fields the spec set, yajl's beautified form, ending in a newline. */
+void dc_disk_write_json(const struct dc_disk *d, FILE *out);
+
 const char *dc_action_name(enum dc_action a);      /* "destroy", "rename-restart"... */
 const char *dc_type_name(enum dc_type t);          /* "pvh", "hvm" */
 const char *dc_format_name(enum dc_disk_format f); /* "raw", "qcow2"... */

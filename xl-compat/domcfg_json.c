@@ -360,3 +360,10 @@ void domcfg_write_json_domain(const struct domcfg *dc, int domid, FILE *out, int
     gen_config(&g, dc);
     g_close(&g, '}');
 }
+
+void dc_disk_write_json(const struct dc_disk *d, FILE *out)
+{
+    struct gen g = { .out = out };
+
+    gen_disk(&g, d);
+}

@@ -13,6 +13,8 @@ struct xl_create_opts {
     bool quiet;         /* -q */
     bool foreground;    /* -F: monitor in the foreground */
     bool no_monitor;    /* -e: nobody applies on_* actions */
+    int restore_fd;     /* xl restore: the stream (after xl's header), else -1 */
+    const char *restore_watches;    /* xl restore: xenstored's watch-export, or NULL */
 };
 
 /* Create the domain DC; SAVED is the config text to keep for `xl list -l`
@@ -24,6 +26,6 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
  * pipe ends are passed to it; its output goes to LOG.  Returns its pid or
  * -1 (message printed). */
 int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready_fd,
-                 int hold_fd, const char *log, const char *console_log);
+                 int hold_fd, int restore_fd, const char *log, const char *console_log);
 
 #endif

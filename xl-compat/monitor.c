@@ -24,7 +24,7 @@
 #include <xen/sched.h>
 
 #include "console_client.h"
-#include "device_unattached.h"
+#include "device_vbd.h"
 #include "dominfo.h"
 #include "domain_tree.h"
 #include "exit_codes.h"
@@ -50,6 +50,10 @@ struct mon {
     int lock_fd, hold_fd;
     pid_t vmm;
     bool vmm_reaped;        /* waited for: the lock is the monitor's alone */
+    /* xl restore / migrate-receive: the stream and the watches, for the
+     * first build only (a reboot boots afresh). */
+    int restore_fd;
+    const char *restore_watches;
 };
 
 static void write_file(const char *path, const char *text)
@@ -157,17 +161,6 @@ static void catch_cancel(bool on)
 
 /* Build the domain: domid, tree, VMM (paused), the nodes naming its
  * rings.  0, or -1 with nothing left behind. */
-/* The domain's log says which of its devices are not attached. */
-static void append_unattached(const struct mon *m)
-{
-    FILE *f = fopen(m->log, "a");
-
-    if (f) {
-        xl_report_unattached(m->dc, f);
-        fclose(f);
-    }
-}
-
 static int start_domain(struct mon *m)
 {
     int alloc = xl_lock_file_wait(XL_LOCK_DOMID);
@@ -207,10 +200,13 @@ static int start_domain(struct mon *m)
     /* The VMM's ends must survive exec. */
     fcntl(ready[1], F_SETFD, 0);
     fcntl(hold[1], F_SETFD, 0);
-    append_unattached(m);
     log_from = file_size(m->log);
-    m->vmm = xl_vmm_spawn(m->dc, m->domid, m->lock_fd, ready[1], hold[1], m->log,
+    m->vmm = xl_vmm_spawn(m->dc, m->domid, m->lock_fd, ready[1], hold[1], m->restore_fd,
+                          m->log,
                           m->console_log);
+    if (m->restore_fd >= 0)
+        close(m->restore_fd);
+    m->restore_fd = -1;
     close(ready[1]);
     close(hold[1]);
     m->hold_fd = hold[0];
@@ -246,6 +242,14 @@ static int start_domain(struct mon *m)
     }
     free(tty);
     xl_dominfo_free(&info);
+    /* Its disks' nodes are written: the backend serves them. */
+    if (m->dc->nr_disks && !xl_blkback_ensure(m->domid, m->dc->name))
+        goto fail_kill;
+    /* A restored domain's watches, back before its vCPUs run. */
+    if (m->restore_watches && m->restore_watches[0] &&
+        !xl_xs_import_watches(m->domid, m->restore_watches))
+        goto fail_kill;
+    m->restore_watches = NULL;
     if (build_cancelled)
         goto fail_kill;
     return 0;
@@ -451,8 +455,12 @@ static int run_monitor(struct mon *m)
         fprintf(stderr, "Domain %u has shut down, reason code %d 0x%x\n", m->domid, reason,
                 reason);
         if (reason == SHUTDOWN_suspend) {
-            /* libxl leaves a suspended domain for its saver to collect. */
+            /* libxl leaves a suspended domain for its saver to collect;
+             * the saver may resume it (xl save -c), and then it runs on
+             * under this monitor. */
             fprintf(stderr, "Domain has suspended.\n");
+            if (held)
+                continue;
             act = DC_ACT_PRESERVE;
         } else {
             act = action_for(m->dc, reason);
@@ -561,7 +569,8 @@ static bool image_ok(const char *what, const char *path)
 
 int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts *o)
 {
-    struct mon m = { .dc = dc, .saved = saved, .o = o, .lock_fd = -1, .hold_fd = -1 };
+    struct mon m = { .dc = dc, .saved = saved, .o = o, .lock_fd = -1, .hold_fd = -1,
+                     .restore_fd = o->restore_fd, .restore_watches = o->restore_watches };
     int report[2], go[2], st, cons = -1, rc = 0;
     char buf[32] = "";
     ssize_t r;
@@ -605,7 +614,7 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
         /* The monitor outlives xl: it keeps none of its caller's files
          * (a pipe a script waits on must reach end of file). */
         for (int f = 3; f < 1024; f++)
-            if (f != report[1] && f != go[0])
+            if (f != report[1] && f != go[0] && f != o->restore_fd)
                 close(f);
         if (!o->foreground)
             setsid();

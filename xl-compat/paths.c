@@ -146,8 +146,10 @@ static const char *find_helper(const char *var, const char *tree_rel, const char
     const char *v = getenv(var), *dir = self_dir();
     char *p, *rel;
 
+    /* A relative path in the environment is made absolute now: the
+     * monitor leaves the caller's directory before it starts helpers. */
     if (v && *v)
-        return v;
+        return (v[0] != '/' && strchr(v, '/') && (p = realpath(v, NULL))) ? p : v;
     if (dir) {
         if ((p = executable(xl_xasprintf("%s/%s", dir, tree_rel))) ||
             (p = executable(xl_xasprintf("%s/%s", dir, name))))
@@ -179,6 +181,16 @@ const char *xl_xenstored_path(void)
     if (!p)
         p = find_helper("XENKVM_XENSTORED", "../xenstored/xenstored", "xenstored",
                         XK_SBINDIR);
+    return p;
+}
+
+const char *xl_blkback_path(void)
+{
+    static const char *p;
+
+    if (!p)
+        p = find_helper("XENKVM_BLKBACK", "../blkback/xenkvm-blkback", "xenkvm-blkback",
+                        XK_BINDIR);
     return p;
 }
 

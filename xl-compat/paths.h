@@ -18,6 +18,8 @@ const char *xl_xs_vmm_socket(void);
  * installed, else the bare name (found on $PATH). */
 const char *xl_vmm_path(void);
 const char *xl_xenstored_path(void);
+/* The block backend ($XENKVM_BLKBACK, else found as the VMM is). */
+const char *xl_blkback_path(void);
 /* <rundir>/dom<N><suffix>, malloc'd. */
 char *xl_dom_file(unsigned domid, const char *suffix);
 /* mkdir -p with MODE for the missing parts; 0 or -errno. */

@@ -32,10 +32,10 @@ static void write_pids(unsigned domid, pid_t monitor)
 }
 
 int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready_fd,
-                 int hold_fd, const char *log, const char *console_log)
+                 int hold_fd, int restore_fd, const char *log, const char *console_log)
 {
     char *argv[40];
-    char s_dom[16], s_mem[32], s_vcpu[16], s_maxv[16], s_ready[16], s_hold[16];
+    char s_dom[16], s_mem[32], s_vcpu[16], s_maxv[16], s_ready[16], s_hold[16], s_restore[16];
     char s_uuid[37];
     int n = 0;
     pid_t pid, parent;
@@ -46,6 +46,7 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
     snprintf(s_maxv, sizeof(s_maxv), "%u", dc->maxvcpus);
     snprintf(s_ready, sizeof(s_ready), "%d", ready_fd);
     snprintf(s_hold, sizeof(s_hold), "%d", hold_fd);
+    snprintf(s_restore, sizeof(s_restore), "%d", restore_fd);
     argv[n++] = (char *)"xenkvm";
     argv[n++] = (char *)XK_ARG(XK_OPT_DOMID);
     argv[n++] = s_dom;
@@ -100,6 +101,10 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
         argv[n++] = (char *)XK_ARG(XK_OPT_HOLD_FD);
         argv[n++] = s_hold;
     }
+    if (restore_fd >= 0) {
+        argv[n++] = (char *)XK_ARG(XK_OPT_RESTORE_FD);
+        argv[n++] = s_restore;
+    }
     argv[n] = NULL;
 
     parent = getpid();
@@ -126,9 +131,12 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
             dup2(fd, 1);
             dup2(fd, 2);
         }
-        /* The lock and the two pipe ends are all the VMM inherits. */
+        /* The lock, the two pipe ends and a stream to restore are all the
+         * VMM inherits. */
+        if (restore_fd >= 0)
+            fcntl(restore_fd, F_SETFD, 0);
         for (int f = 3; f < 1024; f++)
-            if (f != lock_fd && f != ready_fd && f != hold_fd)
+            if (f != lock_fd && f != ready_fd && f != hold_fd && f != restore_fd)
                 close(f);
         execvp(xl_vmm_path(), argv);
         fprintf(stderr, "xl: cannot run %s: %s\n", xl_vmm_path(), strerror(errno));

@@ -41,6 +41,10 @@ void xl_help(const char *cmd);
 int cmd_create(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_migrate_receive(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
 int cmd_reboot(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
@@ -55,6 +59,9 @@ int cmd_rename(int argc, char **argv);
 int cmd_mem_set(int argc, char **argv);
 int cmd_sysrq(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_block_attach(int argc, char **argv);
+int cmd_block_detach(int argc, char **argv);
+int cmd_block_list(int argc, char **argv);
 
 /* A program name for the log prefix of the monitor ("xl-NAME"). */
 void *xl_xmalloc(size_t n);

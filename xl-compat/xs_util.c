@@ -203,3 +203,30 @@ bool xl_xs_mknod(xs_transaction_t t, const char *path, struct xs_permissions *p,
 {
     return xs_mkdir(xl_xs(), t, path) && xs_set_permissions(xl_xs(), t, path, p, n);
 }
+
+bool xl_xs_import_watches(unsigned domid, const char *list)
+{
+    size_t cap = strlen(list) + 32, n;
+    char *data = xl_xmalloc(cap), *r;
+    const char *p = list;
+
+    n = (size_t)snprintf(data, cap, "%u", domid) + 1;
+    /* Each line's three fields as three strings. */
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        for (size_t i = 0; i < len; i++)
+            data[n++] = p[i] == '\t' ? '\0' : p[i];
+        data[n++] = '\0';
+        p += len + (nl != NULL);
+    }
+    r = xs_control_command(xl_xs(), "watch-import", data, (unsigned)n);
+    free(data);
+    if (!r) {
+        fprintf(stderr, "libxl: error: domain %u: xenstored did not take its watches back: %s\n",
+                domid, strerror(errno));
+        return false;
+    }
+    free(r);
+    return true;
+}

@@ -26,4 +26,8 @@ bool xl_xs_writef(xs_transaction_t t, const char *path, const char *fmt, ...)
 /* Create PATH (empty) with the permissions (libxl__xs_mknod). */
 bool xl_xs_mknod(xs_transaction_t t, const char *path, struct xs_permissions *p, unsigned n);
 
+/* xenstored's watch-import for DOMID from LIST (watch-export's lines
+ * "R|A<tab>path<tab>token"); false after a message. */
+bool xl_xs_import_watches(unsigned domid, const char *list);
+
 #endif

@@ -37,6 +37,8 @@
 #include "pvcons.h"
 
 static bool xs_up;
+static bool can_suspend;        /* pvcontrol.suspend */
+static void watch_all(void);
 
 static void say(const char *fmt, ...) __printf(1, 2);
 
@@ -81,6 +83,22 @@ static void __noreturn shut(unsigned int reason)
 
 /* ---------------------------------------------------- control/shutdown */
 
+/* manage.c do_suspend(): the hypercall returns 1 when the suspend was
+ * cancelled (the same domain runs on) and 0 in a new, restored domain,
+ * where xenstore watches must be registered again. */
+static void do_suspend(void)
+{
+    long rc;
+
+    say("pvcontrol: suspending\n");
+    if (pvcons_connected())
+        pvcons_flush(PVCONS_STALL_NS);
+    rc = HYPERVISOR_sched_op(SCHEDOP_shutdown, &(struct sched_shutdown){ SHUTDOWN_suspend });
+    say("pvcontrol: suspend returned %ld\n", rc);
+    if (rc == 0)
+        watch_all();
+}
+
 /* manage.c shutdown_handler(): read the request in a transaction and
  * acknowledge it there only if it is one this guest handles. */
 static void on_shutdown(void)
@@ -101,7 +119,7 @@ static void on_shutdown(void)
         }
         off = !strcmp(val, "poweroff") || !strcmp(val, "halt");
         reboot = !strcmp(val, "reboot");
-        if (off || reboot)
+        if (off || reboot || (can_suspend && !strcmp(val, "suspend")))
             xenbus_write(tx, "control/shutdown", "");
         rc = xenbus_transaction_end(tx, false);
         if (rc != -XEN_EAGAIN)
@@ -115,7 +133,9 @@ static void on_shutdown(void)
         say("pvcontrol: shutdown reboot\n");
         shut(SHUTDOWN_reboot);
     }
-    if (!strcmp(val, "suspend"))
+    if (!strcmp(val, "suspend") && can_suspend)
+        do_suspend();
+    else if (!strcmp(val, "suspend"))
         say("pvcontrol: shutdown suspend not supported, ignored\n");
     else
         say("pvcontrol: ignoring shutdown request: %s\n", val);
@@ -267,6 +287,13 @@ static void feature(const char *node)
         say("pvcontrol: error %s writing %s\n", xenbus_strerror(rc), node);
 }
 
+static void watch_all(void)
+{
+    watch("control/shutdown", "shutdown");
+    watch("control/sysrq", "sysrq");
+    watch("memory/target", "target");
+}
+
 void guest_main(void)
 {
     char name[64];
@@ -329,11 +356,12 @@ void guest_main(void)
         /* Linux registers the watches, then announces the features. */
         if (upcall_init())
             say("pvcontrol: cannot set HVM_PARAM_CALLBACK_IRQ\n");
-        watch("control/shutdown", "shutdown");
-        watch("control/sysrq", "sysrq");
+        can_suspend = has_flag("pvcontrol.suspend");
+        watch_all();
         feature("control/feature-poweroff");
         feature("control/feature-reboot");
-        watch("memory/target", "target");
+        if (can_suspend)
+            feature("control/feature-suspend");
         say("pvcontrol: watching control/shutdown, control/sysrq, memory/target\n");
     }
     serve();

@@ -1,0 +1,65 @@
+/* A domain as Xen's migration stream (docs/migration.md): the libxl v2
+ * stream carrying a libxc v3 stream of type x86 HVM (image and domain
+ * headers, X86_CPUID_POLICY, X86_MSR_POLICY, STATIC_DATA_END, PAGE_DATA,
+ * X86_TSC_INFO, HVM_PARAMS, HVM_CONTEXT, END), the libxl END, then —
+ * between xenkvm hosts — xenkvm's own state as its optional records (the
+ * saved-state registry's image, docs/saved-state.md).  The xl save-file
+ * header in front is xl's (lib/xl_savefile.h). */
+#ifndef XK_MIG_STREAM_H
+#define XK_MIG_STREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "savestate.h"
+#include "vm.h"
+
+/* Where a stream goes: FD (buffered), or W when FD is -1. */
+struct mig_out {
+    int fd;
+    struct ss_wr *w;
+    struct ss_wr buf;
+    uint64_t bytes;         /* written so far */
+    int err;                /* first write error (-errno) */
+};
+
+/* Where it comes from: FD, or LEN bytes at P when FD is -1. */
+struct mig_in {
+    int fd;
+    const uint8_t *p;
+    size_t len, off;
+    uint8_t *rec;           /* the current record's body */
+    size_t rec_cap;
+    uint64_t bytes;         /* read so far */
+};
+
+/* mig_save flags */
+#define MIG_XENKVM_STATE  (1u << 0)     /* append xenkvm's records (transparent) */
+
+struct mig_stats {
+    uint64_t pages_data, pages_zero, pages_absent, bytes;
+};
+
+/* Write VM (paused, no grants held by backends) as a libxl v2 stream.
+ * 0 or -errno with MSG (SS_MSG_LEN). */
+int mig_save(struct vm *vm, struct mig_out *out, unsigned flags, struct mig_stats *st,
+             char *msg);
+
+/* What a restore found. */
+struct mig_restored {
+    bool xenkvm_state;      /* xenkvm's records were there and applied */
+    struct mig_stats st;
+};
+
+/* Read a libxl v2 stream into VM, a freshly created VM of the saved
+ * shape whose vCPUs have not run.  Every record is checked before use;
+ * a stream that is truncated, corrupted, of another version or domain
+ * type, or has a mandatory record this restore does not handle is
+ * refused: -EINVAL (malformed), -EPROTO (version, type, unknown
+ * mandatory record), -EOPNOTSUPP (an emulator context), or another
+ * error, with MSG.  On error VM is half-restored: destroy it. */
+int mig_restore(struct vm *vm, struct mig_in *in, struct mig_restored *res, char *msg);
+
+void mig_in_free(struct mig_in *in);
+
+#endif

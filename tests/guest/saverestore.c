@@ -1,0 +1,186 @@
+/*
+ * saverestore64.elf: a guest that keeps working while it is saved and
+ * restored (tests/cli/xl_save_restore.sh).  It dirties memory continuously
+ * and checks it against what it wrote, checks that Xen system time never
+ * goes back, that a loopback event channel pair still carries events, that
+ * VIRQ_TIMER still fires for its singleshot timer, that its grant entry is
+ * still in the grant frame it mapped, and that xenstore still answers.
+ * It prints "saverestore: ready" once set up and every round's checks pass;
+ * it ends (PASS or FAIL, then poweroff) when the host writes "done" to its
+ * xenstore node "data/finish", which it learns from a watch registered
+ * before the save: a watch lost on the way keeps it running (and the
+ * test fails).  Needs xenstored (run through xl).
+ */
+#include "lib.h"
+#include "hypercall.h"
+#include "shinfo.h"
+#include "evtchn.h"
+#include "pvcons.h"
+#include "xenbus.h"
+#include "xen_guest.h"
+
+#define NPAGES 32
+#define WORDS (4096 / 8)
+#define REF 7
+#define XS_EVERY 64         /* rounds between xenstore polls */
+
+static uint64_t mem[NPAGES][WORDS] __aligned(4096) __attribute__((section(".bss.page")));
+static uint8_t gframe[4096] __aligned(4096) __attribute__((section(".bss.page")));
+static uint64_t expect[NPAGES];
+static unsigned failures;
+static evtchn_port_t pa, pb, ptimer;
+
+static void say(const char *fmt, ...) __printf(1, 2);
+static void say(const char *fmt, ...)
+{
+    char buf[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    pvcons_puts_crlf(buf);
+}
+
+static void fail(const char *what, uint64_t a, uint64_t b)
+{
+    if (failures++ < 8)
+        say("saverestore: FAIL: %s (%llu, %llu)\n", what, (unsigned long long)a,
+            (unsigned long long)b);
+}
+
+static bool pending(evtchn_port_t p)
+{
+    return __atomic_load_n(&shared_info->evtchn_pending[p / 64], __ATOMIC_SEQ_CST) &
+           (1ull << (p % 64));
+}
+
+static void clear(evtchn_port_t p)
+{
+    __atomic_fetch_and(&shared_info->evtchn_pending[p / 64], ~(1ull << (p % 64)),
+                       __ATOMIC_SEQ_CST);
+}
+
+/* Fill page (round % NPAGES) with the round number; check a spread of
+ * words in every page (or all of them at the end). */
+static void memory_round(uint64_t round, bool full)
+{
+    unsigned pg = (unsigned)(round % NPAGES);
+
+    for (unsigned w = 0; w < WORDS; w++)
+        mem[pg][w] = round ^ ((uint64_t)w << 48);
+    expect[pg] = round;
+    for (unsigned p = 0; p < NPAGES; p++)
+        for (unsigned w = 0; w < WORDS; w += full ? 1 : 61)
+            if (expect[p] != ~0ull && mem[p][w] != (expect[p] ^ ((uint64_t)w << 48))) {
+                fail("memory", p, w);
+                return;
+            }
+}
+
+static void events_round(void)
+{
+    uint64_t now, end;
+    struct vcpu_set_singleshot_timer t;
+
+    ev_send(pa);
+    if (!pending(pb))
+        fail("loopback event not pending", pa, pb);
+    clear(pb);
+    now = xen_system_time();
+    t.timeout_abs_ns = now + 1000000;
+    t.flags = 0;
+    if (HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &t))
+        fail("set_singleshot_timer", 0, 0);
+    end = now + 5000000000ull;
+    while (!pending(ptimer) && xen_system_time() < end)
+        ;
+    if (!pending(ptimer))
+        fail("VIRQ_TIMER did not fire", ptimer, 0);
+    clear(ptimer);
+}
+
+static void grant_round(void)
+{
+    grant_entry_v1_t *e = (grant_entry_v1_t *)gframe + REF;
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+
+    if (e->frame != ((uintptr_t)mem[0] >> 12) || e->domid != 0 ||
+        e->flags != GTF_permit_access)
+        fail("grant entry", e->frame, e->flags);
+    if (HYPERVISOR_grant_table_op(GNTTABOP_query_size, &q, 1) || q.nr_frames != 1)
+        fail("grant table size", q.status, q.nr_frames);
+}
+
+static void setup(void)
+{
+    struct xen_add_to_physmap x = { .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table,
+                                    .idx = 0, .gpfn = (uintptr_t)gframe >> 12 };
+    grant_entry_v1_t *e;
+
+    for (unsigned p = 0; p < NPAGES; p++)
+        expect[p] = ~0ull;
+    shinfo_map();
+    if (ev_alloc_unbound(DOMID_SELF, DOMID_SELF, &pa) ||
+        ev_bind_interdomain(DOMID_SELF, pa, &pb) || ev_bind_virq(VIRQ_TIMER, 0, &ptimer))
+        fail("event channel setup", pa, pb);
+    ev_mask(pa);
+    ev_mask(pb);
+    ev_mask(ptimer);
+    if (HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x))
+        fail("mapping grant frame 0", 0, 0);
+    e = (grant_entry_v1_t *)gframe + REF;
+    e->domid = 0;
+    e->frame = (uint32_t)((uintptr_t)mem[0] >> 12);
+    __atomic_store_n(&e->flags, GTF_permit_access, __ATOMIC_SEQ_CST);
+}
+
+/* A watch event for data/finish, and the node says "done". */
+static bool finish_requested(void)
+{
+    struct xenbus_event ev;
+    char buf[16];
+    bool done = false;
+
+    while (xenbus_next_event(&ev, 0) == 0) {
+        int n;
+        if (strcmp(ev.token, "fin"))
+            continue;
+        n = xenbus_read(XBT_NIL, "data/finish", buf, sizeof(buf));
+        if (n < 0 && n != -XEN_ENOENT)
+            fail("xenstore read", (uint64_t)-n, 0);
+        done |= n > 0 && !strcmp(buf, "done");
+    }
+    return done;
+}
+
+void guest_main(void)
+{
+    uint64_t round = 0, last = 0, t;
+
+    if (!pvcons_init() || !xenbus_init()) {
+        xen_console_write("saverestore: needs the PV console and xenstore\n", 47);
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    setup();
+    if (xenbus_watch("data/finish", "fin"))
+        fail("watching data/finish", 0, 0);
+    say("saverestore: ports %u %u timer %u\n", pa, pb, ptimer);
+    for (;; round++) {
+        memory_round(round, false);
+        events_round();
+        grant_round();
+        t = xen_system_time();
+        if (t < last)
+            fail("system time went back", last, t);
+        last = t;
+        if (round == 2)
+            say("saverestore: ready%s\n", failures ? " (with failures)" : "");
+        if (round % XS_EVERY == 0 && finish_requested())
+            break;
+    }
+    memory_round(round + 1, true);
+    say("saverestore: %llu rounds, %s\n", (unsigned long long)round,
+        failures ? "FAIL" : "PASS");
+    guest_shutdown(SHUTDOWN_poweroff);
+}
