@@ -322,6 +322,10 @@ static bool on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file
         snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
     } else if (m->port & ~XK_SAVE_XENKVM_STATE) {
         r.status = -EINVAL;
+    } else if (vm->pt) {
+        /* The device's own state is not in the stream (docs/pciback.md). */
+        r.status = -EBUSY;
+        snprintf(r.msg, sizeof(r.msg), "a PCI function is passed through to the domain");
     } else {
         /* The vCPUs left guest mode when the sender's PAUSE returned. */
         r.status = mig_save(vm, &out, (m->port & XK_SAVE_XENKVM_STATE) ? MIG_XENKVM_STATE : 0,
