@@ -294,14 +294,63 @@ static bool on_memory(struct vm *vm, int fd, const struct xk_link_msg *m)
     return false;
 }
 
+/* XEN_DOMCTL_max_mem from xl mem-max: as Xen, a maximum below what the
+ * domain holds is allowed (it cannot grow until it is under it again);
+ * above what the memfd backs it is refused: this VMM cannot add memory. */
+static bool on_maxmem(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    int status = 0;
+
+    if (m->from_dom != 0) {
+        status = -EPERM;
+    } else if (m->port == 0 || m->port > vm->ram_pages + XK_MAXMEM_EXTRA_PAGES) {
+        status = -EINVAL;
+    } else {
+        pthread_rwlock_wrlock(&vm->pm.lock);
+        vm->max_pages_set = m->port;
+        pthread_rwlock_unlock(&vm->pm.lock);
+    }
+    reply(fd, m->type, status);
+    return false;
+}
+
+/* XEN_DOMCTL_sendtrigger.  NMI: an MSI in NMI delivery mode to the vCPU's
+ * local APIC (KVM delivers it when the vCPU next runs guest code; one
+ * waiting in SCHEDOP_block/poll takes it when it is woken, as on Xen,
+ * where the trigger kicks but does not unblock).  There is no ACPI power
+ * or sleep button and no INIT/reset path here yet. */
+static bool on_trigger(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    int status;
+
+    if (m->from_dom != 0) {
+        status = -EPERM;
+    } else if (m->from_port >= vm->nr_vcpus) {
+        status = -ESRCH;        /* as Xen: no such vCPU */
+    } else if (m->port == XK_TRIGGER_NMI) {
+        struct kvm_msi msi = {
+            .address_lo = 0xfee00000u | (m->from_port << 12),  /* APIC ID = vCPU id */
+            .data = 4u << 8,                                    /* delivery mode NMI */
+        };
+        status = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
+    } else if (m->port == XK_TRIGGER_POWER || m->port == XK_TRIGGER_SLEEP) {
+        status = -ENODEV;       /* no ACPI power management hardware */
+    } else {
+        status = -ENOSYS;
+    }
+    reply(fd, m->type, status);
+    return false;
+}
+
 /* SAVE: the domain as Xen's migration stream to the file attached.  The
  * sender paused it (the pause is saved with it, as on Xen the domain is
  * suspended when libxc reads it); the event thread is busy meanwhile. */
-static bool on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
+static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
 {
     struct xk_link_save r = { .magic = XK_LINK_MAGIC, .type = XK_LINK_SAVE };
     struct mig_out out = { .fd = file };
     struct mig_stats st = { 0 };
+    bool live = m->port & XK_SAVE_LIVE;
     unsigned paused;
 
     pthread_mutex_lock(&vm->lock);
@@ -317,24 +366,36 @@ static bool on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file
     } else if (file < 0) {
         r.status = -EBADF;
         snprintf(r.msg, sizeof(r.msg), "no file to save to");
-    } else if (!paused) {
+    } else if (!paused && !live) {
         r.status = -EBUSY;
         snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
-    } else if (m->port & ~XK_SAVE_XENKVM_STATE) {
+    } else if (m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_LIVE)) {
         r.status = -EINVAL;
     } else if (vm->pt) {
         /* The device's own state is not in the stream (docs/pciback.md). */
         r.status = -EBUSY;
         snprintf(r.msg, sizeof(r.msg), "a PCI function is passed through to the domain");
     } else {
-        /* The vCPUs left guest mode when the sender's PAUSE returned. */
-        r.status = mig_save(vm, &out, (m->port & XK_SAVE_XENKVM_STATE) ? MIG_XENKVM_STATE : 0,
-                            &st, r.msg);
+        /* Paused: the vCPUs left guest mode when the sender's PAUSE
+         * returned.  Live: precopy pauses the domain itself. */
+        struct timespec t0, t1;
+        r.status = mig_save(vm, &out, ((m->port & XK_SAVE_XENKVM_STATE) ? MIG_XENKVM_STATE : 0) |
+                            (live ? MIG_LIVE : 0), &st, r.msg);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        t0 = st.paused_at;
+        if (live && t0.tv_sec)
+            r.downtime_us = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000LL +
+                                       (t1.tv_nsec - t0.tv_nsec) / 1000);
         ss_wr_free(&out.buf);
+        /* A live save that failed leaves the domain as it found it. */
+        if (r.status && st.paused)
+            vm_ctl_unpause(vm);
         r.bytes = st.bytes;
         r.pages_data = st.pages_data;
         r.pages_zero = st.pages_zero;
         r.pages_absent = st.pages_absent;
+        r.rounds = st.rounds;
+        r.last_round_pages = st.last_round_pages;
         if (r.status)
             log_warn("domain %u: save failed: %s", vm->domid, r.msg);
         else
@@ -345,7 +406,52 @@ static bool on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file
     }
     if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
         log_debug("domain %u: cannot answer SAVE:", vm->domid);
-    return false;
+}
+
+struct live_save {
+    struct vm *vm;
+    int fd, file;
+    struct xk_link_msg m;
+};
+
+static void *live_save_thread(void *arg)
+{
+    struct live_save *ls = arg;
+
+    save_now(ls->vm, ls->fd, &ls->m, ls->file);
+    close(ls->file);
+    close(ls->fd);
+    free(ls);
+    return NULL;
+}
+
+/* SAVE: the domain as Xen's migration stream to the file attached.  A
+ * paused domain is written at once on the event thread (the pause is
+ * saved with it, as on Xen the domain is suspended when libxc reads it);
+ * a live save runs on a thread of its own, so the guest's timers and
+ * channels go on being served while memory is sent. */
+static void on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
+{
+    struct live_save *ls;
+    pthread_t t;
+
+    if (!(m->port & XK_SAVE_LIVE) || file < 0 || m->from_dom != 0 ||
+        !(ls = malloc(sizeof(*ls)))) {
+        save_now(vm, fd, m, file);
+        if (file >= 0)
+            close(file);
+        close(fd);
+        return;
+    }
+    *ls = (struct live_save){ .vm = vm, .fd = fd, .file = file, .m = *m };
+    if (pthread_create(&t, NULL, live_save_thread, ls)) {
+        free(ls);
+        save_now(vm, fd, m, file);
+        close(file);
+        close(fd);
+        return;
+    }
+    pthread_detach(t);
 }
 
 /* The suspending vCPU's SCHEDOP_shutdown returns 1 (its result, 0, is
@@ -394,6 +500,8 @@ static const ctl_handler handlers[] = {
     [XK_LINK_UNPAUSE] = on_unpause,
     [XK_LINK_INFO] = on_info,
     [XK_LINK_MEMORY] = on_memory,
+    [XK_LINK_MAXMEM] = on_maxmem,
+    [XK_LINK_TRIGGER] = on_trigger,
     [XK_LINK_RESUME] = on_resume,
 };
 
@@ -413,10 +521,7 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
     if (!nfds)
         file = -1;
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_SAVE) {
-        on_save(vm, fd, &m, file);
-        if (file >= 0)
-            close(file);
-        close(fd);
+        on_save(vm, fd, &m, file);      /* takes both */
         return;
     }
     if (file >= 0)

@@ -16,6 +16,7 @@
 
 #include "mig_format.h"
 #include "mig_hvmctx.h"
+#include "control.h"
 #include "save.h"
 #include "util.h"
 #include "x86.h"
@@ -315,6 +316,167 @@ static int put_pages(struct vm *vm, struct mig_out *o, struct mig_stats *st)
     return 0;
 }
 
+/* ---- live: precopy rounds ---- */
+
+/* What the destination holds of each RAM page (by memfd page): 0 absent,
+ * else a hash of the bytes sent.  A round sends the pages whose hash
+ * changed.  Hashing, not KVM's dirty log: the VMM itself and backends in
+ * other processes write guest RAM (hypercall results, vcpu_info, event
+ * words, granted pages) where KVM does not see it, so the last round
+ * must look at every page anyway. */
+struct precopy {
+    uint64_t *hash;
+    uint8_t (*copy)[XK_PAGE_SIZE];      /* a batch's pages as sent */
+    uint64_t map_sig;                   /* the map the hashes belong to */
+};
+
+/* Xen's simple precopy policy (xg_sr_save.c): stop and copy when fewer
+ * than 50 pages were dirty, or after 5 iterations. */
+#define PRECOPY_DIRTY_TARGET 50
+#define PRECOPY_MAX_ROUNDS 5
+
+static uint64_t page_hash(const uint8_t *p)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+
+    for (unsigned i = 0; i < XK_PAGE_SIZE; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 31;
+    }
+    return h | 1;       /* never 0 (absent) */
+}
+
+static uint64_t map_signature(const struct vm *vm)
+{
+    uint64_t h = vm->pm.n;
+
+    for (unsigned i = 0; i < vm->pm.n; i++) {
+        const struct pm_range *r = &vm->pm.r[i];
+        h = (h ^ r->gfn) * 0x100000001b3ULL;
+        h = (h ^ r->nr) * 0x100000001b3ULL;
+        h = (h ^ r->mpage) * 0x100000001b3ULL;
+        h = (h ^ (uint64_t)r->kind) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* One round: every RAM page whose content is not what the destination
+ * has, copied as it is sent (the guest may be writing it); FINAL (the
+ * domain paused) also sends the special pages.  Returns how many pages
+ * went, or -errno. */
+static int64_t precopy_round(struct vm *vm, struct mig_out *o, struct mig_stats *st,
+                             struct precopy *pc, bool first, bool final)
+{
+    static const uint8_t zero[XK_PAGE_SIZE];
+    struct batch *b = calloc(1, sizeof(*b));
+    struct extent_cache ec = { 0, 0, false };
+    uint64_t zero_hash = page_hash(zero);
+    int64_t sent = 0;
+    uint64_t sig;
+
+    if (!b)
+        return -ENOMEM;
+    pthread_rwlock_rdlock(&vm->pm.lock);
+    sig = map_signature(vm);
+    if (sig != pc->map_sig) {
+        /* The map changed (ballooning, a new range): send everything. */
+        memset(pc->hash, 0xff, vm->ram_pages * sizeof(*pc->hash));
+        pc->map_sig = sig;
+    }
+    for (unsigned i = 0; i < vm->pm.n && !o->err; i++) {
+        const struct pm_range *r = &vm->pm.r[i];
+        if (r->kind != PM_RAM && !(final && r->kind == PM_SPECIAL))
+            continue;
+        for (uint64_t k = 0; k < r->nr; k++) {
+            uint64_t gfn = r->gfn + k, mpage = r->mpage + k, h;
+            const uint8_t *page = vm->mem + (mpage << XK_PAGE_SHIFT);
+            if (r->kind == PM_SPECIAL) {
+                batch_add(o, b, gfn, PAGE_TYPE_NOTAB, page);
+                continue;
+            }
+            if (!(vm->ram_state[mpage] & RAM_POPULATED)) {
+                if (pc->hash[mpage]) {
+                    pc->hash[mpage] = 0;
+                    batch_add(o, b, gfn, PAGE_TYPE_XTAB, NULL);
+                    st->pages_absent++;
+                    sent++;
+                }
+                continue;
+            }
+            if (first && (in_hole(vm->mem_fd, (off_t)(mpage << XK_PAGE_SHIFT), &ec) ||
+                          page_is_zero(page))) {
+                /* The fresh VM's page reads zero: no data needed. */
+                pc->hash[mpage] = zero_hash;
+                batch_add(o, b, gfn, PAGE_TYPE_XALLOC, NULL);
+                st->pages_zero++;
+                continue;
+            }
+            /* A page never touched (a hole of the memfd) reads zero: no
+             * need to read it to know it is unchanged. */
+            if (pc->hash[mpage] == zero_hash &&
+                in_hole(vm->mem_fd, (off_t)(mpage << XK_PAGE_SHIFT), &ec))
+                continue;
+            if (page_hash(page) == pc->hash[mpage])
+                continue;
+            memcpy(pc->copy[b->n], page, XK_PAGE_SIZE);
+            h = page_hash(pc->copy[b->n]);
+            pc->hash[mpage] = h;
+            batch_add(o, b, gfn, PAGE_TYPE_NOTAB, pc->copy[b->n]);
+            st->pages_data++;
+            sent++;
+        }
+    }
+    batch_flush(o, b);
+    pthread_rwlock_unlock(&vm->pm.lock);
+    free(b);
+    return o->err ? o->err : sent;
+}
+
+/* Round 0 as put_pages, recording what was sent, then rounds while the
+ * domain runs, then the domain paused (a controller pause, saved with it
+ * as the saver's) and the last round. */
+static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, char *msg)
+{
+    struct precopy pc = { 0 };
+    int64_t dirty = 0;
+    int rc = 0;
+
+    pc.hash = malloc((vm->ram_pages ? vm->ram_pages : 1) * sizeof(*pc.hash));
+    pc.copy = malloc(PAGE_DATA_MAX_BATCH * XK_PAGE_SIZE);
+    if (!pc.hash || !pc.copy) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    pc.map_sig = ~map_signature(vm);    /* the first round sends all */
+    for (unsigned round = 0; ; round++) {
+        dirty = precopy_round(vm, o, st, &pc, round == 0, false);
+        if (dirty < 0) {
+            rc = (int)dirty;
+            goto out;
+        }
+        st->rounds = round + 1;
+        if (round > 0 && (dirty < PRECOPY_DIRTY_TARGET || round >= PRECOPY_MAX_ROUNDS))
+            break;
+    }
+    if ((rc = vm_ctl_pause(vm)))
+        goto out;
+    clock_gettime(CLOCK_MONOTONIC, &st->paused_at);
+    st->paused = true;
+    dirty = precopy_round(vm, o, st, &pc, false, true);
+    if (dirty < 0)
+        rc = (int)dirty;
+    else
+        st->last_round_pages = (uint64_t)dirty;
+out:
+    if (rc)
+        MSG("precopy: %s", strerror(-rc));
+    free(pc.hash);
+    free(pc.copy);
+    return rc;
+}
+
 /* The params Xen's save writes (xg_sr_save_x86_hvm.c), those not 0. */
 static const uint8_t saved_params[] = {
     HVM_PARAM_STORE_PFN, HVM_PARAM_IOREQ_PFN, HVM_PARAM_BUFIOREQ_PFN,
@@ -370,7 +532,10 @@ int mig_save(struct vm *vm, struct mig_out *o, unsigned flags, struct mig_stats 
     put_cpuid_policy(vm, o);
     put_msr_policy(o);
     put_empty(o, LIBXC_REC_STATIC_DATA_END);
-    if ((rc = put_pages(vm, o, st))) {
+    if (flags & MIG_LIVE) {
+        if ((rc = precopy(vm, o, st, msg)))
+            return rc;
+    } else if ((rc = put_pages(vm, o, st))) {
         MSG("guest memory: %s", strerror(-rc));
         return rc;
     }
@@ -481,6 +646,8 @@ static int next_header(struct mig_in *in, const char *stream, uint32_t *type, ui
 /* N bytes of the current record into in->rec (grown as needed). */
 static int read_rec(struct mig_in *in, size_t off, size_t n, char *msg)
 {
+    if (n == 0)
+        return 0;
     if (off + n > in->rec_cap) {
         uint8_t *p = realloc(in->rec, off + n);
         if (!p) {

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "savestate.h"
 #include "vm.h"
@@ -35,9 +36,15 @@ struct mig_in {
 
 /* mig_save flags */
 #define MIG_XENKVM_STATE  (1u << 0)     /* append xenkvm's records (transparent) */
+#define MIG_LIVE          (1u << 1)     /* the domain runs: precopy rounds, then
+                                           it is paused (a controller pause) */
 
 struct mig_stats {
     uint64_t pages_data, pages_zero, pages_absent, bytes;
+    uint64_t rounds;            /* live: rounds while running */
+    uint64_t last_round_pages;  /* live: pages sent with the domain paused */
+    struct timespec paused_at;  /* live: when the domain was paused (MONOTONIC) */
+    bool paused;                /* live: the save paused the domain */
 };
 
 /* Write VM (paused, no grants held by backends) as a libxl v2 stream.

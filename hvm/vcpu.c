@@ -463,6 +463,12 @@ static void *vcpu_thread(void *arg)
     sigset_t set;
 
     this_vcpu = v;
+    {
+        /* "vcpuN": how xl vcpu-pin finds the thread to give an affinity. */
+        char name[16];
+        snprintf(name, sizeof(name), "vcpu%u", v->id);
+        pthread_setname_np(pthread_self(), name);
+    }
     pthread_mutex_lock(&v->vm->lock);
     v->tid = gettid();
     if (pthread_getcpuclockid(pthread_self(), &v->cpu_clock))

@@ -117,6 +117,7 @@ struct vm {
     uint8_t *mem;               /* the whole memfd, mapped in the VMM */
     uint64_t mem_size;
     uint64_t ram_pages;         /* RAM pages in the memfd (max reservation) */
+    uint64_t max_pages_set;     /* xl mem-max's max_pages (0: the default) */
     uint64_t lowmem_pages;      /* RAM below the MMIO hole */
     uint64_t xenpage0;          /* memfd page of XENPAGE_SPECIAL0 */
     unsigned char *ram_state;   /* per memfd RAM page: RAM_* bits */
@@ -230,7 +231,7 @@ static inline uint64_t vm_reservation(const struct vm *vm)
 
 static inline uint64_t vm_max_pages(const struct vm *vm)
 {
-    return vm->ram_pages + XK_MAXMEM_EXTRA_PAGES;
+    return vm->max_pages_set ? vm->max_pages_set : vm->ram_pages + XK_MAXMEM_EXTRA_PAGES;
 }
 
 /* Create the VM's memory (memfd, physmap); kvm_fd < 0 builds it without KVM

@@ -35,10 +35,11 @@ int xk_link_connect(const char *rundir, uint32_t domid)
 
 /* Send one request of TYPE from domain 0 and receive the reply into
  * REPLY (LEN bytes at most); the reply's length or -errno. */
-static ssize_t request(const char *rundir, unsigned domid, uint32_t type,
-                       void *reply, size_t len)
+static ssize_t request2(const char *rundir, unsigned domid, uint32_t type, uint32_t port,
+                        uint32_t from_port, void *reply, size_t len)
 {
-    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = type, .from_dom = 0 };
+    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = type, .from_dom = 0,
+                             .port = port, .from_port = from_port };
     struct timeval tv = { VMM_CTL_TIMEOUT_MS / 1000, VMM_CTL_TIMEOUT_MS % 1000 * 1000 };
     ssize_t n;
     int s, rc;
@@ -64,11 +65,17 @@ static ssize_t request(const char *rundir, unsigned domid, uint32_t type,
     return n;
 }
 
+static ssize_t request(const char *rundir, unsigned domid, uint32_t type, uint32_t port,
+                       void *reply, size_t len)
+{
+    return request2(rundir, domid, type, port, 0, reply, len);
+}
+
 /* A PAUSE or UNPAUSE: the VMM's status. */
-static int simple(const char *rundir, unsigned domid, uint32_t type)
+static int simple(const char *rundir, unsigned domid, uint32_t type, uint32_t port)
 {
     struct xk_link_msg r;
-    ssize_t n = request(rundir, domid, type, &r, sizeof(r));
+    ssize_t n = request(rundir, domid, type, port, &r, sizeof(r));
 
     if (n < 0)
         return (int)n;
@@ -80,17 +87,35 @@ static int simple(const char *rundir, unsigned domid, uint32_t type)
 
 int vmm_ctl_pause(const char *rundir, unsigned domid)
 {
-    return simple(rundir, domid, XK_LINK_PAUSE);
+    return simple(rundir, domid, XK_LINK_PAUSE, 0);
 }
 
 int vmm_ctl_unpause(const char *rundir, unsigned domid)
 {
-    return simple(rundir, domid, XK_LINK_UNPAUSE);
+    return simple(rundir, domid, XK_LINK_UNPAUSE, 0);
+}
+
+int vmm_ctl_trigger(const char *rundir, unsigned domid, uint32_t trigger, uint32_t vcpu)
+{
+    struct xk_link_msg r;
+    ssize_t n = request2(rundir, domid, XK_LINK_TRIGGER, trigger, vcpu, &r, sizeof(r));
+
+    if (n < 0)
+        return (int)n;
+    if (n != (ssize_t)sizeof(r) || r.magic != XK_LINK_MAGIC || r.type != XK_LINK_TRIGGER ||
+        r.status > 0)
+        return -EPROTO;
+    return r.status;
+}
+
+int vmm_ctl_maxmem(const char *rundir, unsigned domid, uint32_t pages)
+{
+    return simple(rundir, domid, XK_LINK_MAXMEM, pages);
 }
 
 int vmm_ctl_resume(const char *rundir, unsigned domid)
 {
-    return simple(rundir, domid, XK_LINK_RESUME);
+    return simple(rundir, domid, XK_LINK_RESUME, 0);
 }
 
 int vmm_ctl_info_check(struct xk_link_info *out, ssize_t n)
@@ -112,7 +137,7 @@ int vmm_ctl_info_check(struct xk_link_info *out, ssize_t n)
 int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
 {
     memset(out, 0, sizeof(*out));
-    return vmm_ctl_info_check(out, request(rundir, domid, XK_LINK_INFO, out, sizeof(*out)));
+    return vmm_ctl_info_check(out, request(rundir, domid, XK_LINK_INFO, 0, out, sizeof(*out)));
 }
 
 int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,

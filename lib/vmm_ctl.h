@@ -17,6 +17,11 @@
 
 int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out);
 int vmm_ctl_pause(const char *rundir, unsigned domid);
+/* Xen's XEN_DOMCTL_max_mem: the most pages the domain may hold (its
+ * balloon cannot grow past it); -EINVAL beyond what the VMM can back. */
+int vmm_ctl_maxmem(const char *rundir, unsigned domid, uint32_t pages);
+/* XEN_DOMCTL_sendtrigger: TRIGGER (XK_TRIGGER_*) to vCPU VCPU. */
+int vmm_ctl_trigger(const char *rundir, unsigned domid, uint32_t trigger, uint32_t vcpu);
 int vmm_ctl_unpause(const char *rundir, unsigned domid);
 int vmm_ctl_resume(const char *rundir, unsigned domid);
 /* SAVE: the paused domain as a migration stream to FD (XK_SAVE_* FLAGS);

@@ -59,6 +59,15 @@ enum xk_link_type {
     XK_LINK_MEMORY = 8,     /* dom0 -> VMM: reply struct xk_link_memory + memfd */
     XK_LINK_SAVE = 9,       /* dom0 -> VMM, a file attached: reply struct xk_link_save */
     XK_LINK_RESUME = 10,    /* dom0 -> VMM: reply status */
+    XK_LINK_MAXMEM = 11,    /* dom0 -> VMM: max_pages = `port` pages (reply: status) */
+    XK_LINK_TRIGGER = 12,   /* dom0 -> VMM: XEN_DOMCTL_sendtrigger `port` (an
+                               XK_TRIGGER_*) to vCPU `from_port` (reply: status) */
+};
+
+/* XEN_DOMCTL_SENDTRIGGER_* (Xen's public domctl.h, a tools-only header). */
+enum xk_trigger {
+    XK_TRIGGER_NMI = 0, XK_TRIGGER_RESET = 1, XK_TRIGGER_INIT = 2,
+    XK_TRIGGER_POWER = 3, XK_TRIGGER_SLEEP = 4,
 };
 
 /* Every request, and every reply but INFO's. */
@@ -73,6 +82,8 @@ struct xk_link_msg {
 
 /* SAVE: xk_link_msg.port flags, and the reply. */
 #define XK_SAVE_XENKVM_STATE (1u << 0)  /* append xenkvm's records (transparent) */
+#define XK_SAVE_LIVE         (1u << 1)  /* the domain runs: precopy rounds, then the
+                                           VMM pauses it (a controller pause) */
 struct xk_link_save {
     uint32_t magic;
     uint32_t type;          /* XK_LINK_SAVE */
@@ -80,6 +91,8 @@ struct xk_link_save {
     uint32_t pad;
     uint64_t bytes;         /* stream bytes written */
     uint64_t pages_data, pages_zero, pages_absent;
+    uint64_t rounds, last_round_pages;  /* live */
+    uint64_t downtime_us;   /* live: paused until the stream ended */
     char msg[160];
 };
 

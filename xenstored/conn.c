@@ -57,6 +57,7 @@ static void drop_output(struct conn *c)
 
 void conn_reset(struct conn *c)
 {
+    sliced_conn_reset(c);
     watch_free_all(c);
     trans_free_all(c);
     drop_output(c);
@@ -214,6 +215,9 @@ void conn_flush(struct conn *c)
  * end), and guests stop, as on Xen, at their quota of outstanding replies. */
 bool conn_may_read(struct conn *c)
 {
+    /* A request in slices, or one waiting for them, comes first. */
+    if (c->job || c->parked)
+        return false;
     if (c->out_bytes > OUT_STALL)
         return false;
     return conn_priv(c) || (int)c->out_replies < quota.outstanding;
@@ -260,6 +264,9 @@ bool conn_handle_input(struct conn *c)
                 continue;
         }
         c->in_buf[c->hdr.len] = 0;
+        /* Kept whole until the request in slices is over (sliced.c). */
+        if (sliced_defers(c, &c->hdr, c->in_buf))
+            return false;
         trace_msg(c, true, &c->hdr, c->in_buf);
         proto_process(c, &c->hdr, c->in_buf);
         talloc_free(c->in_buf);

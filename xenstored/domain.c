@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "xenstored.h"
+#include "domlock.h"
 #include "log.h"
 
 #define DOMID_SELF_ 0x7FF0u
@@ -133,6 +134,20 @@ void domains_expire_restored(void)
         domain_free(d);
         fire_special("@releaseDomain");
     }
+}
+
+const char *domains_rundir;
+
+bool domain_exists(unsigned int domid)
+{
+    if (domid == DOMID_PRIV || domain_find(domid))
+        return true;
+    if (domlock_held(domains_rundir, domid))
+        return true;
+    /* Gone without ever being introduced (its lock let go): as Xen frees
+     * such a domain's record when the hypervisor no longer knows it. */
+    domref_drop(domid);
+    return false;
 }
 
 void domain_release(struct domain *d, bool fire)

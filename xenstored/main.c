@@ -30,6 +30,9 @@ static void usage(FILE *f)
 "      --reattach-timeout SECONDS\n"
 "                         after a restart, release domains whose VMM has not\n"
 "                         attached again by then (default 30)\n"
+"      --rundir DIR       xenkvm's run directory: a domain exists while its\n"
+"                         dom<N>.lock there is locked (default $XENKVM_RUNDIR\n"
+"                         or /run/xenkvm)\n"
 "  -T, --trace-file FILE  trace every message to FILE\n"
 "  -F, --pid-file FILE    write the pid to FILE\n"
 "  -N, --no-fork          accepted for Xen compatibility (never forks)\n"
@@ -115,7 +118,7 @@ static char *default_path(const char *leaf)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_VMM = 256, OPT_DB, OPT_LU, OPT_REATTACH, OPT_SYNC };
+    enum { OPT_VMM = 256, OPT_DB, OPT_LU, OPT_REATTACH, OPT_SYNC, OPT_RUNDIR };
     static const struct option opts[] = {
         { "socket", 1, NULL, 's' }, { "vmm-socket", 1, NULL, OPT_VMM },
         { "internal-db", 2, NULL, 'I' }, { "db-file", 1, NULL, OPT_DB },
@@ -127,6 +130,7 @@ int main(int argc, char **argv)
         { "quota-soft", 1, NULL, 'q' }, { "verbose", 0, NULL, 'V' },
         { "help", 0, NULL, 'h' }, { "lu-state-fd", 1, NULL, OPT_LU },
         { "reattach-timeout", 1, NULL, OPT_REATTACH }, { "db-sync", 0, NULL, OPT_SYNC },
+        { "rundir", 1, NULL, OPT_RUNDIR },
         { NULL, 0, NULL, 0 },
     };
     const char *db_file = NULL;
@@ -159,6 +163,7 @@ int main(int argc, char **argv)
         case OPT_LU: lu_fd = num(optarg); break;
         case OPT_REATTACH: reattach_timeout = num(optarg); break;
         case OPT_SYNC: store_sync = true; break;
+        case OPT_RUNDIR: domains_rundir = optarg; break;
         default: usage(stderr); return 2;
         }
     }
@@ -166,6 +171,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (!domains_rundir)
+        domains_rundir = getenv("XENKVM_RUNDIR") && *getenv("XENKVM_RUNDIR")
+                         ? getenv("XENKVM_RUNDIR") : "/run/xenkvm";
     if (!sock_path)
         sock_path = getenv("XENSTORED_PATH") ? talloc_strdup(NULL, getenv("XENSTORED_PATH"))
                                              : default_path("socket");

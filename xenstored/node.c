@@ -192,40 +192,178 @@ nomem:
     return NULL;
 }
 
-/* Remove n and everything below; watches on removed children fire exactly,
- * the root fires for itself and its ancestors' watches. */
-static int rm_tree(const void *ctx, struct conn *c, struct node *n, bool root)
+/* RM runs in slices (sliced.c): the subtree is walked breadth first,
+ * each node deleted as it is reached (its children's names are known by
+ * then); the parent's child list changes after the walk, and the watch
+ * events fire last, deepest first and the removed node itself last, with
+ * the old permissions of each node and its parent deciding who hears.
+ * Outside a transaction the job is atomic for other clients (their reads
+ * of the subtree and parent wait); inside one, nobody else sees it. */
+struct rm_gone {
+    char *name;
+    struct node *node;          /* holds p */
+    struct xs_permissions *p, *pp;  /* the node's and its parent's */
+    unsigned int np, npp;
+};
+
+struct rm_job {
+    char *root, *parent, *base;
+    struct transaction *t;      /* the owner's, or NULL */
+    struct rm_gone *gone;       /* found nodes, in walk order */
+    size_t ngone, cap, walked, fired;
+    unsigned int child_off;     /* in the children of gone[walked] */
+    bool parent_done;
+};
+
+static int rm_found(struct rm_job *r, char *name, struct xs_permissions *pp,
+                    unsigned int npp)
 {
+    if (r->ngone == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        struct rm_gone *g = talloc_realloc(r, r->gone, struct rm_gone, cap);
+
+        if (!g)
+            return ENOMEM;
+        r->gone = g;
+        r->cap = cap;
+    }
+    r->gone[r->ngone++] = (struct rm_gone){ .name = name, .pp = pp, .npp = npp };
+    return 0;
+}
+
+/* The connection whose view the job works in (its transaction), or NULL:
+ * the committed store. */
+static struct conn *rm_view(struct sliced_job *j, struct rm_job *r)
+{
+    if (!r->t)
+        return NULL;
+    j->c->trans = r->t;
+    return j->c;
+}
+
+/* One unit of the walk: read the next node, or note one of its children
+ * (a node may have 100000), or, its children noted, delete it. */
+static int rm_walk_one(struct rm_job *r, struct conn *v)
+{
+    struct rm_gone *g = &r->gone[r->walked];
+    struct node *n = g->node;
     const char *ch;
+    char *cn;
+
+    if (!n) {
+        n = store_read(r, v, g->name);
+        if (!n) {
+            r->walked++;
+            return errno == ENOENT ? 0 : errno;
+        }
+        g->node = n;
+        g->p = n->perms;
+        g->np = n->nperms;
+        r->child_off = 0;
+        return 0;
+    }
+    if (r->child_off < n->childlen) {
+        ch = n->children + r->child_off;
+        r->child_off += strlen(ch) + 1;
+        cn = strcmp(g->name, "/") ? talloc_asprintf(r, "%s/%s", g->name, ch)
+                                  : talloc_asprintf(r, "/%s", ch);
+        return cn ? rm_found(r, cn, n->perms, n->nperms) : ENOMEM;
+    }
+    /* Only its permissions outlive the node's other parts. */
+    talloc_free(n->data);
+    talloc_free(n->children);
+    n->children = NULL;
+    n->childlen = 0;
+    r->walked++;
+    return store_delete(v, g->name);
+}
+
+static int rm_unlink_parent(struct rm_job *r, struct conn *v)
+{
+    struct node *parent = store_read(r, v, r->parent);
+    char *ch;
     int err;
 
-    for (ch = n->children; ch < n->children + n->childlen; ch += strlen(ch) + 1) {
-        char *cn = strcmp(n->name, "/") ? talloc_asprintf(ctx, "%s/%s", n->name, ch)
-                                        : talloc_asprintf(ctx, "/%s", ch);
-        struct node *child;
-
-        if (!cn)
-            return ENOMEM;
-        child = store_read(ctx, c, cn);
-        if (!child) {
-            if (errno == ENOENT)
-                continue;
-            return errno;
+    if (!parent)
+        return errno == ENOENT ? 0 : errno;
+    for (ch = parent->children; ch < parent->children + parent->childlen;
+         ch += strlen(ch) + 1) {
+        if (!strcmp(ch, r->base)) {
+            size_t l = strlen(ch) + 1;
+            memmove(ch, ch + l, parent->children + parent->childlen - ch - l);
+            parent->childlen -= l;
+            break;
         }
-        err = rm_tree(ctx, c, child, false);
-        talloc_free(child);
-        if (err)
-            return err;
     }
-    fire_watches(c, ctx, n->name, !root, n->perms, n->nperms);
-    return store_delete(c, n->name);
+    err = store_write(v, parent, true);
+    talloc_free(parent);
+    return err;
 }
+
+static void rm_fire_one(struct rm_job *r, struct conn *v)
+{
+    struct rm_gone *g = &r->gone[r->ngone - ++r->fired];
+    bool root = r->fired == r->ngone;
+    void *ctx = talloc_new(NULL);
+
+    if (g->p)
+        fire_watches_gone(v, ctx, g->name, !root, g->p, g->np,
+                          root ? NULL : g->pp, g->npp);
+    talloc_free(ctx);
+    /* Freed as it goes (its children, whose events used its permissions,
+     * fired before it): one free of 100000 nodes at the end held every
+     * client for tens of ms. */
+    if (!root) {
+        talloc_free(g->node);
+        talloc_free(g->name);
+    }
+}
+
+static int rm_step(struct sliced_job *j, unsigned int units)
+{
+    struct rm_job *r = j->priv;
+    struct conn *v = rm_view(j, r);
+    int err = 0;
+
+    while (units-- > 0 && !err) {
+        if (r->walked < r->ngone) {
+            err = rm_walk_one(r, v);
+        } else if (!r->parent_done) {
+            err = rm_unlink_parent(r, v);
+            r->parent_done = true;
+        } else if (r->fired < r->ngone) {
+            rm_fire_one(r, v);
+        } else {
+            break;
+        }
+    }
+    if (v)
+        v->trans = NULL;
+    if (err) {
+        if (r->t)
+            r->t->failed = true;
+        return -err;
+    }
+    return r->fired < r->ngone ? 1 : 0;
+}
+
+static bool rm_busy(struct sliced_job *j, const char *path)
+{
+    struct rm_job *r = j->priv;
+
+    /* Inside a transaction the change is the owner's alone. */
+    return !r->t && (path_is_child(path, r->root) || !strcmp(path, r->parent));
+}
+
+static const struct sliced_ops rm_ops = { .step = rm_step, .busy = rm_busy };
 
 int node_rm(const void *ctx, struct conn *c, const char *name)
 {
-    struct node *n, *parent;
-    const char *base = strrchr(name, '/') + 1;
-    char *pn = path_parent(ctx, name), *ch;
+    struct sliced_job *j;
+    struct rm_job *r;
+    struct node *parent;
+    struct transaction *t = c->trans;
+    char *pn = path_parent(ctx, name);
     int err;
 
     if (!pn)
@@ -233,26 +371,19 @@ int node_rm(const void *ctx, struct conn *c, const char *name)
     parent = store_read(ctx, c, pn);
     if (!parent)
         return errno == ENOENT ? EINVAL : errno;
-    n = store_read(ctx, c, name);
-    if (!n)
-        return errno;
-    err = rm_tree(ctx, c, n, true);
-    if (err)
-        goto fail;
-    for (ch = parent->children; ch < parent->children + parent->childlen;
-         ch += strlen(ch) + 1) {
-        if (!strcmp(ch, base)) {
-            size_t l = strlen(ch) + 1;
-            memmove(ch, ch + l, parent->children + parent->childlen - ch - l);
-            parent->childlen -= l;
-            break;
-        }
+    j = talloc_zero(NULL, struct sliced_job);
+    r = j ? talloc_zero(j, struct rm_job) : NULL;
+    if (!r || !(r->root = talloc_strdup(r, name)) || !(r->parent = talloc_strdup(r, pn)) ||
+        rm_found(r, r->root, NULL, 0)) {
+        talloc_free(j);
+        return ENOMEM;
     }
-    err = store_write(c, parent, true);
-    if (!err)
-        return 0;
-fail:
-    if (c->trans)
-        c->trans->failed = true;
+    r->base = strrchr(r->root, '/') + 1;
+    r->t = t;
+    j->ops = &rm_ops;
+    j->priv = r;
+    j->in_trans = t != NULL;
+    err = sliced_start(j, c, XS_RM);
+    c->trans = t;       /* the handler goes on in its view */
     return err;
 }

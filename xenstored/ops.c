@@ -103,6 +103,8 @@ int do_rm(const void *ctx, struct conn *c, char *in, unsigned int len)
     if (!strcmp(name, "/"))
         return EINVAL;
     err = node_rm(ctx, c, name);
+    if (err == EINPROGRESS)
+        return 0;       /* it replies when done (sliced.c) */
     if (err)
         return err;
     send_ack(c, XS_RM);
@@ -192,10 +194,11 @@ int do_set_perms(const void *ctx, struct conn *c, char *in, unsigned int len)
     if (err)
         return err;
     /* Name the domids, so the grants count for their current domains; as
-     * Xen, a grant to a domain that does not exist is kept but ignored,
-     * and no node can belong to one. */
+     * Xen's domain_alloc_permrefs, a grant to a domain that does not exist
+     * (xenstored does not know it and the hypervisor, here its lock, says
+     * none) is kept but ignored, and no node can belong to one. */
     for (unsigned int i = 0; i < np; i++) {
-        if (domid_impossible(p[i].id))
+        if (domid_impossible(p[i].id) || !domain_exists(p[i].id))
             p[i].perms |= XS_PERM_IGNORE;
         else
             domref_touch(p[i].id);

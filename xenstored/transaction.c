@@ -10,6 +10,7 @@
 struct tnode {
     TAILQ_ENTRY(tnode) link;
     struct tnode *hnext;    /* in its hash bucket */
+    uint32_t hash;          /* name_hash(name) */
     char *name;
     bool existed;           /* in the committed store at first access */
     uint64_t base_gen;      /* its generation then */
@@ -38,40 +39,73 @@ static unsigned int name_hash(const char *name)
     return h;
 }
 
-static struct tnode *tnode_find(struct transaction *t, const char *name)
+static struct tnode *bucket_find(struct tnode *tn, const char *name)
 {
-    struct tnode *tn;
-
-    if (!t->nbuckets)
-        return NULL;
-    for (tn = t->buckets[name_hash(name) & (t->nbuckets - 1)]; tn; tn = tn->hnext)
+    for (; tn; tn = tn->hnext)
         if (!strcmp(tn->name, name))
             return tn;
     return NULL;
 }
 
-/* Add tn to the transaction, doubling the table as it fills. */
+static struct tnode *tnode_find(struct transaction *t, const char *name)
+{
+    uint32_t h;
+    struct tnode *tn;
+
+    if (!t->nbuckets)
+        return NULL;
+    h = name_hash(name);
+    tn = bucket_find(t->buckets[h & (t->nbuckets - 1)], name);
+    if (!tn && t->old_buckets)
+        tn = bucket_find(t->old_buckets[h & (t->old_nbuckets - 1)], name);
+    return tn;
+}
+
+/* The table doubles as it fills, and the nodes move to the new one a few
+ * buckets per insert: moving 65536 at once held every client for 10+ ms. */
+#define MOVE_PER_INSERT 16u
+
+static void move_some(struct transaction *t)
+{
+    unsigned int k;
+    struct tnode *i, *next;
+
+    for (k = 0; k < MOVE_PER_INSERT && t->moved < t->old_nbuckets; k++, t->moved++)
+        for (i = t->old_buckets[t->moved]; i; i = next) {
+            next = i->hnext;
+            i->hnext = t->buckets[i->hash & (t->nbuckets - 1)];
+            t->buckets[i->hash & (t->nbuckets - 1)] = i;
+        }
+    if (t->moved == t->old_nbuckets) {
+        talloc_free(t->old_buckets);
+        t->old_buckets = NULL;
+        t->old_nbuckets = 0;
+    }
+}
+
+/* Add tn to the transaction. */
 static int tnode_insert(struct transaction *t, struct tnode *tn)
 {
-    struct tnode **b, *i, *next;
+    struct tnode **b;
     unsigned int n, k;
 
-    if (t->nnodes >= t->nbuckets) {
+    if (t->old_buckets)
+        move_some(t);
+    if (t->nnodes >= t->nbuckets && !t->old_buckets) {
         n = t->nbuckets ? t->nbuckets * 2 : 64;
         b = talloc_zero_array(t, struct tnode *, n);
         if (!b)
             return ENOMEM;
-        for (k = 0; k < t->nbuckets; k++)
-            for (i = t->buckets[k]; i; i = next) {
-                next = i->hnext;
-                i->hnext = b[name_hash(i->name) & (n - 1)];
-                b[name_hash(i->name) & (n - 1)] = i;
-            }
-        talloc_free(t->buckets);
+        t->old_buckets = t->buckets;
+        t->old_nbuckets = t->nbuckets;
+        t->moved = 0;
         t->buckets = b;
         t->nbuckets = n;
+        if (!t->old_nbuckets)
+            t->old_buckets = NULL;
     }
-    k = name_hash(tn->name) & (t->nbuckets - 1);
+    tn->hash = name_hash(tn->name);
+    k = tn->hash & (t->nbuckets - 1);
     tn->hnext = t->buckets[k];
     t->buckets[k] = tn;
     TAILQ_INSERT_TAIL(&t->nodes, tn, link);
@@ -236,34 +270,113 @@ int do_transaction_start(const void *ctx, struct conn *c, char *in, unsigned int
     return 0;
 }
 
-static int trans_commit(const void *ctx, struct transaction *t)
+/* The commit runs in slices (sliced.c): check every node's generation,
+ * apply the writes, fire the queued events.  While it runs, other clients
+ * may only read nodes the transaction did not touch, so the check stays
+ * true until the last write and nobody sees half of it. */
+struct commit_job {
+    struct transaction *t;      /* taken from its connection */
+    bool priv;
+    unsigned int domid;
+    enum { CHECK, APPLY, FIRE, FREE } phase;
+    struct tnode *at;           /* next node of CHECK and APPLY */
+    unsigned int fired;
+};
+
+static int commit_step(struct sliced_job *j, unsigned int units)
 {
-    struct tnode *tn;
-    unsigned int i;
-    int err;
+    struct commit_job *cj = j->priv;
+    struct transaction *t = cj->t;
+    void *ctx = talloc_new(NULL);
+    int err = 0;
 
-    if (t->failed)
+    if (!ctx)
+        return -ENOMEM;
+    while (units-- > 0 && !err) {
+        struct tnode *tn = cj->at;
+
+        if (cj->phase == CHECK && tn) {
+            TDB_DATA cur = store_fetch_committed(ctx, tn->name);
+            bool exists = cur.dptr != NULL;
+
+            if (exists != tn->existed || (exists && rec_gen(cur) != tn->base_gen))
+                err = EAGAIN;
+            talloc_free(cur.dptr);
+            cj->at = TAILQ_NEXT(tn, link);
+        } else if (cj->phase == CHECK) {
+            if (!cj->priv && t->created > 0 &&
+                acct_get(cj->domid)->nodes + t->created > quota.nodes)
+                err = ENOSPC;
+            cj->phase = APPLY;
+            cj->at = TAILQ_FIRST(&t->nodes);
+        } else if (cj->phase == APPLY && tn) {
+            if (tn->modified)
+                err = store_commit_record(tn->name, tn->rec.dptr ? &tn->rec : NULL);
+            cj->at = TAILQ_NEXT(tn, link);
+        } else if (cj->phase == APPLY) {
+            cj->phase = FIRE;
+        } else if (cj->phase == FIRE && cj->fired < t->nevents) {
+            fire_watches(NULL, ctx, t->events[cj->fired], t->events_exact[cj->fired],
+                         NULL, 0);
+            talloc_free(t->events[cj->fired++]);
+        } else if (cj->phase == FIRE) {
+            cj->phase = FREE;
+        } else if ((tn = TAILQ_FIRST(&t->nodes))) {
+            /* Node by node: one free of a 100000-node transaction held
+             * everyone for tens of ms.  The hash goes first (it would
+             * point at freed nodes). */
+            talloc_free(t->buckets);
+            talloc_free(t->old_buckets);
+            t->buckets = t->old_buckets = NULL;
+            t->nbuckets = t->old_nbuckets = 0;
+            TAILQ_REMOVE(&t->nodes, tn, link);
+            talloc_free(tn);
+        } else {
+            break;
+        }
+    }
+    talloc_free(ctx);
+    if (err)
+        return -err;
+    return cj->phase != FREE || !TAILQ_EMPTY(&t->nodes) ? 1 : 0;
+}
+
+static bool commit_busy(struct sliced_job *j, const char *path)
+{
+    struct commit_job *cj = j->priv;
+
+    /* Once its nodes are being freed, the store holds all of it. */
+    return cj->phase != FREE && tnode_find(cj->t, path) != NULL;
+}
+
+static const struct sliced_ops commit_ops = { .step = commit_step, .busy = commit_busy };
+
+/* Commit (or with abort, just free) t, which has left its connection's
+ * list: 0, an errno, or EINPROGRESS (the reply comes from the job). */
+static int trans_end(struct conn *c, struct transaction *t, bool abort)
+{
+    struct sliced_job *j = talloc_zero(NULL, struct sliced_job);
+    struct commit_job *cj = j ? talloc_zero(j, struct commit_job) : NULL;
+
+    if (!cj) {
+        talloc_free(j);
+        talloc_free(t);
         return ENOMEM;
-    TAILQ_FOREACH(tn, &t->nodes, link) {
-        TDB_DATA cur = store_fetch_committed(ctx, tn->name);
-        bool exists = cur.dptr != NULL;
-
-        if (exists != tn->existed || (exists && rec_gen(cur) != tn->base_gen))
-            return EAGAIN;
     }
-    if (!conn_priv(t->conn) && t->created > 0 &&
-        acct_get(t->conn->id)->nodes + t->created > quota.nodes)
-        return ENOSPC;
-    TAILQ_FOREACH(tn, &t->nodes, link) {
-        if (!tn->modified)
-            continue;
-        err = store_commit_record(tn->name, tn->rec.dptr ? &tn->rec : NULL);
-        if (err)
-            return err;
+    talloc_steal(cj, t);
+    if (t->failed && !abort) {
+        talloc_free(j);
+        return ENOMEM;
     }
-    for (i = 0; i < t->nevents; i++)
-        fire_watches(NULL, ctx, t->events[i], t->events_exact[i], NULL, 0);
-    return 0;
+    if (abort)
+        cj->phase = FREE;
+    cj->t = t;
+    cj->priv = conn_priv(c);
+    cj->domid = c->id;
+    cj->at = TAILQ_FIRST(&t->nodes);
+    j->ops = &commit_ops;
+    j->priv = cj;
+    return sliced_start(j, c, XS_TRANSACTION_END);
 }
 
 int do_transaction_end(const void *ctx, struct conn *c, char *in, unsigned int len)
@@ -277,9 +390,11 @@ int do_transaction_end(const void *ctx, struct conn *c, char *in, unsigned int l
     if (!t)
         return ENOENT;
     c->trans = NULL;
-    if (!strcmp(arg, "T"))
-        err = trans_commit(ctx, t);
-    trans_free(t);
+    TAILQ_REMOVE(&c->transactions, t, link);
+    c->ntrans--;
+    err = trans_end(c, t, strcmp(arg, "T") != 0);
+    if (err == EINPROGRESS)
+        return 0;
     if (err)
         return err;
     send_ack(c, XS_TRANSACTION_END);

@@ -13,7 +13,8 @@ static bool is_special(const char *name)
 /* May c learn that name changed?  Readable node (or its old permissions
  * for a removal), or a readable parent, as Xen decides. */
 static bool watch_permitted(struct conn *c, const void *ctx, const char *name,
-                            const struct xs_permissions *p, unsigned int np)
+                            const struct xs_permissions *p, unsigned int np,
+                            const struct xs_permissions *pp, unsigned int npp)
 {
     struct node *n;
     char *pn;
@@ -30,6 +31,9 @@ static bool watch_permitted(struct conn *c, const void *ctx, const char *name,
         if (ok)
             return true;
     }
+    /* A removed subtree's parent is gone too: its old permissions. */
+    if (pp)
+        return perm_for_conn(c, pp, npp) & XS_PERM_READ;
     pn = path_parent(ctx, name);
     n = pn ? store_read(ctx, NULL, pn) : NULL;
     if (!n)
@@ -56,6 +60,13 @@ static const char *watch_path(struct conn *c, struct watch *w, const char *name)
 void fire_watches(struct conn *c, const void *ctx, const char *name,
                   bool exact, const struct xs_permissions *oldp, unsigned int oldn)
 {
+    fire_watches_gone(c, ctx, name, exact, oldp, oldn, NULL, 0);
+}
+
+void fire_watches_gone(struct conn *c, const void *ctx, const char *name, bool exact,
+                       const struct xs_permissions *oldp, unsigned int oldn,
+                       const struct xs_permissions *pp, unsigned int npp)
+{
     struct conn *i;
     struct watch *w;
 
@@ -67,7 +78,7 @@ void fire_watches(struct conn *c, const void *ctx, const char *name,
         if (i->bad || TAILQ_EMPTY(&i->watches))
             continue;
         if (is_special(name) ? !special_perm_ok(name, i)
-                             : !watch_permitted(i, ctx, name, oldp, oldn))
+                             : !watch_permitted(i, ctx, name, oldp, oldn, pp, npp))
             continue;
         TAILQ_FOREACH(w, &i->watches, link) {
             if (exact ? !strcmp(name, w->node) : path_is_child(name, w->node))

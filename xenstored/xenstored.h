@@ -169,6 +169,8 @@ struct conn {
     bool bad;                   /* ignored after a protocol error */
     bool closing;
     uint32_t unique;            /* for trace output */
+    struct sliced_job *job;     /* its request running in slices */
+    bool parked;                /* its read request waits for that job */
 };
 
 TAILQ_HEAD(conn_list, conn);
@@ -191,6 +193,33 @@ void send_ack(struct conn *c, uint32_t type);
 void send_event(struct conn *c, const char *path, const char *token);
 void conn_flush(struct conn *c);
 void conns_kick_all(struct conn *except);
+
+/* ---- requests run in slices (sliced.c) ---- */
+#define SLICE_UNITS 256     /* nodes handled per pass of the loop */
+struct sliced_job;
+struct sliced_ops {
+    /* Up to units nodes of work: >0 more to do, 0 done, -errno failed. */
+    int (*step)(struct sliced_job *j, unsigned int units);
+    /* Does the job touch the node at this canonical path? */
+    bool (*busy)(struct sliced_job *j, const char *path);
+    void (*free)(struct sliced_job *j);    /* at the end; may be NULL */
+};
+struct sliced_job {
+    const struct sliced_ops *ops;
+    struct conn *c;             /* NULL once the owner has gone */
+    uint32_t req_id, tx_id, reply_type;
+    bool in_trans;              /* works inside c's transaction */
+    bool aborted;               /* that transaction is gone */
+    void *priv;
+};
+/* Run j (talloc'd, freed here) for c's request: the first slice now.
+ * 0 or an errno when it finished (the caller replies), EINPROGRESS when
+ * it goes on in later passes and replies itself. */
+int sliced_start(struct sliced_job *j, struct conn *c, uint32_t reply_type);
+void sliced_continue(evutil_socket_t fd, short what, void *arg);
+bool sliced_busy(void);
+bool sliced_defers(struct conn *c, const struct xsd_sockmsg *h, const char *payload);
+void sliced_conn_reset(struct conn *c);
 
 /* ---- listeners out of descriptors (accept_limit.c) ---- */
 void listener_out_of_fds(int err);     /* from the running accept callback */
@@ -230,6 +259,11 @@ int do_control(const void *ctx, struct conn *c, char *in, unsigned int len);
 /* ---- watches (watch.c) ---- */
 void fire_watches(struct conn *c, const void *ctx, const char *name,
                   bool exact, const struct xs_permissions *oldp, unsigned int oldn);
+/* The same for a node removed with its parent: their old permissions
+ * decide who may learn of it (pp NULL: the parent is still there). */
+void fire_watches_gone(struct conn *c, const void *ctx, const char *name, bool exact,
+                       const struct xs_permissions *oldp, unsigned int oldn,
+                       const struct xs_permissions *pp, unsigned int npp);
 void fire_special(const char *name);
 void watch_free_all(struct conn *c);
 int watch_add(struct conn *c, const char *node, const char *token, bool relative);
@@ -244,6 +278,8 @@ struct transaction {
     unsigned int nnodes;
     struct tnode **buckets;         /* the same, by path hash */
     unsigned int nbuckets;          /* a power of two */
+    struct tnode **old_buckets;     /* the last table, being emptied */
+    unsigned int old_nbuckets, moved;
     int created;            /* nodes created (for the node quota) */
     bool failed;
     char **events;          /* queued watch events: name, exact flag */
@@ -273,6 +309,11 @@ struct domain {
     bool reborn;                /* its ring connection predates a restart */
 };
 struct domain *domain_find(unsigned int domid);
+/* Does domain domid exist (Xen's xenstored asks the hypervisor)?  Here:
+ * known to xenstored (introduced, or restored and awaiting its VMM), or
+ * its dom<N>.lock in domains_rundir held (lib/domlock.h). */
+bool domain_exists(unsigned int domid);
+extern const char *domains_rundir;
 char *domain_path(const void *ctx, unsigned int domid);
 int domain_introduce(unsigned int domid, struct attach *a);
 void domain_release(struct domain *d, bool fire);

@@ -8,32 +8,9 @@
 #include <string.h>
 
 #include "dominfo.h"
+#include "mem_size.h"
 #include "xl.h"
 #include "xs_util.h"
-
-/* xl's parse_mem_size_kb: a number with b, k, m (default), g or t. */
-static int64_t parse_mem_size_kb(const char *mem)
-{
-    char *end;
-    int64_t kb;
-
-    errno = 0;
-    kb = strtoll(mem, &end, 10);
-    if (errno || end == mem || kb < 0)
-        return -1;
-    switch (tolower((unsigned char)*end)) {
-    case 't': kb <<= 10; /* fall through */
-    case 'g': kb <<= 10; /* fall through */
-    case '\0':
-    case 'm': kb <<= 10; /* fall through */
-    case 'k': break;
-    case 'b': kb >>= 10; break;
-    default: return -1;
-    }
-    if (*end && end[1])
-        return -1;
-    return kb;
-}
 
 int cmd_mem_set(int argc, char **argv)
 {
@@ -47,7 +24,7 @@ int cmd_mem_set(int argc, char **argv)
         ;
     domid = xl_find_domain(argv[optind]);
     mem = argv[optind + 1];
-    kb = parse_mem_size_kb(mem);
+    kb = xl_parse_mem_size_kb(mem);
     if (kb == -1) {
         fprintf(stderr, "invalid memory size: %s\n", mem);
         return EXIT_FAILURE;

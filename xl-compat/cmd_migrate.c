@@ -26,6 +26,7 @@
 #include "dominfo.h"
 #include "lifecycle.h"
 #include "save_core.h"
+#include "vmm_ctl.h"
 #include "xl.h"
 #include "xl_conf.h"
 #include "xl_savefile.h"
@@ -151,6 +152,7 @@ int cmd_migrate(int argc, char **argv)
     const char *config = NULL, *ssh = "ssh", *host;
     bool daemonize = true, debug = false, paused = false, coop = false;
     char *rune, *name, *away = NULL, rc_buf;
+    struct xk_link_save sr;
     int opt, send_fd, recv_fd, ret = EXIT_FAILURE;
     unsigned domid;
     pid_t child;
@@ -188,13 +190,18 @@ int cmd_migrate(int argc, char **argv)
         child_report(child, recv_fd);
         goto out;
     }
-    if (xl_save_domain(domid, send_fd, config, "migration stream", &coop)) {
+    if (xl_save_domain(domid, send_fd, config, "migration stream", true, &coop, &sr)) {
         fprintf(stderr, "migration sender: libxl_domain_suspend failed (rc=-3)\n");
         close(send_fd);
         child_report(child, recv_fd);
         fprintf(stderr, "Migration failed, resuming at sender.\n");
         goto out;
     }
+    if (debug || sr.rounds)
+        fprintf(stderr, "migration sender: %llu bytes, %llu precopy rounds, %llu pages in "
+                "the last, paused %llu us\n", (unsigned long long)sr.bytes,
+                (unsigned long long)sr.rounds, (unsigned long long)sr.last_round_pages,
+                (unsigned long long)sr.downtime_us);
     if (read_fixed(recv_fd, ready, sizeof(ready), "ready message", rune))
         goto failed_resume;
     fprintf(stderr, "migration sender: Target has acknowledged transfer.\n");

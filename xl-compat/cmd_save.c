@@ -13,12 +13,14 @@
 #include "domain_ctl.h"
 #include "dominfo.h"
 #include "save_core.h"
+#include "vmm_ctl.h"
 #include "xl.h"
 
 int cmd_save(int argc, char **argv)
 {
     bool checkpoint = false, leave_paused = false, coop = false;
     const char *file, *config;
+    struct xk_link_save r;
     unsigned domid;
     int opt, fd, rc;
 
@@ -45,7 +47,7 @@ int cmd_save(int argc, char **argv)
         fprintf(stderr, "Failed to open temp file %s for writing\n", file);
         return EXIT_FAILURE;
     }
-    rc = xl_save_domain(domid, fd, config, file, &coop);
+    rc = xl_save_domain(domid, fd, config, file, false, &coop, &r);
     if (close(fd) < 0 && !rc) {
         fprintf(stderr, "libxl: error: %s: %s\n", file, strerror(errno));
         xl_save_resume(domid, coop, true);

@@ -3,8 +3,21 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cpu_affinity.h"
 #include "dominfo.h"
 #include "xl.h"
+
+static const char *hard_affinity(const struct xl_dominfo *d, unsigned vcpu)
+{
+    static char buf[256];
+    pid_t tid = d->vmm_pid > 0 ? xl_vcpu_tid(d->vmm_pid, vcpu) : 0;
+    cpu_set_t set;
+
+    if (!tid || sched_getaffinity(tid, sizeof(set), &set))
+        return "all";
+    xl_cpulist_format(&set, buf, sizeof(buf));
+    return buf;
+}
 
 static void print_domain(const struct xl_dominfo *d)
 {
@@ -17,8 +30,8 @@ static void print_domain(const struct xl_dominfo *d)
         else
             printf("%5d %3c%c- ", v->cpu, v->running ? 'r' : '-', v->blocked ? 'b' : '-');
         printf("%9.1f  ", v ? (double)v->time_ns / 1e9 : 0.0);
-        /* No pinning: every vCPU thread may run on any host CPU. */
-        printf("all / all\n");
+        /* Hard: the vCPU thread's affinity (xl vcpu-pin); no soft one. */
+        printf("%s / all\n", hard_affinity(d, i));
     }
 }
 

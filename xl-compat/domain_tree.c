@@ -7,6 +7,7 @@
 
 #include "device.h"
 #include "device_vbd.h"
+#include "device_vif.h"
 #include "domain_tree.h"
 #include "lockfile.h"
 #include "xl.h"
@@ -218,6 +219,9 @@ bool xl_tree_build_post(unsigned domid, const struct domcfg *dc,
             xl_vbd_write(t, domid, &dc->disks[i], &v);
             xl_vbd_free(&v);
         }
+        /* The vifs (served by the domain's xenkvm-netback). */
+        for (unsigned i = 0; i < dc->nr_nics; i++)
+            xl_device_vif_add(t, domid, &dc->nics[i]);
         if (xs_transaction_end(xs, t, false))
             ok = true;
         else if (errno != EAGAIN)

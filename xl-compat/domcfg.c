@@ -509,12 +509,61 @@ static void parse_disks(struct ctx *x)
     }
 }
 
-static void parse_unsupported_list(struct ctx *x, const char *key, char ***out, unsigned *n)
+/* vif=: each spec as xl's parse_nic_config reads it; devids in list
+ * order unless devid= says, libxl's defaults filled in. */
+static void parse_vifs(struct ctx *x)
 {
+    struct domcfg *dc = x->dc;
     const struct cfg_setting *s;
+    char err[160];
 
-    if (get_string_list(x, key, out, n, &s) == 1 && *n)
-        WARN(x, s, "`%s' is not supported yet, ignored", key);
+    if (get_string_list(x, "vif", &dc->vifs, &dc->nr_vifs, &s) != 1 || !dc->nr_vifs)
+        return;
+    dc->nics = calloc(dc->nr_vifs, sizeof(*dc->nics));
+    if (!dc->nics) {
+        ERR(x, s, "out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < dc->nr_vifs; i++) {
+        struct dc_vif *v = &dc->nics[dc->nr_nics];
+        char *spec = strdup(dc->vifs[i]), *tok, *save = NULL;
+        bool bad = false;
+
+        dc_vif_init(v);
+        for (tok = spec ? strtok_r(spec, ",", &save) : NULL; tok;
+             tok = strtok_r(NULL, ",", &save)) {
+            int r = dc_vif_parse_token(v, tok, err, sizeof(err));
+
+            if (r < 0) {
+                ERR(x, s, "vif `%s': %s", dc->vifs[i], err);
+                bad = true;
+            } else if (r > 0) {
+                WARN(x, s, "vif `%s': %s", dc->vifs[i], err);
+            }
+        }
+        free(spec);
+        if (bad) {
+            dc_vif_free(v);
+            continue;
+        }
+        if (v->devid < 0)
+            v->devid = (int)i;
+        for (unsigned j = 0; j < dc->nr_nics; j++)
+            if (dc->nics[j].devid == v->devid) {
+                ERR(x, s, "vif `%s': devid %d is used twice", dc->vifs[i], v->devid);
+                bad = true;
+            }
+        if (v->backend && *v->backend && strcmp(v->backend, "0") &&
+            strcmp(v->backend, "Domain-0"))
+            WARN(x, s, "vif `%s': backend domains other than the host are not "
+                 "supported, domain 0 serves it", dc->vifs[i]);
+        if (bad) {
+            dc_vif_free(v);
+            continue;
+        }
+        dc_vif_defaults(v);
+        dc->nr_nics++;
+    }
 }
 
 /* pci= (xl-pci-configuration(5)) and the pci_* defaults. */
@@ -597,7 +646,7 @@ static void parse_keys(struct ctx *x)
             "specified)");
     }
     parse_disks(x);
-    parse_unsupported_list(x, "vif", &dc->vifs, &dc->nr_vifs);
+    parse_vifs(x);
     parse_pci(x);
     check_keys(x);
 }
@@ -706,6 +755,9 @@ void domcfg_free(struct domcfg *dc)
     free(dc->disks);
     for (i = 0; i < dc->nr_vifs; i++)
         free(dc->vifs[i]);
+    for (i = 0; i < dc->nr_nics; i++)
+        dc_vif_free(&dc->nics[i]);
+    free(dc->nics);
     free(dc->vifs);
     for (i = 0; i < dc->nr_pcis; i++)
         free(dc->pcis[i]);

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "vif_spec.h"
 #include <stdio.h>
 
 #include "hcall_transport.h"
@@ -70,8 +72,10 @@ struct domcfg {
     enum dc_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
     struct dc_disk *disks;
     unsigned nr_disks;
-    char **vifs;            /* parsed but not supported yet: kept verbatim */
+    char **vifs;            /* vif= as written */
     unsigned nr_vifs;
+    struct dc_vif *nics;    /* vif= parsed, devids given, libxl's defaults in */
+    unsigned nr_nics;
     char **pcis;            /* pci= entries, checked (pci_spec.h); one at most */
     unsigned nr_pcis;
     bool pci_permissive, pci_power_mgmt;    /* pci_permissive=, pci_power_mgmt= */

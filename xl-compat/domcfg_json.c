@@ -312,6 +312,38 @@ static void gen_disk(struct gen *g, const struct dc_disk *d)
     g_close(g, '}');
 }
 
+/* libxl_device_nic as xl parsed the spec (libxl's defaults, e.g. the
+ * generated MAC, are not part of the config; xl network-list shows them). */
+static void gen_nic(struct gen *g, const struct dc_vif *v)
+{
+    char mac[18];
+
+    g_open(g, '{');
+    kv_int(g, "devid", v->devid);
+    if (v->mtu && v->mtu != DC_VIF_DEFAULT_MTU)
+        kv_int(g, "mtu", v->mtu);
+    kv_string(g, "model", v->model);
+    if (v->mac_given) {
+        snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1],
+                 v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
+        kv_string(g, "mac", mac);
+    }
+    kv_string(g, "ip", v->ip);
+    if (v->bridge_given)
+        kv_string(g, "bridge", v->bridge);
+    kv_string(g, "ifname", v->vifname);
+    if (v->script_given)
+        kv_string(g, "script", v->script);
+    if (v->type)
+        kv_string(g, "nictype", strcmp(v->type, "ioemu") ? "vif" : "vif_ioemu");
+    if (v->rate_usecs) {
+        kv_int(g, "rate_bytes_per_interval", (long long)v->rate_bytes);
+        kv_int(g, "rate_interval_usecs", v->rate_usecs);
+    }
+    kv_string(g, "gatewaydev", v->gatewaydev);
+    g_close(g, '}');
+}
+
 static void gen_config(struct gen *g, const struct domcfg *dc)
 {
     const struct { const char *key; enum dc_action a; } actions[] = {
@@ -331,6 +363,13 @@ static void gen_config(struct gen *g, const struct domcfg *dc)
         g_open(g, '[');
         for (i = 0; i < dc->nr_disks; i++)
             gen_disk(g, &dc->disks[i]);
+        g_close(g, ']');
+    }
+    if (dc->nr_nics) {
+        g_key(g, "nics");
+        g_open(g, '[');
+        for (i = 0; i < dc->nr_nics; i++)
+            gen_nic(g, &dc->nics[i]);
         g_close(g, ']');
     }
     for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)

@@ -132,6 +132,9 @@ static void offline_info(struct xl_dominfo *d)
         d->dying = true;    /* the monitor holds it, the VMM is gone */
         return;
     }
+    if (xl_verbose)
+        fprintf(stderr, "xl: domain %u (%s): %s; listed with what xenstore and /proc know\n",
+                d->domid, d->name ? d->name : "?", d->hung_why ? d->hung_why : "no answer");
     d->current_kb = xs_u64(d->domid, "memory/target");
     d->max_kb = xs_u64(d->domid, "memory/static-max");
     if (!d->current_kb) {

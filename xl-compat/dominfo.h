@@ -21,6 +21,7 @@ struct xl_dominfo {
     char uuid[40];
     bool vmm_up;            /* the VMM answered */
     bool hung;              /* its VMM is stopped or did not answer in time */
+    const char *hung_why;   /* how xl found it hung (for xl -v) */
     pid_t vmm_pid;          /* the VMM's pid as its socket tells (0: unknown) */
     bool running, blocked, paused, shutdown, dying, pvcontrol;
     int shutdown_reason;    /* SHUTDOWN_*, meaningful when shutdown */
@@ -34,7 +35,11 @@ struct xl_dominfo {
 /* Fill D (domid set) from the domain's VMM; false if it does not answer
  * (VMM_CTL_TIMEOUT_MS at most, nothing if its process is stopped). */
 bool xl_vmm_query(struct xl_dominfo *d);
-/* The same for N domains at once, TIMEOUT_MS for all of them together. */
+/* The same for N domains at once, TIMEOUT_MS for all of them together;
+ * a VMM none of whose threads is runnable XL_STUCK_GRACE_MS after it was
+ * asked is given up on then (a live one wakes at once to answer; on a
+ * loaded host its thread waits runnable for a CPU). */
+#define XL_STUCK_GRACE_MS 250
 void xl_vmm_query_many(struct xl_dominfo *d, unsigned n, int timeout_ms);
 /* The pid listening on domain DOMID's VMM socket (0: none), known even
  * when the VMM is stopped. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "domlock.h"
 #include "lockfile.h"
 #include "paths.h"
 #include "xl.h"
@@ -54,65 +55,30 @@ void xl_lock_release(int fd)
         close(fd);
 }
 
-/* Whether FD (locked or tested) still is the file at PATH. */
-static bool same_file(int fd, const char *path)
-{
-    struct stat a, b;
-
-    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
-           a.st_ino == b.st_ino;
-}
-
 int xl_domlock_try(unsigned domid)
 {
-    char *path = xl_dom_file(domid, ".lock");
+    int fd = domlock_take(xl_rundir(), domid);
 
-    for (;;) {
-        int fd = open_lock(path, 0);
-
-        if (ofd_lock(fd, F_OFD_SETLK)) {
-            close(fd);
-            free(path);
-            return -1;
-        }
-        /* Its holder may have removed the file just before letting go. */
-        if (same_file(fd, path)) {
-            free(path);
-            return fd;
-        }
-        close(fd);
+    if (fd == -EWOULDBLOCK)
+        return -1;
+    if (fd < 0) {
+        char *path = xl_dom_file(domid, ".lock");
+        fprintf(stderr, "xl: cannot open %s: %s\n", path, strerror(-fd));
+        exit(EXIT_FAILURE);
     }
+    return fd;
 }
 
 bool xl_domlock_held(unsigned domid)
 {
-    char *path = xl_dom_file(domid, ".lock");
-
-    for (;;) {
-        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        bool held;
-
-        if (fd < 0) {
-            free(path);
-            return false;
-        }
-        /* Asks whether a write lock could be placed, without placing it. */
-        held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-        if (held || same_file(fd, path) || access(path, F_OK)) {
-            close(fd);
-            free(path);
-            return held;
-        }
-        close(fd);      /* replaced meanwhile: ask the new file */
-    }
+    return domlock_held(xl_rundir(), domid);
 }
 
 void xl_domlock_drop(unsigned domid, int fd)
 {
     char *path = xl_dom_file(domid, ".lock");
 
-    if (fd >= 0 && same_file(fd, path))
+    if (fd >= 0 && domlock_same_file(fd, path))
         unlink(path);
     free(path);
     if (fd >= 0)

@@ -28,6 +28,7 @@
 #include "dominfo.h"
 #include "domain_tree.h"
 #include "exit_codes.h"
+#include "device_vif.h"
 #include "lifecycle.h"
 #include "lockfile.h"
 #include "mem_admit.h"
@@ -245,6 +246,13 @@ static int start_domain(struct mon *m)
     /* Its disks' nodes are written: the backend serves them. */
     if (m->dc->nr_disks && !xl_blkback_ensure(m->domid, m->dc->name))
         goto fail_kill;
+    /* Its vifs' backend, before the guest runs (libxl adds devices before
+     * it unpauses). */
+    if (m->dc->nr_nics && xl_netback_ensure(m->domid, m->dc->name))
+        goto fail_kill;
+    for (unsigned i = 0; i < m->dc->nr_nics; i++)
+        if (xl_vif_wait_hotplug(m->domid, (unsigned)m->dc->nics[i].devid))
+            goto fail_kill;
     /* A restored domain's watches, back before its vCPUs run. */
     if (m->restore_watches && m->restore_watches[0] &&
         !xl_xs_import_watches(m->domid, m->restore_watches))

@@ -54,7 +54,8 @@ const char *xl_logdir(void)
     static const char *dir;
 
     if (!dir) {
-        dir = env_or("XENKVM_LOGDIR", "/var/log/xenkvm");
+        /* Xen's place: xl-NAME.log, console/guest-NAME.log, xenstored's. */
+        dir = env_or("XENKVM_LOGDIR", "/var/log/xen");
         xl_mkdir_p(dir, 0755);
     }
     return dir;
@@ -171,6 +172,16 @@ const char *xl_vmm_path(void)
 
     if (!p)
         p = find_helper("XENKVM_VMM", "../hvm/xenkvm", "xenkvm", XK_BINDIR);
+    return p;
+}
+
+const char *xl_netback_path(void)
+{
+    static const char *p;
+
+    if (!p)
+        p = find_helper("XENKVM_NETBACK", "../netback/xenkvm-netback", "xenkvm-netback",
+                        XK_BINDIR);
     return p;
 }
 

@@ -6,7 +6,7 @@
 
 /* $XENKVM_RUNDIR or /run/xenkvm (created on first use, mode 0700). */
 const char *xl_rundir(void);
-/* $XENKVM_LOGDIR or /var/log/xenkvm (created on first use). */
+/* $XENKVM_LOGDIR or /var/log/xen (created on first use). */
 const char *xl_logdir(void);
 /* xenstored's main socket as libxenstore finds it: $XENSTORED_PATH, else
  * $XENSTORED_RUNDIR/socket, else /var/run/xenstored/socket. */
@@ -20,6 +20,8 @@ const char *xl_vmm_path(void);
 const char *xl_xenstored_path(void);
 /* The block backend ($XENKVM_BLKBACK, else found as the VMM is). */
 const char *xl_blkback_path(void);
+/* The vif backend ($XENKVM_NETBACK), found the same way. */
+const char *xl_netback_path(void);
 /* <rundir>/dom<N><suffix>, malloc'd. */
 char *xl_dom_file(unsigned domid, const char *suffix);
 /* mkdir -p with MODE for the missing parts; 0 or -errno. */

@@ -131,9 +131,9 @@ static char *export_watches(unsigned domid)
     return xs_control_command(xl_xs(), "watch-export", id, (unsigned)n + 1);
 }
 
-int xl_save_domain(unsigned domid, int fd, const char *config, const char *where, bool *coop)
+int xl_save_domain(unsigned domid, int fd, const char *config, const char *where, bool live,
+                   bool *coop, struct xk_link_save *r)
 {
-    struct xk_link_save r;
     struct domcfg dc;
     char *text, *json, *watches;
     void *hdr;
@@ -168,11 +168,16 @@ int xl_save_domain(unsigned domid, int fd, const char *config, const char *where
         free(text);
         return -1;
     }
-    rc = paused_err = xl_vmm_pause(domid);
+    live = live && !*coop;
+    /* Live: the VMM pauses the domain for the last round itself. */
+    rc = paused_err = live ? -EALREADY : xl_vmm_pause(domid);
+    if (live)
+        rc = 0;
     /* A guest saved without being asked keeps its xenstore watches:
      * xenstored's list of them goes into the header (a suspended guest
      * registers its own again, as Linux's xs_resume does). */
     watches = !rc && !*coop ? export_watches(domid) : NULL;
+    memset(r, 0, sizeof(*r));
     hdr = rc ? NULL : xl_savefile_build(json, text, watches, &hlen);
     free(json);
     free(text);
@@ -193,10 +198,11 @@ int xl_save_domain(unsigned domid, int fd, const char *config, const char *where
                 strerror(-rc));
     }
     if (!rc) {
-        rc = vmm_ctl_save(xl_rundir(), domid, fd, XK_SAVE_XENKVM_STATE, &r);
+        rc = vmm_ctl_save(xl_rundir(), domid, fd,
+                          XK_SAVE_XENKVM_STATE | (live ? XK_SAVE_LIVE : 0), r);
         if (rc)
             fprintf(stderr, "libxl: error: domain %u: saving: %s\n", domid,
-                    r.msg[0] ? r.msg : strerror(-rc));
+                    r->msg[0] ? r->msg : strerror(-rc));
         if (!rc && fsync(fd) < 0 && errno != EINVAL)
             rc = -errno;    /* a file; a pipe cannot be synced */
     }

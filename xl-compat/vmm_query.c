@@ -3,6 +3,7 @@
  * deadline for all, and a VMM whose process is stopped is not asked at
  * all: a hung domain costs `xl list` nothing (Xen's list never waits on a
  * guest either). */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -118,6 +119,41 @@ pid_t xl_vmm_peer_pid(unsigned domid)
     return pid > 0 ? pid : 0;
 }
 
+/* Is any thread of process PID runnable (or running)? */
+static bool pid_runnable(pid_t pid)
+{
+    char path[64], buf[512], *p;
+    struct dirent *e;
+    bool r = false;
+    DIR *d;
+
+    snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+    d = opendir(path);
+    if (!d)
+        return false;
+    while (!r && (e = readdir(d))) {
+        FILE *f;
+        size_t n;
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%ld/task/%.20s/stat", (long)pid, e->d_name);
+        f = fopen(path, "re");
+        if (!f)
+            continue;
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        p = strrchr(buf, ')');
+        r = p && p[1] && p[2] == 'R';
+    }
+    closedir(d);
+    return r;
+}
+
+#define XL_STR2(x) #x
+#define XL_STR(x) XL_STR2(x)
+
 static long now_ms(void)
 {
     struct timespec ts;
@@ -131,7 +167,8 @@ void xl_vmm_query_many(struct xl_dominfo *d, unsigned n, int timeout_ms)
     struct pollfd *p = calloc(n ? n : 1, sizeof(*p));
     struct xk_link_info *info = malloc(sizeof(*info));
     struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_INFO, .from_dom = 0 };
-    long deadline = now_ms() + timeout_ms;
+    long start = now_ms(), deadline = start + timeout_ms;
+    bool graced = timeout_ms <= XL_STUCK_GRACE_MS;
     unsigned left = 0;
 
     if (!p || !info) {
@@ -149,6 +186,7 @@ void xl_vmm_query_many(struct xl_dominfo *d, unsigned n, int timeout_ms)
         if (pid > 0 && xl_pid_stopped(pid) && xl_domlock_holder(d[i].domid, pid)) {
             d[i].vmm_pid = pid;
             d[i].hung = true;
+            d[i].hung_why = "its VMM is stopped: not asked";
             continue;
         }
         p[i].fd = connect_vmm(d[i].domid, &pid);
@@ -157,10 +195,12 @@ void xl_vmm_query_many(struct xl_dominfo *d, unsigned n, int timeout_ms)
             d[i].vmm_pid = pid;
         if (p[i].fd < 0) {
             d[i].hung = pid < 0;
+            d[i].hung_why = "its VMM accepts no connection: not asked";
             continue;
         }
         if (xl_pid_stopped(pid) || send(p[i].fd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
             d[i].hung = true;
+            d[i].hung_why = "its VMM is stopped or takes no request: not asked";
             close(p[i].fd);
             p[i].fd = -1;
             continue;
@@ -168,11 +208,32 @@ void xl_vmm_query_many(struct xl_dominfo *d, unsigned n, int timeout_ms)
         left++;
     }
     while (left) {
-        long wait = deadline - now_ms();
+        long t = now_ms(), wait = deadline - t;
         int rc;
 
         if (wait <= 0)
             break;
+        if (!graced && start + XL_STUCK_GRACE_MS <= t) {
+            graced = true;
+            for (unsigned i = 0; i < n; i++) {
+                struct pollfd one = { .fd = p[i].fd, .events = POLLIN };
+
+                /* An answer already here is taken below; a VMM with a
+                 * runnable thread is slow, not stuck. */
+                if (p[i].fd < 0 || d[i].vmm_pid <= 0 || poll(&one, 1, 0) != 0 ||
+                    pid_runnable(d[i].vmm_pid))
+                    continue;
+                d[i].hung = true;
+                d[i].hung_why = "its VMM did not answer within " XL_STR(XL_STUCK_GRACE_MS)
+                                " ms and none of its threads is runnable";
+                close(p[i].fd);
+                p[i].fd = -1;
+                left--;
+            }
+            continue;
+        }
+        if (!graced && start + XL_STUCK_GRACE_MS - t < wait)
+            wait = start + XL_STUCK_GRACE_MS - t;
         rc = poll(p, n, (int)wait);
         if (rc < 0 && errno != EINTR)
             break;
@@ -195,6 +256,7 @@ void xl_vmm_query_many(struct xl_dominfo *d, unsigned n, int timeout_ms)
     for (unsigned i = 0; i < n; i++) {
         if (p[i].fd >= 0) {
             d[i].hung = true;   /* it took the request and never answered */
+            d[i].hung_why = "its VMM did not answer in time";
             close(p[i].fd);
         }
     }

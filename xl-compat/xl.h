@@ -62,9 +62,18 @@ int cmd_rename(int argc, char **argv);
 int cmd_mem_set(int argc, char **argv);
 int cmd_sysrq(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_vm_list(int argc, char **argv);
+int cmd_vcpu_pin(int argc, char **argv);
+int cmd_mem_max(int argc, char **argv);
+int cmd_trigger(int argc, char **argv);
+int cmd_button_press(int argc, char **argv);
+int cmd_dmesg(int argc, char **argv);
 int cmd_block_attach(int argc, char **argv);
 int cmd_block_detach(int argc, char **argv);
 int cmd_block_list(int argc, char **argv);
+int cmd_network_attach(int argc, char **argv);
+int cmd_network_list(int argc, char **argv);
+int cmd_network_detach(int argc, char **argv);
 
 /* A program name for the log prefix of the monitor ("xl-NAME"). */
 void *xl_xmalloc(size_t n);

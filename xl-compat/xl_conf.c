@@ -18,7 +18,8 @@ const char *xl_conf_path(void)
 {
     const char *p = getenv("XENKVM_XL_CONF");
 
-    return p && *p ? p : "/etc/xen/xl.conf";
+    /* /etc/xen/xl.conf for --sysconfdir=/etc (the package's). */
+    return p && *p ? p : XK_SYSCONFDIR "/xen/xl.conf";
 }
 
 void xl_conf_load(void)
@@ -49,6 +50,16 @@ void xl_conf_load(void)
         else
             claim_mode = v;
     }
+    /* autoballoon: xl's values are checked; there is no domain 0 memory
+     * to balloon on a KVM host (the host's own memory is the kernel's),
+     * so each value means what "off" means in Xen. */
+    st = cfg_get(c, "autoballoon");
+    if (st && (st->value->type != CFG_STRING ||
+               (strcmp(st->value->str, "on") && strcmp(st->value->str, "off") &&
+                strcmp(st->value->str, "auto") && strcmp(st->value->str, "1") &&
+                strcmp(st->value->str, "0"))))
+        fprintf(stderr, "%s:%d: warning: invalid autoballoon option\n", xl_conf_path(),
+                st->line);
     st = cfg_get(c, "xen_hypercall_transport");
     if (st && (st->value->type != CFG_STRING ||
                !xk_transport_parse(st->value->str, &transport))) {

@@ -68,7 +68,7 @@ static void spawn_xenstored(void)
             close(f);
         execlp(xl_xenstored_path(), "xenstored", "--socket", sock,
                "--vmm-socket", xl_xs_vmm_socket(), "--pid-file", pidfile, "--db-file", db,
-               (char *)NULL);
+               "--rundir", xl_rundir(), (char *)NULL);
         fprintf(stderr, "xl: cannot run %s: %s\n", xl_xenstored_path(), strerror(errno));
         _exit(127);
     }

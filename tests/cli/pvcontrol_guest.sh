@@ -19,6 +19,7 @@ xpid= vmpid=
 cleanup() {
     [ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null && wait "$vmpid" 2>/dev/null
     [ -n "$xpid" ] && kill "$xpid" 2>/dev/null && wait "$xpid" 2>/dev/null
+    release_domains
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -29,6 +30,8 @@ check() { # name condition-status why
 
 start_xenstored "$tmp"
 xpid=$xsd_pid
+# The domains exist before their nodes are written, as under libxl.
+hold_domains "$tmp" 21 32
 
 # make_domain N NAME: what libxl writes for a new domain
 # (libxl__domain_make, libxl__build_post), with its permissions: the home,

@@ -12,11 +12,14 @@ pid= wpid=
 cleanup() {
     [ -n "$wpid" ] && kill "$wpid" 2>/dev/null
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    release_domains
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 start_xenstored "$tmp"
 pid=$xsd_pid
+# Domains 5 and 6 exist before their nodes are written, as under libxl.
+hold_domains "$tmp" 5 6
 
 # The toolstack's part (libxl): the domain's home, owned by the domain.
 xenstore-write /local/domain/5/name xenbus-test

@@ -24,6 +24,7 @@ cleanup() {
     [ -n "$xpid" ] && kill "$xpid" 2>/dev/null && wait "$xpid" 2>/dev/null
     sleep 0.2
     cp "$tmp"/*.log "$logs/" 2>/dev/null
+    release_domains
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -36,13 +37,15 @@ mkdir -p "$logs"
 export XENSTORED_PATH=$tmp/socket
 db=$tmp/xs.tdb
 xsd_start() { # [extra xenstored options]
-    "$xsd" -V -s "$XENSTORED_PATH" --vmm-socket "$tmp/vmm" --db-file "$db" "$@" \
+    "$xsd" -V -s "$XENSTORED_PATH" --vmm-socket "$tmp/vmm" --db-file "$db" --rundir "$tmp" "$@" \
         2>> "$tmp/xenstored-restart-daemon.log" &
     xpid=$!
     wait_for 5 test -S "$XENSTORED_PATH" -a -S "$tmp/vmm" && wait_for 5 xenstore-read /tool
 }
 xsd_kill() { kill -9 "$xpid"; wait "$xpid" 2>/dev/null; xpid=; }
 node() { xenstore-read "/local/domain/$1/$2" 2>&1; }
+# Domains 5-9 exist before their nodes are written, as under libxl.
+hold_domains "$tmp" 5 9
 # What libxl writes for a new domain (as tests/cli/pvcontrol_guest.sh).
 make_domain() {
     local d=/local/domain/$1 n

@@ -9,10 +9,17 @@ tmp=$(mktemp -d)
 pid=
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    release_domains
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 export XENSTORED_PATH=$tmp/socket XENSTORED_VMM_PATH=$tmp/vmm
+# Domains exist while their lock is held here (the daemon's default
+# --rundir); the clients below name domains 1-9, which exist throughout.
+export XENKVM_RUNDIR=$tmp/run
+mkdir -p "$XENKVM_RUNDIR"
+. "$(dirname "$0")/common.inc"
+hold_domains "$XENKVM_RUNDIR" 1 9
 
 start() {
     "$xsd" -s "$XENSTORED_PATH" --vmm-socket "$XENSTORED_VMM_PATH" -T "$tmp/trace" "$@" \
@@ -72,6 +79,20 @@ t tools_ls_perms 'a = "1" (n0,r3,w4)' \
 t tools_chmod_recursive "" xenstore-chmod -r /vm/b b7
 t tools_ls_perms_recursive 'c = "two words" (b7)' \
     bash -c "xenstore-ls -p /vm/b | sed 's/  [. ]*/ /'"
+# SET_PERMS naming a domain that does not exist, as Xen 4.17: an owner is
+# ENOENT, a grant is kept (ignored).  Domain 12 exists while its lock is
+# held (as while xl's monitor runs), and not before or after.
+f perms_owner_absent xenstore-chmod /vm/b n12
+t perms_grant_absent "" xenstore-chmod /vm/b/c n0 r12
+t perms_grant_absent_kept 'c = "two words" (n0,r12)' \
+    bash -c "xenstore-ls -p /vm/b | sed 's/  [. ]*/ /'"
+hold_domains "$XENKVM_RUNDIR" 12
+t perms_owner_exists "" xenstore-chmod /vm/b/c n12
+t perms_owner_exists_read 'c = "two words" (n12)' \
+    bash -c "xenstore-ls -p /vm/b | sed 's/  [. ]*/ /'"
+kill "${held_pids##* }"; wait "${held_pids##* }" 2>/dev/null
+held_pids=${held_pids% *}
+f perms_owner_gone xenstore-chmod /vm/b n12
 t tools_rm "" xenstore-rm /vm/b
 t tools_list_after_rm "a" xenstore-list /vm
 f tools_rm_missing_parent xenstore-rm /nope/nope
@@ -118,6 +139,13 @@ stop daemon_after_rings
 start
 run_prog xs_hostile "$tbin/xs_hostile"
 stop daemon_after_hostile_input
+
+# Big requests (an RM of 20000 nodes, the commit of a transaction that
+# removes them) run in slices: others' reads go on, atomically.  The
+# client reads the order from the trace file.
+start
+run_prog xs_slices "$tbin/xs_slices" "$pid" "$tmp/trace"
+stop daemon_after_slices
 
 # Out of descriptors: a daemon with 64 and no trace file.  accept() fails
 # with EMFILE; the daemon stops accepting until a connection closes and

@@ -145,6 +145,9 @@ h1=$("$xl" domid hung1) h2=$("$xl" domid hung2)
 pids_of "$h1"; v1=$vpid
 pids_of "$h2"; v2=$vpid
 kill -STOP "$v1" "$v2"
+# kill returns before every thread has stopped: wait until /proc says so.
+stopped() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = T ]; }
+wait_for 10 stopped "$v1"; wait_for 10 stopped "$v2"
 out=$(timeout 60 "$xl" list 2>&1)
 st=$?
 [ $st = 0 ] && pass hung_list_returns || fail hung_list_returns "status $st: $out"
@@ -164,6 +167,37 @@ st=$?
 [ $st = 0 ] && pass hung_destroy || fail hung_destroy "status $st: $out"
 wait_for 10 dead "$v1" && pass hung_destroy_vmm_gone || fail hung_destroy_vmm_gone
 check hung_destroy_unlisted gone hung1
+
+# A running VMM that does not answer (stuck, not stopped): its socket taken
+# over by a listener that accepts requests and answers none, asleep.  xl
+# list gives up on it once its grace (XL_STUCK_GRACE_MS, named in xl -v's
+# line) has passed with none of its threads runnable, and lists it with
+# what xenstore and /proc know, next to the stopped VMM (never asked) and
+# a live one (answered).  Before, it waited for the list's whole second.
+mkcfg stuck1
+mkcfg live1
+"$xl" create -q -p "$tmp/stuck1.cfg" && "$xl" create -q -p "$tmp/live1.cfg"
+s1=$("$xl" domid stuck1)
+mv "$run/dom$s1.sock" "$run/dom$s1.sock.real"
+"$BUILDDIR/tests/vmmctl/vmmctl_tool" mute-listener "$run/dom$s1.sock" > "$tmp/mute.out" &
+mute=$!
+bgpids+=("$mute")
+wait_for 10 grep -q listening "$tmp/mute.out"
+out=$(timeout 60 "$xl" -v list 2> "$tmp/list.err")
+grep -qx "xl: domain $s1 (stuck1): its VMM did not answer within 250 ms and none of its threads is runnable; listed with what xenstore and /proc know" "$tmp/list.err" \
+    && pass stuck_given_up_after_grace || fail stuck_given_up_after_grace "$(cat "$tmp/list.err")"
+grep -qx "xl: domain $h2 (hung2): its VMM is stopped: not asked; listed with what xenstore and /proc know" "$tmp/list.err" \
+    && pass stopped_not_asked || fail stopped_not_asked "$(cat "$tmp/list.err")"
+# Name, id, memory (xenstore's target), vCPUs; state unknown: no flag.
+awk -v id="$s1" '$1 == "stuck1" && $2 == id && $3 == 32 && $4 == 1 && $5 == "------" { f = 1 } END { exit !f }' <<<"$out" \
+    && pass stuck_listed_with_known || fail stuck_listed_with_known "$out"
+awk '$1 == "live1" && $5 == "--p---" { f = 1 } END { exit !f }' <<<"$out" \
+    && pass stuck_others_answered || fail stuck_others_answered "$out"
+kill "$mute"; wait "$mute" 2>/dev/null
+mv -f "$run/dom$s1.sock.real" "$run/dom$s1.sock"
+"$xl" destroy stuck1 >/dev/null 2>&1
+"$xl" destroy live1 >/dev/null 2>&1
+check stuck_destroyed gone stuck1
 "$xl" destroy hung2 >/dev/null 2>&1
 
 # --- item 5: memory admission ----------------------------------------------------------

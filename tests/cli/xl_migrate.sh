@@ -1,8 +1,8 @@
 #!/bin/bash
 # xl migrate / migrate-receive over `-s ''` loopback (docs/migration.md):
-# the saverestore64 guest moves to a new domain on the same host and finds
-# its memory, clock, channels, timer, grant and xenstore watch as they
-# were; a receiver that fails at each handshake step leaves the source
+# the saverestore64 guest, dirtying memory all along, moves live (precopy
+# rounds while it runs) to a new domain on the same host and finds its
+# memory, clock, channels, timer, grant and xenstore watch as they were; a receiver that fails at each handshake step leaves the source
 # running under its name ("Migration failed, resuming at sender"), except
 # after permission to go was given, where xl says the state is undefined.
 set -u
@@ -37,6 +37,9 @@ for l in "migration target: Ready to receive domain." \
          "migration sender: Target reports successful startup."; do
     grep -qxF "$l" <<<"$out" || { fail migrate_messages "missing '$l': $out"; break; }
 done
+# Live: rounds while the guest runs, then the paused last round.
+grep -qE "^migration sender: [0-9]+ bytes, [1-9][0-9]* precopy rounds, [0-9]+ pages in the last, paused [0-9]+ us$" <<<"$out" \
+    && pass migrate_is_live || fail migrate_is_live "$out"
 new=$("$xl" domid sr 2>/dev/null)
 [ -n "$new" ] && [ "$new" != "$old" ] && pass migrated_domain_renamed_back \
     || fail migrated_domain_renamed_back "old $old new '$new': $("$xl" list)"

@@ -68,7 +68,7 @@ run missing_xen_command 1 "$xl" dump-core one /tmp/one.core &&
 run typo_command 1 "$xl" craete one.cfg &&
     if [ "$err" = "command not implemented" ]; then pass typo_command
     else fail typo_command "$err"; fi
-run help_missing_xen_command 0 "$xl" help network-attach &&
+run help_missing_xen_command 0 "$xl" help vtpm-attach &&
     if has "$out" "xenkvm does not have yet"; then pass help_missing_xen_command
     else fail help_missing_xen_command "$out"; fi
 

@@ -35,6 +35,7 @@
 #include "xen_guest.h"
 #include "xenbus.h"
 #include "pvcons.h"
+#include "trap.h"
 
 static bool xs_up;
 static bool can_suspend;        /* pvcontrol.suspend */
@@ -139,6 +140,29 @@ static void on_shutdown(void)
         say("pvcontrol: shutdown suspend not supported, ignored\n");
     else
         say("pvcontrol: ignoring shutdown request: %s\n", val);
+}
+
+/* ----------------------------------------------------------------- NMI */
+
+/* xl trigger nmi: counted here, told from the main loop (printing in NMI
+ * context could cut into a line the loop is writing). */
+static volatile unsigned int nmis;
+static unsigned int nmis_told;
+
+static void on_nmi(struct trap_frame *f)
+{
+    (void)f;
+    nmis++;
+}
+
+static void tell_nmis(void)
+{
+    unsigned int n = nmis;
+
+    if (n != nmis_told) {
+        nmis_told = n;
+        say("pvcontrol: NMI %u\n", n);
+    }
 }
 
 /* ------------------------------------------------------- control/sysrq */
@@ -249,6 +273,7 @@ static void __noreturn serve(void)
          * sleeps. */
         for (i = 0; i < nports; i++)
             ev_clear_pending(ports[i]);
+        tell_nmis();
         while (xs_up && xenbus_next_event(&ev, 0) == 0) {
             busy = true;
             if (!strcmp(ev.token, "shutdown"))
@@ -350,6 +375,7 @@ void guest_main(void)
         say("pvcontrol: watchdog %ld armed for 1 s, never kicked (command line)\n", id);
     }
 
+    trap_set_handler(2, on_nmi, 0);
     if (has_flag("pvcontrol.no-pv")) {
         say("pvcontrol: no PV drivers (command line): control/ and memory/ not watched\n");
     } else if (xs_up) {

@@ -699,6 +699,24 @@ static char *dump_domcfg(const struct domcfg *dc)
     fprintf(o, "vifs=%u\n", dc->nr_vifs);
     for (i = 0; i < dc->nr_vifs; i++)
         fprintf(o, "vif%u=%s\n", i, dc->vifs[i]);
+    fprintf(o, "nics=%u\n", dc->nr_nics);
+    for (i = 0; i < dc->nr_nics; i++) {
+        const struct dc_vif *v = &dc->nics[i];
+
+        fprintf(o, "nic%u devid=%d bridge=", i, v->devid);
+        pstr(o, v->bridge);
+        fputs(" script=", o);
+        pstr(o, v->script);
+        fputs(" ip=", o);
+        pstr(o, v->ip);
+        fputs(" vifname=", o);
+        pstr(o, v->vifname);
+        fprintf(o, " rate=%llu,%u mtu=%u\n", (unsigned long long)v->rate_bytes,
+                v->rate_usecs, v->mtu);
+        if (i == 0)
+            fprintf(o, "nic0 mac=%02x:%02x:%02x:%02x:%02x:%02x\n", v->mac[0], v->mac[1],
+                    v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
+    }
     fprintf(o, "pcis=%u\n", dc->nr_pcis);
     for (i = 0; i < dc->nr_pcis; i++)
         fprintf(o, "pci%u=%s\n", i, dc->pcis[i]);
@@ -1235,12 +1253,41 @@ static const struct dc_case dc_cases[] = {
       "vif=[\"bridge=xenbr0,mac=00:16:3e:00:00:01\"]\n"
       "pci=[\"01:00.0\"]\n",
       { NULL }, 0,
-      "guest.cfg:4: warning: `vif' is not supported yet, ignored\n",
+      "",
       "type=pvh\n"
       "vifs=1\n"
       "vif0=bridge=xenbr0,mac=00:16:3e:00:00:01\n"
+      "nics=1\n"
+      "nic0 devid=0 bridge=\"xenbr0\" script=\"/etc/xen/scripts/vif-bridge\" ip=NULL vifname=NULL rate=0,0 mtu=1500\n"
+      "nic0 mac=00:16:3e:00:00:01\n"
       "pcis=1\n"
       "pci0=01:00.0\n" },
+    { "vif_keys",
+      "name=\"g\"\n"
+      "type=\"pvh\"\n"
+      "kernel=\"/k\"\n"
+      "vif=[\"mac=00:16:3E:0a:0B:0c, ip=10.0.0.2 10.0.0.3,script=vif-route,vifname=guest0,rate=10Mb/s@20ms,mtu=9000\",\n"
+      "     \"devid=7,rate=1KB/s\", \"accel=x,frobnicate=1,bridge=br1\"]\n",
+      { NULL }, 0,
+      "guest.cfg:4: warning: vif `accel=x,frobnicate=1,bridge=br1': vif parameter `accel' is not supported by xenkvm, ignored\n"
+      "guest.cfg:4: warning: vif `accel=x,frobnicate=1,bridge=br1': unrecognized argument `frobnicate=1'\n",
+      "nics=3\n"
+      "nic0 devid=0 bridge=\"xenbr0\" script=\"/etc/xen/scripts/vif-route\" ip=\"10.0.0.2 10.0.0.3\" vifname=\"guest0\" rate=25000,20000 mtu=9000\n"
+      "nic0 mac=00:16:3e:0a:0b:0c\n"
+      "nic1 devid=7 bridge=\"xenbr0\" script=\"/etc/xen/scripts/vif-bridge\" ip=NULL vifname=NULL rate=50,50000 mtu=1500\n"
+      "nic2 devid=2 bridge=\"br1\" script=\"/etc/xen/scripts/vif-bridge\" ip=NULL vifname=NULL rate=0,0 mtu=1500\n" },
+    { "vif_bad",
+      "name=\"g\"\n"
+      "type=\"pvh\"\n"
+      "kernel=\"/k\"\n"
+      "vif=[\"mac=00:16:3e:00:00\", \"rate=10Mb\", \"rate=1Mb/s@5h\", \"devid=1\", \"devid=1\", \"type=wifi\"]\n",
+      { NULL }, -1,
+      "guest.cfg:4: error: vif `mac=00:16:3e:00:00': Invalid mac address `00:16:3e:00:00'\n"
+      "guest.cfg:4: error: vif `rate=10Mb': invalid rate in `10Mb'\n"
+      "guest.cfg:4: error: vif `rate=1Mb/s@5h': invalid replenishment interval in `5h'\n"
+      "guest.cfg:4: error: vif `devid=1': devid 1 is used twice\n"
+      "guest.cfg:4: error: vif `type=wifi': Invalid parameter `type=wifi'\n",
+      "" },
     { "vif_empty_list",
       "name=\"g\"\n"
       "type=\"pvh\"\n"
@@ -1550,6 +1597,36 @@ static void json_acpi_transport(void)
     domcfg_free(&dc);
 }
 
+/* vifs as xl parsed them: the spec's own keys, not libxl's defaults (the
+ * generated MAC, the default bridge and script). */
+static void json_nics(void)
+{
+    static const char cfg[] = "name=\"a\"\ntype=\"pvh\"\nkernel=\"/k\"\n"
+                              "vif=[\"mac=00:16:3e:00:00:01,bridge=br1,rate=1MB/s\", "
+                              "\"vifname=x,type=ioemu\"]\n";
+    struct domcfg dc;
+    char *out;
+    size_t sz;
+    FILE *o;
+
+    CHECK_EQ(domcfg_parse(&dc, "a.cfg", cfg, sizeof(cfg) - 1, NULL, 0, NULL), 0);
+    o = open_memstream(&out, &sz);
+    domcfg_write_json(&dc, o, 0);
+    fclose(o);
+    CHECK(strstr(out, "\"nics\": [\n        {\n            \"devid\": 0,\n"
+                      "            \"mac\": \"00:16:3e:00:00:01\",\n"
+                      "            \"bridge\": \"br1\",\n"
+                      "            \"rate_bytes_per_interval\": 50000,\n"
+                      "            \"rate_interval_usecs\": 50000\n        },\n") != NULL);
+    CHECK(strstr(out, "\"devid\": 1,\n            \"ifname\": \"x\",\n"
+                      "            \"nictype\": \"vif_ioemu\"\n") != NULL);
+    CHECK(strstr(out, "xenbr0") == NULL && strstr(out, "vif-bridge") == NULL);
+    if (check_case_failed)
+        printf("%s", out);
+    free(out);
+    domcfg_free(&dc);
+}
+
 static bool ends_with(const char *s, size_t len, const char *suffix)
 {
     size_t n = strlen(suffix);
@@ -1654,6 +1731,7 @@ int main(void)
     RUN(json_create_n);
     RUN(json_list_element);
     RUN(json_acpi_transport);
+    RUN(json_nics);
     RUN(load_files);
     RUN(names);
     return CHECK_DONE();

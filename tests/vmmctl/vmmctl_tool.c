@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "domlock.h"
 #include "vmm_ctl.h"
 
 #define STEP_TIMEOUT_MS 30000
@@ -266,12 +267,60 @@ static int console(const char *rundir, unsigned domid, int nsteps, char **steps)
     return 0;
 }
 
+/* Hold the locks of domains FIRST..LAST, as xl's monitor holds its
+ * domain's from the moment it picks the domid: they exist for xenstored
+ * (lib/domlock.h) until this process ends (SIGTERM).  Prints "held" once
+ * it has them all. */
+static int hold_lock(const char *rundir, unsigned first, unsigned last)
+{
+    for (unsigned d = first; d <= last; d++) {
+        int fd = domlock_take(rundir, d);
+
+        if (fd < 0) {
+            fprintf(stderr, "hold-lock: domain %u: %s\n", d, strerror(-fd));
+            return 1;
+        }
+    }
+    printf("held\n");
+    fflush(stdout);
+    for (;;)
+        pause();
+}
+
+/* A stuck VMM as xl sees one: a process listening on PATH (a domain's
+ * VMM socket) that takes connections and requests and never answers;
+ * asleep, not stopped.  Prints "listening" once it is.  Until killed. */
+static int mute_listener(const char *path)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    int l = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+    if (l < 0 || strlen(path) >= sizeof(a.sun_path)) {
+        perror("mute-listener");
+        return 1;
+    }
+    strcpy(a.sun_path, path);
+    if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 16)) {
+        perror("mute-listener");
+        return 1;
+    }
+    printf("listening\n");
+    fflush(stdout);
+    for (;;)
+        if (accept(l, NULL, NULL) < 0 && errno != EINTR)
+            pause();    /* out of descriptors: keep them all, answer none */
+}
+
 int main(int argc, char **argv)
 {
     int rc;
 
+    if (argc == 3 && !strcmp(argv[1], "mute-listener"))
+        return mute_listener(argv[2]);
+
     if (argc < 4) {
-        fprintf(stderr, "usage: vmmctl_tool info|pause|unpause|raw|console RUNDIR DOMID ...\n");
+        fprintf(stderr, "usage: vmmctl_tool info|pause|unpause|raw|console|hold-lock RUNDIR DOMID ...\n"
+                        "       vmmctl_tool mute-listener SOCKET\n");
         return 2;
     }
     if (!strcmp(argv[1], "info"))
@@ -287,6 +336,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "raw") && argc == 6)
         return raw(argv[2], parse_uint(argv[3]), parse_uint(argv[4]), parse_uint(argv[5]));
+    if (!strcmp(argv[1], "hold-lock"))
+        return hold_lock(argv[2], parse_uint(argv[3]),
+                         parse_uint(argc > 4 ? argv[4] : argv[3]));
     if (!strcmp(argv[1], "console"))
         return console(argv[2], parse_uint(argv[3]), argc - 4, argv + 4);
     fprintf(stderr, "vmmctl_tool: unknown command %s\n", argv[1]);

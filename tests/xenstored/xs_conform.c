@@ -447,6 +447,11 @@ static const struct xen_case {
     ERR("perm_bad_letter", XS_SET_PERMS, "/t/xp\0x5", "EINVAL"),
     /* An owner that cannot exist: ENOENT; a grant to one is kept, ignored. */
     ERR("owner_reserved", XS_SET_PERMS, "/t/xp\0n32752", "ENOENT"),
+    /* Domains 1-9 exist (tests/cli/xenstored_tools.sh holds their locks);
+     * 20 does not: no node can be its, a grant to it is kept, ignored. */
+    ERR("owner_absent", XS_SET_PERMS, "/t/xp\0n20", "ENOENT"),
+    OK("grant_absent", XS_SET_PERMS, "/t/xp\0n0\0r20", "OK"),
+    OK("grant_absent_read", XS_GET_PERMS, "/t/xp", "n0\0r20"),
     ERR("owner_minus_one", XS_SET_PERMS, "/t/xp\0n-1", "ENOENT"),
     ERR("owner_special", XS_SET_PERMS, "@releaseDomain\0n32767", "ENOENT"),
     OK("grant_to_none", XS_SET_PERMS, "/t/xp\0n0\0r-1", "OK"),
