@@ -168,6 +168,13 @@ int gnt_restore(struct gnt_view *v, const void *buf, size_t size);
 struct ss_wr;
 struct ss_rd;
 int gnt_save_to(struct gnt_view *v, struct ss_wr *w);
+/* The same for a live update, where the table itself stays in the memfd
+ * that the next VMM maps: grants held by backends are allowed (they stay
+ * held), and the copy of the frames is not what the next VMM uses. */
+int gnt_save_to_kept(struct gnt_view *v, struct ss_wr *w);
 int gnt_restore_from(struct gnt_view *v, struct ss_rd *r);
+/* Live update: R read and checked against the table V already shows
+ * (kept in the memfd, grants held included); nothing is written. */
+int gnt_restore_kept(struct gnt_view *v, struct ss_rd *r);
 
 #endif

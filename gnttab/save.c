@@ -20,13 +20,13 @@ size_t gnt_save_size(const struct gnt_view *v)
            (size_t)(gnt_nr_frames(v) + gnt_nr_status_frames(v)) * GNT_PAGE_SIZE;
 }
 
-int gnt_save_to(struct gnt_view *v, struct ss_wr *w)
+static int save_to(struct gnt_view *v, struct ss_wr *w, bool pins_ok)
 {
     struct gnt_hdr *h = gnt_hdr(v);
     uint32_t version, nr_frames, nr_status;
 
     gnt_wrlock(h);
-    if (gnt_any_pinned(v, GNTTAB_NR_RESERVED_ENTRIES)) {
+    if (!pins_ok && gnt_any_pinned(v, GNTTAB_NR_RESERVED_ENTRIES)) {
         gnt_wrunlock(h);
         return -EBUSY;
     }
@@ -43,6 +43,16 @@ int gnt_save_to(struct gnt_view *v, struct ss_wr *w)
     ss_put_bytes(w, gnt_status_frame(v, 0), (size_t)nr_status * GNT_PAGE_SIZE);
     gnt_wrunlock(h);
     return 0;
+}
+
+int gnt_save_to(struct gnt_view *v, struct ss_wr *w)
+{
+    return save_to(v, w, false);
+}
+
+int gnt_save_to_kept(struct gnt_view *v, struct ss_wr *w)
+{
+    return save_to(v, w, true);
 }
 
 long gnt_save(struct gnt_view *v, void *buf, size_t size)
@@ -112,6 +122,21 @@ int gnt_restore_from(struct gnt_view *v, struct ss_rd *r)
     int rc = parse(r, &s);
 
     return rc ? rc : apply(v, &s);
+}
+
+int gnt_restore_kept(struct gnt_view *v, struct ss_rd *r)
+{
+    struct gnt_hdr *h = gnt_hdr(v);
+    struct saved s;
+    int rc = parse(r, &s);
+
+    if (rc)
+        return rc;
+    /* The table in the kept memory must be the one that was saved. */
+    if (!ss_check(r, __atomic_load_n(&h->version, __ATOMIC_ACQUIRE) == s.version &&
+                     h->nr_frames == s.nr_frames && h->max_frames == s.max_frames))
+        return -EINVAL;
+    return 0;
 }
 
 int gnt_restore(struct gnt_view *v, const void *buf, size_t size)

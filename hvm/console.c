@@ -509,8 +509,45 @@ static void console_free(struct console *con)
     free(con);
 }
 
+/* A client on socket S (accepted now, or kept across a live update). */
+static struct client *client_add(struct console *con, int s)
+{
+    struct client *c = calloc(1, sizeof(*c));
+
+    if (!c)
+        return NULL;
+    c->con = con;
+    c->fd = s;
+    c->out.size = XK_CONSOLE_CLIENT_BUF;
+    if (evloop_add_events(con->ctx->loop, s, EPOLLIN, on_client, c)) {
+        free(c);
+        return NULL;
+    }
+    c->next = con->clients;
+    con->clients = c;
+    return c;
+}
+
+unsigned console_handover(struct console *con, int *fds, unsigned max)
+{
+    unsigned n = 0;
+
+    if (!con || con->listen_fd < 0 || max == 0)
+        return 0;
+    fds[n++] = con->listen_fd;
+    for (struct client *c = con->clients; c && n < max; c = c->next)
+        fds[n++] = c->fd;
+    return n;
+}
+
 int console_start(struct xk_backend_ctx *ctx, uint32_t port, int log_fd,
                   struct console **out)
+{
+    return console_start_kept(ctx, port, log_fd, NULL, 0, out);
+}
+
+int console_start_kept(struct xk_backend_ctx *ctx, uint32_t port, int log_fd,
+                       const int *kept, unsigned nr_kept, struct console **out)
 {
     struct console *con = calloc(1, sizeof(*con));
     struct xk_evtchn e;
@@ -533,8 +570,15 @@ int console_start(struct xk_backend_ctx *ctx, uint32_t port, int log_fd,
         rc = -EINVAL;
         goto fail;
     }
-    if (ctx->rundir && (rc = console_listen(con)))
+    if (nr_kept) {
+        /* Live update: the socket and its clients outlived the exec. */
+        con->listen_fd = kept[0];
+        con->addr.sun_family = AF_UNIX;
+        snprintf(con->addr.sun_path, sizeof(con->addr.sun_path), XK_CONSOLE_SOCK_FMT,
+                 ctx->rundir ? ctx->rundir : "", ctx->domid);
+    } else if (ctx->rundir && (rc = console_listen(con))) {
         goto fail;
+    }
     /* The console backend is domain 0's end of the console port. */
     rc = backend_bind(ctx, port, port, &e);
     if (rc) {
@@ -554,6 +598,9 @@ int console_start(struct xk_backend_ctx *ctx, uint32_t port, int log_fd,
         evloop_del(ctx->loop, con->chan_fd);
         goto fail;
     }
+    for (unsigned i = 1; i < nr_kept; i++)
+        if (!client_add(con, kept[i]))
+            close(kept[i]);
     *out = con;
     return 0;
 fail:

@@ -27,6 +27,15 @@ struct console;
  * *OUT gets the console; 0 or -errno (logged). */
 int console_start(struct xk_backend_ctx *ctx, uint32_t port, int log_fd,
                   struct console **out);
+/* Live update: the listening socket then each client's (at most MAX),
+ * to keep across exec; the count. */
+unsigned console_handover(struct console *con, int *fds, unsigned max);
+/* console_start on the descriptors console_handover gave the old VMM
+ * (KEPT[0] listening, the rest clients; NR_KEPT 0: listen anew).  Output
+ * a client had not taken yet stayed in the old VMM; what the guest wrote
+ * since is still in the ring. */
+int console_start_kept(struct xk_backend_ctx *ctx, uint32_t port, int log_fd,
+                       const int *kept, unsigned nr_kept, struct console **out);
 /* After CTX's event loop stopped and the guest ended: take the guest's
  * last output, give clients what they are owed (briefly), close them
  * (they see EOF) and remove the socket.  NULL: nothing. */

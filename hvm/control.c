@@ -6,6 +6,7 @@
  * makes an event channel (link.c); MEMORY gives a backend in another
  * process the guest's memory. */
 #include "control.h"
+#include "live_update.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -524,6 +525,14 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
         on_save(vm, fd, &m, file);      /* takes both */
         return;
     }
+    if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_LIVE_UPDATE) {
+        /* Returns only when the update did not happen (live_update.c). */
+        lu_serve(vm, fd, &m, file);
+        if (file >= 0)
+            close(file);
+        close(fd);
+        return;
+    }
     if (file >= 0)
         close(file);
     /* Anything else (replies, unknown types) is dropped unanswered. */
@@ -567,6 +576,15 @@ int control_listen(struct vm *vm)
         return -EIO;
     }
     vm->ctl_fd = s;
+    return 0;
+}
+
+int control_adopt(struct vm *vm, int fd)
+{
+    if (evloop_add(vm->loop, fd, on_ctl_accept, vm))
+        return -EIO;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    vm->ctl_fd = fd;
     return 0;
 }
 

@@ -9,6 +9,8 @@
 /* Listen on <rundir>/dom<N>.sock (a socket left by a dead VMM is taken
  * over), served on the event loop.  0 or -errno. */
 int control_listen(struct vm *vm);
+/* Live update: serve the listening socket FD kept across exec. */
+int control_adopt(struct vm *vm, int fd);
 /* Close and remove it. */
 void control_shutdown(struct vm *vm);
 

@@ -288,3 +288,57 @@ int link_bind_backend(struct vm *vm, uint32_t port, uint32_t backend_port,
     fds[2] = sp[1];
     return 0;
 }
+
+/* --- live update (live_update.c) -------------------------------------- */
+
+int link_each(struct vm *vm,
+              int (*fn)(void *arg, const struct link_fds *lf), void *arg)
+{
+    struct evtchn_domain *d = &vm->evtchn;
+    int rc = 0;
+
+    /* The domain is paused and the caller is the event thread: no link
+     * comes or goes meanwhile. */
+    for (uint32_t port = 1; !rc && port < d->valid; port++) {
+        struct link_fds lf = { 0 };
+        struct evtchn *c;
+        bool have = false;
+
+        pthread_mutex_lock(&d->lock);
+        c = evtchn_port(d, port);
+        if (c && c->state == ECS_INTERDOMAIN && c->link) {
+            struct evtchn_link *l = c->link;
+            lf = (struct link_fds){ .port = port, .remote = l->remote,
+                                    .remote_port = c->remote_port,
+                                    .sock = l->sock, .rx = l->rx, .tx = l->tx };
+            have = true;
+        }
+        pthread_mutex_unlock(&d->lock);
+        if (have)
+            rc = fn(arg, &lf);
+    }
+    return rc;
+}
+
+int link_adopt(struct vm *vm, const struct link_fds *lf)
+{
+    struct evtchn_link *l = link_new(vm, lf->sock, lf->rx, lf->tx, lf->remote);
+    int rc;
+
+    if (!l)
+        return -ENOMEM;
+    l->port = lf->port;
+    /* The restored port waits, unbound, for the same far end. */
+    rc = evtchn_accept_link(&vm->evtchn, lf->port, lf->remote, lf->remote_port, l);
+    if (rc) {
+        free(l);
+        return rc;
+    }
+    /* A signal that arrived while no process read the eventfd is still
+     * counted in it: the loop sees it readable and raises the port. */
+    if ((rc = link_watch(l))) {
+        evtchn_close(&vm->evtchn, lf->port);
+        return rc;
+    }
+    return 0;
+}

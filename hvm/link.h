@@ -26,6 +26,19 @@ int link_bind_remote(struct vm *vm, domid_t rdom, uint32_t rport);
  * notify and event eventfds and its channel socket.  0 or -errno. */
 int link_bind_backend(struct vm *vm, uint32_t port, uint32_t backend_port,
                       int fds[3]);
+/* Live update: one channel's port and descriptors. */
+struct link_fds {
+    uint32_t port, remote_port;
+    domid_t remote;
+    int sock, rx, tx;
+};
+/* Call FN for every port bound to another process (the domain paused,
+ * on the event thread); stops at FN's first non-zero result. */
+int link_each(struct vm *vm,
+              int (*fn)(void *arg, const struct link_fds *lf), void *arg);
+/* In the new VMM: bind the restored, unbound LF->port to the channel whose
+ * descriptors were kept across exec.  0 or -errno. */
+int link_adopt(struct vm *vm, const struct link_fds *lf);
 /* The evtchn library's hooks for a port bound to another process. */
 void link_send(void *opaque, struct evtchn_link *l);
 void link_close(void *opaque, struct evtchn_link *l);

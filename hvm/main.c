@@ -29,6 +29,7 @@
 #include "mig_stream.h"
 #include "passthrough.h"
 #include "hcall_kvm_xen.h"
+#include "live_update.h"
 #include "hcall_transport.h"
 #include "log.h"
 #include "pci.h"
@@ -73,6 +74,10 @@ static void usage(FILE *f)
 "      --ready-fd N      once the domain is set up, write 'R' to file\n"
 "                        descriptor N (3 or more) and close it\n"
 "      --restore-fd N    restore the domain from Xen's migration stream on fd N\n"
+"      --live-update-fd N  take over a running domain from the VMM that exec'd\n"
+"                        this one (xl live-update; docs/live-update.md)\n"
+"      --check-live-update-version DESC  exit 0 if this binary reads the\n"
+"                        live update state DESC describes, else say why\n"
 "      --hold-fd N       after a guest shutdown write the coming exit status\n"
 "                        (one byte) to N and keep the domain until a stopping\n"
 "                        signal or until N is closed (xl's monitor); until\n"
@@ -279,6 +284,8 @@ int main(int argc, char **argv)
         { XK_OPT_PCI, required_argument, 0, 'P' },
         { XK_OPT_HYPERCALL_TRANSPORT, required_argument, 0, 'T' },
         { XK_OPT_STATS, no_argument, 0, 's' },
+        { XK_OPT_LIVE_UPDATE_FD, required_argument, 0, 'L' },
+        { XK_OPT_CHECK_LU_VERSION, required_argument, 0, 'V' },
         { XK_OPT_VERBOSE, no_argument, 0, 'v' },
         { XK_OPT_HELP, no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
@@ -303,12 +310,15 @@ int main(int argc, char **argv)
     bool stats = false, paused = false;
     int ready_fd = -1, console_fd = -1, hold_fd = -1, restore_fd = -1;
     bool restored = false;
+    int lu_fd = -1;
+    struct lu_handover lu = { 0 };
     const char *uuid = NULL;
     const char *pci = NULL;
     enum xk_transport transport = XK_TRANSPORT_AUTO;
     char why[256];
 
     log_set_prog("xenkvm");
+    lu_set_argv(argc, argv);
     while ((ch = getopt_long(argc, argv, "k:f:r:c:m:n:d:e:R:X:C:psvh", opts, NULL)) != -1) {
         switch (ch) {
         case 'k': spec.kernel = optarg; break;
@@ -372,6 +382,7 @@ int main(int argc, char **argv)
                     "from 3 up", optarg);
             hold_fd = (int)fd;
             fcntl(hold_fd, F_SETFD, FD_CLOEXEC);
+            lu_keep_fd(hold_fd);    /* the monitor's hold outlives an update */
             break;
         }
         case 'U': uuid = optarg; break;
@@ -388,6 +399,19 @@ int main(int argc, char **argv)
                 die(XK_EXIT_USAGE, "--hypercall-transport %s: give auto, kvm or port", optarg);
             break;
         case 's': stats = true; break;
+        case 'V': {
+            char msg[SS_MSG_LEN];
+            rc = lu_check_version(optarg, msg, sizeof(msg));
+            printf("%s\n", msg);
+            return rc ? XK_EXIT_USAGE : 0;
+        }
+        case 'L': {
+            uint64_t fd;
+            if (!parse_u64(optarg, &fd) || fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0)
+                die(XK_EXIT_USAGE, "--live-update-fd %s: give an open file descriptor", optarg);
+            lu_fd = (int)fd;
+            break;
+        }
         case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return XK_EXIT_USAGE;
@@ -512,7 +536,16 @@ int main(int argc, char **argv)
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up the timers:");
     }
-    if (restore_fd >= 0) {
+    if (lu_fd >= 0) {
+        /* Live update: the guest memfd and the state from the old VMM, a
+         * new KVM VM (docs/live-update.md).  Past this point the old VMM
+         * is gone: a failure loses the guest. */
+        char msg[SS_MSG_LEN];
+
+        if ((rc = lu_read(lu_fd, &lu, msg)) || (rc = lu_restore(&vm, &lu, msg)))
+            die(XK_EXIT_VMM_ERROR, "live update: cannot restore the domain: %s", msg);
+        restored = true;
+    } else if (restore_fd >= 0) {
         /* The saved domain replaces the one just built (docs/migration.md). */
         struct mig_in in = { .fd = restore_fd };
         struct mig_restored res;
@@ -530,16 +563,26 @@ int main(int argc, char **argv)
                  (unsigned long long)res.st.pages_absent,
                  restored ? "" : ", a stream without xenkvm's state");
     }
-    if (vm.rundir && (rc = control_listen(&vm)))
+    if (lu_fd >= 0 && lu.ctl_fd >= 0) {
+        if (control_adopt(&vm, lu.ctl_fd))
+            die(XK_EXIT_VMM_ERROR, "live update: cannot serve the control socket");
+    } else if (vm.rundir && (rc = control_listen(&vm))) {
         die(XK_EXIT_VMM_ERROR, "cannot listen on the control socket");
-    if (xenstored && (rc = xenstore_attach(&vm, xenstored))) {
+    }
+    if (lu_fd >= 0 && lu_adopt_links(&vm, &lu))
+        die(XK_EXIT_VMM_ERROR, "live update: cannot take the event channels over");
+    if (lu_fd >= 0 && lu.xs) {
+        if (!xenstored || xenstore_adopt(&vm, xenstored, lu.xs_fds))
+            die(XK_EXIT_VMM_ERROR, "live update: cannot take the xenstored attachment over");
+    } else if (xenstored && (rc = xenstore_attach(&vm, xenstored))) {
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot attach the xenstore ring:");
     }
 
     /* The PV console runs here, on the backend seam. */
     vm_backend_ctx(&vm, &backend_ctx);
-    if ((rc = console_start(&backend_ctx, XK_CONSOLE_PORT, console_fd, &vm.console)))
+    if ((rc = console_start_kept(&backend_ctx, XK_CONSOLE_PORT, console_fd, lu.console_fds,
+                                 lu.nr_console, &vm.console)))
         die(XK_EXIT_VMM_ERROR, "cannot set up the PV console");
 
     pthread_create(&sigthr, NULL, signal_thread, &vm);
@@ -548,15 +591,18 @@ int main(int argc, char **argv)
      * unless told -p.  Here --paused keeps that first pause. */
     if (!restored)
         vm.ctl_pause_count = paused;
-    if (vcpus_start(&vm, restore_fd >= 0 ? NULL : &boot))
+    if (vcpus_start(&vm, restore_fd >= 0 || lu_fd >= 0 ? NULL : &boot))
         die(XK_EXIT_VMM_ERROR, "cannot start the vCPUs");
+    if (lu_fd >= 0)
+        lu_finish(&vm, &lu);
     if (ready_fd >= 0) {
         /* Everything is up: memory, xenstore, sockets, vCPUs. */
         if (write(ready_fd, "R", 1) != 1)
             log_warn("--ready-fd %d:", ready_fd);
         close(ready_fd);
     }
-    if (hold_fd >= 0 && await_adoption(&vm, hold_fd))
+    /* A live-updated VMM was adopted before its exec. */
+    if (hold_fd >= 0 && lu_fd < 0 && await_adoption(&vm, hold_fd))
         vm_shutdown(&vm, XK_EXIT_KILLED);
     for (;;) {
         rc = vm_wait(&vm);

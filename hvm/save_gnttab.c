@@ -10,7 +10,9 @@ static int save(void *obj, struct ss_wr *w)
 {
     struct vm *vm = obj;
 
-    return gnt_save_to(&vm->gnttab->view, w);
+    /* A live update keeps the memfd, the table and its pins in it. */
+    return vm->live_update ? gnt_save_to_kept(&vm->gnttab->view, w)
+                           : gnt_save_to(&vm->gnttab->view, w);
 }
 
 static int restore(void *obj, struct ss_rd *r, uint32_t version, char *msg)
@@ -20,7 +22,9 @@ static int restore(void *obj, struct ss_rd *r, uint32_t version, char *msg)
 
     (void)version;
     (void)msg;
-    rc = gnt_restore_from(&vm->gnttab->view, r);
+    /* A live update keeps the table in the memfd, grants held included. */
+    rc = vm->live_update ? gnt_restore_kept(&vm->gnttab->view, r)
+                         : gnt_restore_from(&vm->gnttab->view, r);
     if (!rc)
         vm_gnttab_find_frames(vm);
     return rc;

@@ -157,7 +157,9 @@ static int restore(void *obj, struct ss_rd *r, uint32_t version, char *msg)
     /* Everything read is sane: rebuild the map. */
     vm->nr_memmap = nr_memmap;
     memcpy(vm->memmap, memmap, nr_memmap * sizeof(memmap[0]));
-    memcpy(vm_xenpage(vm, XENPAGE_SPECIAL0), special, XK_NR_SPECIAL * XK_PAGE_SIZE);
+    /* A live update keeps the memfd: the rings there are newer. */
+    if (!vm->live_update)
+        memcpy(vm_xenpage(vm, XENPAGE_SPECIAL0), special, XK_NR_SPECIAL * XK_PAGE_SIZE);
     pthread_rwlock_wrlock(&vm->pm.lock);
     rc = physmap_clear(&vm->pm, 0, PHYSMAP_MAX_GFN);
     for (uint32_t i = 0; !rc && i < n; i++)

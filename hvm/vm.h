@@ -204,6 +204,8 @@ struct vm {
      * the eventfd that wakes the holding main thread (-1: not held). */
     unsigned suspend_vcpu;
     int resume_fd;
+    /* Saving for a live update (live_update.c): the memfd is kept. */
+    bool live_update;
     /* Backends a restored domain is to be reconnected to (save_attach.c). */
     struct { bool xenstore, console; } reattach;
 };

@@ -133,15 +133,19 @@ static void watch_attach(struct vm *vm)
 /* The keeper's descriptors, lock and memory, once no thread uses them. */
 static void keep_free(struct xs_keep *k)
 {
-    close(k->notify_fd);
-    close(k->event_fd);
+    if (k->notify_fd >= 0)
+        close(k->notify_fd);
+    if (k->event_fd >= 0)
+        close(k->event_fd);
     pthread_cond_destroy(&k->stop);
     pthread_mutex_destroy(&k->lock);
     free(k->path);
     free(k);
 }
 
-int xenstore_attach(struct vm *vm, const char *path)
+/* The keeper of VM's attachment to the xenstored at PATH, without its
+ * descriptors; NULL when out of memory. */
+static struct xs_keep *keep_new(struct vm *vm, const char *path)
 {
     struct xs_attach_req req = {
         .magic = XS_ATTACH_MAGIC,
@@ -152,33 +156,40 @@ int xenstore_attach(struct vm *vm, const char *path)
         .mem_size = vm->mem_size,
         .target = XS_ATTACH_NO_TARGET,
     };
+    struct xs_keep *k = calloc(1, sizeof(*k));
+    pthread_condattr_t ca;
+
+    if (!k || !(k->path = strdup(path))) {
+        free(k);
+        return NULL;
+    }
+    k->req = req;
+    k->notify_fd = k->event_fd = -1;
+    pthread_mutex_init(&k->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&k->stop, &ca);
+    pthread_condattr_destroy(&ca);
+    return k;
+}
+
+int xenstore_attach(struct vm *vm, const char *path)
+{
     struct xs_keep *k;
     char err[256] = "";
     int fds[3], s, rc;
 
-    k = calloc(1, sizeof(*k));
-    if (!k || !(k->path = strdup(path))) {
-        free(k);
+    k = keep_new(vm, path);
+    if (!k)
         return -ENOMEM;
-    }
     /* xenstored acts for domain 0: its end of the store channel is ours. */
     rc = link_bind_backend(vm, XK_STORE_PORT, 1, fds);
     if (rc) {
-        free(k->path);
-        free(k);
+        keep_free(k);
         return rc;
     }
-    k->req = req;
     k->notify_fd = fds[0];
     k->event_fd = fds[1];
-    pthread_mutex_init(&k->lock, NULL);
-    {
-        pthread_condattr_t ca;
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&k->stop, &ca);
-        pthread_condattr_destroy(&ca);
-    }
     vm->xs_keep = k;
     s = attach_once(vm, err, sizeof(err));
     if (s < 0) {
@@ -193,6 +204,39 @@ int xenstore_attach(struct vm *vm, const char *path)
      * how xenstored learns the domain is gone. */
     vm->xs_sock = s;
     vm->xs_chan = fds[2];
+    watch_attach(vm);
+    return 0;
+}
+
+int xenstore_handover(struct vm *vm, int fds[4])
+{
+    struct xs_keep *k = vm->xs_keep;
+    int rc = 0;
+
+    if (!k)
+        return -ENOENT;
+    pthread_mutex_lock(&k->lock);
+    if (vm->xs_sock < 0 || k->retrying)
+        rc = -EAGAIN;       /* xenstored went away: nothing to hand over yet */
+    fds[0] = vm->xs_sock;
+    fds[1] = vm->xs_chan;
+    fds[2] = k->notify_fd;
+    fds[3] = k->event_fd;
+    pthread_mutex_unlock(&k->lock);
+    return rc;
+}
+
+int xenstore_adopt(struct vm *vm, const char *path, const int fds[4])
+{
+    struct xs_keep *k = keep_new(vm, path);
+
+    if (!k)
+        return -ENOMEM;
+    k->notify_fd = fds[2];
+    k->event_fd = fds[3];
+    vm->xs_keep = k;
+    vm->xs_sock = fds[0];
+    vm->xs_chan = fds[1];
     watch_attach(vm);
     return 0;
 }

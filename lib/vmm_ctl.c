@@ -169,3 +169,35 @@ int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
     out->msg[sizeof(out->msg) - 1] = '\0';
     return out->status;
 }
+
+int vmm_ctl_live_update(const char *rundir, unsigned domid, int bin,
+                        struct xk_link_live_update *out)
+{
+    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_LIVE_UPDATE };
+    ssize_t n;
+    int s, rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!rundir)
+        return -EINVAL;
+    if ((s = xk_link_connect(rundir, domid)) < 0)
+        return s;
+    if ((rc = xk_send_fds(s, &m, sizeof(m), &bin, 1))) {
+        close(s);
+        return rc;
+    }
+    /* The answer comes from the new VMM once the guest runs again, or
+     * from the old one with the reason it refused. */
+    do
+        n = recv(s, out, sizeof(*out), 0);
+    while (n < 0 && errno == EINTR);
+    rc = -errno;
+    close(s);
+    if (n < 0)
+        return rc;
+    if (n != (ssize_t)sizeof(*out) || out->magic != XK_LINK_MAGIC ||
+        out->type != XK_LINK_LIVE_UPDATE || out->status > 0)
+        return n == 0 ? -ECONNRESET : -EPROTO;
+    out->msg[sizeof(out->msg) - 1] = '\0';
+    return out->status;
+}

@@ -30,6 +30,11 @@ int vmm_ctl_resume(const char *rundir, unsigned domid);
 struct xk_link_save;
 int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
                  struct xk_link_save *out);
+/* LIVE_UPDATE: the VMM execs the binary open on BIN with the guest kept
+ * (docs/live-update.md).  0 with the pause in OUT, or -errno with OUT's
+ * msg saying why (the old VMM then runs on). */
+int vmm_ctl_live_update(const char *rundir, unsigned domid, int bin,
+                        struct xk_link_live_update *out);
 /* For callers that send INFO themselves (to many VMMs at once): check the
  * N bytes received into OUT (or N = -errno); 0 or -errno as above. */
 int vmm_ctl_info_check(struct xk_link_info *out, ssize_t n);

@@ -27,6 +27,8 @@
 #define XK_OPT_PCI           "pci"
 #define XK_OPT_RESTORE_FD    "restore-fd"
 #define XK_OPT_STATS         "stats"
+#define XK_OPT_LIVE_UPDATE_FD "live-update-fd"
+#define XK_OPT_CHECK_LU_VERSION "check-live-update-version"
 #define XK_OPT_VERBOSE       "verbose"
 #define XK_OPT_HELP          "help"
 

@@ -62,6 +62,8 @@ enum xk_link_type {
     XK_LINK_MAXMEM = 11,    /* dom0 -> VMM: max_pages = `port` pages (reply: status) */
     XK_LINK_TRIGGER = 12,   /* dom0 -> VMM: XEN_DOMCTL_sendtrigger `port` (an
                                XK_TRIGGER_*) to vCPU `from_port` (reply: status) */
+    XK_LINK_LIVE_UPDATE = 13, /* dom0 -> VMM, the new binary attached: reply
+                               struct xk_link_live_update (docs/live-update.md) */
 };
 
 /* XEN_DOMCTL_SENDTRIGGER_* (Xen's public domctl.h, a tools-only header). */
@@ -93,6 +95,18 @@ struct xk_link_save {
     uint64_t pages_data, pages_zero, pages_absent;
     uint64_t rounds, last_round_pages;  /* live */
     uint64_t downtime_us;   /* live: paused until the stream ended */
+    char msg[160];
+};
+
+/* LIVE_UPDATE's reply: from the new VMM once the guest runs again, or
+ * from the old one (still running the guest) with the reason it refused. */
+struct xk_link_live_update {
+    uint32_t magic;
+    uint32_t type;          /* XK_LINK_LIVE_UPDATE */
+    int32_t status;         /* 0 or -errno, with msg */
+    uint32_t pad;
+    uint64_t pause_ns;      /* the vCPUs' pause, old VMM to new */
+    uint64_t state_bytes;   /* the registry image handed over */
     char msg[160];
 };
 

@@ -71,6 +71,11 @@ const struct xl_cmd xl_cmd_table[] = {
       "-F                      Fallback to a hard reset for guests with\n"
       "                        no PV drivers (xenkvm has no ACPI reset event).\n"
       "-w, --wait              Wait for guest(s) to reboot.\n" },
+    { "live-update", cmd_live_update, false, false,
+      "Replace the VMM binary of running domains, guests kept running (xenkvm's own)",
+      "[--binary PATH] -a | <Domain>...",
+      "-b PATH, --binary=PATH  The new VMM binary (default: the one xl starts).\n"
+      "-a, --all               Every domain (a host upgrade)." },
     { "pause", cmd_pause, false, false,
       "Pause execution of a domain",
       "<Domain>", NULL },

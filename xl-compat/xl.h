@@ -48,6 +48,7 @@ int cmd_migrate_receive(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
 int cmd_reboot(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
+int cmd_live_update(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_info(int argc, char **argv);

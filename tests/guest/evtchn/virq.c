@@ -31,13 +31,13 @@ TEST(virq_bind)
 TEST(virq_debug_arrives)
 {
     REQUIRE(EXPECT_NE(dbg, 0));
-    EXPECT_TRUE(ev_wait_pending(dbg, 10000 * MS));
+    EXPECT_TRUE(ev_wait_pending(dbg, 40000 * MS));
 }
 
 TEST(virq_console_arrives)
 {
     REQUIRE(EXPECT_NE(con, 0));
-    EXPECT_TRUE(ev_wait_pending(con, 10000 * MS));
+    EXPECT_TRUE(ev_wait_pending(con, 40000 * MS));
     /* Each VIRQ reached its own port only. */
     ev2l_set_pending(con, false);
     EXPECT_TRUE(ev2l_pending(dbg));
