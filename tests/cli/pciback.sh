@@ -113,6 +113,9 @@ result xl_create_paused_with_pci "$st" "status $st: $out"
 out=$("$xl" save pt "$tmp/pt.save" 2>&1); st=$?
 [ $st != 0 ] && grep -q "a PCI function is passed through" <<<"$out"
 result xl_save_refused_with_pci $? "status $st: $out"
+out=$("$xl" live-update --binary "$vmm" pt 2>&1); st=$?
+[ $st != 0 ] && grep -q "a PCI function is passed through" <<<"$out"
+result xl_live_update_refused_with_pci $? "status $st: $out"
 "$xl" destroy pt > /dev/null 2>&1
 wait $srv
 result server_exits_after_destroy $? "vfu_testdev status $?"
