@@ -1,52 +1,217 @@
 #!/bin/sh
-# Run in L1 (the nested KVM host): boot the L2 guest (Debian's kernel, l2.cfg)
-# through xl with its console on standard output, show that output with an
-# "L2| " prefix, and turn the guest's L2-PASS/L2-FAIL lines into PASS:/FAIL:
-# lines of its own.  Every check the guest makes is expected; a missing one
-# is a failure (the guest hung or died before it).  Bounded by TIMEOUT s
-# (busybox timeout: status 143 when it had to stop xl).
+# Run in L1 (the nested KVM host): the L2 guest (Debian's kernel, l2.cfg)
+# through xl, as a user would drive it.  `xl create -p`, its console read
+# with `xl console` (shown with an "L2| " prefix), `xl unpause`; the
+# guest's L2-PASS/L2-FAIL lines become PASS:/FAIL: lines of their own
+# (every check the guest makes is expected; a missing one is a failure).
+# Then, once the guest says "L2: ready": `xl sysrq`, `xl mem-set` (the
+# balloon), `xl reboot` (the guest comes back: on_reboot="restart") and
+# `xl shutdown`, each through the guest's PV control driver.  Every wait
+# is bounded: TIMEOUT s (L1 time) for a boot, a minute for the rest.
 timeout=${1:-300}
 xk=/xenkvm
-log=/tmp/l2-console.log
+xl=$xk/xl-compat/xl
+name=nested-l2
 export XENKVM_RUNDIR=/run/xenkvm XENKVM_LOGDIR=/tmp/xenkvm-log \
        XENSTORED_PATH=/run/xenstored/socket
 mkdir -p "$XENKVM_RUNDIR" "$XENKVM_LOGDIR" /run/xenstored
+xllog=$XENKVM_LOGDIR/xl-$name.log
 
-t0=$(cut -d' ' -f1 /proc/uptime)
-# Shown as it comes (a hang shows where it is); xl's status via a file.
-{ timeout -k 10 "$timeout" "$xk/xl-compat/xl" create -c /nested/l2.cfg < /dev/null 2>&1
-  echo $? > /tmp/l2-status; } | tee "$log" |
-while IFS= read -r l; do echo "L2| $l"; done
-status=$(cat /tmp/l2-status)
-# The console gives CR LF line ends.
-tr -d '\r' < "$log" > "$log.txt"
-log=$log.txt
-t1=$(cut -d' ' -f1 /proc/uptime)
-echo "L1: xl create -c ended with status $status after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
-if [ "$status" -eq 124 ] || [ "$status" -eq 137 ] || [ "$status" -eq 143 ]; then
-    echo "FAIL: nested/l2/boot: no poweroff within $timeout s (L1 time)"
-    "$xk/xl-compat/xl" list 2>&1 | sed 's/^/L1: /'
-    for f in "$XENKVM_LOGDIR"/*; do [ -f "$f" ] && tail -n 20 "$f" | sed "s|^|L1: $(basename "$f"): |"; done
-    "$xk/xl-compat/xl" destroy nested-l2 > /dev/null 2>&1
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }'; }
+pass() { echo "PASS: nested/l2/$1"; }
+fail() { echo "FAIL: nested/l2/$1: $2"; }
+
+# console N: `xl console` of the domain into /tmp/l2-console.N, shown as
+# it comes; its pid in $con_pid.  text N: that output with LF line ends
+# (the console gives CR LF).
+console() {
+    : > "/tmp/l2-console.$1"
+    { "$xl" console "$name" < /dev/null 2>&1 | tee "/tmp/l2-console.$1" |
+      while IFS= read -r l; do echo "L2| $l"; done; } &
+    con_pid=$!
+}
+text() { tr -d '\r' < "/tmp/l2-console.$1"; }
+# wait_for N PATTERN SECONDS: until an extended regexp appears in console N.
+wait_for() {
+    local n=0
+    while ! text "$1" | grep -q -E "$2"; do
+        n=$((n + 1))
+        [ "$n" -gt "$3" ] && return 1
+        sleep 1
+    done
+}
+# gone SECONDS: until xl no longer lists the domain.
+gone() {
+    local n=0
+    while "$xl" list "$name" > /dev/null 2>&1; do
+        n=$((n + 1))
+        [ "$n" -gt "$1" ] && return 1
+        sleep 1
+    done
+}
+# ended PID SECONDS: until process PID has ended (then reaped).
+ended() {
+    local n=0
+    while kill -0 "$1" 2>/dev/null; do
+        n=$((n + 1))
+        [ "$n" -gt "$2" ] && return 1
+        sleep 1
+    done
+    wait "$1"
+}
+show_logs() {
+    "$xl" list 2>&1 | sed 's/^/L1: /'
+    for f in "$XENKVM_LOGDIR"/*; do
+        [ -f "$f" ] && tail -n 30 "$f" | sed "s|^|L1: $(basename "$f"): |"
+    done
+}
+# guest_checks N: the guest's own checks in console N, each expected once.
+guest_checks() {
+    local c line
+    for c in hypervisor_type xenbus_device vcpus_online xenstore_read_name \
+             xenstore_write_read xenstore_ls_home xenstore_read_domid \
+             cpu1_timer cpu1_ipi clocksource clock_stable clock_advances; do
+        line=$(text "$1" | grep -E "^L2-(PASS|FAIL): $c(:|\$)" | head -n 1)
+        case "$line" in
+        L2-PASS:*) pass "$c" ;;
+        L2-FAIL:*) echo "FAIL: nested/l2/${line#L2-FAIL: }" ;;
+        *) fail "$c" "not reported by the guest" ;;
+        esac
+    done
+}
+# The shutdown reason xl's monitor logged last ("reason code N").
+last_reason() {
+    sed -n 's/.*has shut down, reason code \([0-9]*\).*/\1/p' "$xllog" | tail -n 1
+}
+finish() {
+    "$xl" destroy "$name" > /dev/null 2>&1
+    kill "$con_pid" 2>/dev/null
+    kill "$(cat "$XENKVM_RUNDIR/xenstored.pid" 2>/dev/null)" 2>/dev/null
+    exit 0
+}
+
+t0=$(uptime_s)
+if ! "$xl" create -p /nested/l2.cfg > /tmp/l2-create.out 2>&1; then
+    sed 's/^/L1: xl create: /' /tmp/l2-create.out
+    fail create "xl create -p failed"
+    finish
 fi
-# Userspace reached: the guest's init printed its first line.
-if grep -q '^L2: userspace after' "$log"; then
-    echo "PASS: nested/l2/userspace"
+domid=$("$xl" domid "$name")
+console 1
+"$xl" unpause "$name" || fail unpause "xl unpause failed"
+if ! wait_for 1 '^L2: ready' "$timeout"; then
+    fail boot "no 'L2: ready' within $timeout s (L1 time)"
+    show_logs
+    guest_checks 1
+    finish
+fi
+echo "L1: L2 ready $(since "$t0") s after xl create"
+# What the guest printed reached us through `xl console`.
+if text 1 | grep -q '^L2: userspace after'; then
+    pass console
 else
-    echo "FAIL: nested/l2/userspace: the guest's init never ran"
+    fail console "xl console did not show the guest's first line"
 fi
-for c in hypervisor_type xenbus_device vcpus_online xenstore_read_name \
-         xenstore_write_read xenstore_ls_home xenstore_read_domid clock_stable; do
-    line=$(grep -E "^L2-(PASS|FAIL): $c(:|\$)" "$log" | head -n 1)
-    case "$line" in
-    L2-PASS:*) echo "PASS: nested/l2/$c" ;;
-    L2-FAIL:*) echo "FAIL: nested/l2/${line#L2-FAIL: }" ;;
-    *) echo "FAIL: nested/l2/$c: not reported by the guest" ;;
-    esac
+guest_checks 1
+
+# xl sysrq: the control driver hands the key to handle_sysrq ('h' prints
+# the help line on the console).
+if "$xl" sysrq "$name" h && wait_for 1 'sysrq: HELP' 60; then
+    pass sysrq
+else
+    fail sysrq "no 'sysrq: HELP' on the console after xl sysrq $name h"
+fi
+
+# xl mem-set: the balloon driver follows memory/target down by the 64 MiB
+# taken off (its target_kb counts from the memory it booted with), and
+# MemTotal drops by what it gave back.
+balloon() { # N: target_kb and MemTotal of the latest "L2: balloon" line
+    text 1 | sed -n 's/^L2: balloon target_kb=\([0-9]*\) memtotal_kb=\([0-9]*\)$/\1 \2/p' | tail -n 1
+}
+set -- $(balloon)
+target0=${1:-0} mem0=${2:-0}
+"$xl" mem-set "$name" 192m || fail mem_set "xl mem-set $name 192m failed"
+n=0
+while :; do
+    set -- $(balloon)
+    target1=${1:-0} mem1=${2:-0}
+    [ $((target0 - target1)) -eq 65536 ] && [ $((mem0 - mem1)) -ge 65536 ] && break
+    n=$((n + 1))
+    [ "$n" -gt 60 ] && break
+    sleep 1
 done
-if [ "$status" -eq 0 ]; then
-    echo "PASS: nested/l2/poweroff"
+if [ $((target0 - target1)) -eq 65536 ]; then
+    pass balloon_target
 else
-    echo "FAIL: nested/l2/poweroff: xl create -c exited with status $status"
+    fail balloon_target "target_kb went from $target0 to $target1, expected 65536 less"
 fi
-kill "$(cat "$XENKVM_RUNDIR/xenstored.pid" 2>/dev/null)" 2>/dev/null
+if [ $((mem0 - mem1)) -ge 65536 ]; then
+    pass balloon_memtotal
+else
+    fail balloon_memtotal "MemTotal went from $mem0 to $mem1 kB, expected 64 MiB less"
+fi
+# The pages went back to the host: xl list shows the VMM's reservation.
+mem_host=$("$xl" list "$name" 2>/dev/null | awk -v n="$name" '$1 == n { print $3 }')
+if [ -n "$mem_host" ] && [ "$mem_host" -le 192 ]; then
+    pass balloon_host
+else
+    fail balloon_host "xl list shows '$mem_host' MiB, expected 192 or less"
+fi
+
+# xl reboot: the control driver runs /sbin/reboot, init reboots, xl's
+# monitor restarts the domain (on_reboot="restart") and it boots again.
+"$xl" reboot "$name" || fail reboot "xl reboot failed"
+if wait_for 1 '^L2: init got SIGTERM' 60; then
+    pass reboot_request
+else
+    fail reboot_request "the guest's init never heard of the reboot"
+fi
+ended "$con_pid" 60     # the first console ends with its domain
+# The restarted domain has a new domid.
+n=0
+while [ "$("$xl" domid "$name" 2>/dev/null)" = "$domid" ] ||
+      ! "$xl" domid "$name" > /dev/null 2>&1; do
+    n=$((n + 1))
+    [ "$n" -gt 60 ] && break
+    sleep 1
+done
+domid=$("$xl" domid "$name" 2>/dev/null)
+n=0                     # its VMM's console socket
+while [ ! -S "$XENKVM_RUNDIR/dom$domid.console" ] && [ "$n" -lt 60 ]; do
+    n=$((n + 1))
+    sleep 1
+done
+reason=$(last_reason)
+check_reason() { # name expected-code what
+    if [ "$reason" = "$2" ]; then pass "$1"; else fail "$1" "xl logged shutdown reason '$reason', expected $2 ($3)"; fi
+}
+check_reason reboot_reason 1 reboot
+t1=$(uptime_s)
+console 2
+if wait_for 2 '^L2: ready' "$timeout"; then
+    pass reboot
+    echo "L1: L2 ready again $(since "$t1") s after its reboot"
+else
+    fail reboot "the rebooted guest was not ready within $timeout s"
+    show_logs
+    finish
+fi
+
+# xl shutdown: the control driver runs /sbin/poweroff, init powers off.
+"$xl" shutdown "$name" || fail shutdown "xl shutdown failed"
+if wait_for 2 '^L2: init got SIGUSR2' 60; then
+    pass shutdown_request
+else
+    fail shutdown_request "the guest's init never heard of the shutdown"
+fi
+if gone 60; then
+    reason=$(last_reason)
+    check_reason shutdown 0 poweroff
+else
+    fail shutdown "the domain was still there a minute after xl shutdown"
+    show_logs
+fi
+ended "$con_pid" 60
+echo "L1: the L2 part took $(since "$t0") s"
+finish

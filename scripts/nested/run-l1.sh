@@ -10,7 +10,13 @@
 # crosses into a page its nested page tables do not map yet never
 # completes (the L2 kernel sat for minutes in memcpy_erms with the same
 # registers, and in clear_page_erms); without ERMS Linux copies and
-# clears with other instructions.  NESTED_L1_ARGS adds to L1's kernel
+# clears with other instructions.
+# xsave=off: QEMU's TCG (7.2) does not apply a nested guest's XSETBV
+# intercept, so L1's KVM never sees L2 set XCR0: it keeps x87-only as the
+# guest's XCR0, loads that at every VM entry and sizes CPUID 0xD for it
+# (Debian's kernel as L2 warned "XSAVE consistency problem"), and L2's
+# XSAVE then left its SSE/AVX state out.  Without XSAVE both levels use
+# FXSAVE, which has no such switch.  NESTED_L1_ARGS adds to L1's kernel
 # command line, NESTED_QEMU_CPU replaces the CPU model.
 # The serial console is shown and saved to LOG; its PASS:/FAIL:/SKIP: lines
 # are counted and the last line printed is "N passed, N failed, N skipped".
@@ -46,7 +52,7 @@ run_once() {
     : > "$log"
     rm -f "$log.qemu-pid"
     t0=$(date +%s)
-    ( timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu "${NESTED_QEMU_CPU:-max,erms=off}" -smp 2 -m 2048 \
+    ( timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu "${NESTED_QEMU_CPU:-max,erms=off,xsave=off}" -smp 2 -m 2048 \
         -kernel "$cache/root/$IMAGE_PKG/boot/vmlinuz-$KERNEL_ABI" \
         -initrd "$cache/l1/initramfs.cpio" \
         -append "console=ttyS0 rdinit=/init panic=-1 quiet tsc=reliable ${NESTED_L1_ARGS:-} NESTED_L2_TIMEOUT=$l2_limit NESTED_PARTS=$parts$extra" \
