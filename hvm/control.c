@@ -372,6 +372,10 @@ static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int fil
         snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
     } else if (m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_LIVE)) {
         r.status = -EINVAL;
+    } else if (vm->pt) {
+        /* The device's own state is not in the stream (docs/pciback.md). */
+        r.status = -EBUSY;
+        snprintf(r.msg, sizeof(r.msg), "a PCI function is passed through to the domain");
     } else {
         /* Paused: the vCPUs left guest mode when the sender's PAUSE
          * returned.  Live: precopy pauses the domain itself. */
