@@ -374,6 +374,10 @@ static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int fil
     } else if ((m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_LIVE | XK_SAVE_POSTCOPY)) ||
                ((m->port & XK_SAVE_POSTCOPY) && (!live || vm->pc_pending))) {
         r.status = -EINVAL;
+    } else if (vm->pt) {
+        /* The device's own state is not in the stream (docs/pciback.md). */
+        r.status = -EBUSY;
+        snprintf(r.msg, sizeof(r.msg), "a PCI function is passed through to the domain");
     } else {
         /* Paused: the vCPUs left guest mode when the sender's PAUSE
          * returned.  Live: precopy pauses the domain itself. */

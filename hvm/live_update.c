@@ -293,6 +293,12 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
         lu_reply(fd, -EBUSY, "the domain is shutting down");
         return;
     }
+    if (vm->pt) {
+        /* The device's connection and eventfds do not cross the exec yet
+         * (docs/pciback.md). */
+        lu_reply(fd, -EBUSY, "a PCI function is passed through to the domain");
+        return;
+    }
     /* Nothing stops before the new binary says it reads the state. */
     if ((rc = probe(bin, msg, sizeof(msg)))) {
         log_warn("domain %u: live update refused: %s", vm->domid, msg);

@@ -28,6 +28,7 @@
 #include "grant_testdev.h"
 #include "mig_stream.h"
 #include "postcopy.h"
+#include "passthrough.h"
 #include "hcall_kvm_xen.h"
 #include "live_update.h"
 #include "hcall_transport.h"
@@ -90,6 +91,9 @@ static void usage(FILE *f)
 "                        takes kvm where the host has it\n"
 "      --max-grant-frames N  grant table frames at most (default %d, up to %d)\n"
 "      --test-grant-backend  debug device for grant tests (docs/grant-tables.md)\n"
+"      --pci vfio-user:SOCKET|vfio:BDF,group=N[,permissive][,power_mgmt]\n"
+"                        pass a PCI function through at 00:02.0 (HVM only;\n"
+"                        docs/pciback.md)\n"
 "  -s, --stats           print exit counts and VMM-side cycles at the end\n"
 "  -v, --verbose         more messages (twice: debug)\n"
 "  -h, --help            this text\n"
@@ -278,6 +282,7 @@ int main(int argc, char **argv)
         { XK_OPT_HOLD_FD, required_argument, 0, 'H' },
         { XK_OPT_UUID, required_argument, 0, 'U' },
         { XK_OPT_RESTORE_FD, required_argument, 0, 'S' },
+        { XK_OPT_PCI, required_argument, 0, 'P' },
         { XK_OPT_HYPERCALL_TRANSPORT, required_argument, 0, 'T' },
         { XK_OPT_STATS, no_argument, 0, 's' },
         { XK_OPT_LIVE_UPDATE_FD, required_argument, 0, 'L' },
@@ -309,6 +314,7 @@ int main(int argc, char **argv)
     int lu_fd = -1;
     struct lu_handover lu = { 0 };
     const char *uuid = NULL;
+    const char *pci = NULL;
     enum xk_transport transport = XK_TRANSPORT_AUTO;
     char why[256];
 
@@ -356,6 +362,7 @@ int main(int argc, char **argv)
                     optarg, GNT_MAX_FRAMES_LIMIT);
             break;
         case 'B': grant_testdev = true; break;
+        case 'P': pci = optarg; break;
         case 'p': paused = true; break;
         case 'C': console_log = optarg; break;
         case 'Y': {
@@ -520,6 +527,8 @@ int main(int argc, char **argv)
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up the emulated ports:");
     }
+    if (pci && passthrough_attach(&vm, pci, spec.kernel != NULL) < 0)
+        die(XK_EXIT_USAGE, "cannot pass the PCI function through");
     if ((rc = events_init(&vm))) {
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up event channels:");
@@ -623,6 +632,7 @@ int main(int argc, char **argv)
     if (!vm.vcpu_stuck) {
         watchdog_destroy(&vm);      /* it may kick vCPUs: stop it first */
         xenstore_detach(&vm);
+        passthrough_detach(&vm);
         events_destroy(&vm);
         vcpus_destroy(&vm);
         vm_destroy(&vm);

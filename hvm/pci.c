@@ -4,6 +4,7 @@
  * in HVM_PARAM_CALLBACK_IRQ.  The slot is chosen so Xen's INTx swizzle
  * (hvm_pci_intx_gsi) lands on a pin KVM's 24-pin IOAPIC has: GSI 20. */
 #include "pci.h"
+#include "passthrough.h"
 
 #include <string.h>
 
@@ -75,6 +76,9 @@ static bool pci_io(struct vcpu *v, uint16_t port, bool out, unsigned size, uint8
     reg = (vm->pci_addr & 0xfc) + (port - PCI_DATA_PORT);
     if (reg + size > 256)
         size = 256 - reg;
+    if ((vm->pci_addr & 0x80000000u) && !bus && !fn &&
+        passthrough_cfg(vm, dev, reg, size, out, data))
+        return true;
     if (!(vm->pci_addr & 0x80000000u) || bus || fn || dev > XK_PLATFORM_DEV) {
         if (!out)
             memset(data, 0xff, size);

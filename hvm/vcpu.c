@@ -2,6 +2,7 @@
  * exits (kvmtool's shape).  Registers come back in kvm_run (sync regs),
  * so a hypercall costs no extra ioctl. */
 #include "vcpu.h"
+#include "passthrough.h"
 #include "x86.h"
 
 #include <errno.h>
@@ -260,6 +261,9 @@ static bool handle_exit(struct vcpu *v)
         run->msr.error = 1;     /* Xen: reading the hypercall MSR faults */
         return true;
     case KVM_EXIT_MMIO:
+        if (passthrough_mmio(v->vm, run->mmio.phys_addr, run->mmio.len, run->mmio.is_write,
+                             run->mmio.data))
+            return true;
         /* Nothing is mapped here: reads see all ones, writes are dropped,
          * as for an HVM guest touching an unpopulated MMIO hole on Xen. */
         if (!run->mmio.is_write)

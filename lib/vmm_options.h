@@ -24,6 +24,7 @@
 #define XK_OPT_READY_FD      "ready-fd"
 #define XK_OPT_HOLD_FD       "hold-fd"
 #define XK_OPT_UUID          "uuid"
+#define XK_OPT_PCI           "pci"
 #define XK_OPT_RESTORE_FD    "restore-fd"
 #define XK_OPT_STATS         "stats"
 #define XK_OPT_LIVE_UPDATE_FD "live-update-fd"

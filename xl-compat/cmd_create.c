@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device_pci.h"
 #include "device_vbd.h"
 #include "domcfg.h"
 #include "lifecycle.h"
@@ -123,6 +124,12 @@ int cmd_create(int argc, char **argv)
     if (dc.type == DC_TYPE_HVM && !dc.firmware) {
         fprintf(stderr, "%s: type=\"hvm\" needs firmware_override: xenkvm has no hvmloader "
                 "to load a BIOS or UEFI\n", file);
+        domcfg_free(&dc);
+        free(text);
+        free(ov);
+        return EXIT_FAILURE;
+    }
+    if (dc.nr_pcis && xl_pci_prepare(&dc, file) < 0) {
         domcfg_free(&dc);
         free(text);
         free(ov);

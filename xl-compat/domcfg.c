@@ -14,6 +14,7 @@
 #include "cfg_parse.h"
 #include "domain_limits.h"
 #include "domcfg_int.h"
+#include "pci_spec.h"
 #include "util.h"
 
 #define DC_MAX_FILE (16 << 20)
@@ -241,7 +242,8 @@ static const char *const our_keys[] = {
     "name", "uuid", "type", "builder", "kernel", "ramdisk", "cmdline", "extra", "root",
     "firmware_override", "memory", "maxmem", "vcpus", "maxvcpus", "on_poweroff",
     "on_reboot", "on_crash", "on_watchdog", "on_soft_reset", "disk", "vif", "pci",
-    "acpi", "xen_hypercall_transport",
+    "acpi", "xen_hypercall_transport", "pci_permissive", "pci_power_mgmt",
+    "pci_msitranslate", "pci_seize",
 };
 
 static bool in_list(const char *const *l, size_t n, const char *k)
@@ -564,12 +566,31 @@ static void parse_vifs(struct ctx *x)
     }
 }
 
-static void parse_unsupported_list(struct ctx *x, const char *key, char ***out, unsigned *n)
+/* pci= (xl-pci-configuration(5)) and the pci_* defaults. */
+static void parse_pci(struct ctx *x)
 {
+    struct domcfg *dc = x->dc;
     const struct cfg_setting *s;
+    char err[512];
+    long v;
 
-    if (get_string_list(x, key, out, n, &s) == 1 && *n)
-        WARN(x, s, "`%s' is not supported yet, ignored", key);
+    if (get_string_list(x, "pci", &dc->pcis, &dc->nr_pcis, &s) == 1) {
+        for (unsigned i = 0; i < dc->nr_pcis; i++) {
+            struct pci_spec p;
+
+            if (pci_spec_parse(dc->pcis[i], &p, err, sizeof(err)) < 0)
+                ERR(x, s, "%s", err);
+            else
+                pci_spec_free(&p);
+        }
+        if (dc->nr_pcis > 1)
+            ERR(x, s, "xenkvm passes one PCI function through per domain (%u given)",
+                dc->nr_pcis);
+    }
+    dc->pci_permissive = get_long(x, "pci_permissive", &v, NULL) == 1 && v;
+    dc->pci_power_mgmt = get_long(x, "pci_power_mgmt", &v, NULL) == 1 && v;
+    get_long(x, "pci_msitranslate", &v, NULL);  /* MSI goes through KVM routes anyway */
+    get_long(x, "pci_seize", &v, NULL);
 }
 
 static void check_keys(struct ctx *x)
@@ -626,7 +647,7 @@ static void parse_keys(struct ctx *x)
     }
     parse_disks(x);
     parse_vifs(x);
-    parse_unsupported_list(x, "pci", &dc->pcis, &dc->nr_pcis);
+    parse_pci(x);
     check_keys(x);
 }
 
@@ -741,6 +762,7 @@ void domcfg_free(struct domcfg *dc)
     for (i = 0; i < dc->nr_pcis; i++)
         free(dc->pcis[i]);
     free(dc->pcis);
+    free(dc->pci_vmm_arg);
     free(dc->source);
     memset(dc, 0, sizeof(*dc));
 }

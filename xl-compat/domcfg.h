@@ -76,8 +76,10 @@ struct domcfg {
     unsigned nr_vifs;
     struct dc_vif *nics;    /* vif= parsed, devids given, libxl's defaults in */
     unsigned nr_nics;
-    char **pcis;
+    char **pcis;            /* pci= entries, checked (pci_spec.h); one at most */
     unsigned nr_pcis;
+    bool pci_permissive, pci_power_mgmt;    /* pci_permissive=, pci_power_mgmt= */
+    char *pci_vmm_arg;      /* the VMM's --pci, made by xl create */
     char *source;           /* the file name the config came from */
     int acpi;               /* acpi= (-1 unset: libxl's default, on) */
     /* xen_hypercall_transport= (xenkvm-only; unset: xl.conf's, else auto) */

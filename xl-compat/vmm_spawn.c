@@ -90,6 +90,10 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
     argv[n++] = (char *)xl_xs_vmm_socket();
     argv[n++] = (char *)XK_ARG(XK_OPT_CONSOLE_LOG);
     argv[n++] = (char *)console_log;
+    if (dc->pci_vmm_arg) {
+        argv[n++] = (char *)XK_ARG(XK_OPT_PCI);
+        argv[n++] = dc->pci_vmm_arg;
+    }
     argv[n++] = (char *)XK_ARG(XK_OPT_PAUSED);
     argv[n++] = (char *)XK_ARG(XK_OPT_READY_FD);
     argv[n++] = s_ready;

@@ -1253,7 +1253,7 @@ static const struct dc_case dc_cases[] = {
       "vif=[\"bridge=xenbr0,mac=00:16:3e:00:00:01\"]\n"
       "pci=[\"01:00.0\"]\n",
       { NULL }, 0,
-      "guest.cfg:5: warning: `pci' is not supported yet, ignored\n",
+      "",
       "type=pvh\n"
       "vifs=1\n"
       "vif0=bridge=xenbr0,mac=00:16:3e:00:00:01\n"

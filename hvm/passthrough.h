@@ -1,0 +1,33 @@
+/* passthrough.h: a passed-through PCI function (pciback/pt_dev.h) on the
+ * guest's bus at 00:02.0, wired to KVM: mmap-able BARs as memslots, the
+ * rest trapped MMIO, MSI-X vectors as MSI routes fed by irqfds, INTx as a
+ * resample irqfd.  HVM guests only (--firmware), as libxl allows. */
+#ifndef XK_PASSTHROUGH_H
+#define XK_PASSTHROUGH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+
+#define XK_PT_SLOT       2              /* 00:02.0 */
+#define XK_PT_BAR_BASE   0xf4000000ULL  /* after the platform device's BARs */
+#define XK_PT_GSI_MSI    24             /* MSI-X vector n is GSI 24 + n */
+#define XK_PT_MEMSLOT    4096           /* BAR n is KVM memslot 4096 + n */
+
+/* SPEC is "vfio-user:SOCKET[,permissive][,power_mgmt]" or
+ * "vfio:BDF,group=N[,permissive][,power_mgmt]".  PVH (a --kernel guest)
+ * gets libxl's refusal.  0, or -errno with the reason logged. */
+int passthrough_attach(struct vm *vm, const char *spec, bool pvh);
+void passthrough_detach(struct vm *vm);
+
+/* Hooks: config space of 00:SLOT.0 (REG 0..255), and MMIO exits.  True
+ * when the access was the passed-through function's. */
+bool passthrough_cfg(struct vm *vm, unsigned dev, unsigned reg, unsigned size, bool out,
+                     uint8_t *data);
+bool passthrough_mmio(struct vm *vm, uint64_t gpa, unsigned len, bool write, uint8_t *data);
+
+/* The GSI of the function's INTA (what its interrupt line says). */
+uint32_t passthrough_intx_gsi(unsigned slot);
+
+#endif

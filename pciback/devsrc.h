@@ -1,0 +1,83 @@
+/* devsrc.h: where a passed-through PCI function comes from.  One interface,
+ * two sources: the kernel's VFIO (vfio_kernel.c) and a vfio-user device
+ * server in another process (vfio_user.c).  Both speak in VFIO's terms
+ * (<linux/vfio.h>): regions by index (BARs 0-5, ROM, config space),
+ * interrupt types by index (INTx, MSI, MSI-X, ...), DMA by IOVA. */
+#ifndef XK_PCIBACK_DEVSRC_H
+#define XK_PCIBACK_DEVSRC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/vfio.h>
+
+struct pt_devsrc;
+
+struct pt_dev_info {
+    uint32_t flags;             /* VFIO_DEVICE_FLAGS_* */
+    uint32_t num_regions, num_irqs;
+};
+
+struct pt_region_info {
+    uint32_t flags;             /* VFIO_REGION_INFO_FLAG_* */
+    uint64_t size;
+};
+
+struct pt_irq_info {
+    uint32_t flags;             /* VFIO_IRQ_INFO_* */
+    uint32_t count;
+};
+
+/* Every call returns 0 (or a count) or -errno; a source whose peer is gone
+ * answers -EPIPE from then on and never blocks. */
+struct pt_devsrc_ops {
+    const char *kind;
+    int (*get_info)(struct pt_devsrc *s, struct pt_dev_info *out);
+    int (*region_info)(struct pt_devsrc *s, uint32_t index, struct pt_region_info *out);
+    /* LEN bytes at OFF of region INDEX (config space included). */
+    int (*region_read)(struct pt_devsrc *s, uint32_t index, uint64_t off, void *buf,
+                       uint32_t len);
+    int (*region_write)(struct pt_devsrc *s, uint32_t index, uint64_t off,
+                        const void *buf, uint32_t len);
+    /* Map the whole of an mmap-able region into this process (shared);
+     * -ENOTSUP when it is not mmap-able. */
+    int (*region_mmap)(struct pt_devsrc *s, uint32_t index, void **out);
+    /* Let the device reach [iova, iova+size): the bytes are VADDR in this
+     * process, FD at FD_OFF (the guest memfd). */
+    int (*dma_map)(struct pt_devsrc *s, uint64_t iova, uint64_t size, int fd,
+                   uint64_t fd_off, void *vaddr, bool writable);
+    int (*dma_unmap)(struct pt_devsrc *s, uint64_t iova, uint64_t size);
+    int (*irq_info)(struct pt_devsrc *s, uint32_t index, struct pt_irq_info *out);
+    /* Signal FDS[i] when sub-interrupt START+i of type INDEX fires; an fd of
+     * -1 unbinds that one; COUNT 0 disables the whole type. */
+    int (*irq_set_eventfds)(struct pt_devsrc *s, uint32_t index, uint32_t start,
+                            uint32_t count, const int *fds);
+    /* Bind an eventfd that unmasks an automasked interrupt (INTx resample). */
+    int (*irq_set_unmask_fd)(struct pt_devsrc *s, uint32_t index, uint32_t sub, int fd);
+    /* Unmask now (DATA_NONE | ACTION_UNMASK). */
+    int (*irq_unmask)(struct pt_devsrc *s, uint32_t index, uint32_t sub);
+    int (*reset)(struct pt_devsrc *s);
+    void (*close)(struct pt_devsrc *s);
+};
+
+struct pt_devsrc {
+    const struct pt_devsrc_ops *ops;
+};
+
+/* vfio-user over a unix socket at PATH (vfio_user.c). */
+int vfu_client_open(const char *path, struct pt_devsrc **out);
+/* Over an already connected socket, which the source then owns. */
+int vfu_client_from_fd(int sock, struct pt_devsrc **out);
+
+/* The kernel's VFIO (vfio_kernel.c): the device named BDF
+ * ("0000:03:00.0") in IOMMU group GROUP, through the legacy container. */
+int vfio_kernel_open(const char *bdf, int group, struct pt_devsrc **out);
+
+static inline void pt_devsrc_close(struct pt_devsrc *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+#endif

@@ -1,0 +1,290 @@
+/*
+ * pciback64.elf: a driver for the passed-through test device (PCI
+ * 1234:7e57, tests/pciback/testdev_regs.h) at 00:02.0 of an HVM guest
+ * (booted with --firmware, --pci vfio-user:SOCKET; tests/cli/pciback.sh).
+ * Config space with its masks, BARs trapped and mapped, a BAR move, DMA
+ * into guest memory with an MSI-X completion, INTx through the IOAPIC and
+ * its resample, hostile writes; with "kill" on the command line the
+ * server is killed while a DMA is stalled and the device must read as
+ * gone while the guest goes on.
+ */
+#include "apic.h"
+#include "lib.h"
+#include "paging.h"
+#include "shinfo.h"
+#include "test.h"
+#include "trap.h"
+#include "x86.h"
+#include "xen_guest.h"
+#include "../pciback/testdev_regs.h"
+
+#define DEV 2
+#define BAR0_PA 0xf4000000ul            /* where the VMM placed them */
+#define BAR2_PA 0xf4010000ul
+#define BAR2_MOVED 0xf5000000ul
+#define VEC_MSIX 0x60
+#define VEC_INTX 0x61
+#define INTX_GSI 16
+#define SLOT_BAR0 0                     /* vmap window slots */
+#define SLOT_BAR2 16
+
+static volatile uint32_t msix_count, intx_count;
+static uint8_t dma_src[8192] __attribute__((aligned(4096)));
+static uint8_t dma_dst[8192] __attribute__((aligned(4096)));
+
+static uint32_t cfg32(unsigned int off) { return pci_cfg_read32(0, DEV, 0, off); }
+static void cfg_w32(unsigned int off, uint32_t v) { pci_cfg_write32(0, DEV, 0, off, v); }
+
+static uint16_t cfg16(unsigned int off)
+{
+    return (uint16_t)(cfg32(off & ~3u) >> (8 * (off & 2)));
+}
+
+/* A 16-bit config write as a read-modify-write of its dword. */
+static void cfg_w16(unsigned int off, uint16_t v)
+{
+    uint32_t d = cfg32(off & ~3u), sh = 8 * (off & 2);
+
+    cfg_w32(off & ~3u, (d & ~(0xffffu << sh)) | ((uint32_t)v << sh));
+}
+
+static volatile uint32_t *map_bar(uint64_t pa, unsigned int slot, unsigned int pages)
+{
+    for (unsigned int i = 0; i < pages; i++)
+        vmap_set(VMAP_BASE + (slot + i) * PAGE_SIZE, pa + i * PAGE_SIZE);
+    return (volatile uint32_t *)(VMAP_BASE + slot * PAGE_SIZE);
+}
+
+static volatile uint32_t *bar0(void) { return map_bar(BAR0_PA, SLOT_BAR0, 1); }
+
+static uint32_t reg(unsigned int off) { return bar0()[off / 4]; }
+static void reg_w(unsigned int off, uint32_t v) { bar0()[off / 4] = v; }
+
+/* Wait (interrupts on) for *C to pass BEFORE; false after 30 s of Xen
+ * time, which only a lost interrupt takes. */
+static bool wait_count(volatile uint32_t *c, uint32_t before)
+{
+    uint64_t end = xen_system_time() + 30000000000ull;
+    bool ok;
+
+    sti();
+    while (*c == before && xen_system_time() < end)
+        cpu_relax();
+    ok = *c != before;
+    cli();
+    return ok;
+}
+
+static void h_msix(struct trap_frame *f)
+{
+    (void)f;
+    msix_count++;
+    lapic_eoi();
+}
+
+static void h_intx(struct trap_frame *f)
+{
+    (void)f;
+    intx_count++;
+    reg_w(TD_INTX_STATUS, 1);   /* the device drops its line ... */
+    lapic_eoi();                /* ... and the EOI resamples it */
+}
+
+static unsigned int find_cap(uint8_t id)
+{
+    unsigned int p = cfg32(0x34) & 0xfc;
+
+    for (unsigned int n = 0; p && n < 48; n++) {
+        uint32_t h = cfg32(p);
+
+        if ((h & 0xff) == id)
+            return p;
+        p = (h >> 8) & 0xfc;
+    }
+    return 0;
+}
+
+TEST(pt_config_identity)
+{
+    EXPECT_EQ(cfg32(0x00), TD_VENDOR | (TD_DEVICE << 16));
+    EXPECT_EQ(cfg32(0x08) >> 8, 0xff0000u);
+    EXPECT_EQ(pci_cfg_read8(0, DEV, 0, 0x3d), 1);           /* INTA */
+    EXPECT_EQ(pci_cfg_read8(0, DEV, 0, 0x3c), INTX_GSI);
+    EXPECT_EQ(pci_cfg_read32(0, DEV + 1, 0, 0), 0xffffffffu);  /* nothing next to it */
+}
+
+TEST(pt_config_capabilities)
+{
+    EXPECT_TRUE(cfg16(0x06) & 0x10);
+    EXPECT_EQ(find_cap(0x01), TD_CAP_PM);
+    EXPECT_EQ(find_cap(0x11), TD_CAP_MSIX);
+    EXPECT_EQ(find_cap(0x10), TD_CAP_EXP);
+    EXPECT_EQ(find_cap(0x09), 0);                           /* hidden */
+    EXPECT_EQ(cfg16(TD_CAP_VNDR), 0);
+}
+
+TEST(pt_config_masks)
+{
+    uint32_t b0 = cfg32(0x10), b2 = cfg32(0x18);
+
+    /* Read-only and emulated fields keep their values. */
+    cfg_w32(0x00, 0);
+    cfg_w32(0x08, 0x12345678);
+    cfg_w32(0x34, 0xffffffff);
+    cfg_w32(TD_CAP_EXP, 0xffffffff);
+    EXPECT_EQ(cfg32(0x00), TD_VENDOR | (TD_DEVICE << 16));
+    EXPECT_EQ(cfg32(0x08) >> 8, 0xff0000u);
+    EXPECT_EQ(cfg32(0x34) & 0xff, TD_CAP_PM);
+    EXPECT_EQ(cfg32(TD_CAP_EXP) & 0xffff, 0x0010);          /* PCIe, end of list */
+    /* PMCSR without power_mgmt: D3 never happens. */
+    cfg_w16(TD_CAP_PM + 4, 3);
+    EXPECT_EQ(cfg16(TD_CAP_PM + 4) & 3, 0);
+    /* BAR sizing, then the old addresses back. */
+    EXPECT_EQ(b0, BAR0_PA);
+    EXPECT_EQ(b2, BAR2_PA | 8);
+    cfg_w32(0x10, 0xffffffff);
+    cfg_w32(0x18, 0xffffffff);
+    cfg_w32(0x14, 0xffffffff);
+    EXPECT_EQ(cfg32(0x10), (uint32_t)~(TD_BAR0_SIZE - 1));
+    EXPECT_EQ(cfg32(0x18), (uint32_t)~(TD_BAR2_SIZE - 1) | 8);
+    EXPECT_EQ(cfg32(0x14), 0);
+    cfg_w32(0x10, b0);
+    cfg_w32(0x18, b2);
+    EXPECT_EQ(cfg32(0x10), BAR0_PA);
+}
+
+TEST(pt_bars)
+{
+    volatile uint32_t *b2;
+
+    cfg_w16(0x04, 0x6);                     /* memory, bus master */
+    REQUIRE(EXPECT_EQ(reg(TD_ID), TD_ID_VALUE));
+    reg_w(TD_ID, 0);
+    EXPECT_EQ(reg(TD_ID), TD_ID_VALUE);     /* read-only */
+    reg_w(TD_SCRATCH, 0x600df00d);
+    EXPECT_EQ(reg(TD_SCRATCH), 0x600df00d);
+    /* BAR2 is mapped memory: a pattern stays. */
+    b2 = map_bar(BAR2_PA, SLOT_BAR2, 16);
+    for (unsigned int i = 0; i < TD_BAR2_SIZE / 4; i += 1021)
+        b2[i] = 0xb2000000u + i;
+    for (unsigned int i = 0; i < TD_BAR2_SIZE / 4; i += 1021)
+        EXPECT_EQ(b2[i], 0xb2000000u + i);
+    /* Between the BARs nothing answers. */
+    EXPECT_EQ(*map_bar(BAR0_PA + 0x1000, SLOT_BAR2 + 16, 1), 0xffffffffu);
+    /* The guest moves BAR2: the same memory there, nothing here. */
+    cfg_w32(0x18, BAR2_MOVED);
+    b2 = map_bar(BAR2_MOVED, SLOT_BAR2, 16);
+    EXPECT_EQ(b2[1021], 0xb2000000u + 1021);
+    EXPECT_EQ(*map_bar(BAR2_PA, SLOT_BAR2 + 16, 1), 0xffffffffu);
+    cfg_w32(0x18, BAR2_PA);
+    EXPECT_EQ(map_bar(BAR2_PA, SLOT_BAR2, 16)[1021], 0xb2000000u + 1021);
+}
+
+static void msix_entry(unsigned int v, uint32_t addr, uint32_t data, bool masked)
+{
+    volatile uint32_t *t = bar0() + TD_MSIX_TABLE / 4 + 4 * v;
+
+    t[0] = addr;
+    t[1] = 0;
+    t[2] = data;
+    t[3] = masked;
+}
+
+static uint32_t dma(uint64_t src, uint64_t dst, uint32_t len, uint32_t cmd)
+{
+    reg_w(TD_STATUS, TD_ST_DONE | TD_ST_ERROR);
+    reg_w(TD_DMA_SRC, (uint32_t)src);
+    reg_w(TD_DMA_SRC + 4, (uint32_t)(src >> 32));
+    reg_w(TD_DMA_DST, (uint32_t)dst);
+    reg_w(TD_DMA_DST + 4, (uint32_t)(dst >> 32));
+    reg_w(TD_DMA_LEN, len);
+    reg_w(TD_DMA_CMD, TD_CMD_START | cmd);
+    return reg(TD_STATUS);
+}
+
+TEST(pt_dma_msix)
+{
+    uint32_t before;
+
+    trap_set_handler(VEC_MSIX, h_msix, 0);
+    lapic_enable();
+    cfg_w16(0x04, 0x6);
+    msix_entry(0, 0xfee00000u | (lapic_id() << 12), VEC_MSIX, false);
+    msix_entry(1, 0xfee00000u | (lapic_id() << 12), VEC_MSIX, true);
+    cfg_w16(TD_CAP_MSIX + 2, 0x8000);
+    EXPECT_TRUE(cfg16(TD_CAP_MSIX + 2) & 0x8000);
+    EXPECT_EQ(bar0()[TD_MSIX_TABLE / 4 + 2], VEC_MSIX);     /* the table reads back */
+    for (unsigned int i = 0; i < sizeof(dma_src); i++) {
+        dma_src[i] = (uint8_t)(i * 13 + 7);
+        dma_dst[i] = 0;
+    }
+    before = msix_count;
+    /* Guest-physical = virtual here (the identity map): the IOVA. */
+    EXPECT_EQ(dma((uintptr_t)dma_src, (uintptr_t)dma_dst, sizeof(dma_src), TD_CMD_IRQ),
+              TD_ST_DONE);
+    EXPECT_TRUE(wait_count(&msix_count, before));
+    EXPECT_EQ(memcmp(dma_src, dma_dst, sizeof(dma_src)), 0);
+    /* And back, after changing the source. */
+    dma_dst[5] ^= 0xff;
+    EXPECT_EQ(dma((uintptr_t)dma_dst, (uintptr_t)dma_src, 16, 0), TD_ST_DONE);
+    EXPECT_EQ(dma_src[5], dma_dst[5]);
+    /* Hostile: DMA outside guest RAM fails on the device, nothing lands. */
+    EXPECT_EQ(dma((uintptr_t)dma_src, 0xe0000000ull, 64, 0), TD_ST_DONE | TD_ST_ERROR);
+    EXPECT_EQ(dma(0x7ffffffff000ull, (uintptr_t)dma_dst, 64, 0), TD_ST_DONE | TD_ST_ERROR);
+    /* A masked vector stays quiet. */
+    before = msix_count;
+    reg_w(TD_IRQ_RAISE, 1);
+    EXPECT_EQ(msix_count, before);
+    /* Hostile table writes: odd offsets beyond the table, a 2-byte write. */
+    *(volatile uint16_t *)((volatile uint8_t *)bar0() + TD_MSIX_TABLE + 2) = 0xffff;
+    bar0()[(TD_MSIX_TABLE + 16 * TD_MSIX_VECTORS) / 4] = 0xffffffff;
+    EXPECT_EQ(bar0()[TD_MSIX_TABLE / 4], 0xfee00000u | (lapic_id() << 12));
+}
+
+TEST(pt_intx)
+{
+    uint32_t before;
+
+    cfg_w16(TD_CAP_MSIX + 2, 0);            /* MSI-X off: INTx again */
+    cfg_w16(0x04, 0x6);
+    trap_set_handler(VEC_INTX, h_intx, 0);
+    lapic_enable();
+    REQUIRE(EXPECT_TRUE(INTX_GSI < ioapic_pins()));
+    ioapic_set_rte(INTX_GSI, VEC_INTX | IOAPIC_RTE_LEVEL, (uint8_t)lapic_id());
+    for (unsigned int round = 0; round < 3; round++) {
+        before = intx_count;
+        reg_w(TD_IRQ_RAISE, 0);
+        EXPECT_TRUE(wait_count(&intx_count, before));
+    }
+    EXPECT_EQ(reg(TD_INTX_STATUS), 0);
+    ioapic_mask(INTX_GSI);
+}
+
+TEST(pt_device_killed)
+{
+    uint64_t end = xen_system_time() + 60000000000ull;
+    uint32_t st;
+
+    if (!strstr(start_cmdline(), "kill")) {
+        test_skip("without kill on the command line");
+        return;
+    }
+    cfg_w16(0x04, 0x6);
+    EXPECT_EQ(dma((uintptr_t)dma_src, (uintptr_t)dma_dst, 64, TD_CMD_STALL), TD_ST_BUSY);
+    printf("PCIBACK-STALLED\n");
+    /* The server is killed now: the device reads as gone (all ones). */
+    do
+        st = reg(TD_STATUS);
+    while (st != 0xffffffffu && xen_system_time() < end);
+    EXPECT_EQ(st, 0xffffffffu);
+    reg_w(TD_SCRATCH, 1);                   /* dropped, no harm */
+    EXPECT_EQ(reg(TD_ID), 0xffffffffu);
+    EXPECT_EQ(cfg32(0x00), 0xffffffffu);
+}
+
+void guest_main(void)
+{
+    printf("pciback64: 00:%02x.0 is %08x, command line \"%s\"\n", DEV, cfg32(0),
+           start_cmdline());
+    run_tests();
+}

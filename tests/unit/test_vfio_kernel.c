@@ -1,0 +1,350 @@
+/* The kernel VFIO device source (pciback/vfio_kernel.c) against a model of
+ * the VFIO ioctl contract (Linux's drivers/vfio: container, group, device
+ * fd, type-1 IOMMU): this host has no VFIO, so the model is what it is
+ * tested against.  The model checks argsz, ordering (a container needs a
+ * group before SET_IOMMU), viability, names, alignment, and records what
+ * reaches "the kernel". */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "check.h"
+#include "pciback/vfio_kernel.h"
+
+enum { FD_CONTAINER = 100, FD_GROUP, FD_DEVICE };
+#define REGION_OFF(i) ((uint64_t)(i) << 40)   /* as vfio-pci places regions */
+
+struct model {
+    bool viable, api_wrong;
+    int open_fds;                   /* opened and not yet closed */
+    bool group_attached, iommu_set;
+    uint8_t config[256];
+    struct { uint64_t vaddr, iova, size; uint32_t flags; } map[4];
+    unsigned nmap;
+    struct vfio_irq_set last_set;
+    int32_t last_fds[8];
+    int resets;
+    off_t last_off;
+};
+
+static int m_open(void *ctx, const char *path, int flags)
+{
+    struct model *m = ctx;
+
+    (void)flags;
+    if (!strcmp(path, "/dev/vfio/vfio")) {
+        m->open_fds++;
+        return FD_CONTAINER;
+    }
+    if (!strcmp(path, "/dev/vfio/7")) {
+        m->open_fds++;
+        return FD_GROUP;
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+static int fail(int e)
+{
+    errno = e;
+    return -1;
+}
+
+static int m_ioctl(void *ctx, int fd, unsigned long req, void *arg)
+{
+    struct model *m = ctx;
+
+    switch (req) {
+    case VFIO_GET_API_VERSION:
+        return fd == FD_CONTAINER ? (m->api_wrong ? 99 : VFIO_API_VERSION) : fail(ENOTTY);
+    case VFIO_CHECK_EXTENSION:
+        return fd == FD_CONTAINER && (uintptr_t)arg == VFIO_TYPE1v2_IOMMU;
+    case VFIO_GROUP_GET_STATUS: {
+        struct vfio_group_status *gs = arg;
+
+        if (fd != FD_GROUP || gs->argsz < sizeof(*gs))
+            return fail(EINVAL);
+        gs->flags = (m->viable ? VFIO_GROUP_FLAGS_VIABLE : 0) |
+                    (m->group_attached ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
+        return 0;
+    }
+    case VFIO_GROUP_SET_CONTAINER:
+        if (fd != FD_GROUP || *(int *)arg != FD_CONTAINER || !m->viable || m->group_attached)
+            return fail(EINVAL);
+        m->group_attached = true;
+        return 0;
+    case VFIO_GROUP_UNSET_CONTAINER:
+        if (fd != FD_GROUP || !m->group_attached)
+            return fail(EINVAL);
+        m->group_attached = false;
+        m->iommu_set = false;
+        return 0;
+    case VFIO_SET_IOMMU:
+        if (fd != FD_CONTAINER || !m->group_attached || (uintptr_t)arg != VFIO_TYPE1v2_IOMMU)
+            return fail(EINVAL);
+        m->iommu_set = true;
+        return 0;
+    case VFIO_GROUP_GET_DEVICE_FD:
+        if (fd != FD_GROUP || !m->iommu_set)
+            return fail(EINVAL);
+        if (strcmp(arg, "0000:03:00.0"))
+            return fail(ENODEV);
+        m->open_fds++;
+        return FD_DEVICE;
+    case VFIO_DEVICE_GET_INFO: {
+        struct vfio_device_info *di = arg;
+
+        if (fd != FD_DEVICE || di->argsz < sizeof(*di))
+            return fail(EINVAL);
+        di->flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+        di->num_regions = VFIO_PCI_NUM_REGIONS;
+        di->num_irqs = VFIO_PCI_NUM_IRQS;
+        return 0;
+    }
+    case VFIO_DEVICE_GET_REGION_INFO: {
+        struct vfio_region_info *ri = arg;
+
+        if (fd != FD_DEVICE || ri->argsz < sizeof(*ri) || ri->index >= VFIO_PCI_NUM_REGIONS)
+            return fail(EINVAL);
+        ri->offset = REGION_OFF(ri->index);
+        ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+        ri->size = ri->index == VFIO_PCI_CONFIG_REGION_INDEX ? 256
+                 : ri->index == VFIO_PCI_BAR0_REGION_INDEX ? 4096 : 0;
+        if (ri->index == VFIO_PCI_BAR0_REGION_INDEX)
+            ri->flags |= VFIO_REGION_INFO_FLAG_MMAP;
+        if (!ri->size)
+            ri->flags = 0;
+        return 0;
+    }
+    case VFIO_DEVICE_GET_IRQ_INFO: {
+        struct vfio_irq_info *ii = arg;
+
+        if (fd != FD_DEVICE || ii->argsz < sizeof(*ii) || ii->index >= VFIO_PCI_NUM_IRQS)
+            return fail(EINVAL);
+        ii->flags = VFIO_IRQ_INFO_EVENTFD;
+        ii->count = ii->index == VFIO_PCI_MSIX_IRQ_INDEX ? 8 : ii->index == 0;
+        return 0;
+    }
+    case VFIO_DEVICE_SET_IRQS: {
+        struct vfio_irq_set *s = arg;
+        size_t need = sizeof(*s);
+
+        if (fd != FD_DEVICE || s->argsz < sizeof(*s))
+            return fail(EINVAL);
+        if (s->flags & VFIO_IRQ_SET_DATA_EVENTFD)
+            need += s->count * sizeof(int32_t);
+        if (s->argsz < need || s->count > 8)
+            return fail(EINVAL);
+        m->last_set = *s;
+        if (s->flags & VFIO_IRQ_SET_DATA_EVENTFD)
+            memcpy(m->last_fds, s->data, s->count * sizeof(int32_t));
+        return 0;
+    }
+    case VFIO_DEVICE_RESET:
+        if (fd != FD_DEVICE)
+            return fail(EINVAL);
+        m->resets++;
+        return 0;
+    case VFIO_IOMMU_MAP_DMA: {
+        struct vfio_iommu_type1_dma_map *d = arg;
+
+        if (fd != FD_CONTAINER || !m->iommu_set || d->argsz < sizeof(*d))
+            return fail(EINVAL);
+        if ((d->iova | d->size | d->vaddr) & 4095)
+            return fail(EINVAL);
+        for (unsigned i = 0; i < m->nmap; i++)
+            if (d->iova < m->map[i].iova + m->map[i].size && m->map[i].iova < d->iova + d->size)
+                return fail(EEXIST);
+        if (m->nmap == 4)
+            return fail(ENOSPC);
+        m->map[m->nmap].vaddr = d->vaddr;
+        m->map[m->nmap].iova = d->iova;
+        m->map[m->nmap].size = d->size;
+        m->map[m->nmap++].flags = d->flags;
+        return 0;
+    }
+    case VFIO_IOMMU_UNMAP_DMA: {
+        struct vfio_iommu_type1_dma_unmap *u = arg;
+        uint64_t done = 0;
+
+        if (fd != FD_CONTAINER || u->argsz < sizeof(*u))
+            return fail(EINVAL);
+        for (unsigned i = 0; i < m->nmap; i++) {
+            if (m->map[i].iova >= u->iova && m->map[i].iova + m->map[i].size <= u->iova + u->size) {
+                done += m->map[i].size;
+                m->map[i--] = m->map[--m->nmap];
+            }
+        }
+        u->size = done;     /* the kernel reports what it unmapped */
+        return 0;
+    }
+    }
+    return fail(ENOTTY);
+}
+
+static ssize_t m_pread(void *ctx, int fd, void *buf, size_t len, off_t off)
+{
+    struct model *m = ctx;
+
+    m->last_off = off;
+    if (fd != FD_DEVICE)
+        return fail(EBADF);
+    if ((uint64_t)off >= REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) &&
+        (uint64_t)off + len <= REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) + 256) {
+        memcpy(buf, m->config + (off - REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX)), len);
+        return (ssize_t)len;
+    }
+    memset(buf, 0xab, len);
+    return (ssize_t)len;
+}
+
+static ssize_t m_pwrite(void *ctx, int fd, const void *buf, size_t len, off_t off)
+{
+    struct model *m = ctx;
+
+    m->last_off = off;
+    if (fd != FD_DEVICE)
+        return fail(EBADF);
+    if ((uint64_t)off >= REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) &&
+        (uint64_t)off + len <= REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) + 256)
+        memcpy(m->config + (off - REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX)), buf, len);
+    return (ssize_t)len;
+}
+
+static void *m_mmap(void *ctx, size_t len, int fd, off_t off)
+{
+    struct model *m = ctx;
+
+    m->last_off = off;
+    if (fd != FD_DEVICE) {
+        errno = EBADF;
+        return MAP_FAILED;
+    }
+    return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+}
+
+static int m_close(void *ctx, int fd)
+{
+    struct model *m = ctx;
+
+    (void)fd;
+    m->open_fds--;
+    return 0;
+}
+
+static struct model M;
+static const struct vfio_sys model_sys = { m_open, m_ioctl, m_pread, m_pwrite, m_mmap,
+                                           m_close, &M };
+
+static struct pt_devsrc *open_model(void)
+{
+    struct pt_devsrc *s = NULL;
+
+    memset(&M, 0, sizeof(M));
+    M.viable = true;
+    M.config[0] = 0x86;
+    M.config[1] = 0x80;
+    CHECK_EQ(vfio_kernel_open_sys(&model_sys, "0000:03:00.0", 7, &s), 0);
+    CHECK_EQ(M.open_fds, 3);
+    CHECK(M.group_attached && M.iommu_set);
+    return s;
+}
+
+static void open_refusals(void)
+{
+    struct pt_devsrc *s;
+
+    memset(&M, 0, sizeof(M));
+    M.viable = false;       /* a group member still bound to a host driver */
+    CHECK_EQ(vfio_kernel_open_sys(&model_sys, "0000:03:00.0", 7, &s), -EBUSY);
+    CHECK_EQ(M.open_fds, 0);
+    memset(&M, 0, sizeof(M));
+    M.viable = true;
+    M.api_wrong = true;
+    CHECK_EQ(vfio_kernel_open_sys(&model_sys, "0000:03:00.0", 7, &s), -EPROTONOSUPPORT);
+    CHECK_EQ(M.open_fds, 0);
+    memset(&M, 0, sizeof(M));
+    M.viable = true;
+    CHECK_EQ(vfio_kernel_open_sys(&model_sys, "0000:03:00.1", 7, &s), -ENODEV);
+    CHECK_EQ(M.open_fds, 0);
+    CHECK(!M.group_attached);
+    CHECK_EQ(vfio_kernel_open_sys(&model_sys, "0000:03:00.0", 8, &s), -ENOENT);
+    CHECK_EQ(M.open_fds, 0);
+}
+
+static void regions(void)
+{
+    struct pt_devsrc *s = open_model();
+    struct pt_dev_info di;
+    struct pt_region_info ri;
+    uint16_t vendor = 0;
+    uint8_t b[8];
+    void *map;
+
+    if (!s)
+        return;
+    CHECK_EQ(s->ops->get_info(s, &di), 0);
+    CHECK_EQ(di.num_regions, VFIO_PCI_NUM_REGIONS);
+    CHECK_EQ(s->ops->region_info(s, VFIO_PCI_CONFIG_REGION_INDEX, &ri), 0);
+    CHECK_EQ(ri.size, 256);
+    CHECK_EQ(s->ops->region_read(s, VFIO_PCI_CONFIG_REGION_INDEX, 0, &vendor, 2), 2);
+    CHECK_EQ(vendor, 0x8086);
+    CHECK_EQ(M.last_off, (off_t)REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX));
+    CHECK_EQ(s->ops->region_write(s, VFIO_PCI_CONFIG_REGION_INDEX, 4, "\x06\x00", 2), 2);
+    CHECK_EQ(M.config[4], 6);
+    CHECK_EQ(M.last_off, (off_t)REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) + 4);
+    /* Past the end of a region, or a region that is absent: refused here. */
+    CHECK_EQ(s->ops->region_read(s, VFIO_PCI_CONFIG_REGION_INDEX, 252, b, 8), -EINVAL);
+    CHECK_EQ(s->ops->region_read(s, VFIO_PCI_BAR1_REGION_INDEX, 0, b, 4), -EINVAL);
+    CHECK_EQ(s->ops->region_read(s, 42, 0, b, 4), -EINVAL);
+    CHECK_EQ(s->ops->region_mmap(s, VFIO_PCI_BAR0_REGION_INDEX, &map), 0);
+    CHECK_EQ(M.last_off, (off_t)REGION_OFF(VFIO_PCI_BAR0_REGION_INDEX));
+    CHECK_EQ(s->ops->region_mmap(s, VFIO_PCI_CONFIG_REGION_INDEX, &map), -ENOTSUP);
+    pt_devsrc_close(s);
+    CHECK_EQ(M.open_fds, 0);
+    CHECK(!M.group_attached);
+}
+
+static void dma_irqs_reset(void)
+{
+    struct pt_devsrc *s = open_model();
+    int fds[9] = { 10, -1, 12, 13, 14, 15, 16, 17, 18 };
+    int32_t got[3];
+
+    if (!s)
+        return;
+    CHECK_EQ(s->ops->dma_map(s, 0x100000, 0x200000, 5, 0, (void *)0x7f0000000000, true), 0);
+    CHECK_EQ(M.map[0].vaddr, 0x7f0000000000);
+    CHECK_EQ(M.map[0].flags, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+    CHECK_EQ(s->ops->dma_map(s, 0x101000, 0x1000, 5, 0, (void *)0x7f0000001000, false), -EEXIST);
+    CHECK_EQ(s->ops->dma_map(s, 0x400800, 0x1000, 5, 0, (void *)0x7f0000001000, false), -EINVAL);
+    CHECK_EQ(s->ops->dma_unmap(s, 0x100000, 0x200000), 0);
+    CHECK_EQ(M.nmap, 0);
+    CHECK_EQ(s->ops->dma_unmap(s, 0x100000, 0x200000), -ENOENT);
+    CHECK_EQ(s->ops->irq_set_eventfds(s, VFIO_PCI_MSIX_IRQ_INDEX, 2, 3, fds), 0);
+    CHECK_EQ(M.last_set.flags, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER);
+    CHECK_EQ(M.last_set.start, 2);
+    CHECK_EQ(M.last_set.count, 3);
+    CHECK_EQ(M.last_set.argsz, sizeof(struct vfio_irq_set) + 12);
+    memcpy(got, M.last_fds, sizeof(got));
+    CHECK(got[0] == 10 && got[1] == -1 && got[2] == 12);
+    CHECK_EQ(s->ops->irq_set_eventfds(s, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0, NULL), 0);
+    CHECK_EQ(M.last_set.flags, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER);
+    CHECK_EQ(M.last_set.count, 0);
+    CHECK_EQ(s->ops->irq_set_unmask_fd(s, VFIO_PCI_INTX_IRQ_INDEX, 0, 9), 0);
+    CHECK_EQ(M.last_set.flags, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK);
+    CHECK_EQ(M.last_fds[0], 9);
+    CHECK_EQ(s->ops->irq_set_eventfds(s, VFIO_PCI_MSIX_IRQ_INDEX, 0, 9, fds), -EINVAL);
+    CHECK_EQ(s->ops->reset(s), 0);
+    CHECK_EQ(M.resets, 1);
+    pt_devsrc_close(s);
+}
+
+int main(void)
+{
+    RUN(open_refusals);
+    RUN(regions);
+    RUN(dma_irqs_reset);
+    return CHECK_DONE();
+}
