@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend_spawn.h"
 #include "device.h"
 #include "device_vbd.h"
 #include "paths.h"
@@ -22,7 +23,6 @@
 #define XENBUS_INITIALISING "1"
 #define XENBUS_CLOSING "5"
 #define XENBUS_CLOSED 6
-#define BLKBACK_START_MS 30000
 
 /* libxl__device_disk_string_of_format: the prefix of a qdisk's params. */
 static const char *qdisk_format(enum dc_disk_format f)
@@ -390,106 +390,14 @@ bool xl_vbd_read(unsigned domid, int devid, struct dc_disk *d)
     return ok;
 }
 
-/* The pid in <rundir>/dom<N>.vbd.pid if that process is alive. */
-static pid_t blkback_pid(unsigned domid)
-{
-    char *path = xl_dom_file(domid, ".vbd.pid");
-    FILE *f = fopen(path, "re");
-    long pid = 0;
-
-    free(path);
-    if (!f)
-        return 0;
-    if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || kill((pid_t)pid, 0))
-        pid = 0;
-    fclose(f);
-    return (pid_t)pid;
-}
+static const struct xl_backend_kind blkback = {
+    .kind = "vbd", .prog = "xenkvm-blkback", .path = xl_blkback_path,
+    .log_prefix = "blkback", .what = "block backend",
+};
 
 bool xl_blkback_ensure(unsigned domid, const char *name)
 {
-    const char *bin = xl_blkback_path();
-    char *log = xl_xasprintf("%s/blkback-%s.log", xl_logdir(), name);
-    char sdom[16];
-    int pfd[2], err = 0, st;
-    pid_t pid;
-    ssize_t r;
-
-    if (blkback_pid(domid)) {
-        free(log);
-        return true;
-    }
-    snprintf(sdom, sizeof(sdom), "%u", domid);
-    if (pipe2(pfd, O_CLOEXEC)) {
-        perror("xl: pipe");
-        free(log);
-        return false;
-    }
-    fflush(NULL);
-    pid = fork();
-    if (pid == 0) {
-        /* Detached (a session of its own, no terminal), like a daemon: it
-         * outlives this xl and exits with the domain's VMM. */
-        int fd;
-
-        setsid();
-        if (fork())
-            _exit(0);
-        fd = open("/dev/null", O_RDONLY);
-        if (fd >= 0) {
-            dup2(fd, 0);
-            close(fd);
-        }
-        fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        /* Nothing of xl's (its xenstore connection, a monitor's sockets)
-         * but the pipe that reports a failed exec. */
-        if (pfd[1] > 3)
-            close_range(3, (unsigned)pfd[1] - 1, 0);
-        close_range((unsigned)pfd[1] + 1, ~0u, 0);
-        signal(SIGPIPE, SIG_DFL);
-        execl(bin, "xenkvm-blkback", "--domid", sdom, "--rundir", xl_rundir(),
-              "--xenstored", xl_xs_socket(), "--log", log, (char *)NULL);
-        err = errno;
-        if (write(pfd[1], &err, sizeof(err)) < 0)
-            _exit(127);
-        _exit(127);
-    }
-    close(pfd[1]);
-    if (pid < 0) {
-        perror("xl: fork");
-        close(pfd[0]);
-        free(log);
-        return false;
-    }
-    waitpid(pid, &st, 0);
-    do
-        r = read(pfd[0], &err, sizeof(err));
-    while (r < 0 && errno == EINTR);
-    close(pfd[0]);
-    if (r == (ssize_t)sizeof(err)) {
-        fprintf(stderr, "libxl: error: domain %u: cannot run the block backend %s: %s\n",
-                domid, bin, strerror(err));
-        free(log);
-        return false;
-    }
-    /* Running: it says it serves the domain with its pid file (a missing
-     * file after this long means it stopped: its log says why). */
-    for (int waited = 0; !blkback_pid(domid); waited += 20) {
-        if (waited >= BLKBACK_START_MS) {
-            fprintf(stderr, "libxl: error: domain %u: the block backend %s did not start; "
-                    "see %s\n", domid, bin, log);
-            free(log);
-            return false;
-        }
-        sleep_ms(20);
-    }
-    free(log);
-    return true;
+    return xl_backend_ensure(&blkback, domid, name);
 }
 
 /* The backend has the target made absolute: "/srv/a.img" ends with the

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend_spawn.h"
 #include "device.h"
 #include "device_vif.h"
 #include "paths.h"
@@ -95,83 +96,19 @@ int xl_vif_next_devid(unsigned domid)
 }
 
 
-/* The running netback's pid, or 0. */
+static const struct xl_backend_kind netback = {
+    .kind = "vif", .prog = "xenkvm-netback", .path = xl_netback_path,
+    .log_prefix = "netback", .what = "vif backend",
+};
+
 static pid_t netback_pid(unsigned domid)
 {
-    char *path = xl_dom_file(domid, ".vif.pid");
-    FILE *f = fopen(path, "r");
-    long pid = 0;
-
-    free(path);
-    if (!f)
-        return 0;
-    if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || kill((pid_t)pid, 0))
-        pid = 0;
-    fclose(f);
-    return (pid_t)pid;
+    return xl_backend_pid(&netback, domid);
 }
 
 int xl_netback_ensure(unsigned domid, const char *name)
 {
-    char sdom[16], *log, *pidfile;
-    pid_t pid;
-    int st;
-
-    if (netback_pid(domid))
-        return 0;
-    snprintf(sdom, sizeof(sdom), "%u", domid);
-    log = xl_xasprintf("%s/netback-%s.log", xl_logdir(), name ? name : sdom);
-    pidfile = xl_dom_file(domid, ".vif.pid");
-    unlink(pidfile);
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0) {
-        perror("xl: fork");
-        free(log);
-        free(pidfile);
-        return -1;
-    }
-    if (!pid) {
-        /* A grandchild of xl, in a session of its own: it outlives xl and
-         * its monitor and is nobody's zombie. */
-        int fd;
-
-        setsid();
-        if (fork())
-            _exit(0);
-        fd = open("/dev/null", O_RDWR);
-        if (fd >= 0) {
-            dup2(fd, STDIN_FILENO);
-            dup2(fd, STDOUT_FILENO);
-        }
-        fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd >= 0)
-            dup2(fd, STDERR_FILENO);
-        /* Nothing of xl's: above all not the domain's lock (the monitor's
-         * lock fd is inheritable for the VMM), which would keep the domain
-         * "existing" for as long as the backend lives. */
-        close_range(3, ~0u, 0);
-        execl(xl_netback_path(), "xenkvm-netback", "--domid", sdom, "--rundir", xl_rundir(),
-              "--xenstored", xl_xs_socket(), (char *)NULL);
-        fprintf(stderr, "xl: cannot run %s: %s\n", xl_netback_path(), strerror(errno));
-        _exit(127);
-    }
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    /* Up once it has written its pid file (it is then serving). */
-    for (int i = 0; i < 500 && !netback_pid(domid); i++) {
-        struct timespec ts = { 0, 10 * 1000 * 1000 };
-        nanosleep(&ts, NULL);
-    }
-    free(pidfile);
-    if (!netback_pid(domid)) {
-        fprintf(stderr, "libxl: error: domain %u: the vif backend (%s) did not start; see %s\n",
-                domid, xl_netback_path(), log);
-        free(log);
-        return -1;
-    }
-    free(log);
-    return 0;
+    return xl_backend_ensure(&netback, domid, name) ? 0 : -1;
 }
 
 int xl_vif_wait_hotplug(unsigned domid, unsigned devid)
