@@ -13,7 +13,7 @@ command -v clang >/dev/null || { echo "fuzz: clang is not installed (scripts/ins
 [ -f "$build/hvm/abi32-offsets.h" ] || { echo "fuzz: build the tree first (hvm/abi32-offsets.h)"; exit 1; }
 mkdir -p "$out/corpus"
 cp "$src"/tests/fuzz/corpus/savestate/* "$out/corpus/"
-srcs=$(ls "$src"/hvm/*.c "$src"/backend/context.c "$src"/evtchn/*.c "$src"/gnttab/*.c "$src"/lib/*.c |
+srcs=$(ls "$src"/hvm/*.c "$src"/backend/context.c "$src"/evtchn/*.c "$src"/gnttab/*.c "$src"/pciback/*.c "$src"/lib/*.c |
        grep -v -e '/hvm/main\.c$' -e '/hvm/abi32-offsets\.c$')
 # shellcheck disable=SC2086
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -16,7 +16,7 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
     "$src"/tests/fuzz/fuzz_xenstored.c \
     $(ls "$src"/xenstored/*.c | grep -v '/main\.c$') \
     "$src"/lib/log.c "$src"/lib/util.c "$src"/lib/xs_attach.c "$src"/lib/savestate.c \
-    "$src"/lib/unix_sock.c "$src"/lib/fd_pass.c \
+    "$src"/lib/unix_sock.c "$src"/lib/fd_pass.c "$src"/lib/domlock.c \
     $(pkg-config --libs talloc tdb libevent) -o "$out/fuzz_xenstored"
 echo "fuzz: running $out/fuzz_xenstored for ${secs}s"
 "$out/fuzz_xenstored" -max_total_time="$secs" -max_len=8192 -timeout=10 \

@@ -13,7 +13,7 @@ cp "$src"/tests/fuzz/corpus/xlcfg/* "$out/corpus/"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -D_GNU_SOURCE -I"$src" -I"$src/xl-compat" -I"$src/lib" \
     "$src"/tests/fuzz/fuzz_xlcfg.c "$src"/xl-compat/cfg_parse.c "$src"/xl-compat/domcfg.c \
-    "$src"/xl-compat/disk_spec.c "$src"/xl-compat/vif_spec.c "$src"/xl-compat/domcfg_json.c "$src"/lib/util.c "$src"/lib/hcall_transport.c \
+    "$src"/xl-compat/disk_spec.c "$src"/xl-compat/vif_spec.c "$src"/xl-compat/pci_spec.c "$src"/xl-compat/domcfg_json.c "$src"/lib/util.c "$src"/lib/hcall_transport.c \
     -o "$out/fuzz_xlcfg"
 echo "fuzz: running $out/fuzz_xlcfg for ${secs}s"
 cd "$out"
