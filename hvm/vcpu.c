@@ -383,6 +383,20 @@ static bool gate(struct vcpu *v)
             /* Paused by the controller.  On Xen a vCPU of a paused domain
              * is not runnable: unless blocked it is offline in its
              * runstate, and says so in its area before it parks. */
+            if (!v->ctl_parked && !v->exit_completed) {
+                /* Registers read while paused (save, migration, live
+                 * update) must be past the port write of a hypercall this
+                 * thread already served: KVM finishes that instruction
+                 * only at the next KVM_RUN, which immediate_exit makes
+                 * return at once after it (KVM's API for saving state). */
+                v->exit_completed = true;
+                pthread_mutex_unlock(&vm->lock);
+                v->run->immediate_exit = 1;
+                if (ioctl(v->fd, KVM_RUN, 0) == 0 || (errno != EINTR && errno != EAGAIN))
+                    log_warn("vCPU %u: completing the last exit before the pause:", v->id);
+                v->run->immediate_exit = 0;
+                continue;
+            }
             if (!v->ctl_parked) {
                 bool publish = !v->ctx_pending &&
                                v->runstate.state == RUNSTATE_running;
@@ -399,6 +413,7 @@ static bool gate(struct vcpu *v)
             continue;
         }
         v->ctl_parked = false;
+        v->exit_completed = false;
         if ((vm->pausing && vm->pause_owner != v) ||
             (v->state != VCPU_UP && !waits_for_sipi(v))) {
             pthread_cond_wait(&v->cond, &vm->lock);

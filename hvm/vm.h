@@ -70,6 +70,7 @@ struct vcpu {
     struct vcpu_hvm_context init_ctx;
     bool ctx_pending;               /* load init_ctx before running */
     bool in_guest;                  /* between the pause gate and exit */
+    bool exit_completed;            /* its last exit finished by KVM before parking */
     bool ctl_parked;                /* stopped at the gate by a controller
                                        pause (runstate offline) */
     pid_t tid;                      /* its thread, once started (0 before) */
