@@ -285,18 +285,26 @@ static void on_resample(void *arg, int fd, uint32_t events)
 {
     struct vm *vm = arg;
     uint64_t n;
-    bool pending;
+    bool pending, rearm;
 
     (void)events;
     if (read(fd, &n, sizeof(n)) < 0)
         return;
-    pending = irq_upcall_pending(vm, 0);
     pthread_mutex_lock(&vm->irq.lock);
     vm->irq.asserted = false;
-    if (pending && vm->irq.rearm &&
-        (via_type(vm) == VIA_GSI || via_type(vm) == VIA_PCI_INTX))
-        line_raise(vm);
+    rearm = vm->irq.rearm;
     vm->irq.rearm = false;
+    pthread_mutex_unlock(&vm->irq.lock);
+    /* The flag is read only after the line is marked low: an upcall that
+     * set it before saw the line high and asked for the rearm; one that
+     * sets it from now on raises the line itself.  Read before, an upcall
+     * landing in between was lost (seen on the nested host). */
+    pending = irq_upcall_pending(vm, 0);
+    if (!pending || !rearm)
+        return;
+    pthread_mutex_lock(&vm->irq.lock);
+    if (via_type(vm) == VIA_GSI || via_type(vm) == VIA_PCI_INTX)
+        line_raise(vm);
     pthread_mutex_unlock(&vm->irq.lock);
 }
 
