@@ -33,6 +33,7 @@
 #include "lockfile.h"
 #include "mem_admit.h"
 #include "paths.h"
+#include "sched_cgroup.h"
 #include "util.h"
 #include "uuid.h"
 #include "xl.h"
@@ -234,6 +235,16 @@ static int start_domain(struct mon *m)
     if (!xl_vmm_query(&info)) {
         fprintf(stderr, "libxl: error: domain %u: its VMM does not answer\n", m->domid);
         goto fail_kill;
+    }
+    /* cpu_weight= / cap=, as libxl sets them while building the domain
+     * (a host without a cgroup for them runs the domain unweighted). */
+    if (m->dc->cpu_weight > 0 || m->dc->cap > 0) {
+        struct xl_sched s = { m->dc->cpu_weight > 0 ? m->dc->cpu_weight : XL_SCHED_WEIGHT_DEFAULT,
+                              m->dc->cap > 0 ? m->dc->cap : 0 };
+        char why[512];
+        if (xl_sched_apply(m->domid, m->uuid, m->vmm, &s, why, sizeof(why)))
+            fprintf(stderr, "xl: warning: domain %u: cpu_weight/cap not applied: %s\n",
+                    m->domid, why);
     }
     tty = xl_dom_file(m->domid, ".console");
     if (!xl_tree_build_post(m->domid, m->dc, &info.rings, tty)) {
