@@ -140,10 +140,11 @@ int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
     return vmm_ctl_info_check(out, request(rundir, domid, XK_LINK_INFO, 0, out, sizeof(*out)));
 }
 
-int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
-                 struct xk_link_save *out)
+/* A request of TYPE with FD attached whose reply is a struct xk_link_save. */
+static int file_request(const char *rundir, unsigned domid, uint32_t type, int fd,
+                        uint32_t flags, struct xk_link_save *out)
 {
-    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_SAVE, .port = flags };
+    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = type, .port = flags };
     ssize_t n;
     int s, rc;
 
@@ -164,10 +165,21 @@ int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
     if (n < 0)
         return rc;
     if (n != (ssize_t)sizeof(*out) || out->magic != XK_LINK_MAGIC ||
-        out->type != XK_LINK_SAVE || out->status > 0)
+        out->type != type || out->status > 0)
         return n == 0 ? -ECONNRESET : -EPROTO;
     out->msg[sizeof(out->msg) - 1] = '\0';
     return out->status;
+}
+
+int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
+                 struct xk_link_save *out)
+{
+    return file_request(rundir, domid, XK_LINK_SAVE, fd, flags, out);
+}
+
+int vmm_ctl_dump_core(const char *rundir, unsigned domid, int fd, struct xk_link_save *out)
+{
+    return file_request(rundir, domid, XK_LINK_DUMP_CORE, fd, 0, out);
 }
 
 int vmm_ctl_live_update(const char *rundir, unsigned domid, int bin,

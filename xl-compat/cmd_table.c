@@ -159,6 +159,22 @@ const struct xl_cmd xl_cmd_table[] = {
       "-s         --schedparam        Query / modify scheduler parameters\n"
       "-r RLIMIT, --ratelimit_us=RLIMIT Set the scheduling rate limit, in microseconds\n"
       "-p CPUPOOL, --cpupool=CPUPOOL  Restrict output to CPUPOOL" },
+    { "top", cmd_top, false, false,
+      "Monitor a host and the domains in real time",
+      "[options]",
+      "(xentop's; built in)\n"
+      "-d, --delay=SECONDS  seconds between updates (default 3)\n"
+      "-n, --networks       output vif network data\n"
+      "-x, --vbds           output vbd block device data\n"
+      "-r, --repeat-header  repeat table header before each domain\n"
+      "-v, --vcpus          output vcpu data\n"
+      "-b, --batch          output in batch mode, no user input accepted\n"
+      "-i, --iterations     number of iterations before exiting\n"
+      "-f, --full-name      output the full domain name (not truncated)\n"
+      "-z, --dom0-first     display dom0 first (ignore sorting)" },
+    { "dump-core", cmd_dump_core, false, true,
+      "Core dump a domain",
+      "<Domain> <filename>", NULL },
     { "trigger", cmd_trigger, false, false,
       "Send a trigger to a domain",
       "<Domain> <nmi|reset|init|power|sleep|s3resume> [<VCPU>]", NULL },
