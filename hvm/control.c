@@ -436,7 +436,8 @@ static void on_dump_core(struct vm *vm, int fd, const struct xk_link_msg *m, int
     } else if (file < 0) {
         r.status = -EBADF;
         snprintf(r.msg, sizeof(r.msg), "no file to write the core to");
-    } else if (!paused) {
+    } else if (!paused && !atomic_load(&vm->stopping)) {
+        /* Paused, or shut down (its vCPUs stopped: on_crash="coredump-*"). */
         r.status = -EBUSY;
         snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
     } else if ((r.status = dump_core(vm, file, &st, r.msg)) == 0) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dominfo.h"
+#include "lifecycle.h"
 #include "paths.h"
 #include "vmm_ctl.h"
 #include "vmm_socket_proto.h"
@@ -20,44 +21,50 @@
 
 #define ERROR_FAIL (-3)
 
-int cmd_dump_core(int argc, char **argv)
+int xl_dump_core(unsigned domid, const char *file, bool pause, char *why, size_t why_len)
 {
     struct xk_link_save r;
-    const char *file;
-    unsigned domid;
     int fd, rc;
 
-    while (xl_getopt(argc, argv, "", NULL, "dump-core", 2) != -1)
-        ;
-    domid = xl_find_domain(argv[optind]);
-    file = argv[optind + 1];
     memset(&r, 0, sizeof(r));
     if (domid == 0) {
-        rc = -EPERM;
-        snprintf(r.msg, sizeof(r.msg), "domain 0 is the host");
-        goto fail;
+        snprintf(why, why_len, "domain 0 is the host");
+        return ERROR_FAIL;
     }
     fd = open(file, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
     if (fd < 0) {
-        rc = -errno;
-        snprintf(r.msg, sizeof(r.msg), "%s", strerror(errno));
-        goto fail;
+        snprintf(why, why_len, "%s", strerror(errno));
+        return ERROR_FAIL;
     }
-    rc = xl_vmm_pause(domid);
+    rc = pause ? xl_vmm_pause(domid) : 0;
     if (rc) {
         snprintf(r.msg, sizeof(r.msg), "pausing it: %s", strerror(-rc));
     } else {
         rc = vmm_ctl_dump_core(xl_rundir(), domid, fd, &r);
         if (rc && !r.msg[0])
             snprintf(r.msg, sizeof(r.msg), "%s", strerror(-rc));
-        xl_vmm_unpause(domid);
+        if (pause)
+            xl_vmm_unpause(domid);
     }
     close(fd);
+    snprintf(why, why_len, "%s", r.msg);
+    return rc ? ERROR_FAIL : 0;
+}
+
+int cmd_dump_core(int argc, char **argv)
+{
+    char why[200];
+    unsigned domid;
+    int rc;
+
+    while (xl_getopt(argc, argv, "", NULL, "dump-core", 2) != -1)
+        ;
+    domid = xl_find_domain(argv[optind]);
+    rc = xl_dump_core(domid, argv[optind + 1], true, why, sizeof(why));
     if (!rc)
         return EXIT_SUCCESS;
-fail:
-    fprintf(stderr, "libxl: error: Domain %u:Core dumping domain to %s: %s\n", domid, file,
-            r.msg);
-    fprintf(stderr, "core dump failed (rc=%d)\n", ERROR_FAIL);
+    fprintf(stderr, "libxl: error: Domain %u:Core dumping domain to %s: %s\n", domid,
+            argv[optind + 1], why);
+    fprintf(stderr, "core dump failed (rc=%d)\n", rc);
     return EXIT_FAILURE;
 }

@@ -172,6 +172,14 @@ const struct xl_cmd xl_cmd_table[] = {
       "-i, --iterations     number of iterations before exiting\n"
       "-f, --full-name      output the full domain name (not truncated)\n"
       "-z, --dom0-first     display dom0 first (ignore sorting)" },
+    { "config-update", cmd_config_update, true, true,
+      "Update a running domain's saved configuration, used when rebuilding the domain after "
+      "reboot.\nWARNING: xl now has better capability to manage domain configuration, avoid "
+      "using this command when possible",
+      "<Domain> <ConfigFile> [options] [vars]",
+      "-h                      Print this help.\n"
+      "-f FILE, --defconfig=FILE\n                     Use the given configuration file.\n"
+      "-d                      Enable debug messages.\n" },
     { "dump-core", cmd_dump_core, false, true,
       "Core dump a domain",
       "<Domain> <filename>", NULL },

@@ -201,7 +201,7 @@ static bool dom_exists(unsigned domid)
 
 void xl_dom_clean(unsigned domid)
 {
-    static const char *const files[] = { ".cfg", ".pid", ".pid.new", ".vbd.pid" };
+    static const char *const files[] = { ".cfg", ".pid", ".pid.new", ".vbd.pid", ".cfg.update" };
     static const char *const sockets[] = { ".sock", ".console" };
 
     xl_tree_remove(domid);

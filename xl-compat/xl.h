@@ -70,6 +70,7 @@ int cmd_sched_credit(int argc, char **argv);
 int cmd_sched_credit2(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_dump_core(int argc, char **argv);
+int cmd_config_update(int argc, char **argv);
 int cmd_mem_max(int argc, char **argv);
 int cmd_trigger(int argc, char **argv);
 int cmd_button_press(int argc, char **argv);

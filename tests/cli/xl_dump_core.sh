@@ -62,6 +62,17 @@ t dump_core_domain0 1 "$(printf 'libxl: error: Domain 0:Core dumping domain to %
     dump-core 0 "$tmp/d0.core"
 t dump_core_no_domain 1 'nosuch is an invalid domain identifier (rc=-6)' dump-core nosuch "$tmp/x.core"
 name=dump_core_too_few_args; ok test "$("$xl" dump-core dc >/dev/null 2>&1; echo $?)" = 2
+# on_crash = "coredump-destroy": the monitor dumps the crashed domain to
+# XEN_DUMP_DIR/NAME ($XENKVM_DUMPDIR here), then destroys it.
+export XENKVM_DUMPDIR=$tmp/dump
+xl_cfg crashy "$guest" 'cmdline = "pvcontrol.marker pvcontrol.crash"' 'on_crash = "coredump-destroy"'
+"$xl" create -q "$tmp/crashy.cfg" || fail create_crashy "xl create"
+name=crashed_domain_gone; ok wait_for 30 bash -c "! '$xl' list crashy"
+read -r marker gpa < <(sed -n 's/.*core marker \([^ ]*\) at \(0x[0-9a-f]*\).*/\1 \2/p' "$tmp/log/console/guest-crashy.log" | tr -d '\r')
+name=crash_core_written; ok test -s "$tmp/dump/crashy"
+name=crash_core_logged; ok grep -q "dumping core to $tmp/dump/crashy" "$tmp/log/xl-crashy.log"
+name=crash_core_pattern; ok test -n "$marker" -a "$(python3 "$reader" "$tmp/dump/crashy" "$gpa" 2>&1 | tail -1)" = "$marker"
+
 printf 'not a core' > "$tmp/bad.core"
 name=reader_rejects_garbage; ok bash -c "! python3 '$reader' '$tmp/bad.core'"
 "$xl" destroy dc

@@ -40,7 +40,8 @@ t vcpu_set_2 0 "" vcpu-set hp 2
 name=vcpu_set_2_nodes; ok test "$(avail)" = "online online offline"
 name=vcpu_set_2_guest; ok wait_for 30 said "2 of 3: 0,1"
 name=vcpu_set_2_vcpu_list; ok wait_for 10 online_states "on on --p"
-name=vcpu_set_2_list; ok wait_for 10 test "$("$xl" list hp | awk 'NR == 2 { print $4 }')" = 2
+listed_vcpus() { [ "$("$xl" list hp | awk 'NR == 2 { print $4 }')" = "$1" ]; }
+name=vcpu_set_2_list; ok wait_for 10 listed_vcpus 2
 t vcpu_set_3 0 "" vcpu-set -i hp 3
 name=vcpu_set_3_guest; ok wait_for 30 said "3 of 3: 0,1,2"
 name=vcpu_set_3_vcpu_list; ok wait_for 10 online_states "on on on"

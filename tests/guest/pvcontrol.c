@@ -338,6 +338,14 @@ void guest_main(void)
     else
         say("pvcontrol: up, domid %u, name %s\n", xen.domid, name);
 
+    if (has_flag("pvcontrol.marker")) {
+        /* A pattern made at run time (not in the ELF image), for xl
+         * dump-core's test to find in the core at this guest frame. */
+        static char marker[4096] __aligned(4096);
+        snprintf(marker, sizeof(marker), "xenkvm-core-marker-%llx",
+                 (unsigned long long)rdtsc());
+        say("pvcontrol: core marker %s at 0x%lx\n", marker, (unsigned long)(uintptr_t)marker);
+    }
     if (has_flag("pvcontrol.crash")) {
         say("pvcontrol: shutdown crash (command line)\n");
         shut(SHUTDOWN_crash);
@@ -377,14 +385,6 @@ void guest_main(void)
         say("pvcontrol: watchdog %ld armed for 1 s, never kicked (command line)\n", id);
     }
 
-    if (has_flag("pvcontrol.marker")) {
-        /* A pattern made at run time (not in the ELF image), for xl
-         * dump-core's test to find in the core at this guest frame. */
-        static char marker[4096] __aligned(4096);
-        snprintf(marker, sizeof(marker), "xenkvm-core-marker-%llx",
-                 (unsigned long long)rdtsc());
-        say("pvcontrol: core marker %s at 0x%lx\n", marker, (unsigned long)(uintptr_t)marker);
-    }
     trap_set_handler(2, on_nmi, 0);
     if (has_flag("pvcontrol.no-pv")) {
         say("pvcontrol: no PV drivers (command line): control/ and memory/ not watched\n");
