@@ -17,23 +17,28 @@ set -u
 . "$SRCDIR/tests/cli/common.inc"
 need_kvm xl_save_devices
 xl_private sdev
-trap "${KEEP:+true} xl_teardown" EXIT
+trap xl_teardown EXIT
 export XENKVM_BLKBACK=$BUILDDIR/blkback/xenkvm-blkback
 
 log() { cat "$tmp/log/xl-$1.log" 2>/dev/null; }
 in_log() { log "$1" | grep -qF -- "$2"; }
 gone() { ! listed "$1"; }
+node_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
 check() { if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi; }
 # finish NAME LOGNAME TAG: the guest ends; PASS TAG when it says PASS.
 finish() {
     local id
     id=$("$xl" domid "$1" 2>/dev/null)
+    # Rounds reported since the log was emptied: I/O went on after the
+    # save, restore or migration (what the guest reads back or receives
+    # then is checked by the guest).
+    wait_for 60 in_log "$2" "blkfront-sr: round"
+    check "${3}_io_after" $? "$(log "$2" | tail -3)"
     xenstore-write "/local/domain/$id/data/finish" done
     if wait_for 60 in_log "$2" "rounds, PASS"; then pass "$3"
     else fail "$3" "$(log "$2" | grep -E 'blkfront-sr|netfront-sr' | tail -5)"; fi
     wait_for 20 gone "$1" || "$xl" destroy "$1" >/dev/null 2>&1
 }
-# rounds_after LOGNAME TEXT: the guest's I/O rounds reported after TEXT.
 
 truncate -s 8M "$tmp/a.img"
 xl_cfg sd "$guests/blkfront64.elf" 'cmdline = "saverestore"' 'on_poweroff = "destroy"' \
@@ -51,7 +56,7 @@ check blk_restore $? "$out"
 d=$("$xl" domid sd 2>/dev/null)
 [ "$(xenstore-read "/local/domain/$d/device/vbd/51712/state" 2>/dev/null)" = 4 ]
 check blk_frontend_still_connected $? "state $(xenstore-read "/local/domain/$d/device/vbd/51712/state" 2>&1)"
-wait_for 30 test "$(xenstore-read "/local/domain/0/backend/vbd/$d/51712/state" 2>/dev/null)" = 4
+wait_for 30 node_is "/local/domain/0/backend/vbd/$d/51712/state" 4
 check blk_backend_reconnected $? "$(xenstore-read "/local/domain/0/backend/vbd/$d/51712/state" 2>&1)"
 finish sd sd blk_restored_guest_reads_back
 
@@ -61,6 +66,7 @@ finish sd sd blk_restored_guest_reads_back
 wait_for 60 in_log sd "blkfront-sr: ready"
 out=$("$xl" save -c sd "$tmp/cp.img" 2>&1)
 check blk_checkpoint $? "$out"
+: > "$tmp/log/xl-sd.log"
 listed sd; check blk_checkpoint_leaves_it $? "$("$xl" list)"
 finish sd sd blk_original_after_checkpoint_reads_back
 
@@ -70,6 +76,7 @@ finish sd sd blk_original_after_checkpoint_reads_back
 wait_for 60 in_log sd "blkfront-sr: ready"
 out=$("$xl" save -p sd "$tmp/p.img" 2>&1)
 check blk_save_paused $? "$out"
+: > "$tmp/log/xl-sd.log"
 "$xl" unpause sd
 finish sd sd blk_unpaused_after_save_p_reads_back
 
@@ -82,7 +89,7 @@ check blk_migrate $? "$out"
 grep -qF "Migration successful." <<<"$out"; check blk_migrate_successful $? "$out"
 listed sd && gone sd--migratedaway; check blk_migrated_listed $? "$("$xl" list)"
 d=$("$xl" domid sd 2>/dev/null)
-wait_for 30 test "$(xenstore-read "/local/domain/0/backend/vbd/$d/51712/state" 2>/dev/null)" = 4
+wait_for 30 node_is "/local/domain/0/backend/vbd/$d/51712/state" 4
 check blk_migrated_backend_connected $? "$(xenstore-ls "/local/domain/0/backend/vbd/$d" 2>&1 | head -5)"
 finish sd sd--incoming blk_migrated_guest_reads_back
 
@@ -108,4 +115,5 @@ wait_for 60 in_log sdc "blkfront-sr: ready"
 out=$("$xl" save -c sdc "$tmp/sdc2.img" 2>&1)
 { [ $? = 0 ] && wait_for 20 in_log sdc "suspend returned 1"; }
 check blk_cooperative_checkpoint $? "$out $(log sdc | tail -3)"
+: > "$tmp/log/xl-sdc.log"
 finish sdc sdc blk_cooperative_checkpoint_reads_back

@@ -1279,6 +1279,8 @@ static void saverestore_main(void)
         sr_round(v, round);
         if (round == SR_SLOTS)
             printf("blkfront-sr: ready%s\n", sr_failures ? " (with failures)" : "");
+        if (round % 64 == 63)
+            printf("blkfront-sr: round %u\n", round);
         if (round % SR_POLL_EVERY == 0)
             want = sr_poll_host(coop);
         if (want == 1)

@@ -1,0 +1,109 @@
+#!/bin/bash
+# Save, restore and migrate of a domain with network interfaces
+# (docs/migration.md, "Domains with disks and networks"): in a network
+# namespace of its own with a bridge and tests/netback/nb_peer on it (as
+# tests/cli/netback.sh), netfront64.elf in `saverestore' mode exchanges
+# frames with the peer on vif 0, round after round.  It is saved
+# transparently (netback lets go of its rings; the file carries the
+# frontend's nodes), restored (a new netback attaches to the same rings
+# and channels, the frontend stays Connected), checkpointed with save -c,
+# and migrated to localhost; frames must flow before and after each time
+# and the guest must end with PASS.  Needs root, /dev/net/tun and
+# iproute2; says SKIP otherwise.
+set -u
+. "$SRCDIR/tests/cli/common.inc"
+need_kvm xl_save_vif
+
+if [ -z "${XK_NETBACK_NS:-}" ]; then
+    if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; then
+        echo "SKIP: xl_save_vif: needs root, /dev/net/tun and ip (iproute2)"
+        exit 0
+    fi
+    ns=xksv$$
+    if ! ip netns add "$ns" 2>/dev/null; then
+        echo "SKIP: xl_save_vif: cannot create a network namespace"
+        exit 0
+    fi
+    XK_NETBACK_NS=$ns ip netns exec "$ns" bash "$0"
+    st=$?
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+    ip netns del "$ns"
+    exit $st
+fi
+
+# ---- inside the namespace ----
+xl_private svif
+peer_pid=
+cleanup() {
+    [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
+    xl_teardown
+}
+trap cleanup EXIT
+check() { if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi; }
+log() { cat "$tmp/log/xl-$1.log" 2>/dev/null; }
+in_log() { log "$1" | grep -qF -- "$2"; }
+gone() { ! listed "$1"; }
+node_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
+# finish NAME LOGNAME TAG: the guest ends; PASS TAG when it says PASS.
+finish() {
+    local id
+    id=$("$xl" domid "$1" 2>/dev/null)
+    # Rounds reported since the log was emptied: I/O went on after the
+    # save, restore or migration (what the guest reads back or receives
+    # then is checked by the guest).
+    wait_for 60 in_log "$2" "netfront-sr: round"
+    check "${3}_io_after" $? "$(log "$2" | tail -3)"
+    xenstore-write "/local/domain/$id/data/finish" done
+    if wait_for 90 in_log "$2" "echoed, PASS"; then pass "$3"
+    else fail "$3" "$(log "$2" | grep -E 'netfront' | tail -5)"; fi
+    wait_for 20 gone "$1" || "$xl" destroy "$1" >/dev/null 2>&1
+}
+
+ip link set lo up
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip link add xkbr0 mtu 9000 type bridge && ip link set xkbr0 up
+"$BUILDDIR/tests/netback/nb_peer" xkbr0 600 > "$tmp/peer.log" 2>&1 &
+peer_pid=$!
+wait_for 5 grep -q listening "$tmp/peer.log"
+
+xl_cfg sv "$guests/netfront64.elf" 'cmdline = "saverestore"' 'on_poweroff = "destroy"' \
+    'vif = [ "bridge=xkbr0,mac=00:16:3e:00:00:21", "bridge=xkbr0,mac=00:16:3e:00:00:22" ]'
+
+# --- transparent save and restore -------------------------------------------
+"$xl" create "$tmp/sv.cfg" >/dev/null 2>&1
+wait_for 60 in_log sv "netfront-sr: ready"; check vif_guest_ready $? "$(log sv | tail -3)"
+out=$("$xl" save sv "$tmp/sv.img" 2>&1)
+check vif_save $? "$out"
+wait_for 10 gone sv; check vif_saved_domain_gone $? "$("$xl" list)"
+: > "$tmp/log/xl-sv.log"
+out=$("$xl" restore "$tmp/sv.img" 2>&1)
+check vif_restore $? "$out"
+d=$("$xl" domid sv 2>/dev/null)
+[ "$(xenstore-read "/local/domain/$d/device/vif/0/state" 2>/dev/null)" = 4 ]
+check vif_frontend_still_connected $? "$(xenstore-read "/local/domain/$d/device/vif/0/state" 2>&1)"
+wait_for 30 node_is "/local/domain/0/backend/vif/$d/0/state" 4
+check vif_backend_reconnected $? "$(xenstore-ls "/local/domain/0/backend/vif/$d/0" 2>&1 | head -3)"
+ip -o link show "vif$d.0" 2>/dev/null | grep -q "master xkbr0"
+check vif_restored_tap_on_bridge $? "$(ip -o link show 2>&1)"
+finish sv sv vif_restored_guest_frames_flow
+
+# --- save -c: the original goes on --------------------------------------------
+: > "$tmp/log/xl-sv.log"
+"$xl" create "$tmp/sv.cfg" >/dev/null 2>&1
+wait_for 60 in_log sv "netfront-sr: ready"
+out=$("$xl" save -c sv "$tmp/cp.img" 2>&1)
+check vif_checkpoint $? "$out"
+: > "$tmp/log/xl-sv.log"
+finish sv sv vif_original_after_checkpoint_frames_flow
+
+# --- migrate to localhost -----------------------------------------------------
+: > "$tmp/log/xl-sv.log"
+"$xl" create "$tmp/sv.cfg" >/dev/null 2>&1
+wait_for 60 in_log sv "netfront-sr: ready"
+out=$("$xl" migrate -s '' sv "$xl migrate-receive" 2>&1)
+{ [ $? = 0 ] && grep -qF "Migration successful." <<<"$out"; }
+check vif_migrate $? "$out"
+d=$("$xl" domid sv 2>/dev/null)
+wait_for 30 node_is "/local/domain/0/backend/vif/$d/0/state" 4
+check vif_migrated_backend_connected $? "$(xenstore-ls "/local/domain/0/backend/vif/$d" 2>&1 | head -3)"
+finish sv sv--incoming vif_migrated_guest_frames_flow
