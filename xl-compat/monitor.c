@@ -513,6 +513,13 @@ static int run_monitor(struct mon *m)
         default:    /* destroy, restart */
             fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n",
                     m->domid);
+            /* libxl restarts a domain with the devices it has now: those
+             * block-attach and network-attach added too, not those
+             * detached (read back from xenstore before the nodes go). */
+            if (act == DC_ACT_RESTART) {
+                xl_vbd_domain_disks(m->domid, m->dc);
+                xl_vif_domain_nics(m->domid, m->dc);
+            }
             if (held)
                 destroy_domain(m);
             else

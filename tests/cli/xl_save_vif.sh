@@ -107,3 +107,22 @@ d=$("$xl" domid sv 2>/dev/null)
 wait_for 30 node_is "/local/domain/0/backend/vif/$d/0/state" 4
 check vif_migrated_backend_connected $? "$(xenstore-ls "/local/domain/0/backend/vif/$d" 2>&1 | head -3)"
 finish sv sv--incoming vif_migrated_guest_frames_flow
+
+# --- xl reboot keeps a vif network-attach added (as libxl keeps it) ----------
+xl_cfg rb "$guests/pvcontrol64.elf" 'vif = [ "bridge=xkbr0,mac=00:16:3e:00:00:31" ]'
+"$xl" create "$tmp/rb.cfg" >/dev/null 2>&1
+wait_for 60 in_log rb "pvcontrol: up"
+r1=$("$xl" domid rb 2>/dev/null)
+out=$("$xl" network-attach rb bridge=xkbr0 mac=00:16:3e:00:00:32 ip=10.7.0.9 2>&1)
+check network_attach_before_reboot $? "$out"
+"$xl" reboot rb >/dev/null 2>&1
+wait_for 60 bash -c "g=\$('$xl' domid rb 2>/dev/null) && [ -n \"\$g\" ] && [ \"\$g\" != '$r1' ]"
+r2=$("$xl" domid rb 2>/dev/null)
+{ [ -n "$r2" ] && [ "$r2" != "$r1" ] &&
+  node_is "/local/domain/0/backend/vif/$r2/0/mac" 00:16:3e:00:00:31 &&
+  node_is "/local/domain/0/backend/vif/$r2/1/mac" 00:16:3e:00:00:32 &&
+  node_is "/local/domain/0/backend/vif/$r2/1/ip" 10.7.0.9 &&
+  node_is "/local/domain/0/backend/vif/$r2/1/bridge" xkbr0 &&
+  wait_for 30 bash -c "ip -o link show vif$r2.1 2>/dev/null | grep -q 'master xkbr0'"; }
+check reboot_keeps_attached_vif "$?" "domids $r1 -> $r2: $(xenstore-ls "/local/domain/0/backend/vif/$r2" 2>&1 | grep -E '^ *[0-9]|mac|ip ' | head)"
+"$xl" destroy rb >/dev/null 2>&1
