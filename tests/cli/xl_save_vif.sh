@@ -126,3 +126,27 @@ r2=$("$xl" domid rb 2>/dev/null)
   wait_for 30 bash -c "ip -o link show vif$r2.1 2>/dev/null | grep -q 'master xkbr0'"; }
 check reboot_keeps_attached_vif "$?" "domids $r1 -> $r2: $(xenstore-ls "/local/domain/0/backend/vif/$r2" 2>&1 | grep -E '^ *[0-9]|mac|ip ' | head)"
 "$xl" destroy rb >/dev/null 2>&1
+
+# --- ip= anti-spoofing (vif-common.sh's rules, with nftables) ---------------
+if command -v nft >/dev/null; then
+    xl_cfg sp "$guests/netfront64.elf" 'cmdline = "spoof"' 'on_poweroff = "destroy"' \
+        'vif = [ "bridge=xkbr0,mac=00:16:3e:00:00:41,ip=10.7.0.9", "bridge=xkbr0,mac=00:16:3e:00:00:42" ]'
+    "$xl" create "$tmp/sp.cfg" >/dev/null 2>&1
+    s1=$("$xl" domid sp 2>/dev/null)
+    wait_for 60 in_log sp "netfront-spoof: sent 8 frames"
+    check spoof_guest_sent $? "$(log sp | tail -3)"
+    rules=$(nft list table netdev "xenkvm_vif${s1}_0" 2>&1)
+    # counter packets N of the accept (listed source) and drop rules.
+    acc=$(sed -n 's/.*ip saddr 10\.7\.0\.9 counter packets \([0-9]*\).*/\1/p' <<<"$rules")
+    drp=$(sed -n 's/.*meta protocol ip counter packets \([0-9]*\) .*drop.*/\1/p' <<<"$rules")
+    [ "$acc" = 4 ] && [ "$drp" = 4 ]
+    check spoof_listed_source_passes_forged_dropped $? "accepted '$acc' dropped '$drp': $rules"
+    ! nft list table netdev "xenkvm_vif${s1}_1" >/dev/null 2>&1
+    check spoof_no_filter_without_ip $? "$(nft list ruleset 2>&1 | head)"
+    xenstore-write "/local/domain/$s1/data/finish" done
+    wait_for 30 gone sp || "$xl" destroy sp >/dev/null 2>&1
+    wait_for 10 bash -c "! nft list table netdev xenkvm_vif${s1}_0 >/dev/null 2>&1"
+    check spoof_filter_removed_with_vif $? "$(nft list ruleset 2>&1 | head)"
+else
+    echo "SKIP: spoof_listed_source_passes_forged_dropped: no nft (nftables) on this host"
+fi

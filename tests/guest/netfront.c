@@ -25,7 +25,8 @@
  * With `saverestore' on the command line it runs only the connect case
  * and then exchanges frames on vif 0 until data/finish says "done"
  * (tests/cli/xl_save_vif.sh): "netfront-sr: ready", then "N rounds, M
- * echoed, PASS" (or FAIL lines).
+ * echoed, PASS" (or FAIL lines).  With `spoof' it sends IPv4 frames on
+ * vif 0 from 10.7.0.9 and from 10.7.0.66 for the host's ip= filter.
  *
  * The peer's MAC is 02:00:00:00:00:01; the frames of this test use
  * ethertype 0x88b5 (local experimental) and carry "XKNF", vif, seq.
@@ -716,10 +717,65 @@ static void saverestore_main(void)
     guest_shutdown(SHUTDOWN_poweroff);
 }
 
+/* ---- spoof: IPv4 frames from an allowed and a forged source ------------ */
+
+#define SPOOF_FRAMES 4
+
+/* An IPv4/UDP frame from SRC (host order) to 10.7.0.1, port 9, into
+ * FRAME; its length. */
+static size_t ipv4_frame(struct vif *v, uint32_t src)
+{
+    static const uint8_t hdr[20] = { 0x45, 0, 0, 48, 0, 0, 0x40, 0, 64, 17 };
+    uint32_t dst = 0x0a070001;
+
+    eth(v, 0x0800);
+    memcpy(frame + 14, hdr, sizeof(hdr));
+    for (int i = 0; i < 4; i++) {
+        frame[26 + i] = (uint8_t)(src >> (24 - 8 * i));
+        frame[30 + i] = (uint8_t)(dst >> (24 - 8 * i));
+    }
+    /* UDP 40000 -> 9, length 28, no checksum, 20 bytes of payload. */
+    frame[34] = 40000 >> 8, frame[35] = 40000 & 0xff;
+    frame[36] = 0, frame[37] = 9;
+    frame[38] = 0, frame[39] = 28;
+    frame[40] = frame[41] = 0;
+    memset(frame + 42, 0x5a, 20);
+    return 62;
+}
+
+/* ip= anti-spoofing (tests/cli/xl_save_vif.sh): SPOOF_FRAMES frames from
+ * 10.7.0.9 (the vif's ip=) and as many from 10.7.0.66; the host counts
+ * what its filter let through and dropped.  Then wait for data/finish. */
+static void spoof_main(void)
+{
+    struct vif *v = &vifs[0];
+    uint32_t srcs[2] = { 0x0a070009, 0x0a070042 };
+    unsigned sent = 0;
+
+    test_netfront_connects();
+    if (!v->connected) {
+        printf("netfront-spoof: vif 0 did not connect: FAIL\n");
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    xenbus_watch("data/finish", "fin");
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < SPOOF_FRAMES; i++) {
+            size_t len = ipv4_frame(v, srcs[k]);
+            send(v->q[0], len, 0, 0, 0);
+            sent += tx_done(v->q[0], 10) > 0;
+        }
+    printf("netfront-spoof: sent %u frames\n", sent);
+    while (!sr_finish())
+        delay_us(100000);
+    guest_shutdown(SHUTDOWN_poweroff);
+}
+
 void guest_main(void)
 {
     printf("netfront: domid %u\n", xen.domid);
     if (has_flag("saverestore"))
         saverestore_main();
+    if (has_flag("spoof"))
+        spoof_main();
     run_tests();
 }
