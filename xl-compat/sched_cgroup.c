@@ -134,6 +134,7 @@ static bool prepare_base(char *base, size_t len, enum cg_kind *kind, char *why, 
 {
     const char *env = getenv("XENKVM_CGROUP");
     char mnt[PATH_MAX], parent[PATH_MAX];
+    bool created = false;
     int rc;
 
     if (env && *env) {
@@ -159,7 +160,9 @@ static bool prepare_base(char *base, size_t len, enum cg_kind *kind, char *why, 
     }
     if (*kind == CG_V2)
         write_str(parent, "cgroup.subtree_control", "+cpu");  /* may be on already */
-    if (mkdir(base, 0755) && errno != EEXIST) {
+    if (mkdir(base, 0755) == 0)
+        created = true;
+    else if (errno != EEXIST) {
         snprintf(why, why_len, "cannot create the cgroup %s: %s", base, strerror(errno));
         return false;
     }
@@ -167,15 +170,19 @@ static bool prepare_base(char *base, size_t len, enum cg_kind *kind, char *why, 
         if (!lists(base, "cgroup.controllers", "cpu")) {
             snprintf(why, why_len, "the cgroup %s has no cpu controller (its parent does "
                      "not delegate it)", base);
-            return false;
+            goto fail;
         }
         if ((rc = write_str(base, "cgroup.subtree_control", "+cpu"))) {
             snprintf(why, why_len, "cannot enable the cpu controller below %s: %s", base,
                      strerror(-rc));
-            return false;
+            goto fail;
         }
     }
     return true;
+fail:
+    if (created)
+        rmdir(base);    /* nothing of ours stays where it cannot serve */
+    return false;
 }
 
 static int set_values(const char *dir, enum cg_kind kind, const struct xl_sched *s)

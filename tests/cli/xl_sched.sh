@@ -60,6 +60,17 @@ t domain0_refused 1 "$(printf 'libxl: error: Domain 0:Setting domain sched credi
     sched-credit -d 0 -w 300
 XENKVM_CGROUP=$tmp/xenkvm t not_a_cgroup 1 \
     "$(fails "Setting domain sched credit: $tmp is not in a cgroup file system")" sched-credit -d sc -w 300
+# A cgroup v2 hierarchy without the cpu controller (this machine's, where
+# v1 has it): refused with that reason, nothing left behind.
+v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -n "$v2" ] && ! grep -qw cpu "$v2/cgroup.controllers" 2>/dev/null; then
+    XENKVM_CGROUP=$v2/xenkvm-test-$$ t v2_without_cpu 1 \
+        "$(fails "Setting domain sched credit: the cgroup $v2/xenkvm-test-$$ has no cpu controller (its parent does not delegate it)")" \
+        sched-credit -d sc -w 300
+    name=v2_without_cpu_nothing_left; ok test ! -e "$v2/xenkvm-test-$$"
+else
+    echo "SKIP: xl_sched: v2_without_cpu: no cgroup v2 hierarchy without the cpu controller here"
+fi
 t errors_changed_nothing 0 "$(printf '%s\n%s' "$hdr" "$(row sc "$id" 512 50)")" sched-credit -d sc
 
 # --- the cgroup ------------------------------------------------------------
