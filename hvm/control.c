@@ -22,6 +22,7 @@
 
 #include <xen/sched.h>
 
+#include "dump_core.h"
 #include "evloop.h"
 #include "fd_pass.h"
 #include "link.h"
@@ -427,6 +428,38 @@ static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int fil
         log_debug("domain %u: cannot answer SAVE:", vm->domid);
 }
 
+/* DUMP_CORE: Xen's dump-core file of the domain, which the sender paused,
+ * to the file attached (on the event thread, as a paused save). */
+static void on_dump_core(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
+{
+    struct xk_link_save r = { .magic = XK_LINK_MAGIC, .type = XK_LINK_DUMP_CORE };
+    struct dump_core_stats st;
+    unsigned paused;
+
+    pthread_mutex_lock(&vm->lock);
+    paused = vm->ctl_pause_count;
+    pthread_mutex_unlock(&vm->lock);
+    if (m->from_dom != 0) {
+        r.status = -EPERM;
+    } else if (file < 0) {
+        r.status = -EBADF;
+        snprintf(r.msg, sizeof(r.msg), "no file to write the core to");
+    } else if (!paused && !atomic_load(&vm->stopping)) {
+        /* Paused, or shut down (its vCPUs stopped: on_crash="coredump-*"). */
+        r.status = -EBUSY;
+        snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
+    } else if ((r.status = dump_core(vm, file, &st, r.msg)) == 0) {
+        r.bytes = st.bytes;
+        r.pages_data = st.pages;
+        log_info("domain %u: core dumped, %llu bytes, %llu pages", vm->domid,
+                 (unsigned long long)st.bytes, (unsigned long long)st.pages);
+    } else {
+        log_warn("domain %u: core dump failed: %s", vm->domid, r.msg);
+    }
+    if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
+        log_debug("domain %u: cannot answer DUMP_CORE:", vm->domid);
+}
+
 struct live_save {
     struct vm *vm;
     int fd, file;
@@ -660,6 +693,13 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
     file = nfds ? files[0] : -1;
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_SAVE) {
         on_save(vm, fd, &m, file);      /* takes both */
+        return;
+    }
+    if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_DUMP_CORE) {
+        on_dump_core(vm, fd, &m, file);
+        if (file >= 0)
+            close(file);
+        close(fd);
         return;
     }
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_LIVE_UPDATE) {

@@ -182,6 +182,12 @@ int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
                            out->msg, sizeof(out->msg));
 }
 
+int vmm_ctl_dump_core(const char *rundir, unsigned domid, int fd, struct xk_link_save *out)
+{
+    return request_with_fd(rundir, domid, XK_LINK_DUMP_CORE, 0, fd, out, sizeof(*out),
+                           out->msg, sizeof(out->msg));
+}
+
 /* The answer comes from the new VMM once the guest runs again, or from the
  * old one with the reason it refused. */
 int vmm_ctl_live_update(const char *rundir, unsigned domid, int bin,

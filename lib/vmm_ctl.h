@@ -31,6 +31,9 @@ int vmm_ctl_resume(const char *rundir, unsigned domid);
 struct xk_link_save;
 int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
                  struct xk_link_save *out);
+/* DUMP_CORE: the paused domain as Xen's dump-core file to FD; the same
+ * reply (bytes, pages_data). */
+int vmm_ctl_dump_core(const char *rundir, unsigned domid, int fd, struct xk_link_save *out);
 /* POSTCOPY (lib/vmm_socket_proto.h): 1 when the domain is a postcopy
  * destination waiting for its pages, 2 a source holding pages to send,
  * 0 neither, or -errno. */

@@ -34,6 +34,10 @@
  *   migration stream to the file descriptor attached (docs/migration.md);
  *   `port` holds XK_SAVE_* flags; the domain may instead have suspended
  *   itself (SHUTDOWN_suspend).  Reply: one struct xk_link_save.
+ * - DUMP_CORE writes the domain, which the sender has paused, as Xen's
+ *   dump-core ELF file (xl dump-core) to the file descriptor attached.
+ *   Reply: one struct xk_link_save of type DUMP_CORE (bytes: the file's
+ *   size, pages_data: the guest pages in it).
  * - RESUME runs a domain that suspended itself (SHUTDOWN_suspend) and is
  *   held by its monitor again, its SCHEDOP_shutdown returning 1 (Xen's
  *   xc_domain_resume after a checkpoint, `xl save -c`); -EINVAL for a
@@ -76,6 +80,7 @@ enum xk_link_type {
     XK_LINK_LIVE_UPDATE = 13, /* dom0 -> VMM, the new binary attached: reply
                                struct xk_link_live_update (docs/live-update.md) */
     XK_LINK_POSTCOPY = 14,  /* dom0 -> VMM, 0 or 2 fds: reply(s) struct xk_link_postcopy */
+    XK_LINK_DUMP_CORE = 15, /* dom0 -> VMM, a file attached: reply struct xk_link_save */
     XK_LINK_BACKEND = 21,   /* host backend -> VMM on its idle connection: quiesce
                                me around a save (no reply; the connection stays) */
     XK_LINK_QUIESCE = 22,   /* VMM -> backend on that connection: `port` 1 quiesce,
