@@ -378,7 +378,7 @@ static void hp_notify(struct pt_bus *b, uint32_t up, uint32_t down)
 {
     pthread_mutex_lock(&b->hp_lock);
     b->up |= up;
-    b->down |= down;
+    b->down = (b->down & ~up) | down;   /* a new function: no stale removal */
     b->gpe_sts |= GPE_PCI_HOTPLUG;
     sci_update(b);
     pthread_mutex_unlock(&b->hp_lock);
@@ -550,9 +550,19 @@ int passthrough_unplug(struct vm *vm, unsigned slot, bool force, int reply_fd, c
         return -ENODEV;
     }
     if (force) {
+        int waiting;
+
+        /* A removal still waiting for the guest ends here too. */
+        pthread_mutex_lock(&b->hp_lock);
+        waiting = b->detach_fd[slot];
+        b->detach_fd[slot] = -1;
+        b->down &= ~(1u << slot);
+        pthread_mutex_unlock(&b->hp_lock);
         pthread_rwlock_wrlock(&b->lock);
         unplug_locked(b, slot);
         pthread_rwlock_unlock(&b->lock);
+        if (waiting >= 0)
+            reply_detach(waiting, slot, 0);
         return 0;
     }
     pthread_mutex_lock(&b->hp_lock);
@@ -564,6 +574,7 @@ int passthrough_unplug(struct vm *vm, unsigned slot, bool force, int reply_fd, c
     b->detach_fd[slot] = reply_fd;
     pthread_mutex_unlock(&b->hp_lock);
     hp_notify(b, 0, 1u << slot);
+    log_info("passthrough: 00:%02x.0: removal asked, waiting for the guest's eject", slot);
     return 1;
 }
 
