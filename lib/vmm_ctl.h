@@ -24,6 +24,12 @@ int vmm_ctl_maxmem(const char *rundir, unsigned domid, uint32_t pages);
 /* XEN_DOMCTL_sendtrigger: TRIGGER (XK_TRIGGER_*) to vCPU VCPU. */
 int vmm_ctl_trigger(const char *rundir, unsigned domid, uint32_t trigger, uint32_t vcpu);
 int vmm_ctl_unpause(const char *rundir, unsigned domid);
+/* PCI_ATTACH / PCI_DETACH (vmm_socket_proto.h): REQ's type, spec, vslot
+ * and flags are sent; the reply lands in REQ.  TIMEOUT_MS bounds the wait
+ * (a detach waits for the guest's eject).  0 or -errno (REQ->msg may say
+ * why). */
+int vmm_ctl_pci(const char *rundir, unsigned domid, struct xk_link_pci *req,
+                unsigned timeout_ms);
 int vmm_ctl_resume(const char *rundir, unsigned domid);
 /* SAVE: the paused domain as a migration stream to FD (XK_SAVE_* FLAGS);
  * waits as long as the save takes.  0 or -errno, with the VMM's reply

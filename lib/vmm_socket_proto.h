@@ -81,6 +81,8 @@ enum xk_link_type {
                                struct xk_link_live_update (docs/live-update.md) */
     XK_LINK_POSTCOPY = 14,  /* dom0 -> VMM, 0 or 2 fds: reply(s) struct xk_link_postcopy */
     XK_LINK_DUMP_CORE = 15, /* dom0 -> VMM, a file attached: reply struct xk_link_save */
+    XK_LINK_PCI_ATTACH = 17, /* dom0 -> VMM, struct xk_link_pci: hot-plug a function */
+    XK_LINK_PCI_DETACH = 18, /* dom0 -> VMM, struct xk_link_pci: hot-unplug one */
     XK_LINK_BACKEND = 21,   /* host backend -> VMM on its idle connection: quiesce
                                me around a save (no reply; the connection stays) */
     XK_LINK_QUIESCE = 22,   /* VMM -> backend on that connection: `port` 1 quiesce,
@@ -146,6 +148,27 @@ struct xk_link_postcopy {
     uint32_t pad;
     uint64_t pending;       /* pages postcopy moves */
     uint64_t on_demand, background, zero_filled, requests, clobbered;
+    char msg[160];
+};
+
+/* PCI_ATTACH / PCI_DETACH (docs/pciback.md, "Hot plug"), request and
+ * reply alike.  ATTACH: `spec` is the VMM's --pci argument, `vslot` the
+ * slot asked for (-1: the first free one); the reply says the slot used.
+ * The guest is told through the ACPI PCI hot-plug registers and an SCI.
+ * DETACH: the function at `vslot`; the guest is asked to eject it and
+ * the reply comes once it has (the sender's timeout bounds the wait);
+ * with XK_PCI_FORCE it is torn down at once.  Errors: status -errno with
+ * msg. */
+#define XK_PCI_SPEC_LEN 512
+#define XK_PCI_FORCE (1u << 0)
+struct xk_link_pci {
+    uint32_t magic;
+    uint32_t type;          /* XK_LINK_PCI_ATTACH or _DETACH */
+    uint32_t from_dom;
+    uint32_t flags;         /* XK_PCI_* */
+    int32_t vslot;
+    int32_t status;
+    char spec[XK_PCI_SPEC_LEN];
     char msg[160];
 };
 
