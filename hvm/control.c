@@ -175,15 +175,23 @@ int vm_ctl_pause(struct vm *vm)
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         vcpu_kick(&vm->vcpus[i]);
     /* Xen's pause is synchronous (vcpu_sleep_sync): answer once no vCPU
-     * is in guest mode.  A kicked vCPU leaves KVM_RUN at once; the bound
-     * only keeps a VMM bug from stalling the event thread. */
+     * is in guest mode, and no vCPU thread is still serving its last exit
+     * (a hypercall writing its results into guest memory after a save
+     * read that page was seen: the restored guest found its result
+     * missing): each up vCPU waits at its gate or is blocked.  A kicked
+     * vCPU leaves KVM_RUN at once; the bound only keeps a VMM bug from
+     * stalling the event thread. */
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += 2;
     pthread_mutex_lock(&vm->lock);
     for (bool late = false;; ) {
         busy = false;
-        for (unsigned i = 0; i < vm->nr_vcpus; i++)
-            busy |= vm->vcpus[i].in_guest;
+        for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+            const struct vcpu *v = &vm->vcpus[i];
+            busy |= v->in_guest ||
+                    (v->tid && !v->thread_done && v->state == VCPU_UP && !v->ctl_waiting &&
+                     v->runstate.state != RUNSTATE_blocked);
+        }
         if (!busy || !vm->ctl_pause_count || late)
             break;
         late = pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT;
@@ -344,15 +352,36 @@ static bool on_trigger(struct vm *vm, int fd, const struct xk_link_msg *m)
     return false;
 }
 
+/* A live save's progress: the counts so far, before the final reply. */
+static void save_progress(void *arg, const struct mig_stats *st, uint64_t round_pages)
+{
+    struct xk_link_save r = {
+        .magic = XK_LINK_MAGIC, .type = XK_LINK_SAVE, .status = XK_SAVE_STATUS_PROGRESS,
+        .bytes = st->bytes, .pages_data = st->pages_data, .pages_zero = st->pages_zero,
+        .pages_absent = st->pages_absent, .rounds = st->rounds,
+        .last_round_pages = round_pages,
+    };
+
+    send(*(int *)arg, &r, sizeof(r), MSG_NOSIGNAL);
+}
+
 /* SAVE: the domain as Xen's migration stream to the file attached.  The
  * sender paused it (the pause is saved with it, as on Xen the domain is
  * suspended when libxc reads it); the event thread is busy meanwhile. */
 static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
 {
     struct xk_link_save r = { .magic = XK_LINK_MAGIC, .type = XK_LINK_SAVE };
-    struct mig_out out = { .fd = file };
+    struct mig_live policy = {
+        .max_rounds = (m->port & XK_SAVE_ROUNDS_SET) ? (int)XK_SAVE_ROUNDS_OF(m->port) : -1,
+        .downtime_ms = XK_SAVE_DOWNTIME_OF(m->port),
+        .progress = (m->port & XK_SAVE_PROGRESS) ? save_progress : NULL, .arg = &fd,
+    };
+    struct mig_out out = { .fd = file, .live = &policy };
     struct mig_stats st = { 0 };
     bool live = m->port & XK_SAVE_LIVE;
+    uint32_t known = XK_SAVE_XENKVM_STATE | XK_SAVE_LIVE | XK_SAVE_POSTCOPY |
+                     XK_SAVE_ROUNDS_SET | XK_SAVE_PROGRESS | XK_SAVE_ROUNDS(0xff) |
+                     XK_SAVE_DOWNTIME(XK_SAVE_DOWNTIME_MAX);
     unsigned paused;
 
     pthread_mutex_lock(&vm->lock);
@@ -371,8 +400,9 @@ static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int fil
     } else if (!paused && !live) {
         r.status = -EBUSY;
         snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
-    } else if ((m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_LIVE | XK_SAVE_POSTCOPY)) ||
-               ((m->port & XK_SAVE_POSTCOPY) && (!live || vm->pc_pending))) {
+    } else if ((m->port & ~known) ||
+               ((m->port & XK_SAVE_POSTCOPY) && (!live || vm->pc_pending)) ||
+               (!live && (m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_POSTCOPY)))) {
         r.status = -EINVAL;
     } else if (vm->pt) {
         /* The device's own state is not in the stream (docs/pciback.md). */

@@ -408,7 +408,13 @@ static bool gate(struct vcpu *v)
                     continue;
                 }
             }
+            /* The pauser waits for this: nothing of this thread (a
+             * hypercall's results, the runstate area) writes guest memory
+             * any more, so a save sees it all. */
+            v->ctl_waiting = true;
+            pthread_cond_broadcast(&vm->cond);
             pthread_cond_wait(&v->cond, &vm->lock);
+            v->ctl_waiting = false;
             pthread_mutex_unlock(&vm->lock);
             continue;
         }

@@ -73,6 +73,8 @@ struct vcpu {
     bool exit_completed;            /* its last exit finished by KVM before parking */
     bool ctl_parked;                /* stopped at the gate by a controller
                                        pause (runstate offline) */
+    bool ctl_waiting;               /* parked at the gate, waiting: its thread
+                                       touches no guest memory until it wakes */
     pid_t tid;                      /* its thread, once started (0 before) */
     clockid_t cpu_clock;            /* the thread's CPU clock (with tid) */
     bool thread_done;               /* its thread returned (or will now) */

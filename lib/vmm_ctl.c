@@ -143,6 +143,15 @@ int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
 int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
                  struct xk_link_save *out)
 {
+    return vmm_ctl_save_progress(rundir, domid, fd, flags & ~XK_SAVE_PROGRESS, out, NULL,
+                                 NULL);
+}
+
+int vmm_ctl_save_progress(const char *rundir, unsigned domid, int fd, uint32_t flags,
+                          struct xk_link_save *out,
+                          void (*progress)(const struct xk_link_save *r, void *arg),
+                          void *arg)
+{
     struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_SAVE, .port = flags };
     ssize_t n;
     int s, rc;
@@ -156,9 +165,19 @@ int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
         close(s);
         return rc;
     }
-    do
-        n = recv(s, out, sizeof(*out), 0);
-    while (n < 0 && errno == EINTR);
+    for (;;) {
+        do
+            n = recv(s, out, sizeof(*out), 0);
+        while (n < 0 && errno == EINTR);
+        if (n == (ssize_t)sizeof(*out) && out->magic == XK_LINK_MAGIC &&
+            out->type == XK_LINK_SAVE && out->status == XK_SAVE_STATUS_PROGRESS &&
+            (flags & XK_SAVE_PROGRESS)) {
+            if (progress)
+                progress(out, arg);
+            continue;
+        }
+        break;
+    }
     rc = -errno;
     close(s);
     if (n < 0)

@@ -31,6 +31,12 @@ int vmm_ctl_resume(const char *rundir, unsigned domid);
 struct xk_link_save;
 int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
                  struct xk_link_save *out);
+/* The same; with XK_SAVE_PROGRESS in FLAGS, PROGRESS is called with each
+ * progress report (the counts so far) before the final reply. */
+int vmm_ctl_save_progress(const char *rundir, unsigned domid, int fd, uint32_t flags,
+                          struct xk_link_save *out,
+                          void (*progress)(const struct xk_link_save *r, void *arg),
+                          void *arg);
 /* POSTCOPY (lib/vmm_socket_proto.h): 1 when the domain is a postcopy
  * destination waiting for its pages, 2 a source holding pages to send,
  * 0 neither, or -errno. */

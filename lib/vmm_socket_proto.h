@@ -113,6 +113,22 @@ struct xk_link_live_update {
 
 #define XK_SAVE_POSTCOPY     (1u << 2)  /* with LIVE: the last round's pages are
                                            listed, sent later by POSTCOPY */
+/* LIVE: the precopy policy (xenkvm's own; Xen's xl has no such option).
+ * ROUNDS_SET: bits 8-15 hold the most rounds while the domain runs (the
+ * first sends every page; 0: none), instead of the default (1 + Xen's 5
+ * iterations for precopy, none for postcopy).  Bits 16-31: a downtime
+ * target in ms (0: none): switch over once the pages dirtied in the last
+ * round would take no longer than that at the rate measured so far.
+ * PROGRESS: one struct xk_link_save with status XK_SAVE_STATUS_PROGRESS
+ * after each round (the counts so far), before the final reply. */
+#define XK_SAVE_ROUNDS_SET   (1u << 3)
+#define XK_SAVE_PROGRESS     (1u << 4)
+#define XK_SAVE_ROUNDS(n)    (((uint32_t)(n) & 0xffu) << 8)
+#define XK_SAVE_ROUNDS_OF(f) (((f) >> 8) & 0xffu)
+#define XK_SAVE_DOWNTIME_MAX 0xffffu
+#define XK_SAVE_DOWNTIME(ms) (((uint32_t)(ms) & 0xffffu) << 16)
+#define XK_SAVE_DOWNTIME_OF(f) ((f) >> 16)
+#define XK_SAVE_STATUS_PROGRESS 1
 /* POSTCOPY (xenkvm's own, docs/migration.md): with no fd, asks whether the
  * domain is a postcopy destination waiting for its pages (status 1), a
  * source with pages to send (2), or neither (0).  With two fds, the migration channel's forward and return

@@ -168,6 +168,7 @@ int cmd_migrate(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "debug", 0, 0, 0x100 }, { "live", 0, 0, 0x200 }, { "postcopy", 0, 0, 0x300 },
+        { "precopy-rounds", 1, 0, 0x400 }, { "max-downtime", 1, 0, 0x500 },
         { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
     };
     const char *config = NULL, *ssh = "ssh", *host;
@@ -175,8 +176,11 @@ int cmd_migrate(int argc, char **argv)
     char *rune, *name, *away = NULL, rc_buf;
     struct xk_link_save sr;
     int opt, send_fd, recv_fd, ret = EXIT_FAILURE;
+    uint32_t policy = XK_SAVE_PROGRESS;
     unsigned domid;
     pid_t child;
+    char *end;
+    long v;
 
     while ((opt = xl_getopt(argc, argv, "FC:s:ep", opts, "migrate", 2)) != -1) {
         switch (opt) {
@@ -188,6 +192,23 @@ int cmd_migrate(int argc, char **argv)
         case 0x100: debug = true; break;
         case 0x200: break;      /* --live: ignored, as xl does (xm's) */
         case 0x300: postcopy = true; break;    /* xenkvm's own */
+        case 0x400:     /* xenkvm's own: rounds while the domain runs */
+            v = strtol(optarg, &end, 10);
+            if (!optarg[0] || *end || v < 0 || v > 255) {
+                fprintf(stderr, "xl migrate: --precopy-rounds takes 0 to 255\n");
+                return EXIT_FAILURE;
+            }
+            policy |= XK_SAVE_ROUNDS_SET | XK_SAVE_ROUNDS(v);
+            break;
+        case 0x500:     /* xenkvm's own: switch over once this downtime is in reach */
+            v = strtol(optarg, &end, 10);
+            if (!optarg[0] || *end || v < 1 || v > XK_SAVE_DOWNTIME_MAX) {
+                fprintf(stderr, "xl migrate: --max-downtime takes 1 to %u ms\n",
+                        XK_SAVE_DOWNTIME_MAX);
+                return EXIT_FAILURE;
+            }
+            policy |= XK_SAVE_DOWNTIME(v);
+            break;
         }
     }
     domid = xl_find_domain(argv[optind]);
@@ -218,14 +239,15 @@ int cmd_migrate(int argc, char **argv)
         goto out;
     }
     if (xl_save_domain(domid, send_fd, config, "migration stream",
-                       XK_SAVE_LIVE | (postcopy ? XK_SAVE_POSTCOPY : 0), &coop, &sr)) {
+                       XK_SAVE_LIVE | policy | (postcopy ? XK_SAVE_POSTCOPY : 0), &coop,
+                       &sr)) {
         fprintf(stderr, "migration sender: libxl_domain_suspend failed (rc=-3)\n");
         close(send_fd);
         child_report(child, recv_fd);
         fprintf(stderr, "Migration failed, resuming at sender.\n");
         goto out;
     }
-    if (debug || sr.rounds || postcopy)
+    if (debug || !coop)
         fprintf(stderr, "migration sender: %llu bytes, %llu precopy rounds, %llu pages in "
                 "the last, paused %llu us\n", (unsigned long long)sr.bytes,
                 (unsigned long long)sr.rounds, (unsigned long long)sr.last_round_pages,
@@ -263,7 +285,11 @@ int cmd_migrate(int argc, char **argv)
     fprintf(stderr, "migration sender: Target reports successful startup.\n");
     /* Postcopy (a guest that suspended itself went stop-and-copy): the
      * rest of its memory, with the channel handed to the VMM. */
-    if (postcopy && !coop && vmm_ctl_postcopy_query(xl_rundir(), domid) == 2) {
+    if (postcopy && !coop && vmm_ctl_postcopy_query(xl_rundir(), domid) != 2)
+        /* Precopy rounds left nothing changed: it ended as a precopy. */
+        fprintf(stderr, "migration sender: postcopy: 0 pages, 0 asked for, 0 in the "
+                "background\n");
+    else if (postcopy && !coop) {
         struct xk_link_postcopy pr;
         int s = vmm_ctl_postcopy_start(xl_rundir(), domid, send_fd, recv_fd, false, &pr);
         int prc = s < 0 ? s : vmm_ctl_postcopy_wait(s, &pr);
