@@ -498,6 +498,7 @@ static void on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file
 struct pc_job {
     struct vm *vm;
     int fd, files[2];
+    bool resume;            /* a new connection after a broken one */
 };
 
 static void pc_reply(int fd, int status, const struct pc_stats *st, uint64_t pending,
@@ -533,22 +534,30 @@ static void *pc_thread(void *arg)
     if (vm->pc_dest) {
         pending = vm->pc_dest->npend;
         rc = pc_dest_wait(vm->pc_dest, &st, msg);
-        free(vm->pc_dest);
-        vm->pc_dest = NULL;
+        if (rc != -ENOTCONN) {
+            free(vm->pc_dest);
+            vm->pc_dest = NULL;
+        }
     } else {
         pending = vm->pc_npending;
-        rc = pc_source_serve(vm->mem, vm->mem_size >> XK_PAGE_SHIFT, vm->pc_pending,
-                             vm->pc_npending, j->files[0], j->files[1], &st, msg);
+        rc = pc_src_serve(vm->pc_src, j->files[0], j->files[1], j->resume, msg);
+        st = vm->pc_src->st;
     }
-    if (rc)
+    if (rc == -ENOTCONN)
+        /* Paused: the pages stay (source) or stay missing (destination)
+         * until a new connection comes (POSTCOPY with XK_PC_RESUME). */
+        log_warn("domain %u: %s; waiting for a new connection", vm->domid, msg);
+    else if (rc)
         log_warn("domain %u: %s", vm->domid, msg);
     else
         log_info("domain %u: postcopy: %llu pages, %llu on demand, %llu in the background",
                  vm->domid, (unsigned long long)pending, (unsigned long long)st.on_demand,
                  (unsigned long long)st.background);
-    pc_reply(j->fd, rc, &st, pending, rc ? msg : NULL);
     close(j->files[0]);
     close(j->files[1]);
+    if (rc == -ENOTCONN)
+        atomic_store(&vm->pc_busy, false);
+    pc_reply(j->fd, rc, &st, pending, rc ? msg : NULL);
     close(j->fd);
     free(j);
     return NULL;
@@ -564,19 +573,42 @@ static void on_postcopy(struct vm *vm, int fd, const struct xk_link_msg *m, int 
     pthread_t t;
     int rc;
 
+    bool resume = m->port & XK_PC_RESUME;
+
     if (m->from_dom != 0) {
         rc = -EPERM;
     } else if (nfds == 0) {
-        rc = vm->pc_dest ? 1 : vm->pc_npending ? 2 : 0;
-    } else if (nfds != 2) {
+        bool busy = atomic_load(&vm->pc_busy);
+        rc = vm->pc_dest ? (pc_dest_paused(vm->pc_dest) && !busy ? XK_PC_DEST_PAUSED
+                                                                 : XK_PC_DEST)
+           : vm->pc_src && !busy ? XK_PC_SOURCE_PAUSED : vm->pc_npending ? XK_PC_SOURCE : 0;
+    } else if (nfds != 2 || (m->port & ~(XK_PC_HOLD | XK_PC_RESUME))) {
         rc = -EINVAL;
     } else if ((!vm->pc_dest && !vm->pc_pending) || atomic_exchange(&vm->pc_busy, true)) {
         rc = vm->pc_dest || vm->pc_pending ? -EBUSY : -ENOENT;
+    } else if (resume != (vm->pc_dest ? pc_dest_paused(vm->pc_dest) : vm->pc_src != NULL)) {
+        /* A resume needs a paused postcopy; a start, one not begun. */
+        atomic_store(&vm->pc_busy, false);
+        rc = resume ? -EINVAL : -EBUSY;
+        snprintf(msg, sizeof(msg), resume ? "postcopy: not paused: nothing to resume"
+                                          : "postcopy: already started");
     } else if (!(j = malloc(sizeof(*j)))) {
+        atomic_store(&vm->pc_busy, false);
         rc = -ENOMEM;
     } else {
-        *j = (struct pc_job){ vm, fd, { files[0], files[1] } };
-        rc = vm->pc_dest ? pc_dest_run(vm->pc_dest, files[0], files[1], m->port & 1, msg) : 0;
+        *j = (struct pc_job){ vm, fd, { files[0], files[1] }, resume };
+        rc = 0;
+        if (vm->pc_dest)
+            rc = resume ? pc_dest_resume(vm->pc_dest, files[0], files[1], msg)
+                        : pc_dest_run(vm->pc_dest, files[0], files[1], m->port & XK_PC_HOLD,
+                                      msg);
+        else if (!vm->pc_src && !(vm->pc_src = malloc(sizeof(*vm->pc_src))))
+            rc = -ENOMEM;
+        else if (!resume && (rc = pc_src_init(vm->pc_src, vm->mem, vm->mem_size >> XK_PAGE_SHIFT,
+                                              vm->pc_pending, vm->pc_npending, msg))) {
+            free(vm->pc_src);
+            vm->pc_src = NULL;
+        }
         if (!rc && (rc = -pthread_create(&t, NULL, pc_thread, j)))
             snprintf(msg, sizeof(msg), "postcopy: thread: %s", strerror(-rc));
         if (!rc) {
@@ -584,6 +616,7 @@ static void on_postcopy(struct vm *vm, int fd, const struct xk_link_msg *m, int 
             pc_reply(fd, 0, NULL, 0, NULL);     /* started */
             return;                             /* the thread owns FD and the files */
         }
+        atomic_store(&vm->pc_busy, false);
         free(j);
     }
     pc_reply(fd, rc, NULL, 0, msg[0] ? msg : NULL);

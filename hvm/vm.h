@@ -167,6 +167,8 @@ struct vm {
      * MIG_POSTCOPY save, or the destination's armed fault handler. */
     uint64_t *pc_pending, pc_npending;
     struct pc_dest *pc_dest;
+    struct pc_src *pc_src;      /* the source's sender once started (kept
+                                   across a broken connection) */
     atomic_bool pc_busy;        /* a POSTCOPY request is being served */
     pthread_mutex_t timer_lock;
     struct {

@@ -229,7 +229,7 @@ int vmm_ctl_postcopy_query(const char *rundir, unsigned domid)
     if (n < 0)
         return (int)n;
     if (n != (ssize_t)sizeof(r) || r.magic != XK_LINK_MAGIC || r.type != XK_LINK_POSTCOPY ||
-        r.status > 2)
+        r.status > XK_PC_SOURCE_PAUSED)
         return -EPROTO;
     return r.status;
 }
@@ -254,7 +254,13 @@ static int postcopy_reply(int s, struct xk_link_postcopy *out)
 int vmm_ctl_postcopy_start(const char *rundir, unsigned domid, int fwd, int ret, bool hold,
                            struct xk_link_postcopy *out)
 {
-    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_POSTCOPY, .port = hold };
+    return vmm_ctl_postcopy_connect(rundir, domid, fwd, ret, hold ? XK_PC_HOLD : 0, out);
+}
+
+int vmm_ctl_postcopy_connect(const char *rundir, unsigned domid, int fwd, int ret,
+                             uint32_t flags, struct xk_link_postcopy *out)
+{
+    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_POSTCOPY, .port = flags };
     int fds[2] = { fwd, ret }, s, rc;
 
     memset(out, 0, sizeof(*out));
