@@ -73,6 +73,8 @@ struct vcpu {
     bool exit_completed;            /* its last exit finished by KVM before parking */
     bool ctl_parked;                /* stopped at the gate by a controller
                                        pause (runstate offline) */
+    bool ctl_waiting;               /* parked at the gate, waiting: its thread
+                                       touches no guest memory until it wakes */
     pid_t tid;                      /* its thread, once started (0 before) */
     clockid_t cpu_clock;            /* the thread's CPU clock (with tid) */
     bool thread_done;               /* its thread returned (or will now) */
@@ -165,6 +167,8 @@ struct vm {
      * MIG_POSTCOPY save, or the destination's armed fault handler. */
     uint64_t *pc_pending, pc_npending;
     struct pc_dest *pc_dest;
+    struct pc_src *pc_src;      /* the source's sender once started (kept
+                                   across a broken connection) */
     atomic_bool pc_busy;        /* a POSTCOPY request is being served */
     pthread_mutex_t timer_lock;
     struct {

@@ -135,12 +135,38 @@ struct xk_link_live_update {
 
 #define XK_SAVE_POSTCOPY     (1u << 2)  /* with LIVE: the last round's pages are
                                            listed, sent later by POSTCOPY */
+/* LIVE: the precopy policy (xenkvm's own; Xen's xl has no such option).
+ * ROUNDS_SET: bits 8-15 hold the most rounds while the domain runs (the
+ * first sends every page; 0: none), instead of the default (1 + Xen's 5
+ * iterations for precopy, none for postcopy).  Bits 16-31: a downtime
+ * target in ms (0: none): switch over once the pages dirtied in the last
+ * round would take no longer than that at the rate measured so far.
+ * PROGRESS: one struct xk_link_save with status XK_SAVE_STATUS_PROGRESS
+ * after each round (the counts so far), before the final reply. */
+#define XK_SAVE_ROUNDS_SET   (1u << 3)
+#define XK_SAVE_PROGRESS     (1u << 4)
+#define XK_SAVE_ROUNDS(n)    (((uint32_t)(n) & 0xffu) << 8)
+#define XK_SAVE_ROUNDS_OF(f) (((f) >> 8) & 0xffu)
+#define XK_SAVE_DOWNTIME_MAX 0xffffu
+#define XK_SAVE_DOWNTIME(ms) (((uint32_t)(ms) & 0xffffu) << 16)
+#define XK_SAVE_DOWNTIME_OF(f) ((f) >> 16)
+#define XK_SAVE_STATUS_PROGRESS 1
 /* POSTCOPY (xenkvm's own, docs/migration.md): with no fd, asks whether the
- * domain is a postcopy destination waiting for its pages (status 1), a
- * source with pages to send (2), or neither (0).  With two fds, the migration channel's forward and return
- * directions, the source serves its pending pages / the destination
- * fetches them: one reply when it started (status 0 or -errno: then no
- * second), one when every page went or arrived (counts, or -errno). */
+ * domain is a postcopy destination waiting for its pages (status
+ * XK_PC_DEST, or XK_PC_DEST_PAUSED after a broken connection), a source
+ * with pages to send (XK_PC_SOURCE, XK_PC_SOURCE_PAUSED), or neither (0).
+ * With two fds, the migration channel's forward and return directions
+ * (`port`: XK_PC_HOLD, XK_PC_RESUME), the source serves its pending pages
+ * / the destination fetches them: one reply when it started (status 0 or
+ * -errno: then no second), one when every page went or arrived (counts,
+ * or -errno; -ENOTCONN: the connection broke, both ends keep their state
+ * and a POSTCOPY with XK_PC_RESUME and a new connection goes on). */
+#define XK_PC_HOLD          (1u << 0)   /* destination: background waits for a fault */
+#define XK_PC_RESUME        (1u << 1)   /* a new connection for a paused postcopy */
+#define XK_PC_DEST          1
+#define XK_PC_SOURCE        2
+#define XK_PC_DEST_PAUSED   3
+#define XK_PC_SOURCE_PAUSED 4
 struct xk_link_postcopy {
     uint32_t magic;
     uint32_t type;          /* XK_LINK_POSTCOPY */

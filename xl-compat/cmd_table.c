@@ -52,9 +52,20 @@ const struct xl_cmd xl_cmd_table[] = {
       "--debug         Print huge (!) amount of debug during the migration process.\n"
       "-p              Do not unpause domain after migrating it.\n"
       "--postcopy      (xenkvm's own) Run the domain at the target after the\n"
-      "                precopy rounds; the rest of its memory follows, pages it\n"
-      "                touches first on demand.  If the source dies meanwhile\n"
-      "                the domain is lost." },
+      "                precopy rounds (none unless --precopy-rounds); the rest\n"
+      "                of its memory follows, pages it touches first on demand.\n"
+      "                A broken connection pauses both sides: finish with\n"
+      "                --postcopy-resume.  If the source dies meanwhile the\n"
+      "                domain is lost.\n"
+      "--postcopy-resume (xenkvm's own) Reconnect a postcopy paused by a\n"
+      "                broken connection: <Domain> is the source's\n"
+      "                NAME--migratedaway; <host> runs migrate-receive\n"
+      "                --postcopy-resume NAME.\n"
+      "--precopy-rounds N (xenkvm's own) At most N rounds while the domain\n"
+      "                runs, the first sending every page (default 6: the\n"
+      "                first and Xen's 5 iterations; 0 with --postcopy).\n"
+      "--max-downtime MS (xenkvm's own) Switch over once the pages still\n"
+      "                dirty would go in MS at the rate measured so far." },
     { "migrate-receive", cmd_migrate_receive, false, false,
       "Restore a domain from a saved state",
       "- for internal use only",
