@@ -18,7 +18,7 @@ static int put_string(struct hcall *c, uint64_t gva, const char *s, size_t n)
     char buf[1024];
 
     memset(buf, 0, n);
-    memcpy(buf, s, strnlen(s, n - 1));
+    memcpy(buf, s, strnlen(s, n - 1));  /* NUL-padded, as Xen's copy */
     return guest_write(c, gva, buf, n) ? -EFAULT : 0;
 }
 

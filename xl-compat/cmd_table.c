@@ -52,9 +52,20 @@ const struct xl_cmd xl_cmd_table[] = {
       "--debug         Print huge (!) amount of debug during the migration process.\n"
       "-p              Do not unpause domain after migrating it.\n"
       "--postcopy      (xenkvm's own) Run the domain at the target after the\n"
-      "                precopy rounds; the rest of its memory follows, pages it\n"
-      "                touches first on demand.  If the source dies meanwhile\n"
-      "                the domain is lost." },
+      "                precopy rounds (none unless --precopy-rounds); the rest\n"
+      "                of its memory follows, pages it touches first on demand.\n"
+      "                A broken connection pauses both sides: finish with\n"
+      "                --postcopy-resume.  If the source dies meanwhile the\n"
+      "                domain is lost.\n"
+      "--postcopy-resume (xenkvm's own) Reconnect a postcopy paused by a\n"
+      "                broken connection: <Domain> is the source's\n"
+      "                NAME--migratedaway; <host> runs migrate-receive\n"
+      "                --postcopy-resume NAME.\n"
+      "--precopy-rounds N (xenkvm's own) At most N rounds while the domain\n"
+      "                runs, the first sending every page (default 6: the\n"
+      "                first and Xen's 5 iterations; 0 with --postcopy).\n"
+      "--max-downtime MS (xenkvm's own) Switch over once the pages still\n"
+      "                dirty would go in MS at the rate measured so far." },
     { "migrate-receive", cmd_migrate_receive, false, false,
       "Restore a domain from a saved state",
       "- for internal use only",
@@ -103,6 +114,16 @@ const struct xl_cmd xl_cmd_table[] = {
     { "info", cmd_info, false, false,
       "Get information about Xen host",
       "-n, --numa         List host NUMA topology information", NULL },
+    { "pci-attach", cmd_pci_attach, false, false,
+      "Insert a new pass-through pci device",
+      "<Domain> <PCI_SPEC_STRING>", NULL },
+    { "pci-detach", cmd_pci_detach, false, false,
+      "Remove a domain's pass-through pci device",
+      "[options] <Domain> <PCI_SPEC_STRING>",
+      "-f                      Force removal" },
+    { "pci-list", cmd_pci_list, false, false,
+      "List pass-through pci devices for a domain",
+      "<Domain>", NULL },
     { "pci-assignable-add", cmd_pci_assignable_add, false, false,
       "Make a device assignable for pci-passthru",
       "<BDF>",
