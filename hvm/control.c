@@ -7,6 +7,7 @@
  * process the guest's memory. */
 #include "control.h"
 #include "live_update.h"
+#include "backend_quiesce.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -198,6 +199,8 @@ int vm_ctl_pause(struct vm *vm)
 
 int vm_ctl_unpause(struct vm *vm)
 {
+    bool running;
+
     pthread_mutex_lock(&vm->lock);
     if (!vm->ctl_pause_count) {
         pthread_mutex_unlock(&vm->lock);
@@ -206,7 +209,12 @@ int vm_ctl_unpause(struct vm *vm)
     if (--vm->ctl_pause_count == 0)
         for (unsigned i = 0; i < vm->nr_vcpus; i++)
             pthread_cond_broadcast(&vm->vcpus[i].cond);
+    running = vm->ctl_pause_count == 0;
     pthread_mutex_unlock(&vm->lock);
+    /* The domain runs again: backends quiesced for a save that did not
+     * end it (save -c, -p then unpause, a failure) go on. */
+    if (running)
+        backends_resume(vm);
     return 0;
 }
 
@@ -595,6 +603,14 @@ static bool on_resume(struct vm *vm, int fd, const struct xk_link_msg *m)
         status = set_suspend_result(&vm->vcpus[vm->suspend_vcpu]);
     if (!status && write(vm->resume_fd, &one, sizeof(one)) != sizeof(one))
         status = -EIO;
+    if (!status) {
+        bool running;
+        pthread_mutex_lock(&vm->lock);
+        running = vm->ctl_pause_count == 0;
+        pthread_mutex_unlock(&vm->lock);
+        if (running)
+            backends_resume(vm);
+    }
     reply(fd, XK_LINK_RESUME, status);
     return false;
 }
@@ -634,6 +650,14 @@ static void on_pci(struct vm *vm, int fd, struct xk_link_pci *m)
     close(fd);
 }
 
+/* A host backend's idle connection becomes its line for quiescing. */
+static bool on_backend(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    if (m->from_dom != 0)
+        return false;
+    return backends_register(vm, fd);
+}
+
 /* Serve M on FD; true when FD now belongs to someone else. */
 typedef bool (*ctl_handler)(struct vm *vm, int fd, const struct xk_link_msg *m);
 
@@ -647,6 +671,7 @@ static const ctl_handler handlers[] = {
     [XK_LINK_MAXMEM] = on_maxmem,
     [XK_LINK_TRIGGER] = on_trigger,
     [XK_LINK_RESUME] = on_resume,
+    [XK_LINK_BACKEND] = on_backend,
 };
 
 /* A connection waiting for its one message; the loop's argument is the vm

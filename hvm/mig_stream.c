@@ -16,6 +16,7 @@
 
 #include "mig_format.h"
 #include "mig_hvmctx.h"
+#include "backend_quiesce.h"
 #include "control.h"
 #include "save.h"
 #include "util.h"
@@ -517,6 +518,10 @@ static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, bool 
         goto out;
     clock_gettime(CLOCK_MONOTONIC, &st->paused_at);
     st->paused = true;
+    /* The backends answer what is in flight and let go of the guest's
+     * pages before the last round reads them. */
+    if ((rc = backends_quiesce(vm, msg, SS_MSG_LEN)))
+        goto out;
     if (postcopy) {
         if (!(pc.pending = malloc((vm->ram_pages ? vm->ram_pages : 1) * sizeof(uint64_t)))) {
             rc = -ENOMEM;
@@ -603,6 +608,8 @@ int mig_save(struct vm *vm, struct mig_out *o, unsigned flags, struct mig_stats 
     if (flags & MIG_LIVE) {
         if ((rc = precopy(vm, o, st, flags & MIG_POSTCOPY, msg)))
             return rc;
+    } else if ((rc = backends_quiesce(vm, msg, SS_MSG_LEN))) {
+        return rc;
     } else if ((rc = put_pages(vm, o, st))) {
         MSG("guest memory: %s", strerror(-rc));
         return rc;

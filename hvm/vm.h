@@ -212,6 +212,14 @@ struct vm {
     int resume_fd;
     /* Saving for a live update (live_update.c): the memfd is kept. */
     bool live_update;
+    /* Host backend processes' lines, quiesced around a save
+     * (backend_quiesce.h). */
+    struct {
+        pthread_mutex_t lock;
+        int fd[8];              /* XK_MAX_BACKEND_LINES */
+        unsigned n;
+        bool quiesced;
+    } backends;
     /* Backends a restored domain is to be reconnected to (save_attach.c). */
     struct { bool xenstore, console; } reattach;
 };

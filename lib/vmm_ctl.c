@@ -175,14 +175,19 @@ int vmm_ctl_info(const char *rundir, unsigned domid, struct xk_link_info *out)
     return vmm_ctl_info_check(out, request(rundir, domid, XK_LINK_INFO, 0, out, sizeof(*out)));
 }
 
-int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
-                 struct xk_link_save *out)
+/* Send TYPE with FD attached and wait, with no time limit (the VMM answers
+ * when the work is done), for a reply of exactly LEN bytes that opens
+ * with magic, type and status (struct xk_link_save, _live_update); its
+ * MSGLEN-byte text MSG (a field of OUT) is terminated here. */
+static int request_with_fd(const char *rundir, unsigned domid, uint32_t type, uint32_t port,
+                           int fd, void *out, size_t len, char *msg, size_t msglen)
 {
-    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_SAVE, .port = flags };
+    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = type, .port = port };
+    struct { uint32_t magic, type; int32_t status; } head;
     ssize_t n;
     int s, rc;
 
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, len);
     if (!rundir)
         return -EINVAL;
     if ((s = xk_link_connect(rundir, domid)) < 0)
@@ -192,49 +197,33 @@ int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
         return rc;
     }
     do
-        n = recv(s, out, sizeof(*out), 0);
+        n = recv(s, out, len, 0);
     while (n < 0 && errno == EINTR);
     rc = -errno;
     close(s);
     if (n < 0)
         return rc;
-    if (n != (ssize_t)sizeof(*out) || out->magic != XK_LINK_MAGIC ||
-        out->type != XK_LINK_SAVE || out->status > 0)
+    memcpy(&head, out, sizeof(head));
+    if (n != (ssize_t)len || head.magic != XK_LINK_MAGIC || head.type != type || head.status > 0)
         return n == 0 ? -ECONNRESET : -EPROTO;
-    out->msg[sizeof(out->msg) - 1] = '\0';
-    return out->status;
+    msg[msglen - 1] = '\0';
+    return head.status;
 }
 
+int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
+                 struct xk_link_save *out)
+{
+    return request_with_fd(rundir, domid, XK_LINK_SAVE, flags, fd, out, sizeof(*out),
+                           out->msg, sizeof(out->msg));
+}
+
+/* The answer comes from the new VMM once the guest runs again, or from the
+ * old one with the reason it refused. */
 int vmm_ctl_live_update(const char *rundir, unsigned domid, int bin,
                         struct xk_link_live_update *out)
 {
-    struct xk_link_msg m = { .magic = XK_LINK_MAGIC, .type = XK_LINK_LIVE_UPDATE };
-    ssize_t n;
-    int s, rc;
-
-    memset(out, 0, sizeof(*out));
-    if (!rundir)
-        return -EINVAL;
-    if ((s = xk_link_connect(rundir, domid)) < 0)
-        return s;
-    if ((rc = xk_send_fds(s, &m, sizeof(m), &bin, 1))) {
-        close(s);
-        return rc;
-    }
-    /* The answer comes from the new VMM once the guest runs again, or
-     * from the old one with the reason it refused. */
-    do
-        n = recv(s, out, sizeof(*out), 0);
-    while (n < 0 && errno == EINTR);
-    rc = -errno;
-    close(s);
-    if (n < 0)
-        return rc;
-    if (n != (ssize_t)sizeof(*out) || out->magic != XK_LINK_MAGIC ||
-        out->type != XK_LINK_LIVE_UPDATE || out->status > 0)
-        return n == 0 ? -ECONNRESET : -EPROTO;
-    out->msg[sizeof(out->msg) - 1] = '\0';
-    return out->status;
+    return request_with_fd(rundir, domid, XK_LINK_LIVE_UPDATE, 0, bin, out, sizeof(*out),
+                           out->msg, sizeof(out->msg));
 }
 
 int vmm_ctl_postcopy_query(const char *rundir, unsigned domid)

@@ -39,6 +39,17 @@
  *   xc_domain_resume after a checkpoint, `xl save -c`); -EINVAL for a
  *   domain that did not suspend.  Reply: status.
  *
+ * - BACKEND (from a host backend process, domain 0) turns the connection
+ *   it came on into the backend's standing line to the VMM (docs/
+ *   migration.md, "Domains with disks and networks"): before the VMM
+ *   writes the domain's memory for a save it sends QUIESCE with port 1 on
+ *   every such line and waits for each answer: the backend has answered
+ *   every request in flight and dropped every grant mapping (rings
+ *   included), keeping its event channels bound and its xenstore state.
+ *   QUIESCE with port 0 (no answer awaited) lets it map the rings again
+ *   and go on: sent when the domain runs again (its last controller
+ *   pause dropped, or RESUME).
+ *
  * All fields are host-endian (the socket never leaves the host). */
 #ifndef XK_LINK_PROTO_H
 #define XK_LINK_PROTO_H
@@ -67,6 +78,10 @@ enum xk_link_type {
     XK_LINK_POSTCOPY = 14,  /* dom0 -> VMM, 0 or 2 fds: reply(s) struct xk_link_postcopy */
     XK_LINK_PCI_ATTACH = 17, /* dom0 -> VMM, struct xk_link_pci: hot-plug a function */
     XK_LINK_PCI_DETACH = 18, /* dom0 -> VMM, struct xk_link_pci: hot-unplug one */
+    XK_LINK_BACKEND = 21,   /* host backend -> VMM on its idle connection: quiesce
+                               me around a save (no reply; the connection stays) */
+    XK_LINK_QUIESCE = 22,   /* VMM -> backend on that connection: `port` 1 quiesce,
+                               0 resume; the backend answers QUIESCE with status */
 };
 
 /* XEN_DOMCTL_SENDTRIGGER_* (Xen's public domctl.h, a tools-only header). */

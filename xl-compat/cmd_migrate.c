@@ -407,6 +407,7 @@ int cmd_migrate_receive(int argc, char **argv)
      * is /dev/null); it reads exactly the stream, the handshake stays. */
     o.restore_fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
     o.restore_watches = sf.xk_watches;
+    o.restore_devices = sf.xk_devices;
     o.paused = true;
     rc = xl_create(&dc, sf.xk_config, &o);
     close(o.restore_fd);

@@ -15,6 +15,7 @@ struct xl_create_opts {
     bool no_monitor;    /* -e: nobody applies on_* actions */
     int restore_fd;     /* xl restore: the stream (after xl's header), else -1 */
     const char *restore_watches;    /* xl restore: xenstored's watch-export, or NULL */
+    const char *restore_devices;    /* xl restore: the frontends' nodes, or NULL */
 };
 
 /* Create the domain DC; SAVED is the config text to keep for `xl list -l`

@@ -30,6 +30,7 @@
 #include "exit_codes.h"
 #include "device_vif.h"
 #include "lifecycle.h"
+#include "device_save.h"
 #include "lockfile.h"
 #include "mem_admit.h"
 #include "paths.h"
@@ -55,6 +56,7 @@ struct mon {
      * first build only (a reboot boots afresh). */
     int restore_fd;
     const char *restore_watches;
+    const char *restore_devices;
 };
 
 static void write_file(const char *path, const char *text)
@@ -243,6 +245,12 @@ static int start_domain(struct mon *m)
     }
     free(tty);
     xl_dominfo_free(&info);
+    /* A transparently saved domain's frontends are connected: their
+     * nodes back over libxl's, before the backends look. */
+    if (m->restore_devices && m->restore_devices[0] &&
+        !xl_devices_import(m->domid, m->restore_devices))
+        goto fail_kill;
+    m->restore_devices = NULL;
     /* Its disks' nodes are written: the backend serves them. */
     if (m->dc->nr_disks && !xl_blkback_ensure(m->domid, m->dc->name))
         goto fail_kill;
@@ -505,6 +513,13 @@ static int run_monitor(struct mon *m)
         default:    /* destroy, restart */
             fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n",
                     m->domid);
+            /* libxl restarts a domain with the devices it has now: those
+             * block-attach and network-attach added too, not those
+             * detached (read back from xenstore before the nodes go). */
+            if (act == DC_ACT_RESTART) {
+                xl_vbd_domain_disks(m->domid, m->dc);
+                xl_vif_domain_nics(m->domid, m->dc);
+            }
             if (held)
                 destroy_domain(m);
             else
@@ -578,7 +593,8 @@ static bool image_ok(const char *what, const char *path)
 int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts *o)
 {
     struct mon m = { .dc = dc, .saved = saved, .o = o, .lock_fd = -1, .hold_fd = -1,
-                     .restore_fd = o->restore_fd, .restore_watches = o->restore_watches };
+                     .restore_fd = o->restore_fd, .restore_watches = o->restore_watches,
+                     .restore_devices = o->restore_devices };
     int report[2], go[2], st, cons = -1, rc = 0;
     char buf[32] = "";
     ssize_t r;

@@ -12,6 +12,7 @@
 
 #include "domain_ctl.h"
 #include "domcfg.h"
+#include "device_save.h"
 #include "dominfo.h"
 #include "paths.h"
 #include "util.h"
@@ -135,7 +136,7 @@ int xl_save_domain(unsigned domid, int fd, const char *config, const char *where
                    uint32_t live_flags, bool *coop, struct xk_link_save *r)
 {
     struct domcfg dc;
-    char *text, *json, *watches;
+    char *text, *json, *watches, *devices;
     void *hdr;
     size_t hlen;
     bool live = live_flags & XK_SAVE_LIVE;
@@ -178,11 +179,15 @@ int xl_save_domain(unsigned domid, int fd, const char *config, const char *where
      * xenstored's list of them goes into the header (a suspended guest
      * registers its own again, as Linux's xs_resume does). */
     watches = !rc && !*coop ? export_watches(domid) : NULL;
+    /* Likewise its frontends stay connected: their nodes go along
+     * (device_save.h). */
+    devices = !rc && !*coop ? xl_devices_export(domid) : NULL;
     memset(r, 0, sizeof(*r));
-    hdr = rc ? NULL : xl_savefile_build(json, text, watches, &hlen);
+    hdr = rc ? NULL : xl_savefile_build(json, text, watches, devices, &hlen);
     free(json);
     free(text);
     free(watches);
+    free(devices);
     if (hdr) {
         uint32_t f[4];
         memcpy(f, (uint8_t *)hdr + XL_SAVE_MAGIC_LEN, sizeof(f));

@@ -80,6 +80,29 @@ guest_checks() {
         esac
     done
 }
+# l2_run NAME SECONDS: the guest runs its part /tests/NAME.sh (asked for
+# through its data/run node, see l2-init); its L2-PASS/L2-FAIL lines become
+# nested/l2/NAME/... results.  Fails when the guest does not finish it in
+# time or reports no check at all.
+l2_seq=0
+l2_run() {
+    local out
+    l2_seq=$((l2_seq + 1))
+    "$xl" domid "$name" > /dev/null 2>&1 || { fail "$1" "no domain $name to run it in"; return 1; }
+    xenstore-write "/local/domain/$("$xl" domid "$name")/data/run" "$1 $l2_seq"
+    if ! wait_for $cn "^L2: done $1 $l2_seq\$" "$2"; then
+        fail "$1" "the guest did not finish part $1 within $2 s"
+        return 1
+    fi
+    out=$(text $cn | sed -n "/^L2: run $1 $l2_seq\$/,/^L2: done $1 $l2_seq\$/p" |
+          grep -E '^L2-(PASS|FAIL): ')
+    if [ -z "$out" ]; then
+        fail "$1" "part $1 reported no check"
+        return 1
+    fi
+    echo "$out" | sed -e "s|^L2-PASS: |PASS: nested/l2/$1/|" -e "s|^L2-FAIL: |FAIL: nested/l2/$1/|"
+}
+
 # The shutdown reason xl's monitor logged last ("reason code N").
 last_reason() {
     sed -n 's/.*has shut down, reason code \([0-9]*\).*/\1/p' "$xllog" | tail -n 1
@@ -98,7 +121,8 @@ if ! "$xl" create -p /nested/l2.cfg > /tmp/l2-create.out 2>&1; then
     finish
 fi
 domid=$("$xl" domid "$name")
-console 1
+cn=1                    # the current console (a new one per domain)
+console $cn
 "$xl" unpause "$name" || fail unpause "xl unpause failed"
 if ! wait_for 1 '^L2: ready' "$timeout"; then
     fail boot "no 'L2: ready' within $timeout s (L1 time)"
@@ -159,10 +183,20 @@ else
     fail balloon_host "xl list shows '$mem_host' MiB, expected 192 or less"
 fi
 
+# The parts (scripts/nested/l1-parts/*.sh, in name order), each sourced
+# with the guest running and console $cn current; a part that replaces the
+# domain (save/restore, migration) leaves it running under $name with
+# $domid, $cn and $con_pid up to date.
+for part in /nested/l1-parts/*.sh; do
+    [ -f "$part" ] || continue
+    echo "L1: part $(basename "$part" .sh)"
+    . "$part"
+done
+
 # xl reboot: the control driver runs /sbin/reboot, init reboots, xl's
 # monitor restarts the domain (on_reboot="restart") and it boots again.
 "$xl" reboot "$name" || fail reboot "xl reboot failed"
-if wait_for 1 '^L2: init got SIGTERM' 60; then
+if wait_for $cn '^L2: init got SIGTERM' 60; then
     pass reboot_request
 else
     fail reboot_request "the guest's init never heard of the reboot"
@@ -188,8 +222,9 @@ check_reason() { # name expected-code what
 }
 check_reason reboot_reason 1 reboot
 t1=$(uptime_s)
-console 2
-if wait_for 2 '^L2: ready' "$timeout"; then
+cn=$((cn + 1))
+console $cn
+if wait_for $cn '^L2: ready' "$timeout"; then
     pass reboot
     echo "L1: L2 ready again $(since "$t1") s after its reboot"
 else
@@ -200,7 +235,7 @@ fi
 
 # xl shutdown: the control driver runs /sbin/poweroff, init powers off.
 "$xl" shutdown "$name" || fail shutdown "xl shutdown failed"
-if wait_for 2 '^L2: init got SIGUSR2' 60; then
+if wait_for $cn '^L2: init got SIGUSR2' 60; then
     pass shutdown_request
 else
     fail shutdown_request "the guest's init never heard of the shutdown"

@@ -45,6 +45,9 @@ copy_with_libs "$root" /usr/bin $tools
 cp "$cache/l2/vmlinux" "$root/nested/vmlinux"
 cp "$cache/l2/initramfs.cpio" "$root/nested/l2-initramfs.cpio"
 cp "$here/l2.cfg" "$here/l1-guest-test.sh" "$root/nested/"
+# The parts l1-guest-test.sh runs against the running L2 guest, in order.
+mkdir -p "$root/nested/l1-parts"
+cp "$here"/l1-parts/*.sh "$root/nested/l1-parts/"
 mkdir -p "$cache/l1"
 make_cpio "$root" "$cache/l1/initramfs.cpio"
 rm -rf "$root"

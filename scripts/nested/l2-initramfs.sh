@@ -11,6 +11,9 @@ rm -rf "$root"
 busybox_root "$root" "$cache/root/busybox-static/bin/busybox"
 cp "$here/l2-init" "$root/init"
 chmod +x "$root/init"
+# The test parts L1 asks for through data/run (l2-init).
+mkdir -p "$root/tests"
+cp "$here"/l2-tests/* "$root/tests/"
 tools=
 for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xenstore-exists xenstore-watch; do
     tools="$tools $cache/root/xenstore-utils/usr/bin/$t"
