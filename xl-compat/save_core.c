@@ -132,6 +132,17 @@ static char *export_watches(unsigned domid)
     return xs_control_command(xl_xs(), "watch-export", id, (unsigned)n + 1);
 }
 
+/* One line per precopy round, while the domain runs (xenkvm's own). */
+static void print_progress(const struct xk_link_save *r, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "migration sender: precopy round %llu: %llu pages sent, %llu pages and "
+            "%llu KiB so far\n", (unsigned long long)r->rounds,
+            (unsigned long long)r->last_round_pages,
+            (unsigned long long)(r->pages_data + r->pages_zero + r->pages_absent),
+            (unsigned long long)(r->bytes >> 10));
+}
+
 int xl_save_domain(unsigned domid, int fd, const char *config, const char *where,
                    uint32_t live_flags, bool *coop, struct xk_link_save *r)
 {
@@ -204,8 +215,9 @@ int xl_save_domain(unsigned domid, int fd, const char *config, const char *where
                 strerror(-rc));
     }
     if (!rc) {
-        rc = vmm_ctl_save(xl_rundir(), domid, fd,
-                          XK_SAVE_XENKVM_STATE | (live ? live_flags : 0), r);
+        rc = vmm_ctl_save_progress(xl_rundir(), domid, fd,
+                                   XK_SAVE_XENKVM_STATE | (live ? live_flags : 0), r,
+                                   print_progress, NULL);
         if (rc)
             fprintf(stderr, "libxl: error: domain %u: saving: %s\n", domid,
                     r->msg[0] ? r->msg : strerror(-rc));
