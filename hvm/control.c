@@ -22,12 +22,14 @@
 
 #include <xen/sched.h>
 
+#include "dump_core.h"
 #include "evloop.h"
 #include "fd_pass.h"
 #include "link.h"
 #include "mig_stream.h"
 #include "postcopy.h"
 #include "log.h"
+#include "passthrough.h"
 #include "unix_sock.h"
 #include "util.h"
 #include "vcpu.h"
@@ -412,7 +414,7 @@ static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int fil
                ((m->port & XK_SAVE_POSTCOPY) && (!live || vm->pc_pending)) ||
                (!live && (m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_POSTCOPY)))) {
         r.status = -EINVAL;
-    } else if (vm->pt) {
+    } else if (passthrough_active(vm)) {
         /* The device's own state is not in the stream (docs/pciback.md). */
         r.status = -EBUSY;
         snprintf(r.msg, sizeof(r.msg), "a PCI function is passed through to the domain");
@@ -455,6 +457,38 @@ static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int fil
     }
     if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
         log_debug("domain %u: cannot answer SAVE:", vm->domid);
+}
+
+/* DUMP_CORE: Xen's dump-core file of the domain, which the sender paused,
+ * to the file attached (on the event thread, as a paused save). */
+static void on_dump_core(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
+{
+    struct xk_link_save r = { .magic = XK_LINK_MAGIC, .type = XK_LINK_DUMP_CORE };
+    struct dump_core_stats st;
+    unsigned paused;
+
+    pthread_mutex_lock(&vm->lock);
+    paused = vm->ctl_pause_count;
+    pthread_mutex_unlock(&vm->lock);
+    if (m->from_dom != 0) {
+        r.status = -EPERM;
+    } else if (file < 0) {
+        r.status = -EBADF;
+        snprintf(r.msg, sizeof(r.msg), "no file to write the core to");
+    } else if (!paused && !atomic_load(&vm->stopping)) {
+        /* Paused, or shut down (its vCPUs stopped: on_crash="coredump-*"). */
+        r.status = -EBUSY;
+        snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
+    } else if ((r.status = dump_core(vm, file, &st, r.msg)) == 0) {
+        r.bytes = st.bytes;
+        r.pages_data = st.pages;
+        log_info("domain %u: core dumped, %llu bytes, %llu pages", vm->domid,
+                 (unsigned long long)st.bytes, (unsigned long long)st.pages);
+    } else {
+        log_warn("domain %u: core dump failed: %s", vm->domid, r.msg);
+    }
+    if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
+        log_debug("domain %u: cannot answer DUMP_CORE:", vm->domid);
 }
 
 struct live_save {
@@ -685,6 +719,41 @@ static bool on_backend(struct vm *vm, int fd, const struct xk_link_msg *m)
     return backends_register(vm, fd);
 }
 
+/* PCI_ATTACH / PCI_DETACH (passthrough.c): a detach that waits for the
+ * guest's eject keeps FD until then. */
+static void on_pci(struct vm *vm, int fd, struct xk_link_pci *m)
+{
+    char msg[sizeof(m->msg)];
+    int r;
+
+    m->spec[sizeof(m->spec) - 1] = 0;
+    if (m->from_dom != 0) {
+        r = -EPERM;
+        msg[0] = 0;
+    } else if (m->type == XK_LINK_PCI_ATTACH) {
+        r = passthrough_plug(vm, m->spec, m->vslot, true, msg, sizeof(msg));
+        if (r >= 0) {
+            m->vslot = r;
+            r = 0;
+        }
+    } else if (m->vslot < 0) {
+        r = -EINVAL;
+        snprintf(msg, sizeof(msg), "no slot given");
+    } else {
+        r = passthrough_unplug(vm, (unsigned)m->vslot, m->flags & XK_PCI_FORCE, fd, msg,
+                               sizeof(msg));
+        if (r == 1)
+            return;             /* the eject answers */
+    }
+    if (r < 0)
+        log_warn("domain %u: PCI %s: %s", vm->domid,
+                 m->type == XK_LINK_PCI_ATTACH ? "attach" : "detach", msg);
+    m->status = r;
+    snprintf(m->msg, sizeof(m->msg), "%s", msg);
+    send(fd, m, sizeof(*m), MSG_NOSIGNAL);
+    close(fd);
+}
+
 /* Serve M on FD; true when FD now belongs to someone else. */
 typedef bool (*ctl_handler)(struct vm *vm, int fd, const struct xk_link_msg *m);
 
@@ -706,14 +775,26 @@ static const ctl_handler handlers[] = {
 static void on_ctl_conn(void *arg, int fd, uint32_t events)
 {
     struct vm *vm = arg;
+    union { struct xk_link_msg m; struct xk_link_pci pci; } u;
     struct xk_link_msg m;
     int files[2] = { -1, -1 }, file, nfds = 0;
-    ssize_t n = xk_recv_fds(fd, &m, sizeof(m), files, 2, &nfds, MSG_DONTWAIT);
+    ssize_t n;
+
+    memset(&u, 0, sizeof(u));
+    n = xk_recv_fds(fd, &u, sizeof(u), files, 2, &nfds, MSG_DONTWAIT);
 
     (void)events;
     if (n == -EAGAIN || n == -EINTR)
         return;
     evloop_del(vm->loop, fd);
+    m = u.m;
+    if (n == (ssize_t)sizeof(u.pci) && u.pci.magic == XK_LINK_MAGIC &&
+        (u.pci.type == XK_LINK_PCI_ATTACH || u.pci.type == XK_LINK_PCI_DETACH)) {
+        for (int i = 0; i < nfds; i++)
+            close(files[i]);
+        on_pci(vm, fd, &u.pci);
+        return;
+    }
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_POSTCOPY) {
         on_postcopy(vm, fd, &m, files, nfds);      /* takes them all */
         return;
@@ -723,6 +804,13 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
     file = nfds ? files[0] : -1;
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_SAVE) {
         on_save(vm, fd, &m, file);      /* takes both */
+        return;
+    }
+    if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_DUMP_CORE) {
+        on_dump_core(vm, fd, &m, file);
+        if (file >= 0)
+            close(file);
+        close(fd);
         return;
     }
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_LIVE_UPDATE) {

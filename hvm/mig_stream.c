@@ -20,6 +20,7 @@
 #include "control.h"
 #include "save.h"
 #include "util.h"
+#include "vcpu_tsc.h"
 #include "x86.h"
 #include "xen_version.h"
 
@@ -809,6 +810,7 @@ struct rstate {
     size_t hvmctx_len;
     uint32_t params_len;
     bool static_end, have_ctx;
+    uint64_t tsc_nsec;          /* X86_TSC_INFO: Xen time at the save */
     uint32_t version;
     struct mig_stats st;
 };
@@ -1204,6 +1206,7 @@ static int libxc_stream(struct mig_in *in, struct rstate *s, char *msg)
                 MSG("X86_TSC_INFO: reserved field set");
                 return -EINVAL;
             }
+            memcpy(&s->tsc_nsec, b + 8, 8);
             break;
         }
         case LIBXC_REC_HVM_PARAMS:
@@ -1366,6 +1369,31 @@ static int libxl_records(struct mig_in *in, struct rstate *s, char *msg)
     }
 }
 
+/* The HVM context set each vCPU's TSC to the saved value (the guest's TSC
+ * goes on from there, as on Xen), which gave each a KVM offset of its own:
+ * they share vCPU 0's again, and Xen time, which the VMM computes from that
+ * offset, goes on from NSEC (X86_TSC_INFO's, the save's) at the guest's
+ * TSC now, so that TSC and Xen time keep the relation the guest knew:
+ * time published before the save (a vCPU's vcpu_time_info not written
+ * again yet) still reads right.  Measured: restarted at 0, Debian's kernel
+ * lost its timers after the restore. */
+static int retime(struct vm *vm, uint64_t nsec, char *msg)
+{
+    int64_t off;
+    int rc;
+
+    if (!vm->nr_vcpus || vm->vcpus[0].fd < 0)
+        return 0;               /* a VM without KVM (unit tests) */
+    if ((rc = vcpu_tsc_sync(vm)) || (rc = vcpu_tsc_offset(&vm->vcpus[0], &off) ? -EIO : 0)) {
+        MSG("cannot take the restored TSC over: %s", strerror(-rc));
+        return rc;
+    }
+    xen_clock_init(&vm->clock, vm->clock.tsc_khz, off);
+    vm->clock.tsc_base -= nsec / 1000 * vm->clock.tsc_khz / 1000;
+    vm->clock.wc_at_zero_ns -= (int64_t)nsec;
+    return 0;
+}
+
 int mig_restore(struct vm *vm, struct mig_in *in, struct mig_restored *res, char *msg)
 {
     struct rstate s = { .vm = vm };
@@ -1391,7 +1419,8 @@ int mig_restore(struct vm *vm, struct mig_in *in, struct mig_restored *res, char
     } else {
         /* A stream from Xen: its params and HVM context are the state. */
         if ((s.params && (rc = hvm_params(&s, s.params, s.params_len, true, msg))) ||
-            (rc = hvmctx_load(vm, s.hvmctx, s.hvmctx_len, true, msg)))
+            (rc = hvmctx_load(vm, s.hvmctx, s.hvmctx_len, true, msg)) ||
+            (rc = retime(vm, s.tsc_nsec, msg)))
             goto out;
     }
     for (uint64_t i = 0; i < s.def.n; i++) {

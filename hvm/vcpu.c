@@ -358,6 +358,19 @@ static void sipi_started(struct vcpu *v)
         shinfo_vcpu_online(v);
 }
 
+/* KVM finishes the instruction of an exit this thread served (the port
+ * write of a hypercall, KVM_EXIT_XEN's vmcall: RIP past it, the result in
+ * RAX) only at the next KVM_RUN; immediate_exit makes that one return at
+ * once after it, as KVM's API asks before state is read.  Called without
+ * vm->lock. */
+static void finish_last_exit(struct vcpu *v, const char *why)
+{
+    v->run->immediate_exit = 1;
+    if (ioctl(v->fd, KVM_RUN, 0) == 0 || (errno != EINTR && errno != EAGAIN))
+        log_warn("vCPU %u: completing the last exit before %s:", v->id, why);
+    v->run->immediate_exit = 0;
+}
+
 /* The gate before guest entry: wait while down or while another vCPU has
  * the VM paused; false when the VM is stopping. */
 static bool gate(struct vcpu *v)
@@ -368,7 +381,16 @@ static bool gate(struct vcpu *v)
     for (;;) {
         pthread_mutex_lock(&vm->lock);
         if (atomic_load(&vm->stopping)) {
+            /* A domain that suspended is saved, or resumed with its
+             * SCHEDOP_shutdown returning 1 (RESUME sets RAX): the
+             * hypercall must be complete first, or the restored guest
+             * would run it again, and KVM would overwrite the 1 with
+             * the result it still holds. */
+            bool finish = !v->exit_completed;
+            v->exit_completed = true;
             pthread_mutex_unlock(&vm->lock);
+            if (finish)
+                finish_last_exit(v, "the domain stops");
             return false;
         }
         if (v->state != VCPU_UP && v->runstate.state != RUNSTATE_offline) {
@@ -392,10 +414,7 @@ static bool gate(struct vcpu *v)
                  * return at once after it (KVM's API for saving state). */
                 v->exit_completed = true;
                 pthread_mutex_unlock(&vm->lock);
-                v->run->immediate_exit = 1;
-                if (ioctl(v->fd, KVM_RUN, 0) == 0 || (errno != EINTR && errno != EAGAIN))
-                    log_warn("vCPU %u: completing the last exit before the pause:", v->id);
-                v->run->immediate_exit = 0;
+                finish_last_exit(v, "the pause");
                 continue;
             }
             if (!v->ctl_parked) {

@@ -47,7 +47,7 @@ struct vm;
 struct console;
 struct watchdog;
 struct vm_gnttab;
-struct vm_pt;
+struct pt_bus;
 
 enum vcpu_state {
     VCPU_DOWN,      /* not running guest code (never started or VCPUOP_down) */
@@ -187,7 +187,7 @@ struct vm {
     uint32_t pci_addr;          /* port 0xcf8 */
     uint32_t pci_bar[2];        /* the platform device's BARs */
     uint16_t pci_cmd;
-    struct vm_pt *pt;           /* a passed-through PCI function (passthrough.c) */
+    struct pt_bus *pt;          /* passed-through PCI functions (passthrough.c) */
 
     /* The domain's memory map (E820 types), for start_info and
      * XENMEM_memory_map. */

@@ -108,6 +108,41 @@ int vmm_ctl_trigger(const char *rundir, unsigned domid, uint32_t trigger, uint32
     return r.status;
 }
 
+int vmm_ctl_pci(const char *rundir, unsigned domid, struct xk_link_pci *req,
+                unsigned timeout_ms)
+{
+    struct timeval tv = { timeout_ms / 1000, timeout_ms % 1000 * 1000 };
+    uint32_t type = req->type;
+    ssize_t n;
+    int s, rc;
+
+    req->magic = XK_LINK_MAGIC;
+    req->from_dom = 0;
+    req->status = 0;
+    req->spec[sizeof(req->spec) - 1] = 0;
+    req->msg[0] = 0;
+    if ((s = xk_link_connect(rundir, domid)) < 0)
+        return s;
+    if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+        send(s, req, sizeof(*req), MSG_NOSIGNAL) != (ssize_t)sizeof(*req)) {
+        rc = -errno;
+        close(s);
+        return rc;
+    }
+    do
+        n = recv(s, req, sizeof(*req), 0);
+    while (n < 0 && errno == EINTR);
+    rc = errno;
+    close(s);
+    if (n < 0)
+        return rc == EAGAIN || rc == EWOULDBLOCK ? -ETIMEDOUT : -rc;
+    if (n != (ssize_t)sizeof(*req) || req->magic != XK_LINK_MAGIC || req->type != type ||
+        req->status > 0)
+        return -EPROTO;
+    req->msg[sizeof(req->msg) - 1] = 0;
+    return req->status;
+}
+
 int vmm_ctl_maxmem(const char *rundir, unsigned domid, uint32_t pages)
 {
     return simple(rundir, domid, XK_LINK_MAXMEM, pages);
@@ -214,6 +249,12 @@ int vmm_ctl_save_progress(const char *rundir, unsigned domid, int fd, uint32_t f
     return request_with_fd(rundir, domid, XK_LINK_SAVE, flags, fd, out, sizeof(*out), out->msg,
                            sizeof(out->msg),
                            (flags & XK_SAVE_PROGRESS) ? save_progress : NULL, &p);
+}
+
+int vmm_ctl_dump_core(const char *rundir, unsigned domid, int fd, struct xk_link_save *out)
+{
+    return request_with_fd(rundir, domid, XK_LINK_DUMP_CORE, 0, fd, out, sizeof(*out),
+                           out->msg, sizeof(out->msg), NULL, NULL);
 }
 
 /* The answer comes from the new VMM once the guest runs again, or from the

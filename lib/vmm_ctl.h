@@ -24,6 +24,12 @@ int vmm_ctl_maxmem(const char *rundir, unsigned domid, uint32_t pages);
 /* XEN_DOMCTL_sendtrigger: TRIGGER (XK_TRIGGER_*) to vCPU VCPU. */
 int vmm_ctl_trigger(const char *rundir, unsigned domid, uint32_t trigger, uint32_t vcpu);
 int vmm_ctl_unpause(const char *rundir, unsigned domid);
+/* PCI_ATTACH / PCI_DETACH (vmm_socket_proto.h): REQ's type, spec, vslot
+ * and flags are sent; the reply lands in REQ.  TIMEOUT_MS bounds the wait
+ * (a detach waits for the guest's eject).  0 or -errno (REQ->msg may say
+ * why). */
+int vmm_ctl_pci(const char *rundir, unsigned domid, struct xk_link_pci *req,
+                unsigned timeout_ms);
 int vmm_ctl_resume(const char *rundir, unsigned domid);
 /* SAVE: the paused domain as a migration stream to FD (XK_SAVE_* FLAGS);
  * waits as long as the save takes.  0 or -errno, with the VMM's reply
@@ -31,6 +37,9 @@ int vmm_ctl_resume(const char *rundir, unsigned domid);
 struct xk_link_save;
 int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
                  struct xk_link_save *out);
+/* DUMP_CORE: the paused domain as Xen's dump-core file to FD; the same
+ * reply (bytes, pages_data). */
+int vmm_ctl_dump_core(const char *rundir, unsigned domid, int fd, struct xk_link_save *out);
 /* The same; with XK_SAVE_PROGRESS in FLAGS, PROGRESS is called with each
  * progress report (the counts so far) before the final reply. */
 int vmm_ctl_save_progress(const char *rundir, unsigned domid, int fd, uint32_t flags,

@@ -34,6 +34,10 @@
  *   migration stream to the file descriptor attached (docs/migration.md);
  *   `port` holds XK_SAVE_* flags; the domain may instead have suspended
  *   itself (SHUTDOWN_suspend).  Reply: one struct xk_link_save.
+ * - DUMP_CORE writes the domain, which the sender has paused, as Xen's
+ *   dump-core ELF file (xl dump-core) to the file descriptor attached.
+ *   Reply: one struct xk_link_save of type DUMP_CORE (bytes: the file's
+ *   size, pages_data: the guest pages in it).
  * - RESUME runs a domain that suspended itself (SHUTDOWN_suspend) and is
  *   held by its monitor again, its SCHEDOP_shutdown returning 1 (Xen's
  *   xc_domain_resume after a checkpoint, `xl save -c`); -EINVAL for a
@@ -76,6 +80,9 @@ enum xk_link_type {
     XK_LINK_LIVE_UPDATE = 13, /* dom0 -> VMM, the new binary attached: reply
                                struct xk_link_live_update (docs/live-update.md) */
     XK_LINK_POSTCOPY = 14,  /* dom0 -> VMM, 0 or 2 fds: reply(s) struct xk_link_postcopy */
+    XK_LINK_DUMP_CORE = 15, /* dom0 -> VMM, a file attached: reply struct xk_link_save */
+    XK_LINK_PCI_ATTACH = 17, /* dom0 -> VMM, struct xk_link_pci: hot-plug a function */
+    XK_LINK_PCI_DETACH = 18, /* dom0 -> VMM, struct xk_link_pci: hot-unplug one */
     XK_LINK_BACKEND = 21,   /* host backend -> VMM on its idle connection: quiesce
                                me around a save (no reply; the connection stays) */
     XK_LINK_QUIESCE = 22,   /* VMM -> backend on that connection: `port` 1 quiesce,
@@ -167,6 +174,27 @@ struct xk_link_postcopy {
     uint32_t pad;
     uint64_t pending;       /* pages postcopy moves */
     uint64_t on_demand, background, zero_filled, requests, clobbered;
+    char msg[160];
+};
+
+/* PCI_ATTACH / PCI_DETACH (docs/pciback.md, "Hot plug"), request and
+ * reply alike.  ATTACH: `spec` is the VMM's --pci argument, `vslot` the
+ * slot asked for (-1: the first free one); the reply says the slot used.
+ * The guest is told through the ACPI PCI hot-plug registers and an SCI.
+ * DETACH: the function at `vslot`; the guest is asked to eject it and
+ * the reply comes once it has (the sender's timeout bounds the wait);
+ * with XK_PCI_FORCE it is torn down at once.  Errors: status -errno with
+ * msg. */
+#define XK_PCI_SPEC_LEN 512
+#define XK_PCI_FORCE (1u << 0)
+struct xk_link_pci {
+    uint32_t magic;
+    uint32_t type;          /* XK_LINK_PCI_ATTACH or _DETACH */
+    uint32_t from_dom;
+    uint32_t flags;         /* XK_PCI_* */
+    int32_t vslot;
+    int32_t status;
+    char spec[XK_PCI_SPEC_LEN];
     char msg[160];
 };
 

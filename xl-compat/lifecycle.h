@@ -29,4 +29,17 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
 int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready_fd,
                  int hold_fd, int restore_fd, const char *log, const char *console_log);
 
+/* The config text a domain keeps (<rundir>/domN.cfg, what `xl list -l`
+ * and a restart read): the file, the overrides, the uuid and the
+ * hypercall transport as resolved on this host.  Malloc'd. */
+char *xl_saved_config(const char *text, size_t len, char **ov, int nov,
+                      const uint8_t u[16], enum xk_transport t);
+/* `xl config-update`'s pending config for domain DOMID's next restart. */
+#define XL_CONFIG_UPDATE_SUFFIX ".cfg.update"
+
+/* Xen's dump-core file of domain DOMID to FILE (created, mode 0600),
+ * written by its VMM; PAUSE holds the domain paused meanwhile (a domain
+ * that shut down needs none).  0, or libxl's ERROR_FAIL with WHY. */
+int xl_dump_core(unsigned domid, const char *file, bool pause, char *why, size_t why_len);
+
 #endif
