@@ -124,6 +124,15 @@ void irq_upcall(struct vm *vm, unsigned vcpu)
     }
 }
 
+void irq_restored(struct vm *vm)
+{
+    if (vm->vm_fd < 0)
+        return;                 /* a VM without KVM (unit tests) */
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        if (irq_upcall_pending(vm, i))
+            irq_upcall(vm, i);
+}
+
 /* Local APIC registers in struct kvm_lapic_state. */
 #define APIC_SVR        0xf0
 #define APIC_SVR_ENABLE 0x100

@@ -17,6 +17,14 @@ void irq_vcpu_entry(struct vcpu *v);
 void irq_set_callback(struct vm *vm, uint64_t val);
 /* HVMOP_set_evtchn_upcall_vector. */
 int irq_set_upcall_vector(struct vm *vm, uint32_t vcpu, uint8_t vector);
+/* After a restore (save/restore, migration, live update) has set the
+ * vCPUs' local APICs as saved: an upcall raised while the earlier parts
+ * were restored (a timer that expired during the pause) went to an APIC
+ * that restore then overwrote.  The upcall vector is an edge sent only
+ * when evtchn_upcall_pending goes up, so a vCPU whose flag is up would
+ * never hear of an event again (Linux hung after a live update): every
+ * vCPU with the flag up is offered its upcall once more. */
+void irq_restored(struct vm *vm);
 /* Is vCPU V's evtchn_upcall_pending set? */
 bool irq_upcall_pending(struct vm *vm, unsigned vcpu);
 

@@ -16,9 +16,11 @@
 
 #include "mig_format.h"
 #include "mig_hvmctx.h"
+#include "backend_quiesce.h"
 #include "control.h"
 #include "save.h"
 #include "util.h"
+#include "vcpu_tsc.h"
 #include "x86.h"
 #include "xen_version.h"
 
@@ -484,6 +486,22 @@ static int64_t precopy_round(struct vm *vm, struct mig_out *o, struct mig_stats 
     return o->err ? o->err : sent;
 }
 
+/* The downtime target: the DIRTY pages of the last round, at the rate
+ * the stream went since T0 (bytes written over time, hashing included),
+ * would take at most MS. */
+static bool fits_downtime(const struct mig_out *o, struct timespec t0, int64_t dirty,
+                          unsigned ms)
+{
+    struct timespec t1;
+    double secs;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (secs <= 0 || !o->bytes)
+        return false;
+    return (double)dirty * XK_PAGE_SIZE / ((double)o->bytes / secs) * 1000.0 <= (double)ms;
+}
+
 /* Round 0 as put_pages, recording what was sent, then rounds while the
  * domain runs, then the domain paused (a controller pause, saved with it
  * as the saver's) and the last round. */
@@ -491,6 +509,9 @@ static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, bool 
                    char *msg)
 {
     struct precopy pc = { .postcopy = postcopy };
+    const struct mig_live *lv = o->live;
+    int max_rounds = lv ? lv->max_rounds : -1;
+    struct timespec t0;
     int64_t dirty = 0;
     int rc = 0;
 
@@ -501,22 +522,34 @@ static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, bool 
         goto out;
     }
     pc.map_sig = ~map_signature(vm);    /* the first round sends all */
-    /* Postcopy: no round while the domain runs; every page with data is
-     * left for the destination to fetch. */
-    for (unsigned round = 0; !postcopy; round++) {
+    /* Postcopy by default: no round while the domain runs; every page with
+     * data is left for the destination to fetch.  With rounds first, only
+     * the pages changed since the last one are. */
+    if (max_rounds < 0)
+        max_rounds = postcopy ? 0 : 1 + PRECOPY_MAX_ROUNDS;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int round = 0; round < max_rounds; round++) {
         dirty = precopy_round(vm, o, st, &pc, round == 0, false);
         if (dirty < 0) {
             rc = (int)dirty;
             goto out;
         }
-        st->rounds = round + 1;
-        if (round > 0 && (dirty < PRECOPY_DIRTY_TARGET || round >= PRECOPY_MAX_ROUNDS))
+        st->rounds = (uint64_t)round + 1;
+        st->bytes = o->bytes;
+        if (lv && lv->progress)
+            lv->progress(lv->arg, st, (uint64_t)dirty);
+        if (round > 0 && (dirty < PRECOPY_DIRTY_TARGET ||
+                          (lv && lv->downtime_ms && fits_downtime(o, t0, dirty, lv->downtime_ms))))
             break;
     }
     if ((rc = vm_ctl_pause(vm)))
         goto out;
     clock_gettime(CLOCK_MONOTONIC, &st->paused_at);
     st->paused = true;
+    /* The backends answer what is in flight and let go of the guest's
+     * pages before the last round reads them. */
+    if ((rc = backends_quiesce(vm, msg, SS_MSG_LEN)))
+        goto out;
     if (postcopy) {
         if (!(pc.pending = malloc((vm->ram_pages ? vm->ram_pages : 1) * sizeof(uint64_t)))) {
             rc = -ENOMEM;
@@ -524,7 +557,7 @@ static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, bool 
         }
         pc_keep_vcpu_info(vm, &pc);
     }
-    dirty = precopy_round(vm, o, st, &pc, postcopy, true);
+    dirty = precopy_round(vm, o, st, &pc, st->rounds == 0, true);
     if (dirty < 0) {
         rc = (int)dirty;
     } else {
@@ -603,6 +636,8 @@ int mig_save(struct vm *vm, struct mig_out *o, unsigned flags, struct mig_stats 
     if (flags & MIG_LIVE) {
         if ((rc = precopy(vm, o, st, flags & MIG_POSTCOPY, msg)))
             return rc;
+    } else if ((rc = backends_quiesce(vm, msg, SS_MSG_LEN))) {
+        return rc;
     } else if ((rc = put_pages(vm, o, st))) {
         MSG("guest memory: %s", strerror(-rc));
         return rc;
@@ -775,6 +810,7 @@ struct rstate {
     size_t hvmctx_len;
     uint32_t params_len;
     bool static_end, have_ctx;
+    uint64_t tsc_nsec;          /* X86_TSC_INFO: Xen time at the save */
     uint32_t version;
     struct mig_stats st;
 };
@@ -1170,6 +1206,7 @@ static int libxc_stream(struct mig_in *in, struct rstate *s, char *msg)
                 MSG("X86_TSC_INFO: reserved field set");
                 return -EINVAL;
             }
+            memcpy(&s->tsc_nsec, b + 8, 8);
             break;
         }
         case LIBXC_REC_HVM_PARAMS:
@@ -1332,6 +1369,31 @@ static int libxl_records(struct mig_in *in, struct rstate *s, char *msg)
     }
 }
 
+/* The HVM context set each vCPU's TSC to the saved value (the guest's TSC
+ * goes on from there, as on Xen), which gave each a KVM offset of its own:
+ * they share vCPU 0's again, and Xen time, which the VMM computes from that
+ * offset, goes on from NSEC (X86_TSC_INFO's, the save's) at the guest's
+ * TSC now, so that TSC and Xen time keep the relation the guest knew:
+ * time published before the save (a vCPU's vcpu_time_info not written
+ * again yet) still reads right.  Measured: restarted at 0, Debian's kernel
+ * lost its timers after the restore. */
+static int retime(struct vm *vm, uint64_t nsec, char *msg)
+{
+    int64_t off;
+    int rc;
+
+    if (!vm->nr_vcpus || vm->vcpus[0].fd < 0)
+        return 0;               /* a VM without KVM (unit tests) */
+    if ((rc = vcpu_tsc_sync(vm)) || (rc = vcpu_tsc_offset(&vm->vcpus[0], &off) ? -EIO : 0)) {
+        MSG("cannot take the restored TSC over: %s", strerror(-rc));
+        return rc;
+    }
+    xen_clock_init(&vm->clock, vm->clock.tsc_khz, off);
+    vm->clock.tsc_base -= nsec / 1000 * vm->clock.tsc_khz / 1000;
+    vm->clock.wc_at_zero_ns -= (int64_t)nsec;
+    return 0;
+}
+
 int mig_restore(struct vm *vm, struct mig_in *in, struct mig_restored *res, char *msg)
 {
     struct rstate s = { .vm = vm };
@@ -1357,7 +1419,8 @@ int mig_restore(struct vm *vm, struct mig_in *in, struct mig_restored *res, char
     } else {
         /* A stream from Xen: its params and HVM context are the state. */
         if ((s.params && (rc = hvm_params(&s, s.params, s.params_len, true, msg))) ||
-            (rc = hvmctx_load(vm, s.hvmctx, s.hvmctx_len, true, msg)))
+            (rc = hvmctx_load(vm, s.hvmctx, s.hvmctx_len, true, msg)) ||
+            (rc = retime(vm, s.tsc_nsec, msg)))
             goto out;
     }
     for (uint64_t i = 0; i < s.def.n; i++) {

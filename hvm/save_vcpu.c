@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "irq.h"
 #include "save.h"
 #include "util.h"
 
@@ -415,7 +416,9 @@ static int kvm_set(int fd, const struct kvm_saved *k, char *msg)
     } while (0)
     SET(KVM_SET_SREGS, &k->sregs);
     SET(KVM_SET_REGS, &k->regs);
-    if (k->has_xcrs)
+    /* A host without XSAVE reads no XCRs and refuses every KVM_SET_XCRS
+     * (EINVAL, even for none): there is nothing to set then. */
+    if (k->has_xcrs && k->xcrs.nr_xcrs)
         SET(KVM_SET_XCRS, &k->xcrs);
     if (k->fpu_kind == FPU_XSAVE) {
         struct kvm_xsave *xs = calloc(1, sizeof(*xs));
@@ -596,6 +599,7 @@ static int restore(void *obj, struct ss_rd *r, uint32_t version, char *msg)
         v->init_ctx = ctx;
         pthread_mutex_unlock(&vm->lock);
     }
+    irq_restored(vm);
     return 0;
 }
 

@@ -2,6 +2,7 @@
  * exits (kvmtool's shape).  Registers come back in kvm_run (sync regs),
  * so a hypercall costs no extra ioctl. */
 #include "vcpu.h"
+#include "postcopy.h"
 #include "passthrough.h"
 #include "x86.h"
 
@@ -357,6 +358,19 @@ static void sipi_started(struct vcpu *v)
         shinfo_vcpu_online(v);
 }
 
+/* KVM finishes the instruction of an exit this thread served (the port
+ * write of a hypercall, KVM_EXIT_XEN's vmcall: RIP past it, the result in
+ * RAX) only at the next KVM_RUN; immediate_exit makes that one return at
+ * once after it, as KVM's API asks before state is read.  Called without
+ * vm->lock. */
+static void finish_last_exit(struct vcpu *v, const char *why)
+{
+    v->run->immediate_exit = 1;
+    if (ioctl(v->fd, KVM_RUN, 0) == 0 || (errno != EINTR && errno != EAGAIN))
+        log_warn("vCPU %u: completing the last exit before %s:", v->id, why);
+    v->run->immediate_exit = 0;
+}
+
 /* The gate before guest entry: wait while down or while another vCPU has
  * the VM paused; false when the VM is stopping. */
 static bool gate(struct vcpu *v)
@@ -367,7 +381,16 @@ static bool gate(struct vcpu *v)
     for (;;) {
         pthread_mutex_lock(&vm->lock);
         if (atomic_load(&vm->stopping)) {
+            /* A domain that suspended is saved, or resumed with its
+             * SCHEDOP_shutdown returning 1 (RESUME sets RAX): the
+             * hypercall must be complete first, or the restored guest
+             * would run it again, and KVM would overwrite the 1 with
+             * the result it still holds. */
+            bool finish = !v->exit_completed;
+            v->exit_completed = true;
             pthread_mutex_unlock(&vm->lock);
+            if (finish)
+                finish_last_exit(v, "the domain stops");
             return false;
         }
         if (v->state != VCPU_UP && v->runstate.state != RUNSTATE_offline) {
@@ -391,10 +414,7 @@ static bool gate(struct vcpu *v)
                  * return at once after it (KVM's API for saving state). */
                 v->exit_completed = true;
                 pthread_mutex_unlock(&vm->lock);
-                v->run->immediate_exit = 1;
-                if (ioctl(v->fd, KVM_RUN, 0) == 0 || (errno != EINTR && errno != EAGAIN))
-                    log_warn("vCPU %u: completing the last exit before the pause:", v->id);
-                v->run->immediate_exit = 0;
+                finish_last_exit(v, "the pause");
                 continue;
             }
             if (!v->ctl_parked) {
@@ -408,7 +428,13 @@ static bool gate(struct vcpu *v)
                     continue;
                 }
             }
+            /* The pauser waits for this: nothing of this thread (a
+             * hypercall's results, the runstate area) writes guest memory
+             * any more, so a save sees it all. */
+            v->ctl_waiting = true;
+            pthread_cond_broadcast(&vm->cond);
             pthread_cond_wait(&v->cond, &vm->lock);
+            v->ctl_waiting = false;
             pthread_mutex_unlock(&vm->lock);
             continue;
         }
@@ -630,6 +656,14 @@ int vm_wait(struct vm *vm)
     while (!vm->kicked_all)
         pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
     pthread_mutex_unlock(&vm->exit_lock);
+    /* A postcopy destination paused by a broken connection lets the
+     * vCPUs waiting on a missing page go (they read zeroes: the domain is
+     * ending, its guest lost). */
+    if (vm->pc_dest && !atomic_load(&vm->pc_busy) && pc_dest_paused(vm->pc_dest)) {
+        pc_dest_disarm(vm->pc_dest);
+        free(vm->pc_dest);
+        vm->pc_dest = NULL;
+    }
     /* vCPU threads leave at their next exit (every one was kicked); one
      * that cannot (stuck in a VMM bug) must not keep a stopped domain's
      * process alive.  Later kicks (a vCPU still running kicking another)

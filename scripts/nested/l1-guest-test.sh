@@ -80,27 +80,27 @@ guest_checks() {
         esac
     done
 }
-# l2_run NAME SECONDS: the guest runs its part /tests/NAME.sh (asked for
-# through its data/run node, see l2-init); its L2-PASS/L2-FAIL lines become
-# nested/l2/NAME/... results.  Fails when the guest does not finish it in
-# time or reports no check at all.
+# l2_run NAME SECONDS [LABEL]: the guest runs its part /tests/NAME.sh
+# (asked for through its data/run node, see l2-init); its L2-PASS/L2-FAIL
+# lines become nested/l2/LABEL/... results (LABEL defaults to NAME).  Fails
+# when the guest does not finish it in time or reports no check at all.
 l2_seq=0
 l2_run() {
-    local out
+    local out label=${3:-$1}
     l2_seq=$((l2_seq + 1))
-    "$xl" domid "$name" > /dev/null 2>&1 || { fail "$1" "no domain $name to run it in"; return 1; }
+    "$xl" domid "$name" > /dev/null 2>&1 || { fail "$label" "no domain $name to run it in"; return 1; }
     xenstore-write "/local/domain/$("$xl" domid "$name")/data/run" "$1 $l2_seq"
     if ! wait_for $cn "^L2: done $1 $l2_seq\$" "$2"; then
-        fail "$1" "the guest did not finish part $1 within $2 s"
+        fail "$label" "the guest did not finish part $1 within $2 s"
         return 1
     fi
     out=$(text $cn | sed -n "/^L2: run $1 $l2_seq\$/,/^L2: done $1 $l2_seq\$/p" |
           grep -E '^L2-(PASS|FAIL): ')
     if [ -z "$out" ]; then
-        fail "$1" "part $1 reported no check"
+        fail "$label" "part $1 reported no check"
         return 1
     fi
-    echo "$out" | sed -e "s|^L2-PASS: |PASS: nested/l2/$1/|" -e "s|^L2-FAIL: |FAIL: nested/l2/$1/|"
+    echo "$out" | sed -e "s|^L2-PASS: |PASS: nested/l2/$label/|" -e "s|^L2-FAIL: |FAIL: nested/l2/$label/|"
 }
 
 # The shutdown reason xl's monitor logged last ("reason code N").
@@ -187,8 +187,13 @@ fi
 # with the guest running and console $cn current; a part that replaces the
 # domain (save/restore, migration) leaves it running under $name with
 # $domid, $cn and $con_pid up to date.
+# NESTED_L2_PARTS (comma-separated numbers, e.g. 50,51) narrows them, for debugging.
 for part in /nested/l1-parts/*.sh; do
     [ -f "$part" ] || continue
+    case ",${NESTED_L2_PARTS:-$(basename "$part" | cut -d- -f1)}," in
+    *,"$(basename "$part" | cut -d- -f1)",*) ;;
+    *) continue ;;
+    esac
     echo "L1: part $(basename "$part" .sh)"
     . "$part"
 done

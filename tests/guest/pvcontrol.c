@@ -22,7 +22,9 @@
  * reason), pvcontrol.watchdog (a 1 s SCHEDOP_watchdog, never kicked),
  * pvcontrol.triple (triple fault), pvcontrol.hang (events off, spin
  * forever), pvcontrol.no-pv (no callback, no features, control/ and
- * memory/ never watched: an HVM guest without PV drivers).
+ * memory/ never watched: an HVM guest without PV drivers),
+ * pvcontrol.marker (writes a pattern made at run time in a page of its
+ * own and says where: "pvcontrol: core marker M at 0xGPA").
  *
  * Every line goes to port 0xe9 too; tests read that from the VMM's stdout.
  */
@@ -96,8 +98,16 @@ static void do_suspend(void)
         pvcons_flush(PVCONS_STALL_NS);
     rc = HYPERVISOR_sched_op(SCHEDOP_shutdown, &(struct sched_shutdown){ SHUTDOWN_suspend });
     say("pvcontrol: suspend returned %ld\n", rc);
-    if (rc == 0)
+    if (rc == 0) {
+        /* A new domain, as on Xen: Linux's xen_irq_resume binds its VIRQs
+         * again and BUG()s on any error (a VIRQ still bound). */
+        evtchn_port_t p;
+        long b = ev_bind_virq(VIRQ_TIMER, 0, &p);
+        if (!b)
+            ev_mask(p);
+        say("pvcontrol: VIRQ_TIMER bound again: %ld\n", b);
         watch_all();
+    }
 }
 
 /* manage.c shutdown_handler(): read the request in a transaction and
@@ -336,6 +346,14 @@ void guest_main(void)
     else
         say("pvcontrol: up, domid %u, name %s\n", xen.domid, name);
 
+    if (has_flag("pvcontrol.marker")) {
+        /* A pattern made at run time (not in the ELF image), for xl
+         * dump-core's test to find in the core at this guest frame. */
+        static char marker[4096] __aligned(4096);
+        snprintf(marker, sizeof(marker), "xenkvm-core-marker-%llx",
+                 (unsigned long long)rdtsc());
+        say("pvcontrol: core marker %s at 0x%lx\n", marker, (unsigned long)(uintptr_t)marker);
+    }
     if (has_flag("pvcontrol.crash")) {
         say("pvcontrol: shutdown crash (command line)\n");
         shut(SHUTDOWN_crash);
@@ -383,6 +401,14 @@ void guest_main(void)
         if (upcall_init())
             say("pvcontrol: cannot set HVM_PARAM_CALLBACK_IRQ\n");
         can_suspend = has_flag("pvcontrol.suspend");
+        if (can_suspend) {
+            /* As Linux has it bound when it suspends. */
+            evtchn_port_t p;
+            if (ev_bind_virq(VIRQ_TIMER, 0, &p))
+                say("pvcontrol: cannot bind VIRQ_TIMER\n");
+            else
+                ev_mask(p);
+        }
         watch_all();
         feature("control/feature-poweroff");
         feature("control/feature-reboot");

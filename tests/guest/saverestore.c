@@ -5,11 +5,18 @@
  * goes back, that a loopback event channel pair still carries events, that
  * VIRQ_TIMER still fires for its singleshot timer, that its grant entry is
  * still in the grant frame it mapped, and that xenstore still answers.
+ * Pages it wrote once at setup are checked at its end.
  * It prints "saverestore: ready" once set up and every round's checks pass;
  * it ends (PASS or FAIL, then poweroff) when the host writes "done" to its
  * xenstore node "data/finish", which it learns from a watch registered
  * before the save: a watch lost on the way keeps it running (and the
  * test fails).  Needs xenstored (run through xl).
+ *
+ * With "upcall" on its command line the timer is taken as Linux takes it:
+ * its port unmasked, the event delivered by the per-vCPU upcall vector
+ * (HVMOP_set_evtchn_upcall_vector) with interrupts on, 20 ms ahead so
+ * that a save or live update most likely finds it armed and it expires
+ * while the domain is paused: the interrupt must still come.
  */
 #include "lib.h"
 #include "hypercall.h"
@@ -18,6 +25,8 @@
 #include "pvcons.h"
 #include "xenbus.h"
 #include "xen_guest.h"
+#include "apic.h"
+#include "x86.h"
 
 #define NPAGES 32
 #define WORDS (4096 / 8)
@@ -25,10 +34,32 @@
 #define XS_EVERY 64         /* rounds between xenstore polls */
 
 static uint64_t mem[NPAGES][WORDS] __aligned(4096) __attribute__((section(".bss.page")));
+/* Written once at setup and checked at the end: memory a precopy round
+ * moves once, which a postcopy without one must fetch. */
+#define NSTILL 96
+static uint64_t still[NSTILL][WORDS] __aligned(4096) __attribute__((section(".bss.page")));
 static uint8_t gframe[4096] __aligned(4096) __attribute__((section(".bss.page")));
 static uint64_t expect[NPAGES];
 static unsigned failures;
 static evtchn_port_t pa, pb, ptimer;
+static bool by_upcall;
+
+/* Is word a whole token of the command line? */
+static bool has_flag(const char *word)
+{
+    const char *p = start_cmdline();
+    size_t n = strlen(word);
+
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!strncmp(p, word, n) && (p[n] == ' ' || p[n] == 0))
+            return true;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return false;
+}
 
 static void say(const char *fmt, ...) __printf(1, 2);
 static void say(const char *fmt, ...)
@@ -88,11 +119,24 @@ static void events_round(void)
         fail("loopback event not pending", pa, pb);
     clear(pb);
     now = xen_system_time();
-    t.timeout_abs_ns = now + 1000000;
+    t.timeout_abs_ns = now + (by_upcall ? 20000000 : 1000000);
     t.flags = 0;
+    end = now + 5000000000ull;
+    if (by_upcall) {
+        uint32_t seen = evtchn_count[ptimer];
+        sti();
+        if (HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &t))
+            fail("set_singleshot_timer", 0, 0);
+        while (__atomic_load_n(&evtchn_count[ptimer], __ATOMIC_SEQ_CST) == seen &&
+               xen_system_time() < end)
+            ;
+        cli();
+        if (evtchn_count[ptimer] == seen)
+            fail("VIRQ_TIMER's upcall did not come", ptimer, pending(ptimer));
+        return;
+    }
     if (HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &t))
         fail("set_singleshot_timer", 0, 0);
-    end = now + 5000000000ull;
     while (!pending(ptimer) && xen_system_time() < end)
         ;
     if (!pending(ptimer))
@@ -120,6 +164,9 @@ static void setup(void)
 
     for (unsigned p = 0; p < NPAGES; p++)
         expect[p] = ~0ull;
+    for (unsigned p = 0; p < NSTILL; p++)
+        for (unsigned w = 0; w < WORDS; w++)
+            still[p][w] = ((uint64_t)p << 32) ^ w ^ 0x5a5a0000ull;
     shinfo_map();
     if (ev_alloc_unbound(DOMID_SELF, DOMID_SELF, &pa) ||
         ev_bind_interdomain(DOMID_SELF, pa, &pb) || ev_bind_virq(VIRQ_TIMER, 0, &ptimer))
@@ -127,6 +174,12 @@ static void setup(void)
     ev_mask(pa);
     ev_mask(pb);
     ev_mask(ptimer);
+    if (by_upcall) {
+        lapic_enable();
+        if (ev_via_lapic(0))
+            fail("HVMOP_set_evtchn_upcall_vector", 0, 0);
+        ev_unmask(ptimer);
+    }
     if (HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x))
         fail("mapping grant frame 0", 0, 0);
     e = (grant_entry_v1_t *)gframe + REF;
@@ -162,10 +215,12 @@ void guest_main(void)
         xen_console_write("saverestore: needs the PV console and xenstore\n", 47);
         guest_shutdown(SHUTDOWN_crash);
     }
+    by_upcall = has_flag("upcall");
     setup();
     if (xenbus_watch("data/finish", "fin"))
         fail("watching data/finish", 0, 0);
-    say("saverestore: ports %u %u timer %u\n", pa, pb, ptimer);
+    say("saverestore: ports %u %u timer %u%s\n", pa, pb, ptimer,
+        by_upcall ? " (by upcall vector)" : "");
     for (;; round++) {
         memory_round(round, false);
         events_round();
@@ -180,6 +235,13 @@ void guest_main(void)
             break;
     }
     memory_round(round + 1, true);
+    for (unsigned p = 0; p < NSTILL; p++)
+        for (unsigned w = 0; w < WORDS; w++)
+            if (still[p][w] != (((uint64_t)p << 32) ^ w ^ 0x5a5a0000ull)) {
+                fail("still memory", p, w);
+                p = NSTILL;
+                break;
+            }
     say("saverestore: %llu rounds, %s\n", (unsigned long long)round,
         failures ? "FAIL" : "PASS");
     guest_shutdown(SHUTDOWN_poweroff);
