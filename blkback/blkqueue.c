@@ -490,6 +490,13 @@ static void *queue_thread(void *arg)
 
     arm_poll(q, q->ev.event_fd, TAG_EVENT);
     arm_poll(q, q->stop_fd, TAG_STOP);
+    /* A ring served before (quiesced for a save, or a restored domain's):
+     * an event for its last responses may have been lost while no backend
+     * was attached; one more is harmless. */
+    if (q->ring.br.native.rsp_prod_pvt) {
+        q->stats.notifies++;
+        xk_evtchn_notify(&q->ev);
+    }
     for (;;) {
         if (q->deferred && !q->inflight) {
             struct blk_io *io = q->deferred;
@@ -576,6 +583,11 @@ fail:
 
 void blkqueue_stop(struct blk_queue *q)
 {
+    blkqueue_stop_keep(q, NULL);
+}
+
+void blkqueue_stop_keep(struct blk_queue *q, struct xk_evtchn *kept)
+{
     uint64_t one = 1;
 
     if (!q->running)
@@ -594,7 +606,9 @@ void blkqueue_stop(struct blk_queue *q)
         free(q->free_io[i]);
     free(q->free_io);
     q->free_io = NULL;
-    if (q->bound)
+    if (q->bound && kept)
+        *kept = q->ev;
+    else if (q->bound)
         xk_evtchn_unbind(&q->ev);
     q->bound = false;
     blkring_unmap(&q->ring);

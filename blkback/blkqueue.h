@@ -74,5 +74,8 @@ int blkqueue_start(struct blk_queue *q, struct blk_target *tgt, const char *name
 /* Stop taking requests, let those in flight complete and answer them,
  * join the thread, unbind the channel, unmap the ring. */
 void blkqueue_stop(struct blk_queue *q);
+/* The same, but the channel stays bound and is handed to KEPT (a queue
+ * quiesced for a save: started again later on the same channel). */
+void blkqueue_stop_keep(struct blk_queue *q, struct xk_evtchn *kept);
 
 #endif

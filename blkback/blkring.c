@@ -43,6 +43,7 @@ int blkring_map(struct blk_ring *r, struct xk_backend_ctx *ctx, const grant_ref_
                 unsigned nr_pages, enum blk_layout layout, const char *name)
 {
     size_t len = (size_t)nr_pages * BLK_PAGE_SIZE;
+    RING_IDX rsp;
     unsigned i;
     int rc;
 
@@ -65,11 +66,16 @@ int blkring_map(struct blk_ring *r, struct xk_backend_ctx *ctx, const grant_ref_
         blkring_unmap(r);
         return rc;
     }
-    /* The frontend initialised the shared ring; we only attach. */
+    /* The frontend initialised the shared ring; we only attach, where its
+     * responses end (as Linux's xen_blkif_map does): 0 on a new ring, the
+     * last answered request on one served before (a backend quiesced for
+     * a save, or started for a restored domain).  A producer index more
+     * than a ring ahead of it halts the ring in blkring_take. */
+    rsp = __atomic_load_n(&((struct blkif_sring *)r->base)->rsp_prod, __ATOMIC_ACQUIRE);
     if (layout == BLK_LAYOUT_NATIVE)
-        BACK_RING_ATTACH(&r->br.native, (struct blkif_sring *)r->base, 0, len);
+        BACK_RING_ATTACH(&r->br.native, (struct blkif_sring *)r->base, rsp, len);
     else
-        BACK_RING_ATTACH(&r->br.x86_32, (struct blkif_x86_32_sring *)r->base, 0, len);
+        BACK_RING_ATTACH(&r->br.x86_32, (struct blkif_x86_32_sring *)r->base, rsp, len);
     r->prod = r->br.native.req_cons;
     return 0;
 }

@@ -198,8 +198,12 @@ static int connect_queue(struct blk_vbd *v, unsigned i, const char *dir, unsigne
     snprintf(qname, sizeof(qname), "%s queue %u", v->name, i);
     if ((rc = blkring_map(&ring, v->ctx, refs, nr, layout, qname)))
         return rc;
-    /* Domain 0's end takes the guest's port number (unique per guest). */
-    if ((rc = backend_bind(v->ctx, (uint32_t)port, (uint32_t)port, &ev))) {
+    /* Domain 0's end takes the guest's port number (unique per guest);
+     * a queue quiesced for a save kept its channel bound. */
+    if (i < v->nr_kept && v->kept_bound[i] && v->kept[i].port == port) {
+        ev = v->kept[i];
+        v->kept_bound[i] = false;
+    } else if ((rc = backend_bind(v->ctx, (uint32_t)port, (uint32_t)port, &ev))) {
         errno = -rc;
         log_warn("%s: cannot bind event channel %" PRIu64 ":", qname, port);
         blkring_unmap(&ring);
@@ -213,6 +217,19 @@ static int connect_queue(struct blk_vbd *v, unsigned i, const char *dir, unsigne
     return 0;
 }
 
+static int vbd_connect(void *dev, const char *fe_dir);
+
+/* Channels kept for a resume that did not take them. */
+static void release_kept(struct blk_vbd *v)
+{
+    for (unsigned i = 0; i < v->nr_kept; i++)
+        if (v->kept_bound[i])
+            xk_evtchn_unbind(&v->kept[i]);
+    memset(v->kept_bound, 0, sizeof(v->kept_bound));
+    v->nr_kept = 0;
+    v->quiesced = false;
+}
+
 static void vbd_disconnect(void *dev)
 {
     struct blk_vbd *v = dev;
@@ -220,6 +237,36 @@ static void vbd_disconnect(void *dev)
     for (unsigned i = 0; i < v->nr_queues; i++)
         blkqueue_stop(&v->queues[i]);
     v->nr_queues = 0;
+    release_kept(v);
+}
+
+void blkvbd_quiesce(struct blk_vbd *v)
+{
+    if (v->quiesced || !v->nr_queues)
+        return;
+    for (unsigned i = 0; i < v->nr_queues; i++) {
+        blkqueue_stop_keep(&v->queues[i], &v->kept[i]);
+        v->kept_bound[i] = true;
+    }
+    v->nr_kept = v->nr_queues;
+    v->nr_queues = 0;
+    v->quiesced = true;
+    log_info("%s: quiesced", v->name);
+}
+
+int blkvbd_resume(struct blk_vbd *v)
+{
+    int rc;
+
+    if (!v->quiesced)
+        return 0;
+    rc = v->xb.fe_dir ? vbd_connect(v, v->xb.fe_dir) : -ENOENT;
+    release_kept(v);
+    if (rc)
+        log_err("%s: cannot resume after the quiesce: %s", v->name, strerror(-rc));
+    else
+        log_info("%s: resumed", v->name);
+    return rc;
 }
 
 static int vbd_connect(void *dev, const char *fe_dir)

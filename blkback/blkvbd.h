@@ -46,6 +46,12 @@ struct blk_vbd {
     unsigned info;              /* VDISK_* */
     unsigned nr_queues;
     struct blk_queue queues[BLK_MAX_QUEUES];
+    /* Quiesced for a save (blkvbd_quiesce): the queues' channels, still
+     * bound, waiting for blkvbd_resume. */
+    bool quiesced;
+    unsigned nr_kept;
+    bool kept_bound[BLK_MAX_QUEUES];
+    struct xk_evtchn kept[BLK_MAX_QUEUES];
 };
 
 /* Probe device DEVID of CTX's domain (its backend directory written by
@@ -62,6 +68,12 @@ int blkvbd_resize(struct blk_vbd *v);
 /* The store reconnected (xenstored restarted): use STORE from now on and
  * watch again what the handshake watches. */
 void blkvbd_set_store(struct blk_vbd *v, void *store);
+/* Before a save: answer every request in flight and give back every
+ * grant (rings included), keeping the channels and the xenstore state. */
+void blkvbd_quiesce(struct blk_vbd *v);
+/* The domain runs again: map the rings where they were and go on.
+ * 0 or -errno (the device is then disconnected). */
+int blkvbd_resume(struct blk_vbd *v);
 /* Stop everything (the domain is going or the backend stops). */
 void blkvbd_destroy(struct blk_vbd *v);
 

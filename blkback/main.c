@@ -5,7 +5,8 @@
  *
  * It gets the guest's memory and grant table from the domain's VMM
  * (backend_ctx_connect), watches /local/domain/0/backend/vbd/<domid>/ and
- * serves each device that appears there (blkvbd.h).  It exits 0 after
+ * serves each device that appears there (blkvbd.h).  Before the domain is
+ * saved the VMM asks it to quiesce them (backend/line.h).  It exits 0 after
  * stopping its devices when the VMM goes (its socket closes) or on
  * SIGTERM/SIGINT.  SIGHUP: look at every backing's size again and
  * publish a changed one (resize). */
@@ -23,6 +24,7 @@
 #include <xenstore.h>
 
 #include "backend/context.h"
+#include "backend/line.h"
 #include "backend/xenbus_xs.h"
 #include "blkvbd.h"
 #include "exit_codes.h"
@@ -316,9 +318,10 @@ int main(int argc, char **argv)
         errno = -rc;
         die(1, "domain %u: cannot reach its VMM under %s:", (unsigned)domid, rundir);
     }
-    /* An idle connection to the VMM socket: it hangs up when the VMM
-     * exits, which is how we learn that the domain is gone. */
-    live = xk_link_connect(rundir, (uint32_t)domid);
+    /* Our line to the VMM: quiesce and resume around a save; it hangs
+     * up when the VMM exits, which is how we learn that the domain is
+     * gone. */
+    live = backend_line_open(rundir, (uint32_t)domid);
     if (live < 0) {
         errno = -live;
         die(1, "domain %u: VMM socket:", (unsigned)domid);
@@ -374,8 +377,25 @@ int main(int argc, char **argv)
             }
         }
         if (p[2].revents) {
-            log_info("domain %u: the VMM has gone: stopping", (unsigned)domid);
-            stop = true;
+            switch (backend_line_read(live)) {
+            case BACKEND_LINE_QUIESCE:
+                for (struct dev *d = devs; d; d = d->next)
+                    if (d->probed)
+                        blkvbd_quiesce(&d->vbd);
+                backend_line_answer(live, 0);
+                break;
+            case BACKEND_LINE_RESUME:
+                for (struct dev *d = devs; d; d = d->next)
+                    if (d->probed)
+                        blkvbd_resume(&d->vbd);
+                break;
+            case BACKEND_LINE_GONE:
+                log_info("domain %u: the VMM has gone: stopping", (unsigned)domid);
+                stop = true;
+                break;
+            case BACKEND_LINE_NONE:
+                break;
+            }
         }
     }
     while (devs)

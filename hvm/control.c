@@ -7,6 +7,7 @@
  * process the guest's memory. */
 #include "control.h"
 #include "live_update.h"
+#include "backend_quiesce.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +22,14 @@
 
 #include <xen/sched.h>
 
+#include "dump_core.h"
 #include "evloop.h"
 #include "fd_pass.h"
 #include "link.h"
 #include "mig_stream.h"
 #include "postcopy.h"
 #include "log.h"
+#include "passthrough.h"
 #include "unix_sock.h"
 #include "util.h"
 #include "vcpu.h"
@@ -175,15 +178,23 @@ int vm_ctl_pause(struct vm *vm)
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         vcpu_kick(&vm->vcpus[i]);
     /* Xen's pause is synchronous (vcpu_sleep_sync): answer once no vCPU
-     * is in guest mode.  A kicked vCPU leaves KVM_RUN at once; the bound
-     * only keeps a VMM bug from stalling the event thread. */
+     * is in guest mode, and no vCPU thread is still serving its last exit
+     * (a hypercall writing its results into guest memory after a save
+     * read that page was seen: the restored guest found its result
+     * missing): each up vCPU waits at its gate or is blocked.  A kicked
+     * vCPU leaves KVM_RUN at once; the bound only keeps a VMM bug from
+     * stalling the event thread. */
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += 2;
     pthread_mutex_lock(&vm->lock);
     for (bool late = false;; ) {
         busy = false;
-        for (unsigned i = 0; i < vm->nr_vcpus; i++)
-            busy |= vm->vcpus[i].in_guest;
+        for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+            const struct vcpu *v = &vm->vcpus[i];
+            busy |= v->in_guest ||
+                    (v->tid && !v->thread_done && v->state == VCPU_UP && !v->ctl_waiting &&
+                     v->runstate.state != RUNSTATE_blocked);
+        }
         if (!busy || !vm->ctl_pause_count || late)
             break;
         late = pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT;
@@ -197,6 +208,8 @@ int vm_ctl_pause(struct vm *vm)
 
 int vm_ctl_unpause(struct vm *vm)
 {
+    bool running;
+
     pthread_mutex_lock(&vm->lock);
     if (!vm->ctl_pause_count) {
         pthread_mutex_unlock(&vm->lock);
@@ -205,7 +218,12 @@ int vm_ctl_unpause(struct vm *vm)
     if (--vm->ctl_pause_count == 0)
         for (unsigned i = 0; i < vm->nr_vcpus; i++)
             pthread_cond_broadcast(&vm->vcpus[i].cond);
+    running = vm->ctl_pause_count == 0;
     pthread_mutex_unlock(&vm->lock);
+    /* The domain runs again: backends quiesced for a save that did not
+     * end it (save -c, -p then unpause, a failure) go on. */
+    if (running)
+        backends_resume(vm);
     return 0;
 }
 
@@ -344,15 +362,36 @@ static bool on_trigger(struct vm *vm, int fd, const struct xk_link_msg *m)
     return false;
 }
 
+/* A live save's progress: the counts so far, before the final reply. */
+static void save_progress(void *arg, const struct mig_stats *st, uint64_t round_pages)
+{
+    struct xk_link_save r = {
+        .magic = XK_LINK_MAGIC, .type = XK_LINK_SAVE, .status = XK_SAVE_STATUS_PROGRESS,
+        .bytes = st->bytes, .pages_data = st->pages_data, .pages_zero = st->pages_zero,
+        .pages_absent = st->pages_absent, .rounds = st->rounds,
+        .last_round_pages = round_pages,
+    };
+
+    send(*(int *)arg, &r, sizeof(r), MSG_NOSIGNAL);
+}
+
 /* SAVE: the domain as Xen's migration stream to the file attached.  The
  * sender paused it (the pause is saved with it, as on Xen the domain is
  * suspended when libxc reads it); the event thread is busy meanwhile. */
 static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
 {
     struct xk_link_save r = { .magic = XK_LINK_MAGIC, .type = XK_LINK_SAVE };
-    struct mig_out out = { .fd = file };
+    struct mig_live policy = {
+        .max_rounds = (m->port & XK_SAVE_ROUNDS_SET) ? (int)XK_SAVE_ROUNDS_OF(m->port) : -1,
+        .downtime_ms = XK_SAVE_DOWNTIME_OF(m->port),
+        .progress = (m->port & XK_SAVE_PROGRESS) ? save_progress : NULL, .arg = &fd,
+    };
+    struct mig_out out = { .fd = file, .live = &policy };
     struct mig_stats st = { 0 };
     bool live = m->port & XK_SAVE_LIVE;
+    uint32_t known = XK_SAVE_XENKVM_STATE | XK_SAVE_LIVE | XK_SAVE_POSTCOPY |
+                     XK_SAVE_ROUNDS_SET | XK_SAVE_PROGRESS | XK_SAVE_ROUNDS(0xff) |
+                     XK_SAVE_DOWNTIME(XK_SAVE_DOWNTIME_MAX);
     unsigned paused;
 
     pthread_mutex_lock(&vm->lock);
@@ -371,10 +410,11 @@ static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int fil
     } else if (!paused && !live) {
         r.status = -EBUSY;
         snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
-    } else if ((m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_LIVE | XK_SAVE_POSTCOPY)) ||
-               ((m->port & XK_SAVE_POSTCOPY) && (!live || vm->pc_pending))) {
+    } else if ((m->port & ~known) ||
+               ((m->port & XK_SAVE_POSTCOPY) && (!live || vm->pc_pending)) ||
+               (!live && (m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_POSTCOPY)))) {
         r.status = -EINVAL;
-    } else if (vm->pt) {
+    } else if (passthrough_active(vm)) {
         /* The device's own state is not in the stream (docs/pciback.md). */
         r.status = -EBUSY;
         snprintf(r.msg, sizeof(r.msg), "a PCI function is passed through to the domain");
@@ -417,6 +457,38 @@ static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int fil
     }
     if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
         log_debug("domain %u: cannot answer SAVE:", vm->domid);
+}
+
+/* DUMP_CORE: Xen's dump-core file of the domain, which the sender paused,
+ * to the file attached (on the event thread, as a paused save). */
+static void on_dump_core(struct vm *vm, int fd, const struct xk_link_msg *m, int file)
+{
+    struct xk_link_save r = { .magic = XK_LINK_MAGIC, .type = XK_LINK_DUMP_CORE };
+    struct dump_core_stats st;
+    unsigned paused;
+
+    pthread_mutex_lock(&vm->lock);
+    paused = vm->ctl_pause_count;
+    pthread_mutex_unlock(&vm->lock);
+    if (m->from_dom != 0) {
+        r.status = -EPERM;
+    } else if (file < 0) {
+        r.status = -EBADF;
+        snprintf(r.msg, sizeof(r.msg), "no file to write the core to");
+    } else if (!paused && !atomic_load(&vm->stopping)) {
+        /* Paused, or shut down (its vCPUs stopped: on_crash="coredump-*"). */
+        r.status = -EBUSY;
+        snprintf(r.msg, sizeof(r.msg), "the domain is not paused");
+    } else if ((r.status = dump_core(vm, file, &st, r.msg)) == 0) {
+        r.bytes = st.bytes;
+        r.pages_data = st.pages;
+        log_info("domain %u: core dumped, %llu bytes, %llu pages", vm->domid,
+                 (unsigned long long)st.bytes, (unsigned long long)st.pages);
+    } else {
+        log_warn("domain %u: core dump failed: %s", vm->domid, r.msg);
+    }
+    if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
+        log_debug("domain %u: cannot answer DUMP_CORE:", vm->domid);
 }
 
 struct live_save {
@@ -468,6 +540,7 @@ static void on_save(struct vm *vm, int fd, const struct xk_link_msg *m, int file
 struct pc_job {
     struct vm *vm;
     int fd, files[2];
+    bool resume;            /* a new connection after a broken one */
 };
 
 static void pc_reply(int fd, int status, const struct pc_stats *st, uint64_t pending,
@@ -503,22 +576,30 @@ static void *pc_thread(void *arg)
     if (vm->pc_dest) {
         pending = vm->pc_dest->npend;
         rc = pc_dest_wait(vm->pc_dest, &st, msg);
-        free(vm->pc_dest);
-        vm->pc_dest = NULL;
+        if (rc != -ENOTCONN) {
+            free(vm->pc_dest);
+            vm->pc_dest = NULL;
+        }
     } else {
         pending = vm->pc_npending;
-        rc = pc_source_serve(vm->mem, vm->mem_size >> XK_PAGE_SHIFT, vm->pc_pending,
-                             vm->pc_npending, j->files[0], j->files[1], &st, msg);
+        rc = pc_src_serve(vm->pc_src, j->files[0], j->files[1], j->resume, msg);
+        st = vm->pc_src->st;
     }
-    if (rc)
+    if (rc == -ENOTCONN)
+        /* Paused: the pages stay (source) or stay missing (destination)
+         * until a new connection comes (POSTCOPY with XK_PC_RESUME). */
+        log_warn("domain %u: %s; waiting for a new connection", vm->domid, msg);
+    else if (rc)
         log_warn("domain %u: %s", vm->domid, msg);
     else
         log_info("domain %u: postcopy: %llu pages, %llu on demand, %llu in the background",
                  vm->domid, (unsigned long long)pending, (unsigned long long)st.on_demand,
                  (unsigned long long)st.background);
-    pc_reply(j->fd, rc, &st, pending, rc ? msg : NULL);
     close(j->files[0]);
     close(j->files[1]);
+    if (rc == -ENOTCONN)
+        atomic_store(&vm->pc_busy, false);
+    pc_reply(j->fd, rc, &st, pending, rc ? msg : NULL);
     close(j->fd);
     free(j);
     return NULL;
@@ -534,19 +615,42 @@ static void on_postcopy(struct vm *vm, int fd, const struct xk_link_msg *m, int 
     pthread_t t;
     int rc;
 
+    bool resume = m->port & XK_PC_RESUME;
+
     if (m->from_dom != 0) {
         rc = -EPERM;
     } else if (nfds == 0) {
-        rc = vm->pc_dest ? 1 : vm->pc_npending ? 2 : 0;
-    } else if (nfds != 2) {
+        bool busy = atomic_load(&vm->pc_busy);
+        rc = vm->pc_dest ? (pc_dest_paused(vm->pc_dest) && !busy ? XK_PC_DEST_PAUSED
+                                                                 : XK_PC_DEST)
+           : vm->pc_src && !busy ? XK_PC_SOURCE_PAUSED : vm->pc_npending ? XK_PC_SOURCE : 0;
+    } else if (nfds != 2 || (m->port & ~(XK_PC_HOLD | XK_PC_RESUME))) {
         rc = -EINVAL;
     } else if ((!vm->pc_dest && !vm->pc_pending) || atomic_exchange(&vm->pc_busy, true)) {
         rc = vm->pc_dest || vm->pc_pending ? -EBUSY : -ENOENT;
+    } else if (resume != (vm->pc_dest ? pc_dest_paused(vm->pc_dest) : vm->pc_src != NULL)) {
+        /* A resume needs a paused postcopy; a start, one not begun. */
+        atomic_store(&vm->pc_busy, false);
+        rc = resume ? -EINVAL : -EBUSY;
+        snprintf(msg, sizeof(msg), resume ? "postcopy: not paused: nothing to resume"
+                                          : "postcopy: already started");
     } else if (!(j = malloc(sizeof(*j)))) {
+        atomic_store(&vm->pc_busy, false);
         rc = -ENOMEM;
     } else {
-        *j = (struct pc_job){ vm, fd, { files[0], files[1] } };
-        rc = vm->pc_dest ? pc_dest_run(vm->pc_dest, files[0], files[1], m->port & 1, msg) : 0;
+        *j = (struct pc_job){ vm, fd, { files[0], files[1] }, resume };
+        rc = 0;
+        if (vm->pc_dest)
+            rc = resume ? pc_dest_resume(vm->pc_dest, files[0], files[1], msg)
+                        : pc_dest_run(vm->pc_dest, files[0], files[1], m->port & XK_PC_HOLD,
+                                      msg);
+        else if (!vm->pc_src && !(vm->pc_src = malloc(sizeof(*vm->pc_src))))
+            rc = -ENOMEM;
+        else if (!resume && (rc = pc_src_init(vm->pc_src, vm->mem, vm->mem_size >> XK_PAGE_SHIFT,
+                                              vm->pc_pending, vm->pc_npending, msg))) {
+            free(vm->pc_src);
+            vm->pc_src = NULL;
+        }
         if (!rc && (rc = -pthread_create(&t, NULL, pc_thread, j)))
             snprintf(msg, sizeof(msg), "postcopy: thread: %s", strerror(-rc));
         if (!rc) {
@@ -554,6 +658,7 @@ static void on_postcopy(struct vm *vm, int fd, const struct xk_link_msg *m, int 
             pc_reply(fd, 0, NULL, 0, NULL);     /* started */
             return;                             /* the thread owns FD and the files */
         }
+        atomic_store(&vm->pc_busy, false);
         free(j);
     }
     pc_reply(fd, rc, NULL, 0, msg[0] ? msg : NULL);
@@ -594,8 +699,59 @@ static bool on_resume(struct vm *vm, int fd, const struct xk_link_msg *m)
         status = set_suspend_result(&vm->vcpus[vm->suspend_vcpu]);
     if (!status && write(vm->resume_fd, &one, sizeof(one)) != sizeof(one))
         status = -EIO;
+    if (!status) {
+        bool running;
+        pthread_mutex_lock(&vm->lock);
+        running = vm->ctl_pause_count == 0;
+        pthread_mutex_unlock(&vm->lock);
+        if (running)
+            backends_resume(vm);
+    }
     reply(fd, XK_LINK_RESUME, status);
     return false;
+}
+
+/* A host backend's idle connection becomes its line for quiescing. */
+static bool on_backend(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    if (m->from_dom != 0)
+        return false;
+    return backends_register(vm, fd);
+}
+
+/* PCI_ATTACH / PCI_DETACH (passthrough.c): a detach that waits for the
+ * guest's eject keeps FD until then. */
+static void on_pci(struct vm *vm, int fd, struct xk_link_pci *m)
+{
+    char msg[sizeof(m->msg)];
+    int r;
+
+    m->spec[sizeof(m->spec) - 1] = 0;
+    if (m->from_dom != 0) {
+        r = -EPERM;
+        msg[0] = 0;
+    } else if (m->type == XK_LINK_PCI_ATTACH) {
+        r = passthrough_plug(vm, m->spec, m->vslot, true, msg, sizeof(msg));
+        if (r >= 0) {
+            m->vslot = r;
+            r = 0;
+        }
+    } else if (m->vslot < 0) {
+        r = -EINVAL;
+        snprintf(msg, sizeof(msg), "no slot given");
+    } else {
+        r = passthrough_unplug(vm, (unsigned)m->vslot, m->flags & XK_PCI_FORCE, fd, msg,
+                               sizeof(msg));
+        if (r == 1)
+            return;             /* the eject answers */
+    }
+    if (r < 0)
+        log_warn("domain %u: PCI %s: %s", vm->domid,
+                 m->type == XK_LINK_PCI_ATTACH ? "attach" : "detach", msg);
+    m->status = r;
+    snprintf(m->msg, sizeof(m->msg), "%s", msg);
+    send(fd, m, sizeof(*m), MSG_NOSIGNAL);
+    close(fd);
 }
 
 /* Serve M on FD; true when FD now belongs to someone else. */
@@ -611,6 +767,7 @@ static const ctl_handler handlers[] = {
     [XK_LINK_MAXMEM] = on_maxmem,
     [XK_LINK_TRIGGER] = on_trigger,
     [XK_LINK_RESUME] = on_resume,
+    [XK_LINK_BACKEND] = on_backend,
 };
 
 /* A connection waiting for its one message; the loop's argument is the vm
@@ -618,14 +775,26 @@ static const ctl_handler handlers[] = {
 static void on_ctl_conn(void *arg, int fd, uint32_t events)
 {
     struct vm *vm = arg;
+    union { struct xk_link_msg m; struct xk_link_pci pci; } u;
     struct xk_link_msg m;
     int files[2] = { -1, -1 }, file, nfds = 0;
-    ssize_t n = xk_recv_fds(fd, &m, sizeof(m), files, 2, &nfds, MSG_DONTWAIT);
+    ssize_t n;
+
+    memset(&u, 0, sizeof(u));
+    n = xk_recv_fds(fd, &u, sizeof(u), files, 2, &nfds, MSG_DONTWAIT);
 
     (void)events;
     if (n == -EAGAIN || n == -EINTR)
         return;
     evloop_del(vm->loop, fd);
+    m = u.m;
+    if (n == (ssize_t)sizeof(u.pci) && u.pci.magic == XK_LINK_MAGIC &&
+        (u.pci.type == XK_LINK_PCI_ATTACH || u.pci.type == XK_LINK_PCI_DETACH)) {
+        for (int i = 0; i < nfds; i++)
+            close(files[i]);
+        on_pci(vm, fd, &u.pci);
+        return;
+    }
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_POSTCOPY) {
         on_postcopy(vm, fd, &m, files, nfds);      /* takes them all */
         return;
@@ -635,6 +804,13 @@ static void on_ctl_conn(void *arg, int fd, uint32_t events)
     file = nfds ? files[0] : -1;
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_SAVE) {
         on_save(vm, fd, &m, file);      /* takes both */
+        return;
+    }
+    if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_DUMP_CORE) {
+        on_dump_core(vm, fd, &m, file);
+        if (file >= 0)
+            close(file);
+        close(fd);
         return;
     }
     if (n == (ssize_t)sizeof(m) && m.magic == XK_LINK_MAGIC && m.type == XK_LINK_LIVE_UPDATE) {

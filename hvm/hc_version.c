@@ -18,35 +18,51 @@ static int put_string(struct hcall *c, uint64_t gva, const char *s, size_t n)
     char buf[1024];
 
     memset(buf, 0, n);
-    strncpy(buf, s, n - 1);
+    memcpy(buf, s, strnlen(s, n - 1));  /* NUL-padded, as Xen's copy */
     return guest_write(c, gva, buf, n) ? -EFAULT : 0;
+}
+
+void hc_version_strings(char *extra, xen_compile_info_t *info, char *caps, char *changeset)
+{
+    memset(extra, 0, sizeof(xen_extraversion_t));
+    strncpy(extra, XK_XEN_EXTRA, sizeof(xen_extraversion_t) - 1);
+    memset(info, 0, sizeof(*info));
+    strncpy(info->compiler, "gcc", sizeof(info->compiler) - 1);
+    strncpy(info->compile_by, "xenkvm", sizeof(info->compile_by) - 1);
+    strncpy(info->compile_domain, "xenkvm", sizeof(info->compile_domain) - 1);
+    strncpy(info->compile_date, __DATE__, sizeof(info->compile_date) - 1);
+    /* Only HVM-style guests run here: no xen-3.0-* (PV) entries. */
+    memset(caps, 0, sizeof(xen_capabilities_info_t));
+    strncpy(caps, "hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64",
+            sizeof(xen_capabilities_info_t) - 1);
+    memset(changeset, 0, sizeof(xen_changeset_info_t));
+    strncpy(changeset, "xenkvm " PACKAGE_VERSION, sizeof(xen_changeset_info_t) - 1);
 }
 
 long hc_xen_version(struct hcall *c)
 {
+    xen_extraversion_t extra;
+    xen_compile_info_t info;
+    xen_capabilities_info_t caps;
+    xen_changeset_info_t changeset;
+
     uint64_t arg = c->a[1];
 
     switch ((int)c->a[0]) {
     case XENVER_version:
         return (XK_XEN_MAJOR << 16) | XK_XEN_MINOR;
     case XENVER_extraversion:
-        return put_string(c, arg, XK_XEN_EXTRA, sizeof(xen_extraversion_t));
-    case XENVER_compile_info: {
-        xen_compile_info_t info;
-        memset(&info, 0, sizeof(info));
-        strncpy(info.compiler, "gcc", sizeof(info.compiler) - 1);
-        strncpy(info.compile_by, "xenkvm", sizeof(info.compile_by) - 1);
-        strncpy(info.compile_domain, "xenkvm", sizeof(info.compile_domain) - 1);
-        strncpy(info.compile_date, __DATE__, sizeof(info.compile_date) - 1);
+        hc_version_strings(extra, &info, caps, changeset);
+        return put_string(c, arg, extra, sizeof(xen_extraversion_t));
+    case XENVER_compile_info:
+        hc_version_strings(extra, &info, caps, changeset);
         return guest_write(c, arg, &info, sizeof(info)) ? -EFAULT : 0;
-    }
     case XENVER_capabilities:
-        /* Only HVM-style guests run here: no xen-3.0-* (PV) entries. */
-        return put_string(c, arg, "hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64",
-                          sizeof(xen_capabilities_info_t));
+        hc_version_strings(extra, &info, caps, changeset);
+        return put_string(c, arg, caps, sizeof(xen_capabilities_info_t));
     case XENVER_changeset:
-        return put_string(c, arg, "xenkvm " PACKAGE_VERSION,
-                          sizeof(xen_changeset_info_t));
+        hc_version_strings(extra, &info, caps, changeset);
+        return put_string(c, arg, changeset, sizeof(xen_changeset_info_t));
     case XENVER_platform_parameters: {
         /* HVM guests see Xen's 64-bit hole; compat HVM guests see 0. */
         struct xen_platform_parameters p = {

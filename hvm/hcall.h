@@ -48,6 +48,11 @@ int hcall_domid_check(struct hcall *c, domid_t domid);
 
 /* The hypercall families (hc_*.c). */
 long hc_xen_version(struct hcall *c);
+/* What XENVER_extraversion, compile_info, capabilities and changeset give
+ * (also in a dump-core file's XEN_VERSION note): buffers of Xen's sizes. */
+struct xen_compile_info;
+void hc_version_strings(char *extra, struct xen_compile_info *info, char *caps,
+                        char *changeset);
 long hc_console_io(struct hcall *c);
 long hc_sched_op(struct hcall *c);
 long hc_memory_op(struct hcall *c);

@@ -25,6 +25,7 @@
 #include "events.h"
 #include "control.h"
 #include "log.h"
+#include "passthrough.h"
 #include "save.h"
 #include "vmm_options.h"
 #include "xs_conn.h"
@@ -293,7 +294,7 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
         lu_reply(fd, -EBUSY, "the domain is shutting down");
         return;
     }
-    if (vm->pt) {
+    if (passthrough_active(vm)) {
         /* The device's connection and eventfds do not cross the exec yet
          * (docs/pciback.md). */
         lu_reply(fd, -EBUSY, "a PCI function is passed through to the domain");

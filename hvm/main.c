@@ -523,7 +523,7 @@ int main(int argc, char **argv)
     free(cpuid);
 
     if ((rc = pci_init(&vm)) || (rc = platform_io_init(&vm)) ||
-        (rc = acpi_io_init(&vm))) {
+        (rc = acpi_io_init(&vm)) || (rc = passthrough_init(&vm, spec.kernel != NULL))) {
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up the emulated ports:");
     }

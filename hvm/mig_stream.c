@@ -16,6 +16,7 @@
 
 #include "mig_format.h"
 #include "mig_hvmctx.h"
+#include "backend_quiesce.h"
 #include "control.h"
 #include "save.h"
 #include "util.h"
@@ -485,6 +486,22 @@ static int64_t precopy_round(struct vm *vm, struct mig_out *o, struct mig_stats 
     return o->err ? o->err : sent;
 }
 
+/* The downtime target: the DIRTY pages of the last round, at the rate
+ * the stream went since T0 (bytes written over time, hashing included),
+ * would take at most MS. */
+static bool fits_downtime(const struct mig_out *o, struct timespec t0, int64_t dirty,
+                          unsigned ms)
+{
+    struct timespec t1;
+    double secs;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (secs <= 0 || !o->bytes)
+        return false;
+    return (double)dirty * XK_PAGE_SIZE / ((double)o->bytes / secs) * 1000.0 <= (double)ms;
+}
+
 /* Round 0 as put_pages, recording what was sent, then rounds while the
  * domain runs, then the domain paused (a controller pause, saved with it
  * as the saver's) and the last round. */
@@ -492,6 +509,9 @@ static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, bool 
                    char *msg)
 {
     struct precopy pc = { .postcopy = postcopy };
+    const struct mig_live *lv = o->live;
+    int max_rounds = lv ? lv->max_rounds : -1;
+    struct timespec t0;
     int64_t dirty = 0;
     int rc = 0;
 
@@ -502,22 +522,34 @@ static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, bool 
         goto out;
     }
     pc.map_sig = ~map_signature(vm);    /* the first round sends all */
-    /* Postcopy: no round while the domain runs; every page with data is
-     * left for the destination to fetch. */
-    for (unsigned round = 0; !postcopy; round++) {
+    /* Postcopy by default: no round while the domain runs; every page with
+     * data is left for the destination to fetch.  With rounds first, only
+     * the pages changed since the last one are. */
+    if (max_rounds < 0)
+        max_rounds = postcopy ? 0 : 1 + PRECOPY_MAX_ROUNDS;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int round = 0; round < max_rounds; round++) {
         dirty = precopy_round(vm, o, st, &pc, round == 0, false);
         if (dirty < 0) {
             rc = (int)dirty;
             goto out;
         }
-        st->rounds = round + 1;
-        if (round > 0 && (dirty < PRECOPY_DIRTY_TARGET || round >= PRECOPY_MAX_ROUNDS))
+        st->rounds = (uint64_t)round + 1;
+        st->bytes = o->bytes;
+        if (lv && lv->progress)
+            lv->progress(lv->arg, st, (uint64_t)dirty);
+        if (round > 0 && (dirty < PRECOPY_DIRTY_TARGET ||
+                          (lv && lv->downtime_ms && fits_downtime(o, t0, dirty, lv->downtime_ms))))
             break;
     }
     if ((rc = vm_ctl_pause(vm)))
         goto out;
     clock_gettime(CLOCK_MONOTONIC, &st->paused_at);
     st->paused = true;
+    /* The backends answer what is in flight and let go of the guest's
+     * pages before the last round reads them. */
+    if ((rc = backends_quiesce(vm, msg, SS_MSG_LEN)))
+        goto out;
     if (postcopy) {
         if (!(pc.pending = malloc((vm->ram_pages ? vm->ram_pages : 1) * sizeof(uint64_t)))) {
             rc = -ENOMEM;
@@ -525,7 +557,7 @@ static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, bool 
         }
         pc_keep_vcpu_info(vm, &pc);
     }
-    dirty = precopy_round(vm, o, st, &pc, postcopy, true);
+    dirty = precopy_round(vm, o, st, &pc, st->rounds == 0, true);
     if (dirty < 0) {
         rc = (int)dirty;
     } else {
@@ -604,6 +636,8 @@ int mig_save(struct vm *vm, struct mig_out *o, unsigned flags, struct mig_stats 
     if (flags & MIG_LIVE) {
         if ((rc = precopy(vm, o, st, flags & MIG_POSTCOPY, msg)))
             return rc;
+    } else if ((rc = backends_quiesce(vm, msg, SS_MSG_LEN))) {
+        return rc;
     } else if ((rc = put_pages(vm, o, st))) {
         MSG("guest memory: %s", strerror(-rc));
         return rc;

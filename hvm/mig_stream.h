@@ -15,6 +15,19 @@
 #include "savestate.h"
 #include "vm.h"
 
+struct mig_stats;
+
+/* A live save's precopy policy and progress report (NULL: the defaults,
+ * no report). */
+struct mig_live {
+    int max_rounds;         /* rounds while the domain runs; -1: the default
+                               (1 + Xen's 5 iterations; postcopy: none) */
+    unsigned downtime_ms;   /* switch over once the last round's pages would
+                               go in this long at the rate so far (0: none) */
+    void (*progress)(void *arg, const struct mig_stats *st, uint64_t round_pages);
+    void *arg;
+};
+
 /* Where a stream goes: FD (buffered), or W when FD is -1. */
 struct mig_out {
     int fd;
@@ -22,6 +35,7 @@ struct mig_out {
     struct ss_wr buf;
     uint64_t bytes;         /* written so far */
     int err;                /* first write error (-errno) */
+    const struct mig_live *live;    /* MIG_LIVE's policy, or NULL */
 };
 
 /* Where it comes from: FD, or LEN bytes at P when FD is -1. */

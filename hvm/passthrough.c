@@ -3,22 +3,27 @@
 #include "passthrough.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "pciback/pt_dev.h"
+#include "ioport.h"
 #include "vm.h"
+#include "vmm_socket_proto.h"
+#include "vcpu.h"
 
-#define MAX_VECTORS 64          /* MSI-X vectors wired (the rest stay quiet) */
+#define MAX_VECTORS 64          /* MSI-X vectors wired per function (the rest stay quiet) */
 
 struct vm_pt {
-    struct vm *vm;
+    struct pt_bus *bus;
+    unsigned slot;
     struct pt_dev dev;
-    pthread_mutex_t lock;       /* routes and irqfds */
     int vec_fd[MAX_VECTORS];
     bool vec_irqfd[MAX_VECTORS];
     bool vec_routed[MAX_VECTORS];
@@ -26,6 +31,20 @@ struct vm_pt {
     uint32_t vec_data[MAX_VECTORS];
     int intx_trig, intx_res;
     bool intx_irqfd;
+    uint64_t dma_low, dma_high;  /* guest RAM mapped for the device */
+};
+
+/* The functions on the guest's bus and the ACPI hot-plug controller. */
+struct pt_bus {
+    struct vm *vm;
+    bool pvh;
+    pthread_rwlock_t lock;      /* slot[]: vCPUs read, (un)plugging writes */
+    pthread_mutex_t route_lock; /* the vectors' routes and irqfds */
+    struct vm_pt *slot[XK_PT_SLOT_END];
+    pthread_mutex_t hp_lock;    /* the hot-plug registers below */
+    uint32_t up, down;          /* PCIU, PCID: slot bits */
+    uint16_t gpe_sts, gpe_en;
+    int detach_fd[XK_PT_SLOT_END];  /* a DETACH waiting for the eject */
 };
 
 /* Xen's hvm_pci_intx_gsi swizzle, folded onto the 8 PCI pins (16-23) of
@@ -35,35 +54,50 @@ uint32_t passthrough_intx_gsi(unsigned slot)
     return 16 + ((slot << 2) & 7);
 }
 
+/* Per slot: GSIs for its vectors, memslots for its BARs, a BAR window. */
+static uint32_t vec_gsi(const struct vm_pt *p, unsigned v)
+{
+    return XK_PT_GSI_MSI + (p->slot - XK_PT_SLOT) * MAX_VECTORS + v;
+}
+
+static uint64_t bar_window(unsigned slot)
+{
+    return slot < XK_PT_SLOT + 8 ? XK_PT_BAR_BASE + (uint64_t)(slot - XK_PT_SLOT) * 0x1000000
+                                 : 0;
+}
+
 static int map_bar(void *opaque, unsigned bar, uint64_t gpa, uint64_t size, void *hva)
 {
     struct vm_pt *p = opaque;
+    unsigned slot_id = XK_PT_MEMSLOT + (p->slot - XK_PT_SLOT) * 8 + bar;
     struct kvm_userspace_memory_region r = {
-        .slot = XK_PT_MEMSLOT + bar, .guest_phys_addr = gpa,
+        .slot = slot_id, .guest_phys_addr = gpa,
         .memory_size = hva ? size : 0, .userspace_addr = (uintptr_t)hva,
     };
 
     if (hva && (gpa & 4095 || size & 4095))
         return -EINVAL;
-    if (ioctl(p->vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+    if (ioctl(p->bus->vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
         /* Overlapping RAM or another slot: the BAR stays trapped. */
         log_warn("passthrough BAR%u at %#llx: memslot:", bar, (unsigned long long)gpa);
         return -errno;
     }
     log_info("passthrough BAR%u %s %#llx (memslot %u)", bar, hva ? "mapped at" : "unmapped from",
-             (unsigned long long)gpa, XK_PT_MEMSLOT + bar);
+             (unsigned long long)gpa, slot_id);
     return 0;
 }
 
 /* KVM_SET_GSI_ROUTING replaces the whole table: KVM's default routes for
- * the PIC and IOAPIC pins first, then one MSI route per live vector. */
-static int routes_sync(struct vm_pt *p)
+ * the PIC and IOAPIC pins first, then one MSI route per live vector of
+ * every function.  Called with route_lock held and slot[] stable. */
+static int routes_sync(struct pt_bus *b)
 {
     struct kvm_irq_routing *t;
     unsigned n = 0;
     int r = 0;
 
-    t = calloc(1, sizeof(*t) + (16 * 2 + 8 + MAX_VECTORS) * sizeof(t->entries[0]));
+    t = calloc(1, sizeof(*t) + (16 * 2 + 8 + XK_PT_SLOT_END * MAX_VECTORS) *
+                                   sizeof(t->entries[0]));
     if (!t)
         return -ENOMEM;
     for (unsigned gsi = 0; gsi < 24; gsi++) {
@@ -79,17 +113,21 @@ static int routes_sync(struct vm_pt *p)
         t->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
         t->entries[n++].u.irqchip.pin = gsi;
     }
-    for (unsigned v = 0; v < MAX_VECTORS; v++) {
-        if (!p->vec_routed[v])
-            continue;
-        t->entries[n].gsi = XK_PT_GSI_MSI + v;
-        t->entries[n].type = KVM_IRQ_ROUTING_MSI;
-        t->entries[n].u.msi.address_lo = (uint32_t)p->vec_addr[v];
-        t->entries[n].u.msi.address_hi = (uint32_t)(p->vec_addr[v] >> 32);
-        t->entries[n++].u.msi.data = p->vec_data[v];
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++) {
+        struct vm_pt *p = b->slot[s];
+
+        for (unsigned v = 0; p && v < MAX_VECTORS; v++) {
+            if (!p->vec_routed[v])
+                continue;
+            t->entries[n].gsi = vec_gsi(p, v);
+            t->entries[n].type = KVM_IRQ_ROUTING_MSI;
+            t->entries[n].u.msi.address_lo = (uint32_t)p->vec_addr[v];
+            t->entries[n].u.msi.address_hi = (uint32_t)(p->vec_addr[v] >> 32);
+            t->entries[n++].u.msi.data = p->vec_data[v];
+        }
     }
     t->nr = n;
-    if (ioctl(p->vm->vm_fd, KVM_SET_GSI_ROUTING, t) < 0) {
+    if (ioctl(b->vm->vm_fd, KVM_SET_GSI_ROUTING, t) < 0) {
         r = -errno;
         log_warn("KVM_SET_GSI_ROUTING (%u routes):", n);
     }
@@ -104,11 +142,11 @@ static int msix_fd(void *opaque, unsigned vec)
 
     if (vec >= MAX_VECTORS)
         return -1;
-    pthread_mutex_lock(&p->lock);
+    pthread_mutex_lock(&p->bus->route_lock);
     if (p->vec_fd[vec] < 0)
         p->vec_fd[vec] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     fd = p->vec_fd[vec];
-    pthread_mutex_unlock(&p->lock);
+    pthread_mutex_unlock(&p->bus->route_lock);
     return fd;
 }
 
@@ -119,22 +157,22 @@ static int msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
 
     if (vec >= MAX_VECTORS)
         return -EINVAL;
-    pthread_mutex_lock(&p->lock);
+    pthread_mutex_lock(&p->bus->route_lock);
     p->vec_addr[vec] = addr;
     p->vec_data[vec] = data;
     p->vec_routed[vec] = true;
-    r = routes_sync(p);
+    r = routes_sync(p->bus);
     if (r == 0 && !p->vec_irqfd[vec] && p->vec_fd[vec] >= 0) {
-        struct kvm_irqfd f = { .fd = (uint32_t)p->vec_fd[vec], .gsi = XK_PT_GSI_MSI + vec };
+        struct kvm_irqfd f = { .fd = (uint32_t)p->vec_fd[vec], .gsi = vec_gsi(p, vec) };
 
-        if (ioctl(p->vm->vm_fd, KVM_IRQFD, &f) < 0) {
+        if (ioctl(p->bus->vm->vm_fd, KVM_IRQFD, &f) < 0) {
             r = -errno;
             log_warn("KVM_IRQFD MSI-X vector %u:", vec);
         } else {
             p->vec_irqfd[vec] = true;
         }
     }
-    pthread_mutex_unlock(&p->lock);
+    pthread_mutex_unlock(&p->bus->route_lock);
     return r;
 }
 
@@ -150,7 +188,7 @@ static const struct pt_host_ops host_ops = { map_bar, msix_fd, msix_route, intx_
 
 static int intx_setup(struct vm_pt *p)
 {
-    struct kvm_irqfd f = { .gsi = passthrough_intx_gsi(XK_PT_SLOT),
+    struct kvm_irqfd f = { .gsi = passthrough_intx_gsi(p->slot),
                            .flags = KVM_IRQFD_FLAG_RESAMPLE };
 
     p->intx_trig = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -159,7 +197,7 @@ static int intx_setup(struct vm_pt *p)
         return -errno;
     f.fd = (uint32_t)p->intx_trig;
     f.resamplefd = (uint32_t)p->intx_res;
-    if (ioctl(p->vm->vm_fd, KVM_IRQFD, &f) < 0) {
+    if (ioctl(p->bus->vm->vm_fd, KVM_IRQFD, &f) < 0) {
         log_warn("KVM_IRQFD INTx GSI %u (resample):", f.gsi);
         return -errno;
     }
@@ -167,7 +205,8 @@ static int intx_setup(struct vm_pt *p)
     return 0;
 }
 
-static int parse_spec(const char *spec, struct pt_devsrc **src, struct pt_options *opt)
+static int parse_spec(const char *spec, struct pt_devsrc **src, struct pt_options *opt,
+                      char *msg, size_t len)
 {
     char *s = strdup(spec), *save = NULL, *tok, *first;
     char *bdf = NULL, *path = NULL;
@@ -199,120 +238,424 @@ static int parse_spec(const char *spec, struct pt_devsrc **src, struct pt_option
     else if (r == 0 && bdf)
         r = group < 0 ? -EINVAL : vfio_kernel_open(bdf, group, src);
     if (r == -EINVAL)
-        log_err("--pci %s: give vfio-user:SOCKET or vfio:BDF,group=N, then permissive, "
-                "power_mgmt", spec);
+        snprintf(msg, len, "%s: give vfio-user:SOCKET or vfio:BDF,group=N, then permissive, "
+                 "power_mgmt", spec);
     else if (r < 0)
-        log_err("--pci %s: %s", spec, strerror(-r));
+        snprintf(msg, len, "%s: %s", spec, strerror(-r));
     free(s);
     return r;
 }
 
-static int dma_map_ram(struct vm *vm, struct pt_dev *d)
+static int dma_map_ram(struct vm_pt *p)
 {
+    struct vm *vm = p->bus->vm;
+    struct pt_dev *d = &p->dev;
     uint64_t low = vm->lowmem_pages << 12, high = (vm->ram_pages - vm->lowmem_pages) << 12;
     int r = 0;
 
-    if (low)
-        r = d->src->ops->dma_map(d->src, 0, low, vm->mem_fd, 0, vm->mem, true);
-    if (r == 0 && high)
-        r = d->src->ops->dma_map(d->src, XK_4G, high, vm->mem_fd, low, vm->mem + low, true);
+    if (low && (r = d->src->ops->dma_map(d->src, 0, low, vm->mem_fd, 0, vm->mem, true)) == 0)
+        p->dma_low = low;
+    if (r == 0 && high &&
+        (r = d->src->ops->dma_map(d->src, XK_4G, high, vm->mem_fd, low, vm->mem + low,
+                                  true)) == 0)
+        p->dma_high = high;
     return r;
 }
 
-int passthrough_attach(struct vm *vm, const char *spec, bool pvh)
+static void deassign_irqfd(struct vm *vm, int fd, uint32_t gsi)
+{
+    struct kvm_irqfd f = { .fd = (uint32_t)fd, .gsi = gsi, .flags = KVM_IRQFD_FLAG_DEASSIGN };
+
+    if (ioctl(vm->vm_fd, KVM_IRQFD, &f) < 0)
+        log_warn("KVM_IRQFD deassign GSI %u:", gsi);
+}
+
+/* Take the function off the bus and free it: its DMA mappings go, the
+ * device source is closed (a vfio-user server sees its client hang up),
+ * its BARs leave the guest, its routes and irqfds go.  Write lock held. */
+static void unplug_locked(struct pt_bus *b, unsigned slot)
+{
+    struct vm_pt *p = b->slot[slot];
+
+    if (!p)
+        return;
+    b->slot[slot] = NULL;
+    if (!p->dev.dead && p->dev.src) {
+        if (p->dma_low)
+            p->dev.src->ops->dma_unmap(p->dev.src, 0, p->dma_low);
+        if (p->dma_high)
+            p->dev.src->ops->dma_unmap(p->dev.src, XK_4G, p->dma_high);
+    }
+    pt_dev_destroy(&p->dev);
+    pthread_mutex_lock(&b->route_lock);
+    routes_sync(b);
+    for (unsigned v = 0; v < MAX_VECTORS; v++) {
+        if (p->vec_irqfd[v])
+            deassign_irqfd(b->vm, p->vec_fd[v], vec_gsi(p, v));
+        if (p->vec_fd[v] >= 0)
+            close(p->vec_fd[v]);
+    }
+    pthread_mutex_unlock(&b->route_lock);
+    if (p->intx_irqfd)
+        deassign_irqfd(b->vm, p->intx_trig, passthrough_intx_gsi(slot));
+    if (p->intx_trig >= 0)
+        close(p->intx_trig);
+    if (p->intx_res >= 0)
+        close(p->intx_res);
+    free(p);
+    log_info("passthrough: 00:%02x.0 removed", slot);
+}
+
+/* Build the function SPEC names at SLOT.  Write lock held. */
+static int plug_locked(struct pt_bus *b, const char *spec, unsigned slot, char *msg,
+                       size_t len)
 {
     struct pt_options opt = { 0 };
     struct pt_devsrc *src = NULL;
     struct vm_pt *p;
     int r;
 
-    if (pvh) {
-        /* libxl__arch_passthrough_mode_setdefault's words. */
-        log_err("passthrough not yet supported for x86 PVH guests");
-        return -EINVAL;
-    }
-    if (vm->pt)
-        return -EEXIST;
-    if ((r = parse_spec(spec, &src, &opt)) < 0)
+    if ((r = parse_spec(spec, &src, &opt, msg, len)) < 0)
         return r;
     p = calloc(1, sizeof(*p));
     if (!p) {
         pt_devsrc_close(src);
         return -ENOMEM;
     }
-    p->vm = vm;
-    pthread_mutex_init(&p->lock, NULL);
+    p->bus = b;
+    p->slot = slot;
     for (unsigned v = 0; v < MAX_VECTORS; v++)
         p->vec_fd[v] = -1;
     p->intx_trig = p->intx_res = -1;
-    r = routes_sync(p);
-    if (r == 0)
-        r = intx_setup(p);
+    r = intx_setup(p);
     if (r < 0)
         pt_devsrc_close(src);
-    else
-        r = pt_dev_init(&p->dev, src, &opt, &host_ops, p, XK_PT_BAR_BASE);  /* closes src on failure */
+    else    /* pt_dev_init closes src on failure */
+        r = pt_dev_init(&p->dev, src, &opt, &host_ops, p, bar_window(slot));
     if (r < 0) {
-        log_err("--pci %s: cannot set the device up: %s", spec, strerror(-r));
+        snprintf(msg, len, "%s: cannot set the device up: %s", spec, strerror(-r));
+        if (p->intx_irqfd)
+            deassign_irqfd(b->vm, p->intx_trig, passthrough_intx_gsi(slot));
         if (p->intx_trig >= 0)
             close(p->intx_trig);
         if (p->intx_res >= 0)
             close(p->intx_res);
-        pthread_mutex_destroy(&p->lock);
         free(p);
         return r;
     }
+    b->slot[slot] = p;
     /* DMA: the device sees guest RAM at its guest-physical addresses (no
      * vIOMMU): low RAM at 0, the rest at 4 GiB, both from the memfd. */
-    r = dma_map_ram(vm, &p->dev);
-    if (r < 0) {
-        log_err("--pci %s: cannot map guest RAM for DMA: %s", spec, strerror(-r));
-        vm->pt = p;
-        passthrough_detach(vm);
+    if ((r = dma_map_ram(p)) < 0) {
+        snprintf(msg, len, "%s: cannot map guest RAM for DMA: %s", spec, strerror(-r));
+        unplug_locked(b, slot);
         return r;
     }
     /* The interrupt line says the GSI, as a firmware would set it. */
-    p->dev.emu[0x3c] = (uint8_t)passthrough_intx_gsi(XK_PT_SLOT);
-    vm->pt = p;
-    log_info("passthrough: %s at 00:%02x.0", spec, XK_PT_SLOT);
+    p->dev.emu[0x3c] = (uint8_t)passthrough_intx_gsi(slot);
+    log_info("passthrough: %s at 00:%02x.0", spec, slot);
     return 0;
+}
+
+/* --- ACPI PCI hot plug (the registers of QEMU's PIIX4 that Xen's
+ * hvmloader DSDT drives for qemu-xen) -------------------------------- */
+
+#define HP_PORT   0xae00        /* PCIU, PCID, B0EJ, RMV: 32 bits each */
+#define GPE0_PORT 0xafe0        /* GPE0 status (16 bits), enable (16 bits) */
+#define GPE_PCI_HOTPLUG (1u << 1)
+#define SCI_GSI   9
+
+/* The SCI is a level: GPE status bits that are enabled.  hp_lock held. */
+static void sci_update(struct pt_bus *b)
+{
+    struct kvm_irq_level l = { .irq = SCI_GSI, .level = (b->gpe_sts & b->gpe_en) != 0 };
+
+    if (ioctl(b->vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+        log_warn("KVM_IRQ_LINE SCI:");
+}
+
+static void hp_notify(struct pt_bus *b, uint32_t up, uint32_t down)
+{
+    pthread_mutex_lock(&b->hp_lock);
+    b->up |= up;
+    b->down = (b->down & ~up) | down;   /* a new function: no stale removal */
+    b->gpe_sts |= GPE_PCI_HOTPLUG;
+    sci_update(b);
+    pthread_mutex_unlock(&b->hp_lock);
+}
+
+static void reply_detach(int fd, unsigned slot, int status)
+{
+    struct xk_link_pci r = { .magic = XK_LINK_MAGIC, .type = XK_LINK_PCI_DETACH,
+                             .vslot = (int32_t)slot, .status = status };
+
+    send(fd, &r, sizeof(r), MSG_NOSIGNAL);
+    close(fd);
+}
+
+/* The guest's _EJ0 wrote the slots to eject. */
+static void hp_eject(struct pt_bus *b, uint32_t bits)
+{
+    int fds[XK_PT_SLOT_END];
+
+    pthread_mutex_lock(&b->hp_lock);
+    for (unsigned s = 0; s < XK_PT_SLOT_END; s++) {
+        fds[s] = -1;
+        if (!(bits & (1u << s)))
+            continue;
+        b->down &= ~(1u << s);
+        fds[s] = b->detach_fd[s];
+        b->detach_fd[s] = -1;
+    }
+    pthread_mutex_unlock(&b->hp_lock);
+    pthread_rwlock_wrlock(&b->lock);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++)
+        if (bits & (1u << s))
+            unplug_locked(b, s);
+    pthread_rwlock_unlock(&b->lock);
+    for (unsigned s = 0; s < XK_PT_SLOT_END; s++)
+        if (fds[s] >= 0)
+            reply_detach(fds[s], s, 0);
+}
+
+static bool hp_io(struct vcpu *v, uint16_t port, bool out, unsigned size, uint8_t *data)
+{
+    struct pt_bus *b = v->vm->pt;
+    unsigned reg = (port - HP_PORT) & ~3u, sh = ((port - HP_PORT) & 3) * 8;
+    uint32_t val = 0, rmv = 0;
+
+    memcpy(&val, data, size > 4 ? 4 : size);
+    if (out) {
+        if (reg == 8)
+            hp_eject(b, val << sh);
+        return true;            /* PCIU, PCID and RMV are read-only */
+    }
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++)
+        rmv |= 1u << s;
+    pthread_mutex_lock(&b->hp_lock);
+    val = reg == 0 ? b->up : reg == 4 ? b->down : reg == 12 ? rmv : 0;
+    if (reg == 0 && sh == 0)
+        b->up = 0;              /* read by the GPE handler: taken */
+    pthread_mutex_unlock(&b->hp_lock);
+    val >>= sh;
+    memcpy(data, &val, size > 4 ? 4 : size);
+    return true;
+}
+
+static bool gpe_io(struct vcpu *v, uint16_t port, bool out, unsigned size, uint8_t *data)
+{
+    struct pt_bus *b = v->vm->pt;
+    unsigned off = port - GPE0_PORT;
+    uint32_t regs, val = 0;
+
+    memcpy(&val, data, size > 4 ? 4 : size);
+    pthread_mutex_lock(&b->hp_lock);
+    if (out) {
+        uint32_t w = val << (off * 8), bytes = size >= 4 ? ~0u : ((1u << (size * 8)) - 1) << (off * 8);
+
+        b->gpe_sts &= (uint16_t)~(w & bytes & 0xffff);                  /* write 1 to clear */
+        if (bytes >> 16)
+            b->gpe_en = (uint16_t)((b->gpe_en & ~(bytes >> 16)) | ((w & bytes) >> 16));
+        sci_update(b);
+    } else {
+        regs = b->gpe_sts | (uint32_t)b->gpe_en << 16;
+        val = regs >> (off * 8);
+        memcpy(data, &val, size > 4 ? 4 : size);
+    }
+    pthread_mutex_unlock(&b->hp_lock);
+    return true;
+}
+
+/* --- the interface (passthrough.h) ---------------------------------- */
+
+int passthrough_init(struct vm *vm, bool pvh)
+{
+    struct pt_bus *b = calloc(1, sizeof(*b));
+    int r = 0;
+
+    if (!b)
+        return -ENOMEM;
+    b->vm = vm;
+    b->pvh = pvh;
+    pthread_rwlock_init(&b->lock, NULL);
+    pthread_mutex_init(&b->route_lock, NULL);
+    pthread_mutex_init(&b->hp_lock, NULL);
+    for (unsigned s = 0; s < XK_PT_SLOT_END; s++)
+        b->detach_fd[s] = -1;
+    vm->pt = b;
+    /* An HVM guest's firmware describes the hot-plug slots in its DSDT, as
+     * hvmloader does; PVH guests take no passthrough at all. */
+    if (!pvh && ((r = ioport_register(vm, HP_PORT, 16, hp_io)) ||
+                 (r = ioport_register(vm, GPE0_PORT, 4, gpe_io))))
+        return r;
+    return 0;
+}
+
+int passthrough_plug(struct vm *vm, const char *spec, int vslot, bool hot, char *msg,
+                     size_t len)
+{
+    struct pt_bus *b = vm->pt;
+    int r, slot = vslot;
+
+    msg[0] = 0;
+    if (!b)
+        return -ENODEV;
+    if (b->pvh) {
+        /* libxl__arch_passthrough_mode_setdefault's words. */
+        snprintf(msg, len, "passthrough not yet supported for x86 PVH guests");
+        return -EINVAL;
+    }
+    pthread_rwlock_wrlock(&b->lock);
+    if (slot < 0)
+        for (slot = XK_PT_SLOT; slot < XK_PT_SLOT_END && b->slot[slot]; slot++)
+            ;
+    if (slot < XK_PT_SLOT || slot >= XK_PT_SLOT_END) {
+        if (vslot < 0)
+            snprintf(msg, len, "no free PCI slot (xenkvm has slots %u-%u)", XK_PT_SLOT,
+                     XK_PT_SLOT_END - 1);
+        else
+            snprintf(msg, len, "slot %d is not a passthrough slot (xenkvm has %u-%u)", vslot,
+                     XK_PT_SLOT, XK_PT_SLOT_END - 1);
+        r = vslot < 0 ? -ENOSPC : -EINVAL;
+    } else if (b->slot[slot]) {
+        snprintf(msg, len, "PCI slot 00:%02x.0 is in use", slot);
+        r = -EBUSY;
+    } else {
+        r = plug_locked(b, spec, (unsigned)slot, msg, len);
+    }
+    pthread_rwlock_unlock(&b->lock);
+    if (r < 0)
+        return r;
+    if (hot)
+        hp_notify(b, 1u << slot, 0);
+    return slot;
+}
+
+int passthrough_unplug(struct vm *vm, unsigned slot, bool force, int reply_fd, char *msg,
+                       size_t len)
+{
+    struct pt_bus *b = vm->pt;
+    bool present;
+
+    msg[0] = 0;
+    if (!b || slot < XK_PT_SLOT || slot >= XK_PT_SLOT_END) {
+        snprintf(msg, len, "no PCI function at slot %u", slot);
+        return -ENODEV;
+    }
+    pthread_rwlock_rdlock(&b->lock);
+    present = b->slot[slot] != NULL;
+    pthread_rwlock_unlock(&b->lock);
+    if (!present) {
+        snprintf(msg, len, "no PCI function at 00:%02x.0", slot);
+        return -ENODEV;
+    }
+    if (force) {
+        int waiting;
+
+        /* A removal still waiting for the guest ends here too. */
+        pthread_mutex_lock(&b->hp_lock);
+        waiting = b->detach_fd[slot];
+        b->detach_fd[slot] = -1;
+        b->down &= ~(1u << slot);
+        pthread_mutex_unlock(&b->hp_lock);
+        pthread_rwlock_wrlock(&b->lock);
+        unplug_locked(b, slot);
+        pthread_rwlock_unlock(&b->lock);
+        if (waiting >= 0)
+            reply_detach(waiting, slot, 0);
+        return 0;
+    }
+    pthread_mutex_lock(&b->hp_lock);
+    if (b->detach_fd[slot] >= 0) {
+        pthread_mutex_unlock(&b->hp_lock);
+        snprintf(msg, len, "a removal of 00:%02x.0 is already waiting for the guest", slot);
+        return -EBUSY;
+    }
+    b->detach_fd[slot] = reply_fd;
+    pthread_mutex_unlock(&b->hp_lock);
+    hp_notify(b, 0, 1u << slot);
+    log_info("passthrough: 00:%02x.0: removal asked, waiting for the guest's eject", slot);
+    return 1;
+}
+
+int passthrough_attach(struct vm *vm, const char *spec, bool pvh)
+{
+    char msg[512];
+    int r;
+
+    (void)pvh;
+    r = passthrough_plug(vm, spec, XK_PT_SLOT, false, msg, sizeof(msg));
+    if (r < 0)
+        log_err("%s%s", r == -EINVAL && vm->pt && vm->pt->pvh ? "" : "--pci ", msg);
+    return r < 0 ? r : 0;
 }
 
 void passthrough_detach(struct vm *vm)
 {
-    struct vm_pt *p = vm->pt;
+    struct pt_bus *b = vm->pt;
 
-    if (!p)
+    if (!b)
         return;
+    pthread_rwlock_wrlock(&b->lock);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++)
+        unplug_locked(b, s);
+    pthread_rwlock_unlock(&b->lock);
+    for (unsigned s = 0; s < XK_PT_SLOT_END; s++)
+        if (b->detach_fd[s] >= 0)
+            close(b->detach_fd[s]);
     vm->pt = NULL;
-    pt_dev_destroy(&p->dev);
-    for (unsigned v = 0; v < MAX_VECTORS; v++)
-        if (p->vec_fd[v] >= 0)
-            close(p->vec_fd[v]);
-    close(p->intx_trig);
-    close(p->intx_res);
-    pthread_mutex_destroy(&p->lock);
-    free(p);
+    pthread_rwlock_destroy(&b->lock);
+    pthread_mutex_destroy(&b->route_lock);
+    pthread_mutex_destroy(&b->hp_lock);
+    free(b);
+}
+
+bool passthrough_active(struct vm *vm)
+{
+    struct pt_bus *b = vm->pt;
+    bool any = false;
+
+    if (!b)
+        return false;
+    pthread_rwlock_rdlock(&b->lock);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++)
+        any |= b->slot[s] != NULL;
+    pthread_rwlock_unlock(&b->lock);
+    return any;
 }
 
 bool passthrough_cfg(struct vm *vm, unsigned dev, unsigned reg, unsigned size, bool out,
                      uint8_t *data)
 {
+    struct pt_bus *b = vm->pt;
+    struct vm_pt *p;
     uint32_t v = 0;
 
-    if (!vm->pt || dev != XK_PT_SLOT)
+    if (!b || dev < XK_PT_SLOT || dev >= XK_PT_SLOT_END)
         return false;
-    if (out) {
+    pthread_rwlock_rdlock(&b->lock);
+    p = b->slot[dev];
+    if (p && out) {
         memcpy(&v, data, size);
-        pt_dev_cfg_write(&vm->pt->dev, reg, size, v);
-    } else {
-        v = pt_dev_cfg_read(&vm->pt->dev, reg, size);
+        pt_dev_cfg_write(&p->dev, reg, size, v);
+    } else if (p) {
+        v = pt_dev_cfg_read(&p->dev, reg, size);
         memcpy(data, &v, size);
     }
-    return true;
+    pthread_rwlock_unlock(&b->lock);
+    return p != NULL;
 }
 
 bool passthrough_mmio(struct vm *vm, uint64_t gpa, unsigned len, bool write, uint8_t *data)
 {
-    return vm->pt && pt_dev_mmio(&vm->pt->dev, gpa, len, write, data);
+    struct pt_bus *b = vm->pt;
+    bool done = false;
+
+    if (!b)
+        return false;
+    pthread_rwlock_rdlock(&b->lock);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END && !done; s++)
+        done = b->slot[s] && pt_dev_mmio(&b->slot[s]->dev, gpa, len, write, data);
+    pthread_rwlock_unlock(&b->lock);
+    return done;
 }

@@ -6,20 +6,40 @@
 #define XK_PASSTHROUGH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
 
-#define XK_PT_SLOT       2              /* 00:02.0 */
+#define XK_PT_SLOT       2              /* 00:02.0: the first passthrough slot */
+#define XK_PT_SLOT_END   32             /* slots 2-31 take functions */
 #define XK_PT_BAR_BASE   0xf4000000ULL  /* after the platform device's BARs */
 #define XK_PT_GSI_MSI    24             /* MSI-X vector n is GSI 24 + n */
 #define XK_PT_MEMSLOT    4096           /* BAR n is KVM memslot 4096 + n */
 
+/* The bus, before any function: with PVH false, the ACPI hot-plug
+ * registers (ports 0xae00-0xae0f, GPE0 at 0xafe0) and their SCI (GSI 9).
+ * 0 or -errno. */
+int passthrough_init(struct vm *vm, bool pvh);
+
 /* SPEC is "vfio-user:SOCKET[,permissive][,power_mgmt]" or
  * "vfio:BDF,group=N[,permissive][,power_mgmt]".  PVH (a --kernel guest)
- * gets libxl's refusal.  0, or -errno with the reason logged. */
+ * gets libxl's refusal.  At start (--pci): slot 2.  0, or -errno with
+ * the reason logged. */
 int passthrough_attach(struct vm *vm, const char *spec, bool pvh);
+/* Put SPEC's function at VSLOT (-1: the first free slot); HOT: tell the
+ * guest (PCIU and the SCI).  The slot, or -errno with MSG saying why. */
+int passthrough_plug(struct vm *vm, const char *spec, int vslot, bool hot, char *msg,
+                     size_t len);
+/* Take the function at SLOT away.  FORCE: at once (0).  Otherwise the
+ * guest is asked (PCID and the SCI) and REPLY_FD, now owned here, gets the
+ * DETACH reply when the guest ejects it: 1.  -errno with MSG. */
+int passthrough_unplug(struct vm *vm, unsigned slot, bool force, int reply_fd, char *msg,
+                       size_t len);
+/* Every function off, the bus freed (the VMM's end). */
 void passthrough_detach(struct vm *vm);
+/* Whether some function is on the bus. */
+bool passthrough_active(struct vm *vm);
 
 /* Hooks: config space of 00:SLOT.0 (REG 0..255), and MMIO exits.  True
  * when the access was the passed-through function's. */

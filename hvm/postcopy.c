@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/falloc.h>
 #include <linux/userfaultfd.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -70,16 +71,24 @@ static int send_rec(int fd, uint32_t type, uint64_t arg, const void *page)
 
 /* ---- source ---- */
 
-int pc_source_serve(const uint8_t *mem, uint64_t npages, const uint64_t *pending,
-                    uint64_t npend, int out_fd, int req_fd, struct pc_stats *st, char *msg)
-{
-    uint8_t *todo = calloc(npages ? npages : 1, 1);
-    uint64_t next = 0, left = 0, sent = 0;
-    bool started = req_fd < 0;
-    int rc = 0;
+/* Source page flags. */
+#define PC_TODO 1u      /* still to send */
+#define PC_WAS  2u      /* pending at the switch-over */
 
-    memset(st, 0, sizeof(*st));
-    if (!todo) {
+static bool conn_lost(int rc)
+{
+    return rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN;
+}
+
+int pc_src_init(struct pc_src *s, const uint8_t *mem, uint64_t npages, const uint64_t *pending,
+                uint64_t npend, char *msg)
+{
+    memset(s, 0, sizeof(*s));
+    s->mem = mem;
+    s->npages = npages;
+    s->pending = pending;
+    s->npend = npend;
+    if (!(s->todo = calloc(npages ? npages : 1, 1))) {
         snprintf(msg, PC_MSG_LEN, "postcopy: out of memory");
         return -ENOMEM;
     }
@@ -87,59 +96,130 @@ int pc_source_serve(const uint8_t *mem, uint64_t npages, const uint64_t *pending
         if (pending[i] >= npages) {
             snprintf(msg, PC_MSG_LEN, "postcopy: pending page %llu past the %llu pages",
                      (unsigned long long)pending[i], (unsigned long long)npages);
-            rc = -EINVAL;
-            goto out;
+            pc_src_free(s);
+            return -EINVAL;
         }
-        left += !todo[pending[i]];
-        todo[pending[i]] = 1;
+        s->left += !(s->todo[pending[i]] & PC_TODO);
+        s->todo[pending[i]] = PC_TODO | PC_WAS;
     }
-    while (left) {
+    return 0;
+}
+
+void pc_src_free(struct pc_src *s)
+{
+    free(s->todo);
+    s->todo = NULL;
+}
+
+/* After a broken connection: the destination's list of the pages it
+ * still misses replaces what was still to send (a page sent on the old
+ * channel may never have arrived). */
+static int src_resync(struct pc_src *s, int req_fd, char *msg)
+{
+    uint64_t hdr[2], pfn;
+    int rc;
+
+    if ((rc = read_all(req_fd, hdr, sizeof(hdr)))) {
+        snprintf(msg, PC_MSG_LEN, "postcopy: reading the destination's missing pages: %s",
+                 strerror(-rc));
+        return conn_lost(rc) ? -ENOTCONN : rc;
+    }
+    if (hdr[0] != PC_REQ_RESUME || hdr[1] > s->npend) {
+        snprintf(msg, PC_MSG_LEN, "postcopy: the destination's resume is malformed");
+        return -EINVAL;
+    }
+    for (uint64_t i = 0; i < s->npend; i++)
+        s->todo[s->pending[i]] &= (uint8_t)~PC_TODO;
+    s->left = 0;
+    for (uint64_t i = 0; i < hdr[1]; i++) {
+        if ((rc = read_all(req_fd, &pfn, sizeof(pfn)))) {
+            snprintf(msg, PC_MSG_LEN, "postcopy: reading the destination's missing pages: %s",
+                     strerror(-rc));
+            return conn_lost(rc) ? -ENOTCONN : rc;
+        }
+        if (pfn >= s->npages || !(s->todo[pfn] & PC_WAS)) {
+            snprintf(msg, PC_MSG_LEN, "postcopy: the destination misses page %llu, "
+                     "which was never pending", (unsigned long long)pfn);
+            return -EINVAL;
+        }
+        s->left += !(s->todo[pfn] & PC_TODO);
+        s->todo[pfn] |= PC_TODO;
+    }
+    s->next = 0;
+    s->started = true;
+    return 0;
+}
+
+int pc_src_serve(struct pc_src *s, int out_fd, int req_fd, bool resume, char *msg)
+{
+    struct pc_stats *st = &s->st;
+    int rc = 0;
+
+    if (resume && (rc = src_resync(s, req_fd, msg)))
+        return rc;
+    if (req_fd < 0)
+        s->started = true;
+    while (s->left) {
         struct pollfd p = { .fd = req_fd, .events = POLLIN };
         uint64_t pfn;
         bool asked = false;
 
         /* A request goes ahead of the background page; the background
          * waits for the first word from the destination. */
-        if (req_fd >= 0 && poll(&p, 1, started ? 0 : -1) > 0) {
+        if (req_fd >= 0 && poll(&p, 1, s->started ? 0 : -1) > 0) {
             if ((rc = read_all(req_fd, &pfn, sizeof(pfn)))) {
                 snprintf(msg, PC_MSG_LEN, "postcopy: return path: %s", strerror(-rc));
-                goto out;
+                return conn_lost(rc) ? -ENOTCONN : rc;
             }
-            started = true;
+            s->started = true;
             if (pfn == PC_REQ_START)
                 continue;
             st->requests++;
-            if (pfn >= npages) {
+            if (pfn >= s->npages) {
                 snprintf(msg, PC_MSG_LEN, "postcopy: destination asked for page %llu of %llu",
-                         (unsigned long long)pfn, (unsigned long long)npages);
-                rc = -EINVAL;
-                goto out;
+                         (unsigned long long)pfn, (unsigned long long)s->npages);
+                return -EINVAL;
             }
-            if (!todo[pfn])
+            if (!(s->todo[pfn] & PC_TODO))
                 continue;       /* already sent, or never pending (a zero page) */
             asked = true;
         } else {
-            while (!todo[pending[next]])
-                next++;
-            pfn = pending[next];
+            while (!(s->todo[s->pending[s->next]] & PC_TODO))
+                s->next++;
+            pfn = s->pending[s->next];
         }
-        if ((rc = send_rec(out_fd, PC_REC_PAGE, pfn, mem + pfn * PC_PAGE))) {
+        if ((rc = send_rec(out_fd, PC_REC_PAGE, pfn, s->mem + pfn * PC_PAGE))) {
             snprintf(msg, PC_MSG_LEN, "postcopy: sending page %llu: %s",
                      (unsigned long long)pfn, strerror(-rc));
-            goto out;
+            return conn_lost(rc) ? -ENOTCONN : rc;
         }
-        todo[pfn] = 0;
-        left--;
-        sent++;
+        s->todo[pfn] &= (uint8_t)~PC_TODO;
+        s->left--;
+        s->sent++;
         if (asked)
             st->on_demand++;
         else
             st->background++;
     }
-    if ((rc = send_rec(out_fd, PC_REC_END, sent, NULL)))
+    if ((rc = send_rec(out_fd, PC_REC_END, s->sent, NULL))) {
         snprintf(msg, PC_MSG_LEN, "postcopy: sending the end: %s", strerror(-rc));
-out:
-    free(todo);
+        return conn_lost(rc) ? -ENOTCONN : rc;
+    }
+    return 0;
+}
+
+int pc_source_serve(const uint8_t *mem, uint64_t npages, const uint64_t *pending,
+                    uint64_t npend, int out_fd, int req_fd, struct pc_stats *st, char *msg)
+{
+    struct pc_src s;
+    int rc = pc_src_init(&s, mem, npages, pending, npend, msg);
+
+    memset(st, 0, sizeof(*st));
+    if (rc)
+        return rc;
+    rc = pc_src_serve(&s, out_fd, req_fd, false, msg);
+    *st = s.st;
+    pc_src_free(&s);
     return rc;
 }
 
@@ -158,6 +238,13 @@ static void wake(struct pc_dest *d, uint64_t pfn)
     struct uffdio_range r = { (uintptr_t)d->base + pfn * PC_PAGE, PC_PAGE };
 
     ioctl(d->uffd, UFFDIO_WAKE, &r);
+}
+
+static int send_req(struct pc_dest *d, uint64_t pfn)
+{
+    struct iovec iov = { &pfn, sizeof(pfn) };
+
+    return writev_all(d->req_fd, &iov, 1);
 }
 
 static int on_fault(struct pc_dest *d)
@@ -187,15 +274,19 @@ static int on_fault(struct pc_dest *d)
     }
     case PC_PENDING: {
         int rc;
-        if (d->req_fd < 0)
+        if (d->req_fd < 0 && !d->paused)
             return 0;           /* no return path: it comes in the background */
-        struct iovec iov = { &pfn, sizeof(pfn) };
-        if ((rc = writev_all(d->req_fd, &iov, 1))) {
-            dest_fail(d, rc, "return path broken", pfn);
-            return rc;
-        }
+        /* Paused: asked for again once the connection is back. */
         d->state[pfn] = PC_REQUESTED;
         d->st.requests++;
+        if (!d->paused && !d->req_lost && (rc = send_req(d, pfn))) {
+            if (!conn_lost(rc))
+                return rc;
+            /* The return path is gone, but what the source sent before
+             * may still be on its way: read on; the end of the forward
+             * direction pauses. */
+            d->req_lost = true;
+        }
         return 0;
     }
     case PC_REQUESTED:
@@ -206,18 +297,16 @@ static int on_fault(struct pc_dest *d)
     }
 }
 
-/* One record from the source; 1 at its end. */
+/* One record from the source; 1 at its end.  A read that fails leaves
+ * the page pending (the connection may come back). */
 static int on_record(struct pc_dest *d, uint8_t *page)
 {
     uint32_t hdr[2];
     uint64_t pfn;
     int rc;
 
-    if ((rc = read_all(d->in_fd, hdr, sizeof(hdr))) || (rc = read_all(d->in_fd, &pfn, 8))) {
-        dest_fail(d, rc, rc == -EPIPE ? "the source went away: the guest is lost"
-                                      : "reading the postcopy stream", 0);
+    if ((rc = read_all(d->in_fd, hdr, sizeof(hdr))) || (rc = read_all(d->in_fd, &pfn, 8)))
         return rc;
-    }
     if (hdr[0] == PC_REC_END && hdr[1] == 8) {
         if (d->left) {
             dest_fail(d, -EINVAL, "the source ended with pages missing", d->left);
@@ -230,10 +319,8 @@ static int on_record(struct pc_dest *d, uint8_t *page)
         dest_fail(d, -EINVAL, "malformed postcopy record or a page not pending", pfn);
         return -EINVAL;
     }
-    if ((rc = read_all(d->in_fd, page, PC_PAGE))) {
-        dest_fail(d, rc, "postcopy stream truncated: the guest is lost", pfn);
+    if ((rc = read_all(d->in_fd, page, PC_PAGE)))
         return rc;
-    }
     struct uffdio_copy c = {
         .dst = (uintptr_t)d->base + pfn * PC_PAGE, .src = (uintptr_t)page, .len = PC_PAGE,
     };
@@ -258,34 +345,112 @@ static int on_record(struct pc_dest *d, uint8_t *page)
     return 0;
 }
 
+/* The connection broke: the pages stay pending, a thread touching one
+ * waits (as QEMU's postcopy-paused); the waiter hears of it. */
+static void enter_pause(struct pc_dest *d, int why)
+{
+    pthread_mutex_lock(&d->lock);
+    d->paused = true;
+    d->pauses++;
+    d->in_fd = d->req_fd = -1;
+    snprintf(d->pmsg, PC_MSG_LEN, "postcopy paused: the connection to the source was lost "
+             "(%s) with %llu pages missing", strerror(-why), (unsigned long long)d->left);
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* A new connection: the source learns every page still missing, and the
+ * ones a thread waits for are asked for again. */
+static int resync(struct pc_dest *d)
+{
+    uint64_t hdr[2] = { PC_REQ_RESUME, 0 };
+    struct iovec iov = { hdr, sizeof(hdr) };
+    uint64_t *list = malloc((d->left ? d->left : 1) * sizeof(*list));
+    int rc;
+
+    if (!list)
+        return -ENOMEM;
+    for (uint64_t i = 0; i < d->npages; i++)
+        if (d->state[i] == PC_PENDING || d->state[i] == PC_REQUESTED)
+            list[hdr[1]++] = i;
+    if (!(rc = writev_all(d->req_fd, &iov, 1))) {
+        struct iovec l = { list, hdr[1] * sizeof(*list) };
+        rc = hdr[1] ? writev_all(d->req_fd, &l, 1) : 0;
+    }
+    for (uint64_t i = 0; !rc && i < hdr[1]; i++)
+        if (d->state[list[i]] == PC_REQUESTED)
+            rc = send_req(d, list[i]);
+    free(list);
+    return rc;
+}
+
+/* The resume or stop asked for by another thread: 1 to stop. */
+static int on_control(struct pc_dest *d)
+{
+    uint64_t v;
+    int rc = 0;
+
+    if (read(d->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+        return -errno;
+    pthread_mutex_lock(&d->lock);
+    if (d->stop) {
+        pthread_mutex_unlock(&d->lock);
+        return 1;
+    }
+    if (d->paused && d->new_in >= 0) {
+        d->in_fd = d->new_in;
+        d->req_fd = d->new_req;
+        d->new_in = d->new_req = -1;
+        d->paused = false;
+        d->req_lost = false;
+        rc = 2;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
 static void *dest_thread(void *arg)
 {
     struct pc_dest *d = arg;
     uint8_t *page = aligned_alloc(PC_PAGE, PC_PAGE);
     int rc = page ? 0 : -ENOMEM;
 
-    if (!rc && !d->hold) {
-        struct iovec iov = { &(uint64_t){ PC_REQ_START }, 8 };
-        rc = writev_all(d->req_fd, &iov, 1);
+    if (!rc && !d->hold && (rc = send_req(d, PC_REQ_START)) && conn_lost(rc)) {
+        d->req_lost = true;
+        rc = 0;
     }
     while (!rc) {
-        struct pollfd p[2] = { { .fd = d->uffd, .events = POLLIN },
-                               { .fd = d->in_fd, .events = POLLIN } };
-        if (poll(p, 2, -1) < 0) {
+        struct pollfd p[3] = { { .fd = d->uffd, .events = POLLIN },
+                               { .fd = d->efd, .events = POLLIN },
+                               { .fd = d->paused ? -1 : d->in_fd, .events = POLLIN } };
+        if (poll(p, 3, -1) < 0) {
             if (errno == EINTR)
                 continue;
             rc = -errno;
             break;
         }
-        if (p[0].revents & POLLIN)
+        if (p[1].revents & POLLIN) {
+            rc = on_control(d);
+            if (rc == 2 && (rc = resync(d)) == 0)
+                rc = 0;
+            if (rc == 1)
+                break;
+        }
+        if (!rc && (p[0].revents & POLLIN))
             rc = on_fault(d);
         /* Faults first: a request goes out before the next page is read. */
-        if (!rc && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+        if (!rc && !d->paused && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
             !(p[0].revents & POLLIN))
             rc = on_record(d, page);
+        if (rc < 0 && conn_lost(rc) && !d->err) {
+            enter_pause(d, rc);
+            rc = 0;
+        }
     }
     if (rc < 0)
         dest_fail(d, rc, "postcopy stopped", 0);
+    if (rc == 1 && d->stop && d->left)
+        dest_fail(d, -ECANCELED, "stopped with pages missing: the guest is lost", d->left);
     /* Unregistered, the range faults no more: every pending page is there
      * (or the guest is lost), the others read zero as holes. */
     struct uffdio_range r = { (uintptr_t)d->base, d->npages * PC_PAGE };
@@ -294,6 +459,10 @@ static void *dest_thread(void *arg)
      * end came) is let go: it faults again, unregistered. */
     ioctl(d->uffd, UFFDIO_WAKE, &r);
     free(page);
+    pthread_mutex_lock(&d->lock);
+    d->done = true;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
     return NULL;
 }
 
@@ -309,8 +478,10 @@ int pc_dest_arm(struct pc_dest *d, int mem_fd, uint8_t *base, uint64_t npages,
     memset(d, 0, sizeof(*d));
     d->base = base;
     d->npages = npages;
-    d->in_fd = d->req_fd = -1;
-    d->uffd = -1;
+    d->in_fd = d->req_fd = d->new_in = d->new_req = -1;
+    d->uffd = d->efd = -1;
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->cond, NULL);
     d->state = calloc(npages ? npages : 1, 1);
     if (!d->state) {
         snprintf(msg, PC_MSG_LEN, "postcopy: out of memory");
@@ -335,8 +506,9 @@ int pc_dest_arm(struct pc_dest *d, int mem_fd, uint8_t *base, uint64_t npages,
         }
     }
     d->npend = d->left;
+    d->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     d->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-    if (d->uffd < 0 || ioctl(d->uffd, UFFDIO_API, &api) ||
+    if (d->efd < 0 || d->uffd < 0 || ioctl(d->uffd, UFFDIO_API, &api) ||
         ioctl(d->uffd, UFFDIO_REGISTER, &reg)) {
         rc = -errno;
         snprintf(msg, PC_MSG_LEN, "postcopy: userfaultfd on guest memory: %s", strerror(errno));
@@ -346,6 +518,9 @@ int pc_dest_arm(struct pc_dest *d, int mem_fd, uint8_t *base, uint64_t npages,
 fail:
     if (d->uffd >= 0)
         close(d->uffd);
+    if (d->efd >= 0)
+        close(d->efd);
+    d->uffd = d->efd = -1;
     free(d->state);
     d->state = NULL;
     return rc;
@@ -360,15 +535,68 @@ int pc_dest_run(struct pc_dest *d, int in_fd, int req_fd, bool hold, char *msg)
     d->req_fd = req_fd;
     if ((rc = -pthread_create(&d->thread, NULL, dest_thread, d)))
         snprintf(msg, PC_MSG_LEN, "postcopy: thread: %s", strerror(-rc));
+    else
+        d->started = true;
     return rc;
+}
+
+int pc_dest_resume(struct pc_dest *d, int in_fd, int req_fd, char *msg)
+{
+    uint64_t one = 1;
+    int rc = 0;
+
+    pthread_mutex_lock(&d->lock);
+    if (!d->started || d->done || !d->paused || d->new_in >= 0) {
+        rc = -EBUSY;
+        snprintf(msg, PC_MSG_LEN, "postcopy: the destination is not paused");
+    } else {
+        d->new_in = in_fd;
+        d->new_req = req_fd;
+    }
+    pthread_mutex_unlock(&d->lock);
+    if (!rc && write(d->efd, &one, sizeof(one)) != sizeof(one))
+        rc = -errno;
+    return rc;
+}
+
+bool pc_dest_paused(struct pc_dest *d)
+{
+    bool p;
+
+    pthread_mutex_lock(&d->lock);
+    p = d->started && d->paused && !d->done;
+    pthread_mutex_unlock(&d->lock);
+    return p;
+}
+
+static void dest_release(struct pc_dest *d)
+{
+    if (d->uffd >= 0)
+        close(d->uffd);
+    if (d->efd >= 0)
+        close(d->efd);
+    d->uffd = d->efd = -1;
+    free(d->state);
+    d->state = NULL;
 }
 
 int pc_dest_wait(struct pc_dest *d, struct pc_stats *st, char *msg)
 {
+    pthread_mutex_lock(&d->lock);
+    while (!d->done && d->pauses == d->seen)
+        pthread_cond_wait(&d->cond, &d->lock);
+    if (!d->done) {
+        /* Paused: the thread lives on, waiting for pc_dest_resume. */
+        d->seen = d->pauses;
+        *st = d->st;
+        snprintf(msg, PC_MSG_LEN, "%s", d->pmsg);
+        pthread_mutex_unlock(&d->lock);
+        return -ENOTCONN;
+    }
+    pthread_mutex_unlock(&d->lock);
     pthread_join(d->thread, NULL);
-    close(d->uffd);
-    free(d->state);
-    d->state = NULL;
+    d->started = false;
+    dest_release(d);
     *st = d->st;
     if (d->err)
         snprintf(msg, PC_MSG_LEN, "%s", d->msg);
@@ -377,9 +605,15 @@ int pc_dest_wait(struct pc_dest *d, struct pc_stats *st, char *msg)
 
 void pc_dest_disarm(struct pc_dest *d)
 {
-    if (d->uffd >= 0)
-        close(d->uffd);
-    d->uffd = -1;
-    free(d->state);
-    d->state = NULL;
+    if (d->started) {
+        uint64_t one = 1;
+        pthread_mutex_lock(&d->lock);
+        d->stop = true;
+        pthread_mutex_unlock(&d->lock);
+        if (write(d->efd, &one, sizeof(one)) != sizeof(one))
+            close(d->uffd);     /* the thread's poll then fails */
+        pthread_join(d->thread, NULL);
+        d->started = false;
+    }
+    dest_release(d);
 }

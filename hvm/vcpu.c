@@ -2,6 +2,7 @@
  * exits (kvmtool's shape).  Registers come back in kvm_run (sync regs),
  * so a hypercall costs no extra ioctl. */
 #include "vcpu.h"
+#include "postcopy.h"
 #include "passthrough.h"
 #include "x86.h"
 
@@ -427,7 +428,13 @@ static bool gate(struct vcpu *v)
                     continue;
                 }
             }
+            /* The pauser waits for this: nothing of this thread (a
+             * hypercall's results, the runstate area) writes guest memory
+             * any more, so a save sees it all. */
+            v->ctl_waiting = true;
+            pthread_cond_broadcast(&vm->cond);
             pthread_cond_wait(&v->cond, &vm->lock);
+            v->ctl_waiting = false;
             pthread_mutex_unlock(&vm->lock);
             continue;
         }
@@ -649,6 +656,14 @@ int vm_wait(struct vm *vm)
     while (!vm->kicked_all)
         pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
     pthread_mutex_unlock(&vm->exit_lock);
+    /* A postcopy destination paused by a broken connection lets the
+     * vCPUs waiting on a missing page go (they read zeroes: the domain is
+     * ending, its guest lost). */
+    if (vm->pc_dest && !atomic_load(&vm->pc_busy) && pc_dest_paused(vm->pc_dest)) {
+        pc_dest_disarm(vm->pc_dest);
+        free(vm->pc_dest);
+        vm->pc_dest = NULL;
+    }
     /* vCPU threads leave at their next exit (every one was kicked); one
      * that cannot (stuck in a VMM bug) must not keep a stopped domain's
      * process alive.  Later kicks (a vCPU still running kicking another)

@@ -52,6 +52,7 @@ int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus)
     vm->resume_fd = -1;
     vm->domid = 1;
     pthread_mutex_init(&vm->lock, NULL);
+    pthread_mutex_init(&vm->backends.lock, NULL);
     pthread_cond_init(&vm->cond, NULL);
     pthread_mutex_init(&vm->exit_lock, NULL);
     pthread_cond_init(&vm->exit_cond, NULL);
@@ -183,8 +184,15 @@ void vm_destroy(struct vm *vm)
     if (vm->kvm_fd >= 0)
         close(vm->kvm_fd);
     free(vm->ram_state);
-    free(vm->pc_pending);
-    vm->pc_pending = NULL;
+    if (vm->pc_src && !atomic_load(&vm->pc_busy)) {
+        pc_src_free(vm->pc_src);
+        free(vm->pc_src);
+        vm->pc_src = NULL;
+    }
+    if (!vm->pc_src) {
+        free(vm->pc_pending);
+        vm->pc_pending = NULL;
+    }
     /* An armed postcopy destination whose pages never came. */
     if (vm->pc_dest && !atomic_load(&vm->pc_busy)) {
         pc_dest_disarm(vm->pc_dest);

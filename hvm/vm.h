@@ -47,7 +47,7 @@ struct vm;
 struct console;
 struct watchdog;
 struct vm_gnttab;
-struct vm_pt;
+struct pt_bus;
 
 enum vcpu_state {
     VCPU_DOWN,      /* not running guest code (never started or VCPUOP_down) */
@@ -73,6 +73,8 @@ struct vcpu {
     bool exit_completed;            /* its last exit finished by KVM before parking */
     bool ctl_parked;                /* stopped at the gate by a controller
                                        pause (runstate offline) */
+    bool ctl_waiting;               /* parked at the gate, waiting: its thread
+                                       touches no guest memory until it wakes */
     pid_t tid;                      /* its thread, once started (0 before) */
     clockid_t cpu_clock;            /* the thread's CPU clock (with tid) */
     bool thread_done;               /* its thread returned (or will now) */
@@ -165,6 +167,8 @@ struct vm {
      * MIG_POSTCOPY save, or the destination's armed fault handler. */
     uint64_t *pc_pending, pc_npending;
     struct pc_dest *pc_dest;
+    struct pc_src *pc_src;      /* the source's sender once started (kept
+                                   across a broken connection) */
     atomic_bool pc_busy;        /* a POSTCOPY request is being served */
     pthread_mutex_t timer_lock;
     struct {
@@ -183,7 +187,7 @@ struct vm {
     uint32_t pci_addr;          /* port 0xcf8 */
     uint32_t pci_bar[2];        /* the platform device's BARs */
     uint16_t pci_cmd;
-    struct vm_pt *pt;           /* a passed-through PCI function (passthrough.c) */
+    struct pt_bus *pt;          /* passed-through PCI functions (passthrough.c) */
 
     /* The domain's memory map (E820 types), for start_info and
      * XENMEM_memory_map. */
@@ -212,6 +216,14 @@ struct vm {
     int resume_fd;
     /* Saving for a live update (live_update.c): the memfd is kept. */
     bool live_update;
+    /* Host backend processes' lines, quiesced around a save
+     * (backend_quiesce.h). */
+    struct {
+        pthread_mutex_t lock;
+        int fd[8];              /* XK_MAX_BACKEND_LINES */
+        unsigned n;
+        bool quiesced;
+    } backends;
     /* Backends a restored domain is to be reconnected to (save_attach.c). */
     struct { bool xenstore, console; } reattach;
 };

@@ -24,6 +24,12 @@ int vmm_ctl_maxmem(const char *rundir, unsigned domid, uint32_t pages);
 /* XEN_DOMCTL_sendtrigger: TRIGGER (XK_TRIGGER_*) to vCPU VCPU. */
 int vmm_ctl_trigger(const char *rundir, unsigned domid, uint32_t trigger, uint32_t vcpu);
 int vmm_ctl_unpause(const char *rundir, unsigned domid);
+/* PCI_ATTACH / PCI_DETACH (vmm_socket_proto.h): REQ's type, spec, vslot
+ * and flags are sent; the reply lands in REQ.  TIMEOUT_MS bounds the wait
+ * (a detach waits for the guest's eject).  0 or -errno (REQ->msg may say
+ * why). */
+int vmm_ctl_pci(const char *rundir, unsigned domid, struct xk_link_pci *req,
+                unsigned timeout_ms);
 int vmm_ctl_resume(const char *rundir, unsigned domid);
 /* SAVE: the paused domain as a migration stream to FD (XK_SAVE_* FLAGS);
  * waits as long as the save takes.  0 or -errno, with the VMM's reply
@@ -31,9 +37,19 @@ int vmm_ctl_resume(const char *rundir, unsigned domid);
 struct xk_link_save;
 int vmm_ctl_save(const char *rundir, unsigned domid, int fd, uint32_t flags,
                  struct xk_link_save *out);
-/* POSTCOPY (lib/vmm_socket_proto.h): 1 when the domain is a postcopy
- * destination waiting for its pages, 2 a source holding pages to send,
- * 0 neither, or -errno. */
+/* DUMP_CORE: the paused domain as Xen's dump-core file to FD; the same
+ * reply (bytes, pages_data). */
+int vmm_ctl_dump_core(const char *rundir, unsigned domid, int fd, struct xk_link_save *out);
+/* The same; with XK_SAVE_PROGRESS in FLAGS, PROGRESS is called with each
+ * progress report (the counts so far) before the final reply. */
+int vmm_ctl_save_progress(const char *rundir, unsigned domid, int fd, uint32_t flags,
+                          struct xk_link_save *out,
+                          void (*progress)(const struct xk_link_save *r, void *arg),
+                          void *arg);
+/* POSTCOPY (lib/vmm_socket_proto.h): XK_PC_DEST when the domain is a
+ * postcopy destination waiting for its pages, XK_PC_SOURCE a source
+ * holding pages to send, XK_PC_*_PAUSED the same after a broken
+ * connection, 0 neither, or -errno. */
 int vmm_ctl_postcopy_query(const char *rundir, unsigned domid);
 /* Hand the migration channel's two directions to the VMM, which starts
  * moving the pages (a destination with HOLD: the background stream waits
@@ -42,7 +58,12 @@ int vmm_ctl_postcopy_query(const char *rundir, unsigned domid);
 struct xk_link_postcopy;
 int vmm_ctl_postcopy_start(const char *rundir, unsigned domid, int fwd, int ret, bool hold,
                            struct xk_link_postcopy *out);
-/* Wait on S until every page moved: 0 with OUT's counts, or -errno. */
+/* The same with XK_PC_* FLAGS (XK_PC_RESUME: a new connection for a
+ * postcopy paused by a broken one). */
+int vmm_ctl_postcopy_connect(const char *rundir, unsigned domid, int fwd, int ret,
+                             uint32_t flags, struct xk_link_postcopy *out);
+/* Wait on S until every page moved: 0 with OUT's counts, or -errno
+ * (-ENOTCONN: the connection broke, the postcopy is paused). */
 int vmm_ctl_postcopy_wait(int s, struct xk_link_postcopy *out);
 /* LIVE_UPDATE: the VMM execs the binary open on BIN with the guest kept
  * (docs/live-update.md).  0 with the pause in OUT, or -errno with OUT's

@@ -34,10 +34,25 @@
  *   migration stream to the file descriptor attached (docs/migration.md);
  *   `port` holds XK_SAVE_* flags; the domain may instead have suspended
  *   itself (SHUTDOWN_suspend).  Reply: one struct xk_link_save.
+ * - DUMP_CORE writes the domain, which the sender has paused, as Xen's
+ *   dump-core ELF file (xl dump-core) to the file descriptor attached.
+ *   Reply: one struct xk_link_save of type DUMP_CORE (bytes: the file's
+ *   size, pages_data: the guest pages in it).
  * - RESUME runs a domain that suspended itself (SHUTDOWN_suspend) and is
  *   held by its monitor again, its SCHEDOP_shutdown returning 1 (Xen's
  *   xc_domain_resume after a checkpoint, `xl save -c`); -EINVAL for a
  *   domain that did not suspend.  Reply: status.
+ *
+ * - BACKEND (from a host backend process, domain 0) turns the connection
+ *   it came on into the backend's standing line to the VMM (docs/
+ *   migration.md, "Domains with disks and networks"): before the VMM
+ *   writes the domain's memory for a save it sends QUIESCE with port 1 on
+ *   every such line and waits for each answer: the backend has answered
+ *   every request in flight and dropped every grant mapping (rings
+ *   included), keeping its event channels bound and its xenstore state.
+ *   QUIESCE with port 0 (no answer awaited) lets it map the rings again
+ *   and go on: sent when the domain runs again (its last controller
+ *   pause dropped, or RESUME).
  *
  * All fields are host-endian (the socket never leaves the host). */
 #ifndef XK_LINK_PROTO_H
@@ -65,6 +80,13 @@ enum xk_link_type {
     XK_LINK_LIVE_UPDATE = 13, /* dom0 -> VMM, the new binary attached: reply
                                struct xk_link_live_update (docs/live-update.md) */
     XK_LINK_POSTCOPY = 14,  /* dom0 -> VMM, 0 or 2 fds: reply(s) struct xk_link_postcopy */
+    XK_LINK_DUMP_CORE = 15, /* dom0 -> VMM, a file attached: reply struct xk_link_save */
+    XK_LINK_PCI_ATTACH = 17, /* dom0 -> VMM, struct xk_link_pci: hot-plug a function */
+    XK_LINK_PCI_DETACH = 18, /* dom0 -> VMM, struct xk_link_pci: hot-unplug one */
+    XK_LINK_BACKEND = 21,   /* host backend -> VMM on its idle connection: quiesce
+                               me around a save (no reply; the connection stays) */
+    XK_LINK_QUIESCE = 22,   /* VMM -> backend on that connection: `port` 1 quiesce,
+                               0 resume; the backend answers QUIESCE with status */
 };
 
 /* XEN_DOMCTL_SENDTRIGGER_* (Xen's public domctl.h, a tools-only header). */
@@ -113,12 +135,38 @@ struct xk_link_live_update {
 
 #define XK_SAVE_POSTCOPY     (1u << 2)  /* with LIVE: the last round's pages are
                                            listed, sent later by POSTCOPY */
+/* LIVE: the precopy policy (xenkvm's own; Xen's xl has no such option).
+ * ROUNDS_SET: bits 8-15 hold the most rounds while the domain runs (the
+ * first sends every page; 0: none), instead of the default (1 + Xen's 5
+ * iterations for precopy, none for postcopy).  Bits 16-31: a downtime
+ * target in ms (0: none): switch over once the pages dirtied in the last
+ * round would take no longer than that at the rate measured so far.
+ * PROGRESS: one struct xk_link_save with status XK_SAVE_STATUS_PROGRESS
+ * after each round (the counts so far), before the final reply. */
+#define XK_SAVE_ROUNDS_SET   (1u << 3)
+#define XK_SAVE_PROGRESS     (1u << 4)
+#define XK_SAVE_ROUNDS(n)    (((uint32_t)(n) & 0xffu) << 8)
+#define XK_SAVE_ROUNDS_OF(f) (((f) >> 8) & 0xffu)
+#define XK_SAVE_DOWNTIME_MAX 0xffffu
+#define XK_SAVE_DOWNTIME(ms) (((uint32_t)(ms) & 0xffffu) << 16)
+#define XK_SAVE_DOWNTIME_OF(f) ((f) >> 16)
+#define XK_SAVE_STATUS_PROGRESS 1
 /* POSTCOPY (xenkvm's own, docs/migration.md): with no fd, asks whether the
- * domain is a postcopy destination waiting for its pages (status 1), a
- * source with pages to send (2), or neither (0).  With two fds, the migration channel's forward and return
- * directions, the source serves its pending pages / the destination
- * fetches them: one reply when it started (status 0 or -errno: then no
- * second), one when every page went or arrived (counts, or -errno). */
+ * domain is a postcopy destination waiting for its pages (status
+ * XK_PC_DEST, or XK_PC_DEST_PAUSED after a broken connection), a source
+ * with pages to send (XK_PC_SOURCE, XK_PC_SOURCE_PAUSED), or neither (0).
+ * With two fds, the migration channel's forward and return directions
+ * (`port`: XK_PC_HOLD, XK_PC_RESUME), the source serves its pending pages
+ * / the destination fetches them: one reply when it started (status 0 or
+ * -errno: then no second), one when every page went or arrived (counts,
+ * or -errno; -ENOTCONN: the connection broke, both ends keep their state
+ * and a POSTCOPY with XK_PC_RESUME and a new connection goes on). */
+#define XK_PC_HOLD          (1u << 0)   /* destination: background waits for a fault */
+#define XK_PC_RESUME        (1u << 1)   /* a new connection for a paused postcopy */
+#define XK_PC_DEST          1
+#define XK_PC_SOURCE        2
+#define XK_PC_DEST_PAUSED   3
+#define XK_PC_SOURCE_PAUSED 4
 struct xk_link_postcopy {
     uint32_t magic;
     uint32_t type;          /* XK_LINK_POSTCOPY */
@@ -126,6 +174,27 @@ struct xk_link_postcopy {
     uint32_t pad;
     uint64_t pending;       /* pages postcopy moves */
     uint64_t on_demand, background, zero_filled, requests, clobbered;
+    char msg[160];
+};
+
+/* PCI_ATTACH / PCI_DETACH (docs/pciback.md, "Hot plug"), request and
+ * reply alike.  ATTACH: `spec` is the VMM's --pci argument, `vslot` the
+ * slot asked for (-1: the first free one); the reply says the slot used.
+ * The guest is told through the ACPI PCI hot-plug registers and an SCI.
+ * DETACH: the function at `vslot`; the guest is asked to eject it and
+ * the reply comes once it has (the sender's timeout bounds the wait);
+ * with XK_PCI_FORCE it is torn down at once.  Errors: status -errno with
+ * msg. */
+#define XK_PCI_SPEC_LEN 512
+#define XK_PCI_FORCE (1u << 0)
+struct xk_link_pci {
+    uint32_t magic;
+    uint32_t type;          /* XK_LINK_PCI_ATTACH or _DETACH */
+    uint32_t from_dom;
+    uint32_t flags;         /* XK_PCI_* */
+    int32_t vslot;
+    int32_t status;
+    char spec[XK_PCI_SPEC_LEN];
     char msg[160];
 };
 

@@ -31,11 +31,12 @@ static uint8_t *put_block(uint8_t *p, uint32_t magic, const char *text)
 }
 
 void *xl_savefile_build(const char *config, const char *xk_config, const char *xk_watches,
-                        size_t *len)
+                        const char *xk_devices, size_t *len)
 {
     uint32_t clen = config ? (uint32_t)strlen(config) + 1 : 0;
     uint32_t opt = 4 + clen + (xk_config ? 9 + (uint32_t)strlen(xk_config) : 0) +
-                   (xk_watches ? 9 + (uint32_t)strlen(xk_watches) : 0);
+                   (xk_watches ? 9 + (uint32_t)strlen(xk_watches) : 0) +
+                   (xk_devices ? 9 + (uint32_t)strlen(xk_devices) : 0);
     uint32_t hdr[4] = { XL_SAVE_BYTEORDER, XL_MANDATORY_STREAMV2 | (clen ? XL_MANDATORY_JSON : 0),
                         0, opt };
     uint8_t *b = malloc(XL_SAVE_HEADER_LEN + opt), *p;
@@ -52,7 +53,9 @@ void *xl_savefile_build(const char *config, const char *xk_config, const char *x
     if (xk_config)
         p = put_block(p, XL_SAVE_XK_MAGIC, xk_config);
     if (xk_watches)
-        put_block(p, XL_SAVE_XK_WATCHES, xk_watches);
+        p = put_block(p, XL_SAVE_XK_WATCHES, xk_watches);
+    if (xk_devices)
+        put_block(p, XL_SAVE_XK_DEVICES, xk_devices);
     *len = XL_SAVE_HEADER_LEN + opt;
     return b;
 }
@@ -118,7 +121,8 @@ static int take_optdata(const uint8_t *p, uint32_t n, struct xl_savefile *out, c
 
         memcpy(xk, p, 8);
         dst = xk[0] == XL_SAVE_XK_MAGIC ? &out->xk_config :
-              xk[0] == XL_SAVE_XK_WATCHES ? &out->xk_watches : NULL;
+              xk[0] == XL_SAVE_XK_WATCHES ? &out->xk_watches :
+              xk[0] == XL_SAVE_XK_DEVICES ? &out->xk_devices : NULL;
         if (!dst || *dst)
             return 0;
         if (xk[1] == 0 || xk[1] > n - 8 || memchr(p + 8, '\0', xk[1]) != p + 8 + xk[1] - 1)
@@ -195,5 +199,6 @@ void xl_savefile_free(struct xl_savefile *sf)
     free(sf->config);
     free(sf->xk_config);
     free(sf->xk_watches);
-    sf->config = sf->xk_config = sf->xk_watches = NULL;
+    free(sf->xk_devices);
+    sf->config = sf->xk_config = sf->xk_watches = sf->xk_devices = NULL;
 }

@@ -22,6 +22,7 @@
 #define XL_SAVE_MAX_OPTDATA (16u << 20)
 #define XL_SAVE_XK_MAGIC    0x46434b58u     /* "XKCF": the xl config text */
 #define XL_SAVE_XK_WATCHES  0x41574b58u     /* "XKWA": xenstored's watch-export */
+#define XL_SAVE_XK_DEVICES  0x56444b58u     /* "XKDV": the frontends' xenstore nodes */
 
 struct xl_savefile {
     uint32_t mandatory, optional;
@@ -30,14 +31,15 @@ struct xl_savefile {
     uint32_t config_len;    /* as stored (the NUL included) */
     char *xk_config;        /* xenkvm's xl config text, or NULL */
     char *xk_watches;       /* the domain's watches (transparent saves), or NULL */
+    char *xk_devices;       /* its vbd/vif frontend nodes (transparent saves), or NULL */
 };
 
 /* The header and optional data for the JSON CONFIG (NULL: none) and
  * xenkvm's blocks, each { u32 magic, u32 length, text and NUL }: the
- * XK_CONFIG text and the XK_WATCHES list (NULL: none), into a malloc'd
- * buffer (*LEN bytes); NULL when out of memory. */
+ * XK_CONFIG text, the XK_WATCHES list and the XK_DEVICES nodes (NULL:
+ * none), into a malloc'd buffer (*LEN bytes); NULL when out of memory. */
 void *xl_savefile_build(const char *config, const char *xk_config, const char *xk_watches,
-                        size_t *len);
+                        const char *xk_devices, size_t *len);
 /* Read and check the header and optional data from FD, leaving FD at the
  * stream.  0, or -EINVAL / -EPROTO / -errno with xl's words in MSG. */
 int xl_savefile_read(int fd, struct xl_savefile *out, char *msg, size_t msglen);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "backend/line.h"
 #include "evloop.h"
 #include "exit_codes.h"
 #include "log.h"
@@ -37,6 +38,29 @@ static void request_stop(void)
 {
     if (write(stop_pipe[1], "x", 1) < 0)
         log_debug("stop pipe:");
+}
+
+/* The VMM's line: quiesce the vifs before a save, resume them after. */
+static void on_line(void *arg, int fd, uint32_t events)
+{
+    (void)arg;
+    (void)events;
+    switch (backend_line_read(fd)) {
+    case BACKEND_LINE_QUIESCE:
+        vif_quiesce_all(&nb);
+        backend_line_answer(fd, 0);
+        break;
+    case BACKEND_LINE_RESUME:
+        vif_resume_all(&nb);
+        break;
+    case BACKEND_LINE_GONE:
+        log_info("domain %u: the VMM has gone", nb.ctx.domid);
+        evloop_del(nb.ctx.loop, fd);
+        request_stop();
+        break;
+    case BACKEND_LINE_NONE:
+        break;
+    }
 }
 
 /* New devices under our root, then every device's handshake. */
@@ -167,7 +191,7 @@ int main(int argc, char **argv)
     char pidfile[256];
     struct evloop *loop;
     sigset_t set;
-    int ch, rc, sfd, health, verbose = 0;
+    int ch, rc, sfd, health, line, verbose = 0;
     long ncpu;
     FILE *pf;
 
@@ -227,6 +251,11 @@ int main(int argc, char **argv)
         die(XK_EXIT_VMM_ERROR, "domain %llu: cannot reach its VMM under %s:",
             (unsigned long long)domid, rundir);
     }
+    line = backend_line_open(rundir, (uint32_t)domid);
+    if (line < 0 || evloop_add(loop, line, on_line, NULL)) {
+        errno = line < 0 ? -line : EIO;
+        die(XK_EXIT_VMM_ERROR, "domain %llu: VMM line:", (unsigned long long)domid);
+    }
     snprintf(root, sizeof(root), "/local/domain/0/backend/vif/%u", (unsigned)domid);
     if (xs_attach())
         die(XK_EXIT_VMM_ERROR, "cannot connect to xenstored and watch %s:", root);
@@ -271,6 +300,7 @@ int main(int argc, char **argv)
         xs_close(nb.xs);
     }
     close(health);
+    close(line);
     unlink(pidfile);
     backend_ctx_release(&nb.ctx);
     evloop_free(loop);

@@ -36,8 +36,15 @@ int nb_queue_map(struct nb_queue *q, grant_ref_t tx_ref, grant_ref_t rx_ref)
         gnt_release(&q->tx_h);
         return rc;
     }
-    BACK_RING_INIT(&q->tx, (netif_tx_sring_t *)q->tx_h.ptr, NB_RING_PAGE);
-    BACK_RING_INIT(&q->rx, (netif_rx_sring_t *)q->rx_h.ptr, NB_RING_PAGE);
+    /* Attached where the responses end (0 on new rings): rings served
+     * before a quiesce for a save, or by the restored domain's last
+     * backend, go on from there; every taken request was answered. */
+    BACK_RING_ATTACH(&q->tx, (netif_tx_sring_t *)q->tx_h.ptr,
+                     __atomic_load_n(&((netif_tx_sring_t *)q->tx_h.ptr)->rsp_prod,
+                                     __ATOMIC_ACQUIRE), NB_RING_PAGE);
+    BACK_RING_ATTACH(&q->rx, (netif_rx_sring_t *)q->rx_h.ptr,
+                     __atomic_load_n(&((netif_rx_sring_t *)q->rx_h.ptr)->rsp_prod,
+                                     __ATOMIC_ACQUIRE), NB_RING_PAGE);
     q->remaining_credit = q->credit_bytes;
     q->credit_due_ns = 0;
     q->mapped = true;

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "antispoof.h"
 #include "log.h"
 
 #ifndef TUNSETCARRIER
@@ -256,22 +257,46 @@ static int run_script(const struct tap_hotplug *h, const char *action, const cha
     return 0;
 }
 
+/* vif-common.sh's handle_iptable: with ip= only those sources (and
+ * DHCP) pass; a failure is logged and the vif works on, as there. */
+static void filter_sources(const struct tap_hotplug *h)
+{
+    int rc;
+
+    if (!h->ip || !*h->ip)
+        return;
+    rc = antispoof_apply(h->ifname, h->ip);
+    if (rc == -EINVAL)
+        log_err("%s: ip=%s is not a list of IPv4 addresses or networks: anti-spoofing "
+                "setup failed. This may affect guest networking.", h->ifname, h->ip);
+    else if (rc && rc != -ENOENT)
+        log_err("%s: anti-spoofing setup failed (%s). This may affect guest networking.",
+                h->ifname, strerror(-rc));
+}
+
 int tap_hotplug_online(const struct tap_hotplug *h, const char **why)
 {
     const char *s = script_name(h->script);
+    int rc;
 
     *why = "";
     if (!strcmp(s, "vif-bridge"))
-        return do_bridge(h, why);
-    if (!strcmp(s, "vif-route"))
-        return do_route(h, why);
-    return run_script(h, "online", why);
+        rc = do_bridge(h, why);
+    else if (!strcmp(s, "vif-route"))
+        rc = do_route(h, why);
+    else
+        return run_script(h, "online", why);
+    if (!rc)
+        filter_sources(h);
+    return rc;
 }
 
 void tap_hotplug_offline(const struct tap_hotplug *h)
 {
     const char *s = script_name(h->script), *why;
 
+    if ((!strcmp(s, "vif-bridge") || !strcmp(s, "vif-route")) && h->ip && *h->ip)
+        antispoof_remove(h->ifname);
     if (!strcmp(s, "vif-route"))
         routes(h, false);
     else if (strcmp(s, "vif-bridge") && run_script(h, "offline", &why))

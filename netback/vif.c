@@ -61,6 +61,7 @@ struct vif {
     uint64_t rate_bytes, rate_usec;
     int tap_fd0;                /* keeps the tap between connections */
     bool online;                /* the hotplug ran */
+    bool quiesced;              /* rings let go for a save (vif_quiesce_all) */
     unsigned nr_queues;
     struct vif_queue *queues;
 };
@@ -131,6 +132,8 @@ static void tx_work(struct vif_queue *vq)
 {
     int n;
 
+    if (!vq->q.mapped)
+        return;     /* stopped, or quiesced for a save */
     for (n = 0; n < TX_BUDGET; n++) {
         enum nb_tx_result r = nb_tx_next(&vq->q, vq->txf, now_ns());
 
@@ -173,6 +176,8 @@ static void rx_work(struct vif_queue *vq)
     bool pushed = false;
     int n;
 
+    if (!vq->q.mapped)
+        return;
     for (n = 0; n < RX_BUDGET; n++) {
         enum nb_rx_result r;
 
@@ -690,5 +695,74 @@ void vif_free_all(struct netback *nb)
 
         nb->vifs = v->next;
         vif_free(v);
+    }
+}
+
+/* ---- around a save ----------------------------------------------------- */
+
+/* Nothing is in flight here (every frame is copied in the callback that
+ * takes it): give back the ring grants and stop reading the tap; frames
+ * the host sends meanwhile wait in the tap's queue.  The channels stay. */
+void vif_quiesce_all(struct netback *nb)
+{
+    for (struct vif *v = nb->vifs; v; v = v->next) {
+        bool any = false;
+
+        for (unsigned i = 0; i < v->nr_queues; i++) {
+            struct vif_queue *vq = &v->queues[i];
+
+            if (!vq->q.mapped)
+                continue;
+            if (nb_tx_push(&vq->q))
+                xk_evtchn_notify(&vq->ev_tx);
+            if (nb_rx_push(&vq->q))
+                xk_evtchn_notify(rx_chan(vq));
+            nb_queue_unmap(&vq->q);
+            if (vq->tap_fd >= 0)
+                evloop_set_events(nb->ctx.loop, vq->tap_fd, 0);
+            any = true;
+        }
+        if (any) {
+            v->quiesced = true;
+            log_info("vif %s: quiesced", v->ifname);
+        }
+    }
+}
+
+/* The domain runs again: the same rings (the frontend's nodes name them),
+ * then whatever waits on them or on the tap, and one event each way in
+ * case one was lost while no ring was mapped. */
+void vif_resume_all(struct netback *nb)
+{
+    for (struct vif *v = nb->vifs; v; v = v->next) {
+        if (!v->quiesced)
+            continue;
+        v->quiesced = false;
+        for (unsigned i = 0; i < v->nr_queues; i++) {
+            struct vif_queue *vq = &v->queues[i];
+            unsigned long tx_ref, rx_ref;
+            char dir[256];
+            int rc;
+
+            if (v->nr_queues == 1)
+                snprintf(dir, sizeof(dir), "%s", v->xb.fe_dir);
+            else
+                snprintf(dir, sizeof(dir), "%s/queue-%u", v->xb.fe_dir, i);
+            if (!xs_uint(nb, dir, "tx-ring-ref", ~0ul, &tx_ref) || tx_ref > UINT32_MAX ||
+                !xs_uint(nb, dir, "rx-ring-ref", ~0ul, &rx_ref) || rx_ref > UINT32_MAX ||
+                (rc = nb_queue_map(&vq->q, (grant_ref_t)tx_ref, (grant_ref_t)rx_ref))) {
+                log_err("%s: cannot map the rings again after the quiesce", vq->q.name);
+                continue;
+            }
+            vq->tap_paused = false;
+            if (vq->tap_fd >= 0)
+                evloop_set_events(nb->ctx.loop, vq->tap_fd, EPOLLIN);
+            xk_evtchn_notify(&vq->ev_tx);
+            if (vq->split)
+                xk_evtchn_notify(&vq->ev_rx);
+            tx_work(vq);
+            rx_work(vq);
+        }
+        log_info("vif %s: resumed", v->ifname);
     }
 }

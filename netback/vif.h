@@ -33,6 +33,12 @@ void vif_changed_all(struct netback *nb);
 void vif_store_changed(struct netback *nb);
 /* Is DEVID served? */
 bool vif_known(struct netback *nb, unsigned devid);
+/* Before a save: every vif lets go of the guest's ring pages (nothing
+ * else is held between callbacks) and stops reading its tap; the
+ * channels and the xenstore state stay. */
+void vif_quiesce_all(struct netback *nb);
+/* The domain runs again: map the same rings and go on. */
+void vif_resume_all(struct netback *nb);
 /* Close every vif (the domain is gone, or SIGTERM). */
 void vif_free_all(struct netback *nb);
 

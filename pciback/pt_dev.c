@@ -26,6 +26,8 @@
 #define CAP_MSIX 0x11
 
 #define MSIX_ENABLE  0x8000
+#define MSI_ENABLE   0x0001
+#define MSI_64BIT    0x0080
 #define MSIX_MASKALL 0x4000
 
 /* LEN bytes from V, little endian; past 4 bytes the top byte repeats (long
@@ -149,10 +151,14 @@ static void cap_groups(struct pt_dev *d, uint8_t id, unsigned at)
         set_bytes(d->ro_mask, at + 4, 4, 0xffffffff);
         break;
     case CAP_MSI:
-        /* Emulated registers (control, address, data, mask): the guest's
-         * values stay here; MSI delivery is not wired (docs/pciback.md). */
+        /* Emulated registers: the guest's address and data become a KVM
+         * MSI route (msi_sync).  One message (MMC 0) and no per-vector
+         * mask are offered; the 64-bit flag is the device's, so the
+         * layout matches its capability's length. */
         d->msi_cap = (uint8_t)at;
-        reg(d, at + 2, 2, 0xffff, (uint16_t)~0x1);
+        src_cfg_read(d, at + 2, 2, &v);
+        set_bytes(d->emu, at + 2, 2, v & MSI_64BIT);
+        reg(d, at + 2, 2, 0xffff, (uint16_t)~MSI_ENABLE);
         for (unsigned i = at + 4; i < at + cap_len(d, id, at); i++)
             reg(d, i, 1, 0xff, 0);
         break;
@@ -285,14 +291,20 @@ static void bar_write(struct pt_dev *d, unsigned i, uint32_t v)
         b->gpa &= 0xffff;
 }
 
+static void intx_sync(struct pt_dev *d);
+
 /* MSI-X: bind the device's vectors to the VMM's eventfds, or unbind. */
 static void msix_sync(struct pt_dev *d)
 {
     bool on = d->msix_enabled && !d->msix_masked_all;
     int *fds;
 
-    if (!d->msix_cap || d->dead)
+    if (d->dead)
         return;
+    if (!d->msix_cap) {
+        intx_sync(d);
+        return;
+    }
     fds = calloc(d->msix_n, sizeof(int));
     if (!fds)
         return;
@@ -314,8 +326,51 @@ static void msix_sync(struct pt_dev *d)
         d->src->ops->irq_set_eventfds(d->src, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0, NULL);
     }
     free(fds);
-    /* MSI-X off: INTx is the device's interrupt again. */
-    if (!d->msix_enabled && !d->intx_bound) {
+    intx_sync(d);
+}
+
+/* MSI: the one message bound to the VMM's eventfd for vector 0 and
+ * routed to the guest's address and data, or unbound. */
+static void msi_sync(struct pt_dev *d)
+{
+    unsigned at = d->msi_cap;
+    uint32_t ctl = get_bytes(d->emu, at + 2, 2), data;
+    bool is64 = ctl & MSI_64BIT, on = ctl & MSI_ENABLE;
+    uint64_t addr = get_bytes(d->emu, at + 4, 4);
+    int fd;
+
+    if (d->dead)
+        return;
+    if (is64)
+        addr |= (uint64_t)get_bytes(d->emu, at + 8, 4) << 32;
+    data = get_bytes(d->emu, at + (is64 ? 12 : 8), 2);
+    if (on) {
+        fd = d->host->msix_fd(d->opaque, 0);
+        if (fd >= 0)
+            d->host->msix_route(d->opaque, 0, addr, data);
+        if (fd >= 0 && !d->msi_bound) {
+            if (d->src->ops->irq_set_eventfds(d->src, VFIO_PCI_MSI_IRQ_INDEX, 0, 1, &fd) ==
+                -EPIPE)
+                d->dead = true;
+            else
+                d->msi_bound = true;
+        }
+    } else if (d->msi_bound) {
+        d->src->ops->irq_set_eventfds(d->src, VFIO_PCI_MSI_IRQ_INDEX, 0, 0, NULL);
+        d->msi_bound = false;
+    }
+    d->msi_enabled = on;
+    intx_sync(d);
+}
+
+/* INTx is the device's interrupt while neither MSI-X nor MSI is on. */
+static void intx_sync(struct pt_dev *d)
+{
+    bool want = !d->msix_enabled && !d->msi_enabled;
+
+    if (d->dead)
+        return;
+    if (want && !d->intx_bound) {
         int trig = -1, res = -1;
 
         d->host->intx_fds(d->opaque, &trig, &res);
@@ -325,7 +380,7 @@ static void msix_sync(struct pt_dev *d)
             if (res >= 0)
                 d->src->ops->irq_set_unmask_fd(d->src, VFIO_PCI_INTX_IRQ_INDEX, 0, res);
         }
-    } else if (d->msix_enabled && d->intx_bound) {
+    } else if (!want && d->intx_bound) {
         d->src->ops->irq_set_eventfds(d->src, VFIO_PCI_INTX_IRQ_INDEX, 0, 0, NULL);
         d->intx_bound = false;
     }
@@ -389,6 +444,8 @@ void pt_dev_destroy(struct pt_dev *d)
     bars_update(d);
     if (!d->dead) {
         d->src->ops->irq_set_eventfds(d->src, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0, NULL);
+        if (d->msi_bound)
+            d->src->ops->irq_set_eventfds(d->src, VFIO_PCI_MSI_IRQ_INDEX, 0, 0, NULL);
         d->src->ops->irq_set_eventfds(d->src, VFIO_PCI_INTX_IRQ_INDEX, 0, 0, NULL);
     }
     pt_devsrc_close(d->src);
@@ -482,6 +539,8 @@ static void cfg_write_locked(struct pt_dev *d, unsigned off, unsigned len, uint3
             msix_sync(d);
         }
     }
+    if (d->msi_cap && off < d->msi_cap + 24u && off + len > d->msi_cap + 2u)
+        msi_sync(d);
 }
 
 void pt_dev_cfg_write(struct pt_dev *d, unsigned off, unsigned len, uint32_t val)

@@ -73,6 +73,7 @@ struct pt_dev {
     struct { uint32_t addr_lo, addr_hi, data, ctrl; } *msix;
     bool *msix_bound;           /* the device signals its eventfd */
     uint8_t msi_cap, pm_cap, exp_cap;
+    bool msi_enabled, msi_bound; /* MSI on; its message bound to an eventfd */
     bool intx_bound;
 };
 

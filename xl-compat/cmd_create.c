@@ -15,10 +15,8 @@
 
 #define CONFIG_MAX (1 << 20)
 
-/* What `xl list -l` re-reads later: the file, the overrides, the uuid and
- * the hypercall transport as resolved on this host. */
-static char *saved_config(const char *text, size_t len, char **ov, int nov,
-                          const uint8_t u[16], enum xk_transport t)
+char *xl_saved_config(const char *text, size_t len, char **ov, int nov,
+                      const uint8_t u[16], enum xk_transport t)
 {
     size_t n = len + 128;
     char uuid[37], *s, *p;
@@ -157,7 +155,7 @@ int cmd_create(int argc, char **argv)
         free(ov);
         return EXIT_FAILURE;
     }
-    saved = saved_config(text, len, ov, nov, dc.uuid, dc.transport);
+    saved = xl_saved_config(text, len, ov, nov, dc.uuid, dc.transport);
     rc = xl_create(&dc, saved, &o);
     free(saved);
     domcfg_free(&dc);

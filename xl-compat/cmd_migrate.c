@@ -40,6 +40,9 @@ static const char banner[] = "xl migration receiver ready, send binary domain da
 static const char ready[] = "domain received, ready to unpause";
 static const char go[] = "domain is yours, you are cleared to unpause";
 static const char report[] = "my copy unpause results are as follows";
+/* xenkvm's own: a postcopy receiver ready for a new connection. */
+static const char resume_banner[] = "xenkvm postcopy receiver ready to resume.\n";
+static const char away_suffix[] = "--migratedaway";
 
 static int read_exactly(int fd, void *p, size_t n, const char *stream, const char *what)
 {
@@ -164,19 +167,111 @@ static void child_report(pid_t child, int recv_fd)
                 WTERMSIG(st));
 }
 
+/* The sender's postcopy, handed to its VMM on S (or S = -errno): 0 when
+ * every page went (counts printed), else -1 after saying what remains. */
+static int postcopy_sender_wait(int s, struct xk_link_postcopy *pr, const char *away)
+{
+    int rc = s < 0 ? s : vmm_ctl_postcopy_wait(s, pr);
+
+    if (rc == -ENOTCONN) {
+        fprintf(stderr, "migration sender: postcopy paused: the connection to the target was "
+                "lost (%s)\n"
+                "The domain at the target waits for the pages it misses; this copy is kept "
+                "paused as %s.\nFinish with: xl migrate --postcopy-resume [-s SSHCMD] %s "
+                "HOST\n", pr->msg, away ? away : "is", away ? away : "DOMAIN");
+        return -1;
+    }
+    if (rc == -ECONNRESET) {
+        /* Its VMM died: the pages it held are gone. */
+        fprintf(stderr, "migration sender: the source's VMM died during postcopy: the "
+                "domain at the target cannot get its memory: the guest is lost\n");
+        return -1;
+    }
+    if (rc) {
+        fprintf(stderr, "migration sender: postcopy failed: %s\n"
+                "The domain at the target cannot run without it; this copy is kept "
+                "paused as %s.\n", pr->msg[0] ? pr->msg : strerror(-rc), away ? away : "is");
+        return -1;
+    }
+    fprintf(stderr, "migration sender: postcopy: %llu pages, %llu asked for, %llu in "
+            "the background\n", (unsigned long long)pr->pending,
+            (unsigned long long)pr->on_demand, (unsigned long long)pr->background);
+    return 0;
+}
+
+/* xl migrate --postcopy-resume DOM HOST (xenkvm's own, as QEMU's
+ * migrate -r after migrate-recover): a postcopy paused by a broken
+ * connection goes on over a new one; DOM is the source's
+ * NAME--migratedaway, the receiver's rune names NAME. */
+static int postcopy_resume_send(unsigned domid, const char *ssh, const char *host)
+{
+    struct xk_link_postcopy pr;
+    char *name = xl_dom_saved_name(domid), *target, *rune;
+    size_t n = name ? strlen(name) : 0, k = sizeof(away_suffix) - 1;
+    int send_fd, recv_fd, s, ret = EXIT_FAILURE;
+    pid_t child;
+
+    if (vmm_ctl_postcopy_query(xl_rundir(), domid) != XK_PC_SOURCE_PAUSED) {
+        fprintf(stderr, "migration sender: domain %u is not a postcopy source paused by a "
+                "broken connection\n", domid);
+        free(name);
+        return EXIT_FAILURE;
+    }
+    target = xl_xstrdup(name ? name : "");
+    if (n > k && !strcmp(target + n - k, away_suffix))
+        target[n - k] = '\0';
+    rune = ssh[0] ? xl_xasprintf("exec %s %s xl migrate-receive --postcopy-resume %s", ssh,
+                                 host, target)
+                  : xl_xstrdup(host);
+    signal(SIGPIPE, SIG_IGN);
+    child = spawn_child(rune, &send_fd, &recv_fd);
+    if (child < 0)
+        goto out;
+    if (read_fixed(recv_fd, resume_banner, sizeof(resume_banner) - 1, "banner", rune)) {
+        close(send_fd);
+        child_report(child, recv_fd);
+        fprintf(stderr, "migration sender: postcopy still paused; this copy is kept as %s\n",
+                name ? name : "is");
+        goto out;
+    }
+    s = vmm_ctl_postcopy_connect(xl_rundir(), domid, send_fd, recv_fd, XK_PC_RESUME, &pr);
+    close(send_fd);
+    close(recv_fd);
+    if (s < 0)
+        fprintf(stderr, "migration sender: postcopy resume: %s\n",
+                pr.msg[0] ? pr.msg : strerror(-s));
+    if (!postcopy_sender_wait(s, &pr, name)) {
+        xl_domain_destroy(domid);
+        fprintf(stderr, "Migration successful.\n");
+        ret = EXIT_SUCCESS;
+    }
+    child_report(child, -1);
+out:
+    free(rune);
+    free(target);
+    free(name);
+    return ret;
+}
+
 int cmd_migrate(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "debug", 0, 0, 0x100 }, { "live", 0, 0, 0x200 }, { "postcopy", 0, 0, 0x300 },
+        { "precopy-rounds", 1, 0, 0x400 }, { "max-downtime", 1, 0, 0x500 },
+        { "postcopy-resume", 0, 0, 0x600 },
         { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
     };
     const char *config = NULL, *ssh = "ssh", *host;
     bool daemonize = true, debug = false, paused = false, coop = false, postcopy = false;
+    bool resume = false;
     char *rune, *name, *away = NULL, rc_buf;
     struct xk_link_save sr;
     int opt, send_fd, recv_fd, ret = EXIT_FAILURE;
+    uint32_t policy = XK_SAVE_PROGRESS;
     unsigned domid;
     pid_t child;
+    char *end;
+    long v;
 
     while ((opt = xl_getopt(argc, argv, "FC:s:ep", opts, "migrate", 2)) != -1) {
         switch (opt) {
@@ -188,6 +283,24 @@ int cmd_migrate(int argc, char **argv)
         case 0x100: debug = true; break;
         case 0x200: break;      /* --live: ignored, as xl does (xm's) */
         case 0x300: postcopy = true; break;    /* xenkvm's own */
+        case 0x400:     /* xenkvm's own: rounds while the domain runs */
+            v = strtol(optarg, &end, 10);
+            if (!optarg[0] || *end || v < 0 || v > 255) {
+                fprintf(stderr, "xl migrate: --precopy-rounds takes 0 to 255\n");
+                return EXIT_FAILURE;
+            }
+            policy |= XK_SAVE_ROUNDS_SET | XK_SAVE_ROUNDS(v);
+            break;
+        case 0x500:     /* xenkvm's own: switch over once this downtime is in reach */
+            v = strtol(optarg, &end, 10);
+            if (!optarg[0] || *end || v < 1 || v > XK_SAVE_DOWNTIME_MAX) {
+                fprintf(stderr, "xl migrate: --max-downtime takes 1 to %u ms\n",
+                        XK_SAVE_DOWNTIME_MAX);
+                return EXIT_FAILURE;
+            }
+            policy |= XK_SAVE_DOWNTIME(v);
+            break;
+        case 0x600: resume = true; break;     /* xenkvm's own */
         }
     }
     domid = xl_find_domain(argv[optind]);
@@ -196,6 +309,8 @@ int cmd_migrate(int argc, char **argv)
         fprintf(stderr, "Not migrating domain 0: on xenkvm it is the host itself.\n");
         return EXIT_FAILURE;
     }
+    if (resume)
+        return postcopy_resume_send(domid, ssh, host);
     if (postcopy && has_backends(domid)) {
         fprintf(stderr, "migration sender: --postcopy is not supported for a domain with vbd "
                 "or vif devices (their backends map guest memory)\n");
@@ -218,14 +333,15 @@ int cmd_migrate(int argc, char **argv)
         goto out;
     }
     if (xl_save_domain(domid, send_fd, config, "migration stream",
-                       XK_SAVE_LIVE | (postcopy ? XK_SAVE_POSTCOPY : 0), &coop, &sr)) {
+                       XK_SAVE_LIVE | policy | (postcopy ? XK_SAVE_POSTCOPY : 0), &coop,
+                       &sr)) {
         fprintf(stderr, "migration sender: libxl_domain_suspend failed (rc=-3)\n");
         close(send_fd);
         child_report(child, recv_fd);
         fprintf(stderr, "Migration failed, resuming at sender.\n");
         goto out;
     }
-    if (debug || sr.rounds || postcopy)
+    if (debug || !coop)
         fprintf(stderr, "migration sender: %llu bytes, %llu precopy rounds, %llu pages in "
                 "the last, paused %llu us\n", (unsigned long long)sr.bytes,
                 (unsigned long long)sr.rounds, (unsigned long long)sr.last_round_pages,
@@ -263,25 +379,31 @@ int cmd_migrate(int argc, char **argv)
     fprintf(stderr, "migration sender: Target reports successful startup.\n");
     /* Postcopy (a guest that suspended itself went stop-and-copy): the
      * rest of its memory, with the channel handed to the VMM. */
-    if (postcopy && !coop && vmm_ctl_postcopy_query(xl_rundir(), domid) == 2) {
+    if (postcopy && !coop && vmm_ctl_postcopy_query(xl_rundir(), domid) != 2)
+        /* Precopy rounds left nothing changed: it ended as a precopy. */
+        fprintf(stderr, "migration sender: postcopy: 0 pages, 0 asked for, 0 in the "
+                "background\n");
+    else if (postcopy && !coop) {
         struct xk_link_postcopy pr;
         int s = vmm_ctl_postcopy_start(xl_rundir(), domid, send_fd, recv_fd, false, &pr);
-        int prc = s < 0 ? s : vmm_ctl_postcopy_wait(s, &pr);
-        if (prc) {
-            fprintf(stderr, "migration sender: postcopy failed: %s\n"
-                    "The domain at the target cannot run without it; this copy is kept "
-                    "paused as %s.\n", pr.msg[0] ? pr.msg : strerror(-prc), away ? away : "is");
+        /* The VMM holds the channel now: without our copies its end
+         * closes when it dies, and the target hears of it. */
+        if (s >= 0) {
             close(send_fd);
+            close(recv_fd);
+            send_fd = recv_fd = -1;
+        }
+        if (postcopy_sender_wait(s, &pr, away)) {
+            if (send_fd >= 0)
+                close(send_fd);
             child_report(child, recv_fd);
             goto out;
         }
-        fprintf(stderr, "migration sender: postcopy: %llu pages, %llu asked for, %llu in "
-                "the background\n", (unsigned long long)pr.pending,
-                (unsigned long long)pr.on_demand, (unsigned long long)pr.background);
     }
     xl_domain_destroy(domid);
     fprintf(stderr, "Migration successful.\n");
-    close(send_fd);
+    if (send_fd >= 0)
+        close(send_fd);
     child_report(child, recv_fd);
     ret = EXIT_SUCCESS;
     goto out;
@@ -312,6 +434,10 @@ out:
     return ret;
 }
 
+static void drop_channel(void);
+static int postcopy_target_report(int rc, const struct xk_link_postcopy *pr, unsigned domid,
+                                  const char *name);
+
 /* The receiver's postcopy: renamed, the success report goes first (the
  * channel then carries pages and requests), the VMM takes the channel,
  * and only then does the guest run: a page it touches is asked for at
@@ -334,22 +460,85 @@ static int postcopy_receive(unsigned domid, const char *name, bool paused)
         xl_domain_destroy(domid);
         return -1;
     }
+    drop_channel();
     if (!paused && xl_vmm_unpause(domid))
         fprintf(stderr, "migration target: cannot unpause the domain\n");
     else
         fprintf(stderr, "migration target: Domain started successsfully.\n");
     rc = vmm_ctl_postcopy_wait(s, &pr);
+    return postcopy_target_report(rc, &pr, domid, name);
+}
+
+/* The channel is the VMM's now: without our copies of it, its end closes
+ * when the VMM dies and the source hears of it. */
+static void drop_channel(void)
+{
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        close(null);
+    }
+}
+
+/* How the target's postcopy ended: 0 with the counts printed; -1 when
+ * paused (the domain kept) or failed (the domain destroyed). */
+static int postcopy_target_report(int rc, const struct xk_link_postcopy *pr, unsigned domid,
+                                  const char *name)
+{
+    if (rc == -ENOTCONN) {
+        fprintf(stderr, "migration target: %s: the domain %s waits for its missing pages; "
+                "resume from the source with xl migrate --postcopy-resume (if the source is "
+                "gone, the guest is lost: xl destroy %s)\n", pr->msg, name, name);
+        return -1;
+    }
     if (rc) {
         fprintf(stderr, "migration target: postcopy failed: %s: the guest is lost\n",
-                pr.msg[0] ? pr.msg : strerror(-rc));
+                pr->msg[0] ? pr->msg : strerror(-rc));
         xl_domain_destroy(domid);
         return -1;
     }
     fprintf(stderr, "migration target: postcopy: %llu pages, %llu fetched on demand, %llu in "
-            "the background, %llu zero-filled\n", (unsigned long long)pr.pending,
-            (unsigned long long)pr.on_demand, (unsigned long long)pr.background,
-            (unsigned long long)pr.zero_filled);
+            "the background, %llu zero-filled\n", (unsigned long long)pr->pending,
+            (unsigned long long)pr->on_demand, (unsigned long long)pr->background,
+            (unsigned long long)pr->zero_filled);
     return 0;
+}
+
+/* migrate-receive --postcopy-resume NAME: a new connection for NAME's
+ * paused postcopy.  The break may not be seen here yet when the sender
+ * comes: waited for a while. */
+static int postcopy_resume_receive(const char *name)
+{
+    struct xk_link_postcopy pr;
+    unsigned domid = xl_find_domain(name);
+    int q = -1, s;
+
+    for (int i = 0; i < 100; i++) {
+        q = vmm_ctl_postcopy_query(xl_rundir(), domid);
+        if (q != XK_PC_DEST)
+            break;
+        usleep(100000);
+    }
+    if (q != XK_PC_DEST_PAUSED) {
+        fprintf(stderr, "migration target: %s is not a postcopy destination paused by a "
+                "broken connection\n", name);
+        return EXIT_FAILURE;
+    }
+    fprintf(stderr, "migration target: Ready to resume the postcopy of %s.\n", name);
+    if (write_exactly(1, resume_banner, sizeof(resume_banner) - 1, "migration ack stream",
+                      "banner"))
+        return EXIT_FAILURE;
+    s = vmm_ctl_postcopy_connect(xl_rundir(), domid, 0, 1, XK_PC_RESUME, &pr);
+    if (s < 0) {
+        fprintf(stderr, "migration target: postcopy resume: %s\n",
+                pr.msg[0] ? pr.msg : strerror(-s));
+        return EXIT_FAILURE;
+    }
+    drop_channel();
+    return postcopy_target_report(vmm_ctl_postcopy_wait(s, &pr), &pr, domid, name)
+               ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 int cmd_migrate_receive(int argc, char **argv)
@@ -362,8 +551,14 @@ int cmd_migrate_receive(int argc, char **argv)
     unsigned domid;
     int opt, rc;
 
-    while ((opt = xl_getopt(argc, argv, "Fedrp", NULL, "migrate-receive", 0)) != -1) {
+    static const struct option ropts[] = {
+        { "postcopy-resume", 1, 0, 0x100 }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    const char *resume = NULL;
+
+    while ((opt = xl_getopt(argc, argv, "Fedrp", ropts, "migrate-receive", 0)) != -1) {
         switch (opt) {
+        case 0x100: resume = optarg; break;     /* xenkvm's own */
         case 'F': o.foreground = false; break;
         case 'e': o.no_monitor = true; break;
         case 'd': debug = true; break;
@@ -378,6 +573,8 @@ int cmd_migrate_receive(int argc, char **argv)
         return EXIT_FAILURE;
     }
     signal(SIGPIPE, SIG_IGN);
+    if (resume)
+        return postcopy_resume_receive(resume);
     fprintf(stderr, "migration target: Ready to receive domain.\n");
     if (write_exactly(1, banner, sizeof(banner) - 1, "migration ack stream", "banner"))
         return EXIT_FAILURE;
@@ -407,6 +604,7 @@ int cmd_migrate_receive(int argc, char **argv)
      * is /dev/null); it reads exactly the stream, the handshake stays. */
     o.restore_fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
     o.restore_watches = sf.xk_watches;
+    o.restore_devices = sf.xk_devices;
     o.paused = true;
     rc = xl_create(&dc, sf.xk_config, &o);
     close(o.restore_fd);

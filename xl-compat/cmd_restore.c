@@ -82,6 +82,7 @@ int cmd_restore(int argc, char **argv)
         return EXIT_FAILURE;
     }
     o.restore_watches = sf.xk_watches;
+    o.restore_devices = sf.xk_devices;
     if (!dc.transport_set) {
         dc.transport = xl_conf_transport();
         dc.transport_set = true;

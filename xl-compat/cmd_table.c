@@ -52,9 +52,20 @@ const struct xl_cmd xl_cmd_table[] = {
       "--debug         Print huge (!) amount of debug during the migration process.\n"
       "-p              Do not unpause domain after migrating it.\n"
       "--postcopy      (xenkvm's own) Run the domain at the target after the\n"
-      "                precopy rounds; the rest of its memory follows, pages it\n"
-      "                touches first on demand.  If the source dies meanwhile\n"
-      "                the domain is lost." },
+      "                precopy rounds (none unless --precopy-rounds); the rest\n"
+      "                of its memory follows, pages it touches first on demand.\n"
+      "                A broken connection pauses both sides: finish with\n"
+      "                --postcopy-resume.  If the source dies meanwhile the\n"
+      "                domain is lost.\n"
+      "--postcopy-resume (xenkvm's own) Reconnect a postcopy paused by a\n"
+      "                broken connection: <Domain> is the source's\n"
+      "                NAME--migratedaway; <host> runs migrate-receive\n"
+      "                --postcopy-resume NAME.\n"
+      "--precopy-rounds N (xenkvm's own) At most N rounds while the domain\n"
+      "                runs, the first sending every page (default 6: the\n"
+      "                first and Xen's 5 iterations; 0 with --postcopy).\n"
+      "--max-downtime MS (xenkvm's own) Switch over once the pages still\n"
+      "                dirty would go in MS at the rate measured so far." },
     { "migrate-receive", cmd_migrate_receive, false, false,
       "Restore a domain from a saved state",
       "- for internal use only",
@@ -103,6 +114,16 @@ const struct xl_cmd xl_cmd_table[] = {
     { "info", cmd_info, false, false,
       "Get information about Xen host",
       "-n, --numa         List host NUMA topology information", NULL },
+    { "pci-attach", cmd_pci_attach, false, false,
+      "Insert a new pass-through pci device",
+      "<Domain> <PCI_SPEC_STRING>", NULL },
+    { "pci-detach", cmd_pci_detach, false, false,
+      "Remove a domain's pass-through pci device",
+      "[options] <Domain> <PCI_SPEC_STRING>",
+      "-f                      Force removal" },
+    { "pci-list", cmd_pci_list, false, false,
+      "List pass-through pci devices for a domain",
+      "<Domain>", NULL },
     { "pci-assignable-add", cmd_pci_assignable_add, false, false,
       "Make a device assignable for pci-passthru",
       "<BDF>",
@@ -136,6 +157,53 @@ const struct xl_cmd xl_cmd_table[] = {
       "Set which CPUs a VCPU can use",
       "[option] <Domain> <VCPU|all> <CPUs|all> <CPUs|all>",
       "-f, --force        undo an override pinning done by the kernel" },
+    { "vcpu-set", cmd_vcpu_set, false, true,
+      "Set the number of active VCPUs allowed for the domain",
+      "[option] <Domain> <vCPUs>",
+      "-i, --ignore-host  Don't limit the vCPU based on the host CPU count" },
+    { "sched-credit", cmd_sched_credit, false, true,
+      "Get/set credit scheduler parameters",
+      "[-d <Domain> [-w[=WEIGHT]|-c[=CAP]]] [-s [-t TSLICE] [-r RATELIMIT]] [-p CPUPOOL]",
+      "-d DOMAIN, --domain=DOMAIN        Domain to modify\n"
+      "-w WEIGHT, --weight=WEIGHT        Weight (int)\n"
+      "-c CAP, --cap=CAP                 Cap (int)\n"
+      "-s         --schedparam           Query / modify scheduler parameters\n"
+      "-t TSLICE, --tslice_ms=TSLICE     Set the timeslice, in milliseconds\n"
+      "-r RLIMIT, --ratelimit_us=RLIMIT  Set the scheduling rate limit, in microseconds\n"
+      "-p CPUPOOL, --cpupool=CPUPOOL     Restrict output to CPUPOOL" },
+    { "sched-credit2", cmd_sched_credit2, false, true,
+      "Get/set credit2 scheduler parameters",
+      "[-d <Domain> [-w[=WEIGHT]]] [-p CPUPOOL]",
+      "-d DOMAIN, --domain=DOMAIN     Domain to modify\n"
+      "-w WEIGHT, --weight=WEIGHT     Weight (int)\n"
+      "-c CAP, --cap=CAP              Cap (int)\n"
+      "-s         --schedparam        Query / modify scheduler parameters\n"
+      "-r RLIMIT, --ratelimit_us=RLIMIT Set the scheduling rate limit, in microseconds\n"
+      "-p CPUPOOL, --cpupool=CPUPOOL  Restrict output to CPUPOOL" },
+    { "top", cmd_top, false, false,
+      "Monitor a host and the domains in real time",
+      "[options]",
+      "(xentop's; built in)\n"
+      "-d, --delay=SECONDS  seconds between updates (default 3)\n"
+      "-n, --networks       output vif network data\n"
+      "-x, --vbds           output vbd block device data\n"
+      "-r, --repeat-header  repeat table header before each domain\n"
+      "-v, --vcpus          output vcpu data\n"
+      "-b, --batch          output in batch mode, no user input accepted\n"
+      "-i, --iterations     number of iterations before exiting\n"
+      "-f, --full-name      output the full domain name (not truncated)\n"
+      "-z, --dom0-first     display dom0 first (ignore sorting)" },
+    { "config-update", cmd_config_update, true, true,
+      "Update a running domain's saved configuration, used when rebuilding the domain after "
+      "reboot.\nWARNING: xl now has better capability to manage domain configuration, avoid "
+      "using this command when possible",
+      "<Domain> <ConfigFile> [options] [vars]",
+      "-h                      Print this help.\n"
+      "-f FILE, --defconfig=FILE\n                     Use the given configuration file.\n"
+      "-d                      Enable debug messages.\n" },
+    { "dump-core", cmd_dump_core, false, true,
+      "Core dump a domain",
+      "<Domain> <filename>", NULL },
     { "trigger", cmd_trigger, false, false,
       "Send a trigger to a domain",
       "<Domain> <nmi|reset|init|power|sleep|s3resume> [<VCPU>]", NULL },

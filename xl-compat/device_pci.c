@@ -2,10 +2,20 @@
  * --pci argument from the entry (pci_spec.c). */
 #include "device_pci.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "device.h"
 #include "pci_spec.h"
+#include "xl.h"
+#include "xs_util.h"
+
+#define PCI_KEYS 7      /* per-entry nodes, moved down together on removal */
+static const char *const entry_keys[PCI_KEYS] = {
+    "state", "key", "dev", "vdev", "opts", "vdevfn", "vfio-user",
+};
 
 const char *xl_sysfs_root(void)
 {
@@ -37,4 +47,175 @@ int xl_pci_prepare(struct domcfg *dc, const char *file)
         return -1;
     }
     return 0;
+}
+
+void xl_pci_name(const struct pci_spec *p, unsigned slot, char out[16])
+{
+    if (p->has_bdf)
+        snprintf(out, 16, "%04x:%02x:%02x.%x", p->domain, p->bus, p->dev, p->func);
+    else
+        snprintf(out, 16, "ffff:00:%02x.0", slot & 0x1f);
+}
+
+static char *be_path(unsigned domid)
+{
+    return xl_xasprintf("/local/domain/0/backend/pci/%u/0", domid);
+}
+
+/* BE/KEY-NUM = VAL */
+static void put(xs_transaction_t t, const char *be, const char *key, unsigned num,
+                const char *val)
+{
+    char *path = xl_xasprintf("%s/%s-%u", be, key, num);
+
+    xl_xs_write(t, path, val);
+    free(path);
+}
+
+void xl_pci_xs_add(xs_transaction_t t, unsigned domid, const struct pci_spec *p,
+                   const struct xl_pci_node *n, bool starting)
+{
+    char *be = be_path(domid), *num_s = xl_xs_readf(t, "%s/num_devs", be), *v;
+    unsigned num = num_s ? (unsigned)strtoul(num_s, NULL, 10) : 0;
+
+    if (!num_s) {
+        /* libxl__create_pci_backend: the device, both ends Initialising. */
+        struct xl_device d;
+        char *name = xl_xs_readf(t, "/local/domain/%u/name", domid);
+        const char *back[] = { "online", "1", "state", "1", "domain", name ? name : "", NULL };
+
+        xl_device_init(&d, domid, "pci", 0, NULL);
+        xl_device_write(t, &d, back, NULL);
+        v = xl_xasprintf("%s/state", d.fe_dir);
+        xl_xs_write(t, v, "1");
+        free(v);
+        xl_device_free(&d);
+        free(name);
+    }
+    /* libxl_create_pci_backend_device */
+    put(t, be, "key", num, n->bdf);
+    put(t, be, "dev", num, n->bdf);
+    v = xl_xasprintf("%x", n->vdevfn);
+    put(t, be, "vdevfn", num, v);
+    free(v);
+    v = xl_xasprintf("msitranslate=%d,power_mgmt=%d,permissive=%d,rdm_policy=%s",
+                     p->msitranslate > 0, p->power_mgmt > 0, p->permissive > 0,
+                     p->rdm_policy == 1 ? "strict" : "relaxed");
+    put(t, be, "opts", num, v);
+    free(v);
+    put(t, be, "state", num, "1");
+    if (n->vfio_user)
+        put(t, be, "vfio-user", num, n->vfio_user);
+    v = xl_xasprintf("%s/num_devs", be);
+    xl_xs_writef(t, v, "%u", num + 1);
+    free(v);
+    if (num_s && !starting) {
+        v = xl_xasprintf("%s/state", be);
+        xl_xs_write(t, v, "7");         /* XenbusStateReconfiguring */
+        free(v);
+    }
+    free(num_s);
+    free(be);
+}
+
+/* The index of BDF among the NUM entries, or -1. */
+static int find_entry(const char *be, unsigned num, const char *bdf)
+{
+    for (unsigned i = 0; i < num; i++) {
+        char *d = xl_xs_readf(XBT_NULL, "%s/dev-%u", be, i);
+        bool same = d && !strcmp(d, bdf);
+
+        free(d);
+        if (same)
+            return (int)i;
+    }
+    return -1;
+}
+
+int xl_pci_xs_remove(unsigned domid, const char *bdf)
+{
+    struct xs_handle *xs = xl_xs();
+    char *be = be_path(domid), *num_s = xl_xs_readf(XBT_NULL, "%s/num_devs", be), *path;
+    unsigned num = num_s ? (unsigned)strtoul(num_s, NULL, 10) : 0;
+    int i = find_entry(be, num, bdf);
+    xs_transaction_t t;
+
+    free(num_s);
+    if (!xs || i < 0) {
+        free(be);
+        return -1;
+    }
+    /* The entry Closing, the backend Reconfiguring (a pcifront would
+     * answer; an HVM guest has none, as with libxl). */
+    do {
+        t = xs_transaction_start(xs);
+        put(t, be, "state", (unsigned)i, "5");
+        path = xl_xasprintf("%s/state", be);
+        xl_xs_write(t, path, "7");
+        free(path);
+    } while (!xs_transaction_end(xs, t, false) && errno == EAGAIN);
+    do {
+        t = xs_transaction_start(xs);
+        for (unsigned k = 0; k < PCI_KEYS; k++) {
+            path = xl_xasprintf("%s/%s-%d", be, entry_keys[k], i);
+            xs_rm(xs, t, path);
+            free(path);
+        }
+        path = xl_xasprintf("%s/num_devs", be);
+        xl_xs_writef(t, path, "%u", num - 1);
+        free(path);
+        for (unsigned j = (unsigned)i + 1; j < num; j++)
+            for (unsigned k = 0; k < PCI_KEYS; k++) {
+                char *v = xl_xs_readf(t, "%s/%s-%u", be, entry_keys[k], j);
+
+                if (!v)
+                    continue;
+                put(t, be, entry_keys[k], j - 1, v);
+                free(v);
+                path = xl_xasprintf("%s/%s-%u", be, entry_keys[k], j);
+                xs_rm(xs, t, path);
+                free(path);
+            }
+        if (num == 1) {
+            /* libxl__device_destroy: the whole device goes. */
+            path = xl_xasprintf("/local/domain/%u/device/pci/0", domid);
+            xs_rm(xs, t, path);
+            free(path);
+            xs_rm(xs, t, be);
+        }
+    } while (!xs_transaction_end(xs, t, false) && errno == EAGAIN);
+    free(be);
+    return 0;
+}
+
+unsigned xl_pci_xs_list(unsigned domid, struct xl_pci_node **out)
+{
+    char *be = be_path(domid), *num_s = xl_xs_readf(XBT_NULL, "%s/num_devs", be);
+    unsigned num = num_s ? (unsigned)strtoul(num_s, NULL, 10) : 0, n = 0;
+    struct xl_pci_node *l = num ? calloc(num, sizeof(*l)) : NULL;
+
+    free(num_s);
+    for (unsigned i = 0; l && i < num; i++) {
+        char *d = xl_xs_readf(XBT_NULL, "%s/dev-%u", be, i);
+        char *fn = xl_xs_readf(XBT_NULL, "%s/vdevfn-%u", be, i);
+
+        if (d && strlen(d) < sizeof(l[n].bdf)) {
+            snprintf(l[n].bdf, sizeof(l[n].bdf), "%s", d);
+            l[n].vdevfn = fn ? (unsigned)strtoul(fn, NULL, 16) : 0;
+            l[n].vfio_user = xl_xs_readf(XBT_NULL, "%s/vfio-user-%u", be, i);
+            n++;
+        }
+        free(d);
+        free(fn);
+    }
+    free(be);
+    *out = l;
+    return n;
+}
+
+void xl_pci_list_free(struct xl_pci_node *l, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        free(l[i].vfio_user);
+    free(l);
 }

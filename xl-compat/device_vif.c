@@ -15,6 +15,7 @@
 #include "backend_spawn.h"
 #include "device.h"
 #include "device_vif.h"
+#include "domcfg.h"
 #include "paths.h"
 #include "xl.h"
 #include "xs_util.h"
@@ -186,4 +187,79 @@ out:
     free(be);
     free(fe);
     return rc;
+}
+
+/* Vif DEVID of DOMID as its backend nodes describe it, into V (set up by
+ * the caller with its devid): what libxl_device_nic_getinfo reads back. */
+static void vif_read(unsigned domid, int devid, struct dc_vif *v)
+{
+    static const char *const keys[] = {
+        "mac", "bridge", "ip", "script", "vifname", "gatewaydev", "mtu",
+    };
+    char err[160], *rate;
+
+    for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        char *val = xl_xs_readf(XBT_NULL, "/local/domain/0/backend/vif/%u/%d/%s", domid, devid,
+                                keys[i]);
+        if (val) {
+            char *tok = xl_xasprintf("%s=%s", keys[i], val);
+            dc_vif_parse_token(v, tok, err, sizeof(err));
+            free(tok);
+            free(val);
+        }
+    }
+    rate = xl_xs_readf(XBT_NULL, "/local/domain/0/backend/vif/%u/%d/rate", domid, devid);
+    if (rate) {
+        unsigned long long b;
+        unsigned u;
+        if (sscanf(rate, "%llu,%u", &b, &u) == 2) {
+            v->rate_bytes = b;
+            v->rate_usecs = u;
+        }
+        free(rate);
+    }
+}
+
+void xl_vif_domain_nics(unsigned domid, struct domcfg *dc)
+{
+    char p[64];
+    unsigned n = 0, k = 0;
+    char **ents;
+    struct dc_vif *out;
+
+    snprintf(p, sizeof(p), "/local/domain/0/backend/vif/%u", domid);
+    ents = xs_directory(xl_xs(), XBT_NULL, p, &n);
+    out = calloc(n + 1, sizeof(*out));
+    if (!out)
+        abort();
+    /* The config's vifs that are still there, as the config said... */
+    for (unsigned i = 0; i < dc->nr_nics; i++) {
+        bool present = false;
+
+        for (unsigned j = 0; ents && j < n; j++)
+            present |= atoi(ents[j]) == dc->nics[i].devid;
+        if (present)
+            out[k++] = dc->nics[i];
+        else
+            dc_vif_free(&dc->nics[i]);
+    }
+    /* ...then those network-attach added. */
+    for (unsigned j = 0; ents && j < n; j++) {
+        int devid = atoi(ents[j]);
+        bool known = false;
+
+        for (unsigned i = 0; i < k; i++)
+            known |= out[i].devid == devid;
+        if (known)
+            continue;
+        dc_vif_init(&out[k]);
+        out[k].devid = devid;
+        vif_read(domid, devid, &out[k]);
+        dc_vif_defaults(&out[k]);
+        k++;
+    }
+    free(ents);
+    free(dc->nics);
+    dc->nics = out;
+    dc->nr_nics = k;
 }

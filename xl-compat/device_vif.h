@@ -22,6 +22,11 @@ int xl_vif_wait_hotplug(unsigned domid, unsigned devid);
 /* network-detach: online = 0, wait for the backend to close (at most
  * libxl's 10 s), remove both directories.  0 or -ENOENT (no such vif). */
 int xl_device_vif_remove(unsigned domid, unsigned devid);
+/* DC's vifs made what DOMID has now (its backend nodes): those of the
+ * config still there, then those network-attach added; so a restarted
+ * domain (xl reboot) gets them again, as libxl keeps them. */
+struct domcfg;
+void xl_vif_domain_nics(unsigned domid, struct domcfg *dc);
 /* "00:16:3e:..." */
 void xl_format_mac(const uint8_t m[6], char out[18]);
 

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 
 #include "device.h"
+#include "device_pci.h"
 #include "device_vbd.h"
 #include "device_vif.h"
 #include "domain_tree.h"
@@ -222,6 +223,24 @@ bool xl_tree_build_post(unsigned domid, const struct domcfg *dc,
         /* The vifs (served by the domain's xenkvm-netback). */
         for (unsigned i = 0; i < dc->nr_nics; i++)
             xl_device_vif_add(t, domid, &dc->nics[i]);
+        /* pci=: libxl's backend nodes (xl pci-list reads them); the VMM
+         * has the function at slot 2. */
+        for (unsigned i = 0; i < dc->nr_pcis; i++) {
+            struct xl_pci_node n = { .vdevfn = 2 << 3 };
+            struct pci_spec ps;
+            char err[512];
+
+            if (pci_spec_parse(dc->pcis[i], &ps, err, sizeof(err)) < 0)
+                continue;
+            if (ps.permissive < 0)
+                ps.permissive = dc->pci_permissive;
+            if (ps.power_mgmt < 0)
+                ps.power_mgmt = dc->pci_power_mgmt;
+            xl_pci_name(&ps, 2, n.bdf);
+            n.vfio_user = ps.vfio_user;
+            xl_pci_xs_add(t, domid, &ps, &n, true);
+            pci_spec_free(&ps);
+        }
         if (xs_transaction_end(xs, t, false))
             ok = true;
         else if (errno != EAGAIN)

@@ -240,7 +240,7 @@ static const char *const xl_keys[] = {
 /* The keys read here (firmware_override only for hvm guests). */
 static const char *const our_keys[] = {
     "name", "uuid", "type", "builder", "kernel", "ramdisk", "cmdline", "extra", "root",
-    "firmware_override", "memory", "maxmem", "vcpus", "maxvcpus", "on_poweroff",
+    "firmware_override", "memory", "maxmem", "vcpus", "maxvcpus", "cpu_weight", "cap", "on_poweroff",
     "on_reboot", "on_crash", "on_watchdog", "on_soft_reset", "disk", "vif", "pci",
     "acpi", "xen_hypercall_transport", "pci_permissive", "pci_power_mgmt",
     "pci_msitranslate", "pci_seize",
@@ -435,6 +435,24 @@ static void parse_vcpus(struct ctx *x)
         ERR(x, ms, "maxvcpus < vcpus (%ld < %ld)", m, v);
 }
 
+/* cpu_weight= and cap=, checked here with libxl's bounds (libxl checks
+ * them when it applies them: a cap of at most 100 per vCPU). */
+static void parse_sched(struct ctx *x)
+{
+    const struct cfg_setting *s;
+    long w = 0, c = 0;
+
+    x->dc->cpu_weight = get_bounded(x, "cpu_weight", 1, 65535, &w, &s) == 1 ? (int)w : -1;
+    x->dc->cap = -1;
+    if (get_long(x, "cap", &c, &s) == 1) {
+        if (c < 0 || c > (long)x->dc->maxvcpus * 100)
+            ERR(x, s, "`cap' must be between 0 and %u (100 per vCPU), not %ld",
+                x->dc->maxvcpus * 100, c);
+        else
+            x->dc->cap = (int)c;
+    }
+}
+
 /* acpi= (xl: a number, 0 off) and xenkvm's xen_hypercall_transport=. */
 static void parse_platform(struct ctx *x)
 {
@@ -620,6 +638,7 @@ static void parse_keys(struct ctx *x)
     parse_uuid_key(x);
     parse_memory(x);
     parse_vcpus(x);
+    parse_sched(x);
     parse_platform(x);
     parse_action(x, "on_poweroff", DC_ACT_DESTROY, &dc->on_poweroff);
     parse_action(x, "on_reboot", DC_ACT_RESTART, &dc->on_reboot);

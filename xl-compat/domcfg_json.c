@@ -246,7 +246,14 @@ static void gen_b_info(struct gen *g, const struct domcfg *dc)
         kv_int(g, "max_memkb", (long long)(dc->maxmem_set ? dc->maxmem_mib : dc->memory_mib) * 1024);
     if (dc->memory_set)
         kv_int(g, "target_memkb", (long long)dc->memory_mib * 1024);
-    kv_empty_map(g, "sched_params");
+    /* libxl leaves its defaults out (unset; a cap of 0 is the default too). */
+    g_key(g, "sched_params");
+    g_open(g, '{');
+    if (dc->cpu_weight > 0)
+        kv_int(g, "weight", dc->cpu_weight);
+    if (dc->cap > 0)
+        kv_int(g, "cap", dc->cap);
+    g_close(g, '}');
     kv_string(g, "claim_mode", "True");
     kv_string(g, "kernel", dc->kernel);
     kv_string(g, "cmdline", dc->cmdline);

@@ -17,6 +17,7 @@
 #include "dominfo.h"
 #include "lockfile.h"
 #include "paths.h"
+#include "sched_cgroup.h"
 #include "unix_sock.h"
 #include "util.h"
 #include "xl.h"
@@ -200,10 +201,11 @@ static bool dom_exists(unsigned domid)
 
 void xl_dom_clean(unsigned domid)
 {
-    static const char *const files[] = { ".cfg", ".pid", ".pid.new", ".vbd.pid" };
+    static const char *const files[] = { ".cfg", ".pid", ".pid.new", ".vbd.pid", ".cfg.update" };
     static const char *const sockets[] = { ".sock", ".console" };
 
     xl_tree_remove(domid);
+    xl_sched_forget(domid);     /* its cgroup, before the record naming it goes */
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char *p = xl_dom_file(domid, files[i]);
         unlink(p);

@@ -25,14 +25,18 @@
 
 #include "console_client.h"
 #include "device_vbd.h"
+#include "hcall_transport.h"
+#include "device_pci.h"
 #include "dominfo.h"
 #include "domain_tree.h"
 #include "exit_codes.h"
 #include "device_vif.h"
 #include "lifecycle.h"
+#include "device_save.h"
 #include "lockfile.h"
 #include "mem_admit.h"
 #include "paths.h"
+#include "sched_cgroup.h"
 #include "util.h"
 #include "uuid.h"
 #include "xl.h"
@@ -55,6 +59,7 @@ struct mon {
      * first build only (a reboot boots afresh). */
     int restore_fd;
     const char *restore_watches;
+    const char *restore_devices;
 };
 
 static void write_file(const char *path, const char *text)
@@ -235,6 +240,16 @@ static int start_domain(struct mon *m)
         fprintf(stderr, "libxl: error: domain %u: its VMM does not answer\n", m->domid);
         goto fail_kill;
     }
+    /* cpu_weight= / cap=, as libxl sets them while building the domain
+     * (a host without a cgroup for them runs the domain unweighted). */
+    if (m->dc->cpu_weight > 0 || m->dc->cap > 0) {
+        struct xl_sched s = { m->dc->cpu_weight > 0 ? m->dc->cpu_weight : XL_SCHED_WEIGHT_DEFAULT,
+                              m->dc->cap > 0 ? m->dc->cap : 0 };
+        char why[512];
+        if (xl_sched_apply(m->domid, m->uuid, m->vmm, &s, why, sizeof(why)))
+            fprintf(stderr, "xl: warning: domain %u: cpu_weight/cap not applied: %s\n",
+                    m->domid, why);
+    }
     tty = xl_dom_file(m->domid, ".console");
     if (!xl_tree_build_post(m->domid, m->dc, &info.rings, tty)) {
         free(tty);
@@ -243,6 +258,12 @@ static int start_domain(struct mon *m)
     }
     free(tty);
     xl_dominfo_free(&info);
+    /* A transparently saved domain's frontends are connected: their
+     * nodes back over libxl's, before the backends look. */
+    if (m->restore_devices && m->restore_devices[0] &&
+        !xl_devices_import(m->domid, m->restore_devices))
+        goto fail_kill;
+    m->restore_devices = NULL;
     /* Its disks' nodes are written: the backend serves them. */
     if (m->dc->nr_disks && !xl_blkback_ensure(m->domid, m->dc->name))
         goto fail_kill;
@@ -443,8 +464,63 @@ static int preserve_renamed(struct mon *m)
     return 0;
 }
 
+/* xl's reload_domain_config: a config `xl config-update` left for this
+ * restart replaces the domain's (its uuid kept), once; one that does not
+ * pass create's checks is dropped with a message and the old one stays. */
+static char *take_update(struct mon *m, size_t *len)
+{
+    char *path = xl_dom_file(m->domid, XL_CONFIG_UPDATE_SUFFIX);
+    char *text = read_file(path, len, 1 << 20);
+
+    unlink(path);
+    free(path);
+    return text;
+}
+
+static void reload_config(struct mon *m, char *text, size_t len)
+{
+    char *path, *saved, why[256];
+    struct domcfg *dc;
+    bool ok;
+
+    if (!text)
+        return;
+    fprintf(stderr, "\"xl\" configuration found, using it\n");
+    dc = xl_xmalloc(sizeof(*dc));
+    ok = domcfg_parse(dc, "<updated>", text, len, NULL, 0, stderr) == 0;
+    if (ok) {
+        enum xk_transport want = dc->transport_set ? dc->transport : xl_conf_transport();
+        memcpy(dc->uuid, m->dc->uuid, sizeof(dc->uuid));
+        dc->uuid_set = true;
+        ok = dc->type != DC_TYPE_HVM || dc->firmware;
+        ok = ok && !xk_transport_choose(want, xk_transport_probe(), &dc->transport, why,
+                                        sizeof(why));
+        dc->transport_set = true;
+        ok = ok && xl_vbd_check_config(dc) && (!dc->nr_pcis || xl_pci_prepare(dc, "<updated>") >= 0);
+        if (!ok)
+            domcfg_free(dc);
+    }
+    if (!ok) {
+        fprintf(stderr, "the updated configuration cannot be used: restarting with the old one\n");
+        free(dc);
+        free(text);
+        return;
+    }
+    saved = xl_saved_config(text, len, NULL, 0, dc->uuid, dc->transport);
+    free(text);
+    /* The old config may be the creating xl's (not ours to free). */
+    m->dc = dc;
+    m->saved = saved;
+    path = xl_dom_file(m->domid, ".cfg");
+    write_file(path, saved);
+    free(path);
+}
+
 static int run_monitor(struct mon *m)
 {
+    char *update = NULL;        /* config-update's text for this restart */
+    size_t update_len = 0;
+
     for (;;) {
         int status, reason, held;
         enum dc_action act;
@@ -476,8 +552,14 @@ static int run_monitor(struct mon *m)
                     dc_action_name(act));
         }
         if (act == DC_ACT_COREDUMP_DESTROY || act == DC_ACT_COREDUMP_RESTART) {
-            fprintf(stderr, "xenkvm cannot dump a domain's core yet: %s without a dump\n",
-                    act == DC_ACT_COREDUMP_DESTROY ? "destroying" : "restarting");
+            /* As xl: the core to XEN_DUMP_DIR/NAME, going on if it fails. */
+            char *core = xl_xasprintf("%s/%s", xl_dumpdir(), m->dc->name), why[200];
+            fprintf(stderr, "dumping core to %s\n", core);
+            if (!held)
+                fprintf(stderr, "core dump failed (rc=-3): the VMM has already exited\n");
+            else if (xl_dump_core(m->domid, core, false, why, sizeof(why)))
+                fprintf(stderr, "core dump failed (rc=-3): %s\n", why);
+            free(core);
             act = act == DC_ACT_COREDUMP_DESTROY ? DC_ACT_DESTROY : DC_ACT_RESTART;
         }
         if (act == DC_ACT_SOFT_RESET) {
@@ -503,8 +585,18 @@ static int run_monitor(struct mon *m)
             }
             break;
         default:    /* destroy, restart */
+            /* Taken before the clean-up, which removes it. */
+            if (act == DC_ACT_RESTART)
+                update = take_update(m, &update_len);
             fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n",
                     m->domid);
+            /* libxl restarts a domain with the devices it has now: those
+             * block-attach and network-attach added too, not those
+             * detached (read back from xenstore before the nodes go). */
+            if (act == DC_ACT_RESTART) {
+                xl_vbd_domain_disks(m->domid, m->dc);
+                xl_vif_domain_nics(m->domid, m->dc);
+            }
             if (held)
                 destroy_domain(m);
             else
@@ -516,6 +608,8 @@ static int run_monitor(struct mon *m)
             break;
         }
         fprintf(stderr, "Done. Rebooting now\n");
+        reload_config(m, update, update_len);
+        update = NULL;
         m->vmm_reaped = false;
         catch_cancel(true);
         if (start_domain(m))
@@ -578,7 +672,8 @@ static bool image_ok(const char *what, const char *path)
 int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts *o)
 {
     struct mon m = { .dc = dc, .saved = saved, .o = o, .lock_fd = -1, .hold_fd = -1,
-                     .restore_fd = o->restore_fd, .restore_watches = o->restore_watches };
+                     .restore_fd = o->restore_fd, .restore_watches = o->restore_watches,
+                     .restore_devices = o->restore_devices };
     int report[2], go[2], st, cons = -1, rc = 0;
     char buf[32] = "";
     ssize_t r;

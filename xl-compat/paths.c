@@ -61,6 +61,18 @@ const char *xl_logdir(void)
     return dir;
 }
 
+const char *xl_dumpdir(void)
+{
+    static const char *dir;
+
+    if (!dir) {
+        /* Xen's XEN_DUMP_DIR, where on_crash="coredump-*" cores go. */
+        dir = env_or("XENKVM_DUMPDIR", "/var/lib/xen/dump");
+        xl_mkdir_p(dir, 0700);
+    }
+    return dir;
+}
+
 const char *xl_xs_socket(void)
 {
     static char *path;

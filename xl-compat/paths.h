@@ -8,6 +8,9 @@
 const char *xl_rundir(void);
 /* $XENKVM_LOGDIR or /var/log/xen (created on first use). */
 const char *xl_logdir(void);
+/* $XENKVM_DUMPDIR or /var/lib/xen/dump (Xen's XEN_DUMP_DIR; created on
+ * first use, mode 0700): the cores of on_crash="coredump-*". */
+const char *xl_dumpdir(void);
 /* xenstored's main socket as libxenstore finds it: $XENSTORED_PATH, else
  * $XENSTORED_RUNDIR/socket, else /var/run/xenstored/socket. */
 const char *xl_xs_socket(void);

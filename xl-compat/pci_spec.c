@@ -74,7 +74,7 @@ static int boolean(const char *v)
     return -1;
 }
 
-int pci_spec_parse(const char *s, struct pci_spec *out, char *err, size_t errlen)
+int pci_spec_parse_any_slot(const char *s, struct pci_spec *out, char *err, size_t errlen)
 {
     char *copy = strdup(s), *save = NULL, *tok;
     bool first = true;
@@ -157,6 +157,13 @@ int pci_spec_parse(const char *s, struct pci_spec *out, char *err, size_t errlen
         pci_spec_free(out);
         return -1;
     }
+    return 0;
+}
+
+int pci_spec_parse(const char *s, struct pci_spec *out, char *err, size_t errlen)
+{
+    if (pci_spec_parse_any_slot(s, out, err, errlen) < 0)
+        return -1;
     if (out->vslot >= 0 && out->vslot != 2) {
         snprintf(err, errlen, "`%s': xenkvm places a passed-through function at slot 2 "
                  "(@2 or no @VSLOT)", s);

@@ -18,8 +18,10 @@ struct pci_spec {
     char *vfio_user;            /* socket path, or NULL */
 };
 
-/* Parse S; 0, or -1 with a reason in ERR. */
+/* Parse S; 0, or -1 with a reason in ERR.  At create the function goes
+ * to slot 2 (another @VSLOT is refused); hot plug takes any slot. */
 int pci_spec_parse(const char *s, struct pci_spec *out, char *err, size_t errlen);
+int pci_spec_parse_any_slot(const char *s, struct pci_spec *out, char *err, size_t errlen);
 void pci_spec_free(struct pci_spec *p);
 
 /* The VMM's --pci argument (lib/vmm_options.h): "vfio-user:SOCKET,..." or

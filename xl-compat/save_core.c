@@ -12,6 +12,7 @@
 
 #include "domain_ctl.h"
 #include "domcfg.h"
+#include "device_save.h"
 #include "dominfo.h"
 #include "paths.h"
 #include "util.h"
@@ -131,11 +132,22 @@ static char *export_watches(unsigned domid)
     return xs_control_command(xl_xs(), "watch-export", id, (unsigned)n + 1);
 }
 
+/* One line per precopy round, while the domain runs (xenkvm's own). */
+static void print_progress(const struct xk_link_save *r, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "migration sender: precopy round %llu: %llu pages sent, %llu pages and "
+            "%llu KiB so far\n", (unsigned long long)r->rounds,
+            (unsigned long long)r->last_round_pages,
+            (unsigned long long)(r->pages_data + r->pages_zero + r->pages_absent),
+            (unsigned long long)(r->bytes >> 10));
+}
+
 int xl_save_domain(unsigned domid, int fd, const char *config, const char *where,
                    uint32_t live_flags, bool *coop, struct xk_link_save *r)
 {
     struct domcfg dc;
-    char *text, *json, *watches;
+    char *text, *json, *watches, *devices;
     void *hdr;
     size_t hlen;
     bool live = live_flags & XK_SAVE_LIVE;
@@ -178,11 +190,15 @@ int xl_save_domain(unsigned domid, int fd, const char *config, const char *where
      * xenstored's list of them goes into the header (a suspended guest
      * registers its own again, as Linux's xs_resume does). */
     watches = !rc && !*coop ? export_watches(domid) : NULL;
+    /* Likewise its frontends stay connected: their nodes go along
+     * (device_save.h). */
+    devices = !rc && !*coop ? xl_devices_export(domid) : NULL;
     memset(r, 0, sizeof(*r));
-    hdr = rc ? NULL : xl_savefile_build(json, text, watches, &hlen);
+    hdr = rc ? NULL : xl_savefile_build(json, text, watches, devices, &hlen);
     free(json);
     free(text);
     free(watches);
+    free(devices);
     if (hdr) {
         uint32_t f[4];
         memcpy(f, (uint8_t *)hdr + XL_SAVE_MAGIC_LEN, sizeof(f));
@@ -205,8 +221,9 @@ int xl_save_domain(unsigned domid, int fd, const char *config, const char *where
          * grant frames and registers its vcpu_info itself, which Linux
          * does unconditionally (it panics when a vcpu_info is already
          * registered, BUGs when a VIRQ is still bound). */
-        rc = vmm_ctl_save(xl_rundir(), domid, fd,
-                          (*coop ? 0 : XK_SAVE_XENKVM_STATE) | (live ? live_flags : 0), r);
+        rc = vmm_ctl_save_progress(xl_rundir(), domid, fd,
+                                   (*coop ? 0 : XK_SAVE_XENKVM_STATE) | (live ? live_flags : 0),
+                                   r, print_progress, NULL);
         if (rc)
             fprintf(stderr, "libxl: error: domain %u: saving: %s\n", domid,
                     r->msg[0] ? r->msg : strerror(-rc));

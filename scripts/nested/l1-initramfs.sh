@@ -26,11 +26,23 @@ mkdir -p "$mods"
 kmods=$cache/root/$IMAGE_PKG/lib/modules/$KERNEL_ABI/kernel
 cp "$kmods/virt/lib/irqbypass.ko" "$kmods/drivers/crypto/ccp/ccp.ko" "$mods/"
 cp "$cache/kvm/kvm.ko" "$cache/kvm/kvm-amd.ko" "$mods/"
+# For the vif parts (l1-parts/3*): tun for netback's taps, the bridge.
+cp "$kmods/drivers/net/tun.ko" "$kmods/net/llc/llc.ko" "$kmods/net/802/stp.ko" \
+   "$kmods/net/bridge/bridge.ko" "$mods/"
 
 xk=$root/xenkvm
 copy_with_libs "$root" /xenkvm/hvm "$builddir/hvm/xenkvm"
 copy_with_libs "$root" /xenkvm/xl-compat "$builddir/xl-compat/xl"
 copy_with_libs "$root" /xenkvm/xenstored "$builddir/xenstored/xenstored"
+# The backends xl starts for disks and vifs (found next to xl's directory,
+# as in the build tree), and Debian's qemu-storage-daemon and qemu-img for
+# the qcow2 disk where the host has them (blkback runs the daemon from $PATH).
+copy_with_libs "$root" /xenkvm/blkback "$builddir/blkback/xenkvm-blkback"
+copy_with_libs "$root" /xenkvm/netback "$builddir/netback/xenkvm-netback"
+for q in qemu-storage-daemon qemu-img; do
+    qp=$(command -v "$q" || true)
+    [ -n "$qp" ] && copy_with_libs "$root" /usr/bin "$qp"
+done
 mkdir -p "$xk/tests/guest"
 cp "$builddir"/tests/guest/*.elf "$xk/tests/guest/"
 cp "$srcdir/tests/run" "$srcdir/tests/guests.list" "$xk/tests/"

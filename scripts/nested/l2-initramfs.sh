@@ -20,5 +20,14 @@ for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xens
 done
 # shellcheck disable=SC2086
 copy_with_libs "$root" /usr/bin $tools
+# Debian's PV block and network frontends, and ext4 (it mounts ext2) with
+# what it needs (its mount asks for crc32c even for ext2), for the parts that insmod them (l2-tests/blk*.sh, net*.sh).
+# shellcheck disable=SC1091
+. "$cache/versions"
+kmods=$cache/root/$IMAGE_PKG/lib/modules/$KERNEL_ABI/kernel
+mkdir -p "$root/modules"
+cp "$kmods/drivers/block/xen-blkfront.ko" "$kmods/drivers/net/xen-netfront.ko" \
+   "$kmods/lib/crc16.ko" "$kmods/crypto/crc32c_generic.ko" "$kmods/fs/mbcache.ko" "$kmods/fs/jbd2/jbd2.ko" \
+   "$kmods/fs/ext4/ext4.ko" "$root/modules/"
 make_cpio "$root" "$out"
 rm -rf "$root"

@@ -38,7 +38,7 @@ parts=${NESTED_PARTS:-suite,l2}
 mkdir -p "$(dirname "$log")"
 # Debugging aids passed on to L1's /init (see l1-init).
 extra=
-for v in NESTED_GUESTS NESTED_TRANSPORTS NESTED_VMM_OPTS NESTED_LOG_LINES NESTED_PRINTK NESTED_L2_PARTS NESTED_L2_MOVES; do
+for v in NESTED_GUESTS NESTED_TRANSPORTS NESTED_VMM_OPTS NESTED_LOG_LINES NESTED_PRINTK NESTED_RUN_SKIPPED NESTED_L2_PARTS NESTED_L2_MOVES; do
     [ -n "${!v:-}" ] && extra="$extra $v=${!v// /,}"
 done
 
@@ -64,10 +64,11 @@ run_once() {
     while kill -0 "$watch" 2>/dev/null; do
         sleep 5
         # A soft lockup reported every half minute keeps the console
-        # busy: one stuck for 100 s or more is a stall too.
+        # busy: one stuck for 200 s or more is a stall too (a starved
+        # QEMU makes L1 report shorter ones that pass).
         if [ $(( $(date +%s) - $(stat -c %Y "$log") )) -ge "$idle" ] ||
-           grep -q -E 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$log"; then
-            echo "nested: no console output for $idle s, or L1 in a soft lockup for 100 s: L1 stalled, stopping QEMU"
+           grep -q -E 'soft lockup - CPU#[0-9]+ stuck for ([2-9][0-9]{2}|[0-9]{4,})s' "$log"; then
+            echo "nested: no console output for $idle s, or L1 in a soft lockup for 200 s: L1 stalled, stopping QEMU"
             stalled=1
             [ -s "$log.qemu-pid" ] && kill -KILL "$(cat "$log.qemu-pid")" 2>/dev/null
             break

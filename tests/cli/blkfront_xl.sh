@@ -252,6 +252,9 @@ xl_cfg gamma "$guests/pvcontrol64.elf" "disk = [ '$tmp/e.img,raw,xvda,rw' ]"
 g1=$("$xl" domid gamma 2>/dev/null)
 wait_for 60 grep -q "pvcontrol: up" "$tmp/log/xl-gamma.log"
 p1=$(cat "$XENKVM_RUNDIR/dom$g1.vbd.pid" 2>/dev/null)
+# A disk block-attach added is kept across the reboot, as libxl keeps it.
+out=$("$xl" block-attach gamma "$tmp/c.img,raw,xvdb,r" 2>&1)
+check block_attach_before_reboot $? "$out"
 "$xl" reboot gamma > /dev/null 2>&1
 wait_for 60 bash -c "g=\$('$xl' domid gamma 2>/dev/null) && [ -n \"\$g\" ] && [ \"\$g\" != '$g1' ] && test -s '$XENKVM_RUNDIR/dom'\$g'.vbd.pid'"
 g2=$("$xl" domid gamma 2>/dev/null)
@@ -260,6 +263,10 @@ p2=$(cat "$XENKVM_RUNDIR/dom$g2.vbd.pid" 2>/dev/null)
   kill -0 "$p2" && [ "$(node "/local/domain/0/backend/vbd/$g2/51712/params")" = "$tmp/e.img" ] &&
   ! xenstore-ls "/local/domain/0/backend/vbd/$g1" >/dev/null 2>&1; }
 check reboot_disks_and_backend $? "domids $g1 -> $g2, backends $p1 -> $p2"
+{ [ "$(node "/local/domain/0/backend/vbd/$g2/51728/params")" = "$tmp/c.img" ] &&
+  [ "$(node "/local/domain/0/backend/vbd/$g2/51728/mode")" = r ] &&
+  [ "$(node "/local/domain/$g2/device/vbd/51728/backend")" = "/local/domain/0/backend/vbd/$g2/51728" ]; }
+check reboot_keeps_attached_disk $? "$(xenstore-ls "/local/domain/0/backend/vbd/$g2" 2>&1 | head -20)"
 "$xl" destroy gamma > /dev/null 2>&1
 { [ -n "$p2" ] && wait_for 30 bash -c "! kill -0 $p2"; }
 check destroy_stops_backend $? "pid $p2"

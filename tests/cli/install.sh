@@ -107,6 +107,12 @@ got=$(comp xl create "$tmp/with")
 [ "$got" = "$tmp/with space.cfg" ] && pass completes_config_file || fail completes_config_file "'$got'"
 got=$(comp xl destroy in)
 [ "$got" = inst ] && pass completes_domain || fail completes_domain "'$got'"
+got=$(comp xl sched-credit -d in)
+[ "$got" = inst ] && pass completes_sched_domain || fail completes_sched_domain "'$got'"
+got=$(comp xl sched-credit2 -p P)
+[ "$got" = Pool-0 ] && pass completes_sched_pool || fail completes_sched_pool "'$got'"
+got=$(comp xl vcpu-set --ig)
+[ "$got" = --ignore-host ] && pass completes_vcpu_set_option || fail completes_vcpu_set_option "'$got'"
 
 out=$(timeout 30 "$xl" shutdown -w inst 2>&1)
 [ $? = 0 ] && wait_for 10 gone inst && pass shutdown || fail shutdown "$out"

@@ -40,6 +40,11 @@ done
 # Live: rounds while the guest runs, then the paused last round.
 grep -qE "^migration sender: [0-9]+ bytes, [1-9][0-9]* precopy rounds, [0-9]+ pages in the last, paused [0-9]+ us$" <<<"$out" \
     && pass migrate_is_live || fail migrate_is_live "$out"
+# A progress line per round while the guest runs (xenkvm's own).
+rounds=$(sed -nE 's/^migration sender: [0-9]+ bytes, ([0-9]+) precopy rounds,.*/\1/p' <<<"$out")
+[ -n "$rounds" ] && [ "$(grep -cE '^migration sender: precopy round [0-9]+: [0-9]+ pages sent, [0-9]+ pages and [0-9]+ KiB so far$' <<<"$out")" = "$rounds" ] \
+    && grep -qE "^migration sender: precopy round $rounds: " <<<"$out" \
+    && pass migrate_progress_lines || fail migrate_progress_lines "$out"
 new=$("$xl" domid sr 2>/dev/null)
 [ -n "$new" ] && [ "$new" != "$old" ] && pass migrated_domain_renamed_back \
     || fail migrated_domain_renamed_back "old $old new '$new': $("$xl" list)"
@@ -49,6 +54,31 @@ running sr && pass migrated_domain_runs || fail migrated_domain_runs "$(state sr
 xenstore-write "/local/domain/$new/data/finish" done
 wait_for 30 in_console sr--incoming "rounds, PASS" && pass migrated_guest_checks_pass \
     || fail migrated_guest_checks_pass "$(conslog sr--incoming)"
+wait_for 20 gone sr
+
+# The precopy policy (xenkvm's own options): --precopy-rounds 0 is
+# stop-and-copy, 1 the single full round; --max-downtime is taken; out
+# of range values are refused before anything moves.
+: > "$tmp/log/console/guest-sr.log"
+"$xl" create "$tmp/sr.cfg" >/dev/null 2>&1
+wait_for 30 in_console sr "saverestore: ready" || fail guest_ready_policy "$(conslog sr)"
+for r in 0 1; do
+    : > "$tmp/log/console/guest-sr--incoming.log"
+    out=$("$xl" migrate --precopy-rounds $r --max-downtime 5 -s '' sr "$xl migrate-receive" 2>&1)
+    st=$?
+    [ $st = 0 ] && grep -qE "^migration sender: [0-9]+ bytes, $r precopy rounds, [1-9][0-9]* pages in the last" <<<"$out" \
+        && running sr && pass migrate_precopy_rounds_$r || fail migrate_precopy_rounds_$r "status $st: $out"
+done
+for bad in "--precopy-rounds 256" "--precopy-rounds x" "--max-downtime 0" "--max-downtime 65536"; do
+    out=$("$xl" migrate $bad -s '' sr "$xl migrate-receive" 2>&1)
+    st=$?
+    [ $st != 0 ] && grep -qE "takes (0 to 255|1 to 65535 ms)" <<<"$out" && running sr \
+        && pass "migrate_refuses_${bad// /_}" || fail "migrate_refuses_${bad// /_}" "status $st: $out"
+done
+new=$("$xl" domid sr)
+xenstore-write "/local/domain/$new/data/finish" done
+wait_for 30 in_console sr--incoming "rounds, PASS" && pass migrate_policy_guest_checks_pass \
+    || fail migrate_policy_guest_checks_pass "$(conslog sr--incoming)"
 wait_for 20 gone sr
 
 # failed: receiver fails at STEP with RUNE; the source runs on as sr.

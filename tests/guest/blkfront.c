@@ -23,6 +23,11 @@
  * domid and a pattern) that the script checks from the host.
  * Without a backend (no InitWait in time) every case that needs one
  * skips, saying so.
+ * With `saverestore' on the command line it runs none of the cases but
+ * keeps writing and reading back its first disk (tests/cli/
+ * xl_save_devices.sh) until data/finish says "done": "blkfront-sr: ready"
+ * once every slot was written, then "N rounds, PASS" (or FAIL lines);
+ * with `suspend' too it suspends cooperatively when asked, as Linux does.
  */
 #include "lib.h"
 #include "x86.h"
@@ -1143,9 +1148,162 @@ TEST(blk_hotplug)
         xenbus_next_event(&ev, SECOND_NS);
 }
 
+/* ---- saverestore: disk I/O across xl save / restore / migrate ---------- */
+
+/* Slots of one page each, from SR_SECTOR on; slot i holds the pattern of
+ * seed sr_seed[i] (0: not written yet). */
+#define SR_SLOTS 32
+#define SR_SECTOR 2048
+#define SR_POLL_EVERY 16
+
+static unsigned sr_seed[SR_SLOTS];
+static unsigned sr_failures;
+static char sr_devname[16];
+
+static void sr_fail(const char *what, unsigned long long a)
+{
+    if (sr_failures++ < 8)
+        printf("blkfront-sr: FAIL: %s (%llu)\n", what, a);
+}
+
+/* Write slot ROUND % SR_SLOTS with a new seed; read back the slot before
+ * it and the one after it (written in earlier rounds, perhaps before the
+ * save) and check them. */
+static void sr_round(struct vbd *v, unsigned round)
+{
+    unsigned slot = round % SR_SLOTS, seed = round % 250 + 1;
+    unsigned check[2] = { (slot + SR_SLOTS - 1) % SR_SLOTS, (slot + 1) % SR_SLOTS };
+    int rc;
+
+    fill_pages(0, 1, SR_SECTOR + slot * 8, seed);
+    if ((rc = rw(v, 0, BLKIF_OP_WRITE, SR_SECTOR + slot * 8, 0, 1, 0, 7)) != BLKIF_RSP_OKAY)
+        sr_fail("write", (unsigned long long)rc);
+    sr_seed[slot] = seed;
+    for (unsigned i = 0; i < 2; i++) {
+        unsigned c = check[i];
+
+        if (!sr_seed[c])
+            continue;
+        clear_pages(4, 1);
+        if ((rc = rw(v, 0, BLKIF_OP_READ, SR_SECTOR + c * 8, 4, 1, 0, 7)) != BLKIF_RSP_OKAY)
+            sr_fail("read", (unsigned long long)rc);
+        else if (!pages_match(4, 1, SR_SECTOR + c * 8, sr_seed[c]))
+            sr_fail("data read back differs, slot", c);
+    }
+}
+
+static void sr_watch_all(struct vbd *v)
+{
+    char path[160];
+
+    snprintf(path, sizeof(path), "%s/state", v->be);
+    xenbus_watch(path, "be-state");
+    xenbus_watch("data/finish", "fin");
+    xenbus_watch("control/shutdown", "ctl");
+}
+
+/* A cooperative suspend (Linux's manage.c and xenbus_dev_suspend/resume):
+ * acknowledge, suspend; in a new domain (0) the frontend connects again
+ * from Initialising, with new rings and a new channel, as blkfront_resume
+ * does; cancelled (1) it goes on as it was. */
+static void sr_suspend(struct vbd *v)
+{
+    long rc;
+
+    printf("blkfront-sr: suspending\n");
+    rc = HYPERVISOR_sched_op(SCHEDOP_shutdown, &(struct sched_shutdown){ SHUTDOWN_suspend });
+    printf("blkfront-sr: suspend returned %ld\n", rc);
+    if (rc != 0)
+        return;
+    ev_close(v->q[0].port);
+    for (unsigned i = 0; i < (1u << v->order); i++)
+        ungrant(REF_RING(v->slot, 0, i));
+    /* A new domain: the backend is another's (xenbus_dev_resume reads
+     * the other end again). */
+    if (!vbd_find(v, 0, sr_devname))
+        sr_fail("device gone after the restore", 0);
+    sr_watch_all(v);
+    if (wait_be(v, 1u << XenbusStateInitWait, STATE_TIMEOUT) != XenbusStateInitWait)
+        sr_fail("backend not in InitWait after the restore", (unsigned long long)be_state(v));
+    else if (!vbd_connect(v, 1, 0, XEN_IO_PROTO_ABI_NATIVE, true))
+        sr_fail("reconnect after the restore", 0);
+    else
+        printf("blkfront-sr: reconnected\n");
+}
+
+/* What the host asked: 1 finish, 2 suspend, 0 nothing. */
+static int sr_poll_host(bool coop)
+{
+    struct xenbus_event ev;
+    int want = 0;
+
+    while (xenbus_next_event(&ev, 0) == 0) {
+        char val[32];
+
+        if (!strcmp(ev.token, "fin") && xenbus_read(XBT_NIL, "data/finish", val, sizeof(val)) > 0 &&
+            !strcmp(val, "done"))
+            want = 1;
+        if (coop && !strcmp(ev.token, "ctl") &&
+            xenbus_read(XBT_NIL, "control/shutdown", val, sizeof(val)) > 0 &&
+            !strcmp(val, "suspend") && !want) {
+            xenbus_write(XBT_NIL, "control/shutdown", "");
+            want = 2;
+        }
+    }
+    return want;
+}
+
+static void saverestore_main(void)
+{
+    static char names[512];
+    bool coop = has_flag("suspend");
+    struct vbd *v = &vbds[0];
+    unsigned round;
+
+    if (!xenbus_init() || !map_grant_table() ||
+        xenbus_directory(XBT_NIL, "device/vbd", names, sizeof(names)) < 1 ||
+        !vbd_find(v, 0, names) ||
+        wait_be(v, 1u << XenbusStateInitWait, STATE_TIMEOUT) != XenbusStateInitWait ||
+        !vbd_connect(v, 1, 0, XEN_IO_PROTO_ABI_NATIVE, true)) {
+        printf("blkfront-sr: no disk to work on: FAIL\n");
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    snprintf(sr_devname, sizeof(sr_devname), "%s", names);
+    nr_vbds = 1;
+    sr_watch_all(v);
+    if (coop)
+        xenbus_write(XBT_NIL, "control/feature-suspend", "1");
+    for (round = 0;; round++) {
+        int want = 0;
+
+        sr_round(v, round);
+        if (round == SR_SLOTS)
+            printf("blkfront-sr: ready%s\n", sr_failures ? " (with failures)" : "");
+        if (round % 64 == 63)
+            printf("blkfront-sr: round %u\n", round);
+        if (round % SR_POLL_EVERY == 0)
+            want = sr_poll_host(coop);
+        if (want == 1)
+            break;
+        if (want == 2)
+            sr_suspend(v);
+    }
+    /* Every slot read back once more. */
+    for (unsigned c = 0; c < SR_SLOTS; c++) {
+        clear_pages(4, 1);
+        if (rw(v, 0, BLKIF_OP_READ, SR_SECTOR + c * 8, 4, 1, 0, 7) != BLKIF_RSP_OKAY ||
+            !pages_match(4, 1, SR_SECTOR + c * 8, sr_seed[c]))
+            sr_fail("final read back, slot", c);
+    }
+    printf("blkfront-sr: %u rounds, %s\n", round, sr_failures ? "FAIL" : "PASS");
+    guest_shutdown(SHUTDOWN_poweroff);
+}
+
 void guest_main(void)
 {
     printf("blkfront: domid %u, %u-bit, protocol %s\n", xen.domid,
            (unsigned)sizeof(long) * 8, XEN_IO_PROTO_ABI_NATIVE);
+    if (has_flag("saverestore"))
+        saverestore_main();
     run_tests();
 }

@@ -29,13 +29,6 @@ static uint8_t pages[3][4096] __aligned(4096) __attribute__((section(".bss.page"
 #define PG_STATUS 1
 #define PG_DATA 2
 
-static inline uint32_t inl(uint16_t port)
-{
-    uint32_t v;
-    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
 static long map_frame(xen_ulong_t idx, void *where)
 {
     struct xen_add_to_physmap x = { .domid = DOMID_SELF,

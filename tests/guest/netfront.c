@@ -22,6 +22,12 @@
  *   toolstack takes it away (network-detach: backend Closing), then powers
  *   off.
  *
+ * With `saverestore' on the command line it runs only the connect case
+ * and then exchanges frames on vif 0 until data/finish says "done"
+ * (tests/cli/xl_save_vif.sh): "netfront-sr: ready", then "N rounds, M
+ * echoed, PASS" (or FAIL lines).  With `spoof' it sends IPv4 frames on
+ * vif 0 from 10.7.0.9 and from 10.7.0.66 for the host's ip= filter.
+ *
  * The peer's MAC is 02:00:00:00:00:01; the frames of this test use
  * ethertype 0x88b5 (local experimental) and carry "XKNF", vif, seq.
  */
@@ -646,8 +652,130 @@ TEST(netfront_closes_on_detach)
     printf("netfront: vif 1 closed\n");
 }
 
+/* ---- saverestore: frames across xl save / restore / migrate ------------ */
+
+#define SR_POLL_EVERY 4
+#define SR_TRIES 3
+
+static bool has_flag(const char *word)
+{
+    const char *p = start_cmdline();
+    size_t n = strlen(word);
+
+    for (; (p = strstr(p, word)); p += n)
+        if ((p == start_cmdline() || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+            return true;
+    return false;
+}
+
+/* data/finish says "done" (its watch fired). */
+static bool sr_finish(void)
+{
+    struct xenbus_event ev;
+    bool done = false;
+
+    while (xenbus_next_event(&ev, 0) == 0)
+        if (!strcmp(ev.token, "fin") &&
+            xenbus_read(XBT_NIL, "data/finish", buf, sizeof(buf)) > 0 && !strcmp(buf, "done"))
+            done = true;
+    return done;
+}
+
+/* Connect as the cases do, then exchange frames with the peer on vif 0
+ * (a frame out, its echo back, round after round, the vif neither
+ * reconnected nor reset) until data/finish says "done". */
+static void saverestore_main(void)
+{
+    struct vif *v = &vifs[0];
+    unsigned round, failures = 0, ok = 0;
+
+    test_netfront_connects();
+    if (!v->connected) {
+        printf("netfront-sr: vif 0 did not connect: FAIL\n");
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    xenbus_watch("data/finish", "fin");
+    for (round = 0;; round++) {
+        bool good = false;
+
+        /* A frame the bridge dropped (a port that just came up) is sent
+         * again, as a stack would retransmit. */
+        for (int t = 0; t < SR_TRIES && !good; t++)
+            good = exchange(v, 0, 60 + round % 1400, 0, NULL);
+        if (good)
+            ok++;
+        else if (failures++ < 8)
+            printf("netfront-sr: FAIL: round %u: no echo\n", round);
+        if (round == 4)
+            printf("netfront-sr: ready%s\n", failures ? " (with failures)" : "");
+        if (round % 8 == 7)
+            printf("netfront-sr: round %u, %u echoed\n", round, ok);
+        if (round % SR_POLL_EVERY == 0 && sr_finish())
+            break;
+    }
+    printf("netfront-sr: %u rounds, %u echoed, %s\n", round, ok, failures ? "FAIL" : "PASS");
+    guest_shutdown(SHUTDOWN_poweroff);
+}
+
+/* ---- spoof: IPv4 frames from an allowed and a forged source ------------ */
+
+#define SPOOF_FRAMES 4
+
+/* An IPv4/UDP frame from SRC (host order) to 10.7.0.1, port 9, into
+ * FRAME; its length. */
+static size_t ipv4_frame(struct vif *v, uint32_t src)
+{
+    static const uint8_t hdr[20] = { 0x45, 0, 0, 48, 0, 0, 0x40, 0, 64, 17 };
+    uint32_t dst = 0x0a070001;
+
+    eth(v, 0x0800);
+    memcpy(frame + 14, hdr, sizeof(hdr));
+    for (int i = 0; i < 4; i++) {
+        frame[26 + i] = (uint8_t)(src >> (24 - 8 * i));
+        frame[30 + i] = (uint8_t)(dst >> (24 - 8 * i));
+    }
+    /* UDP 40000 -> 9, length 28, no checksum, 20 bytes of payload. */
+    frame[34] = 40000 >> 8, frame[35] = 40000 & 0xff;
+    frame[36] = 0, frame[37] = 9;
+    frame[38] = 0, frame[39] = 28;
+    frame[40] = frame[41] = 0;
+    memset(frame + 42, 0x5a, 20);
+    return 62;
+}
+
+/* ip= anti-spoofing (tests/cli/xl_save_vif.sh): SPOOF_FRAMES frames from
+ * 10.7.0.9 (the vif's ip=) and as many from 10.7.0.66; the host counts
+ * what its filter let through and dropped.  Then wait for data/finish. */
+static void spoof_main(void)
+{
+    struct vif *v = &vifs[0];
+    uint32_t srcs[2] = { 0x0a070009, 0x0a070042 };
+    unsigned sent = 0;
+
+    test_netfront_connects();
+    if (!v->connected) {
+        printf("netfront-spoof: vif 0 did not connect: FAIL\n");
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    xenbus_watch("data/finish", "fin");
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < SPOOF_FRAMES; i++) {
+            size_t len = ipv4_frame(v, srcs[k]);
+            send(v->q[0], len, 0, 0, 0);
+            sent += tx_done(v->q[0], 10) > 0;
+        }
+    printf("netfront-spoof: sent %u frames\n", sent);
+    while (!sr_finish())
+        delay_us(100000);
+    guest_shutdown(SHUTDOWN_poweroff);
+}
+
 void guest_main(void)
 {
     printf("netfront: domid %u\n", xen.domid);
+    if (has_flag("saverestore"))
+        saverestore_main();
+    if (has_flag("spoof"))
+        spoof_main();
     run_tests();
 }

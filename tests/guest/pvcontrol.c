@@ -22,7 +22,9 @@
  * reason), pvcontrol.watchdog (a 1 s SCHEDOP_watchdog, never kicked),
  * pvcontrol.triple (triple fault), pvcontrol.hang (events off, spin
  * forever), pvcontrol.no-pv (no callback, no features, control/ and
- * memory/ never watched: an HVM guest without PV drivers).
+ * memory/ never watched: an HVM guest without PV drivers),
+ * pvcontrol.marker (writes a pattern made at run time in a page of its
+ * own and says where: "pvcontrol: core marker M at 0xGPA").
  *
  * Every line goes to port 0xe9 too; tests read that from the VMM's stdout.
  */
@@ -344,6 +346,14 @@ void guest_main(void)
     else
         say("pvcontrol: up, domid %u, name %s\n", xen.domid, name);
 
+    if (has_flag("pvcontrol.marker")) {
+        /* A pattern made at run time (not in the ELF image), for xl
+         * dump-core's test to find in the core at this guest frame. */
+        static char marker[4096] __aligned(4096);
+        snprintf(marker, sizeof(marker), "xenkvm-core-marker-%llx",
+                 (unsigned long long)rdtsc());
+        say("pvcontrol: core marker %s at 0x%lx\n", marker, (unsigned long)(uintptr_t)marker);
+    }
     if (has_flag("pvcontrol.crash")) {
         say("pvcontrol: shutdown crash (command line)\n");
         shut(SHUTDOWN_crash);

@@ -5,6 +5,7 @@
  * goes back, that a loopback event channel pair still carries events, that
  * VIRQ_TIMER still fires for its singleshot timer, that its grant entry is
  * still in the grant frame it mapped, and that xenstore still answers.
+ * Pages it wrote once at setup are checked at its end.
  * It prints "saverestore: ready" once set up and every round's checks pass;
  * it ends (PASS or FAIL, then poweroff) when the host writes "done" to its
  * xenstore node "data/finish", which it learns from a watch registered
@@ -33,6 +34,10 @@
 #define XS_EVERY 64         /* rounds between xenstore polls */
 
 static uint64_t mem[NPAGES][WORDS] __aligned(4096) __attribute__((section(".bss.page")));
+/* Written once at setup and checked at the end: memory a precopy round
+ * moves once, which a postcopy without one must fetch. */
+#define NSTILL 96
+static uint64_t still[NSTILL][WORDS] __aligned(4096) __attribute__((section(".bss.page")));
 static uint8_t gframe[4096] __aligned(4096) __attribute__((section(".bss.page")));
 static uint64_t expect[NPAGES];
 static unsigned failures;
@@ -159,6 +164,9 @@ static void setup(void)
 
     for (unsigned p = 0; p < NPAGES; p++)
         expect[p] = ~0ull;
+    for (unsigned p = 0; p < NSTILL; p++)
+        for (unsigned w = 0; w < WORDS; w++)
+            still[p][w] = ((uint64_t)p << 32) ^ w ^ 0x5a5a0000ull;
     shinfo_map();
     if (ev_alloc_unbound(DOMID_SELF, DOMID_SELF, &pa) ||
         ev_bind_interdomain(DOMID_SELF, pa, &pb) || ev_bind_virq(VIRQ_TIMER, 0, &ptimer))
@@ -227,6 +235,13 @@ void guest_main(void)
             break;
     }
     memory_round(round + 1, true);
+    for (unsigned p = 0; p < NSTILL; p++)
+        for (unsigned w = 0; w < WORDS; w++)
+            if (still[p][w] != (((uint64_t)p << 32) ^ w ^ 0x5a5a0000ull)) {
+                fail("still memory", p, w);
+                p = NSTILL;
+                break;
+            }
     say("saverestore: %llu rounds, %s\n", (unsigned long long)round,
         failures ? "FAIL" : "PASS");
     guest_shutdown(SHUTDOWN_poweroff);

@@ -5,8 +5,10 @@
  * (automasked, level: pending until cleared) and 4 MSI-X vectors, and a
  * DMA engine copies between DMA regions the client mapped (fds mapped
  * here).  One client; exits 0 when it hangs up.
- *   vfu_testdev --fd N        serve the connected socket N
- *   vfu_testdev SOCKET_PATH   listen there, serve the first client */
+ *   vfu_testdev [--msi] --fd N        serve the connected socket N
+ *   vfu_testdev [--msi] SOCKET_PATH   listen there, serve the first client
+ * --msi: an MSI capability (one 64-bit message) at TD_CAP_MSIX instead of
+ * MSI-X: vector 0 is the MSI while its eventfd is bound (SET_IRQS). */
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -38,6 +40,8 @@ static struct {
     uint8_t *bar2;
     struct { uint64_t iova, size; uint8_t *map; bool writable; } dma[MAX_DMA];
     int msix_fd[TD_MSIX_VECTORS];
+    bool use_msi;               /* --msi */
+    int msi_fd;
     int intx_fd, intx_unmask_fd;
     bool intx_masked;
     uint8_t buf[VFU_MAX_MSG];
@@ -76,12 +80,21 @@ static void config_reset(void)
     d.cfg[TD_CAP_PM] = 0x01; d.cfg[TD_CAP_PM + 1] = TD_CAP_MSIX;
     wr16(d.cfg + TD_CAP_PM + 2, 0x0003);
     set_mask(TD_CAP_PM + 4, 1, 0x03);
-    /* MSI-X: 4 vectors, table and PBA in BAR0. */
-    d.cfg[TD_CAP_MSIX] = 0x11; d.cfg[TD_CAP_MSIX + 1] = TD_CAP_EXP;
-    wr16(d.cfg + TD_CAP_MSIX + 2, TD_MSIX_VECTORS - 1);
-    wr32(d.cfg + TD_CAP_MSIX + 4, TD_MSIX_TABLE | 0);
-    wr32(d.cfg + TD_CAP_MSIX + 8, TD_MSIX_PBA | 0);
-    set_mask(TD_CAP_MSIX + 3, 1, 0xc0);         /* enable, function mask */
+    if (d.use_msi) {
+        /* MSI: one message, 64-bit address; enable, address, data writable. */
+        d.cfg[TD_CAP_MSIX] = 0x05; d.cfg[TD_CAP_MSIX + 1] = TD_CAP_EXP;
+        wr16(d.cfg + TD_CAP_MSIX + 2, 0x0080);
+        set_mask(TD_CAP_MSIX + 2, 1, 0x01);
+        set_mask(TD_CAP_MSIX + 4, 8, 0xff);
+        set_mask(TD_CAP_MSIX + 12, 2, 0xff);
+    } else {
+        /* MSI-X: 4 vectors, table and PBA in BAR0. */
+        d.cfg[TD_CAP_MSIX] = 0x11; d.cfg[TD_CAP_MSIX + 1] = TD_CAP_EXP;
+        wr16(d.cfg + TD_CAP_MSIX + 2, TD_MSIX_VECTORS - 1);
+        wr32(d.cfg + TD_CAP_MSIX + 4, TD_MSIX_TABLE | 0);
+        wr32(d.cfg + TD_CAP_MSIX + 8, TD_MSIX_PBA | 0);
+        set_mask(TD_CAP_MSIX + 3, 1, 0xc0);     /* enable, function mask */
+    }
     /* PCI Express v2 endpoint, device control writable. */
     d.cfg[TD_CAP_EXP] = 0x10; d.cfg[TD_CAP_EXP + 1] = TD_CAP_VNDR;
     wr16(d.cfg + TD_CAP_EXP + 2, 0x0002);
@@ -120,6 +133,13 @@ static void intx_assert(void)
 
 static void raise_irq(unsigned vec)
 {
+    /* As with vfio-pci, binding the MSI eventfd (SET_IRQS) is what enables
+     * it: the client emulates the capability's registers. */
+    if (d.use_msi && vec == 0 && d.msi_fd >= 0) {
+        signal_fd(d.msi_fd);
+        wr32(d.bar0 + TD_IRQ_COUNT, rd32(d.bar0 + TD_IRQ_COUNT) + 1);
+        return;
+    }
     if (vec < TD_MSIX_VECTORS && d.msix_fd[vec] >= 0) {
         signal_fd(d.msix_fd[vec]);
         wr32(d.bar0 + TD_IRQ_COUNT, rd32(d.bar0 + TD_IRQ_COUNT) + 1);
@@ -330,6 +350,23 @@ static int do_set_irqs(const uint8_t *p, size_t len, int *fds, int nfds)
         }
         return 0;
     }
+    if (s.index == VFIO_PCI_MSI_IRQ_INDEX && action == VFIO_IRQ_SET_ACTION_TRIGGER &&
+        d.use_msi) {
+        if (data == VFIO_IRQ_SET_DATA_NONE && s.count == 0) {
+            if (d.msi_fd >= 0)
+                close(d.msi_fd);
+            d.msi_fd = -1;
+            return 0;
+        }
+        if (data != VFIO_IRQ_SET_DATA_EVENTFD || s.start != 0 || s.count != 1 || nfds > 1)
+            return -EINVAL;
+        if (d.msi_fd >= 0)
+            close(d.msi_fd);
+        d.msi_fd = nfds ? fds[0] : -1;
+        if (nfds)
+            fds[0] = -1;        /* kept */
+        return 0;
+    }
     if (s.index != VFIO_PCI_INTX_IRQ_INDEX)
         return -EINVAL;
     if (data == VFIO_IRQ_SET_DATA_NONE && action == VFIO_IRQ_SET_ACTION_TRIGGER && !s.count) {
@@ -493,7 +530,9 @@ static int serve_one(void)
             ii.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
             ii.count = 1;
         } else if (ii.index == VFIO_PCI_MSIX_IRQ_INDEX) {
-            ii.count = TD_MSIX_VECTORS;
+            ii.count = d.use_msi ? 0 : TD_MSIX_VECTORS;
+        } else if (ii.index == VFIO_PCI_MSI_IRQ_INDEX) {
+            ii.count = d.use_msi ? 1 : 0;
         } else if (ii.index >= VFIO_PCI_NUM_IRQS) {
             r = -EINVAL;
             break;
@@ -535,6 +574,12 @@ int main(int argc, char **argv)
 {
     int lfd = -1;
 
+    d.msi_fd = -1;
+    if (argc > 1 && !strcmp(argv[1], "--msi")) {
+        d.use_msi = true;
+        argc--;
+        argv++;
+    }
     if (argc == 3 && !strcmp(argv[1], "--fd")) {
         d.sock = atoi(argv[2]);
     } else if (argc == 2) {
@@ -553,7 +598,7 @@ int main(int argc, char **argv)
         if (d.sock < 0)
             return 1;
     } else {
-        fprintf(stderr, "usage: vfu_testdev --fd N | SOCKET_PATH\n");
+        fprintf(stderr, "usage: vfu_testdev [--msi] --fd N | SOCKET_PATH\n");
         return 2;
     }
     d.bar2_fd = memfd_create("vfu_testdev-bar2", MFD_CLOEXEC);

@@ -44,7 +44,8 @@ static void write_seed(const char *name, const void *p, size_t len)
 static void xl_header_bytes(void)
 {
     size_t len, used;
-    uint8_t *b = xl_savefile_build("{}\n", "name=\"x\"\n", "R\tdata\tt\n", &len);
+    uint8_t *b = xl_savefile_build("{}\n", "name=\"x\"\n", "R\tdata\tt\n",
+                                   "vbd/51712/state\t4\n", &len);
     struct xl_savefile sf;
     uint32_t v;
     char m[256];
@@ -65,6 +66,7 @@ static void xl_header_bytes(void)
     CHECK(sf.config && !strcmp(sf.config, "{}\n"));
     CHECK(sf.xk_config && !strcmp(sf.xk_config, "name=\"x\"\n"));
     CHECK(sf.xk_watches && !strcmp(sf.xk_watches, "R\tdata\tt\n"));
+    CHECK(sf.xk_devices && !strcmp(sf.xk_devices, "vbd/51712/state\t4\n"));
     xl_savefile_free(&sf);
     for (size_t n = 0; n < len; n++) {
         CHECK_EQ(xl_savefile_parse(b, n, &sf, &used, m, sizeof(m)), -EINVAL);
@@ -331,7 +333,7 @@ static void xen_stream_without_xenkvm_records(void)
     /* Also behind xl's header, as a save file. */
     {
         size_t hlen;
-        uint8_t *h = xl_savefile_build("{}\n", NULL, NULL, &hlen);
+        uint8_t *h = xl_savefile_build("{}\n", NULL, NULL, NULL, &hlen);
         uint8_t *f = malloc(hlen + w.len);
         CHECK(h && f);
         if (h && f) {

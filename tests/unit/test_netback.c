@@ -3,12 +3,14 @@
  * rate credit, and every bad tx input xen-netback rejects, with what it
  * does about it (error responses for a dropped packet, the vif disabled
  * for a fatal one, never another queue). */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "log.h"
 #include "nf_fixture.h"
+#include "netback/antispoof.h"
 #include "netback/pkt.h"
 
 static struct nf nf, nf2;
@@ -558,6 +560,40 @@ static void test_both_directions_interleaved(void)
     CHECK(ok);
 }
 
+/* ip= anti-spoofing (netback/antispoof.h): the nftables script. */
+static void test_antispoof_script(void)
+{
+    char out[2048], table[64];
+
+    CHECK_EQ(antispoof_script("vif3.0", "10.7.0.9 10.8.0.0/16", out, sizeof(out)), 0);
+    antispoof_table("vif3.0", table, sizeof(table));
+    CHECK(!strcmp(table, "xenkvm_vif3_0"));
+    CHECK(strstr(out, "table netdev xenkvm_vif3_0 {") != NULL);
+    CHECK(strstr(out, "hook ingress device \"vif3.0\"") != NULL);
+    CHECK(strstr(out, "ip saddr { 10.7.0.9, 10.8.0.0/16 } counter accept") != NULL);
+    CHECK(strstr(out, "udp sport 68 udp dport 67 counter accept") != NULL);
+    CHECK(strstr(out, "meta protocol ip counter drop") != NULL);
+    /* Applying again replaces: the old table is deleted first. */
+    CHECK(strstr(out, "delete table netdev xenkvm_vif3_0") < strstr(out, "{"));
+    CHECK_EQ(antispoof_script("vif3.0", "1.2.3.4,5.6.7.8", out, sizeof(out)), 0);
+    CHECK(strstr(out, "{ 1.2.3.4, 5.6.7.8 }") != NULL);
+}
+
+static void test_antispoof_refuses_bad_entries(void)
+{
+    char out[2048];
+    static const char *const bad[] = {
+        "", "   ", "10.0.0.300", "10.0.0.1/33", "10.0.0.1/", "fe80::1", "host.example",
+        "10.0.0.1; flush ruleset", "10.0.0.1 }", "10.0.0.0/-1",
+    };
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK_EQ(antispoof_script("vif3.0", bad[i], out, sizeof(out)), -EINVAL);
+    CHECK_EQ(antispoof_script("vif\"x", "10.0.0.1", out, sizeof(out)), -EINVAL);
+    CHECK_EQ(antispoof_script("averyveryverylongname", "10.0.0.1", out, sizeof(out)), -EINVAL);
+    CHECK_EQ(antispoof_script("vif3.0", "10.0.0.1", out, 40), -ENAMETOOLONG);
+}
+
 int main(void)
 {
     log_set_prog("test_netback");
@@ -594,6 +630,8 @@ int main(void)
     RUN(test_rx_bad_grant_is_an_error_slot);
     RUN(test_rx_impossible_prod_fatal);
     RUN(test_both_directions_interleaved);
+    RUN(test_antispoof_script);
+    RUN(test_antispoof_refuses_bad_entries);
     nf_fini(&nf);
     nf_fini(&nf2);
     return CHECK_DONE();

@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
@@ -193,9 +195,10 @@ static void other_mapping_is_reported(void)
     side_free(&dst);
 }
 
-/* A source that dies mid-stream: the destination says the guest is lost
- * and a thread waiting on a page is let go (it reads a zero page). */
-static void dead_source_is_reported(void)
+/* A connection that breaks mid-stream (a source that died looks the
+ * same): the destination pauses, says so, and can still be stopped (a
+ * thread waiting on a page is let go). */
+static void broken_connection_pauses(void)
 {
     struct side dst = side_new();
     uint64_t pending[2] = { 1, 2 };
@@ -209,10 +212,96 @@ static void dead_source_is_reported(void)
     CHECK_EQ(pc_dest_arm(&d, dst.fd, dst.m, NPAGES, pending, 2, msg), 0);
     CHECK_EQ(pc_dest_run(&d, fwd[1], ret[0], true, msg), 0);
     close(fwd[0]);
-    CHECK_EQ(pc_dest_wait(&d, &st, msg), -EPIPE);
-    CHECK(strstr(msg, "the guest is lost") != NULL);
+    CHECK_EQ(pc_dest_wait(&d, &st, msg), -ENOTCONN);
+    CHECK(strstr(msg, "connection to the source was lost") != NULL);
+    CHECK(strstr(msg, "2 pages missing") != NULL);
+    CHECK(pc_dest_paused(&d));
+    /* Not paused a second time: a resume is refused while it runs. */
+    pc_dest_disarm(&d);
     close(fwd[1]); close(ret[0]); close(ret[1]);
     side_free(&dst);
+}
+
+static void put_page_rec(int fd, uint64_t pfn, const uint8_t *page, size_t len)
+{
+    uint32_t hdr[2] = { PC_REC_PAGE, 8 + PG };
+
+    CHECK_EQ(write(fd, hdr, sizeof(hdr)), (ssize_t)sizeof(hdr));
+    CHECK_EQ(write(fd, &pfn, 8), 8);
+    CHECK_EQ(write(fd, page, len), (ssize_t)len);
+}
+
+/* Broken after one page and half of another, then resumed on a new
+ * connection: the destination lists what it misses (the half page among
+ * them), the source sends exactly those, a thread waiting meanwhile gets
+ * its page, and every page arrives intact. */
+static void broken_connection_resumes(void)
+{
+    struct side src = side_new(), dst = side_new();
+    uint64_t pending[NPAGES];
+    int fwd[2], ret[2], fwd2[2], ret2[2];
+    struct guest_args g = { .first = 7 };
+    struct pc_dest d;
+    struct pc_src ps;
+    struct pc_stats st;
+    char msg[PC_MSG_LEN] = "", smsg[PC_MSG_LEN] = "";
+    uint64_t n = fill_source(&src, pending);
+    pthread_t tg;
+
+    CHECK(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fwd));
+    CHECK(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ret));
+    CHECK_EQ(pc_dest_arm(&d, dst.fd, dst.m, NPAGES, pending, n, msg), 0);
+    CHECK_EQ(pc_dest_run(&d, fwd[1], ret[0], true, msg), 0);
+    put_page_rec(fwd[0], pending[0], src.m + pending[0] * PG, PG);
+    put_page_rec(fwd[0], pending[1], src.m + pending[1] * PG, PG / 2);
+    close(fwd[0]);
+    close(ret[1]);
+    CHECK_EQ(pc_dest_wait(&d, &st, msg), -ENOTCONN);
+    CHECK_EQ(st.background, 1);
+    g.m = dst.m;
+    pthread_create(&tg, NULL, guest_thread, &g);     /* waits on a missing page */
+    /* A resume while the old connection's state is gone: a new one. */
+    CHECK(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fwd2));
+    CHECK(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ret2));
+    CHECK_EQ(pc_src_init(&ps, src.m, NPAGES, pending, n, smsg), 0);
+    CHECK_EQ(pc_dest_resume(&d, fwd2[1], ret2[0], msg), 0);
+    CHECK_EQ(pc_dest_resume(&d, fwd2[1], ret2[0], msg), -EBUSY);
+    CHECK_EQ(pc_src_serve(&ps, fwd2[0], ret2[1], true, smsg), 0);
+    CHECK_EQ(pc_dest_wait(&d, &st, msg), 0);
+    pthread_join(tg, NULL);
+    CHECK_EQ(g.bad, 0);
+    CHECK(!memcmp(src.m, dst.m, NPAGES * PG));
+    /* The page that arrived whole is not sent again; the half one is. */
+    CHECK_EQ(ps.sent, n - 1);
+    CHECK_EQ(st.on_demand + st.background, n);
+    CHECK_EQ(st.clobbered, 0);
+    pc_src_free(&ps);
+    close(fwd[1]); close(ret[0]); close(fwd2[0]); close(fwd2[1]); close(ret2[0]);
+    close(ret2[1]);
+    side_free(&src);
+    side_free(&dst);
+}
+
+/* The source's side of a broken connection: -ENOTCONN, its state kept. */
+static void source_pauses_on_broken_connection(void)
+{
+    struct side src = side_new();
+    uint64_t pending[NPAGES];
+    int fwd[2], ret[2];
+    struct pc_src ps;
+    char msg[PC_MSG_LEN] = "";
+    uint64_t n = fill_source(&src, pending), start = PC_REQ_START;
+
+    CHECK(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fwd));
+    CHECK(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ret));
+    CHECK_EQ(pc_src_init(&ps, src.m, NPAGES, pending, n, msg), 0);
+    CHECK_EQ(write(ret[0], &start, 8), 8);
+    close(fwd[1]);
+    CHECK_EQ(pc_src_serve(&ps, fwd[0], ret[1], false, msg), -ENOTCONN);
+    CHECK_EQ(ps.left, n);
+    pc_src_free(&ps);
+    close(fwd[0]); close(ret[0]); close(ret[1]);
+    side_free(&src);
 }
 
 /* Bad requests on the return path are refused, not served. */
@@ -239,13 +328,16 @@ static void bad_request_is_refused(void)
 
 int main(void)
 {
+    signal(SIGPIPE, SIG_IGN);
     if (!uffd_usable()) {
         printf("SKIP: postcopy: userfaultfd: %s\n", strerror(errno));
         return 0;
     }
     RUN(roundtrip);
     RUN(other_mapping_is_reported);
-    RUN(dead_source_is_reported);
+    RUN(broken_connection_pauses);
+    RUN(broken_connection_resumes);
+    RUN(source_pauses_on_broken_connection);
     RUN(bad_request_is_refused);
     return CHECK_DONE();
 }

@@ -73,7 +73,7 @@ static const struct pt_host_ops hops = { h_map_bar, h_msix_fd, h_msix_route, h_i
 
 #define BAR_BASE 0xe0000000ull
 
-static bool start(struct pt_dev *d, const struct pt_options *opt)
+static bool start_as(struct pt_dev *d, const struct pt_options *opt, bool msi)
 {
     struct pt_devsrc *s = NULL;
     int sv[2];
@@ -88,7 +88,10 @@ static bool start(struct pt_dev *d, const struct pt_options *opt)
     server_pid = fork();
     if (server_pid == 0) {
         dup2(sv[1], 3);
-        execl(server_path, "vfu_testdev", "--fd", "3", (char *)NULL);
+        if (msi)
+            execl(server_path, "vfu_testdev", "--msi", "--fd", "3", (char *)NULL);
+        else
+            execl(server_path, "vfu_testdev", "--fd", "3", (char *)NULL);
         _exit(127);
     }
     close(sv[1]);
@@ -98,6 +101,11 @@ static bool start(struct pt_dev *d, const struct pt_options *opt)
     if (r < 0)
         printf("pt_dev_init: %s\n", strerror(-r));
     return r == 0;
+}
+
+static bool start(struct pt_dev *d, const struct pt_options *opt)
+{
+    return start_as(d, opt, false);
 }
 
 static void stop(struct pt_dev *d)
@@ -306,6 +314,48 @@ static void msix_and_intx(void)
     stop(&d);
 }
 
+/* Plain MSI (vfu_testdev --msi): the guest's address and data become
+ * the route of vector 0, the device's MSI is bound to its eventfd, INTx is
+ * off while MSI is on and back after. */
+static void msi(void)
+{
+    struct pt_dev d;
+    unsigned c = TD_CAP_MSIX;
+
+    CHECK(start_as(&d, NULL, true));
+    CHECK_EQ(d.msi_cap, c);
+    CHECK_EQ(d.msix_cap, 0);
+    CHECK_EQ(pt_dev_cfg_read(&d, c, 1), 0x05);
+    CHECK_EQ(pt_dev_cfg_read(&d, c + 2, 2), 0x0080);  /* 64-bit, one message */
+    pt_dev_cfg_write(&d, 0x04, 2, 0x6);
+    CHECK(mmio_write(&d, BAR_BASE + TD_IRQ_RAISE, 0));  /* off: INTx */
+    CHECK_EQ(wait_fd(H.intx_trig), 1);
+    CHECK(mmio_write(&d, BAR_BASE + TD_INTX_STATUS, 1));
+    CHECK_EQ(write(H.intx_res, &(uint64_t){ 1 }, 8), 8);  /* the EOI's resample */
+    pt_dev_cfg_write(&d, c + 4, 4, 0xfee02000);
+    pt_dev_cfg_write(&d, c + 8, 4, 0);
+    pt_dev_cfg_write(&d, c + 12, 2, 0x45);
+    CHECK_EQ(H.routes, 0);                              /* not enabled yet */
+    pt_dev_cfg_write(&d, c + 2, 2, 0x71);               /* MME bits: read-only */
+    CHECK_EQ(pt_dev_cfg_read(&d, c + 2, 2), 0x0081);
+    CHECK(d.msi_bound);
+    CHECK_EQ(H.route_addr[0], 0xfee02000);
+    CHECK_EQ(H.route_data[0], 0x45);
+    CHECK(mmio_write(&d, BAR_BASE + TD_IRQ_RAISE, 0));
+    CHECK_EQ(wait_fd(H.msix_efd[0]), 1);
+    CHECK(fd_quiet(H.intx_trig));
+    /* New data while enabled: routed again. */
+    pt_dev_cfg_write(&d, c + 12, 2, 0x46);
+    CHECK_EQ(H.route_data[0], 0x46);
+    /* Off: unbound, INTx again. */
+    pt_dev_cfg_write(&d, c + 2, 2, 0);
+    CHECK(!d.msi_bound);
+    CHECK(mmio_write(&d, BAR_BASE + TD_IRQ_RAISE, 0));
+    CHECK(fd_quiet(H.msix_efd[0]));
+    CHECK_EQ(wait_fd(H.intx_trig), 1);
+    stop(&d);
+}
+
 static void device_dies(void)
 {
     struct pt_dev d;
@@ -345,6 +395,7 @@ int main(void)
     RUN(config_groups);
     RUN(bars);
     RUN(msix_and_intx);
+    RUN(msi);
     RUN(device_dies);
     return CHECK_DONE();
 }

@@ -57,6 +57,13 @@ static inline void outl(uint16_t port, uint32_t v)
     asm volatile("outl %0, %1" :: "a"(v), "Nd"(port));
 }
 
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
 static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b,
                          uint32_t *c, uint32_t *d)
 {
