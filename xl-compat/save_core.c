@@ -215,8 +215,14 @@ int xl_save_domain(unsigned domid, int fd, const char *config, const char *where
                 strerror(-rc));
     }
     if (!rc) {
+        /* A guest that suspended itself comes back as a new domain, as
+         * on Xen: only what Xen's stream carries (memory, params, vCPU
+         * context); it binds its channels, maps its shared info and
+         * grant frames and registers its vcpu_info itself, which Linux
+         * does unconditionally (it panics when a vcpu_info is already
+         * registered, BUGs when a VIRQ is still bound). */
         rc = vmm_ctl_save_progress(xl_rundir(), domid, fd,
-                                   XK_SAVE_XENKVM_STATE | (live ? live_flags : 0),
+                                   (*coop ? 0 : XK_SAVE_XENKVM_STATE) | (live ? live_flags : 0),
                                    r, print_progress, NULL);
         if (rc)
             fprintf(stderr, "libxl: error: domain %u: saving: %s\n", domid,

@@ -147,6 +147,10 @@ verify_image verify_stream_cooperative "$tmp/pvc.img"
 out=$("$xl" restore "$tmp/pvc.img" 2>&1)
 [ $? = 0 ] && wait_for 20 in_console pvc "pvcontrol: suspend returned 0" \
     && pass suspend_returns_0_after_restore || fail suspend_returns_0_after_restore "$out $(conslog pvc)"
+# A new domain, as on Xen: the VIRQ it had bound is free again (Linux binds
+# its VIRQs again and BUG()s on an error).
+wait_for 20 in_console pvc "pvcontrol: VIRQ_TIMER bound again: 0" && pass restored_domain_is_new \
+    || fail restored_domain_is_new "$(conslog pvc)"
 "$xl" shutdown pvc >/dev/null 2>&1
 wait_for 20 in_console pvc "pvcontrol: shutdown poweroff" && pass watches_registered_again \
     || fail watches_registered_again "$(conslog pvc)"

@@ -98,8 +98,16 @@ static void do_suspend(void)
         pvcons_flush(PVCONS_STALL_NS);
     rc = HYPERVISOR_sched_op(SCHEDOP_shutdown, &(struct sched_shutdown){ SHUTDOWN_suspend });
     say("pvcontrol: suspend returned %ld\n", rc);
-    if (rc == 0)
+    if (rc == 0) {
+        /* A new domain, as on Xen: Linux's xen_irq_resume binds its VIRQs
+         * again and BUG()s on any error (a VIRQ still bound). */
+        evtchn_port_t p;
+        long b = ev_bind_virq(VIRQ_TIMER, 0, &p);
+        if (!b)
+            ev_mask(p);
+        say("pvcontrol: VIRQ_TIMER bound again: %ld\n", b);
         watch_all();
+    }
 }
 
 /* manage.c shutdown_handler(): read the request in a transaction and
@@ -393,6 +401,14 @@ void guest_main(void)
         if (upcall_init())
             say("pvcontrol: cannot set HVM_PARAM_CALLBACK_IRQ\n");
         can_suspend = has_flag("pvcontrol.suspend");
+        if (can_suspend) {
+            /* As Linux has it bound when it suspends. */
+            evtchn_port_t p;
+            if (ev_bind_virq(VIRQ_TIMER, 0, &p))
+                say("pvcontrol: cannot bind VIRQ_TIMER\n");
+            else
+                ev_mask(p);
+        }
         watch_all();
         feature("control/feature-poweroff");
         feature("control/feature-reboot");
