@@ -387,6 +387,14 @@ static int load_cpu(int fd, const struct hvm_hw_cpu *c)
         memcpy(xs.region, c->fpu_regs, sizeof(c->fpu_regs));
         ioctl(fd, KVM_SET_XSAVE, &xs);
     }
+    /* A CPU record is a vCPU that runs (Xen writes none for a down one);
+     * KVM keeps a new AP waiting for INIT/SIPI whatever its registers.
+     * Measured: Debian's kernel as L2 stalled on CPU 1 after a restore. */
+    {
+        struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+        if (ioctl(fd, KVM_SET_MP_STATE, &mp) < 0)
+            return -errno;
+    }
     return 0;
 }
 

@@ -21,7 +21,9 @@ gone() { ! listed "$1"; }
 vmm_pid() { awk '{ print $2 }' "$XENKVM_RUNDIR/dom$("$xl" domid "$1").pid" 2>/dev/null; }
 # PID holds the domain's lock file open (what xl's lock checks look for).
 holds_lock() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q "dom$2.lock\$"; }
-list_line() { "$xl" list "$1" | awk 'NR == 2 { print $1, $2, $3, $4, $5 }'; }
+# Name, id, memory, vCPUs and the state's p/s/c/d flags (r and b, running
+# or blocked at that instant, come and go with the load).
+list_line() { "$xl" list "$1" | awk 'NR == 2 { print $1, $2, $3, $4, substr($5, 3) }'; }
 # The guest runs: its vCPU time grows (the guest never idles).
 cpu_of() { "$xl" vcpu-list "$1" | awk 'NR == 2 { print $6 }'; }
 cpu_grows() { local a b; a=$(cpu_of "$1"); sleep 1; b=$(cpu_of "$1"); awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > a) }'; }

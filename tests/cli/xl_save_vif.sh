@@ -118,9 +118,9 @@ check network_attach_before_reboot $? "$out"
 "$xl" reboot rb >/dev/null 2>&1
 wait_for 60 bash -c "g=\$('$xl' domid rb 2>/dev/null) && [ -n \"\$g\" ] && [ \"\$g\" != '$r1' ]"
 r2=$("$xl" domid rb 2>/dev/null)
-# The new domid shows before xl has written its devices' nodes: wait.
+# The new domid shows before its devices are written: wait for them.
 { [ -n "$r2" ] && [ "$r2" != "$r1" ] &&
-  wait_for 30 node_is "/local/domain/0/backend/vif/$r2/1/mac" 00:16:3e:00:00:32 &&
+  wait_for 60 node_is "/local/domain/0/backend/vif/$r2/1/hotplug-status" connected &&
   node_is "/local/domain/0/backend/vif/$r2/0/mac" 00:16:3e:00:00:31 &&
   node_is "/local/domain/0/backend/vif/$r2/1/mac" 00:16:3e:00:00:32 &&
   node_is "/local/domain/0/backend/vif/$r2/1/ip" 10.7.0.9 &&

@@ -1215,11 +1215,16 @@ static void sr_suspend(struct vbd *v)
     printf("blkfront-sr: suspend returned %ld\n", rc);
     if (rc != 0)
         return;
-    ev_close(v->q[0].port);
-    for (unsigned i = 0; i < (1u << v->order); i++)
-        ungrant(REF_RING(v->slot, 0, i));
-    /* A new domain: the backend is another's (xenbus_dev_resume reads
-     * the other end again). */
+    /* A new domain, as on Xen: its channels are gone (the old port is not
+     * closed: that number may be another's now), the shared info page and
+     * the grant table frames are mapped again and every grant made again
+     * (Linux's xen_hvm_post_suspend and gnttab_resume), and the backend is
+     * another's (xenbus_dev_resume reads the other end again). */
+    if (shinfo_map_at(shared_info))
+        sr_fail("shared info not mapped again after the restore", 0);
+    gnt_up = false;
+    if (!map_grant_table())
+        sr_fail("grant table not mapped again after the restore", 0);
     if (!vbd_find(v, 0, sr_devname))
         sr_fail("device gone after the restore", 0);
     sr_watch_all(v);

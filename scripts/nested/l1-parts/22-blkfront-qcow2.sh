@@ -17,14 +17,14 @@ else
     rm -f /tmp/l2-xvdd.raw
     xenstore-write "$blk_home/data/blk-qcow2-expect" "32768 $q_sum0"
     blk_attach qcow2_attach "format=qcow2,vdev=xvdd,access=rw,target=$q_img"
-    l2_run blk_qcow2 120 || blk_log
+    dev_run blk_qcow2 120 || blk_log
     if "$xl" block-detach "$name" xvdd > /tmp/blk-detach.out 2>&1 && [ -z "$(blk_state 51760)" ]; then
         pass blk/qcow2_detach
     else
         fail blk/qcow2_detach "xl block-detach $name xvdd: $(tr '\n' ' ' < /tmp/blk-detach.out)"
     fi
     xenstore-write "$blk_home/data/blk-gone" "xvdd"
-    l2_run blk_gone 60
+    dev_run blk_gone 60
     # The daemon went with the device; the image is consistent and holds
     # what the guest wrote.
     if qemu-img check $q_img > /tmp/qemu-img-check.out 2>&1; then

@@ -9,7 +9,7 @@
 net_t0=$(uptime_s)
 net_br=xenbr0 net_l1=10.77.0.1 net_l2=10.77.0.2
 net_home=/local/domain/$domid
-net_log() { tail -n 20 "$XENKVM_LOGDIR/netback-$name.log" 2>/dev/null | sed 's/^/L1: netback: /'; }
+net_log() { tail -n 30 "$XENKVM_LOGDIR/netback-$name.log" 2>/dev/null | sed 's/^/L1: netback: /'; }
 # net_list: `xl network-list` lines of the domain's vifs (no heading).
 net_list() { "$xl" network-list "$name" 2>/dev/null | awk 'NR > 1 && $1 ~ /^[0-9]+$/'; }
 net_attach() { # CHECK [KEY=VALUE...]
@@ -74,7 +74,7 @@ net_be=$(xenstore-read "/local/domain/0/backend/vif/$domid/$(net_list | awk '{ p
 net_v=$("$xl" list "$name" | awk -v n="$name" '$1 == n { print $4 }')
 net_q=$(( ${net_be:-1} < ${net_v:-1} ? ${net_be:-1} : ${net_v:-1} ))
 xenstore-write "$net_home/data/net-expect" "$net_mac $net_l2 $net_l1 $(sha256sum < /tmp/net-l1.bin | cut -d' ' -f1) $net_q"
-l2_run net_up 180 || net_log
+dev_run net_up 180 || net_log
 if ping -c 3 -w 30 $net_l2 > /tmp/net-ping.out 2>&1; then
     pass net/l1_pings_guest
 else
@@ -92,7 +92,7 @@ else
     kill $net_nc2 2>/dev/null
     fail net/l1_received "L1's receiving nc did not end"
 fi
-l2_run net_reload 120 || net_log
+dev_run net_reload 120 || net_log
 net_tap=vif$domid.$(net_list | awk '{ print $1 }' | head -n 1)
 if [ "$(cat /sys/class/net/$net_tap/master/ifindex 2>/dev/null)" = "$(cat /sys/class/net/$net_br/ifindex)" ]; then
     pass net/tap_on_bridge
@@ -101,12 +101,14 @@ else
 fi
 
 net_detach detach
-l2_run net_gone 60
+dev_run net_gone 60
 # Attached again with a MAC of the user's choice.
 xenstore-write "$net_home/data/net-mac" 00:16:3e:4a:2b:0c
 net_attach attach_again mac=00:16:3e:4a:2b:0c
-l2_run net_again 120 || net_log
+dev_run net_again 120 || net_log
 net_detach detach_again
 ip link del $net_br 2>/dev/null || { ip link set $net_br down; brctl delbr $net_br; }
 rm -f /tmp/net-l1.bin /tmp/net-l2.bin /tmp/net-fifo
+# What netback logged meanwhile (warnings about a frontend show here).
+net_log
 echo "L1: part netfront took $(since "$net_t0") s"

@@ -53,9 +53,11 @@ TEST(runstate_blocked_time)
     EXPECT_GE(xen_system_time(), t0 + 50 * MS);
     snapshot(&b);
 
-    /* Back to running; the 50 ms went to time[blocked], not to running. */
+    /* Back to running; the 50 ms went to time[blocked], not to running:
+     * most of it (the hypercall's way to the VMM is not blocked time, and
+     * took 22 ms once at load 10 on this emulating host). */
     EXPECT_EQ(b.state, RUNSTATE_running);
-    EXPECT_GE(b.time[RUNSTATE_blocked] - a.time[RUNSTATE_blocked], 45 * MS);
+    EXPECT_GE(b.time[RUNSTATE_blocked] - a.time[RUNSTATE_blocked], 25 * MS);
     /* No more than the time that passed since the poll began (a loaded
      * host may wake the vCPU thread late; that time is still blocked). */
     EXPECT_LE(b.time[RUNSTATE_blocked] - a.time[RUNSTATE_blocked],
