@@ -12,14 +12,6 @@ guest=$BUILDDIR/tests/guest/pvcontrol64.elf
 reader=$SRCDIR/tests/cli/core_read.py
 xl_private xldump
 trap xl_teardown EXIT
-ok() { if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$*"; fi; }
-# t NAME WANT_STATUS WANT_OUTPUT XL-ARGS...: status and stdout+stderr of xl
-t() {
-    local n=$1 ws=$2 wo=$3 got st; shift 3
-    got=$("$xl" "$@" 2>&1); st=$?
-    if [ "$st" = "$ws" ] && [ "$got" = "$wo" ]; then pass "$n"
-    else fail "$n" "status $st (want $ws), output '$got' (want '$wo')"; fi
-}
 con=$tmp/log/console/guest-dc.log
 
 xl_cfg dc "$guest" 'vcpus = 2' 'cmdline = "pvcontrol.marker"'

@@ -12,14 +12,6 @@ need_kvm xl_sched
 guest=$BUILDDIR/tests/guest/pvcontrol64.elf
 xl_private xlsched
 trap xl_teardown EXIT
-ok() { if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$*"; fi; }
-# t NAME WANT_STATUS WANT_OUTPUT XL-ARGS...: status and stdout+stderr of xl
-t() {
-    local n=$1 ws=$2 wo=$3 got st; shift 3
-    got=$("$xl" "$@" 2>&1); st=$?
-    if [ "$st" = "$ws" ] && [ "$got" = "$wo" ]; then pass "$n"
-    else fail "$n" "status $st (want $ws), output '$got' (want '$wo')"; fi
-}
 row() { printf '%-33s %4d %6d %4d' "$@"; }
 hdr=$(printf '%-33s %4s %6s %4s' Name ID Weight Cap)
 

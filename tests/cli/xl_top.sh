@@ -9,7 +9,6 @@ need_kvm xl_top
 guest=$BUILDDIR/tests/guest/pvcontrol64.elf
 xl_private xltop
 trap xl_teardown EXIT
-ok() { if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$*"; fi; }
 
 truncate -s 16M "$tmp/disk.img"
 xl_cfg a-top "$guest" 'vcpus = 2' "disk = [ '$tmp/disk.img,raw,xvda,rw' ]"

@@ -10,14 +10,6 @@ need_kvm xl_vcpu_set
 guest=$BUILDDIR/tests/guest/vcpu_hotplug64.elf
 xl_private xlvs
 trap xl_teardown EXIT
-ok() { if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$*"; fi; }
-# t NAME WANT_STATUS WANT_OUTPUT XL-ARGS...: status and stdout+stderr of xl
-t() {
-    local n=$1 ws=$2 wo=$3 got st; shift 3
-    got=$("$xl" "$@" 2>&1); st=$?
-    if [ "$st" = "$ws" ] && [ "$got" = "$wo" ]; then pass "$n"
-    else fail "$n" "status $st (want $ws), output '$got' (want '$wo')"; fi
-}
 con=$tmp/log/console/guest-hp.log
 # said LINE: the guest's last "online" line is LINE.
 said() { [ "$(grep 'vcpuhotplug: online' "$con" 2>/dev/null | tail -1 | tr -d '\r')" = "vcpuhotplug: online $1" ]; }
