@@ -4,10 +4,12 @@
 # new domain takes the name back under a new domid, and the guest is the
 # same (keep_check) through a new console.
 # Not run by default (NESTED_L2_MOVES=1 runs it): Linux suspends for a
-# migration as for xl save (see 55-save-restore.sh); in the one run made
-# so far every check passed but the console one, since fixed.
+# migration as for xl save (see 55-save-restore.sh).  Of two runs, one
+# passed (but a console check, since fixed); in the other the migrated
+# guest's CPU 1 never got its timer again (RCU stall, "timer wakeup
+# didn't happen ... cpu=1"), not understood yet.
 if [ "${NESTED_L2_MOVES:-0}" != 1 ]; then
-    echo "SKIP: nested/l2/migrate: passed in 1 run of 1 so far (but a console check, since fixed), not yet proven reliable (docs/nested-host.md); NESTED_L2_MOVES=1 runs it"
+    echo "SKIP: nested/l2/migrate: CPU 1 of the migrated Linux lost its timer in 1 run of 2 (docs/nested-host.md); NESTED_L2_MOVES=1 runs it"
 else
 mg=migrate
 keep_begin $mg
