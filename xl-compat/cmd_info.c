@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "xen_version.h"     /* the Xen version the VMM presents */
 
+#include "cpu_affinity.h"
 #include "xl.h"
 #include "xl_conf.h"
 
@@ -32,20 +33,6 @@ static void item(const char *key, const char *fmt, ...)
     vprintf(fmt, ap);
     va_end(ap);
     printf("\n");
-}
-
-static double cpu_mhz(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[256];
-    double mhz = 0;
-
-    while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "cpu MHz : %lf", &mhz) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return mhz;
 }
 
 /* xenkvm-only lines: what KVM offers for Xen guests and the hypercall
@@ -74,7 +61,7 @@ int cmd_info(int argc, char **argv)
     struct sysinfo si;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned long long total = 0, free_mb = 0;
-    double mhz = cpu_mhz();
+    double mhz = xl_host_cpu_mhz();
     bool numa = false;
     int opt;
 

@@ -25,6 +25,7 @@
 
 #include "dominfo.h"
 #include "xen_version.h"
+#include "cpu_affinity.h"
 #include "xl.h"
 #include "xs_util.h"
 
@@ -236,20 +237,6 @@ static void do_vbds(const struct top_dom *t)
     }
 }
 
-static double cpu_mhz(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "re");
-    char line[256];
-    double mhz = 0;
-
-    while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "cpu MHz : %lf", &mhz) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return mhz;
-}
-
 static void do_summary(const struct top_dom *t, unsigned n, const struct timeval *now)
 {
     struct sysinfo si;
@@ -276,7 +263,7 @@ static void do_summary(const struct top_dom *t, unsigned n, const struct timeval
         freek = (unsigned long long)si.freeram * si.mem_unit / 1024;
     }
     printf("Mem: %lluk total, %lluk used, %lluk free    CPUs: %ld @ %.0fMHz\n", total,
-           total - freek, freek, sysconf(_SC_NPROCESSORS_ONLN), cpu_mhz());
+           total - freek, freek, sysconf(_SC_NPROCESSORS_ONLN), xl_host_cpu_mhz());
 }
 
 /* ------------------------------------------------------------- rounds */

@@ -118,3 +118,17 @@ pid_t xl_vcpu_tid(pid_t vmm_pid, unsigned vcpu)
     closedir(d);
     return tid;
 }
+
+double xl_host_cpu_mhz(void)
+{
+    FILE *f = fopen("/proc/cpuinfo", "re");
+    char line[256];
+    double mhz = 0;
+
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "cpu MHz : %lf", &mhz) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return mhz;
+}

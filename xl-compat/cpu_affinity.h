@@ -15,5 +15,8 @@ int xl_cpulist_parse(const char *s, cpu_set_t *set);
 void xl_cpulist_format(const cpu_set_t *set, char *buf, size_t len);
 /* The thread id of vCPU VCPU of the VMM PID, or 0. */
 pid_t xl_vcpu_tid(pid_t vmm_pid, unsigned vcpu);
+/* The host CPUs' clock in MHz as /proc/cpuinfo says (xl info, xl top),
+ * or 0. */
+double xl_host_cpu_mhz(void);
 
 #endif
