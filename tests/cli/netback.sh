@@ -14,22 +14,7 @@ set -u
 . "$SRCDIR/tests/cli/common.inc"
 need_kvm netback
 
-if [ -z "${XK_NETBACK_NS:-}" ]; then
-    if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; then
-        echo "SKIP: netback: needs root, /dev/net/tun and ip (iproute2)"
-        exit 0
-    fi
-    ns=xknb$$
-    if ! ip netns add "$ns" 2>/dev/null; then
-        echo "SKIP: netback: cannot create a network namespace"
-        exit 0
-    fi
-    XK_NETBACK_NS=$ns ip netns exec "$ns" bash "$0"
-    st=$?
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-    ip netns del "$ns"
-    exit $st
-fi
+in_netns netback xknb "$0"
 
 # ---- inside the namespace ----
 xl_private netback
