@@ -112,17 +112,6 @@ static char buf[512];
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static bool has_flag(const char *word)
-{
-    const char *p = start_cmdline();
-    size_t n = strlen(word);
-
-    for (; (p = strstr(p, word)); p += n)
-        if ((p == start_cmdline() || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
-            return true;
-    return false;
-}
-
 static uint32_t pfn_of(const void *p)
 {
     return (uint32_t)((uintptr_t)p >> PAGE_SHIFT);
@@ -1095,7 +1084,7 @@ TEST(blk_hotplug)
     bool found = false;
     int st;
 
-    if (!has_flag("hotplug")) {
+    if (!cmdline_has("hotplug")) {
         test_skip("no `hotplug' on the command line");
         return;
     }
@@ -1261,7 +1250,7 @@ static int sr_poll_host(bool coop)
 static void saverestore_main(void)
 {
     static char names[512];
-    bool coop = has_flag("suspend");
+    bool coop = cmdline_has("suspend");
     struct vbd *v = &vbds[0];
     unsigned round;
 
@@ -1308,7 +1297,7 @@ void guest_main(void)
 {
     printf("blkfront: domid %u, %u-bit, protocol %s\n", xen.domid,
            (unsigned)sizeof(long) * 8, XEN_IO_PROTO_ABI_NATIVE);
-    if (has_flag("saverestore"))
+    if (cmdline_has("saverestore"))
         saverestore_main();
     run_tests();
 }

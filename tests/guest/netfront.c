@@ -657,17 +657,6 @@ TEST(netfront_closes_on_detach)
 #define SR_POLL_EVERY 4
 #define SR_TRIES 3
 
-static bool has_flag(const char *word)
-{
-    const char *p = start_cmdline();
-    size_t n = strlen(word);
-
-    for (; (p = strstr(p, word)); p += n)
-        if ((p == start_cmdline() || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
-            return true;
-    return false;
-}
-
 /* data/finish says "done" (its watch fired). */
 static bool sr_finish(void)
 {
@@ -773,9 +762,9 @@ static void spoof_main(void)
 void guest_main(void)
 {
     printf("netfront: domid %u\n", xen.domid);
-    if (has_flag("saverestore"))
+    if (cmdline_has("saverestore"))
         saverestore_main();
-    if (has_flag("spoof"))
+    if (cmdline_has("spoof"))
         spoof_main();
     run_tests();
 }

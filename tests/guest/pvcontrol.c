@@ -58,23 +58,6 @@ static void say(const char *fmt, ...)
         pvcons_puts_crlf(buf);
 }
 
-/* Is word a whole token of the command line? */
-static bool has_flag(const char *word)
-{
-    const char *p = start_cmdline();
-    size_t n = strlen(word);
-
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        if (!strncmp(p, word, n) && (p[n] == ' ' || p[n] == 0))
-            return true;
-        while (*p && *p != ' ')
-            p++;
-    }
-    return false;
-}
-
 /* Lets a connected console backend take the last lines before the VMM
  * ends the domain. */
 static void __noreturn shut(unsigned int reason)
@@ -346,7 +329,7 @@ void guest_main(void)
     else
         say("pvcontrol: up, domid %u, name %s\n", xen.domid, name);
 
-    if (has_flag("pvcontrol.marker")) {
+    if (cmdline_has("pvcontrol.marker")) {
         /* A pattern made at run time (not in the ELF image), for xl
          * dump-core's test to find in the core at this guest frame. */
         static char marker[4096] __aligned(4096);
@@ -354,19 +337,19 @@ void guest_main(void)
                  (unsigned long long)rdtsc());
         say("pvcontrol: core marker %s at 0x%lx\n", marker, (unsigned long)(uintptr_t)marker);
     }
-    if (has_flag("pvcontrol.crash")) {
+    if (cmdline_has("pvcontrol.crash")) {
         say("pvcontrol: shutdown crash (command line)\n");
         shut(SHUTDOWN_crash);
     }
-    if (has_flag("pvcontrol.reboot")) {
+    if (cmdline_has("pvcontrol.reboot")) {
         say("pvcontrol: shutdown reboot (command line)\n");
         shut(SHUTDOWN_reboot);
     }
-    if (has_flag("pvcontrol.poweroff")) {
+    if (cmdline_has("pvcontrol.poweroff")) {
         say("pvcontrol: shutdown poweroff (command line)\n");
         shut(SHUTDOWN_poweroff);
     }
-    if (has_flag("pvcontrol.triple")) {
+    if (cmdline_has("pvcontrol.triple")) {
         static const struct { uint16_t limit; uintptr_t base; }
             __attribute__((packed)) empty = { 0, 0 };
 
@@ -376,7 +359,7 @@ void guest_main(void)
         /* ud2 through an empty IDT (see triplefault.c for why not int3). */
         __asm__ volatile("lidt %0; ud2" : : "m"(empty));
     }
-    if (has_flag("pvcontrol.hang")) {
+    if (cmdline_has("pvcontrol.hang")) {
         say("pvcontrol: hanging with events off (command line)\n");
         if (pvcons_connected())
             pvcons_flush(PVCONS_STALL_NS);
@@ -386,7 +369,7 @@ void guest_main(void)
         for (;;)
             cpu_relax();
     }
-    if (has_flag("pvcontrol.watchdog")) {
+    if (cmdline_has("pvcontrol.watchdog")) {
         struct sched_watchdog w = { .id = 0, .timeout = 1 };
         long id = HYPERVISOR_sched_op(SCHEDOP_watchdog, &w);
 
@@ -394,13 +377,13 @@ void guest_main(void)
     }
 
     trap_set_handler(2, on_nmi, 0);
-    if (has_flag("pvcontrol.no-pv")) {
+    if (cmdline_has("pvcontrol.no-pv")) {
         say("pvcontrol: no PV drivers (command line): control/ and memory/ not watched\n");
     } else if (xs_up) {
         /* Linux registers the watches, then announces the features. */
         if (upcall_init())
             say("pvcontrol: cannot set HVM_PARAM_CALLBACK_IRQ\n");
-        can_suspend = has_flag("pvcontrol.suspend");
+        can_suspend = cmdline_has("pvcontrol.suspend");
         if (can_suspend) {
             /* As Linux has it bound when it suspends. */
             evtchn_port_t p;

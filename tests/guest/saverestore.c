@@ -44,23 +44,6 @@ static unsigned failures;
 static evtchn_port_t pa, pb, ptimer;
 static bool by_upcall;
 
-/* Is word a whole token of the command line? */
-static bool has_flag(const char *word)
-{
-    const char *p = start_cmdline();
-    size_t n = strlen(word);
-
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        if (!strncmp(p, word, n) && (p[n] == ' ' || p[n] == 0))
-            return true;
-        while (*p && *p != ' ')
-            p++;
-    }
-    return false;
-}
-
 static void say(const char *fmt, ...) __printf(1, 2);
 static void say(const char *fmt, ...)
 {
@@ -215,7 +198,7 @@ void guest_main(void)
         xen_console_write("saverestore: needs the PV console and xenstore\n", 47);
         guest_shutdown(SHUTDOWN_crash);
     }
-    by_upcall = has_flag("upcall");
+    by_upcall = cmdline_has("upcall");
     setup();
     if (xenbus_watch("data/finish", "fin"))
         fail("watching data/finish", 0, 0);

@@ -34,6 +34,8 @@ uint64_t memmap_ram_end(void);
 /* The memmap type covering [addr, addr+1), or 0 if none does. */
 uint32_t memmap_type_of(uint64_t addr);
 const char *start_cmdline(void);
+/* Is WORD a whole token of the command line? */
+bool cmdline_has(const char *word);
 
 /* Each guest program defines this; it runs after the framework is set up. */
 void guest_main(void);

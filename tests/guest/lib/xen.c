@@ -152,3 +152,19 @@ const char *start_cmdline(void)
         return "";
     return (const char *)(uintptr_t)start_info->cmdline_paddr;
 }
+
+bool cmdline_has(const char *word)
+{
+    const char *p = start_cmdline();
+    size_t n = strlen(word);
+
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!strncmp(p, word, n) && (p[n] == ' ' || p[n] == 0))
+            return true;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return false;
+}
