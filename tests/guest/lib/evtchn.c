@@ -253,9 +253,13 @@ static void deliver(evtchn_port_t port, unsigned int vcpu)
 {
     unsigned int n;
 
+    /* The vCPU is written before the count: another vCPU that sees the
+     * count change must also see who took the event (x86 keeps stores in
+     * order; the barrier keeps the compiler from swapping them). */
     if (port < EVTCHN_TRACK) {
-        evtchn_count[port]++;
         evtchn_last_vcpu[port] = vcpu;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        evtchn_count[port]++;
     }
     n = ev_log_len;
     if (n < EV_LOG) {
