@@ -134,6 +134,13 @@ finish() {
     exit 0
 }
 
+# The disk l2.cfg gives the guest at boot (xvda): 16 MiB, a random first
+# MiB the guest reads (l1-parts/15-boot-disk.sh).
+l2_disk=/tmp/l2-xvda.img
+dd if=/dev/zero of=$l2_disk bs=1M count=16 2>/dev/null
+dd if=/dev/urandom of=$l2_disk bs=64k count=16 conv=notrunc 2>/dev/null
+l2_disk_sum0=$(dd if=$l2_disk bs=1M count=1 2>/dev/null | sha256sum | cut -d' ' -f1)
+
 t0=$(uptime_s)
 if ! "$xl" create -p /nested/l2.cfg > /tmp/l2-create.out 2>&1; then
     sed 's/^/L1: xl create: /' /tmp/l2-create.out
