@@ -38,9 +38,10 @@ l2_limit=${NESTED_L2_TIMEOUT:-200}
 # L1 waiting on a silent L2 prints a progress line every 20 s, and must
 # give up on it (a FAIL with L2's console, xl list and the logs) well before
 # this watchdog would take L1 for stalled.
-if [ "$l2_limit" -gt $((idle - 60)) ]; then
-    echo "nested: NESTED_L2_TIMEOUT $l2_limit s is not well below NESTED_IDLE $idle s: using $((idle - 60)) s"
-    l2_limit=$((idle - 60))
+l2_max=$((idle > 120 ? idle - 60 : idle / 2))
+if [ "$l2_limit" -gt "$l2_max" ]; then
+    echo "nested: NESTED_L2_TIMEOUT $l2_limit s is not well below NESTED_IDLE $idle s: using $l2_max s"
+    l2_limit=$l2_max
 fi
 # Which parts L1 runs: "suite" (the guest suite), "l2" (the Linux guest).
 parts=${NESTED_PARTS:-suite,l2}
@@ -54,9 +55,8 @@ done
 # stall_report: what L1's vCPUs do when it looks stalled, before QEMU is
 # stopped, to tell a hung L1 from a slow one: QEMU's vCPU threads on the
 # host (running or sleeping, CPU time), then three samples a second apart
-# of each vCPU's RIP (with its symbol: L1 boots with nokaslr, and L2 runs
-# the same kernel without KASLR), CPL and HLT through QEMU's monitor (a
-# pipe: LOG.mon.in / LOG.mon.out).  A monitor that does not answer means
+# of each vCPU's RIP (with its symbol, stall_symbol), CPL and HLT through
+# QEMU's monitor (a pipe: LOG.mon.in / LOG.mon.out).  A monitor that does not answer means
 # QEMU's main loop itself is stuck.
 stall_report() {
     local qpid sample map=$cache/l1/kallsyms-$KERNEL_ABI
@@ -96,9 +96,10 @@ stall_symbol() {
 
 # One boot of L1.  A watchdog ends QEMU when the serial console has been
 # silent for NESTED_IDLE seconds (default 300; every guest case prints far
-# more often, and L1 waiting on L2 prints a progress line every 20 s): L1 under TCG has now and then stopped with
-# both CPUs in soft lockups (docs/nested-host.md), and waiting out the
-# whole limit for that helps nobody.
+# more often, and L1 waiting on L2 prints a progress line every 20 s): L1
+# under TCG has now and then stopped with both CPUs in soft lockups
+# (docs/nested-host.md), and waiting out the whole limit for that helps
+# nobody.
 run_once() {
     local t0 t1 status watch
     : > "$log"
