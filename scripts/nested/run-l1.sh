@@ -109,6 +109,8 @@ run_once() {
     ksyms_args=
     [ -s "$ksyms" ] || ksyms_args="-serial file:$ksyms.tmp"
     t0=$(date +%s)
+    # $ksyms_args is two words or none.
+    # shellcheck disable=SC2086
     ( timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu "${NESTED_QEMU_CPU:-max,erms=off,xsave=off}" -smp 2 -m 2048 \
         -kernel "$cache/root/$IMAGE_PKG/boot/vmlinuz-$KERNEL_ABI" \
         -initrd "$cache/l1/initramfs.cpio" \
