@@ -18,8 +18,10 @@
  * that a save or live update most likely finds it armed and it expires
  * while the domain is paused: the interrupt must still come.
  *
- * With "ap" (and vcpus = 2) vCPU 1 sleeps over and over with its own
- * singleshot timer armed 200 ms ahead, woken by VIRQ_TIMER bound to it
+ * With "ap" (and vcpus = 2) the FIFO ABI is on (event words and control
+ * blocks in guest RAM, as Linux has them) and vCPU 1 sleeps over and over
+ * with its own
+ * singleshot timer armed 20 ms ahead, woken by VIRQ_TIMER bound to it
  * and delivered by its own upcall vector, as Linux's idle CPUs are:
  * alternately in SCHEDOP_block and in `sti; hlt`.  A save or migration
  * most likely finds it asleep with the timer armed (and a restore a
@@ -80,16 +82,29 @@ static void fail(const char *what, uint64_t a, uint64_t b)
             (unsigned long long)b);
 }
 
+/* Whichever ABI is on: 2-level, or FIFO with "ap" (as Linux, whose event
+ * words and control blocks are guest RAM a save must carry). */
 static bool pending(evtchn_port_t p)
 {
+    if (fifo_active()) {
+        event_word_t *w = fifo_word(p);
+        return w && (__atomic_load_n(w, __ATOMIC_SEQ_CST) & (1u << EVTCHN_FIFO_PENDING));
+    }
     return __atomic_load_n(&shared_info->evtchn_pending[p / 64], __ATOMIC_SEQ_CST) &
            (1ull << (p % 64));
 }
 
 static void clear(evtchn_port_t p)
 {
-    __atomic_fetch_and(&shared_info->evtchn_pending[p / 64], ~(1ull << (p % 64)),
-                       __ATOMIC_SEQ_CST);
+    ev_clear_pending(p);
+}
+
+static void unmask(evtchn_port_t p)
+{
+    if (fifo_active())
+        fifo_unmask(p);
+    else
+        ev_unmask(p);
 }
 
 /* Fill page (round % NPAGES) with the round number; check a spread of
@@ -153,7 +168,7 @@ void ap_main(void)
     ap_up = 1;
     for (uint64_t n = 0;; n++) {
         struct vcpu_set_singleshot_timer t = {
-            .timeout_abs_ns = xen_system_time() + 200000000ull, .flags = 0 };
+            .timeout_abs_ns = xen_system_time() + 20000000ull, .flags = 0 };
         uint32_t seen = evtchn_count[ap_port];
 
         cli();
@@ -179,7 +194,7 @@ static void ap_start(void)
         return;
     }
     evtchn_owner[ap_port] = 1;
-    ev_unmask(ap_port);
+    unmask(ap_port);
     ap_context64(&ap_ctx, ap_stack + sizeof(ap_stack));
     if (HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &ap_ctx) ||
         HYPERVISOR_vcpu_op(VCPUOP_up, 1, NULL)) {
@@ -242,7 +257,7 @@ static void setup(void)
         lapic_enable();
         if (ev_via_lapic(0))
             fail("HVMOP_set_evtchn_upcall_vector", 0, 0);
-        ev_unmask(ptimer);
+        unmask(ptimer);
     }
     if (HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x))
         fail("mapping grant frame 0", 0, 0);
@@ -280,6 +295,9 @@ void guest_main(void)
         guest_shutdown(SHUTDOWN_crash);
     }
     by_upcall = cmdline_has("upcall");
+    /* vCPU 1's events as Linux has them: FIFO, in guest RAM. */
+    if (cmdline_has("ap") && (fifo_init_vcpu(0) || fifo_init_vcpu(1)))
+        fail("EVTCHNOP_init_control", 0, 0);
     setup();
     if (cmdline_has("ap"))
         ap_start();
