@@ -20,6 +20,7 @@
 #include "boot.h"
 #include "console.h"
 #include "control.h"
+#include "debug_dump.h"
 #include "cpuid.h"
 #include "events.h"
 #include "domain_limits.h"
@@ -98,7 +99,8 @@ static void usage(FILE *f)
 "  -v, --verbose         more messages (twice: debug)\n"
 "  -h, --help            this text\n"
 "Environment: XENKVM_RUNDIR, the run directory when --rundir is not given.\n"
-"SIGUSR1 powers the guest off, SIGUSR2 resets it (xl shutdown/reboot -F).\n"
+"SIGUSR1 powers the guest off, SIGUSR2 resets it (xl shutdown/reboot -F);\n"
+"SIGQUIT logs the vCPUs', timers' and events' state (docs/nested-host.md).\n"
 "Exit status: 0 poweroff, 10 reboot, 11 suspend, 12 crash, 13 watchdog,\n"
 "14 soft reset, 20 triple fault, 21 KVM could not run the guest,\n"
 "22 killed by a signal, 1 VMM error, 2 bad arguments (docs/exit-codes.md).\n",
@@ -140,11 +142,18 @@ static void *signal_thread(void *arg)
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGQUIT);
     for (;;) {
         uint64_t one = 1;
 
         if (sigwait(&set, &sig))
             continue;
+        if (sig == SIGQUIT) {
+            /* A state dump into the log, the domain goes on (Xen's
+             * debug keys; run-l1.sh asks for one when L2 stops). */
+            debug_dump_vm(vm);
+            continue;
+        }
         if (sig == SIGUSR1 || sig == SIGUSR2) {
             /* A hard power-off or reset from outside (xl shutdown -F, xl
              * reboot -F): the guest stops as if it had asked. */
@@ -488,6 +497,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGQUIT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     release_efd = eventfd(0, EFD_CLOEXEC);
     vm_resume_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -27,6 +27,7 @@
 #include "ioport.h"
 #include "shinfo.h"
 #include "util.h"
+#include "debug_dump.h"
 #include "irq.h"
 
 static __thread struct vcpu *this_vcpu;
@@ -534,6 +535,7 @@ static void *vcpu_thread(void *arg)
                               v->run->exit_reason == KVM_EXIT_XEN));
 
         leave_guest(v);
+        debug_dump_vcpu_if_asked(v);
         if (rc < 0) {
             if (err == EINTR || err == EAGAIN) {
                 v->run->immediate_exit = 0;

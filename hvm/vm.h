@@ -108,6 +108,8 @@ struct vcpu {
     uint64_t periodic_period;       /* ns; 0: off (timer lock) */
     uint64_t periodic_last;         /* Xen time of the last tick */
     uint64_t singleshot_deadline;   /* Xen time; 0: not armed */
+    atomic_bool dump_asked;         /* log its state at the next exit
+                                       (debug_dump.c) */
 
     /* VMM-side cost of exits (TSC cycles from KVM_RUN's return to the
      * next entry), for --stats: [0] hypercalls, [1] other exits. */

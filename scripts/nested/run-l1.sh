@@ -48,7 +48,7 @@ parts=${NESTED_PARTS:-suite,l2}
 mkdir -p "$(dirname "$log")"
 # Debugging aids passed on to L1's /init (see l1-init).
 extra=
-for v in NESTED_GUESTS NESTED_TRANSPORTS NESTED_VMM_OPTS NESTED_LOG_LINES NESTED_PRINTK NESTED_RUN_SKIPPED NESTED_L2_PARTS; do
+for v in NESTED_GUESTS NESTED_TRANSPORTS NESTED_VMM_OPTS NESTED_LOG_LINES NESTED_PRINTK NESTED_RUN_SKIPPED NESTED_L2_PARTS NESTED_L2_REBOOTS; do
     [ -n "${!v:-}" ] && extra="$extra $v=${!v// /,}"
 done
 
