@@ -101,6 +101,12 @@ vmm_dump() {
         sleep 5
     done
     grep 'dump:' "$xllog" | tail -n 60 | sed 's/^/L1: VMM /'
+    # Where each of the VMM's threads is (a stuck event thread stops
+    # timers, the console and event delivery at once).
+    for k in /proc/"$pid"/task/*; do
+        echo "L1: VMM thread $(cat "$k/comm" 2>/dev/null) $(awk '{ print $3, "utime", $14, "stime", $15 }' "$k/stat" 2>/dev/null) wchan $(cat "$k/wchan" 2>/dev/null)"
+        sed 's/^/L1:     /' "$k/stack" 2>/dev/null | head -n 12
+    done
 }
 # guest_checks N: the guest's own checks in console N, each expected once.
 guest_checks() {
