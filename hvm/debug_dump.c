@@ -5,7 +5,7 @@
  * shows whatever the verbosity. */
 #include "debug_dump.h"
 
-#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/timerfd.h>
@@ -50,7 +50,27 @@ static void dump_vcpu_info(struct vm *vm, struct vcpu *v)
     pthread_rwlock_unlock(&vm->pm.lock);
 }
 
-/* The pending event words, 64 ports each, with their mask. */
+/* V's VIRQ_TIMER port and its event state: the FIFO event word (bits
+ * 31 PENDING, 30 MASKED, 29 LINKED, 28 BUSY) or the 2-level pending bit. */
+static void dump_timer_port(struct vm *vm, struct vcpu *v)
+{
+    struct evtchn_domain *d = &vm->evtchn;
+    uint32_t port;
+
+    pthread_mutex_lock(&d->lock);
+    port = d->vcpus[v->id].virq_to_port[VIRQ_TIMER];
+    if (!port)
+        log_err("dump: vCPU %u: VIRQ_TIMER not bound", v->id);
+    else if (d->fifo && port < d->fifo_nr_ports)
+        log_err("dump: vCPU %u: VIRQ_TIMER port %u, FIFO event word %#x", v->id, port,
+                __atomic_load_n(d->fifo_array[port / 1024] + port % 1024, __ATOMIC_RELAXED));
+    else if (!d->fifo)
+        log_err("dump: vCPU %u: VIRQ_TIMER port %u, 2-level pending %d", v->id, port,
+                evtchn_2l_is_pending(d, port));
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* The pending event words (2-level), 64 ports each, with their mask. */
 static void dump_pending(struct vm *vm)
 {
     const uint8_t *si = vm_xenpage(vm, XENPAGE_SHARED_INFO);
@@ -104,8 +124,10 @@ void debug_dump_vm(struct vm *vm)
                 timerfd_left(v->timer_fd[1]));
         pthread_mutex_unlock(&vm->timer_lock);
         dump_vcpu_info(vm, v);
+        dump_timer_port(vm, v);
     }
-    dump_pending(vm);
+    if (!vm->evtchn.fifo)
+        dump_pending(vm);
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         atomic_store(&vm->vcpus[i].dump_asked, true);
         vcpu_kick(&vm->vcpus[i]);

@@ -100,7 +100,7 @@ static void usage(FILE *f)
 "  -h, --help            this text\n"
 "Environment: XENKVM_RUNDIR, the run directory when --rundir is not given.\n"
 "SIGUSR1 powers the guest off, SIGUSR2 resets it (xl shutdown/reboot -F);\n"
-"SIGQUIT logs the vCPUs', timers' and events' state (docs/nested-host.md).\n"
+"SIGQUIT logs the vCPUs', timers' and events' state (docs/exit-codes.md).\n"
 "Exit status: 0 poweroff, 10 reboot, 11 suspend, 12 crash, 13 watchdog,\n"
 "14 soft reset, 20 triple fault, 21 KVM could not run the guest,\n"
 "22 killed by a signal, 1 VMM error, 2 bad arguments (docs/exit-codes.md).\n",
