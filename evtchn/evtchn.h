@@ -78,6 +78,8 @@ struct evtchn_pirq {
                                    it; PIRQ_IRQ_MSI: a device's MSI message
                                    names it (Xen's arch.irq > 0) */
     bool pending;               /* a device MSI came before a port was bound */
+    bool unmasked;              /* a port was bound once since the MSI was
+                                   named: Xen unmasked it (guest_mask_msi_irq) */
 };
 
 struct evtchn_vcpu {

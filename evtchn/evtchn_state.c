@@ -53,7 +53,7 @@ static void write_state(struct evtchn_domain *d, struct ss_wr *w)
     for (unsigned i = 0; i < EVTCHN_NR_PIRQS; i++) {
         ss_put_uint(w, (uint16_t)d->pirqs[i].emuirq, 2);
         ss_put_uint(w, d->pirqs[i].irq, 1);
-        ss_put_uint(w, d->pirqs[i].pending, 1);
+        ss_put_uint(w, d->pirqs[i].pending | d->pirqs[i].unmasked << 1, 1);
     }
 }
 
@@ -177,11 +177,14 @@ static int restore(struct evtchn_domain *d, struct ss_rd *r, bool whole)
     evtchn_pirq_init(&n);
     for (unsigned i = 0; version >= 2 && i < EVTCHN_NR_PIRQS; i++) {
         struct evtchn_pirq *p = &n.pirqs[i];
+        unsigned flags;
         p->emuirq = (int16_t)(uint16_t)ss_get_uint(r, 2);
         p->irq = (uint8_t)ss_get_uint(r, 1);
-        p->pending = ss_get_uint(r, 1) != 0;
+        flags = (unsigned)ss_get_uint(r, 1);
+        p->pending = flags & 1;
+        p->unmasked = flags & 2;
         if (p->emuirq < PIRQ_EMU_PT || p->emuirq >= EVTCHN_NR_HVM_GSIS ||
-            p->irq > PIRQ_IRQ_MSI)
+            p->irq > PIRQ_IRQ_MSI || flags > 3)
             goto fail;
     }
     if (r->bad || (whole && !ss_done(r)))

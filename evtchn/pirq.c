@@ -160,6 +160,7 @@ int evtchn_pirq_msi_claim(struct evtchn_domain *d, uint32_t pirq)
     } else if (d->pirqs[pirq].irq != PIRQ_IRQ_MSI) {
         d->pirqs[pirq].irq = PIRQ_IRQ_MSI;
         d->pirqs[pirq].pending = false;
+        d->pirqs[pirq].unmasked = d->pirq_to_port[pirq] != 0;
         /* Bound already: arch_evtchn_bind_pirq's part happens now. */
         if (d->pirq_to_port[pirq])
             d->pirqs[pirq].emuirq = PIRQ_EMU_PT;
@@ -175,7 +176,7 @@ void evtchn_pirq_msi_release(struct evtchn_domain *d, uint32_t pirq)
     pthread_mutex_lock(&d->lock);
     if (d->pirqs[pirq].irq == PIRQ_IRQ_MSI) {
         d->pirqs[pirq].irq = PIRQ_IRQ_NONE;
-        d->pirqs[pirq].pending = false;
+        d->pirqs[pirq].pending = d->pirqs[pirq].unmasked = false;
         if (d->pirqs[pirq].emuirq == PIRQ_EMU_PT)
             d->pirqs[pirq].emuirq = PIRQ_EMU_UNBOUND;
     }
@@ -192,9 +193,11 @@ void evtchn_send_pirq(struct evtchn_domain *d, uint32_t pirq)
     p = &d->pirqs[pirq];
     if (d->pirq_to_port[pirq] && p->emuirq != PIRQ_EMU_UNBOUND)
         evtchn_set_pending_locked(d, d->pirq_to_port[pirq]);
-    else if (p->irq == PIRQ_IRQ_MSI)
+    else if (p->irq == PIRQ_IRQ_MSI && !p->unmasked)
         /* Xen keeps a pass-through MSI masked until a port is bound
-         * (arch_evtchn_bind_pirq unmasks it): it waits in the device. */
+         * (arch_evtchn_bind_pirq unmasks it): it waits in the device.
+         * Once unmasked, a closed port loses it (vmsi_deliver_pirq of
+         * vector 0). */
         p->pending = true;
     pthread_mutex_unlock(&d->lock);
 }
@@ -208,6 +211,7 @@ void evtchn_pirq_bound_locked(struct evtchn_domain *d, uint32_t pirq)
     if (p->irq != PIRQ_IRQ_MSI)
         return;
     p->emuirq = PIRQ_EMU_PT;
+    p->unmasked = true;
     if (p->pending) {
         p->pending = false;
         evtchn_set_pending_locked(d, d->pirq_to_port[pirq]);

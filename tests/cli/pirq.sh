@@ -45,6 +45,16 @@ for c in pirq_feature_present pirq_get_free pirq_map_gsi_bad_input pirq_map_unma
     result "guest_$c" $? "not passed"
 done
 wait $srv
+# The same with plain MSI (vfu_testdev --msi).
+"$server" --msi "$run/devm.sock" > "$run/serverm.log" 2>&1 &
+srv=$!
+await "$run/devm.sock"
+timeout -k 5 120 "$vmm" --firmware "$guest" --hvm-pirq --pci "vfio-user:$run/devm.sock" \
+    --cmdline "pirq msi" > "$run/msi.out" 2>&1
+guest_ok pirq_msi_guest_cases "$run/msi.out" $?
+grep -q "^PASS: pirq_plain_msi_events\$" "$run/msi.out"
+result guest_pirq_plain_msi_events $? "not passed"
+wait $srv
 
 # --- hvm_pirq off (the default): with the device and without ---------------
 "$server" "$run/dev2.sock" > "$run/server2.log" 2>&1 &

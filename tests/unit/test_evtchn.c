@@ -390,6 +390,14 @@ static void pirq_table(void)
     CHECK(port > 1);
     CHECK(pending(port));                                   /* the one that waited */
     CHECK_EQ(evtchn_close(&D, port), 0);
+    /* Unmasked by the bind: with the port closed it is lost now. */
+    evtchn_send_pirq(&D, 40);
+    port = evtchn_bind_pirq(&D, 40);
+    CHECK(port > 1);
+    CHECK(!pending(port));
+    evtchn_send_pirq(&D, 40);
+    CHECK(pending(port));
+    CHECK_EQ(evtchn_close(&D, port), 0);
     evtchn_pirq_msi_release(&D, 40);
     CHECK_EQ(evtchn_pirq_query(&D, 40), -EINVAL);
     /* unmap: anything answers 0; the GSI is free again. */
