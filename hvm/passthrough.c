@@ -404,6 +404,9 @@ static void sci_update(struct pt_bus *b)
 {
     struct kvm_irq_level l = { .irq = SCI_GSI, .level = (b->gpe_sts & b->gpe_en) != 0 };
 
+    /* A guest that mapped the SCI's GSI as a pirq hears it there. */
+    if (passthrough_pirq_gsi_level(b->vm, SCI_GSI, l.level))
+        l.level = 0;
     if (ioctl(b->vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
         log_warn("KVM_IRQ_LINE SCI:");
 }

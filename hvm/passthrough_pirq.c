@@ -31,7 +31,8 @@ struct pirq_src {
 
 struct pt_pirq {
     struct vm *vm;
-    pthread_mutex_t lock;       /* src[] */
+    pthread_mutex_t lock;       /* src[], levels */
+    uint32_t levels;            /* the VMM's own lines (GSI < 32) now up */
     struct pirq_src *src;
     unsigned n, cap;
 };
@@ -305,6 +306,26 @@ void passthrough_pirq_gsi_sync(struct vm *vm)
         unmask(s->res);
     }
     pthread_mutex_unlock(&t->lock);
+}
+
+bool passthrough_pirq_gsi_level(struct vm *vm, unsigned gsi, bool level)
+{
+    struct pt_pirq *t = vm->pt_pirq;
+    int pirq;
+    bool rise;
+
+    if (!t || gsi >= 32 || !vm->hvm_pirq)
+        return false;
+    pthread_mutex_lock(&t->lock);
+    rise = level && !(t->levels & (1u << gsi));
+    t->levels = level ? t->levels | (1u << gsi) : t->levels & ~(1u << gsi);
+    pthread_mutex_unlock(&t->lock);
+    pirq = evtchn_pirq_of_gsi(&vm->evtchn, gsi);
+    if (pirq < 0)
+        return false;
+    if (rise)
+        evtchn_send_pirq(&vm->evtchn, (uint32_t)pirq);
+    return true;
 }
 
 void passthrough_pirq_gsi_eoi(struct vm *vm, unsigned gsi)

@@ -48,6 +48,10 @@ bool passthrough_pirq_slot_gone(struct vm *vm, unsigned slot);
 /* The guest mapped or unmapped GSI pirqs: divert each INTx whose GSI is
  * mapped, give back to the IOAPIC those that are no longer. */
 void passthrough_pirq_gsi_sync(struct vm *vm);
+/* A line the VMM drives itself (the hot-plug SCI) is now at LEVEL.  When
+ * the guest mapped GSI to a pirq, a rise raises the pirq's port instead
+ * (assert_irq -> assert_gsi): true, and the IOAPIC pin must stay low. */
+bool passthrough_pirq_gsi_level(struct vm *vm, unsigned gsi, bool level);
 /* PHYSDEVOP_eoi of GSI's pirq: unmask the functions that fired on it. */
 void passthrough_pirq_gsi_eoi(struct vm *vm, unsigned gsi);
 

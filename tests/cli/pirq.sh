@@ -98,4 +98,36 @@ fi
 out=$("$xl" create -n "$tmp/pirq.cfg" 2>&1)
 grep -q '"pirq": "True"' <<<"$out"
 result xl_dry_run_shows_pirq $? "$out"
+
+# --- the hot-plug SCI as a pirq: the guest maps GSI 9, xl pci-attach ------
+cat > "$tmp/sci.cfg" <<CFG
+name = "sci"
+type = "hvm"
+firmware_override = "$guest"
+memory = 32
+hvm_pirq = 1
+cmdline = "sci"
+CFG
+"$server" "$run/dev4.sock" > "$run/server4.log" 2>&1 &
+srv=$!
+await "$run/dev4.sock"
+out=$("$xl" create "$tmp/sci.cfg" 2>&1); st=$?
+result xl_create_sci_guest "$st" "status $st: $out"
+glog=
+for _ in $(seq 2400); do
+    glog=$(grep -rl "PIRQ-SCI-WAIT" "$tmp/log" 2>/dev/null | head -1)
+    [ -n "$glog" ] && break
+    sleep 0.05
+done
+if [ -n "$glog" ]; then
+    out=$("$xl" pci-attach sci "vfio-user=$run/dev4.sock" 2>&1); st=$?
+    result xl_pci_attach_to_sci_guest "$st" "status $st: $out"
+    wait $srv
+    for _ in $(seq 2400); do grep -q "RESULT:" "$glog" && break; sleep 0.05; done
+    grep -q "^PASS: pirq_sci_hotplug_event" "$glog" &&
+        grep -q "RESULT: [1-9][0-9]* passed, 0 failed" "$glog"
+    result hotplug_sci_arrives_as_pirq_event $? "$(tail -5 "$glog")"
+else
+    result hotplug_sci_arrives_as_pirq_event 1 "the guest never said PIRQ-SCI-WAIT"
+fi
 xl_teardown
