@@ -1,6 +1,7 @@
 /* passthrough.c: the KVM side of a passed-through PCI function (see
  * passthrough.h and docs/pciback.md). */
 #include "passthrough.h"
+#include "passthrough_pirq.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -135,6 +136,8 @@ static int routes_sync(struct pt_bus *b)
     return r;
 }
 
+static void deassign_irqfd(struct vm *vm, int fd, uint32_t gsi);
+
 static int msix_fd(void *opaque, unsigned vec)
 {
     struct vm_pt *p = opaque;
@@ -150,6 +153,29 @@ static int msix_fd(void *opaque, unsigned vec)
     return fd;
 }
 
+/* A message in Xen's pirq encoding (hvm_pirq): the vector leaves KVM for
+ * the pirq's event channel (passthrough_pirq.c).  route_lock held. */
+static bool msix_route_pirq(struct vm_pt *p, unsigned vec, uint64_t addr, uint32_t data)
+{
+    struct vm *vm = p->bus->vm;
+    int64_t pirq = passthrough_pirq_msi_decode(vm, addr, data);
+
+    if (pirq < 0) {
+        passthrough_pirq_msix_unwatch(vm, p->slot, vec);
+        return false;
+    }
+    if (p->vec_irqfd[vec])
+        deassign_irqfd(vm, p->vec_fd[vec], vec_gsi(p, vec));
+    p->vec_irqfd[vec] = false;
+    if (p->vec_routed[vec]) {
+        p->vec_routed[vec] = false;
+        routes_sync(p->bus);
+    }
+    passthrough_pirq_msix_watch(vm, p->slot, vec, p->vec_fd[vec],
+                                pirq > UINT32_MAX ? UINT32_MAX : (uint32_t)pirq);
+    return true;
+}
+
 static int msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
 {
     struct vm_pt *p = opaque;
@@ -158,6 +184,10 @@ static int msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
     if (vec >= MAX_VECTORS)
         return -EINVAL;
     pthread_mutex_lock(&p->bus->route_lock);
+    if (msix_route_pirq(p, vec, addr, data)) {
+        pthread_mutex_unlock(&p->bus->route_lock);
+        return 0;
+    }
     p->vec_addr[vec] = addr;
     p->vec_data[vec] = data;
     p->vec_routed[vec] = true;
@@ -276,6 +306,7 @@ static void deassign_irqfd(struct vm *vm, int fd, uint32_t gsi)
 static void unplug_locked(struct pt_bus *b, unsigned slot)
 {
     struct vm_pt *p = b->slot[slot];
+    bool intx_diverted;
 
     if (!p)
         return;
@@ -287,6 +318,7 @@ static void unplug_locked(struct pt_bus *b, unsigned slot)
             p->dev.src->ops->dma_unmap(p->dev.src, XK_4G, p->dma_high);
     }
     pt_dev_destroy(&p->dev);
+    intx_diverted = passthrough_pirq_slot_gone(b->vm, slot);
     pthread_mutex_lock(&b->route_lock);
     routes_sync(b);
     for (unsigned v = 0; v < MAX_VECTORS; v++) {
@@ -296,7 +328,7 @@ static void unplug_locked(struct pt_bus *b, unsigned slot)
             close(p->vec_fd[v]);
     }
     pthread_mutex_unlock(&b->route_lock);
-    if (p->intx_irqfd)
+    if (p->intx_irqfd && !intx_diverted)
         deassign_irqfd(b->vm, p->intx_trig, passthrough_intx_gsi(slot));
     if (p->intx_trig >= 0)
         close(p->intx_trig);
@@ -353,6 +385,8 @@ static int plug_locked(struct pt_bus *b, const char *spec, unsigned slot, char *
     }
     /* The interrupt line says the GSI, as a firmware would set it. */
     p->dev.emu[0x3c] = (uint8_t)passthrough_intx_gsi(slot);
+    passthrough_pirq_intx_add(b->vm, slot, passthrough_intx_gsi(slot), p->intx_trig,
+                              p->intx_res);
     log_info("passthrough: %s at 00:%02x.0", spec, slot);
     return 0;
 }
@@ -370,6 +404,9 @@ static void sci_update(struct pt_bus *b)
 {
     struct kvm_irq_level l = { .irq = SCI_GSI, .level = (b->gpe_sts & b->gpe_en) != 0 };
 
+    /* A guest that mapped the SCI's GSI as a pirq hears it there. */
+    if (passthrough_pirq_gsi_level(b->vm, SCI_GSI, l.level))
+        l.level = 0;
     if (ioctl(b->vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
         log_warn("KVM_IRQ_LINE SCI:");
 }
@@ -483,6 +520,8 @@ int passthrough_init(struct vm *vm, bool pvh)
     for (unsigned s = 0; s < XK_PT_SLOT_END; s++)
         b->detach_fd[s] = -1;
     vm->pt = b;
+    if ((r = passthrough_pirq_init(vm)))
+        return r;
     /* An HVM guest's firmware describes the hot-plug slots in its DSDT, as
      * hvmloader does; PVH guests take no passthrough at all. */
     if (!pvh && ((r = ioport_register(vm, HP_PORT, 16, hp_io)) ||

@@ -83,6 +83,7 @@ struct domcfg {
     char *pci_vmm_arg;      /* the VMM's --pci, made by xl create */
     char *source;           /* the file name the config came from */
     int acpi;               /* acpi= (-1 unset: libxl's default, on) */
+    int hvm_pirq;           /* hvm_pirq= (hvm only; -1 unset: off, as Xen 4.19) */
     /* xen_hypercall_transport= (xenkvm-only; unset: xl.conf's, else auto) */
     enum xk_transport transport;
     bool transport_set;
