@@ -8,9 +8,15 @@
  *   vfu_testdev [--msi] --fd N        serve the connected socket N
  *   vfu_testdev [--msi] SOCKET_PATH   listen there, serve the first client
  * --msi: an MSI capability (one 64-bit message) at TD_CAP_MSIX instead of
- * MSI-X: vector 0 is the MSI while its eventfd is bound (SET_IRQS). */
+ * MSI-X: vector 0 is the MSI while its eventfd is bound (SET_IRQS).
+ * SIGUSR1 raises vector 0 (INTx when no vector is bound) as the BAR0
+ * write TD_IRQ_RAISE does, then prints "vfu_testdev: raised N" (N: the
+ * interrupt count) on stdout: tests raise an interrupt while no VMM
+ * listens (a live update's exec). */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -572,7 +578,7 @@ static int serve_one(void)
 
 int main(int argc, char **argv)
 {
-    int lfd = -1;
+    int lfd = -1, sig_fd;
 
     d.msi_fd = -1;
     if (argc > 1 && !strcmp(argv[1], "--msi")) {
@@ -611,13 +617,31 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < TD_MSIX_VECTORS; i++)
         d.msix_fd[i] = -1;
     device_reset();
-    for (;;) {
-        struct pollfd p[2] = { { d.sock, POLLIN, 0 }, { d.intx_unmask_fd, POLLIN, 0 } };
+    {
+        sigset_t usr1;
 
-        if (poll(p, 2, -1) < 0) {
+        sigemptyset(&usr1);
+        sigaddset(&usr1, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &usr1, NULL);
+        sig_fd = signalfd(-1, &usr1, SFD_CLOEXEC);
+    }
+    for (;;) {
+        struct pollfd p[3] = { { d.sock, POLLIN, 0 }, { d.intx_unmask_fd, POLLIN, 0 },
+                               { sig_fd, POLLIN, 0 } };
+
+        if (poll(p, 3, -1) < 0) {
             if (errno == EINTR)
                 continue;
             return 1;
+        }
+        if (p[2].revents & POLLIN) {
+            struct signalfd_siginfo si;
+
+            if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+                raise_irq(0);
+                printf("vfu_testdev: raised %u\n", rd32(d.bar0 + TD_IRQ_COUNT));
+                fflush(stdout);
+            }
         }
         if (p[1].revents & POLLIN) {
             uint64_t v;
