@@ -678,6 +678,10 @@ int passthrough_lu_check(struct vm *vm, char *msg, size_t len)
             snprintf(msg, len, "00:%02x.0: a %s device cannot be handed over", s,
                      p->dev.src->ops->kind);
             r = -EBUSY;
+        } else if (p && p->dev.dead) {
+            /* Its emulation is rebuilt from the device's config space. */
+            snprintf(msg, len, "00:%02x.0: its device is gone: detach it first", s);
+            r = -EBUSY;
         } else if (p && b->detach_fd[s] >= 0) {
             snprintf(msg, len, "a removal of 00:%02x.0 is waiting for the guest", s);
             r = -EBUSY;
