@@ -576,7 +576,9 @@ int main(int argc, char **argv)
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up the emulated ports:");
     }
-    if (pci && passthrough_attach(&vm, pci, spec.kernel != NULL) < 0)
+    /* A live update takes the functions over from the old VMM instead
+     * (hvm/save_pci.c). */
+    if (pci && lu_fd < 0 && passthrough_attach(&vm, pci, spec.kernel != NULL) < 0)
         die(XK_EXIT_USAGE, "cannot pass the PCI function through");
     if ((rc = events_init(&vm))) {
         errno = -rc;

@@ -4,6 +4,7 @@
 #include "passthrough_pirq.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -697,4 +698,232 @@ bool passthrough_mmio(struct vm *vm, uint64_t gpa, unsigned len, bool write, uin
         done = b->slot[s] && pt_dev_mmio(&b->slot[s]->dev, gpa, len, write, data);
     pthread_rwlock_unlock(&b->lock);
     return done;
+}
+
+/* --- live update: the functions cross the exec (docs/pciback.md) ----- */
+
+int passthrough_lu_check(struct vm *vm, char *msg, size_t len)
+{
+    struct pt_bus *b = vm->pt;
+    int r = 0;
+
+    if (!b)
+        return 0;
+    pthread_rwlock_rdlock(&b->lock);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END && !r; s++) {
+        struct vm_pt *p = b->slot[s];
+
+        if (p && p->dev.src && !p->dev.src->ops->handover) {
+            snprintf(msg, len, "00:%02x.0: a %s device cannot be handed over", s,
+                     p->dev.src->ops->kind);
+            r = -EBUSY;
+        } else if (p && p->dev.dead) {
+            /* Its emulation is rebuilt from the device's config space. */
+            snprintf(msg, len, "00:%02x.0: its device is gone: detach it first", s);
+            r = -EBUSY;
+        } else if (p && b->detach_fd[s] >= 0) {
+            snprintf(msg, len, "a removal of 00:%02x.0 is waiting for the guest", s);
+            r = -EBUSY;
+        }
+    }
+    pthread_rwlock_unlock(&b->lock);
+    return r;
+}
+
+static void put_fd(struct ss_wr *w, int fd, pt_keep_fd_fn keep, void *arg)
+{
+    ss_put_u32(w, (uint32_t)fd);
+    if (fd >= 0)
+        keep(arg, fd);
+}
+
+int passthrough_save(struct vm *vm, struct ss_wr *w, pt_keep_fd_fn keep, void *arg)
+{
+    struct pt_bus *b = vm->pt;
+    uint32_t n = 0;
+    size_t at;
+    int r = 0;
+
+    ss_put_u8(w, b != NULL);
+    if (!b)
+        return 0;
+    pthread_mutex_lock(&b->hp_lock);
+    ss_put_u32(w, b->up);
+    ss_put_u32(w, b->down);
+    ss_put_u16(w, b->gpe_sts);
+    ss_put_u16(w, b->gpe_en);
+    pthread_mutex_unlock(&b->hp_lock);
+    pthread_rwlock_rdlock(&b->lock);
+    at = w->len;
+    ss_put_u32(w, 0);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END && !r; s++) {
+        struct vm_pt *p = b->slot[s];
+
+        if (!p || !p->dev.src || !p->dev.src->ops->handover) {
+            r = p ? -EBUSY : 0;
+            continue;
+        }
+        ss_put_u32(w, s);
+        pthread_mutex_lock(&b->route_lock);
+        for (unsigned v = 0; v < MAX_VECTORS; v++) {
+            put_fd(w, p->vec_fd[v], keep, arg);
+            ss_put_u8(w, p->vec_irqfd[v]);
+            ss_put_u8(w, p->vec_routed[v]);
+            ss_put_u64(w, p->vec_addr[v]);
+            ss_put_u32(w, p->vec_data[v]);
+        }
+        pthread_mutex_unlock(&b->route_lock);
+        put_fd(w, p->intx_trig, keep, arg);
+        put_fd(w, p->intx_res, keep, arg);
+        ss_put_u8(w, p->intx_irqfd);
+        ss_put_u64(w, p->dma_low);
+        ss_put_u64(w, p->dma_high);
+        r = p->dev.src->ops->handover(p->dev.src, w, keep, arg);
+        pt_dev_save(&p->dev, w);
+        n++;
+    }
+    pthread_rwlock_unlock(&b->lock);
+    ss_patch_u32(w, at, n);
+    return r;
+}
+
+/* A kept eventfd: open, and closed at a later exec again. */
+static bool kept_fd(struct ss_rd *r, int *out)
+{
+    int fd = (int)ss_get_u32(r);
+
+    *out = -1;
+    if (fd == -1)
+        return true;
+    if (!ss_check(r, fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) == 0))
+        return false;
+    *out = fd;
+    return true;
+}
+
+static void free_adopted(struct vm_pt *p)
+{
+    for (unsigned v = 0; v < MAX_VECTORS; v++)
+        if (p->vec_fd[v] >= 0)
+            close(p->vec_fd[v]);
+    if (p->intx_trig >= 0)
+        close(p->intx_trig);
+    if (p->intx_res >= 0)
+        close(p->intx_res);
+    free(p);
+}
+
+/* One function from the record: its eventfds, its source, its state. */
+static int adopt_one(struct pt_bus *b, struct ss_rd *r, char *msg)
+{
+    struct pt_devsrc *src = NULL;
+    uint32_t slot = ss_get_u32(r);
+    struct vm_pt *p;
+    int rc;
+
+    if (!ss_check(r, slot >= XK_PT_SLOT && slot < XK_PT_SLOT_END && !b->slot[slot]))
+        return -EINVAL;
+    if (!(p = calloc(1, sizeof(*p))))
+        return -ENOMEM;
+    p->bus = b;
+    p->slot = slot;
+    for (unsigned v = 0; v < MAX_VECTORS; v++)
+        p->vec_fd[v] = -1;
+    p->intx_trig = p->intx_res = -1;
+    for (unsigned v = 0; v < MAX_VECTORS; v++) {
+        kept_fd(r, &p->vec_fd[v]);
+        p->vec_irqfd[v] = ss_get_u8(r) != 0;
+        p->vec_routed[v] = ss_get_u8(r) != 0;
+        p->vec_addr[v] = ss_get_u64(r);
+        p->vec_data[v] = ss_get_u32(r);
+    }
+    kept_fd(r, &p->intx_trig);
+    kept_fd(r, &p->intx_res);
+    p->intx_irqfd = ss_get_u8(r) != 0;
+    p->dma_low = ss_get_u64(r);
+    p->dma_high = ss_get_u64(r);
+    if (r->bad || (rc = pt_devsrc_adopt(r, &src)) < 0 ||
+        (rc = pt_dev_adopt(&p->dev, src, &host_ops, p, r)) < 0) {
+        snprintf(msg, SS_MSG_LEN, "00:%02x.0: the device cannot be taken over", slot);
+        free_adopted(p);
+        r->bad = true;
+        return -EINVAL;
+    }
+    b->slot[slot] = p;
+    log_info("passthrough: 00:%02x.0 taken over from the old VMM%s", slot,
+             p->dev.dead ? " (its source had failed)" : "");
+    return 0;
+}
+
+/* The new VM's routes and irqfds for the adopted functions: an eventfd the
+ * device signalled during the update is pending, and KVM delivers it when
+ * the irqfd is assigned. */
+static void rewire(struct pt_bus *b)
+{
+    pthread_mutex_lock(&b->route_lock);
+    routes_sync(b);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++) {
+        struct vm_pt *p = b->slot[s];
+
+        for (unsigned v = 0; p && v < MAX_VECTORS; v++) {
+            struct kvm_irqfd f = { .fd = (uint32_t)p->vec_fd[v], .gsi = vec_gsi(p, v) };
+
+            if (!p->vec_irqfd[v])
+                continue;
+            p->vec_irqfd[v] = p->vec_fd[v] >= 0 && ioctl(b->vm->vm_fd, KVM_IRQFD, &f) == 0;
+            if (!p->vec_irqfd[v])
+                log_warn("KVM_IRQFD 00:%02x.0 vector %u after live update:", s, v);
+        }
+    }
+    pthread_mutex_unlock(&b->route_lock);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++) {
+        struct vm_pt *p = b->slot[s];
+        struct kvm_irqfd f = { .gsi = passthrough_intx_gsi(s),
+                               .flags = KVM_IRQFD_FLAG_RESAMPLE };
+
+        if (!p || !p->intx_irqfd)
+            continue;
+        f.fd = (uint32_t)p->intx_trig;
+        f.resamplefd = (uint32_t)p->intx_res;
+        p->intx_irqfd = p->intx_trig >= 0 && p->intx_res >= 0 &&
+                        ioctl(b->vm->vm_fd, KVM_IRQFD, &f) == 0;
+        if (!p->intx_irqfd)
+            log_warn("KVM_IRQFD 00:%02x.0 INTx after live update:", s);
+    }
+}
+
+int passthrough_restore(struct vm *vm, struct ss_rd *r, char *msg)
+{
+    struct pt_bus *b = vm->pt;
+    uint32_t up, down, n;
+    uint16_t sts, en;
+    int rc = 0;
+
+    if (!ss_get_u8(r))
+        return 0;
+    up = ss_get_u32(r);
+    down = ss_get_u32(r);
+    sts = ss_get_u16(r);
+    en = ss_get_u16(r);
+    n = ss_get_u32(r);
+    if (!ss_check(r, n <= XK_PT_SLOT_END - XK_PT_SLOT))
+        return -EINVAL;
+    if (!b || b->pvh) {
+        if (n)
+            snprintf(msg, SS_MSG_LEN, "PCI functions for a domain without a PCI bus");
+        return n ? -EINVAL : 0;
+    }
+    pthread_rwlock_wrlock(&b->lock);
+    for (uint32_t i = 0; i < n && !rc; i++)
+        rc = adopt_one(b, r, msg);
+    pthread_rwlock_unlock(&b->lock);
+    rewire(b);
+    pthread_mutex_lock(&b->hp_lock);
+    b->up = up;
+    b->down = down;
+    b->gpe_sts = sts;
+    b->gpe_en = en;
+    sci_update(b);
+    pthread_mutex_unlock(&b->hp_lock);
+    return rc;
 }

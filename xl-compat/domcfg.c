@@ -786,6 +786,9 @@ void domcfg_free(struct domcfg *dc)
     for (i = 0; i < dc->nr_pcis; i++)
         free(dc->pcis[i]);
     free(dc->pcis);
+    for (i = 0; i < dc->nr_pci_hot; i++)
+        free(dc->pci_hot[i]);
+    free(dc->pci_hot);
     free(dc->pci_vmm_arg);
     free(dc->source);
     memset(dc, 0, sizeof(*dc));
