@@ -168,6 +168,9 @@ static bool msix_route_pirq(struct vm_pt *p, unsigned vec, uint64_t addr, uint32
     if (p->vec_irqfd[vec])
         deassign_irqfd(vm, p->vec_fd[vec], vec_gsi(p, vec));
     p->vec_irqfd[vec] = false;
+    /* Kept for a live update, which watches the vector again from it. */
+    p->vec_addr[vec] = addr;
+    p->vec_data[vec] = data;
     if (p->vec_routed[vec]) {
         p->vec_routed[vec] = false;
         routes_sync(p->bus);
@@ -855,6 +858,27 @@ static int adopt_one(struct pt_bus *b, struct ss_rd *r, char *msg)
     return 0;
 }
 
+/* hvm_pirq: the vectors whose message is in Xen's pirq encoding are
+ * watched again for their pirq (the evtchn part, restored before this
+ * one, still holds the pirq as an MSI's). */
+static void rewire_pirqs(struct pt_bus *b)
+{
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++) {
+        struct vm_pt *p = b->slot[s];
+
+        for (unsigned v = 0; p && v < MAX_VECTORS; v++) {
+            int64_t pirq;
+
+            if (p->vec_routed[v] || p->vec_irqfd[v] || p->vec_fd[v] < 0)
+                continue;
+            pirq = passthrough_pirq_msi_decode(b->vm, p->vec_addr[v], p->vec_data[v]);
+            if (pirq >= 0)
+                passthrough_pirq_msix_watch(b->vm, s, v, p->vec_fd[v],
+                                            pirq > UINT32_MAX ? UINT32_MAX : (uint32_t)pirq);
+        }
+    }
+}
+
 /* The new VM's routes and irqfds for the adopted functions: an eventfd the
  * device signalled during the update is pending, and KVM delivers it when
  * the irqfd is assigned. */
@@ -876,6 +900,7 @@ static void rewire(struct pt_bus *b)
         }
     }
     pthread_mutex_unlock(&b->route_lock);
+    rewire_pirqs(b);
     for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++) {
         struct vm_pt *p = b->slot[s];
         struct kvm_irqfd f = { .gsi = passthrough_intx_gsi(s),
@@ -918,6 +943,12 @@ int passthrough_restore(struct vm *vm, struct ss_rd *r, char *msg)
         rc = adopt_one(b, r, msg);
     pthread_rwlock_unlock(&b->lock);
     rewire(b);
+    /* Each INTx is known to the pirq route again; one whose GSI the guest
+     * mapped as a pirq leaves the IOAPIC for its port (gsi_sync). */
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++)
+        if (b->slot[s] && b->slot[s]->intx_trig >= 0)
+            passthrough_pirq_intx_add(vm, s, passthrough_intx_gsi(s), b->slot[s]->intx_trig,
+                                      b->slot[s]->intx_res);
     pthread_mutex_lock(&b->hp_lock);
     b->up = up;
     b->down = down;

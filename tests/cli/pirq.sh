@@ -99,6 +99,36 @@ out=$("$xl" create -n "$tmp/pirq.cfg" 2>&1)
 grep -q '"pirq": "True"' <<<"$out"
 result xl_dry_run_shows_pirq $? "$out"
 
+# --- live update: a vector in the pirq encoding keeps its port ------------
+"$server" "$run/dev5.sock" > "$run/server5.log" 2>&1 &
+srv=$!
+await "$run/dev5.sock"
+cat > "$tmp/lu.cfg" <<CFG
+name = "pirqlu"
+type = "hvm"
+firmware_override = "$guest"
+memory = 32
+hvm_pirq = 1
+cmdline = "lu"
+pci = [ "vfio-user=$run/dev5.sock" ]
+CFG
+out=$("$xl" create "$tmp/lu.cfg" 2>&1); st=$?
+result xl_create_lu_guest "$st" "status $st: $out"
+glog=$tmp/log/xl-pirqlu.log
+for _ in $(seq 2400); do grep -q "PIRQ-LU-WAIT" "$glog" 2>/dev/null && break; sleep 0.05; done
+if grep -q "PIRQ-LU-WAIT" "$glog" 2>/dev/null; then
+    out=$("$xl" live-update --binary "$vmm" pirqlu 2>&1); st=$?
+    result live_update_hvm_pirq_guest "$st" "status $st: $out"
+    kill -USR1 $srv
+    for _ in $(seq 2400); do grep -q "RESULT:" "$glog" && break; sleep 0.05; done
+    grep -q "^PASS: pirq_msix_across_live_update" "$glog" &&
+        grep -q "RESULT: [1-9][0-9]* passed, 0 failed" "$glog"
+    result pirq_event_after_live_update $? "$(grep -E "FAIL|RESULT" "$glog" | tail -5)"
+else
+    result pirq_event_after_live_update 1 "the guest never said PIRQ-LU-WAIT"
+fi
+wait $srv
+
 # --- the hot-plug SCI as a pirq: the guest maps GSI 9, xl pci-attach ------
 cat > "$tmp/sci.cfg" <<CFG
 name = "sci"

@@ -687,6 +687,47 @@ TEST(pirq_sci_hotplug_event)
     EXPECT_EQ(unmap(DOMID_SELF, s), 0);
 }
 
+/* "lu": a vector in the pirq encoding keeps its port across a live update
+ * of the VMM (hvm/passthrough.c rewire_pirqs): the script updates the VMM
+ * after PIRQ-LU-WAIT and then has the device server raise vector 0. */
+TEST(pirq_msix_across_live_update)
+{
+    evtchn_port_t pa;
+    uint32_t a, ca;
+    uint64_t end;
+
+    if (!on() || plain_msi() || !has_device() || !cmdline_has("lu")) {
+        test_skip("needs hvm_pirq, the MSI-X device and lu on the command line");
+        return;
+    }
+    trap_set_handler(VEC_APIC, h_apic, 0);
+    cfg_w16(0x04, 0x6);
+    REQUIRE(EXPECT_EQ(get_free(MAP_PIRQ_TYPE_MSI, &a), 0));
+    msix_entry_pirq(0, a);
+    cfg_w16(TD_CAP_MSIX + 2, 0x8000);
+    REQUIRE(EXPECT_EQ(ev_bind_pirq(a, 0, &pa), 0));
+    ca = evtchn_count[pa];
+    reg_w(TD_IRQ_RAISE, 0);
+    REQUIRE(EXPECT_TRUE(wait_count(&evtchn_count[pa], ca)));
+    apic_count = 0;
+    ca = evtchn_count[pa];
+    printf("PIRQ-LU-WAIT\n");
+    /* 120 s of Xen time: only a lost event (or a script that never
+     * raises it) takes it. */
+    end = xen_system_time() + 120000000000ull;
+    sti();
+    while (evtchn_count[pa] == ca && xen_system_time() < end)
+        cpu_relax();
+    cli();
+    EXPECT_NE(evtchn_count[pa], ca);
+    /* And the guest's own raise after the update. */
+    ca = evtchn_count[pa];
+    reg_w(TD_IRQ_RAISE, 0);
+    EXPECT_TRUE(wait_count(&evtchn_count[pa], ca));
+    EXPECT_EQ(apic_count, 0);
+    EXPECT_EQ(ev_close(pa), 0);
+}
+
 void guest_main(void)
 {
     printf("pirq64: hvm_pirq %s, command line \"%s\"\n", on() ? "on" : "off",
