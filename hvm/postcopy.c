@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,9 +197,13 @@ int pc_src_serve(struct pc_src *s, int out_fd, int req_fd, bool resume, char *ms
         s->todo[pfn] &= (uint8_t)~PC_TODO;
         s->left--;
         s->sent++;
-        if (asked)
+        if (asked) {
             st->on_demand++;
-        else
+            /* The destination's thread installs it next: on a shared
+             * host (loopback, 2 busy cores) it needs the CPU more than the
+             * background stream does. */
+            sched_yield();
+        } else
             st->background++;
     }
     if ((rc = send_rec(out_fd, PC_REC_END, s->sent, NULL))) {
@@ -336,12 +341,19 @@ static int on_record(struct pc_dest *d, uint8_t *page)
                   pfn);
         wake(d, pfn);
     }
-    if (d->state[pfn] == PC_REQUESTED)
-        d->st.on_demand++;
-    else
-        d->st.background++;
-    d->state[pfn] = PC_ARRIVED;
     d->left--;
+    if (d->state[pfn] == PC_REQUESTED) {
+        d->st.on_demand++;
+        __atomic_store_n(&d->state[pfn], PC_ARRIVED, __ATOMIC_RELEASE);
+        /* A thread waits for this page: let it run now.  Woken on this
+         * CPU it would otherwise wait until this thread sleeps, i.e. until
+         * the background stream queued behind the page is installed (on
+         * 2 busy cores that made a fault cost the whole stream). */
+        sched_yield();
+        return 0;
+    }
+    d->st.background++;
+    __atomic_store_n(&d->state[pfn], PC_ARRIVED, __ATOMIC_RELEASE);
     return 0;
 }
 
