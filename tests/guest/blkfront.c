@@ -26,7 +26,11 @@
  * With `saverestore' on the command line it runs none of the cases but
  * keeps writing and reading back its first disk (tests/cli/
  * xl_save_devices.sh) until data/finish says "done": "blkfront-sr: ready"
- * once every slot was written, then "N rounds, PASS" (or FAIL lines);
+ * once every slot was written, then "seeds S0 S1 ..." (what each slot of
+ * the disk must hold, for the host to check the image) and "N rounds,
+ * PASS" (or FAIL lines); every round also writes a page the guest filled
+ * once at the start and never touches again (after a postcopy migration
+ * the backend touches it first: tests/cli/xl_postcopy_devices.sh);
  * with `suspend' too it suspends cooperatively when asked, as Linux does.
  */
 #include "lib.h"
@@ -1145,6 +1149,14 @@ TEST(blk_hotplug)
 #define SR_SECTOR 2048
 #define SR_POLL_EVERY 16
 
+/* A page filled once at the start and written to SR_STATIC_SECTOR every
+ * round without the guest touching it again: after a postcopy migration
+ * the backend is the first to touch it (it must have it fetched, or the
+ * disk gets zeroes; tests/cli/xl_postcopy_devices.sh). */
+#define SR_STATIC_PAGE 12
+#define SR_STATIC_SECTOR (SR_SECTOR + SR_SLOTS * 8)
+#define SR_STATIC_SEED 251
+
 static unsigned sr_seed[SR_SLOTS];
 static unsigned sr_failures;
 static char sr_devname[16];
@@ -1168,6 +1180,9 @@ static void sr_round(struct vbd *v, unsigned round)
     if ((rc = rw(v, 0, BLKIF_OP_WRITE, SR_SECTOR + slot * 8, 0, 1, 0, 7)) != BLKIF_RSP_OKAY)
         sr_fail("write", (unsigned long long)rc);
     sr_seed[slot] = seed;
+    if ((rc = rw(v, 0, BLKIF_OP_WRITE, SR_STATIC_SECTOR, SR_STATIC_PAGE, 1, 0, 7)) !=
+        BLKIF_RSP_OKAY)
+        sr_fail("write of the untouched page", (unsigned long long)rc);
     for (unsigned i = 0; i < 2; i++) {
         unsigned c = check[i];
 
@@ -1267,6 +1282,7 @@ static void saverestore_main(void)
     sr_watch_all(v);
     if (coop)
         xenbus_write(XBT_NIL, "control/feature-suspend", "1");
+    fill_pages(SR_STATIC_PAGE, 1, SR_STATIC_SECTOR, SR_STATIC_SEED);
     for (round = 0;; round++) {
         int want = 0;
 
@@ -1289,6 +1305,15 @@ static void saverestore_main(void)
             !pages_match(4, 1, SR_SECTOR + c * 8, sr_seed[c]))
             sr_fail("final read back, slot", c);
     }
+    clear_pages(4, 1);
+    if (rw(v, 0, BLKIF_OP_READ, SR_STATIC_SECTOR, 4, 1, 0, 7) != BLKIF_RSP_OKAY ||
+        !pages_match(4, 1, SR_STATIC_SECTOR, SR_STATIC_SEED))
+        sr_fail("final read back of the untouched page's sector", SR_STATIC_SECTOR);
+    /* What the disk must hold, for the host to check the image. */
+    printf("blkfront-sr: seeds");
+    for (unsigned c = 0; c < SR_SLOTS; c++)
+        printf(" %u", sr_seed[c]);
+    printf("\n");
     printf("blkfront-sr: %u rounds, %s\n", round, sr_failures ? "FAIL" : "PASS");
     guest_shutdown(SHUTDOWN_poweroff);
 }
