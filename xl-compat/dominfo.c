@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "domcfg.h"
+#include "cpupool_bind.h"
 #include "dominfo.h"
 #include "lockfile.h"
 #include "paths.h"
@@ -206,6 +207,7 @@ void xl_dom_clean(unsigned domid)
 
     xl_tree_remove(domid);
     xl_sched_forget(domid);     /* its cgroup, before the record naming it goes */
+    xl_cpuset_forget(domid);
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char *p = xl_dom_file(domid, files[i]);
         unlink(p);
@@ -349,7 +351,7 @@ static int saved_name_to_domid(const char *name)
     return found;
 }
 
-unsigned xl_find_domain(const char *q)
+int xl_lookup_domain(const char *q, unsigned *domid)
 {
     const char *p = q;
     int id;
@@ -362,17 +364,25 @@ unsigned xl_find_domain(const char *q)
         id = xl_tree_name_to_domid(XBT_NULL, q);
         if (id < 0)
             id = saved_name_to_domid(q);
-        if (id < 0) {
-            fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", q);
-            exit(EXIT_FAILURE);
-        }
+        if (id < 0)
+            return -6;
     }
-    if (!dom_exists((unsigned)id)) {
-        /* libxl's ERROR_DOMAIN_NOTFOUND */
-        fprintf(stderr, "%s is an invalid domain identifier (rc=-21)\n", q);
+    if (!dom_exists((unsigned)id))
+        return -21;     /* libxl's ERROR_DOMAIN_NOTFOUND */
+    *domid = (unsigned)id;
+    return 0;
+}
+
+unsigned xl_find_domain(const char *q)
+{
+    unsigned domid = 0;
+    int rc = xl_lookup_domain(q, &domid);
+
+    if (rc) {
+        fprintf(stderr, "%s is an invalid domain identifier (rc=%d)\n", q, rc);
         exit(EXIT_FAILURE);
     }
-    return (unsigned)id;
+    return domid;
 }
 
 /* Whether process PID runs the same program as this xl (a monitor). */
