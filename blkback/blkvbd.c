@@ -209,7 +209,8 @@ static int connect_queue(struct blk_vbd *v, unsigned i, const char *dir, unsigne
         blkring_unmap(&ring);
         return rc;
     }
-    if ((rc = blkqueue_start(&v->queues[i], &v->tgt, qname, &ring, &ev))) {
+    if ((rc = blkqueue_start(&v->queues[i], &v->tgt, qname, &ring, &ev,
+                             v->stats ? &v->stats->q[i] : NULL))) {
         xk_evtchn_unbind(&ev);
         blkring_unmap(&ring);
         return rc;
@@ -291,6 +292,8 @@ static int vbd_connect(void *dev, const char *fe_dir)
                  BLK_MAX_RING_ORDER);
         return -EINVAL;
     }
+    if (v->stats)
+        xk_vbd_stats_zero(v->stats);    /* Linux's rings, and their counters, are new */
     for (v->nr_queues = 0; v->nr_queues < nq; v->nr_queues++) {
         if (nq == 1)
             snprintf(qdir, sizeof(qdir), "%s", fe_dir);
@@ -348,6 +351,8 @@ int blkvbd_probe(struct blk_vbd *v, struct xk_backend_ctx *ctx, uint32_t devid,
         blkdisk_close(&v->disk);
         v->disk_open = false;
     }
+    if (!rc && ctx->rundir && !(v->stats = xk_vbd_stats_create(ctx->rundir, ctx->domid, devid)))
+        log_warn("%s: no request counters (xl top shows none):", v->name);
     return rc;
 }
 
@@ -402,4 +407,7 @@ void blkvbd_destroy(struct blk_vbd *v)
     if (v->disk_open)
         blkdisk_close(&v->disk);
     v->disk_open = false;
+    if (v->stats)
+        xk_vbd_stats_close(v->stats, v->ctx->rundir, v->ctx->domid, v->devid);
+    v->stats = NULL;
 }

@@ -46,6 +46,9 @@ struct blk_vbd {
     unsigned info;              /* VDISK_* */
     unsigned nr_queues;
     struct blk_queue queues[BLK_MAX_QUEUES];
+    /* Linux blkback's statistics, a slot per queue (vbd_stats.h), or NULL
+     * (no run directory, or the file could not be made). */
+    struct xk_vbd_stats_file *stats;
     /* Quiesced for a save (blkvbd_quiesce): the queues' channels, still
      * bound, waiting for blkvbd_resume. */
     bool quiesced;

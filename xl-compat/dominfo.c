@@ -3,6 +3,7 @@
  * come from xenstore, its state from its VMM. */
 #include <ctype.h>
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,16 @@ void xl_dom_clean(unsigned domid)
         char *p = xl_dom_file(domid, sockets[i]);
         xk_unix_remove_stale(p);       /* gone only if nobody listens */
         free(p);
+    }
+    /* vbd counters a killed xenkvm-blkback left (lib/vbd_stats.h) */
+    {
+        char *pat = xl_dom_file(domid, ".vbd*.stats");
+        glob_t g;
+        if (glob(pat, 0, NULL, &g) == 0)
+            for (size_t i = 0; i < g.gl_pathc; i++)
+                unlink(g.gl_pathv[i]);
+        globfree(&g);
+        free(pat);
     }
 }
 

@@ -100,7 +100,7 @@ static int qfix_start(struct qfix *f, enum blk_layout layout, unsigned order, bo
         (rc = blkring_map(&ring, &g.ctx, f->fr.ref, f->fr.nr_pages, layout, "test ring")))
         return rc;
     if ((rc = backend_bind(&g.ctx, f->fr.port, f->fr.port, &ev)) ||
-        (rc = blkqueue_start(&f->q, &f->tgt, "test queue", &ring, &ev)))
+        (rc = blkqueue_start(&f->q, &f->tgt, "test queue", &ring, &ev, NULL)))
         return rc;
     f->started = true;
     return 0;
