@@ -41,7 +41,8 @@ struct blk_vbd {
     void *store;
     blk_write_txn_fn write_txn;
     struct blk_disk disk;
-    bool disk_open;
+    bool disk_open;             /* false also for a cdrom without media */
+    char *params;               /* the params node the backing was opened from */
     struct blk_target tgt;
     unsigned info;              /* VDISK_* */
     unsigned nr_queues;

@@ -84,6 +84,8 @@ int cmd_block_list(int argc, char **argv);
 int cmd_network_attach(int argc, char **argv);
 int cmd_network_list(int argc, char **argv);
 int cmd_network_detach(int argc, char **argv);
+int cmd_cd_insert(int argc, char **argv);
+int cmd_cd_eject(int argc, char **argv);
 int cmd_cpupool_create(int argc, char **argv);
 int cmd_cpupool_list(int argc, char **argv);
 int cmd_cpupool_destroy(int argc, char **argv);
