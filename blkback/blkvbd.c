@@ -381,6 +381,10 @@ int blkvbd_probe(struct blk_vbd *v, struct xk_backend_ctx *ctx, uint32_t devid,
         blkdisk_close(&v->disk);
         v->disk_open = false;
     }
+    if (rc) {
+        free(v->params);
+        v->params = NULL;
+    }
     if (!rc && ctx->rundir && !(v->stats = xk_vbd_stats_create(ctx->rundir, ctx->domid, devid)))
         log_warn("%s: no request counters (xl top shows none):", v->name);
     return rc;
