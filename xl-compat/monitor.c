@@ -283,6 +283,12 @@ static int start_domain(struct mon *m)
     for (unsigned i = 0; i < m->dc->nr_nics; i++)
         if (xl_vif_wait_hotplug(m->domid, (unsigned)m->dc->nics[i].devid))
             goto fail_kill;
+    /* PCI functions pci-attach gave the domain before a reboot, at their
+     * slots again (libxl adds a config's PCI devices at create, and one
+     * that fails fails the create). */
+    for (unsigned i = 0; i < m->dc->nr_pci_hot; i++)
+        if (xl_pci_attach(m->domid, m->dc->pci_hot[i]))
+            goto fail_kill;
     /* A restored domain's watches, back before its vCPUs run. */
     if (m->restore_watches && m->restore_watches[0] &&
         !xl_xs_import_watches(m->domid, m->restore_watches))
@@ -525,6 +531,29 @@ static void reload_config(struct mon *m, char *text, size_t len)
     free(path);
 }
 
+static void to_log(const struct mon *m);
+
+/* xl migrate-receive builds the domain as NAME--incoming and renames it
+ * once it may start (and xl rename renames it at any time), after its
+ * monitor started: the monitor goes on under the name the domain has now,
+ * for its log and for a restart (measured: Debian's kernel, migrated on the
+ * nested host, was not restarted by `xl reboot`, its monitor restarting
+ * "nested-l2--incoming"). */
+static void follow_rename(struct mon *m)
+{
+    char *now = xl_xs_readf(XBT_NULL, "/local/domain/%u/name", m->domid);
+
+    if (!now || !*now || !strcmp(now, m->dc->name)) {
+        free(now);
+        return;
+    }
+    free(m->dc->name);
+    m->dc->name = now;
+    free(m->log);
+    m->log = xl_xasprintf("%s/xl-%s.log", xl_logdir(), now);
+    to_log(m);
+}
+
 static int run_monitor(struct mon *m)
 {
     char *update = NULL;        /* config-update's text for this restart */
@@ -539,6 +568,7 @@ static int run_monitor(struct mon *m)
             continue;
         /* The domain may have outlived a xenstored restart: reconnect. */
         xl_xs_after_fork();
+        follow_rename(m);
         reason = xk_shutdown_for_exit(status);
         if (reason < 0) {
             fprintf(stderr, "Domain %u has been destroyed.\n", m->domid);
@@ -600,11 +630,14 @@ static int run_monitor(struct mon *m)
             fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n",
                     m->domid);
             /* libxl restarts a domain with the devices it has now: those
-             * block-attach and network-attach added too, not those
-             * detached (read back from xenstore before the nodes go). */
+             * block-attach, network-attach and pci-attach added too, not
+             * those detached (read back from xenstore before the nodes
+             * go). */
             if (act == DC_ACT_RESTART) {
                 xl_vbd_domain_disks(m->domid, m->dc);
                 xl_vif_domain_nics(m->domid, m->dc);
+                if (m->dc->type == DC_TYPE_HVM)
+                    xl_pci_domain_pcis(m->domid, m->dc);
             }
             if (held)
                 destroy_domain(m);
