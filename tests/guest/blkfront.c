@@ -1318,11 +1318,117 @@ static void saverestore_main(void)
     guest_shutdown(SHUTDOWN_poweroff);
 }
 
+/* ---- stats: known I/O for the backend's request counters ------------ */
+
+/* Requests whose counts xl top's VBD_* columns must show (Linux blkback's
+ * statistics: a request is counted by its operation before it is checked,
+ * its sectors once it runs): 5 reads (one of them refused: first_sect >
+ * last_sect) of 40 sectors, 3 writes of 48 sectors, a flush, a discard.
+ * Then it stays until data/finish is "done". */
+static void stats_main(void)
+{
+    static char names[512];
+    struct vbd *v = &vbds[0];
+    unsigned bad = 0;
+    union req r;
+    char val[32];
+
+    if (!xenbus_init() || !map_grant_table() ||
+        xenbus_directory(XBT_NIL, "device/vbd", names, sizeof(names)) < 1 ||
+        !vbd_find(v, 0, names) ||
+        wait_be(v, 1u << XenbusStateInitWait, STATE_TIMEOUT) != XenbusStateInitWait ||
+        !vbd_connect(v, 1, 0, XEN_IO_PROTO_ABI_NATIVE, true)) {
+        printf("blkfront-stats: no disk to work on: FAIL\n");
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    nr_vbds = 1;
+    fill_pages(0, 4, 64, 3);
+    bad += rw(v, 0, BLKIF_OP_WRITE, 64, 0, 1, 0, 7) != BLKIF_RSP_OKAY;
+    bad += rw(v, 0, BLKIF_OP_WRITE, 72, 1, 1, 0, 7) != BLKIF_RSP_OKAY;
+    bad += rw(v, 0, BLKIF_OP_WRITE, 128, 0, 4, 0, 7) != BLKIF_RSP_OKAY;
+    for (unsigned i = 0; i < 3; i++)
+        bad += rw(v, 0, BLKIF_OP_READ, 64 + i * 8, 4, 1, 0, 7) != BLKIF_RSP_OKAY;
+    bad += rw(v, 0, BLKIF_OP_READ, 128, 4, 2, 0, 7) != BLKIF_RSP_OKAY;
+    bad += rw(v, 0, BLKIF_OP_READ, 64, 4, 1, 5, 2) != BLKIF_RSP_ERROR;
+    memset(&r, 0, sizeof(r));
+    r.rw.operation = BLKIF_OP_FLUSH_DISKCACHE;
+    r.rw.handle = (blkif_vdev_t)v->devid;
+    bad += v->flush && roundtrip(v, 0, &r) != BLKIF_RSP_OKAY;
+    bad += v->discard && discard(v, 512, 8, false) != BLKIF_RSP_OKAY;
+    printf("blkfront-stats: done: rd_req 5 rd_sect 40 wr_req 3 wr_sect 48 f_req %u ds_req %u, %s\n",
+           v->flush ? 1 : 0, v->discard ? 1 : 0, bad ? "FAIL" : "PASS");
+    xenbus_watch("data/finish", "fin");
+    for (;;) {
+        struct xenbus_event ev;
+
+        xenbus_next_event(&ev, SECOND_NS);
+        if (xenbus_read(XBT_NIL, "data/finish", val, sizeof(val)) > 0 && !strcmp(val, "done"))
+            break;
+    }
+    guest_shutdown(SHUTDOWN_poweroff);
+}
+
+/* ---- cdrom: media changes the backend publishes ------------------------ */
+
+/* Connect the first disk (a cdrom drive), then follow its `sectors' as the
+ * backend publishes media changes (xl cd-insert / cd-eject): each size it
+ * sees is printed with the first 16 bytes of sector 0 in hex (a read that
+ * must succeed with media, and be refused without), until data/finish is
+ * "done". */
+static void cdrom_main(void)
+{
+    static char names[512];
+    struct vbd *v = &vbds[0];
+    uint64_t seen = ~0ull;
+    char val[32];
+
+    if (!xenbus_init() || !map_grant_table() ||
+        xenbus_directory(XBT_NIL, "device/vbd", names, sizeof(names)) < 1 ||
+        !vbd_find(v, 0, names) ||
+        wait_be(v, 1u << XenbusStateInitWait, STATE_TIMEOUT) != XenbusStateInitWait ||
+        !vbd_connect(v, 1, 0, XEN_IO_PROTO_ABI_NATIVE, true)) {
+        printf("blkfront-cd: no drive to work on: FAIL\n");
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    nr_vbds = 1;
+    printf("blkfront-cd: info 0x%x (cdrom %u, read-only %u)\n", v->info,
+           !!(v->info & VDISK_CDROM), !!(v->info & VDISK_READONLY));
+    xenbus_watch("data/finish", "fin");
+    for (;;) {
+        struct xenbus_event ev;
+        uint64_t n = rd_u64(v->be, "sectors", 0);
+
+        if (n != seen) {
+            int rc;
+
+            seen = n;
+            clear_pages(0, 1);
+            rc = rw(v, 0, BLKIF_OP_READ, 0, 0, 1, 0, 7);
+            printf("blkfront-cd: sectors %llu read %s", (unsigned long long)n,
+                   rc == BLKIF_RSP_OKAY ? "ok" : "error");
+            if (rc == BLKIF_RSP_OKAY) {
+                printf(" head ");
+                for (unsigned i = 0; i < 16; i++)
+                    printf("%02x", (unsigned)(unsigned char)data[0][i]);
+            }
+            printf("\n");
+        }
+        if (xenbus_read(XBT_NIL, "data/finish", val, sizeof(val)) > 0 && !strcmp(val, "done"))
+            break;
+        xenbus_next_event(&ev, SECOND_NS / 4);
+    }
+    guest_shutdown(SHUTDOWN_poweroff);
+}
+
 void guest_main(void)
 {
     printf("blkfront: domid %u, %u-bit, protocol %s\n", xen.domid,
            (unsigned)sizeof(long) * 8, XEN_IO_PROTO_ABI_NATIVE);
     if (cmdline_has("saverestore"))
         saverestore_main();
+    if (cmdline_has("stats"))
+        stats_main();
+    if (cmdline_has("cdrom"))
+        cdrom_main();
     run_tests();
 }
