@@ -10,6 +10,7 @@
 
 #include "fd_pass.h"
 #include "guest_layout.h"
+#include "pc_fetch.h"
 #include "vmm_ctl.h"
 
 void *backend_special_page(struct xk_backend_ctx *ctx, unsigned idx)
@@ -21,7 +22,7 @@ void *backend_special_page(struct xk_backend_ctx *ctx, unsigned idx)
 
 static void *remote_gfn_ptr(struct xk_backend_ctx *ctx, uint64_t gfn)
 {
-    return gnt_flat_ram_ptr(&ctx->flat, gfn);
+    return ctx->pc_state ? backend_pc_gfn_ptr(ctx, gfn) : gnt_flat_ram_ptr(&ctx->flat, gfn);
 }
 
 static int remote_bind(struct xk_backend_ctx *ctx, uint32_t port, uint32_t my_port,
@@ -90,8 +91,18 @@ int backend_ctx_connect(struct xk_backend_ctx *ctx, const char *rundir, uint32_t
     ctx->special_page = r.special_page;
     ctx->flat = (struct gnt_flat_ram){ ctx->mem, r.lowmem_pages, r.ram_pages };
     ctx->ops = &remote_ops;
-    rc = gnt_view_init(&ctx->own_grants, ctx->mem + r.grant_page * XK_LINK_PAGE_SIZE,
-                       (domid_t)domid, gnt_flat_ram_ptr, &ctx->flat);
+    ctx->pc_fd = -1;
+    /* A postcopy destination's pages may not all be there yet: grants
+     * resolve through the fetching lookup then (pc_fetch.h). */
+    if ((rc = backend_pc_open(ctx))) {
+        backend_ctx_release(ctx);
+        return rc;
+    }
+    rc = ctx->pc_state
+             ? gnt_view_init(&ctx->own_grants, ctx->mem + r.grant_page * XK_LINK_PAGE_SIZE,
+                             (domid_t)domid, backend_pc_gfn_ptr, ctx)
+             : gnt_view_init(&ctx->own_grants, ctx->mem + r.grant_page * XK_LINK_PAGE_SIZE,
+                             (domid_t)domid, gnt_flat_ram_ptr, &ctx->flat);
     if (rc) {
         backend_ctx_release(ctx);
         return rc;
@@ -106,6 +117,7 @@ fail:
 
 void backend_ctx_release(struct xk_backend_ctx *ctx)
 {
+    backend_pc_close(ctx);
     if (ctx->mem)
         munmap(ctx->mem, ctx->mem_pages * XK_LINK_PAGE_SIZE);
     if (ctx->mem_fd >= 0)

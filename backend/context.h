@@ -9,6 +9,7 @@
 #ifndef XK_BACKEND_CONTEXT_H
 #define XK_BACKEND_CONTEXT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,16 @@ struct xk_backend_ctx {
     /* Filled by backend_ctx_connect only. */
     struct gnt_view own_grants;
     struct gnt_flat_ram flat;
+    /* During a postcopy migration's destination phase: the page states
+     * (lib/vmm_socket_proto.h, PC_PAGES) and the line to ask for a missing
+     * page on (PC_FETCH, one request at a time under pc_lock).  A granted
+     * page that has not arrived is fetched before the grant resolves to
+     * it (backend/pc_fetch.c). */
+    const uint8_t *pc_state;
+    uint64_t pc_pages;
+    size_t pc_len;
+    int pc_fd;
+    pthread_mutex_t pc_lock;
 };
 
 /* Special page IDX (guest_layout.h: SPECIAL_CONSOLE, SPECIAL_XENSTORE). */

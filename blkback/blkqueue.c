@@ -390,6 +390,29 @@ static void io_start(struct blk_queue *q, struct blk_io *io)
     }
 }
 
+/* Linux blkback's statistics: a request counts by its operation (an
+ * indirect one by indirect_op) before it is checked, as dispatch_rw_block_io
+ * and dispatch_discard_io count it; its sectors once it is accepted (a
+ * flush or barrier is a write there). */
+static void count_request(struct blk_queue *q, const struct blk_req *r)
+{
+    switch (r->rsp_op) {
+    case BLKIF_OP_READ: xk_ctr_add(&q->ctr->rd_req, 1); break;
+    case BLKIF_OP_WRITE: xk_ctr_add(&q->ctr->wr_req, 1); break;
+    case BLKIF_OP_WRITE_BARRIER:
+    case BLKIF_OP_FLUSH_DISKCACHE: xk_ctr_add(&q->ctr->f_req, 1); break;
+    case BLKIF_OP_DISCARD: xk_ctr_add(&q->ctr->ds_req, 1); break;
+    }
+}
+
+static void count_sectors(struct blk_queue *q, const struct blk_req *r)
+{
+    if (r->op == BLKIF_OP_READ)
+        xk_ctr_add(&q->ctr->rd_sect, r->nr_sectors);
+    else if (r->op != BLKIF_OP_DISCARD)
+        xk_ctr_add(&q->ctr->wr_sect, r->nr_sectors);
+}
+
 /* The next requests off the ring, as far as there is room in flight. */
 static void take_requests(struct blk_queue *q)
 {
@@ -407,14 +430,18 @@ static void take_requests(struct blk_queue *q)
         if (!io) {
             /* No memory: answer this one as failed, keep the ring going. */
             struct blk_req tmp;
+            xk_ctr_add(&q->ctr->oo_req, 1);
             blkreq_decode(q->ring.layout, &slot, &tmp);
             respond(q, &tmp, BLKIF_RSP_ERROR);
             continue;
         }
         blkreq_decode(q->ring.layout, &slot, &io->req);
+        count_request(q, &io->req);
         lim = q->tgt->lim;
         lim.sectors = __atomic_load_n(&q->tgt->lim.sectors, __ATOMIC_RELAXED);
         st = (int16_t)blkreq_check(&io->req, &lim, read_grant, q);
+        if (st == BLKIF_RSP_OKAY)
+            count_sectors(q, &io->req);
         if (st != BLKIF_RSP_OKAY) {
             respond(q, &io->req, st);
             io_put(q, io);
@@ -530,13 +557,15 @@ static void *queue_thread(void *arg)
 /* --- set-up ------------------------------------------------------------- */
 
 int blkqueue_start(struct blk_queue *q, struct blk_target *tgt, const char *name,
-                   struct blk_ring *ring, const struct xk_evtchn *ev)
+                   struct blk_ring *ring, const struct xk_evtchn *ev,
+                   struct xk_vbd_counters *ctr)
 {
     unsigned entries = 64;
     int rc;
 
     memset(q, 0, sizeof(*q));
     q->tgt = tgt;
+    q->ctr = ctr ? ctr : &q->own_ctr;
     snprintf(q->name, sizeof(q->name), "%s", name);
     q->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     q->free_io = calloc(blkring_size(ring), sizeof(*q->free_io));

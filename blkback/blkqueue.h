@@ -23,6 +23,7 @@
 #include "blkreq.h"
 #include "blkring.h"
 #include "evtchn/backend.h"
+#include "vbd_stats.h"
 
 struct xk_backend_ctx;
 struct blk_io;
@@ -63,14 +64,19 @@ struct blk_queue {
     unsigned nbd_events, nbd_gen;
     struct blk_io *nbd_later;   /* stages to issue outside libnbd's callbacks */
     struct blk_queue_stats stats;
+    /* Linux blkback's per-ring statistics (vbd_stats.h): this queue's
+     * slot of the vbd's shared counters, else own_ctr. */
+    struct xk_vbd_counters *ctr, own_ctr;
 };
 
 /* Set up queue Q on an already mapped ring (RING, moved into Q) and an
- * already bound event channel EV (moved too); start its thread.  0 or
+ * already bound event channel EV (moved too); start its thread.  CTR
+ * (NULL: none kept outside the queue) gets the queue's request counts.  0 or
  * -errno; on failure nothing of RING or EV is kept (the caller releases
  * them). */
 int blkqueue_start(struct blk_queue *q, struct blk_target *tgt, const char *name,
-                   struct blk_ring *ring, const struct xk_evtchn *ev);
+                   struct blk_ring *ring, const struct xk_evtchn *ev,
+                   struct xk_vbd_counters *ctr);
 /* Stop taking requests, let those in flight complete and answer them,
  * join the thread, unbind the channel, unmap the ring. */
 void blkqueue_stop(struct blk_queue *q);

@@ -55,6 +55,19 @@ static int rd_uint(struct blk_vbd *v, const char *dir, const char *leaf, uint64_
 
 /* --- publish ------------------------------------------------------------ */
 
+/* Whether a cdrom's PARAMS name no media: "" (libxl's after cd-eject), a
+ * format and no path ("aio:"), or the empty format. */
+static bool no_media(const char *params)
+{
+    char format[16];
+    const char *path;
+
+    if (!params || !*params)
+        return true;
+    path = blkdisk_params_path(params, format, sizeof(format));
+    return !*path || !strcmp(format, "empty");
+}
+
 static int open_backing(struct blk_vbd *v, const char *dir)
 {
     char *params = rd(v, dir, "params"), *mode = rd(v, dir, "mode");
@@ -68,7 +81,19 @@ static int open_backing(struct blk_vbd *v, const char *dir)
 
     v->info = (readonly ? VDISK_READONLY : 0) | (cdrom ? VDISK_CDROM : 0) |
               (removable && !strcmp(removable, "1") ? VDISK_REMOVABLE : 0);
-    if (!params || !*params) {
+    free(v->params);
+    v->params = strdup(params ? params : "");
+    if (cdrom && no_media(params)) {
+        /* An empty drive (xl cd-eject, or a cdrom given no target): no
+         * sectors, so every read is past the end and answered with an
+         * error, as QEMU's xen disk answers one without media. */
+        v->disk.sector_size = v->disk.phys_sector_size = 1u << BLK_SECTOR_SHIFT;
+        v->tgt.ctx = v->ctx;
+        v->tgt.disk = &v->disk;
+        v->tgt.lim = (struct blk_limits){ .sectors = 0, .sector_size = v->disk.sector_size,
+                                          .readonly = true };
+        rc = 0;
+    } else if (!params || !*params) {
         log_err("%s: no params (backing path) in %s", v->name, dir);
         rc = -ENOENT;
     } else if ((path = blkdisk_params_path(params, format, sizeof(format))) &&
@@ -142,6 +167,7 @@ static int vbd_publish(void *dev, const char *dir)
         (rc = write_disk_nodes(v, dir)))
         return rc;
     log_info("%s: %s, %" PRIu64 " sectors%s%s", v->name,
+             !v->disk_open ? "empty drive" :
              v->disk.nbd ? "image over NBD" : v->disk.blockdev ? "block device" : "file",
              l->sectors,
              l->readonly ? ", read-only" : "", v->disk.direct ? ", O_DIRECT" : "");
@@ -209,7 +235,8 @@ static int connect_queue(struct blk_vbd *v, unsigned i, const char *dir, unsigne
         blkring_unmap(&ring);
         return rc;
     }
-    if ((rc = blkqueue_start(&v->queues[i], &v->tgt, qname, &ring, &ev))) {
+    if ((rc = blkqueue_start(&v->queues[i], &v->tgt, qname, &ring, &ev,
+                             v->stats ? &v->stats->q[i] : NULL))) {
         xk_evtchn_unbind(&ev);
         blkring_unmap(&ring);
         return rc;
@@ -291,6 +318,8 @@ static int vbd_connect(void *dev, const char *fe_dir)
                  BLK_MAX_RING_ORDER);
         return -EINVAL;
     }
+    if (v->stats && !v->quiesced)
+        xk_vbd_stats_zero(v->stats);    /* Linux's rings, and their counters, are new */
     for (v->nr_queues = 0; v->nr_queues < nq; v->nr_queues++) {
         if (nq == 1)
             snprintf(qdir, sizeof(qdir), "%s", fe_dir);
@@ -301,8 +330,12 @@ static int vbd_connect(void *dev, const char *fe_dir)
             return rc;
         }
     }
-    /* The size may have changed since InitWait. */
-    blkdisk_refresh_size(&v->disk);
+    /* The size may have changed since InitWait (a drive without media has
+     * none). */
+    if (v->disk_open)
+        blkdisk_refresh_size(&v->disk);
+    else
+        v->disk.size = 0;
     __atomic_store_n(&v->tgt.lim.sectors, v->disk.size >> BLK_SECTOR_SHIFT, __ATOMIC_RELAXED);
     if ((rc = write_disk_nodes(v, v->xb.dir))) {
         vbd_disconnect(v);
@@ -348,12 +381,64 @@ int blkvbd_probe(struct blk_vbd *v, struct xk_backend_ctx *ctx, uint32_t devid,
         blkdisk_close(&v->disk);
         v->disk_open = false;
     }
+    if (rc) {
+        free(v->params);
+        v->params = NULL;
+    }
+    if (!rc && ctx->rundir && !(v->stats = xk_vbd_stats_create(ctx->rundir, ctx->domid, devid)))
+        log_warn("%s: no request counters (xl top shows none):", v->name);
     return rc;
+}
+
+/* The toolstack changed a cdrom's params (xl cd-insert / cd-eject write
+ * "" and then the new media, as libxl_cdrom_insert does): the queues are
+ * drained and stopped (requests in flight answered from the old media),
+ * the new backing opened (none: an empty drive), the queues started again
+ * on the same rings and channels, and the new size published with a state
+ * rewrite in one transaction, as a resize is (Linux blkfront re-reads
+ * sectors then and sets the disk's capacity: the media change it sees). */
+static void media_check(struct blk_vbd *v)
+{
+    char *params = rd(v, v->xb.dir, "params"), sp[160], stp[160], sectors[24], state[4];
+    const char *paths[2] = { sp, stp }, *vals[2] = { sectors, state };
+    bool running;
+    int rc;
+
+    if (!params || !v->params || !strcmp(params, v->params)) {
+        free(params);
+        return;
+    }
+    log_info("%s: media change: \"%s\" -> \"%s\"", v->name, v->params, params);
+    free(params);
+    running = v->nr_queues > 0;
+    if (running)
+        blkvbd_quiesce(v);
+    if (v->disk_open)
+        blkdisk_close(&v->disk);
+    v->disk_open = false;
+    if ((rc = open_backing(v, v->xb.dir))) {
+        /* the media cannot be read: the drive is empty meanwhile */
+        v->tgt.lim.sectors = 0;
+        v->tgt.lim.readonly = true;
+        v->tgt.lim.flush = v->tgt.lim.barrier = v->tgt.lim.discard = false;
+    }
+    if (running)
+        blkvbd_resume(v);
+    snprintf(sp, sizeof(sp), "%s/sectors", v->xb.dir);
+    snprintf(stp, sizeof(stp), "%s/state", v->xb.dir);
+    snprintf(sectors, sizeof(sectors), "%" PRIu64, v->tgt.lim.sectors);
+    snprintf(state, sizeof(state), "%d", (int)v->xb.state);
+    if ((rc = v->write_txn(v->store, paths, vals, 2)))
+        log_warn("%s: cannot publish the new media's size (%s)", v->name, strerror(-rc));
+    log_info("%s: %s, %" PRIu64 " sectors", v->name, v->disk_open ? "media inserted" : "no media",
+             v->tgt.lim.sectors);
 }
 
 void blkvbd_changed(struct blk_vbd *v)
 {
     xb_backend_changed(&v->xb);
+    if ((v->info & VDISK_CDROM) && !v->xb.gone)
+        media_check(v);
 }
 
 bool blkvbd_gone(const struct blk_vbd *v)
@@ -402,4 +487,9 @@ void blkvbd_destroy(struct blk_vbd *v)
     if (v->disk_open)
         blkdisk_close(&v->disk);
     v->disk_open = false;
+    if (v->stats)
+        xk_vbd_stats_close(v->stats, v->ctx->rundir, v->ctx->domid, v->devid);
+    v->stats = NULL;
+    free(v->params);
+    v->params = NULL;
 }

@@ -41,11 +41,15 @@ struct blk_vbd {
     void *store;
     blk_write_txn_fn write_txn;
     struct blk_disk disk;
-    bool disk_open;
+    bool disk_open;             /* false also for a cdrom without media */
+    char *params;               /* the params node the backing was opened from */
     struct blk_target tgt;
     unsigned info;              /* VDISK_* */
     unsigned nr_queues;
     struct blk_queue queues[BLK_MAX_QUEUES];
+    /* Linux blkback's statistics, a slot per queue (vbd_stats.h), or NULL
+     * (no run directory, or the file could not be made). */
+    struct xk_vbd_stats_file *stats;
     /* Quiesced for a save (blkvbd_quiesce): the queues' channels, still
      * bound, waiting for blkvbd_resume. */
     bool quiesced;

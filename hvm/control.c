@@ -28,6 +28,7 @@
 #include "link.h"
 #include "mig_stream.h"
 #include "postcopy.h"
+#include "postcopy_backends.h"
 #include "log.h"
 #include "passthrough.h"
 #include "unix_sock.h"
@@ -558,6 +559,7 @@ static void pc_reply(int fd, int status, const struct pc_stats *st, uint64_t pen
         r.zero_filled = st->zero_filled;
         r.requests = st->requests;
         r.clobbered = st->clobbered;
+        r.for_backends = st->for_backends;
     }
     if (msg)
         snprintf(r.msg, sizeof(r.msg), "%s", msg);
@@ -578,9 +580,15 @@ static void *pc_thread(void *arg)
     if (vm->pc_dest) {
         pending = vm->pc_dest->npend;
         rc = pc_dest_wait(vm->pc_dest, &st, msg);
+        st.for_backends = atomic_load(&vm->pc_backends.fetched);
         if (rc != -ENOTCONN) {
+            pthread_mutex_lock(&vm->pc_backends.lock);
             free(vm->pc_dest);
             vm->pc_dest = NULL;
+            pthread_mutex_unlock(&vm->pc_backends.lock);
+            /* Every page is there (or the guest is lost): backends stop
+             * asking. */
+            pcb_end(vm);
         }
     } else {
         pending = vm->pc_npending;
@@ -597,6 +605,9 @@ static void *pc_thread(void *arg)
         log_info("domain %u: postcopy: %llu pages, %llu on demand, %llu in the background",
                  vm->domid, (unsigned long long)pending, (unsigned long long)st.on_demand,
                  (unsigned long long)st.background);
+    if (st.for_backends)
+        log_info("domain %u: postcopy: %llu missing pages fetched for device backends",
+                 vm->domid, (unsigned long long)st.for_backends);
     close(j->files[0]);
     close(j->files[1]);
     if (rc == -ENOTCONN)
@@ -663,7 +674,13 @@ static void on_postcopy(struct vm *vm, int fd, const struct xk_link_msg *m, int 
         atomic_store(&vm->pc_busy, false);
         free(j);
     }
-    pc_reply(fd, rc, NULL, 0, msg[0] ? msg : NULL);
+    if (nfds == 0 && rc >= 0) {
+        /* A query: the backends' asks so far come with the state. */
+        struct pc_stats q = { .for_backends = atomic_load(&vm->pc_backends.fetched) };
+        pc_reply(fd, rc, &q, 0, NULL);
+    } else {
+        pc_reply(fd, rc, NULL, 0, msg[0] ? msg : NULL);
+    }
     for (int i = 0; i < nfds; i++)
         close(files[i]);
     close(fd);
@@ -721,6 +738,12 @@ static bool on_backend(struct vm *vm, int fd, const struct xk_link_msg *m)
     return backends_register(vm, fd);
 }
 
+/* A host backend's connection for postcopy page fetches. */
+static bool on_pc_pages(struct vm *vm, int fd, const struct xk_link_msg *m)
+{
+    return pcb_serve(vm, fd, m);
+}
+
 /* PCI_ATTACH / PCI_DETACH (passthrough.c): a detach that waits for the
  * guest's eject keeps FD until then. */
 static void on_pci(struct vm *vm, int fd, struct xk_link_pci *m)
@@ -770,6 +793,7 @@ static const ctl_handler handlers[] = {
     [XK_LINK_TRIGGER] = on_trigger,
     [XK_LINK_RESUME] = on_resume,
     [XK_LINK_BACKEND] = on_backend,
+    [XK_LINK_PC_PAGES] = on_pc_pages,
 };
 
 /* A connection waiting for its one message; the loop's argument is the vm

@@ -221,7 +221,7 @@ static int probe(int bin, char *msg, size_t len)
 /* --- the old VMM: save, keep, exec ------------------------------------ */
 
 struct keep {
-    int fds[16 + LU_MAX_CONSOLE_FDS + 3 * LU_MAX_LINKS + LU_MAX_PCI_FDS];
+    int fds[16 + LU_MAX_CONSOLE_FDS + XK_MAX_BACKEND_LINES + 3 * LU_MAX_LINKS + LU_MAX_PCI_FDS];
     unsigned n;
     struct ss_wr *w;
     uint32_t nr_links;
@@ -403,6 +403,17 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
             keep_fd(&kept, cfds[i]);
         }
     }
+    /* The backends' lines: a save after the update must quiesce them
+     * (their grants would make it fail with EBUSY otherwise), and a
+     * backend quiesced by a save before it is let go on by the new VMM. */
+    pthread_mutex_lock(&vm->backends.lock);
+    ss_put_u8(&w, vm->backends.quiesced);
+    ss_put_u32(&w, vm->backends.n);
+    for (unsigned i = 0; i < vm->backends.n; i++) {
+        ss_put_u32(&w, (uint32_t)vm->backends.fd[i]);
+        keep_fd(&kept, vm->backends.fd[i]);
+    }
+    pthread_mutex_unlock(&vm->backends.lock);
     if (w.failed) {
         rc = -ENOMEM;
         snprintf(msg, sizeof(msg), "out of memory");
@@ -522,6 +533,18 @@ int lu_read(int fd, struct lu_handover *h, char *msg)
             goto bad;
         fcntl(h->console_fds[i], F_SETFD, FD_CLOEXEC);
     }
+    if (version >= 3) {
+        h->backends_quiesced = ss_get_u8(&r) != 0;
+        h->nr_backends = ss_get_u32(&r);
+        if (h->nr_backends > XK_MAX_BACKEND_LINES)
+            goto bad;
+        for (uint32_t i = 0; i < h->nr_backends; i++) {
+            h->backend_fds[i] = (int)ss_get_u32(&r);
+            if (!fd_ok(h->backend_fds[i]))
+                goto bad;
+            fcntl(h->backend_fds[i], F_SETFD, FD_CLOEXEC);
+        }
+    }
     if (!ss_done(&r) || !fd_ok(h->mem_fd) || !fd_ok(h->reply_fd))
         goto bad;
     for (int i = 0; h->xs && i < 4; i++)
@@ -593,6 +616,14 @@ int lu_adopt_links(struct vm *vm, struct lu_handover *h)
     }
     for (int i = 0; h->xs && i < 4; i++)
         fcntl(h->xs_fds[i], F_SETFD, FD_CLOEXEC);
+    for (uint32_t i = 0; i < h->nr_backends; i++)
+        if (!backends_register(vm, h->backend_fds[i]))
+            close(h->backend_fds[i]);
+    /* Quiesced by a save before the update (xl save -p): the domain's
+     * unpause lets them go on, as it would have in the old VMM. */
+    pthread_mutex_lock(&vm->backends.lock);
+    vm->backends.quiesced = h->backends_quiesced && vm->backends.n;
+    pthread_mutex_unlock(&vm->backends.lock);
     return 0;
 }
 

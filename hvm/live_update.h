@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backend_quiesce.h"
 #include "link.h"
 #include "savestate.h"
 #include "vm.h"
@@ -17,7 +18,8 @@
 
 /* The handover's own layout (after the registry image); bumped when it
  * changes.  A new binary reads this version and older ones. */
-#define LU_VERSION 2u     /* 2: the live-update parts' image (lu_parts) */
+#define LU_VERSION 3u     /* 2: the live-update parts' image (lu_parts); 3: the
+                             backends' quiesce lines */
 #define LU_MAGIC 0x554c4b58u    /* "XKLU" */
 #define LU_MAX_LINKS 4096
 #define LU_MAX_CONSOLE_FDS 65    /* the console socket and 64 clients */
@@ -60,13 +62,18 @@ struct lu_handover {
     struct link_fds *links;
     uint32_t nr_console;        /* the console socket, then its clients */
     int console_fds[LU_MAX_CONSOLE_FDS];
+    /* Host backends' quiesce lines (version 3 on; none before). */
+    uint32_t nr_backends;
+    int backend_fds[XK_MAX_BACKEND_LINES];
+    bool backends_quiesced;
 };
 /* Read the handover from memfd FD (closed). 0 or -errno with MSG. */
 int lu_read(int fd, struct lu_handover *h, char *msg);
 /* Put the kept guest memfd under VM's mapping (same addresses), then
  * restore the registry image.  0 or -errno with MSG (SS_MSG_LEN). */
 int lu_restore(struct vm *vm, struct lu_handover *h, char *msg);
-/* Adopt the channels (after the event loop runs); 0 or -errno. */
+/* Adopt the channels and the backends' lines (after the event loop
+ * runs); 0 or -errno. */
 int lu_adopt_links(struct vm *vm, struct lu_handover *h);
 /* The vCPUs run: drop the pause taken for the update, answer xl. */
 void lu_finish(struct vm *vm, struct lu_handover *h);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +16,20 @@
 #include <linux/userfaultfd.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
+#include "vmm_socket_proto.h"
+
 #define PC_PAGE 4096u
 
-/* Destination page states. */
-enum { PC_NOT_PENDING, PC_PENDING, PC_REQUESTED, PC_ARRIVED };
+/* Destination page states: shared with backend processes (they read them
+ * from the state memfd, lib/vmm_socket_proto.h). */
+enum {
+    PC_NOT_PENDING = XK_PC_PAGE_NOT_PENDING, PC_PENDING = XK_PC_PAGE_PENDING,
+    PC_REQUESTED = XK_PC_PAGE_REQUESTED, PC_ARRIVED = XK_PC_PAGE_ARRIVED,
+};
 
 static int read_all(int fd, void *p, size_t n)
 {
@@ -196,9 +204,13 @@ int pc_src_serve(struct pc_src *s, int out_fd, int req_fd, bool resume, char *ms
         s->todo[pfn] &= (uint8_t)~PC_TODO;
         s->left--;
         s->sent++;
-        if (asked)
+        if (asked) {
             st->on_demand++;
-        else
+            /* The destination's thread installs it next: on a shared
+             * host (loopback, 2 busy cores) it needs the CPU more than the
+             * background stream does. */
+            sched_yield();
+        } else
             st->background++;
     }
     if ((rc = send_rec(out_fd, PC_REC_END, s->sent, NULL))) {
@@ -277,7 +289,7 @@ static int on_fault(struct pc_dest *d)
         if (d->req_fd < 0 && !d->paused)
             return 0;           /* no return path: it comes in the background */
         /* Paused: asked for again once the connection is back. */
-        d->state[pfn] = PC_REQUESTED;
+        __atomic_store_n(&d->state[pfn], PC_REQUESTED, __ATOMIC_RELEASE);
         d->st.requests++;
         if (!d->paused && !d->req_lost && (rc = send_req(d, pfn))) {
             if (!conn_lost(rc))
@@ -336,12 +348,19 @@ static int on_record(struct pc_dest *d, uint8_t *page)
                   pfn);
         wake(d, pfn);
     }
-    if (d->state[pfn] == PC_REQUESTED)
-        d->st.on_demand++;
-    else
-        d->st.background++;
-    d->state[pfn] = PC_ARRIVED;
     d->left--;
+    if (d->state[pfn] == PC_REQUESTED) {
+        d->st.on_demand++;
+        __atomic_store_n(&d->state[pfn], PC_ARRIVED, __ATOMIC_RELEASE);
+        /* A thread waits for this page: let it run now.  Woken on this
+         * CPU it would otherwise wait until this thread sleeps, i.e. until
+         * the background stream queued behind the page is installed (on
+         * 2 busy cores that made a fault cost the whole stream). */
+        sched_yield();
+        return 0;
+    }
+    d->st.background++;
+    __atomic_store_n(&d->state[pfn], PC_ARRIVED, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -466,6 +485,21 @@ static void *dest_thread(void *arg)
     return NULL;
 }
 
+static void dest_release(struct pc_dest *d)
+{
+    if (d->uffd >= 0)
+        close(d->uffd);
+    if (d->efd >= 0)
+        close(d->efd);
+    d->uffd = d->efd = -1;
+    if (d->state)
+        munmap(d->state, d->state_len);
+    if (d->state_fd >= 0)
+        close(d->state_fd);
+    d->state = NULL;
+    d->state_fd = -1;
+}
+
 int pc_dest_arm(struct pc_dest *d, int mem_fd, uint8_t *base, uint64_t npages,
                 const uint64_t *pending, uint64_t npend, char *msg)
 {
@@ -482,10 +516,20 @@ int pc_dest_arm(struct pc_dest *d, int mem_fd, uint8_t *base, uint64_t npages,
     d->uffd = d->efd = -1;
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
-    d->state = calloc(npages ? npages : 1, 1);
-    if (!d->state) {
-        snprintf(msg, PC_MSG_LEN, "postcopy: out of memory");
-        return -ENOMEM;
+    /* In a memfd: backend processes map it to know which pages they must
+     * ask for before touching them (lib/vmm_socket_proto.h, PC_PAGES). */
+    d->state_len = npages ? npages : 1;
+    d->state_fd = memfd_create("xenkvm-postcopy-pages", MFD_CLOEXEC);
+    if (d->state_fd < 0 || ftruncate(d->state_fd, (off_t)d->state_len) ||
+        (d->state = mmap(NULL, d->state_len, PROT_READ | PROT_WRITE, MAP_SHARED, d->state_fd,
+                         0)) == MAP_FAILED) {
+        rc = -errno;
+        snprintf(msg, PC_MSG_LEN, "postcopy: page states: %s", strerror(errno));
+        if (d->state_fd >= 0)
+            close(d->state_fd);
+        d->state_fd = -1;
+        d->state = NULL;
+        return rc;
     }
     for (uint64_t i = 0; i < npend; i++) {
         if (pending[i] >= npages) {
@@ -516,13 +560,7 @@ int pc_dest_arm(struct pc_dest *d, int mem_fd, uint8_t *base, uint64_t npages,
     }
     return 0;
 fail:
-    if (d->uffd >= 0)
-        close(d->uffd);
-    if (d->efd >= 0)
-        close(d->efd);
-    d->uffd = d->efd = -1;
-    free(d->state);
-    d->state = NULL;
+    dest_release(d);
     return rc;
 }
 
@@ -559,6 +597,18 @@ int pc_dest_resume(struct pc_dest *d, int in_fd, int req_fd, char *msg)
     return rc;
 }
 
+int pc_dest_state_fd(struct pc_dest *d)
+{
+    int fd = -1;
+
+    pthread_mutex_lock(&d->lock);
+    /* Released only after the thread is done (pc_dest_wait). */
+    if (!d->done && d->state_fd >= 0)
+        fd = fcntl(d->state_fd, F_DUPFD_CLOEXEC, 0);
+    pthread_mutex_unlock(&d->lock);
+    return fd;
+}
+
 bool pc_dest_paused(struct pc_dest *d)
 {
     bool p;
@@ -569,16 +619,6 @@ bool pc_dest_paused(struct pc_dest *d)
     return p;
 }
 
-static void dest_release(struct pc_dest *d)
-{
-    if (d->uffd >= 0)
-        close(d->uffd);
-    if (d->efd >= 0)
-        close(d->efd);
-    d->uffd = d->efd = -1;
-    free(d->state);
-    d->state = NULL;
-}
 
 int pc_dest_wait(struct pc_dest *d, struct pc_stats *st, char *msg)
 {

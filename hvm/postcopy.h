@@ -36,6 +36,8 @@ struct pc_stats {
     uint64_t zero_filled;   /* destination: faults on not-pending holes */
     uint64_t requests;      /* requests sent (destination) or read (source) */
     uint64_t clobbered;     /* destination: UFFDIO_COPY found the page there (EEXIST) */
+    uint64_t for_backends;  /* destination: missing pages backend processes asked
+                               for (filled by the VMM, postcopy_backends.c) */
 };
 
 /* Source state kept across a broken connection. */
@@ -76,7 +78,9 @@ struct pc_dest {
     uint64_t npages;
     int uffd, in_fd, req_fd;
     bool hold;              /* background waits for the first fault */
-    uint8_t *state;         /* per page: PC_* below */
+    uint8_t *state;         /* per page: XK_PC_PAGE_* (a shared memfd mapping) */
+    int state_fd;           /* its memfd, for backends (PC_PAGES) */
+    size_t state_len;
     uint64_t npend;         /* pending pages at arming */
     uint64_t left;          /* pending pages not arrived (its thread's) */
     pthread_t thread;
@@ -118,6 +122,9 @@ int pc_dest_wait(struct pc_dest *d, struct pc_stats *st, char *msg);
 /* A paused destination's new connection.  0, or -EBUSY (not paused). */
 int pc_dest_resume(struct pc_dest *d, int in_fd, int req_fd, char *msg);
 bool pc_dest_paused(struct pc_dest *d);
+/* A descriptor of the page-state memfd for a backend (XK_PC_PAGE_* per
+ * page), or -1 once the destination is done. */
+int pc_dest_state_fd(struct pc_dest *d);
 
 /* Drop an armed destination: its thread, if it runs (paused), is stopped
  * (the range unregistered: a thread waiting on a page reads zeroes). */

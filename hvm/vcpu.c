@@ -663,8 +663,10 @@ int vm_wait(struct vm *vm)
      * ending, its guest lost). */
     if (vm->pc_dest && !atomic_load(&vm->pc_busy) && pc_dest_paused(vm->pc_dest)) {
         pc_dest_disarm(vm->pc_dest);
+        pthread_mutex_lock(&vm->pc_backends.lock);
         free(vm->pc_dest);
         vm->pc_dest = NULL;
+        pthread_mutex_unlock(&vm->pc_backends.lock);
     }
     /* vCPU threads leave at their next exit (every one was kicked); one
      * that cannot (stuck in a VMM bug) must not keep a stopped domain's

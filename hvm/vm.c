@@ -53,6 +53,7 @@ int vm_mem_init(struct vm *vm, uint64_t mem_mib, unsigned nr_vcpus)
     vm->domid = 1;
     pthread_mutex_init(&vm->lock, NULL);
     pthread_mutex_init(&vm->backends.lock, NULL);
+    pthread_mutex_init(&vm->pc_backends.lock, NULL);
     pthread_cond_init(&vm->cond, NULL);
     pthread_mutex_init(&vm->exit_lock, NULL);
     pthread_cond_init(&vm->exit_cond, NULL);

@@ -173,6 +173,14 @@ struct vm {
     struct pc_src *pc_src;      /* the source's sender once started (kept
                                    across a broken connection) */
     atomic_bool pc_busy;        /* a POSTCOPY request is being served */
+    /* Backend processes' page fetches while postcopy fills the domain's
+     * memory (postcopy_backends.h); LOCK also guards freeing pc_dest. */
+    struct {
+        pthread_mutex_t lock;
+        int fd[8];              /* XK_MAX_BACKEND_LINES */
+        unsigned n;
+        atomic_uint_fast64_t fetched;   /* missing pages they asked for */
+    } pc_backends;
     pthread_mutex_t timer_lock;
     struct {
         pthread_mutex_t lock;

@@ -266,17 +266,23 @@ int vmm_ctl_live_update(const char *rundir, unsigned domid, int bin,
                            out->msg, sizeof(out->msg), NULL, NULL);
 }
 
-int vmm_ctl_postcopy_query(const char *rundir, unsigned domid)
+int vmm_ctl_postcopy_status(const char *rundir, unsigned domid, struct xk_link_postcopy *r)
 {
-    struct xk_link_postcopy r;
-    ssize_t n = request(rundir, domid, XK_LINK_POSTCOPY, 0, &r, sizeof(r));
+    ssize_t n = request(rundir, domid, XK_LINK_POSTCOPY, 0, r, sizeof(*r));
 
     if (n < 0)
         return (int)n;
-    if (n != (ssize_t)sizeof(r) || r.magic != XK_LINK_MAGIC || r.type != XK_LINK_POSTCOPY ||
-        r.status > XK_PC_SOURCE_PAUSED)
+    if (n != (ssize_t)sizeof(*r) || r->magic != XK_LINK_MAGIC || r->type != XK_LINK_POSTCOPY ||
+        r->status > XK_PC_SOURCE_PAUSED)
         return -EPROTO;
-    return r.status;
+    return r->status;
+}
+
+int vmm_ctl_postcopy_query(const char *rundir, unsigned domid)
+{
+    struct xk_link_postcopy r;
+
+    return vmm_ctl_postcopy_status(rundir, domid, &r);
 }
 
 /* One POSTCOPY reply on S into OUT: its status, or -errno. */

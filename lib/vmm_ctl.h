@@ -51,6 +51,9 @@ int vmm_ctl_save_progress(const char *rundir, unsigned domid, int fd, uint32_t f
  * holding pages to send, XK_PC_*_PAUSED the same after a broken
  * connection, 0 neither, or -errno. */
 int vmm_ctl_postcopy_query(const char *rundir, unsigned domid);
+/* The same query, the whole reply in R (for_backends: missing pages the
+ * domain's backend processes have asked for so far). */
+int vmm_ctl_postcopy_status(const char *rundir, unsigned domid, struct xk_link_postcopy *r);
 /* Hand the migration channel's two directions to the VMM, which starts
  * moving the pages (a destination with HOLD: the background stream waits
  * for the guest's first fault): the connection to wait on (the fds stay

@@ -54,6 +54,14 @@
  *   and go on: sent when the domain runs again (its last controller
  *   pause dropped, or RESUME).
  *
+ * - PC_PAGES / PC_FETCH (from a host backend process, domain 0): during
+ *   a postcopy migration's destination phase a backend must not touch a
+ *   guest page that has not arrived (a page touched through its mapping
+ *   could never be installed).  It maps the state memfd PC_PAGES gives and
+ *   asks for every missing page it is about to touch with PC_FETCH; the
+ *   VMM has it fetched ahead of the background stream and answers once it
+ *   is there (docs/migration.md, "Postcopy with disks and networks").
+ *
  * All fields are host-endian (the socket never leaves the host). */
 #ifndef XK_LINK_PROTO_H
 #define XK_LINK_PROTO_H
@@ -87,6 +95,23 @@ enum xk_link_type {
                                me around a save (no reply; the connection stays) */
     XK_LINK_QUIESCE = 22,   /* VMM -> backend on that connection: `port` 1 quiesce,
                                0 resume; the backend answers QUIESCE with status */
+    XK_LINK_PC_PAGES = 23,  /* host backend -> VMM on a connection of its own: the
+                               postcopy page states (reply: status 0 with the state
+                               memfd attached, the connection kept; -ENOENT: no
+                               postcopy, closed) */
+    XK_LINK_PC_FETCH = 24,  /* backend -> VMM on that connection: make memfd page
+                               `port` present (reply PC_FETCH with status once it is) */
+};
+
+/* Postcopy's page states (one byte per memfd page of guest RAM, in the
+ * memfd PC_PAGES hands over; written by the VMM only).  A backend must not
+ * touch a page that is PENDING or REQUESTED: it sends PC_FETCH first.  A
+ * page goes NOT_PENDING/PENDING -> REQUESTED -> ARRIVED, never back. */
+enum xk_pc_page {
+    XK_PC_PAGE_NOT_PENDING = 0,     /* there (or a hole that reads zero) */
+    XK_PC_PAGE_PENDING = 1,         /* still at the source */
+    XK_PC_PAGE_REQUESTED = 2,       /* asked for, not arrived */
+    XK_PC_PAGE_ARRIVED = 3,         /* installed */
 };
 
 /* XEN_DOMCTL_SENDTRIGGER_* (Xen's public domctl.h, a tools-only header). */
@@ -179,6 +204,7 @@ struct xk_link_postcopy {
     uint32_t pad;
     uint64_t pending;       /* pages postcopy moves */
     uint64_t on_demand, background, zero_filled, requests, clobbered;
+    uint64_t for_backends;  /* destination: missing pages backends asked for */
     char msg[160];
 };
 

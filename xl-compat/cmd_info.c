@@ -14,6 +14,8 @@
 
 #include "cpu_affinity.h"
 #include "xl.h"
+#include "cpupool.h"
+#include "xs_util.h"
 #include "xl_conf.h"
 
 static const char *only;   /* print just this key's value */
@@ -50,6 +52,18 @@ static void transport_items(void)
     else
         item("xenkvm_hypercall_transport", "%s (xl.conf: %s)", xk_transport_name(got),
              xk_transport_name(want));
+}
+
+/* CPUs in no cpupool (cpupool-cpu-remove); all are in Pool-0 until a
+ * xenstored holds pools. */
+static int free_cpus(void)
+{
+    cpu_set_t set;
+
+    if (!xl_xs_running())
+        return 0;
+    xl_pool_free_cpus(&set);
+    return CPU_COUNT(&set);
 }
 
 int cmd_info(int argc, char **argv)
@@ -90,7 +104,7 @@ int cmd_info(int argc, char **argv)
     item("sharing_freed_memory", "%d", 0);
     item("sharing_used_memory", "%d", 0);
     item("outstanding_claims", "%d", 0);
-    item("free_cpus", "%d", 0);
+    item("free_cpus", "%d", free_cpus());
     item("xen_major", "%d", XK_XEN_MAJOR);
     item("xen_minor", "%d", XK_XEN_MINOR);
     item("xen_extra", "%s", XK_XEN_EXTRA);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpupool.h"
 #include "device_vbd.h"
 #include "domcfg.h"
 #include "dominfo.h"
@@ -11,13 +12,15 @@
 #include "util.h"
 #include "xl.h"
 
-static void list_table(const struct xl_dominfo *d, unsigned n, bool verbose)
+static void list_table(const struct xl_dominfo *d, unsigned n, bool verbose, bool cpupool)
 {
     static const char reason_letters[] = "-rscwS";
 
     printf("Name                                        ID   Mem VCPUs\tState\tTime(s)");
     if (verbose)
         printf("   UUID                            Reason-Code\tSecurity Label");
+    if (cpupool)
+        printf("         Cpupool");
     printf("\n");
     for (unsigned i = 0; i < n; i++) {
         int r = d[i].shutdown ? d[i].shutdown_reason : 0;
@@ -34,6 +37,11 @@ static void list_table(const struct xl_dominfo *d, unsigned n, bool verbose)
             else
                 printf(" %8s", "-");
             printf(" %16s", "-");
+        }
+        if (cpupool) {
+            char *pool = xl_pool_name(xl_pool_of_domain(d[i].domid));
+            printf("%16s", pool ? pool : "(null)");
+            free(pool);
         }
         printf("\n");
     }
@@ -103,16 +111,18 @@ int cmd_list(int argc, char **argv)
     static const struct option opts[] = {
         { "long", 0, 0, 'l' },
         { "verbose", 0, 0, 'v' },
+        { "cpupool", 0, 0, 'c' },
         { "help", 0, 0, 'h' },
         { 0, 0, 0, 0 },
     };
-    bool details = false, verbose = false;
+    bool details = false, verbose = false, cpupool = false;
     struct xl_dominfo *l, one;
-    unsigned n;
+    unsigned n, n_pools;
     int opt;
 
-    while ((opt = xl_getopt(argc, argv, "lv", opts, "list", 0)) != -1) {
+    while ((opt = xl_getopt(argc, argv, "lvc", opts, "list", 0)) != -1) {
         switch (opt) {
+        case 'c': cpupool = true; break;
         case 'l': details = true; break;
         case 'v': verbose = true; break;
         }
@@ -135,7 +145,11 @@ int cmd_list(int argc, char **argv)
     if (details)
         list_long(l, n);
     else
-        list_table(l, n, verbose);
+    {
+        if (cpupool)
+            free(xl_pool_list(&n_pools));   /* Pool-0 named before it is shown */
+        list_table(l, n, verbose, cpupool);
+    }
     if (l == &one)
         xl_dominfo_free(&one);
     else

@@ -131,23 +131,6 @@ static pid_t spawn_child(const char *rune, int *send_fd, int *recv_fd)
     return pid;
 }
 
-/* Postcopy is refused for a domain with a vbd or vif: its backend maps
- * guest RAM in another process, and a page touched there before it
- * arrived could never be installed (docs/migration.md). */
-static bool has_backends(unsigned domid)
-{
-    static const char *const kinds[] = { "vbd", "vif" };
-
-    for (unsigned i = 0; i < 2; i++) {
-        char *v = xl_xs_readf(XBT_NULL, "/local/domain/0/backend/%s/%u", kinds[i], domid);
-        if (v) {
-            free(v);
-            return true;
-        }
-    }
-    return false;
-}
-
 /* migration_child_report: how the receiver ended. */
 static void child_report(pid_t child, int recv_fd)
 {
@@ -311,11 +294,6 @@ int cmd_migrate(int argc, char **argv)
     }
     if (resume)
         return postcopy_resume_send(domid, ssh, host);
-    if (postcopy && has_backends(domid)) {
-        fprintf(stderr, "migration sender: --postcopy is not supported for a domain with vbd "
-                "or vif devices (their backends map guest memory)\n");
-        return EXIT_FAILURE;
-    }
     if (!ssh[0])
         rune = xl_xstrdup(host);
     else
@@ -500,9 +478,10 @@ static int postcopy_target_report(int rc, const struct xk_link_postcopy *pr, uns
         return -1;
     }
     fprintf(stderr, "migration target: postcopy: %llu pages, %llu fetched on demand, %llu in "
-            "the background, %llu zero-filled\n", (unsigned long long)pr->pending,
-            (unsigned long long)pr->on_demand, (unsigned long long)pr->background,
-            (unsigned long long)pr->zero_filled);
+            "the background, %llu zero-filled, %llu asked for by device backends\n",
+            (unsigned long long)pr->pending, (unsigned long long)pr->on_demand,
+            (unsigned long long)pr->background, (unsigned long long)pr->zero_filled,
+            (unsigned long long)pr->for_backends);
     return 0;
 }
 

@@ -3,12 +3,14 @@
  * the cgroup of the domain's VMM (sched_cgroup.h): Linux schedules the
  * vCPU threads, and both of Xen's credit schedulers mean the same by a
  * weight (a share relative to other domains) and a cap (percent of one
- * CPU).  There is one cpupool, Pool-0, with no parameters of its own
- * (Xen's tslice/ratelimit have no Linux counterpart per pool). */
+ * CPU).  Cpupools (cpupool.h) have no parameters of their own (Xen's
+ * tslice/ratelimit have no Linux counterpart per pool); the listing goes
+ * pool by pool, as xl's, every pool under both commands. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpupool.h"
 #include "dominfo.h"
 #include "sched_cgroup.h"
 #include "xl.h"
@@ -37,28 +39,31 @@ static void row(const struct xl_dominfo *d)
     printf("%-33s %4d %6d %4d\n", d->name, (int)d->domid, s.weight, s.cap);
 }
 
-static void pool_line(void)
+static void pool_line(const char *name)
 {
-    printf("Cpupool Pool-0: [sched params unavailable]\n");
+    printf("Cpupool %s: [sched params unavailable]\n", name);
 }
 
-/* libxl_cpupool_qualifier_to_cpupoolid: the name or the number. */
-static bool pool_known(const char *pool)
-{
-    return !strcmp(pool, "Pool-0") || !strcmp(pool, "0");
-}
-
-static int list_all(void)
+/* Each pool (or only POOL): its line, then its domains. */
+static int list_all(const struct xl_pool *only)
 {
     struct xl_dominfo *l;
-    unsigned n;
+    struct xl_pool *pools;
+    unsigned n, np;
 
-    pool_line();
-    header();
+    pools = xl_pool_list(&np);
     l = xl_dom_list(&n);
-    for (unsigned i = 0; i < n; i++)
-        row(&l[i]);
+    for (unsigned p = 0; p < np; p++) {
+        if (only && pools[p].id != only->id)
+            continue;
+        pool_line(pools[p].name);
+        header();
+        for (unsigned i = 0; i < n; i++)
+            if (xl_pool_of_domain(l[i].domid) == pools[p].id)
+                row(&l[i]);
+    }
     xl_dom_list_free(l, n);
+    free(pools);
     return EXIT_SUCCESS;
 }
 
@@ -142,6 +147,7 @@ static int sched_main(const struct sched_kind *k, int argc, char **argv)
     /* sched-credit2 has no -t or -m. */
     const char *optstring = k == &credit ? "d:w:c:p:t:r:m:s" : "d:w:c:p:r:s";
     const char *dom = NULL, *pool = NULL;
+    struct xl_pool the_pool;
     int weight = XL_SCHED_WEIGHT_DEFAULT, cap = 0, opt;
     bool opt_w = false, opt_c = false, opt_s = false, opt_tune = false;
 
@@ -172,13 +178,22 @@ static int sched_main(const struct sched_kind *k, int argc, char **argv)
         fprintf(stderr, "Must specify schedparam to set schedule parameter values.\n");
         return EXIT_FAILURE;
     }
-    if (pool && !pool_known(pool)) {
+    if (pool && !xl_pool_find(pool, &the_pool)) {
         fprintf(stderr, "unknown cpupool '%s'\n", pool);
         return EXIT_FAILURE;
     }
     if (opt_s) {
         if (!opt_tune) {
-            pool_line();
+            struct xl_pool *pools;
+            unsigned np;
+            if (pool) {
+                pool_line(the_pool.name);
+                return EXIT_SUCCESS;
+            }
+            pools = xl_pool_list(&np);
+            for (unsigned p = 0; p < np; p++)
+                pool_line(pools[p].name);
+            free(pools);
             return EXIT_SUCCESS;
         }
         fprintf(stderr, "libxl: error: %s scheduler parameters: Linux's scheduler has no "
@@ -188,7 +203,7 @@ static int sched_main(const struct sched_kind *k, int argc, char **argv)
         return EXIT_FAILURE;
     }
     if (!dom)
-        return list_all();
+        return list_all(pool ? &the_pool : NULL);
     if (!opt_w && !opt_c)
         return show_domain(xl_find_domain(dom));
     return set_domain(k, xl_find_domain(dom), opt_w ? weight : PARAM_DEFAULT,

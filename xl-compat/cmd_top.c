@@ -9,9 +9,11 @@
  * Sources: each VMM's INFO (state, CPU time, memory, vCPUs), the host for
  * Domain-0 and the node's memory, xenstore's backend directories for the
  * vifs and vbds, the vif's host interface counters (its rx is the guest's
- * tx).  xenkvm-blkback keeps no per-vbd request counters where xentop
- * reads them (Linux blkback's sysfs statistics), so a domain with vbds
- * shows "-" in the VBD_* columns, as xentop does for a vbd it cannot read. */
+ * tx).  The VBD_* columns are xenkvm-blkback's per-vbd counters, the
+ * ones Linux blkback keeps in sysfs (lib/vbd_stats.h: a shared file in the
+ * run directory, as a user-space backend has no sysfs node), summed over
+ * the domain's vbds; "-" where no vbd of the domain has counters (one no
+ * xenkvm-blkback serves), as xentop shows a vbd it cannot read. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,8 @@
 #include <xen/sched.h>
 
 #include "dominfo.h"
+#include "paths.h"
+#include "vbd_stats.h"
 #include "xen_version.h"
 #include "cpu_affinity.h"
 #include "xl.h"
@@ -32,6 +36,8 @@
 struct top_dev {
     unsigned devid;
     unsigned long long rbytes, tbytes, rpkts, tpkts, rerrs, terrs, rdrop, tdrop;
+    bool have_ctr;              /* a vbd: its counters were read */
+    struct xk_vbd_counters ctr;
 };
 
 struct top_dom {
@@ -102,6 +108,8 @@ static struct top_dev *devices(unsigned domid, const char *kind, unsigned *n)
             t->tdrop = read_counter(ifn, "rx_dropped");
             t->rdrop = read_counter(ifn, "tx_dropped");
             free(name);
+        } else {
+            t->have_ctr = xk_vbd_stats_read(xl_rundir(), domid, t->devid, &t->ctr) == 0;
         }
     }
     free(ents);
@@ -175,10 +183,28 @@ static void do_domain(const struct top_dom *t)
                host_mem_kb ? (double)d->max_kb / (double)host_mem_kb * 100 : 0.0);
     printf(" %5u %4u %*llu %*llu %4u", d->max_vcpus, t->nr_nets, net_w, net_total(t, false) / 1024,
            net_rx_w, net_total(t, true) / 1024, t->nr_vbds);
-    if (t->nr_vbds)
-        printf(" %8c %8c %8c %10c %10c", '-', '-', '-', '-', '-');
-    else
-        printf(" %8u %8u %8u %10u %10u", 0, 0, 0, 0, 0);
+    {
+        struct xk_vbd_counters sum = { 0 };
+        bool any = !t->nr_vbds;
+
+        for (unsigned i = 0; i < t->nr_vbds; i++) {
+            const struct xk_vbd_counters *c = &t->vbds[i].ctr;
+            if (!t->vbds[i].have_ctr)
+                continue;
+            any = true;
+            sum.oo_req += c->oo_req;
+            sum.rd_req += c->rd_req;
+            sum.wr_req += c->wr_req;
+            sum.rd_sect += c->rd_sect;
+            sum.wr_sect += c->wr_sect;
+        }
+        if (any)
+            printf(" %8llu %8llu %8llu %10llu %10llu", (unsigned long long)sum.oo_req,
+                   (unsigned long long)sum.rd_req, (unsigned long long)sum.wr_req,
+                   (unsigned long long)sum.rd_sect, (unsigned long long)sum.wr_sect);
+        else
+            printf(" %8c %8c %8c %10c %10c", '-', '-', '-', '-', '-');
+    }
     printf(" %4u\n", 0);
 }
 
@@ -231,9 +257,17 @@ static void do_nets(const struct top_dom *t)
 static void do_vbds(const struct top_dom *t)
 {
     for (unsigned i = 0; i < t->nr_vbds; i++) {
-        unsigned dev = t->vbds[i].devid;
-        printf("VBD BlkBack %4u [%2x:%2x]  OO: %8c   RD: %8c   WR: %8c   RSECT: %10c   WSECT: %10c\n",
-               dev, dev >> 8, dev & 0xff, '-', '-', '-', '-', '-');
+        const struct top_dev *v = &t->vbds[i];
+        unsigned dev = v->devid;
+        printf("VBD BlkBack %4u [%2x:%2x]  ", dev, dev >> 8, dev & 0xff);
+        if (v->have_ctr)
+            printf("OO: %8llu   RD: %8llu   WR: %8llu   RSECT: %10llu   WSECT: %10llu\n",
+                   (unsigned long long)v->ctr.oo_req, (unsigned long long)v->ctr.rd_req,
+                   (unsigned long long)v->ctr.wr_req, (unsigned long long)v->ctr.rd_sect,
+                   (unsigned long long)v->ctr.wr_sect);
+        else
+            printf("OO: %8c   RD: %8c   WR: %8c   RSECT: %10c   WSECT: %10c\n", '-', '-', '-',
+                   '-', '-');
     }
 }
 

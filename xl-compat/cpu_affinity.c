@@ -7,7 +7,7 @@
 
 #include "cpu_affinity.h"
 
-static int host_cpus(void)
+int xl_host_ncpus(void)
 {
     long n = sysconf(_SC_NPROCESSORS_CONF);
 
@@ -16,7 +16,7 @@ static int host_cpus(void)
 
 int xl_cpulist_parse(const char *s, cpu_set_t *set)
 {
-    int ncpu = host_cpus();
+    int ncpu = xl_host_ncpus();
     char *copy = strdup(s), *tok, *save = NULL;
     bool any_plus = false;
     cpu_set_t minus;
@@ -66,7 +66,7 @@ bad:
 
 void xl_cpulist_format(const cpu_set_t *set, char *buf, size_t len)
 {
-    int ncpu = host_cpus(), c = 0;
+    int ncpu = xl_host_ncpus(), c = 0;
     size_t off = 0;
 
     buf[0] = 0;

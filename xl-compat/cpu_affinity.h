@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* The host's CPUs (numbered 0 .. N-1). */
+int xl_host_ncpus(void);
 /* Parse S into SET (host CPUs only): 0, or -1 for a bad list. */
 int xl_cpulist_parse(const char *s, cpu_set_t *set);
 /* SET as xl prints it: "all" when every host CPU is in it, else ranges

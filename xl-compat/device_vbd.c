@@ -107,11 +107,6 @@ int xl_vbd_prepare(const struct dc_disk *d, struct xl_vbd *v, char *err, size_t 
      * devices, images through qemu-storage-daemon, no media change; a
      * refusal here says so before the guest meets a device that never
      * connects. */
-    if (empty) {
-        snprintf(err, errlen, "an empty drive is not served: xenkvm has no cd-insert; "
-                 "give the cdrom a target");
-        return -1;
-    }
     if (!strcmp(v->type, "phy") && (d->format != DC_FMT_RAW || empty)) {
         snprintf(err, errlen, "backendtype=phy needs a raw image, not format %s%s",
                  dc_format_name(d->format), empty ? " (an empty drive)" : "");
@@ -359,7 +354,7 @@ bool xl_vbd_read(unsigned domid, int devid, struct dc_disk *d)
             { "empty", DC_FMT_EMPTY },
         };
 
-        d->format = DC_FMT_RAW;
+        d->format = *params ? DC_FMT_RAW : DC_FMT_EMPTY;    /* "": an ejected cdrom */
         d->target = xl_xstrdup(params);
         if (!strcmp(type, "qdisk") && colon) {
             for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
@@ -432,9 +427,11 @@ void xl_vbd_domain_disks(unsigned domid, struct domcfg *dc)
             dc_disk_free(d);
             continue;
         }
-        if (!ends_with(x.target, d->target ? d->target : "")) {
+        if (d->target && *d->target ? !ends_with(x.target, d->target)
+                                    : x.target && *x.target) {
             dc_disk_free(d);
-            *d = x;         /* detached and attached again: as it is now */
+            *d = x;         /* detached and attached again, or other media
+                               (cd-insert / cd-eject): as it is now */
         } else {
             free(d->backendtype);
             d->backendtype = x.backendtype;
@@ -453,4 +450,87 @@ void xl_vbd_domain_disks(unsigned domid, struct domcfg *dc)
     dc->nr_disks = k;
     free(used);
     free(ids);
+}
+
+/* The devid of DOMID's cdrom drive VDEV, or -1. */
+static int find_cdrom(unsigned domid, const char *vdev, char **type)
+{
+    int *ids = NULL, found = -1;
+    unsigned n = xl_vbd_list(domid, &ids);
+
+    for (unsigned i = 0; i < n && found < 0; i++) {
+        struct dc_disk d;
+        if (!xl_vbd_read(domid, ids[i], &d))
+            continue;
+        if (d.cdrom && d.vdev && !strcmp(d.vdev, vdev)) {
+            found = ids[i];
+            *type = xl_xstrdup(d.backendtype ? d.backendtype : "qdisk");
+        }
+        dc_disk_free(&d);
+    }
+    free(ids);
+    return found;
+}
+
+/* TYPE and PARAMS under the backend and libxl's directories of DEVID, in
+ * one transaction. */
+static int write_media(unsigned domid, int devid, const char *type, const char *params)
+{
+    struct xs_handle *xs = xl_xs();
+
+    for (int tries = 0; tries < 10; tries++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        char *be = xl_xasprintf("/local/domain/0/backend/vbd/%u/%d", domid, devid);
+        char *lx = xl_xasprintf("/libxl/%u/device/vbd/%d", domid, devid);
+        char *fe = xl_xs_readf(t, "%s/frontend", lx);
+
+        if (t == XBT_NULL || !fe) {
+            if (t != XBT_NULL)
+                xs_transaction_end(xs, t, true);
+            free(be);
+            free(lx);
+            return -ENOENT;     /* the device went meanwhile */
+        }
+        free(fe);
+        put(t, be, "type", type);
+        put(t, be, "params", params);
+        put(t, lx, "type", type);
+        put(t, lx, "params", params);
+        free(be);
+        free(lx);
+        if (xs_transaction_end(xs, t, false))
+            return 0;
+        if (errno != EAGAIN)
+            return -errno;
+    }
+    return -EAGAIN;
+}
+
+int xl_vbd_cdrom_change(unsigned domid, const struct dc_disk *d, char *err, size_t errlen)
+{
+    bool empty = !d->target || !*d->target || d->format == DC_FMT_EMPTY;
+    char *type = NULL, *params, *path;
+    int devid = find_cdrom(domid, d->vdev, &type), rc;
+
+    if (devid < 0) {
+        snprintf(err, errlen, "Virtual device not found");
+        return -ENOENT;
+    }
+    /* libxl empties the drive first, then puts the new media in. */
+    rc = write_media(domid, devid, type, "");
+    if (!rc && !empty) {
+        path = absolute(d->target);
+        if (!strcmp(type, "phy") && d->format == DC_FMT_RAW)
+            params = path;
+        else {
+            params = xl_xasprintf("%s:%s", qdisk_format(d->format), path);
+            free(path);
+        }
+        rc = write_media(domid, devid, type, params);
+        free(params);
+    }
+    if (rc)
+        snprintf(err, errlen, "cannot write the drive's nodes: %s", strerror(-rc));
+    free(type);
+    return rc;
 }

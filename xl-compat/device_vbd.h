@@ -59,6 +59,13 @@ bool xl_vbd_read(unsigned domid, int devid, struct dc_disk *d);
  * attached, then those block-attach added. */
 void xl_vbd_domain_disks(unsigned domid, struct domcfg *dc);
 
+/* xl cd-insert / cd-eject: the media of DOMID's cdrom drive D->vdev
+ * becomes D's target (none: ejected), as libxl_cdrom_insert writes it:
+ * backend (and libxl's) `params` emptied, then the new one, with the
+ * drive's `type`; xenkvm-blkback changes the media it serves.  0, or
+ * -errno with libxl's reason in ERR ("Virtual device not found"). */
+int xl_vbd_cdrom_change(unsigned domid, const struct dc_disk *d, char *err, size_t errlen);
+
 /* Make sure domain DOMID's block backend runs (its pid file alive), else
  * start it; NAME for the log file.  False with a message on stderr. */
 bool xl_blkback_ensure(unsigned domid, const char *name);

@@ -240,7 +240,7 @@ static const char *const xl_keys[] = {
 /* The keys read here (firmware_override only for hvm guests). */
 static const char *const our_keys[] = {
     "name", "uuid", "type", "builder", "kernel", "ramdisk", "cmdline", "extra", "root",
-    "firmware_override", "memory", "maxmem", "vcpus", "maxvcpus", "cpu_weight", "cap", "on_poweroff",
+    "firmware_override", "memory", "maxmem", "vcpus", "maxvcpus", "cpu_weight", "cap", "pool", "on_poweroff",
     "on_reboot", "on_crash", "on_watchdog", "on_soft_reset", "disk", "vif", "pci",
     "acpi", "xen_hypercall_transport", "pci_permissive", "pci_power_mgmt",
     "pci_msitranslate", "pci_seize", "hvm_pirq",
@@ -650,6 +650,7 @@ static void parse_keys(struct ctx *x)
     parse_action(x, "on_watchdog", DC_ACT_DESTROY, &dc->on_watchdog);
     parse_action(x, "on_crash", DC_ACT_DESTROY, &dc->on_crash);
     parse_action(x, "on_soft_reset", DC_ACT_SOFT_RESET, &dc->on_soft_reset);
+    dup_string(x, "pool", &dc->pool);
     dup_string(x, "kernel", &dc->kernel);
     dup_string(x, "ramdisk", &dc->ramdisk);
     parse_cmdline(x);
@@ -770,6 +771,7 @@ void domcfg_free(struct domcfg *dc)
     if (!dc)
         return;
     free(dc->name);
+    free(dc->pool);
     free(dc->kernel);
     free(dc->ramdisk);
     free(dc->cmdline);

@@ -70,6 +70,7 @@ struct domcfg {
     unsigned vcpus;         /* vcpus= (default 1) */
     unsigned maxvcpus;      /* maxvcpus= (default = vcpus) */
     int cpu_weight, cap;    /* cpu_weight= (1..65535), cap= (0..maxvcpus*100); -1 unset */
+    char *pool;             /* pool= (a cpupool's name or id), NULL: Pool-0 */
     enum dc_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
     struct dc_disk *disks;
     unsigned nr_disks;

@@ -222,6 +222,8 @@ static void gen_c_info(struct gen *g, const struct domcfg *dc)
         u[o] = 0;
         kv_string(g, "uuid", u);
     }
+    if (dc->pool)
+        kv_string(g, "pool_name", dc->pool);
     kv_string(g, "run_hotplug_scripts", "True");
     g_close(g, '}');
 }

@@ -3,6 +3,7 @@
  * come from xenstore, its state from its VMM. */
 #include <ctype.h>
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "domcfg.h"
+#include "cpupool_bind.h"
 #include "dominfo.h"
 #include "lockfile.h"
 #include "paths.h"
@@ -206,6 +208,7 @@ void xl_dom_clean(unsigned domid)
 
     xl_tree_remove(domid);
     xl_sched_forget(domid);     /* its cgroup, before the record naming it goes */
+    xl_cpuset_forget(domid);
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char *p = xl_dom_file(domid, files[i]);
         unlink(p);
@@ -215,6 +218,16 @@ void xl_dom_clean(unsigned domid)
         char *p = xl_dom_file(domid, sockets[i]);
         xk_unix_remove_stale(p);       /* gone only if nobody listens */
         free(p);
+    }
+    /* vbd counters a killed xenkvm-blkback left (lib/vbd_stats.h) */
+    {
+        char *pat = xl_dom_file(domid, ".vbd*.stats");
+        glob_t g;
+        if (glob(pat, 0, NULL, &g) == 0)
+            for (size_t i = 0; i < g.gl_pathc; i++)
+                unlink(g.gl_pathv[i]);
+        globfree(&g);
+        free(pat);
     }
 }
 
@@ -349,7 +362,7 @@ static int saved_name_to_domid(const char *name)
     return found;
 }
 
-unsigned xl_find_domain(const char *q)
+int xl_lookup_domain(const char *q, unsigned *domid)
 {
     const char *p = q;
     int id;
@@ -362,17 +375,25 @@ unsigned xl_find_domain(const char *q)
         id = xl_tree_name_to_domid(XBT_NULL, q);
         if (id < 0)
             id = saved_name_to_domid(q);
-        if (id < 0) {
-            fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", q);
-            exit(EXIT_FAILURE);
-        }
+        if (id < 0)
+            return -6;
     }
-    if (!dom_exists((unsigned)id)) {
-        /* libxl's ERROR_DOMAIN_NOTFOUND */
-        fprintf(stderr, "%s is an invalid domain identifier (rc=-21)\n", q);
+    if (!dom_exists((unsigned)id))
+        return -21;     /* libxl's ERROR_DOMAIN_NOTFOUND */
+    *domid = (unsigned)id;
+    return 0;
+}
+
+unsigned xl_find_domain(const char *q)
+{
+    unsigned domid = 0;
+    int rc = xl_lookup_domain(q, &domid);
+
+    if (rc) {
+        fprintf(stderr, "%s is an invalid domain identifier (rc=%d)\n", q, rc);
         exit(EXIT_FAILURE);
     }
-    return (unsigned)id;
+    return domid;
 }
 
 /* Whether process PID runs the same program as this xl (a monitor). */

@@ -62,6 +62,9 @@ void xl_dom_list_free(struct xl_dominfo *l, unsigned n);
 /* xl's find_domain: a domid or a name; prints xl's message and exits 1
  * when there is no such domain. */
 unsigned xl_find_domain(const char *qualifier);
+/* The same without the message: 0 and *DOMID, or libxl's -6 (no such
+ * name) / -21 (no such domain). */
+int xl_lookup_domain(const char *qualifier, unsigned *domid);
 
 /* The monitor's and the VMM's pids (0 if none), each checked to hold the
  * domain's lock right now: from <rundir>/dom<N>.pid, the VMM's socket, or

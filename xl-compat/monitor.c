@@ -24,6 +24,7 @@
 #include <xen/sched.h>
 
 #include "console_client.h"
+#include "cpupool.h"
 #include "device_vbd.h"
 #include "hcall_transport.h"
 #include "device_pci.h"
@@ -60,6 +61,7 @@ struct mon {
     int restore_fd;
     const char *restore_watches;
     const char *restore_devices;
+    unsigned pool;          /* the cpupool pool= named (0: Pool-0) */
 };
 
 static void write_file(const char *path, const char *text)
@@ -248,6 +250,13 @@ static int start_domain(struct mon *m)
         char why[512];
         if (xl_sched_apply(m->domid, m->uuid, m->vmm, &s, why, sizeof(why)))
             fprintf(stderr, "xl: warning: domain %u: cpu_weight/cap not applied: %s\n",
+                    m->domid, why);
+    }
+    /* pool=, as libxl puts the domain in its cpupool while building it. */
+    {
+        char why[512];
+        if (xl_pool_join(m->domid, m->uuid, m->vmm, m->pool, why, sizeof(why)))
+            fprintf(stderr, "xl: warning: domain %u: not bound to its cpupool's cpus: %s\n",
                     m->domid, why);
     }
     tty = xl_dom_file(m->domid, ".console");
@@ -723,6 +732,19 @@ int xl_create(struct domcfg *dc, const char *saved, const struct xl_create_opts 
         !image_ok("firmware", dc->firmware))
         return 3;
     xl_conf_load();     /* its errors before anything is built */
+    if (dc->pool) {
+        struct xl_pool p;
+        if (!xl_pool_find(dc->pool, &p)) {
+            fprintf(stderr, "Illegal pool specified\n");
+            return EXIT_FAILURE;
+        }
+        if (!CPU_COUNT(&p.cpus)) {
+            fprintf(stderr, "libxl: error: cpupool %s has no cpus to run the domain on\n",
+                    p.name);
+            return 3;
+        }
+        m.pool = p.id;
+    }
     m.log = xl_xasprintf("%s/xl-%s.log", xl_logdir(), dc->name);
     {
         char *dir = xl_xasprintf("%s/console", xl_logdir());

@@ -84,6 +84,16 @@ int cmd_block_list(int argc, char **argv);
 int cmd_network_attach(int argc, char **argv);
 int cmd_network_list(int argc, char **argv);
 int cmd_network_detach(int argc, char **argv);
+int cmd_cd_insert(int argc, char **argv);
+int cmd_cd_eject(int argc, char **argv);
+int cmd_cpupool_create(int argc, char **argv);
+int cmd_cpupool_list(int argc, char **argv);
+int cmd_cpupool_destroy(int argc, char **argv);
+int cmd_cpupool_rename(int argc, char **argv);
+int cmd_cpupool_cpu_add(int argc, char **argv);
+int cmd_cpupool_cpu_remove(int argc, char **argv);
+int cmd_cpupool_migrate(int argc, char **argv);
+int cmd_cpupool_numa_split(int argc, char **argv);
 
 /* A program name for the log prefix of the monitor ("xl-NAME"). */
 void *xl_xmalloc(size_t n);

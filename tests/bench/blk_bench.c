@@ -237,7 +237,7 @@ static void run_blkback(const struct job *j, struct result *r)
     if (hf_ring_init(&fr, &g, BLK_LAYOUT_NATIVE, 2, false) ||
         blkring_map(&ring, &g.ctx, fr.ref, fr.nr_pages, BLK_LAYOUT_NATIVE, "bench") ||
         backend_bind(&g.ctx, fr.port, fr.port, &ev) ||
-        blkqueue_start(&q, &tgt, "bench", &ring, &ev)) {
+        blkqueue_start(&q, &tgt, "bench", &ring, &ev, NULL)) {
         fprintf(stderr, "cannot start the blkback queue\n");
         exit(1);
     }

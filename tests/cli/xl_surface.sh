@@ -61,8 +61,8 @@ run info_key_prefix 0 "$xl" info xen_m &&
     if [ "$(wc -l <<<"$out")" = 2 ]; then pass info_key_prefix; else fail info_key_prefix "$out"; fi
 
 # --- item 16: Xen commands xenkvm lacks, and typos ------------------------
-run missing_xen_command 1 "$xl" cd-insert one hdc /tmp/one.iso &&
-    if has "$err" "'cd-insert' is an xl command that xenkvm does not have yet"; then
+run missing_xen_command 1 "$xl" vtpm-list one &&
+    if has "$err" "'vtpm-list' is an xl command that xenkvm does not have yet"; then
         pass missing_xen_command
     else fail missing_xen_command "$err"; fi
 run typo_command 1 "$xl" craete one.cfg &&

@@ -26,7 +26,11 @@
  * With `saverestore' on the command line it runs none of the cases but
  * keeps writing and reading back its first disk (tests/cli/
  * xl_save_devices.sh) until data/finish says "done": "blkfront-sr: ready"
- * once every slot was written, then "N rounds, PASS" (or FAIL lines);
+ * once every slot was written, then "seeds S0 S1 ..." (what each slot of
+ * the disk must hold, for the host to check the image) and "N rounds,
+ * PASS" (or FAIL lines); every round also writes a page the guest filled
+ * once at the start and never touches again (after a postcopy migration
+ * the backend touches it first: tests/cli/xl_postcopy_devices.sh);
  * with `suspend' too it suspends cooperatively when asked, as Linux does.
  */
 #include "lib.h"
@@ -1145,6 +1149,14 @@ TEST(blk_hotplug)
 #define SR_SECTOR 2048
 #define SR_POLL_EVERY 16
 
+/* A page filled once at the start and written to SR_STATIC_SECTOR every
+ * round without the guest touching it again: after a postcopy migration
+ * the backend is the first to touch it (it must have it fetched, or the
+ * disk gets zeroes; tests/cli/xl_postcopy_devices.sh). */
+#define SR_STATIC_PAGE 12
+#define SR_STATIC_SECTOR (SR_SECTOR + SR_SLOTS * 8)
+#define SR_STATIC_SEED 251
+
 static unsigned sr_seed[SR_SLOTS];
 static unsigned sr_failures;
 static char sr_devname[16];
@@ -1168,6 +1180,9 @@ static void sr_round(struct vbd *v, unsigned round)
     if ((rc = rw(v, 0, BLKIF_OP_WRITE, SR_SECTOR + slot * 8, 0, 1, 0, 7)) != BLKIF_RSP_OKAY)
         sr_fail("write", (unsigned long long)rc);
     sr_seed[slot] = seed;
+    if ((rc = rw(v, 0, BLKIF_OP_WRITE, SR_STATIC_SECTOR, SR_STATIC_PAGE, 1, 0, 7)) !=
+        BLKIF_RSP_OKAY)
+        sr_fail("write of the untouched page", (unsigned long long)rc);
     for (unsigned i = 0; i < 2; i++) {
         unsigned c = check[i];
 
@@ -1267,6 +1282,7 @@ static void saverestore_main(void)
     sr_watch_all(v);
     if (coop)
         xenbus_write(XBT_NIL, "control/feature-suspend", "1");
+    fill_pages(SR_STATIC_PAGE, 1, SR_STATIC_SECTOR, SR_STATIC_SEED);
     for (round = 0;; round++) {
         int want = 0;
 
@@ -1289,7 +1305,118 @@ static void saverestore_main(void)
             !pages_match(4, 1, SR_SECTOR + c * 8, sr_seed[c]))
             sr_fail("final read back, slot", c);
     }
+    clear_pages(4, 1);
+    if (rw(v, 0, BLKIF_OP_READ, SR_STATIC_SECTOR, 4, 1, 0, 7) != BLKIF_RSP_OKAY ||
+        !pages_match(4, 1, SR_STATIC_SECTOR, SR_STATIC_SEED))
+        sr_fail("final read back of the untouched page's sector", SR_STATIC_SECTOR);
+    /* What the disk must hold, for the host to check the image. */
+    printf("blkfront-sr: seeds");
+    for (unsigned c = 0; c < SR_SLOTS; c++)
+        printf(" %u", sr_seed[c]);
+    printf("\n");
     printf("blkfront-sr: %u rounds, %s\n", round, sr_failures ? "FAIL" : "PASS");
+    guest_shutdown(SHUTDOWN_poweroff);
+}
+
+/* ---- stats: known I/O for the backend's request counters ------------ */
+
+/* Requests whose counts xl top's VBD_* columns must show (Linux blkback's
+ * statistics: a request is counted by its operation before it is checked,
+ * its sectors once it runs): 5 reads (one of them refused: first_sect >
+ * last_sect) of 40 sectors, 3 writes of 48 sectors, a flush, a discard.
+ * Then it stays until data/finish is "done". */
+static void stats_main(void)
+{
+    static char names[512];
+    struct vbd *v = &vbds[0];
+    unsigned bad = 0;
+    union req r;
+    char val[32];
+
+    if (!xenbus_init() || !map_grant_table() ||
+        xenbus_directory(XBT_NIL, "device/vbd", names, sizeof(names)) < 1 ||
+        !vbd_find(v, 0, names) ||
+        wait_be(v, 1u << XenbusStateInitWait, STATE_TIMEOUT) != XenbusStateInitWait ||
+        !vbd_connect(v, 1, 0, XEN_IO_PROTO_ABI_NATIVE, true)) {
+        printf("blkfront-stats: no disk to work on: FAIL\n");
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    nr_vbds = 1;
+    fill_pages(0, 4, 64, 3);
+    bad += rw(v, 0, BLKIF_OP_WRITE, 64, 0, 1, 0, 7) != BLKIF_RSP_OKAY;
+    bad += rw(v, 0, BLKIF_OP_WRITE, 72, 1, 1, 0, 7) != BLKIF_RSP_OKAY;
+    bad += rw(v, 0, BLKIF_OP_WRITE, 128, 0, 4, 0, 7) != BLKIF_RSP_OKAY;
+    for (unsigned i = 0; i < 3; i++)
+        bad += rw(v, 0, BLKIF_OP_READ, 64 + i * 8, 4, 1, 0, 7) != BLKIF_RSP_OKAY;
+    bad += rw(v, 0, BLKIF_OP_READ, 128, 4, 2, 0, 7) != BLKIF_RSP_OKAY;
+    bad += rw(v, 0, BLKIF_OP_READ, 64, 4, 1, 5, 2) != BLKIF_RSP_ERROR;
+    memset(&r, 0, sizeof(r));
+    r.rw.operation = BLKIF_OP_FLUSH_DISKCACHE;
+    r.rw.handle = (blkif_vdev_t)v->devid;
+    bad += v->flush && roundtrip(v, 0, &r) != BLKIF_RSP_OKAY;
+    bad += v->discard && discard(v, 512, 8, false) != BLKIF_RSP_OKAY;
+    printf("blkfront-stats: done: rd_req 5 rd_sect 40 wr_req 3 wr_sect 48 f_req %u ds_req %u, %s\n",
+           v->flush ? 1 : 0, v->discard ? 1 : 0, bad ? "FAIL" : "PASS");
+    xenbus_watch("data/finish", "fin");
+    for (;;) {
+        struct xenbus_event ev;
+
+        xenbus_next_event(&ev, SECOND_NS);
+        if (xenbus_read(XBT_NIL, "data/finish", val, sizeof(val)) > 0 && !strcmp(val, "done"))
+            break;
+    }
+    guest_shutdown(SHUTDOWN_poweroff);
+}
+
+/* ---- cdrom: media changes the backend publishes ------------------------ */
+
+/* Connect the first disk (a cdrom drive), then follow its `sectors' as the
+ * backend publishes media changes (xl cd-insert / cd-eject): each size it
+ * sees is printed with the first 16 bytes of sector 0 in hex (a read that
+ * must succeed with media, and be refused without), until data/finish is
+ * "done". */
+static void cdrom_main(void)
+{
+    static char names[512];
+    struct vbd *v = &vbds[0];
+    uint64_t seen = ~0ull;
+    char val[32];
+
+    if (!xenbus_init() || !map_grant_table() ||
+        xenbus_directory(XBT_NIL, "device/vbd", names, sizeof(names)) < 1 ||
+        !vbd_find(v, 0, names) ||
+        wait_be(v, 1u << XenbusStateInitWait, STATE_TIMEOUT) != XenbusStateInitWait ||
+        !vbd_connect(v, 1, 0, XEN_IO_PROTO_ABI_NATIVE, true)) {
+        printf("blkfront-cd: no drive to work on: FAIL\n");
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    nr_vbds = 1;
+    printf("blkfront-cd: info 0x%x (cdrom %u, read-only %u)\n", v->info,
+           !!(v->info & VDISK_CDROM), !!(v->info & VDISK_READONLY));
+    xenbus_watch("data/finish", "fin");
+    for (;;) {
+        struct xenbus_event ev;
+        uint64_t n = rd_u64(v->be, "sectors", 0);
+
+        if (n != seen) {
+            int rc;
+
+            seen = n;
+            clear_pages(0, 1);
+            rc = rw(v, 0, BLKIF_OP_READ, 0, 0, 1, 0, 7);
+            printf("blkfront-cd: sectors %llu read %s", (unsigned long long)n,
+                   rc == BLKIF_RSP_OKAY ? "ok" : "error");
+            if (rc == BLKIF_RSP_OKAY) {
+                printf(" head ");
+                for (unsigned i = 0; i < 16; i++)
+                    printf("%02x", (unsigned)(unsigned char)data[0][i]);
+            }
+            printf("\n");
+        }
+        if (xenbus_read(XBT_NIL, "data/finish", val, sizeof(val)) > 0 && !strcmp(val, "done"))
+            break;
+        xenbus_next_event(&ev, SECOND_NS / 4);
+    }
     guest_shutdown(SHUTDOWN_poweroff);
 }
 
@@ -1299,5 +1426,9 @@ void guest_main(void)
            (unsigned)sizeof(long) * 8, XEN_IO_PROTO_ABI_NATIVE);
     if (cmdline_has("saverestore"))
         saverestore_main();
+    if (cmdline_has("stats"))
+        stats_main();
+    if (cmdline_has("cdrom"))
+        cdrom_main();
     run_tests();
 }

@@ -78,6 +78,7 @@ struct qfix {
     struct blk_target tgt;
     struct hf_ring fr;
     struct blk_queue q;
+    struct xk_vbd_counters ctr;     /* Linux blkback's statistics */
     bool started;
 };
 
@@ -100,7 +101,7 @@ static int qfix_start(struct qfix *f, enum blk_layout layout, unsigned order, bo
         (rc = blkring_map(&ring, &g.ctx, f->fr.ref, f->fr.nr_pages, layout, "test ring")))
         return rc;
     if ((rc = backend_bind(&g.ctx, f->fr.port, f->fr.port, &ev)) ||
-        (rc = blkqueue_start(&f->q, &f->tgt, "test queue", &ring, &ev)))
+        (rc = blkqueue_start(&f->q, &f->tgt, "test queue", &ring, &ev, &f->ctr)))
         return rc;
     f->started = true;
     return 0;
@@ -272,6 +273,13 @@ static void indirect(enum blk_layout layout)
             bad++;
     }
     CHECK_EQ(bad, 0);
+    /* Counted by indirect_op, as Linux blkback counts them: 256 segments
+     * of 8 sectors each way. */
+    CHECK_EQ(f.ctr.wr_req, 1);
+    CHECK_EQ(f.ctr.rd_req, 1);
+    CHECK_EQ(f.ctr.wr_sect, 2048);
+    CHECK_EQ(f.ctr.rd_sect, 2048);
+    CHECK_EQ(f.ctr.f_req + f.ctr.ds_req + f.ctr.oo_req, 0);
     qfix_stop(&f);
 }
 

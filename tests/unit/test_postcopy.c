@@ -19,6 +19,7 @@
 
 #include "check.h"
 #include "hvm/postcopy.h"
+#include "vmm_socket_proto.h"
 
 #define NPAGES 256u
 #define PG 4096u
@@ -130,6 +131,12 @@ static void roundtrip(void)
     sa.out = fwd[0];
     sa.req = ret[1];
     CHECK_EQ(pc_dest_arm(&d, dst.fd, dst.m, NPAGES, pending, sa.npend, msg), 0);
+    /* The page states as a backend process maps them (PC_PAGES): pending
+     * now, arrived at the end; the mapping outlives the destination's. */
+    const uint8_t *states = mmap(NULL, NPAGES, PROT_READ, MAP_SHARED, d.state_fd, 0);
+    CHECK(states != MAP_FAILED);
+    for (uint64_t i = 0; i < sa.npend; i++)
+        CHECK_EQ(states[pending[i]], XK_PC_PAGE_PENDING);
     CHECK_EQ(pc_dest_run(&d, fwd[1], ret[0], true, msg), 0);
     g1.m = g2.m = dst.m;
     pthread_create(&t1, NULL, guest_thread, &g1);
@@ -154,6 +161,9 @@ static void roundtrip(void)
      * the pages a thread waited for (some were already on their way). */
     CHECK(sa.st.on_demand >= 1 && sa.st.on_demand <= st.on_demand);
     CHECK_EQ(st.clobbered, 0);
+    for (uint64_t i = 0; i < sa.npend; i++)
+        CHECK_EQ(states[pending[i]], XK_PC_PAGE_ARRIVED);
+    munmap((void *)states, NPAGES);
     close(fwd[0]); close(fwd[1]); close(ret[0]); close(ret[1]);
     side_free(&src);
     side_free(&dst);

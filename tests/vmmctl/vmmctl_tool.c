@@ -34,6 +34,7 @@
 
 #include "domlock.h"
 #include "vmm_ctl.h"
+#include "vmm_socket_proto.h"
 
 #define STEP_TIMEOUT_MS 30000
 
@@ -319,7 +320,7 @@ int main(int argc, char **argv)
         return mute_listener(argv[2]);
 
     if (argc < 4) {
-        fprintf(stderr, "usage: vmmctl_tool info|pause|unpause|raw|console|hold-lock RUNDIR DOMID ...\n"
+        fprintf(stderr, "usage: vmmctl_tool info|pause|unpause|raw|console|hold-lock|pc-status RUNDIR DOMID ...\n"
                         "       vmmctl_tool mute-listener SOCKET\n");
         return 2;
     }
@@ -339,6 +340,17 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "hold-lock"))
         return hold_lock(argv[2], parse_uint(argv[3]),
                          parse_uint(argc > 4 ? argv[4] : argv[3]));
+    if (!strcmp(argv[1], "pc-status")) {
+        /* POSTCOPY's query: the state and the backends' asks so far. */
+        struct xk_link_postcopy r;
+        rc = vmm_ctl_postcopy_status(argv[2], parse_uint(argv[3]), &r);
+        if (rc < 0) {
+            fprintf(stderr, "pc-status: %s\n", strerror(-rc));
+            return 1;
+        }
+        printf("state %d backends %llu\n", rc, (unsigned long long)r.for_backends);
+        return 0;
+    }
     if (!strcmp(argv[1], "console"))
         return console(argv[2], parse_uint(argv[3]), argc - 4, argv + 4);
     fprintf(stderr, "vmmctl_tool: unknown command %s\n", argv[1]);
