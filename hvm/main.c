@@ -515,6 +515,7 @@ int main(int argc, char **argv)
     /* libxl builds ACPI tables for PVH guests only (firmware makes its
      * own). */
     vm.acpi = acpi && spec.kernel;
+    vm.hvm_platform = spec.firmware != NULL;
     if (uuid && !parse_uuid(uuid, vm.handle))
         die(XK_EXIT_USAGE, "--uuid %s: give a UUID as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", uuid);
     vm_gnttab_set_max(&vm, (unsigned)max_gframes);
