@@ -15,6 +15,7 @@
 #include "acpi.h"
 #include "exit_codes.h"
 #include "grant.h"
+#include "irq.h"
 #include "log.h"
 #include "util.h"
 #include "watchdog.h"
@@ -172,6 +173,11 @@ int vm_kvm_init(struct vm *vm)
         if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
             rc = -errno;
             log_err("KVM_CREATE_PIT2:");
+            return rc;
+        }
+        if ((rc = irq_set_legacy_routes(vm))) {
+            errno = -rc;
+            log_err("KVM_SET_GSI_ROUTING:");
             return rc;
         }
     }

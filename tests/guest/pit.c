@@ -6,7 +6,11 @@
  * the speaker's data bit and channel 2's gate.  With "nopit" on its
  * command line (a PVH guest, --kernel) it finds none, as on Xen's PVH:
  * ports 0x40-0x43 and 0x61 read all ones whatever it writes.
+ * Channel 0's interrupt (ISA IRQ 0) reaches the IOAPIC on pin 2, as on
+ * Xen (hvm_isa_irq_to_gsi) and as the MADT's interrupt source override
+ * of PC firmware says, not on pin 0.
  */
+#include "apic.h"
 #include "lib.h"
 #include "shinfo.h"
 #include "test.h"
@@ -114,6 +118,39 @@ TEST(speaker_port)
     EXPECT_EQ(inb(SPEAKER) & 3, 2);
     outb(SPEAKER, v & 0x0c);
     EXPECT_EQ(inb(SPEAKER) & 3, 0);
+}
+
+/* ISA IRQ 0 is GSI 2: channel 0 running at 1 kHz raises IOAPIC pin 2's
+ * vector (held in IRR: interrupts stay off), never pin 0's. */
+TEST(pit_irq0_on_ioapic_pin2)
+{
+    uint64_t end;
+    bool pin0 = false, pin2 = false;
+
+    if (cmdline_has("nopit")) {
+        test_skip("no PIT (PVH)");
+        return;
+    }
+    shinfo_map();
+    outb(0x21, 0xff);               /* the PIC keeps out of it */
+    lapic_map();
+    lapic_enable();
+    ioapic_set_rte(0, 0x50, (uint8_t)lapic_id());
+    ioapic_set_rte(2, 0x52, (uint8_t)lapic_id());
+    outb(0x43, 0x34);               /* channel 0, low/high, mode 2 */
+    outb(0x40, 1193 & 0xff);
+    outb(0x40, 1193 >> 8);
+    end = xen_system_time() + 2000000000ull;
+    while (!pin2 && xen_system_time() < end) {
+        pin0 |= lapic_irr(0x50);
+        pin2 |= lapic_irr(0x52);
+    }
+    pin0 |= lapic_irr(0x50);
+    outb(0x43, 0x30);               /* channel 0 to mode 0: no more ticks */
+    ioapic_mask(0);
+    ioapic_mask(2);
+    EXPECT_EQ(pin2, true);
+    EXPECT_EQ(pin0, false);
 }
 
 void guest_main(void)
