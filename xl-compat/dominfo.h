@@ -44,7 +44,7 @@ void xl_vmm_query_many(struct xl_dominfo *d, unsigned n, int timeout_ms);
 /* The pid listening on domain DOMID's VMM socket (0: none), known even
  * when the VMM is stopped. */
 pid_t xl_vmm_peer_pid(unsigned domid);
-/* Whether process PID is stopped (SIGSTOP, a debugger). */
+/* Whether process PID is stopped by a signal (SIGSTOP), not a tracer. */
 bool xl_pid_stopped(pid_t pid);
 int xl_vmm_pause(unsigned domid);       /* 0 or -errno */
 int xl_vmm_unpause(unsigned domid);

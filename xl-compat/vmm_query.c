@@ -79,9 +79,12 @@ bool xl_pid_stopped(pid_t pid)
     n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = 0;
-    /* "pid (comm) S ...": comm may hold anything, so from the last ')'. */
+    /* "pid (comm) S ...": comm may hold anything, so from the last ')'.
+     * Only 'T' (SIGSTOP) counts: 't' is a tracer's stop, which is
+     * transient (LeakSanitizer stops every thread of a VMM built with
+     * sanitizers that way while it exits) and answered once it ends. */
     p = strrchr(buf, ')');
-    return p && (p[2] == 'T' || p[2] == 't');
+    return p && p[2] == 'T';
 }
 
 /* A connection to domain DOMID's VMM that never blocks (a listener that

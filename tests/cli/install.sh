@@ -114,8 +114,8 @@ got=$(comp xl sched-credit2 -p P)
 got=$(comp xl vcpu-set --ig)
 [ "$got" = --ignore-host ] && pass completes_vcpu_set_option || fail completes_vcpu_set_option "'$got'"
 
-out=$(timeout 30 "$xl" shutdown -w inst 2>&1)
-[ $? = 0 ] && wait_for 10 gone inst && pass shutdown || fail shutdown "$out"
+out=$(timeout 120 "$xl" shutdown -w inst 2>&1)
+rc=$?; [ $rc = 0 ] && wait_for 30 gone inst && pass shutdown || fail shutdown "status $rc: $out"
 "$xl" create "$tmp/inst.cfg" >/dev/null 2>&1
 check create_again listed inst
 "$xl" destroy inst >/dev/null 2>&1 && wait_for 10 gone inst && pass destroy || fail destroy "$("$xl" list)"

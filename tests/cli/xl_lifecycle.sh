@@ -107,7 +107,7 @@ out=$("$xl" create "$tmp/beta.cfg" 2>&1) && fail duplicate_name "$out"
 grep -q 'already exists' <<<"$out" && pass duplicate_name || fail duplicate_name "$out"
 
 # --- shutdown: the guest powers off, on_poweroff=destroy ----------------------
-out=$(timeout 30 "$xl" shutdown -w alpha 2>&1)
+out=$(timeout 120 "$xl" shutdown -w alpha 2>&1)
 st=$?
 [ $st = 0 ] && pass shutdown_wait || fail shutdown_wait "$st: $out"
 in_console alpha "pvcontrol: shutdown poweroff" && pass shutdown_reaches_guest \
