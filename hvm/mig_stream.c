@@ -20,6 +20,7 @@
 #include "control.h"
 #include "save.h"
 #include "util.h"
+#include "evloop.h"
 #include "vcpu_tsc.h"
 #include "x86.h"
 #include "xen_version.h"
@@ -506,7 +507,7 @@ static bool fits_downtime(const struct mig_out *o, struct timespec t0, int64_t d
  * domain runs, then the domain paused (a controller pause, saved with it
  * as the saver's) and the last round. */
 static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, bool postcopy,
-                   char *msg)
+                   bool *held, char *msg)
 {
     struct precopy pc = { .postcopy = postcopy };
     const struct mig_live *lv = o->live;
@@ -550,6 +551,13 @@ static int precopy(struct vm *vm, struct mig_out *o, struct mig_stats *st, bool 
      * pages before the last round reads them. */
     if ((rc = backends_quiesce(vm, msg, SS_MSG_LEN)))
         goto out;
+    /* From the last round to xenkvm's records, the event thread waits:
+     * a timer expiring or an event arriving meanwhile would write guest
+     * memory the last round had already sent and change the state saved
+     * after it (a singleshot timer saved as fired, its event lost: Linux's
+     * idle CPU 1 never woke again after a migration on the nested host).
+     * Held, the timer is saved armed and fires on the destination. */
+    *held = evloop_hold(vm->loop);
     if (postcopy) {
         if (!(pc.pending = malloc((vm->ram_pages ? vm->ram_pages : 1) * sizeof(uint64_t)))) {
             rc = -ENOMEM;
@@ -615,33 +623,14 @@ static void put_empty(struct mig_out *o, uint32_t type)
     rec_end(o, rec_begin(o, type));
 }
 
-int mig_save(struct vm *vm, struct mig_out *o, unsigned flags, struct mig_stats *st,
-             char *msg)
+/* The stream after its pages: TSC, params, HVM context, the ends and
+ * xenkvm's records. */
+static int put_state(struct vm *vm, struct mig_out *o, unsigned flags, char *msg)
 {
-    struct mig_stats dummy;
     struct ss_wr ctx = { 0 };
     size_t rec;
     int rc;
 
-    if (!st)
-        st = &dummy;
-    memset(st, 0, sizeof(*st));
-    msg[0] = '\0';
-    put_libxl_header(o);
-    put_empty(o, LIBXL_REC_LIBXC_CONTEXT);
-    put_libxc_headers(o);
-    put_cpuid_policy(vm, o);
-    put_msr_policy(o);
-    put_empty(o, LIBXC_REC_STATIC_DATA_END);
-    if (flags & MIG_LIVE) {
-        if ((rc = precopy(vm, o, st, flags & MIG_POSTCOPY, msg)))
-            return rc;
-    } else if ((rc = backends_quiesce(vm, msg, SS_MSG_LEN))) {
-        return rc;
-    } else if ((rc = put_pages(vm, o, st))) {
-        MSG("guest memory: %s", strerror(-rc));
-        return rc;
-    }
     rec = rec_begin(o, LIBXC_REC_X86_TSC_INFO);
     ss_put_u32(ow(o), 0);                       /* TSC_MODE_DEFAULT */
     ss_put_u32(ow(o), vm->clock.tsc_khz);
@@ -669,6 +658,43 @@ int mig_save(struct vm *vm, struct mig_out *o, unsigned flags, struct mig_stats 
             return rc;
         o->bytes += ow(o)->len - before;
     }
+    return 0;
+}
+
+int mig_save(struct vm *vm, struct mig_out *o, unsigned flags, struct mig_stats *st,
+             char *msg)
+{
+    struct mig_stats dummy;
+    bool held = false;
+    int rc;
+
+    if (!st)
+        st = &dummy;
+    memset(st, 0, sizeof(*st));
+    msg[0] = '\0';
+    put_libxl_header(o);
+    put_empty(o, LIBXL_REC_LIBXC_CONTEXT);
+    put_libxc_headers(o);
+    put_cpuid_policy(vm, o);
+    put_msr_policy(o);
+    put_empty(o, LIBXC_REC_STATIC_DATA_END);
+    if (flags & MIG_LIVE) {
+        if ((rc = precopy(vm, o, st, flags & MIG_POSTCOPY, &held, msg))) {
+            if (held)
+                evloop_release(vm->loop);
+            return rc;
+        }
+    } else if ((rc = backends_quiesce(vm, msg, SS_MSG_LEN))) {
+        return rc;
+    } else if ((rc = put_pages(vm, o, st))) {
+        MSG("guest memory: %s", strerror(-rc));
+        return rc;
+    }
+    rc = put_state(vm, o, flags, msg);
+    if (held)
+        evloop_release(vm->loop);
+    if (rc)
+        return rc;
     out_flush(o);
     st->bytes = o->bytes;
     if (ow(o)->failed && !o->err)

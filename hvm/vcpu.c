@@ -825,6 +825,13 @@ bool vcpu_wait(struct vcpu *v, uint64_t deadline)
             pthread_cond_wait(&v->cond, &vm->lock);
         }
     }
+    /* Woken (or timed out) while the controller has the domain paused:
+     * still blocked, as on Xen, where a paused domain's vCPU does not run
+     * and writes nothing until it is unpaused.  Going on now would write
+     * the runstate area and the hypercall's results into guest memory a
+     * save may already have read. */
+    while (vm->ctl_pause_count && !atomic_load(&vm->stopping))
+        pthread_cond_wait(&v->cond, &vm->lock);
     v->wake = false;
     ok = !atomic_load(&vm->stopping);
     pthread_mutex_unlock(&vm->lock);

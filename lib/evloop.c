@@ -21,14 +21,21 @@ struct watch {
     uint32_t events;        /* EPOLL* interest; 0: not in the epoll set */
 };
 
+/* Event data of the two internal eventfds. */
+#define EV_STOP ((uint64_t)-1)
+#define EV_HOLD ((uint64_t)-2)
+
 struct evloop {
-    int epfd, stopfd;
+    int epfd, stopfd, holdfd;
     pthread_t thread;
     bool started;
     pthread_mutex_t lock;
     struct watch *w;        /* indexed by fd */
     int nw;
     uint64_t gen;
+    /* evloop_hold: asked for, and the thread parked in answer. */
+    pthread_cond_t hold_cond;
+    bool hold_wanted, holding;
 };
 
 struct evloop *evloop_new(void)
@@ -39,11 +46,18 @@ struct evloop *evloop_new(void)
     if (!l)
         return NULL;
     pthread_mutex_init(&l->lock, NULL);
+    pthread_cond_init(&l->hold_cond, NULL);
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     l->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    e.data.u64 = (uint64_t)-1;
-    if (l->epfd < 0 || l->stopfd < 0 ||
+    l->holdfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    e.data.u64 = EV_STOP;
+    if (l->epfd < 0 || l->stopfd < 0 || l->holdfd < 0 ||
         epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->stopfd, &e) < 0) {
+        evloop_free(l);
+        return NULL;
+    }
+    e.data.u64 = EV_HOLD;
+    if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->holdfd, &e) < 0) {
         evloop_free(l);
         return NULL;
     }
@@ -132,6 +146,55 @@ void evloop_del(struct evloop *l, int fd)
     pthread_mutex_unlock(&l->lock);
 }
 
+/* On the event thread: park while a hold is wanted. */
+static void hold_here(struct evloop *l)
+{
+    uint64_t n;
+
+    if (read(l->holdfd, &n, sizeof(n)) < 0)
+        n = 0;
+    pthread_mutex_lock(&l->lock);
+    l->holding = true;
+    pthread_cond_broadcast(&l->hold_cond);
+    while (l->hold_wanted)
+        pthread_cond_wait(&l->hold_cond, &l->lock);
+    l->holding = false;
+    pthread_cond_broadcast(&l->hold_cond);
+    pthread_mutex_unlock(&l->lock);
+}
+
+bool evloop_hold(struct evloop *l)
+{
+    uint64_t one = 1;
+
+    if (!l || !l->started || pthread_equal(l->thread, pthread_self()))
+        return false;
+    pthread_mutex_lock(&l->lock);
+    /* One holder at a time; a release in progress ends first. */
+    while (l->hold_wanted || l->holding)
+        pthread_cond_wait(&l->hold_cond, &l->lock);
+    l->hold_wanted = true;
+    pthread_mutex_unlock(&l->lock);
+    if (write(l->holdfd, &one, sizeof(one)) != sizeof(one)) {
+        log_warn("event loop: cannot ask for a hold");
+        evloop_release(l);
+        return false;
+    }
+    pthread_mutex_lock(&l->lock);
+    while (!l->holding)
+        pthread_cond_wait(&l->hold_cond, &l->lock);
+    pthread_mutex_unlock(&l->lock);
+    return true;
+}
+
+void evloop_release(struct evloop *l)
+{
+    pthread_mutex_lock(&l->lock);
+    l->hold_wanted = false;
+    pthread_cond_broadcast(&l->hold_cond);
+    pthread_mutex_unlock(&l->lock);
+}
+
 static void *loop_thread(void *arg)
 {
     struct evloop *l = arg;
@@ -151,8 +214,12 @@ static void *loop_thread(void *arg)
             evloop_fn fn = NULL;
             void *a = NULL;
 
-            if (u == (uint64_t)-1)
+            if (u == EV_STOP)
                 return NULL;
+            if (u == EV_HOLD) {
+                hold_here(l);
+                continue;
+            }
             pthread_mutex_lock(&l->lock);
             if (fd < l->nw && l->w[fd].fn && (l->w[fd].gen & 0xffffffffu) == (u >> 32)) {
                 fn = l->w[fd].fn;
@@ -202,6 +269,9 @@ void evloop_free(struct evloop *l)
         close(l->epfd);
     if (l->stopfd >= 0)
         close(l->stopfd);
+    if (l->holdfd >= 0)
+        close(l->holdfd);
+    pthread_cond_destroy(&l->hold_cond);
     free(l->w);
     free(l);
 }

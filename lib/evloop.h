@@ -5,6 +5,7 @@
 #ifndef XK_EVLOOP_H
 #define XK_EVLOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct evloop;
@@ -27,5 +28,11 @@ int evloop_add_events(struct evloop *l, int fd, uint32_t events, evloop_fn fn,
 int evloop_set_events(struct evloop *l, int fd, uint32_t events);
 /* Stop watching FD.  On the event thread, no callback for FD follows. */
 void evloop_del(struct evloop *l, int fd);
+/* Hold the event thread between two callbacks until evloop_release, so
+ * that nothing it serves runs meanwhile (a save reading state the
+ * callbacks change).  Returns once it is held; false (nothing to release)
+ * on the event thread itself or when the loop does not run. */
+bool evloop_hold(struct evloop *l);
+void evloop_release(struct evloop *l);
 
 #endif

@@ -516,6 +516,29 @@ static void reload_config(struct mon *m, char *text, size_t len)
     free(path);
 }
 
+static void to_log(const struct mon *m);
+
+/* xl migrate-receive builds the domain as NAME--incoming and renames it
+ * once it may start (and xl rename renames it at any time), after its
+ * monitor started: the monitor goes on under the name the domain has now,
+ * for its log and for a restart (measured: Debian's kernel, migrated on the
+ * nested host, was not restarted by `xl reboot`, its monitor restarting
+ * "nested-l2--incoming"). */
+static void follow_rename(struct mon *m)
+{
+    char *now = xl_xs_readf(XBT_NULL, "/local/domain/%u/name", m->domid);
+
+    if (!now || !*now || !strcmp(now, m->dc->name)) {
+        free(now);
+        return;
+    }
+    free(m->dc->name);
+    m->dc->name = now;
+    free(m->log);
+    m->log = xl_xasprintf("%s/xl-%s.log", xl_logdir(), now);
+    to_log(m);
+}
+
 static int run_monitor(struct mon *m)
 {
     char *update = NULL;        /* config-update's text for this restart */
@@ -530,6 +553,7 @@ static int run_monitor(struct mon *m)
             continue;
         /* The domain may have outlived a xenstored restart: reconnect. */
         xl_xs_after_fork();
+        follow_rename(m);
         reason = xk_shutdown_for_exit(status);
         if (reason < 0) {
             fprintf(stderr, "Domain %u has been destroyed.\n", m->domid);

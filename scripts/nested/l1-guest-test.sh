@@ -8,7 +8,7 @@
 # balloon), `xl reboot` (the guest comes back: on_reboot="restart") and
 # `xl shutdown`, each through the guest's PV control driver.  Every wait
 # is bounded: TIMEOUT s (L1 time) for a boot, a minute for the rest.
-timeout=${1:-300}
+timeout=${1:-200}
 xk=/xenkvm
 xl=$xk/xl-compat/xl
 name=nested-l2
@@ -32,15 +32,26 @@ console() {
     con_pid=$!
 }
 text() { tr -d '\r' < "/tmp/l2-console.$1"; }
-# wait_for N PATTERN SECONDS: until an extended regexp appears in console N.
+# wait_for N PATTERN SECONDS: until an extended regexp appears in console N,
+# for at most SECONDS of L1 time (each look at the console takes a while
+# under TCG: counting looks instead would make the limit half as long
+# again).  Every 20 s of waiting it prints a progress line with the
+# console's last line: L1 busy waiting on a silent L2 must not look like a
+# silent, stalled L1 to run-l1.sh's idle watchdog (NESTED_IDLE).
 wait_for() {
-    local n=0
+    local t0 n last=0
+    t0=$(cut -d. -f1 /proc/uptime)
     while ! text "$1" | grep -q -E "$2"; do
-        n=$((n + 1))
+        n=$(($(cut -d. -f1 /proc/uptime) - t0))
         [ "$n" -gt "$3" ] && return 1
+        if [ $((n - last)) -ge 20 ]; then
+            last=$n
+            echo "L1: waiting $n of $3 s for '$2' on the L2 console; its last line: '$(text "$1" | tail -n 1 | cut -c1-100)'"
+        fi
         sleep 1
     done
 }
+
 # gone SECONDS: until xl no longer lists the domain.
 gone() {
     local n=0
@@ -61,10 +72,19 @@ ended() {
     wait "$1"
 }
 show_logs() {
-    "$xl" list 2>&1 | sed 's/^/L1: /'
+    "$xl" list 2>&1 | sed 's/^/L1: xl list: /'
     for f in "$XENKVM_LOGDIR"/*; do
         [ -f "$f" ] && tail -n 30 "$f" | sed "s|^|L1: $(basename "$f"): |"
     done
+}
+# timed_out CHECK N WHY: L2 did not get somewhere in time: a FAIL with what
+# there is to see (the end of console N, xl list, the VMM's and xl's logs),
+# so a silent L2 is a failure of its own, not an L1 stall.
+timed_out() {
+    fail "$1" "$3"
+    echo "L1: the L2 console (xl console) has $(text "$2" | wc -l) lines; the last ones:"
+    text "$2" | tail -n "${NESTED_LOG_LINES:-15}" | sed 's/^/L1: L2 console tail: /'
+    show_logs
 }
 # guest_checks N: the guest's own checks in console N, each expected once.
 guest_checks() {
@@ -72,7 +92,9 @@ guest_checks() {
     for c in hypervisor_type xenbus_device vcpus_online xenstore_read_name \
              xenstore_write_read xenstore_ls_home xenstore_read_domid \
              cpu1_timer cpu1_ipi clocksource clock_stable clock_advances; do
-        line=$(text "$1" | grep -E "^L2-(PASS|FAIL): $c(:|\$)" | head -n 1)
+        # A kernel message may land between a check's text and its line
+        # end ("L2-PASS: vcpus_online[   53.66] hrtimer: ..." was seen).
+        line=$(text "$1" | grep -E "^L2-(PASS|FAIL): $c(:|\[|\$)" | head -n 1)
         case "$line" in
         L2-PASS:*) pass "$c" ;;
         L2-FAIL:*) echo "FAIL: nested/l2/${line#L2-FAIL: }" ;;
@@ -91,7 +113,7 @@ l2_run() {
     "$xl" domid "$name" > /dev/null 2>&1 || { fail "$label" "no domain $name to run it in"; return 1; }
     xenstore-write "/local/domain/$("$xl" domid "$name")/data/run" "$1 $l2_seq"
     if ! wait_for $cn "^L2: done $1 $l2_seq\$" "$2"; then
-        fail "$label" "the guest did not finish part $1 within $2 s"
+        timed_out "$label" $cn "the guest did not finish part $1 within $2 s"
         return 1
     fi
     out=$(text $cn | sed -n "/^L2: run $1 $l2_seq\$/,/^L2: done $1 $l2_seq\$/p" |
@@ -114,6 +136,13 @@ finish() {
     exit 0
 }
 
+# The disk l2.cfg gives the guest at boot (xvda): 16 MiB, a random first
+# MiB the guest reads (l1-parts/15-boot-disk.sh).
+l2_disk=/tmp/l2-xvda.img
+dd if=/dev/zero of=$l2_disk bs=1M count=16 2>/dev/null
+dd if=/dev/urandom of=$l2_disk bs=64k count=16 conv=notrunc 2>/dev/null
+l2_disk_sum0=$(dd if=$l2_disk bs=1M count=1 2>/dev/null | sha256sum | cut -d' ' -f1)
+
 t0=$(uptime_s)
 if ! "$xl" create -p /nested/l2.cfg > /tmp/l2-create.out 2>&1; then
     sed 's/^/L1: xl create: /' /tmp/l2-create.out
@@ -125,8 +154,7 @@ cn=1                    # the current console (a new one per domain)
 console $cn
 "$xl" unpause "$name" || fail unpause "xl unpause failed"
 if ! wait_for 1 '^L2: ready' "$timeout"; then
-    fail boot "no 'L2: ready' within $timeout s (L1 time)"
-    show_logs
+    timed_out boot 1 "no 'L2: ready' within $timeout s (L1 time)"
     guest_checks 1
     finish
 fi
@@ -233,8 +261,7 @@ if wait_for $cn '^L2: ready' "$timeout"; then
     pass reboot
     echo "L1: L2 ready again $(since "$t1") s after its reboot"
 else
-    fail reboot "the rebooted guest was not ready within $timeout s"
-    show_logs
+    timed_out reboot $cn "the rebooted guest was not ready within $timeout s"
     finish
 fi
 

@@ -23,7 +23,8 @@
 # QEMU gets TIMEOUT seconds (NESTED_TIMEOUT, default 1200); a run that is
 # cut off, or that never printed "NESTED: done", is a failure.
 # NESTED_PARTS (default "suite,l2") picks what L1 runs, NESTED_L2_TIMEOUT
-# bounds the L2 boot (default 300 s), NESTED_GUESTS (comma-separated
+# bounds the L2 boot (default 200 s, and always below NESTED_IDLE so that
+# a silent L2 ends as a FAIL of its own), NESTED_GUESTS (comma-separated
 # ELF names from tests/guests.list) narrows the suite, for debugging.
 # usage: run-l1.sh CACHE LOG
 set -uo pipefail
@@ -32,31 +33,89 @@ log=${2:?}
 # shellcheck disable=SC1091
 . "$cache/versions"
 limit=${NESTED_TIMEOUT:-1200}
-l2_limit=${NESTED_L2_TIMEOUT:-300}
+idle=${NESTED_IDLE:-300}
+l2_limit=${NESTED_L2_TIMEOUT:-200}
+# L1 waiting on a silent L2 prints a progress line every 20 s, and must
+# give up on it (a FAIL with L2's console, xl list and the logs) well before
+# this watchdog would take L1 for stalled.
+l2_max=$((idle > 120 ? idle - 60 : idle / 2))
+if [ "$l2_limit" -gt "$l2_max" ]; then
+    echo "nested: NESTED_L2_TIMEOUT $l2_limit s is not well below NESTED_IDLE $idle s: using $l2_max s"
+    l2_limit=$l2_max
+fi
 # Which parts L1 runs: "suite" (the guest suite), "l2" (the Linux guest).
 parts=${NESTED_PARTS:-suite,l2}
 mkdir -p "$(dirname "$log")"
 # Debugging aids passed on to L1's /init (see l1-init).
 extra=
-for v in NESTED_GUESTS NESTED_TRANSPORTS NESTED_VMM_OPTS NESTED_LOG_LINES NESTED_PRINTK NESTED_RUN_SKIPPED NESTED_L2_PARTS NESTED_L2_MOVES; do
+for v in NESTED_GUESTS NESTED_TRANSPORTS NESTED_VMM_OPTS NESTED_LOG_LINES NESTED_PRINTK NESTED_RUN_SKIPPED NESTED_L2_PARTS; do
     [ -n "${!v:-}" ] && extra="$extra $v=${!v// /,}"
 done
 
+# stall_report: what L1's vCPUs do when it looks stalled, before QEMU is
+# stopped, to tell a hung L1 from a slow one: QEMU's vCPU threads on the
+# host (running or sleeping, CPU time), then three samples a second apart
+# of each vCPU's RIP (with its symbol, stall_symbol), CPL and HLT through
+# QEMU's monitor (a pipe: LOG.mon.in / LOG.mon.out).  A monitor that does not answer means
+# QEMU's main loop itself is stuck.
+stall_report() {
+    local qpid sample map=$cache/l1/kallsyms-$KERNEL_ABI
+    qpid=$(cat "$log.qemu-pid" 2>/dev/null) || return
+    echo "nested: stall report: QEMU's threads (pid $qpid)"
+    ps -L -o tid,stat,pcpu,time,wchan:24,comm -p "$qpid" | sed 's/^/nested:   /'
+    for sample in 1 2 3; do
+        echo "nested: stall report: vCPUs, sample $sample"
+        timeout 1 cat "$log.mon.out" > /dev/null 2>&1   # what was left in it
+        printf 'info registers -a\n' > "$log.mon.in"
+        sleep 1
+        timeout 3 cat "$log.mon.out" 2>/dev/null | tr -d '\r' |
+            sed -n -e 's/^CPU#\([0-9]*\).*/CPU \1/p' \
+                   -e 's/^[RE]IP=\([0-9a-f]*\) .*\(CPL=[0-9]\).*\(HLT=[0-9]\).*/\1 \2 \3/p' |
+            paste -d' ' - - |
+            while read -r _ cpu rip rest; do
+                echo "nested:   CPU $cpu rip $rip $(stall_symbol "$map" "$rip") $rest"
+            done
+    done
+}
+# stall_symbol MAP RIP: the kernel symbol RIP is in ("symbol+0xoff"), from
+# L1's own /proc/kallsyms (Debian's System.map is a stub): with nokaslr the
+# addresses are the same at every boot of one kernel, so the first run
+# has L1 write its text symbols (kvm's included) to a second serial port,
+# kept as CACHE/l1/kallsyms-ABI.
+stall_symbol() {
+    [ -f "$1" ] || return
+    # Both 16 hex digits: compared as strings; the offset from the low half.
+    awk -v a="$2" '
+        function h(s,  i, v) { v = 0
+            for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+            return v }
+        $2 ~ /^[tTwW]$/ { if ($1 <= a) { best = $3; bv = $1 } else exit }
+        END { if (best != "" && substr(a, 1, 8) == substr(bv, 1, 8))
+                  printf "%s+0x%x", best, h(substr(a, 9)) - h(substr(bv, 9)) }' "$1"
+}
+
 # One boot of L1.  A watchdog ends QEMU when the serial console has been
-# silent for NESTED_IDLE seconds (default 300; every guest case and the L2
-# boot print far more often): L1 under TCG has now and then stopped with
-# both CPUs in soft lockups (docs/nested-host.md), and waiting out the
-# whole limit for that helps nobody.
+# silent for NESTED_IDLE seconds (default 300; every guest case prints far
+# more often, and L1 waiting on L2 prints a progress line every 20 s): L1
+# under TCG has now and then stopped with both CPUs in soft lockups
+# (docs/nested-host.md), and waiting out the whole limit for that helps
+# nobody.
 run_once() {
-    local t0 t1 status watch idle=${NESTED_IDLE:-300}
+    local t0 t1 status watch
     : > "$log"
-    rm -f "$log.qemu-pid"
+    rm -f "$log.qemu-pid" "$log.mon.in" "$log.mon.out"
+    mkfifo "$log.mon.in" "$log.mon.out"
+    ksyms=$cache/l1/kallsyms-$KERNEL_ABI
+    ksyms_args=
+    [ -s "$ksyms" ] || ksyms_args="-serial file:$ksyms.tmp"
     t0=$(date +%s)
+    # $ksyms_args is two words or none.
+    # shellcheck disable=SC2086
     ( timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu "${NESTED_QEMU_CPU:-max,erms=off,xsave=off}" -smp 2 -m 2048 \
         -kernel "$cache/root/$IMAGE_PKG/boot/vmlinuz-$KERNEL_ABI" \
         -initrd "$cache/l1/initramfs.cpio" \
-        -append "console=ttyS0 rdinit=/init panic=-1 quiet tsc=reliable ${NESTED_L1_ARGS:-} NESTED_L2_TIMEOUT=$l2_limit NESTED_PARTS=$parts$extra" \
-        -display none -monitor none -serial stdio -no-reboot -pidfile "$log.qemu-pid" < /dev/null 2>&1 |
+        -append "console=ttyS0 rdinit=/init panic=-1 quiet tsc=reliable nokaslr ${NESTED_L1_ARGS:-} NESTED_L2_TIMEOUT=$l2_limit NESTED_PARTS=$parts${ksyms_args:+ NESTED_KSYMS=1}$extra" \
+        -display none -monitor pipe:"$log.mon" -name nested-l1,debug-threads=on -serial stdio $ksyms_args -no-reboot -pidfile "$log.qemu-pid" < /dev/null 2>&1 |
         sed -u 's/\r$//' | tee "$log"
       exit "${PIPESTATUS[0]}" ) &
     watch=$!
@@ -70,12 +129,17 @@ run_once() {
            grep -q -E 'soft lockup - CPU#[0-9]+ stuck for ([2-9][0-9]{2}|[0-9]{4,})s' "$log"; then
             echo "nested: no console output for $idle s, or L1 in a soft lockup for 200 s: L1 stalled, stopping QEMU"
             stalled=1
+            stall_report
             [ -s "$log.qemu-pid" ] && kill -KILL "$(cat "$log.qemu-pid")" 2>/dev/null
             break
         fi
     done
     wait "$watch"
     status=$?
+    rm -f "$log.mon.in" "$log.mon.out"
+    [ -n "$ksyms_args" ] && grep -q '^NESTED: kallsyms written' "$log" &&
+        tr -d '\r' < "$ksyms.tmp" | sort > "$ksyms"
+    rm -f "$ksyms.tmp"
     [ "$stalled" -eq 1 ] && status=124
     t1=$(date +%s)
     echo "nested: QEMU ran $((t1 - t0)) s (status $status); serial log: $log"
@@ -102,7 +166,7 @@ for attempt in $(seq "$tries"); do
     break
 done
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-    echo "FAIL: nested/l1: QEMU stopped (the $limit s limit, or L1 silent for ${NESTED_IDLE:-300} s)"
+    echo "FAIL: nested/l1: QEMU stopped (the $limit s limit, or L1 silent for $idle s)"
     failed=$((failed + 1))
 elif [ "$complete" -eq 0 ]; then
     echo "FAIL: nested/l1: L1 ended before its run was complete (status $status)"

@@ -108,3 +108,23 @@ out=$("$xl" migrate -s '' sr "$xl migrate-receive | dd bs=1 count=$((banner_len 
 grep -qF "Domain state is now undefined !" <<<"$out" && listed sr--migratedaway \
     && pass receiver_gone_after_go_is_undefined || fail receiver_gone_after_go_is_undefined "$out"
 for d in sr sr--incoming sr--migratedaway; do listed $d && "$xl" destroy $d; done
+
+# The migrated domain's monitor goes on under the name the domain took
+# back: `xl reboot` restarts it as pvc (on_reboot = "restart"), not as
+# pvc--incoming, and its log is xl-pvc.log.
+pvc=$BUILDDIR/tests/guest/pvcontrol64.elf
+xl_cfg pvc "$pvc"
+"$xl" create "$tmp/pvc.cfg" >/dev/null 2>&1
+wait_for 30 in_console pvc "pvcontrol: up"
+out=$("$xl" migrate -s '' pvc "$xl migrate-receive" 2>&1)
+[ $? = 0 ] || fail migrate_pvcontrol "$out"
+mid=$("$xl" domid pvc 2>/dev/null)
+restarted() { local d; d=$("$xl" domid pvc 2>/dev/null) && [ "$d" != "$mid" ]; }
+"$xl" reboot pvc >/dev/null 2>&1
+if wait_for 30 restarted && gone pvc--incoming &&
+   grep -q "has shut down, reason code 1 " "$tmp/log/xl-pvc.log" 2>/dev/null; then
+    pass migrated_domain_restarts_under_its_name
+else
+    fail migrated_domain_restarts_under_its_name "domid '$("$xl" domid pvc 2>&1)' (migrated: $mid): $("$xl" list 2>&1); $(tail -n 5 "$tmp/log/xl-pvc"*.log 2>&1)"
+fi
+for d in pvc pvc--incoming; do listed $d && "$xl" destroy $d; done

@@ -18,6 +18,16 @@
  * that a save or live update most likely finds it armed and it expires
  * while the domain is paused: the interrupt must still come.
  *
+ * With "ap" (and vcpus = 2) the FIFO ABI is on (event words and control
+ * blocks in guest RAM, as Linux has them) and vCPU 1 sleeps over and over
+ * with its own
+ * singleshot timer armed 20 ms ahead, woken by VIRQ_TIMER bound to it
+ * and delivered by its own upcall vector, as Linux's idle CPUs are:
+ * alternately in SCHEDOP_block and in `sti; hlt`.  A save or migration
+ * most likely finds it asleep with the timer armed (and a restore a
+ * second later finds the deadline past).  At the end vCPU 0 waits for
+ * three more of vCPU 1's wake-ups: a timer lost on the way fails it.
+ *
  * With "platform" on its command line (a type=hvm guest, whose PIC,
  * IOAPIC and PIT travel in Xen's HVM context) it also programs those
  * devices at setup and checks every round that they read back the same:
@@ -37,6 +47,8 @@
 #include "xen_guest.h"
 #include "apic.h"
 #include "x86.h"
+#include "ap.h"
+#include "trap.h"
 
 #define NPAGES 32
 #define WORDS (4096 / 8)
@@ -53,6 +65,13 @@ static uint64_t expect[NPAGES];
 static unsigned failures;
 static evtchn_port_t pa, pb, ptimer;
 static bool by_upcall;
+
+/* vCPU 1 (with "ap"): its timer's port, its wake-ups by that timer, and
+ * what went wrong there (vCPU 0 reports it: one console writer). */
+static uint8_t ap_stack[8192] __aligned(16);
+static vcpu_hvm_context_t ap_ctx;
+static evtchn_port_t ap_port;
+static volatile uint32_t ap_up, ap_wakes, ap_error;
 
 static void say(const char *fmt, ...) __printf(1, 2);
 static void say(const char *fmt, ...)
@@ -73,16 +92,29 @@ static void fail(const char *what, uint64_t a, uint64_t b)
             (unsigned long long)b);
 }
 
+/* Whichever ABI is on: 2-level, or FIFO with "ap" (as Linux, whose event
+ * words and control blocks are guest RAM a save must carry). */
 static bool pending(evtchn_port_t p)
 {
+    if (fifo_active()) {
+        event_word_t *w = fifo_word(p);
+        return w && (__atomic_load_n(w, __ATOMIC_SEQ_CST) & (1u << EVTCHN_FIFO_PENDING));
+    }
     return __atomic_load_n(&shared_info->evtchn_pending[p / 64], __ATOMIC_SEQ_CST) &
            (1ull << (p % 64));
 }
 
 static void clear(evtchn_port_t p)
 {
-    __atomic_fetch_and(&shared_info->evtchn_pending[p / 64], ~(1ull << (p % 64)),
-                       __ATOMIC_SEQ_CST);
+    ev_clear_pending(p);
+}
+
+static void unmask(evtchn_port_t p)
+{
+    if (fifo_active())
+        fifo_unmask(p);
+    else
+        ev_unmask(p);
 }
 
 /* Fill page (round % NPAGES) with the round number; check a spread of
@@ -137,6 +169,70 @@ static void events_round(void)
     clear(ptimer);
 }
 
+void ap_main(void)
+{
+    trap_load_idt();
+    lapic_enable();
+    if (ev_via_lapic(1))
+        ap_error = 1;
+    ap_up = 1;
+    for (uint64_t n = 0;; n++) {
+        struct vcpu_set_singleshot_timer t = {
+            .timeout_abs_ns = xen_system_time() + 20000000ull, .flags = 0 };
+        uint32_t seen = evtchn_count[ap_port];
+
+        cli();
+        if (HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 1, &t))
+            ap_error = 2;
+        while (__atomic_load_n(&evtchn_count[ap_port], __ATOMIC_SEQ_CST) == seen) {
+            /* Odd rounds sleep in KVM (Linux's HVM idle, the interrupt
+             * ends the halt), even ones first in the VMM (SCHEDOP_block
+             * returns once an upcall is due, which hlt then takes: a
+             * KVM may inject only at an exit after sti). */
+            if (!(n & 1))
+                HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+            __asm__ volatile("sti; hlt; cli" ::: "memory");
+        }
+        ap_wakes++;
+    }
+}
+
+static void ap_start(void)
+{
+    if (ev_bind_virq(VIRQ_TIMER, 1, &ap_port)) {
+        fail("binding VIRQ_TIMER to vCPU 1", 0, 0);
+        return;
+    }
+    evtchn_owner[ap_port] = 1;
+    unmask(ap_port);
+    ap_context64(&ap_ctx, ap_stack + sizeof(ap_stack));
+    if (HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &ap_ctx) ||
+        HYPERVISOR_vcpu_op(VCPUOP_up, 1, NULL)) {
+        fail("starting vCPU 1", 0, 0);
+        return;
+    }
+    for (uint64_t end = xen_system_time() + 5000000000ull;
+         ap_wakes < 2 && xen_system_time() < end; )
+        cpu_relax();
+    if (ap_wakes < 2)
+        fail("vCPU 1's timer never woke it", ap_up, ap_error);
+}
+
+/* Three more of vCPU 1's wake-ups (30 s at most: a hang bound). */
+static void ap_check(void)
+{
+    uint32_t from = ap_wakes;
+    uint64_t end = xen_system_time() + 30000000000ull;
+
+    while (ap_wakes < from + 3 && xen_system_time() < end)
+        cpu_relax();
+    if (ap_wakes < from + 3)
+        fail("vCPU 1's timer stopped waking it", from, ap_wakes);
+    if (ap_error)
+        fail("vCPU 1's own hypercalls", ap_error, 0);
+    say("saverestore: vCPU 1 woke %u times by its timer\n", ap_wakes);
+}
+
 static void grant_round(void)
 {
     grant_entry_v1_t *e = (grant_entry_v1_t *)gframe + REF;
@@ -171,7 +267,7 @@ static void setup(void)
         lapic_enable();
         if (ev_via_lapic(0))
             fail("HVMOP_set_evtchn_upcall_vector", 0, 0);
-        ev_unmask(ptimer);
+        unmask(ptimer);
     }
     if (HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x))
         fail("mapping grant frame 0", 0, 0);
@@ -292,9 +388,14 @@ void guest_main(void)
     }
     by_upcall = cmdline_has("upcall");
     platform = cmdline_has("platform");
+    /* vCPU 1's events as Linux has them: FIFO, in guest RAM. */
+    if (cmdline_has("ap") && (fifo_init_vcpu(0) || fifo_init_vcpu(1)))
+        fail("EVTCHNOP_init_control", 0, 0);
     setup();
     if (platform)
         platform_setup();
+    if (cmdline_has("ap"))
+        ap_start();
     if (xenbus_watch("data/finish", "fin"))
         fail("watching data/finish", 0, 0);
     say("saverestore: ports %u %u timer %u%s%s\n", pa, pb, ptimer,
@@ -314,6 +415,8 @@ void guest_main(void)
         if (round % XS_EVERY == 0 && finish_requested())
             break;
     }
+    if (cmdline_has("ap"))
+        ap_check();
     memory_round(round + 1, true);
     if (platform)
         platform_end();
