@@ -75,6 +75,7 @@ int evtchn_domain_init(struct evtchn_domain *d, domid_t domid,
     d->valid = EVTCHN_BUCKET;
     /* Port 0 is never used (evtchn_init). */
     d->buckets[0][0].state = ECS_RESERVED;
+    evtchn_pirq_init(d);
     pthread_mutex_init(&d->lock, NULL);
     return 0;
 }
@@ -112,6 +113,11 @@ static void set_pending(struct evtchn_domain *d, uint32_t port)
         evtchn_fifo_set_pending(d, port, c);
     else
         evtchn_2l_set_pending(d, port, c);
+}
+
+void evtchn_set_pending_locked(struct evtchn_domain *d, uint32_t port)
+{
+    set_pending(d, port);
 }
 
 static void clear_pending(struct evtchn_domain *d, uint32_t port)
@@ -407,6 +413,7 @@ int evtchn_bind_pirq(struct evtchn_domain *d, uint32_t pirq)
         c->virq_or_pirq = pirq;
         port_init(c);
         d->pirq_to_port[pirq] = port;
+        evtchn_pirq_bound_locked(d, pirq);
     }
     pthread_mutex_unlock(&d->lock);
     return port;
@@ -431,6 +438,7 @@ static int close_locked(struct evtchn_domain *d, uint32_t port)
         break;
     case ECS_PIRQ:
         d->pirq_to_port[c->virq_or_pirq] = 0;
+        evtchn_pirq_closed_locked(d, c->virq_or_pirq);
         break;
     case ECS_VIRQ: {
         uint32_t v = evtchn_virq_is_global(c->virq_or_pirq) ? 0 : c->notify_vcpu;

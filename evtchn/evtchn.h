@@ -66,6 +66,22 @@ struct evtchn_fifo_vcpu {
     uint32_t tail[EVTCHN_FIFO_MAX_QUEUES];
 };
 
+/* A PIRQ of an HVM domain (Xen's struct pirq: arch.irq, arch.hvm.emuirq). */
+#define EVTCHN_NR_PIRQ_GSIS   24    /* nr_irqs_gsi: the GSIs of KVM's IOAPIC */
+#define EVTCHN_NR_HVM_GSIS    48    /* NR_HVM_DOMU_IRQS: Xen's vIOAPIC pins */
+#define PIRQ_EMU_UNBOUND      (-1)  /* IRQ_UNBOUND */
+#define PIRQ_EMU_PT           (-2)  /* IRQ_PT: a device's MSI, port bound */
+enum { PIRQ_IRQ_NONE, PIRQ_IRQ_ALLOCATED, PIRQ_IRQ_MSI };
+struct evtchn_pirq {
+    int16_t emuirq;             /* the GSI it stands for, or PIRQ_EMU_* */
+    uint8_t irq;                /* PIRQ_IRQ_ALLOCATED: get_free_pirq gave
+                                   it; PIRQ_IRQ_MSI: a device's MSI message
+                                   names it (Xen's arch.irq > 0) */
+    bool pending;               /* a device MSI came before a port was bound */
+    bool unmasked;              /* a port was bound once since the MSI was
+                                   named: Xen unmasked it (guest_mask_msi_irq) */
+};
+
 struct evtchn_vcpu {
     uint32_t virq_to_port[NR_VIRQS];
     struct evtchn_fifo_vcpu fifo;
@@ -84,6 +100,7 @@ struct evtchn_domain {
     struct evtchn **buckets;
     struct evtchn_vcpu *vcpus;
     uint32_t pirq_to_port[EVTCHN_NR_PIRQS];
+    struct evtchn_pirq pirqs[EVTCHN_NR_PIRQS];
 
     /* 2-level layout: the guest's width decides the word size. */
     uint8_t *shared_info;       /* host pointer to the shared info page */
@@ -157,6 +174,29 @@ void evtchn_link_gone(struct evtchn_domain *d, uint32_t port,
 void evtchn_take_links(struct evtchn_domain *d,
                        void (*fn)(void *arg, struct evtchn_link *link), void *arg);
 
+/* PIRQs of an HVM guest with XENFEAT_hvm_pirqs (evtchn/pirq.c), as Xen's
+ * xen/arch/x86/physdev.c and irq.c keep them.  Each returns 0 (or a pirq)
+ * or Xen's -errno. */
+int evtchn_pirq_get_free(struct evtchn_domain *d, int type);        /* pirq */
+/* MAP_PIRQ_TYPE_GSI for the domain itself (physdev_hvm_map_pirq): *PIRQ
+ * < 0 asks for a free one; the pirq mapped is written back. */
+int evtchn_pirq_map_gsi(struct evtchn_domain *d, int gsi, int *pirq);
+int evtchn_pirq_unmap(struct evtchn_domain *d, int pirq);
+/* PHYSDEVOP_eoi: the GSI to notify again if it is still asserted (>= 16),
+ * -1 if none, or -EINVAL. */
+int evtchn_pirq_eoi(struct evtchn_domain *d, uint32_t pirq);
+/* PHYSDEVOP_irq_status_query: 0 if the pirq is mapped, else -EINVAL. */
+int evtchn_pirq_query(struct evtchn_domain *d, int pirq);
+/* The pirq GSI is mapped to, or -1. */
+int evtchn_pirq_of_gsi(struct evtchn_domain *d, unsigned gsi);
+/* A device's MSI message names PIRQ (claim) or no longer does (release):
+ * Xen's device model mapping a pass-through MSI.  0 or -EINVAL. */
+int evtchn_pirq_msi_claim(struct evtchn_domain *d, uint32_t pirq);
+void evtchn_pirq_msi_release(struct evtchn_domain *d, uint32_t pirq);
+/* The device interrupt behind PIRQ fired (send_guest_pirq): an MSI
+ * without a port stays pending until one is bound; a GSI is dropped. */
+void evtchn_send_pirq(struct evtchn_domain *d, uint32_t pirq);
+
 /* Host-raised virtual interrupts (Xen's send_guest_vcpu_virq and
  * send_guest_global_virq). */
 void evtchn_send_virq(struct evtchn_domain *d, uint32_t vcpu, uint32_t virq);
@@ -189,5 +229,9 @@ bool evtchn_fifo_is_pending(struct evtchn_domain *d, uint32_t port);
 bool evtchn_fifo_is_busy(struct evtchn_domain *d, uint32_t port);
 void evtchn_fifo_destroy(struct evtchn_domain *d);
 int evtchn_fifo_map(struct evtchn_domain *d);
+void evtchn_set_pending_locked(struct evtchn_domain *d, uint32_t port);
+void evtchn_pirq_init(struct evtchn_domain *d);
+void evtchn_pirq_bound_locked(struct evtchn_domain *d, uint32_t pirq);
+void evtchn_pirq_closed_locked(struct evtchn_domain *d, uint32_t pirq);
 
 #endif

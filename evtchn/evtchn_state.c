@@ -11,7 +11,7 @@
 #include "savestate.h"
 
 #define STATE_MAGIC   0x4345584bu    /* "KXEC" */
-#define STATE_VERSION 1u
+#define STATE_VERSION 2u     /* 2: the PIRQ table (hvm_pirq) at the end */
 
 static void write_state(struct evtchn_domain *d, struct ss_wr *w)
 {
@@ -50,6 +50,11 @@ static void write_state(struct evtchn_domain *d, struct ss_wr *w)
         ss_put_uint(w, c->virq_or_pirq, 4);
         ss_put_uint(w, c->link != NULL, 1);
     }
+    for (unsigned i = 0; i < EVTCHN_NR_PIRQS; i++) {
+        ss_put_uint(w, (uint16_t)d->pirqs[i].emuirq, 2);
+        ss_put_uint(w, d->pirqs[i].irq, 1);
+        ss_put_uint(w, d->pirqs[i].pending | d->pirqs[i].unmasked << 1, 1);
+    }
 }
 
 size_t evtchn_save_size(const struct evtchn_domain *d)
@@ -87,9 +92,13 @@ static int restore(struct evtchn_domain *d, struct ss_rd *r, bool whole)
 {
     struct evtchn_domain n;
     uint32_t valid;
+    uint32_t version;
     int rc = -EINVAL;
 
-    if (ss_get_uint(r, 4) != STATE_MAGIC || ss_get_uint(r, 4) != STATE_VERSION)
+    if (ss_get_uint(r, 4) != STATE_MAGIC)
+        return -EINVAL;
+    version = (uint32_t)ss_get_uint(r, 4);
+    if (version < 1 || version > STATE_VERSION)
         return -EINVAL;
     if (ss_get_uint(r, 4) != d->nr_vcpus || ss_get_uint(r, 4) != d->max_port)
         return -EINVAL;
@@ -165,6 +174,19 @@ static int restore(struct evtchn_domain *d, struct ss_rd *r, bool whole)
         if (c->state != ECS_FREE && c->state != ECS_RESERVED)
             n.active++;
     }
+    evtchn_pirq_init(&n);
+    for (unsigned i = 0; version >= 2 && i < EVTCHN_NR_PIRQS; i++) {
+        struct evtchn_pirq *p = &n.pirqs[i];
+        unsigned flags;
+        p->emuirq = (int16_t)(uint16_t)ss_get_uint(r, 2);
+        p->irq = (uint8_t)ss_get_uint(r, 1);
+        flags = (unsigned)ss_get_uint(r, 1);
+        p->pending = flags & 1;
+        p->unmasked = flags & 2;
+        if (p->emuirq < PIRQ_EMU_PT || p->emuirq >= EVTCHN_NR_HVM_GSIS ||
+            p->irq > PIRQ_IRQ_MSI || flags > 3)
+            goto fail;
+    }
     if (r->bad || (whole && !ss_done(r)))
         goto fail;
 
@@ -185,6 +207,7 @@ static int restore(struct evtchn_domain *d, struct ss_rd *r, bool whole)
     memcpy(d->fifo_array_gfn, n.fifo_array_gfn, sizeof(d->fifo_array_gfn));
     memset(d->fifo_array, 0, sizeof(d->fifo_array));
     memcpy(d->pirq_to_port, n.pirq_to_port, sizeof(d->pirq_to_port));
+    memcpy(d->pirqs, n.pirqs, sizeof(d->pirqs));
     /* Guest pages that cannot be found again leave the domain on 2-level,
      * as after EVTCHNOP_reset. */
     rc = d->fifo ? evtchn_fifo_map(d) : 0;

@@ -20,6 +20,7 @@
 #include <xen/hvm/params.h>
 #include <xen/hvm/hvm_vcpu.h>
 #include <xen/event_channel.h>
+#include <xen/physdev.h>
 
 #include "abi_structs.h"
 

@@ -179,7 +179,29 @@
     F(gnttab_swap_grant_ref, status, status)                              \
     S(gnttab_get_version)                                                 \
     F(gnttab_get_version, dom, dom)                                       \
-    F(gnttab_get_version, version, version)
+    F(gnttab_get_version, version, version)                               \
+    S(physdev_eoi)                                                        \
+    F(physdev_eoi, irq, irq)                                              \
+    S(physdev_pirq_eoi_gmfn)                                              \
+    F(physdev_pirq_eoi_gmfn, gmfn, gmfn)                                  \
+    S(physdev_irq_status_query)                                           \
+    F(physdev_irq_status_query, irq, irq)                                 \
+    F(physdev_irq_status_query, flags, flags)                             \
+    S(physdev_map_pirq)                                                   \
+    F(physdev_map_pirq, domid, domid)                                     \
+    F(physdev_map_pirq, type, type)                                       \
+    F(physdev_map_pirq, index, index)                                     \
+    F(physdev_map_pirq, pirq, pirq)                                       \
+    F(physdev_map_pirq, bus, bus)                                         \
+    F(physdev_map_pirq, devfn, devfn)                                     \
+    F(physdev_map_pirq, entry_nr, entry_nr)                               \
+    F(physdev_map_pirq, table_base, table_base)                           \
+    S(physdev_unmap_pirq)                                                 \
+    F(physdev_unmap_pirq, domid, domid)                                   \
+    F(physdev_unmap_pirq, pirq, pirq)                                     \
+    S(physdev_get_free_pirq)                                              \
+    F(physdev_get_free_pirq, type, type)                                  \
+    F(physdev_get_free_pirq, pirq, pirq)
 
 #define XK_ABI_INCLUDES                                                   \
     <xen/xen.h>

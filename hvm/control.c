@@ -415,9 +415,11 @@ static void save_now(struct vm *vm, int fd, const struct xk_link_msg *m, int fil
                (!live && (m->port & ~(XK_SAVE_XENKVM_STATE | XK_SAVE_POSTCOPY)))) {
         r.status = -EINVAL;
     } else if (passthrough_active(vm)) {
-        /* The device's own state is not in the stream (docs/pciback.md). */
-        r.status = -EBUSY;
-        snprintf(r.msg, sizeof(r.msg), "a PCI function is passed through to the domain");
+        /* The device's own state is not in the stream (docs/pciback.md).
+         * Xen refuses as its paging_log_dirty_enable does for a domain
+         * with assigned devices (-EINVAL), in libxc's words. */
+        r.status = -EINVAL;
+        snprintf(r.msg, sizeof(r.msg), "%s", XK_SAVE_PCI_REFUSAL);
     } else {
         /* Paused: the vCPUs left guest mode when the sender's PAUSE
          * returned.  Live: precopy pauses the domain itself. */

@@ -81,7 +81,8 @@ long hc_xen_version(struct hcall *c)
                     (1U << XENFEAT_auto_translated_physmap) |
                     (1U << XENFEAT_hvm_safe_pvclock) |
                     (1U << XENFEAT_hvm_callback_vector) |
-                    (1U << XENFEAT_not_direct_mapped);
+                    (1U << XENFEAT_not_direct_mapped) |
+                    (c->vm->hvm_pirq ? 1U << XENFEAT_hvm_pirqs : 0);
         return guest_put(c, arg, &abi_xen_feature_info, &fi) ? -EFAULT : 0;
     }
     case XENVER_pagesize:

@@ -22,6 +22,7 @@ static const hcall_fn table[] = {
     [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
     [__HYPERVISOR_sysctl]        = hc_sysctl,
     [__HYPERVISOR_domctl]        = hc_domctl,
+    [__HYPERVISOR_physdev_op]    = hc_physdev_op,
 };
 
 long hcall_dispatch(struct hcall *c)

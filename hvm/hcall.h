@@ -62,6 +62,7 @@ long hc_event_channel_op(struct hcall *c);
 long hc_set_timer_op(struct hcall *c);
 long hc_grant_table_op(struct hcall *c);
 long hc_domctl(struct hcall *c);
+long hc_physdev_op(struct hcall *c);
 long hc_sysctl(struct hcall *c);
 
 /* Every handler copies its arguments with these. */

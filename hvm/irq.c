@@ -44,6 +44,12 @@ static int via_type(struct vm *vm)
     return (int)(atomic_load(&vm->irq.via) >> 8);
 }
 
+bool irq_pv_evtchn(struct vm *vm)
+{
+    return via_type(vm) == VIA_VECTOR ||
+           (vm->vcpus && atomic_load(&vm->vcpus[0].upcall_vector));
+}
+
 static uint8_t via_vector(struct vm *vm)
 {
     return (uint8_t)atomic_load(&vm->irq.via);

@@ -25,6 +25,9 @@ int irq_set_upcall_vector(struct vm *vm, uint32_t vcpu, uint8_t vector);
  * never hear of an event again (Linux hung after a live update): every
  * vCPU with the flag up is offered its upcall once more. */
 void irq_restored(struct vm *vm);
+/* Does the guest take events by vector (the callback via is a vector, or
+ * vCPU 0 has an upcall vector)?  Xen's is_hvm_pv_evtchn_domain. */
+bool irq_pv_evtchn(struct vm *vm);
 
 /* The routes of the PIC and IOAPIC lines into E (room for
  * IRQ_LEGACY_ROUTES): KVM's default ones, but for a type=hvm domain

@@ -71,12 +71,28 @@ void lu_describe(char *buf, size_t len)
     for (unsigned i = 0; i < vm_nr_parts && n < len; i++)
         n += (size_t)snprintf(buf + n, len - n, " %u=%u", vm_parts[i]->id,
                               vm_parts[i]->version);
+    for (unsigned i = 0; i < lu_nr_parts && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, " %u=%u", lu_parts[i]->id,
+                              lu_parts[i]->version);
+}
+
+/* The part with ID in either table, or NULL. */
+static const struct ss_part *find_part(unsigned id)
+{
+    for (unsigned i = 0; i < vm_nr_parts; i++)
+        if (vm_parts[i]->id == id)
+            return vm_parts[i];
+    for (unsigned i = 0; i < lu_nr_parts; i++)
+        if (lu_parts[i]->id == id)
+            return lu_parts[i];
+    return NULL;
 }
 
 int lu_check_version(const char *desc, char *msg, size_t len)
 {
     bool seen[256] = { false };
     char *copy = strdup(desc), *save = NULL;
+    unsigned lu = 0;
     int rc = 0;
 
     if (!copy)
@@ -99,6 +115,8 @@ int lu_check_version(const char *desc, char *msg, size_t len)
                 rc = -EPROTO;
             }
             seen[strcmp(key, "lu") ? 254 : 255] = true;
+            if (!strcmp(key, "lu"))
+                lu = ver;
             continue;
         }
         if (sscanf(t, "%u=%u%n", &id, &ver, &used) != 2 || t[used] || id == 0 || id > 253) {
@@ -107,14 +125,14 @@ int lu_check_version(const char *desc, char *msg, size_t len)
         }
         rc = -EPROTO;
         snprintf(msg, len, "saved-state part %u is unknown to this binary", id);
-        for (unsigned i = 0; i < vm_nr_parts; i++) {
-            if (vm_parts[i]->id != id)
-                continue;
-            if (ver >= 1 && ver <= vm_parts[i]->version)
+        {
+            const struct ss_part *p = find_part(id);
+
+            if (p && ver >= 1 && ver <= p->version)
                 rc = 0;
-            else
+            else if (p)
                 snprintf(msg, len, "saved-state part %s version %u: this binary reads 1 to %u",
-                         vm_parts[i]->name, ver, vm_parts[i]->version);
+                         p->name, ver, p->version);
         }
         seen[id] = true;
     }
@@ -127,6 +145,14 @@ int lu_check_version(const char *desc, char *msg, size_t len)
         if (!seen[vm_parts[i]->id]) {
             snprintf(msg, len, "the old VMM does not write part %s, which this binary needs",
                      vm_parts[i]->name);
+            rc = -EPROTO;
+        }
+    /* A handover of version 1 has no live-update parts (no PCI function
+     * could be attached then): those start afresh. */
+    for (unsigned i = 0; !rc && lu >= 2 && i < lu_nr_parts; i++)
+        if (!seen[lu_parts[i]->id]) {
+            snprintf(msg, len, "the old VMM does not write part %s, which this binary needs",
+                     lu_parts[i]->name);
             rc = -EPROTO;
         }
     if (!rc)
@@ -195,17 +221,25 @@ static int probe(int bin, char *msg, size_t len)
 /* --- the old VMM: save, keep, exec ------------------------------------ */
 
 struct keep {
-    int fds[16 + LU_MAX_CONSOLE_FDS + 3 * LU_MAX_LINKS];
+    int fds[16 + LU_MAX_CONSOLE_FDS + 3 * LU_MAX_LINKS + LU_MAX_PCI_FDS];
     unsigned n;
     struct ss_wr *w;
     uint32_t nr_links;
     uint32_t skip_port;         /* the in-process console's: it starts anew */
 };
 
-static void keep_fd(struct keep *k, int fd)
+static struct keep kept;
+
+static void keep_fd(struct keep *kp, int fd)
 {
-    if (fd >= 0 && k->n < sizeof(k->fds) / sizeof(k->fds[0]))
-        k->fds[k->n++] = fd;
+    if (fd >= 0 && kp->n < sizeof(kp->fds) / sizeof(kp->fds[0]))
+        kp->fds[kp->n++] = fd;
+}
+
+void lu_keep_handover_fd(void *arg, int fd)
+{
+    (void)arg;
+    keep_fd(&kept, fd);
 }
 
 static int put_link(void *arg, const struct link_fds *lf)
@@ -270,7 +304,6 @@ static void lu_reply(int fd, int status, const char *msg)
 
 void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
 {
-    static struct keep k;
     struct ss_wr w = { 0 };
     char msg[SS_MSG_LEN] = "", fdbuf[48];
     int rc, state = -1, hold[4];
@@ -294,10 +327,8 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
         lu_reply(fd, -EBUSY, "the domain is shutting down");
         return;
     }
-    if (passthrough_active(vm)) {
-        /* The device's connection and eventfds do not cross the exec yet
-         * (docs/pciback.md). */
-        lu_reply(fd, -EBUSY, "a PCI function is passed through to the domain");
+    if ((rc = passthrough_lu_check(vm, msg, sizeof(msg)))) {
+        lu_reply(fd, rc, msg);
         return;
     }
     /* Nothing stops before the new binary says it reads the state. */
@@ -311,23 +342,30 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
         return;
     }
     t0 = now_ns();
-    memset(&k, 0, sizeof(k));
-    k.w = &w;
-    k.skip_port = vm->console ? XK_CONSOLE_PORT : 0;
+    memset(&kept, 0, sizeof(kept));
+    kept.w = &w;
+    kept.skip_port = vm->console ? XK_CONSOLE_PORT : 0;
     ss_put_u32(&w, LU_MAGIC);
     ss_put_u32(&w, LU_VERSION);
     body = w.len;
     ss_put_u64(&w, 0);                      /* image length, patched */
     vm->live_update = true;
     rc = vm_save(vm, &w, msg);
-    vm->live_update = false;
-    if (rc)
-        goto fail;
-    {
+    if (!rc) {
         uint64_t img = w.len - body - 8;
         ss_patch_u32(&w, body, (uint32_t)img);
         ss_patch_u32(&w, body + 4, (uint32_t)(img >> 32));
+        /* The live-update parts' image (handover version 2). */
+        body = w.len;
+        ss_put_u64(&w, 0);
+        rc = ss_save_parts(lu_parts, lu_nr_parts, vm, &w, msg);
+        img = w.len - body - 8;
+        ss_patch_u32(&w, body, (uint32_t)img);
+        ss_patch_u32(&w, body + 4, (uint32_t)(img >> 32));
     }
+    vm->live_update = false;
+    if (rc)
+        goto fail;
     ss_put_u64(&w, t0);
     ss_put_u32(&w, (uint32_t)vm->mem_fd);
     ss_put_u32(&w, (uint32_t)vm->ctl_fd);
@@ -344,17 +382,17 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
     for (int i = 0; i < 4; i++) {
         ss_put_u32(&w, xs ? (uint32_t)hold[i] : UINT32_MAX);
         if (xs)
-            keep_fd(&k, hold[i]);
+            keep_fd(&kept, hold[i]);
     }
     {
         size_t count_at = w.len;
         ss_put_u32(&w, 0);
-        if ((rc = link_each(vm, put_link, &k))) {
+        if ((rc = link_each(vm, put_link, &kept))) {
             snprintf(msg, sizeof(msg), "more than %u event channels to other processes",
                      LU_MAX_LINKS);
             goto fail;
         }
-        ss_patch_u32(&w, count_at, k.nr_links);
+        ss_patch_u32(&w, count_at, kept.nr_links);
     }
     {
         int cfds[LU_MAX_CONSOLE_FDS];
@@ -362,7 +400,7 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
         ss_put_u32(&w, nc);
         for (unsigned i = 0; i < nc; i++) {
             ss_put_u32(&w, (uint32_t)cfds[i]);
-            keep_fd(&k, cfds[i]);
+            keep_fd(&kept, cfds[i]);
         }
     }
     if (w.failed) {
@@ -377,28 +415,28 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin)
         snprintf(msg, sizeof(msg), "cannot write the state: %s", strerror(errno));
         goto fail;
     }
-    keep_fd(&k, vm->mem_fd);
-    keep_fd(&k, vm->ctl_fd);
-    keep_fd(&k, fd);
-    keep_fd(&k, bin);
+    keep_fd(&kept, vm->mem_fd);
+    keep_fd(&kept, vm->ctl_fd);
+    keep_fd(&kept, fd);
+    keep_fd(&kept, bin);
     for (unsigned i = 0; i < nr_extra; i++)
-        keep_fd(&k, extra_fds[i]);
-    for (unsigned i = 0; i < k.n; i++)
-        fcntl(k.fds[i], F_SETFD, 0);
+        keep_fd(&kept, extra_fds[i]);
+    for (unsigned i = 0; i < kept.n; i++)
+        fcntl(kept.fds[i], F_SETFD, 0);
     argv = new_argv(state, fdbuf, sizeof(fdbuf));
     if (!argv) {
         rc = -ENOMEM;
         goto undo;
     }
     log_info("domain %u: live update: %zu bytes of state, %u channels kept; exec %.3f ms "
-             "into the pause", vm->domid, w.len, k.nr_links, (now_ns() - t0) / 1e6);
+             "into the pause", vm->domid, w.len, kept.nr_links, (now_ns() - t0) / 1e6);
     syscall(SYS_execveat, bin, "", argv, environ, AT_EMPTY_PATH);
     rc = -errno;
     snprintf(msg, sizeof(msg), "cannot run the new binary: %s", strerror(errno));
     free(argv);
 undo:
-    for (unsigned i = 0; i < k.n; i++)
-        fcntl(k.fds[i], F_SETFD, FD_CLOEXEC);
+    for (unsigned i = 0; i < kept.n; i++)
+        fcntl(kept.fds[i], F_SETFD, FD_CLOEXEC);
 fail:
     if (state >= 0)
         close(state);
@@ -422,6 +460,7 @@ int lu_read(int fd, struct lu_handover *h, char *msg)
     struct ss_rd r;
     uint64_t img;
     const void *p;
+    uint32_t version;
     int rc = -EINVAL;
 
     memset(h, 0, sizeof(*h));
@@ -435,7 +474,7 @@ int lu_read(int fd, struct lu_handover *h, char *msg)
     }
     close(fd);
     r = ss_rd_init(buf, (size_t)st.st_size);
-    if (ss_get_u32(&r) != LU_MAGIC || ss_get_u32(&r) > LU_VERSION) {
+    if (ss_get_u32(&r) != LU_MAGIC || (version = ss_get_u32(&r)) > LU_VERSION || !version) {
         snprintf(msg, SS_MSG_LEN, "not a live update handover this binary reads");
         goto out;
     }
@@ -444,6 +483,13 @@ int lu_read(int fd, struct lu_handover *h, char *msg)
         goto bad;
     memcpy(h->image, p, img);
     h->image_len = img;
+    if (version >= 2) {
+        img = ss_get_u64(&r);
+        if (!(p = ss_get_bytes(&r, img)) || !(h->lu_image = malloc(img ? img : 1)))
+            goto bad;
+        memcpy(h->lu_image, p, img);
+        h->lu_image_len = img;
+    }
     h->paused_at_ns = ss_get_u64(&r);
     h->mem_fd = (int)ss_get_u32(&r);
     h->ctl_fd = (int)ss_get_u32(&r);
@@ -522,6 +568,8 @@ int lu_restore(struct vm *vm, struct lu_handover *h, char *msg)
      * guest's real memory. */
     vm->live_update = true;
     rc = vm_restore(vm, h->image, h->image_len, msg);
+    if (!rc && h->lu_image)
+        rc = ss_restore_parts(lu_parts, lu_nr_parts, vm, h->lu_image, h->lu_image_len, msg);
     vm->live_update = false;
     log_info("domain %u: live update: restored %.3f ms into the pause", vm->domid,
              (now_ns() - h->paused_at_ns) / 1e6);
@@ -560,7 +608,9 @@ void lu_finish(struct vm *vm, struct lu_handover *h)
         log_debug("cannot answer LIVE_UPDATE:");
     close(h->reply_fd);
     free(h->image);
+    free(h->lu_image);
     free(h->links);
+    h->lu_image = NULL;
     h->image = NULL;
     h->links = NULL;
 }

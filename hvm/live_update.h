@@ -17,10 +17,11 @@
 
 /* The handover's own layout (after the registry image); bumped when it
  * changes.  A new binary reads this version and older ones. */
-#define LU_VERSION 1u
+#define LU_VERSION 2u     /* 2: the live-update parts' image (lu_parts) */
 #define LU_MAGIC 0x554c4b58u    /* "XKLU" */
 #define LU_MAX_LINKS 4096
 #define LU_MAX_CONSOLE_FDS 65    /* the console socket and 64 clients */
+#define LU_MAX_PCI_FDS (30 * 80)  /* per function: 64 vectors, INTx, source */
 
 /* Remember the VMM's command line (before getopt permutes it): the new
  * binary gets the same options. */
@@ -30,7 +31,11 @@ void lu_set_argv(int argc, char **argv);
  * monitor's --hold-fd): kept open across the exec. */
 void lu_keep_fd(int fd);
 
-/* "lu=1 ss=1 1=1 2=1 ...": the state this build writes, for the probe. */
+/* A descriptor a live-update part names (hvm/save_pci.c): kept open
+ * across this update's exec.  Only while lu_serve saves. */
+void lu_keep_handover_fd(void *arg, int fd);
+
+/* "lu=2 ss=1 1=1 2=1 ...": the state this build writes, for the probe. */
 void lu_describe(char *buf, size_t len);
 /* --check-live-update-version DESC: 0 when this build reads such a state,
  * else -EPROTO with MSG saying what it cannot read. */
@@ -45,6 +50,8 @@ void lu_serve(struct vm *vm, int fd, const struct xk_link_msg *m, int bin);
 struct lu_handover {
     uint8_t *image;             /* the registry image (malloc'd) */
     size_t image_len;
+    uint8_t *lu_image;          /* the live-update parts' image, or NULL */
+    size_t lu_image_len;
     uint64_t paused_at_ns;      /* CLOCK_MONOTONIC when the old VMM paused */
     int mem_fd, ctl_fd, reply_fd, bin_fd;
     bool xs;                    /* attached to xenstored */

@@ -29,6 +29,7 @@
 #include "mig_stream.h"
 #include "postcopy.h"
 #include "passthrough.h"
+#include "passthrough_pirq.h"
 #include "hcall_kvm_xen.h"
 #include "live_update.h"
 #include "hcall_transport.h"
@@ -94,6 +95,8 @@ static void usage(FILE *f)
 "      --pci vfio-user:SOCKET|vfio:BDF,group=N[,permissive][,power_mgmt]\n"
 "                        pass a PCI function through at 00:02.0 (HVM only;\n"
 "                        docs/pciback.md)\n"
+"      --hvm-pirq        device interrupts as PIRQ event channels\n"
+"                        (XENFEAT_hvm_pirqs, xl.cfg hvm_pirq; HVM only)\n"
 "  -s, --stats           print exit counts and VMM-side cycles at the end\n"
 "  -v, --verbose         more messages (twice: debug)\n"
 "  -h, --help            this text\n"
@@ -325,6 +328,7 @@ int main(int argc, char **argv)
         { XK_OPT_UUID, required_argument, 0, 'U' },
         { XK_OPT_RESTORE_FD, required_argument, 0, 'S' },
         { XK_OPT_PCI, required_argument, 0, 'P' },
+        { XK_OPT_HVM_PIRQ, no_argument, 0, 'Q' },
         { XK_OPT_HYPERCALL_TRANSPORT, required_argument, 0, 'T' },
         { XK_OPT_STATS, no_argument, 0, 's' },
         { XK_OPT_LIVE_UPDATE_FD, required_argument, 0, 'L' },
@@ -340,7 +344,7 @@ int main(int argc, char **argv)
     const char *rundir = getenv("XENKVM_RUNDIR"), *xenstored = NULL;
     const char *console_log = NULL;
     uint64_t max_gframes = GNT_DEFAULT_MAX_FRAMES;
-    bool grant_testdev = false;
+    bool grant_testdev = false, hvm_pirq = false;
     struct vcpu_hvm_context boot;
     struct kvm_cpuid2 *cpuid;
     struct vm vm;
@@ -405,6 +409,7 @@ int main(int argc, char **argv)
             break;
         case 'B': grant_testdev = true; break;
         case 'P': pci = optarg; break;
+        case 'Q': hvm_pirq = true; break;
         case 'p': paused = true; break;
         case 'C': console_log = optarg; break;
         case 'Y': {
@@ -516,6 +521,8 @@ int main(int argc, char **argv)
      * own). */
     vm.acpi = acpi && spec.kernel;
     vm.hvm_platform = spec.firmware != NULL;
+    /* libxl gives PVH guests no emulated interrupts to route. */
+    vm.hvm_pirq = hvm_pirq && spec.firmware;
     if (uuid && !parse_uuid(uuid, vm.handle))
         die(XK_EXIT_USAGE, "--uuid %s: give a UUID as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", uuid);
     vm_gnttab_set_max(&vm, (unsigned)max_gframes);
@@ -570,7 +577,9 @@ int main(int argc, char **argv)
         errno = -rc;
         die(XK_EXIT_VMM_ERROR, "cannot set up the emulated ports:");
     }
-    if (pci && passthrough_attach(&vm, pci, spec.kernel != NULL) < 0)
+    /* A live update takes the functions over from the old VMM instead
+     * (hvm/save_pci.c). */
+    if (pci && lu_fd < 0 && passthrough_attach(&vm, pci, spec.kernel != NULL) < 0)
         die(XK_EXIT_USAGE, "cannot pass the PCI function through");
     if ((rc = events_init(&vm))) {
         errno = -rc;
@@ -680,6 +689,7 @@ int main(int argc, char **argv)
         xenstore_detach(&vm);
         passthrough_detach(&vm);
         events_destroy(&vm);
+        passthrough_pirq_destroy(&vm);
         vcpus_destroy(&vm);
         vm_destroy(&vm);
     }

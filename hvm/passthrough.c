@@ -1,8 +1,10 @@
 /* passthrough.c: the KVM side of a passed-through PCI function (see
  * passthrough.h and docs/pciback.md). */
 #include "passthrough.h"
+#include "passthrough_pirq.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +126,8 @@ static int routes_sync(struct pt_bus *b)
     return r;
 }
 
+static void deassign_irqfd(struct vm *vm, int fd, uint32_t gsi);
+
 static int msix_fd(void *opaque, unsigned vec)
 {
     struct vm_pt *p = opaque;
@@ -139,6 +143,29 @@ static int msix_fd(void *opaque, unsigned vec)
     return fd;
 }
 
+/* A message in Xen's pirq encoding (hvm_pirq): the vector leaves KVM for
+ * the pirq's event channel (passthrough_pirq.c).  route_lock held. */
+static bool msix_route_pirq(struct vm_pt *p, unsigned vec, uint64_t addr, uint32_t data)
+{
+    struct vm *vm = p->bus->vm;
+    int64_t pirq = passthrough_pirq_msi_decode(vm, addr, data);
+
+    if (pirq < 0) {
+        passthrough_pirq_msix_unwatch(vm, p->slot, vec);
+        return false;
+    }
+    if (p->vec_irqfd[vec])
+        deassign_irqfd(vm, p->vec_fd[vec], vec_gsi(p, vec));
+    p->vec_irqfd[vec] = false;
+    if (p->vec_routed[vec]) {
+        p->vec_routed[vec] = false;
+        routes_sync(p->bus);
+    }
+    passthrough_pirq_msix_watch(vm, p->slot, vec, p->vec_fd[vec],
+                                pirq > UINT32_MAX ? UINT32_MAX : (uint32_t)pirq);
+    return true;
+}
+
 static int msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
 {
     struct vm_pt *p = opaque;
@@ -147,6 +174,10 @@ static int msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
     if (vec >= MAX_VECTORS)
         return -EINVAL;
     pthread_mutex_lock(&p->bus->route_lock);
+    if (msix_route_pirq(p, vec, addr, data)) {
+        pthread_mutex_unlock(&p->bus->route_lock);
+        return 0;
+    }
     p->vec_addr[vec] = addr;
     p->vec_data[vec] = data;
     p->vec_routed[vec] = true;
@@ -265,6 +296,7 @@ static void deassign_irqfd(struct vm *vm, int fd, uint32_t gsi)
 static void unplug_locked(struct pt_bus *b, unsigned slot)
 {
     struct vm_pt *p = b->slot[slot];
+    bool intx_diverted;
 
     if (!p)
         return;
@@ -276,6 +308,7 @@ static void unplug_locked(struct pt_bus *b, unsigned slot)
             p->dev.src->ops->dma_unmap(p->dev.src, XK_4G, p->dma_high);
     }
     pt_dev_destroy(&p->dev);
+    intx_diverted = passthrough_pirq_slot_gone(b->vm, slot);
     pthread_mutex_lock(&b->route_lock);
     routes_sync(b);
     for (unsigned v = 0; v < MAX_VECTORS; v++) {
@@ -285,7 +318,7 @@ static void unplug_locked(struct pt_bus *b, unsigned slot)
             close(p->vec_fd[v]);
     }
     pthread_mutex_unlock(&b->route_lock);
-    if (p->intx_irqfd)
+    if (p->intx_irqfd && !intx_diverted)
         deassign_irqfd(b->vm, p->intx_trig, passthrough_intx_gsi(slot));
     if (p->intx_trig >= 0)
         close(p->intx_trig);
@@ -342,6 +375,8 @@ static int plug_locked(struct pt_bus *b, const char *spec, unsigned slot, char *
     }
     /* The interrupt line says the GSI, as a firmware would set it. */
     p->dev.emu[0x3c] = (uint8_t)passthrough_intx_gsi(slot);
+    passthrough_pirq_intx_add(b->vm, slot, passthrough_intx_gsi(slot), p->intx_trig,
+                              p->intx_res);
     log_info("passthrough: %s at 00:%02x.0", spec, slot);
     return 0;
 }
@@ -359,6 +394,9 @@ static void sci_update(struct pt_bus *b)
 {
     struct kvm_irq_level l = { .irq = SCI_GSI, .level = (b->gpe_sts & b->gpe_en) != 0 };
 
+    /* A guest that mapped the SCI's GSI as a pirq hears it there. */
+    if (passthrough_pirq_gsi_level(b->vm, SCI_GSI, l.level))
+        l.level = 0;
     if (ioctl(b->vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
         log_warn("KVM_IRQ_LINE SCI:");
 }
@@ -472,6 +510,8 @@ int passthrough_init(struct vm *vm, bool pvh)
     for (unsigned s = 0; s < XK_PT_SLOT_END; s++)
         b->detach_fd[s] = -1;
     vm->pt = b;
+    if ((r = passthrough_pirq_init(vm)))
+        return r;
     /* An HVM guest's firmware describes the hot-plug slots in its DSDT, as
      * hvmloader does; PVH guests take no passthrough at all. */
     if (!pvh && ((r = ioport_register(vm, HP_PORT, 16, hp_io)) ||
@@ -647,4 +687,232 @@ bool passthrough_mmio(struct vm *vm, uint64_t gpa, unsigned len, bool write, uin
         done = b->slot[s] && pt_dev_mmio(&b->slot[s]->dev, gpa, len, write, data);
     pthread_rwlock_unlock(&b->lock);
     return done;
+}
+
+/* --- live update: the functions cross the exec (docs/pciback.md) ----- */
+
+int passthrough_lu_check(struct vm *vm, char *msg, size_t len)
+{
+    struct pt_bus *b = vm->pt;
+    int r = 0;
+
+    if (!b)
+        return 0;
+    pthread_rwlock_rdlock(&b->lock);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END && !r; s++) {
+        struct vm_pt *p = b->slot[s];
+
+        if (p && p->dev.src && !p->dev.src->ops->handover) {
+            snprintf(msg, len, "00:%02x.0: a %s device cannot be handed over", s,
+                     p->dev.src->ops->kind);
+            r = -EBUSY;
+        } else if (p && p->dev.dead) {
+            /* Its emulation is rebuilt from the device's config space. */
+            snprintf(msg, len, "00:%02x.0: its device is gone: detach it first", s);
+            r = -EBUSY;
+        } else if (p && b->detach_fd[s] >= 0) {
+            snprintf(msg, len, "a removal of 00:%02x.0 is waiting for the guest", s);
+            r = -EBUSY;
+        }
+    }
+    pthread_rwlock_unlock(&b->lock);
+    return r;
+}
+
+static void put_fd(struct ss_wr *w, int fd, pt_keep_fd_fn keep, void *arg)
+{
+    ss_put_u32(w, (uint32_t)fd);
+    if (fd >= 0)
+        keep(arg, fd);
+}
+
+int passthrough_save(struct vm *vm, struct ss_wr *w, pt_keep_fd_fn keep, void *arg)
+{
+    struct pt_bus *b = vm->pt;
+    uint32_t n = 0;
+    size_t at;
+    int r = 0;
+
+    ss_put_u8(w, b != NULL);
+    if (!b)
+        return 0;
+    pthread_mutex_lock(&b->hp_lock);
+    ss_put_u32(w, b->up);
+    ss_put_u32(w, b->down);
+    ss_put_u16(w, b->gpe_sts);
+    ss_put_u16(w, b->gpe_en);
+    pthread_mutex_unlock(&b->hp_lock);
+    pthread_rwlock_rdlock(&b->lock);
+    at = w->len;
+    ss_put_u32(w, 0);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END && !r; s++) {
+        struct vm_pt *p = b->slot[s];
+
+        if (!p || !p->dev.src || !p->dev.src->ops->handover) {
+            r = p ? -EBUSY : 0;
+            continue;
+        }
+        ss_put_u32(w, s);
+        pthread_mutex_lock(&b->route_lock);
+        for (unsigned v = 0; v < MAX_VECTORS; v++) {
+            put_fd(w, p->vec_fd[v], keep, arg);
+            ss_put_u8(w, p->vec_irqfd[v]);
+            ss_put_u8(w, p->vec_routed[v]);
+            ss_put_u64(w, p->vec_addr[v]);
+            ss_put_u32(w, p->vec_data[v]);
+        }
+        pthread_mutex_unlock(&b->route_lock);
+        put_fd(w, p->intx_trig, keep, arg);
+        put_fd(w, p->intx_res, keep, arg);
+        ss_put_u8(w, p->intx_irqfd);
+        ss_put_u64(w, p->dma_low);
+        ss_put_u64(w, p->dma_high);
+        r = p->dev.src->ops->handover(p->dev.src, w, keep, arg);
+        pt_dev_save(&p->dev, w);
+        n++;
+    }
+    pthread_rwlock_unlock(&b->lock);
+    ss_patch_u32(w, at, n);
+    return r;
+}
+
+/* A kept eventfd: open, and closed at a later exec again. */
+static bool kept_fd(struct ss_rd *r, int *out)
+{
+    int fd = (int)ss_get_u32(r);
+
+    *out = -1;
+    if (fd == -1)
+        return true;
+    if (!ss_check(r, fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) == 0))
+        return false;
+    *out = fd;
+    return true;
+}
+
+static void free_adopted(struct vm_pt *p)
+{
+    for (unsigned v = 0; v < MAX_VECTORS; v++)
+        if (p->vec_fd[v] >= 0)
+            close(p->vec_fd[v]);
+    if (p->intx_trig >= 0)
+        close(p->intx_trig);
+    if (p->intx_res >= 0)
+        close(p->intx_res);
+    free(p);
+}
+
+/* One function from the record: its eventfds, its source, its state. */
+static int adopt_one(struct pt_bus *b, struct ss_rd *r, char *msg)
+{
+    struct pt_devsrc *src = NULL;
+    uint32_t slot = ss_get_u32(r);
+    struct vm_pt *p;
+    int rc;
+
+    if (!ss_check(r, slot >= XK_PT_SLOT && slot < XK_PT_SLOT_END && !b->slot[slot]))
+        return -EINVAL;
+    if (!(p = calloc(1, sizeof(*p))))
+        return -ENOMEM;
+    p->bus = b;
+    p->slot = slot;
+    for (unsigned v = 0; v < MAX_VECTORS; v++)
+        p->vec_fd[v] = -1;
+    p->intx_trig = p->intx_res = -1;
+    for (unsigned v = 0; v < MAX_VECTORS; v++) {
+        kept_fd(r, &p->vec_fd[v]);
+        p->vec_irqfd[v] = ss_get_u8(r) != 0;
+        p->vec_routed[v] = ss_get_u8(r) != 0;
+        p->vec_addr[v] = ss_get_u64(r);
+        p->vec_data[v] = ss_get_u32(r);
+    }
+    kept_fd(r, &p->intx_trig);
+    kept_fd(r, &p->intx_res);
+    p->intx_irqfd = ss_get_u8(r) != 0;
+    p->dma_low = ss_get_u64(r);
+    p->dma_high = ss_get_u64(r);
+    if (r->bad || (rc = pt_devsrc_adopt(r, &src)) < 0 ||
+        (rc = pt_dev_adopt(&p->dev, src, &host_ops, p, r)) < 0) {
+        snprintf(msg, SS_MSG_LEN, "00:%02x.0: the device cannot be taken over", slot);
+        free_adopted(p);
+        r->bad = true;
+        return -EINVAL;
+    }
+    b->slot[slot] = p;
+    log_info("passthrough: 00:%02x.0 taken over from the old VMM%s", slot,
+             p->dev.dead ? " (its source had failed)" : "");
+    return 0;
+}
+
+/* The new VM's routes and irqfds for the adopted functions: an eventfd the
+ * device signalled during the update is pending, and KVM delivers it when
+ * the irqfd is assigned. */
+static void rewire(struct pt_bus *b)
+{
+    pthread_mutex_lock(&b->route_lock);
+    routes_sync(b);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++) {
+        struct vm_pt *p = b->slot[s];
+
+        for (unsigned v = 0; p && v < MAX_VECTORS; v++) {
+            struct kvm_irqfd f = { .fd = (uint32_t)p->vec_fd[v], .gsi = vec_gsi(p, v) };
+
+            if (!p->vec_irqfd[v])
+                continue;
+            p->vec_irqfd[v] = p->vec_fd[v] >= 0 && ioctl(b->vm->vm_fd, KVM_IRQFD, &f) == 0;
+            if (!p->vec_irqfd[v])
+                log_warn("KVM_IRQFD 00:%02x.0 vector %u after live update:", s, v);
+        }
+    }
+    pthread_mutex_unlock(&b->route_lock);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++) {
+        struct vm_pt *p = b->slot[s];
+        struct kvm_irqfd f = { .gsi = passthrough_intx_gsi(s),
+                               .flags = KVM_IRQFD_FLAG_RESAMPLE };
+
+        if (!p || !p->intx_irqfd)
+            continue;
+        f.fd = (uint32_t)p->intx_trig;
+        f.resamplefd = (uint32_t)p->intx_res;
+        p->intx_irqfd = p->intx_trig >= 0 && p->intx_res >= 0 &&
+                        ioctl(b->vm->vm_fd, KVM_IRQFD, &f) == 0;
+        if (!p->intx_irqfd)
+            log_warn("KVM_IRQFD 00:%02x.0 INTx after live update:", s);
+    }
+}
+
+int passthrough_restore(struct vm *vm, struct ss_rd *r, char *msg)
+{
+    struct pt_bus *b = vm->pt;
+    uint32_t up, down, n;
+    uint16_t sts, en;
+    int rc = 0;
+
+    if (!ss_get_u8(r))
+        return 0;
+    up = ss_get_u32(r);
+    down = ss_get_u32(r);
+    sts = ss_get_u16(r);
+    en = ss_get_u16(r);
+    n = ss_get_u32(r);
+    if (!ss_check(r, n <= XK_PT_SLOT_END - XK_PT_SLOT))
+        return -EINVAL;
+    if (!b || b->pvh) {
+        if (n)
+            snprintf(msg, SS_MSG_LEN, "PCI functions for a domain without a PCI bus");
+        return n ? -EINVAL : 0;
+    }
+    pthread_rwlock_wrlock(&b->lock);
+    for (uint32_t i = 0; i < n && !rc; i++)
+        rc = adopt_one(b, r, msg);
+    pthread_rwlock_unlock(&b->lock);
+    rewire(b);
+    pthread_mutex_lock(&b->hp_lock);
+    b->up = up;
+    b->down = down;
+    b->gpe_sts = sts;
+    b->gpe_en = en;
+    sci_update(b);
+    pthread_mutex_unlock(&b->hp_lock);
+    return rc;
 }

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pciback/devsrc.h"
+#include "savestate.h"
+
 struct vm;
 
 #define XK_PT_SLOT       2              /* 00:02.0: the first passthrough slot */
@@ -46,6 +49,15 @@ bool passthrough_active(struct vm *vm);
 bool passthrough_cfg(struct vm *vm, unsigned dev, unsigned reg, unsigned size, bool out,
                      uint8_t *data);
 bool passthrough_mmio(struct vm *vm, uint64_t gpa, unsigned len, bool write, uint8_t *data);
+
+/* Live update (hvm/save_pci.c): whether every function can cross the
+ * exec (0, or -EBUSY with MSG saying why); the bus and its functions
+ * appended to W, every descriptor to keep given to KEEP; the new VMM's
+ * bus from that record (after the vCPUs and the irqchip are restored).
+ * 0 or -errno. */
+int passthrough_lu_check(struct vm *vm, char *msg, size_t len);
+int passthrough_save(struct vm *vm, struct ss_wr *w, pt_keep_fd_fn keep, void *arg);
+int passthrough_restore(struct vm *vm, struct ss_rd *r, char *msg);
 
 /* The GSI of the function's INTA (what its interrupt line says). */
 uint32_t passthrough_intx_gsi(unsigned slot);

@@ -16,6 +16,9 @@ const struct ss_part *const vm_parts[] = {
 };
 const unsigned vm_nr_parts = sizeof(vm_parts) / sizeof(vm_parts[0]);
 
+const struct ss_part *const lu_parts[] = { &vm_part_irqchip, &vm_part_pci };
+const unsigned lu_nr_parts = sizeof(lu_parts) / sizeof(lu_parts[0]);
+
 int vm_save(struct vm *vm, struct ss_wr *w, char *msg)
 {
     return ss_save_parts(vm_parts, vm_nr_parts, vm, w, msg);

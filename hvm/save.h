@@ -22,6 +22,8 @@ enum {
     VM_PART_ATTACH,
     VM_PART_VCPUS,
     VM_PART_CONTROL,
+    VM_PART_IRQCHIP,        /* live update only (lu_parts) */
+    VM_PART_PCI,            /* live update only (lu_parts) */
 };
 
 /* One file per part or family: save_<name>.c. */
@@ -32,6 +34,14 @@ extern const struct ss_part vm_part_physmap, vm_part_shinfo, vm_part_params,
 /* The registry: every part, in the order saved and restored. */
 extern const struct ss_part *const vm_parts[];
 extern const unsigned vm_nr_parts;
+
+/* Parts only a live update carries, restored after vm_parts: the
+ * interrupt controllers, then the PCI functions (whose irqfds deliver
+ * what the devices raised during the update into the restored IOAPIC and
+ * LAPICs).  Their own image in the handover (docs/live-update.md). */
+extern const struct ss_part vm_part_irqchip, vm_part_pci;
+extern const struct ss_part *const lu_parts[];
+extern const unsigned lu_nr_parts;
 
 /* Walk the registry: the whole domain appended to W, or restored from
  * BUF.  0 or -errno, with MSG (SS_MSG_LEN) naming the part and why. */

@@ -48,6 +48,7 @@ struct console;
 struct watchdog;
 struct vm_gnttab;
 struct pt_bus;
+struct pt_pirq;
 
 enum vcpu_state {
     VCPU_DOWN,      /* not running guest code (never started or VCPUOP_down) */
@@ -192,6 +193,8 @@ struct vm {
     uint32_t pci_bar[2];        /* the platform device's BARs */
     uint16_t pci_cmd;
     struct pt_bus *pt;          /* passed-through PCI functions (passthrough.c) */
+    struct pt_pirq *pt_pirq;    /* its interrupts as pirq events (passthrough_pirq.c) */
+    bool hvm_pirq;              /* xl.cfg hvm_pirq: XEN_X86_EMU_USE_PIRQ (hc_physdev.c) */
 
     /* The domain's memory map (E820 types), for start_info and
      * XENMEM_memory_map. */

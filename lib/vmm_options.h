@@ -25,6 +25,7 @@
 #define XK_OPT_HOLD_FD       "hold-fd"
 #define XK_OPT_UUID          "uuid"
 #define XK_OPT_PCI           "pci"
+#define XK_OPT_HVM_PIRQ      "hvm-pirq"
 #define XK_OPT_RESTORE_FD    "restore-fd"
 #define XK_OPT_STATS         "stats"
 #define XK_OPT_LIVE_UPDATE_FD "live-update-fd"

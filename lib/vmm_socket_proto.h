@@ -135,6 +135,11 @@ struct xk_link_live_update {
 
 #define XK_SAVE_POSTCOPY     (1u << 2)  /* with LIVE: the last round's pages are
                                            listed, sent later by POSTCOPY */
+/* A SAVE of a domain with a passed-through PCI function: status -EINVAL
+ * and this msg, libxc's words when Xen refuses log-dirty mode to a domain
+ * with assigned devices (xl prints it as libxl would, docs/pciback.md). */
+#define XK_SAVE_PCI_REFUSAL "Failed to enable logdirty: 22,0,22 (22 = Invalid argument): " \
+                            "Internal error"
 /* LIVE: the precopy policy (xenkvm's own; Xen's xl has no such option).
  * ROUNDS_SET: bits 8-15 hold the most rounds while the domain runs (the
  * first sends every page; 0: none), instead of the default (1 + Xen's 5

@@ -12,7 +12,16 @@
 
 #include <linux/vfio.h>
 
+#include "savestate.h"
+
 struct pt_devsrc;
+
+/* Live update: a descriptor the source keeps across the exec. */
+typedef void (*pt_keep_fd_fn)(void *arg, int fd);
+
+/* Kinds in a handover record (pt_devsrc_adopt). */
+#define PT_SRC_VFIO_USER   1
+#define PT_SRC_VFIO_KERNEL 2
 
 struct pt_dev_info {
     uint32_t flags;             /* VFIO_DEVICE_FLAGS_* */
@@ -59,6 +68,11 @@ struct pt_devsrc_ops {
     int (*irq_unmask)(struct pt_devsrc *s, uint32_t index, uint32_t sub);
     int (*reset)(struct pt_devsrc *s);
     void (*close)(struct pt_devsrc *s);
+    /* Live update (may be NULL: not handed over): write what a new VMM
+     * needs to go on with the same device (its descriptors by number,
+     * each also given to KEEP), the kind first.  Nothing is closed or
+     * changed for the device; the source stays usable. */
+    int (*handover)(struct pt_devsrc *s, struct ss_wr *w, pt_keep_fd_fn keep, void *arg);
 };
 
 struct pt_devsrc {
@@ -73,6 +87,13 @@ int vfu_client_from_fd(int sock, struct pt_devsrc **out);
 /* The kernel's VFIO (vfio_kernel.c): the device named BDF
  * ("0000:03:00.0") in IOMMU group GROUP, through the legacy container. */
 int vfio_kernel_open(const char *bdf, int group, struct pt_devsrc **out);
+
+/* The new VMM's side of handover: the source a handover record
+ * describes, over the descriptors kept across the exec (pt_dev_handover.c).
+ * 0 or -errno (-EINVAL: a record that does not hold together). */
+int pt_devsrc_adopt(struct ss_rd *r, struct pt_devsrc **out);
+int vfu_client_adopt(struct ss_rd *r, struct pt_devsrc **out);
+int vfio_kernel_adopt(struct ss_rd *r, struct pt_devsrc **out);
 
 static inline void pt_devsrc_close(struct pt_devsrc *s)
 {

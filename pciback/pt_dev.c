@@ -386,8 +386,11 @@ static void intx_sync(struct pt_dev *d)
     }
 }
 
-int pt_dev_init(struct pt_dev *d, struct pt_devsrc *src, const struct pt_options *opt,
-                const struct pt_host_ops *host, void *opaque, uint64_t bar_base)
+/* The function's emulation over SRC from the device's config space: the
+ * register groups, the capabilities kept, the BARs (placed from BAR_BASE,
+ * 0: unassigned).  Nothing is changed on the device. */
+static int build(struct pt_dev *d, struct pt_devsrc *src, const struct pt_options *opt,
+                 const struct pt_host_ops *host, void *opaque, uint64_t bar_base)
 {
     struct pt_dev_info di;
     int r;
@@ -423,9 +426,6 @@ int pt_dev_init(struct pt_dev *d, struct pt_devsrc *src, const struct pt_options
             d->msix[v].ctrl = 1;        /* masked at reset */
     }
     bar_probe(d, bar_base);
-    /* The device starts quiet: decoding off, no interrupts bound. */
-    src->ops->irq_set_eventfds(src, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0, NULL);
-    msix_sync(d);
     return 0;
 fail:
     free(d->msix);
@@ -434,6 +434,102 @@ fail:
     pt_devsrc_close(src);
     d->src = NULL;
     return r;
+}
+
+int pt_dev_init(struct pt_dev *d, struct pt_devsrc *src, const struct pt_options *opt,
+                const struct pt_host_ops *host, void *opaque, uint64_t bar_base)
+{
+    int r = build(d, src, opt, host, opaque, bar_base);
+
+    if (r < 0)
+        return r;
+    /* The device starts quiet: decoding off, no interrupts bound. */
+    src->ops->irq_set_eventfds(src, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0, NULL);
+    msix_sync(d);
+    return 0;
+}
+
+/* --- live update ------------------------------------------------------ */
+
+void pt_dev_save(struct pt_dev *d, struct ss_wr *w)
+{
+    pthread_mutex_lock(&d->lock);
+    ss_put_u8(w, d->opt.permissive);
+    ss_put_u8(w, d->opt.power_mgmt);
+    ss_put_u8(w, d->dead);
+    ss_put_bytes(w, d->emu, sizeof(d->emu));
+    ss_put_u16(w, d->cmd);
+    for (unsigned i = 0; i < 6; i++)
+        ss_put_u64(w, d->bar[i].gpa);
+    ss_put_u32(w, d->msix_cap ? d->msix_n : 0);
+    for (unsigned v = 0; d->msix_cap && v < d->msix_n; v++) {
+        ss_put_u32(w, d->msix[v].addr_lo);
+        ss_put_u32(w, d->msix[v].addr_hi);
+        ss_put_u32(w, d->msix[v].data);
+        ss_put_u32(w, d->msix[v].ctrl);
+        ss_put_u8(w, d->msix_bound[v]);
+    }
+    ss_put_u8(w, d->msix_enabled);
+    ss_put_u8(w, d->msix_masked_all);
+    ss_put_u8(w, d->msi_enabled);
+    ss_put_u8(w, d->msi_bound);
+    ss_put_u8(w, d->intx_bound);
+    pthread_mutex_unlock(&d->lock);
+}
+
+int pt_dev_adopt(struct pt_dev *d, struct pt_devsrc *src, const struct pt_host_ops *host,
+                 void *opaque, struct ss_rd *r)
+{
+    struct pt_options opt;
+    uint8_t emu[256];
+    uint32_t n;
+    int rc;
+
+    opt.permissive = ss_get_u8(r) != 0;
+    opt.power_mgmt = ss_get_u8(r) != 0;
+    if (r->bad) {
+        pt_devsrc_close(src);
+        return -EINVAL;
+    }
+    if ((rc = build(d, src, &opt, host, opaque, 0)) < 0)
+        return rc;
+    /* The device's bindings are as the old VMM left them (the eventfds
+     * crossed the exec): only the emulated state comes back, nothing is
+     * written to the device. */
+    d->dead = ss_get_u8(r) != 0;
+    ss_get_into(r, emu, sizeof(emu));
+    d->cmd = ss_get_u16(r);
+    for (unsigned i = 0; i < 6; i++) {
+        uint64_t gpa = ss_get_u64(r);
+
+        if (d->bar[i].size && !d->bar[i].is_upper)
+            d->bar[i].gpa = gpa & ~(d->bar[i].size - 1);
+    }
+    n = ss_get_u32(r);
+    if (!ss_check(r, n == (d->msix_cap ? d->msix_n : 0)))
+        goto bad;
+    for (unsigned v = 0; v < n; v++) {
+        d->msix[v].addr_lo = ss_get_u32(r);
+        d->msix[v].addr_hi = ss_get_u32(r);
+        d->msix[v].data = ss_get_u32(r);
+        d->msix[v].ctrl = ss_get_u32(r) & 1;
+        d->msix_bound[v] = ss_get_u8(r) != 0;
+    }
+    d->msix_enabled = ss_get_u8(r) != 0;
+    d->msix_masked_all = ss_get_u8(r) != 0;
+    d->msi_enabled = ss_get_u8(r) != 0;
+    d->msi_bound = ss_get_u8(r) != 0;
+    d->intx_bound = ss_get_u8(r) != 0;
+    if (r->bad)
+        goto bad;
+    /* Only the bits the VMM emulates come from the record. */
+    for (unsigned i = 0; i < 256; i++)
+        d->emu[i] = (uint8_t)((d->emu[i] & ~d->emu_mask[i]) | (emu[i] & d->emu_mask[i]));
+    bars_update(d);
+    return 0;
+bad:
+    pt_dev_destroy(d);
+    return -EINVAL;
 }
 
 void pt_dev_destroy(struct pt_dev *d)

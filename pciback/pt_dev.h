@@ -84,6 +84,14 @@ int pt_dev_init(struct pt_dev *d, struct pt_devsrc *src, const struct pt_options
                 const struct pt_host_ops *host, void *opaque, uint64_t bar_base);
 void pt_dev_destroy(struct pt_dev *d);
 
+/* Live update: the emulated state (config bits the VMM keeps, command,
+ * BAR addresses, the MSI-X table, what is bound) appended to W; and the
+ * new VMM's function over the adopted SRC with that state, its BARs
+ * mapped again through HOST (0, or -errno with SRC closed). */
+void pt_dev_save(struct pt_dev *d, struct ss_wr *w);
+int pt_dev_adopt(struct pt_dev *d, struct pt_devsrc *src, const struct pt_host_ops *host,
+                 void *opaque, struct ss_rd *r);
+
 /* Config space access of LEN (1, 2, 4) bytes at OFF (0..4095). */
 uint32_t pt_dev_cfg_read(struct pt_dev *d, unsigned off, unsigned len);
 void pt_dev_cfg_write(struct pt_dev *d, unsigned off, unsigned len, uint32_t val);

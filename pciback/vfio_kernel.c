@@ -256,6 +256,24 @@ static void kv_close(struct pt_devsrc *s)
     free(k);
 }
 
+/* Live update: the container, group and device fds cross the exec as
+ * they are.  The container's IOMMU mappings stay: they pin the guest
+ * memfd's pages, which the kept memfd keeps (the old VMM's addresses in
+ * them are not used again: unmapping goes by IOVA). */
+static int kv_handover(struct pt_devsrc *s, struct ss_wr *w, pt_keep_fd_fn keep, void *arg)
+{
+    struct vfio_kdev *k = to_kdev(s);
+
+    ss_put_u8(w, PT_SRC_VFIO_KERNEL);
+    ss_put_u32(w, (uint32_t)k->container);
+    ss_put_u32(w, (uint32_t)k->group);
+    ss_put_u32(w, (uint32_t)k->device);
+    keep(arg, k->container);
+    keep(arg, k->group);
+    keep(arg, k->device);
+    return 0;
+}
+
 static const struct pt_devsrc_ops kv_ops = {
     .kind = "vfio",
     .get_info = kv_get_info,
@@ -271,7 +289,35 @@ static const struct pt_devsrc_ops kv_ops = {
     .irq_unmask = kv_irq_unmask,
     .reset = kv_reset,
     .close = kv_close,
+    .handover = kv_handover,
 };
+
+int vfio_kernel_adopt_sys(const struct vfio_sys *sys, struct ss_rd *r, struct pt_devsrc **out)
+{
+    struct vfio_kdev *k;
+    struct vfio_device_info di = { .argsz = sizeof(di) };
+    int c = (int)ss_get_u32(r), g = (int)ss_get_u32(r), d = (int)ss_get_u32(r);
+
+    if (r->bad || c < 0 || g < 0 || d < 0)
+        return -EINVAL;
+    if (!(k = calloc(1, sizeof(*k))))
+        return -ENOMEM;
+    k->base.ops = &kv_ops;
+    k->sys = sys;
+    k->container = c;
+    k->group = g;
+    k->device = d;
+    /* The device fd must still be a VFIO device: its info answers. */
+    if (xioctl(k, k->device, VFIO_DEVICE_GET_INFO, &di) < 0) {
+        free(k);
+        return -EINVAL;
+    }
+    fcntl(c, F_SETFD, FD_CLOEXEC);
+    fcntl(g, F_SETFD, FD_CLOEXEC);
+    fcntl(d, F_SETFD, FD_CLOEXEC);
+    *out = &k->base;
+    return 0;
+}
 
 int vfio_kernel_open_sys(const struct vfio_sys *sys, const char *bdf, int group,
                          struct pt_devsrc **out)
@@ -372,4 +418,9 @@ const struct vfio_sys vfio_sys_real = {
 int vfio_kernel_open(const char *bdf, int group, struct pt_devsrc **out)
 {
     return vfio_kernel_open_sys(&vfio_sys_real, bdf, group, out);
+}
+
+int vfio_kernel_adopt(struct ss_rd *r, struct pt_devsrc **out)
+{
+    return vfio_kernel_adopt_sys(&vfio_sys_real, r, out);
 }

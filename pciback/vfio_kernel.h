@@ -25,4 +25,8 @@ extern const struct vfio_sys vfio_sys_real;
 int vfio_kernel_open_sys(const struct vfio_sys *sys, const char *bdf, int group,
                          struct pt_devsrc **out);
 
+/* vfio_kernel_adopt through SYS: the fds a handover record names (the
+ * kind byte already read). */
+int vfio_kernel_adopt_sys(const struct vfio_sys *sys, struct ss_rd *r, struct pt_devsrc **out);
+
 #endif

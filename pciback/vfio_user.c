@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "unix_sock.h"
@@ -27,7 +28,16 @@ struct vfu_client {
     bool dead;
     uint16_t next_id;
     uint32_t peer_max_fds, peer_max_xfer;
-    struct { uint64_t size; void *map; } region[VFIO_PCI_NUM_REGIONS];
+    /* An mmap-able region: its mapping and the fd it came with (kept for
+     * a live update, which maps it again in the new VMM); cached: its
+     * info is answered from here (an adopted region). */
+    struct {
+        uint64_t size, offset;
+        uint32_t flags;
+        void *map;
+        int fd;
+        bool cached;
+    } region[VFIO_PCI_NUM_REGIONS];
     uint8_t *buf;               /* VFU_MAX_MSG bytes: replies land here */
 };
 
@@ -197,6 +207,11 @@ static int vfu_region_info(struct pt_devsrc *s, uint32_t index, struct pt_region
     int fds[1], nfd;
     long r;
 
+    if (index < VFIO_PCI_NUM_REGIONS && c->region[index].cached) {
+        out->flags = c->region[index].flags;
+        out->size = c->region[index].size;
+        return 0;
+    }
     pthread_mutex_lock(&c->lock);
     r = transact(c, VFU_DEVICE_GET_REGION_INFO, &req, sizeof(req), NULL, 0, fds, 1, &nfd);
     if (r >= 0 && (size_t)r < sizeof(rep))
@@ -216,6 +231,10 @@ static int vfu_region_info(struct pt_devsrc *s, uint32_t index, struct pt_region
             if (m != MAP_FAILED) {
                 c->region[index].map = m;
                 c->region[index].size = rep.size;
+                c->region[index].offset = rep.offset;
+                c->region[index].flags = rep.flags;
+                c->region[index].fd = fds[0];
+                fds[0] = -1;    /* kept: a live update maps it again */
             } else {
                 out->flags &= ~VFIO_REGION_INFO_FLAG_MMAP;
             }
@@ -227,7 +246,8 @@ static int vfu_region_info(struct pt_devsrc *s, uint32_t index, struct pt_region
     }
     pthread_mutex_unlock(&c->lock);
     for (int i = 0; i < nfd; i++)
-        close(fds[i]);   /* a mapping keeps its own reference */
+        if (fds[i] >= 0)
+            close(fds[i]);
     return (int)r;
 }
 
@@ -411,13 +431,53 @@ static void vfu_close(struct pt_devsrc *s)
 {
     struct vfu_client *c = to_client(s);
 
-    for (unsigned i = 0; i < VFIO_PCI_NUM_REGIONS; i++)
+    for (unsigned i = 0; i < VFIO_PCI_NUM_REGIONS; i++) {
         if (c->region[i].map)
             munmap(c->region[i].map, c->region[i].size);
-    close(c->sock);
+        if (c->region[i].map && c->region[i].fd >= 0)
+            close(c->region[i].fd);
+    }
+    if (c->sock >= 0)
+        close(c->sock);
     pthread_mutex_destroy(&c->lock);
     free(c->buf);
     free(c);
+}
+
+/* Live update: the connection as it is (no request is in flight: the
+ * vCPUs are paused and the event thread is the caller), the peer's limits
+ * and the mmap-ed regions' fds. */
+static int vfu_handover(struct pt_devsrc *s, struct ss_wr *w, pt_keep_fd_fn keep, void *arg)
+{
+    struct vfu_client *c = to_client(s);
+    uint32_t n = 0;
+    size_t at;
+
+    pthread_mutex_lock(&c->lock);
+    ss_put_u8(w, PT_SRC_VFIO_USER);
+    ss_put_u8(w, c->dead);
+    ss_put_u32(w, c->dead ? UINT32_MAX : (uint32_t)c->sock);
+    ss_put_u16(w, c->next_id);
+    ss_put_u32(w, c->peer_max_fds);
+    ss_put_u32(w, c->peer_max_xfer);
+    at = w->len;
+    ss_put_u32(w, 0);
+    for (uint32_t i = 0; i < VFIO_PCI_NUM_REGIONS; i++) {
+        if (!c->region[i].map || c->region[i].fd < 0)
+            continue;
+        ss_put_u32(w, i);
+        ss_put_u32(w, c->region[i].flags);
+        ss_put_u64(w, c->region[i].size);
+        ss_put_u64(w, c->region[i].offset);
+        ss_put_u32(w, (uint32_t)c->region[i].fd);
+        keep(arg, c->region[i].fd);
+        n++;
+    }
+    ss_patch_u32(w, at, n);
+    if (!c->dead)
+        keep(arg, c->sock);
+    pthread_mutex_unlock(&c->lock);
+    return 0;
 }
 
 static const struct pt_devsrc_ops vfu_ops = {
@@ -435,23 +495,90 @@ static const struct pt_devsrc_ops vfu_ops = {
     .irq_unmask = vfu_irq_unmask,
     .reset = vfu_reset,
     .close = vfu_close,
+    .handover = vfu_handover,
 };
 
-int vfu_client_from_fd(int sock, struct pt_devsrc **out)
+static struct vfu_client *client_new(int sock)
 {
     struct vfu_client *c = calloc(1, sizeof(*c));
-    int r;
 
     if (!c || !(c->buf = malloc(VFU_MAX_MSG))) {
         free(c);
-        close(sock);
-        return -ENOMEM;
+        return NULL;
     }
     c->base.ops = &vfu_ops;
     c->sock = sock;
     c->peer_max_fds = VFU_DEFAULT_MAX_FDS;
     c->peer_max_xfer = VFU_DEFAULT_MAX_XFER;
+    for (unsigned i = 0; i < VFIO_PCI_NUM_REGIONS; i++)
+        c->region[i].fd = -1;
     pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
+static bool fd_open(int fd)
+{
+    return fd >= 0 && fcntl(fd, F_GETFD) >= 0;
+}
+
+int vfu_client_adopt(struct ss_rd *r, struct pt_devsrc **out)
+{
+    bool dead = ss_get_u8(r) != 0;
+    int sock = (int)ss_get_u32(r);
+    struct vfu_client *c;
+    uint32_t n;
+
+    if (r->bad || (!dead && !fd_open(sock)) || !(c = client_new(dead ? -1 : sock)))
+        return r->bad || !dead ? -EINVAL : -ENOMEM;
+    c->dead = dead;
+    c->next_id = ss_get_u16(r);
+    c->peer_max_fds = ss_get_u32(r);
+    c->peer_max_xfer = ss_get_u32(r);
+    n = ss_get_u32(r);
+    ss_check(r, c->peer_max_fds >= 1 && c->peer_max_fds <= VFU_MAX_FDS &&
+                c->peer_max_xfer >= 1 && c->peer_max_xfer <= VFU_DEFAULT_MAX_XFER &&
+                n <= VFIO_PCI_NUM_REGIONS);
+    for (uint32_t k = 0; k < n && !r->bad; k++) {
+        uint32_t i = ss_get_u32(r), flags = ss_get_u32(r);
+        uint64_t size = ss_get_u64(r), off = ss_get_u64(r);
+        int fd = (int)ss_get_u32(r);
+        void *m;
+
+        if (!ss_check(r, i < VFIO_PCI_NUM_REGIONS && !c->region[i].map && size &&
+                         size <= (1ull << 40) && fd_open(fd)))
+            break;
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+        c->region[i].fd = fd;
+        c->region[i].map = m == MAP_FAILED ? NULL : m;
+        c->region[i].size = size;
+        c->region[i].offset = off;
+        c->region[i].flags = m == MAP_FAILED ? flags & ~VFIO_REGION_INFO_FLAG_MMAP : flags;
+        c->region[i].cached = true;
+        if (m == MAP_FAILED) {
+            close(fd);
+            c->region[i].fd = -1;
+        }
+    }
+    if (!dead)
+        fcntl(sock, F_SETFD, FD_CLOEXEC);
+    if (r->bad) {
+        vfu_close(&c->base);
+        return -EINVAL;
+    }
+    *out = &c->base;
+    return 0;
+}
+
+int vfu_client_from_fd(int sock, struct pt_devsrc **out)
+{
+    struct vfu_client *c = client_new(sock);
+    int r;
+
+    if (!c) {
+        close(sock);
+        return -ENOMEM;
+    }
     r = negotiate(c);
     if (r < 0) {
         vfu_close(&c->base);

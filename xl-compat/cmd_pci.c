@@ -40,21 +40,17 @@ static int attached_anywhere(const char *bdf)
     return found;
 }
 
-int cmd_pci_attach(int argc, char **argv)
+int xl_pci_attach(unsigned domid, const char *spec)
 {
     struct xk_link_pci req = { .type = XK_LINK_PCI_ATTACH };
     struct xl_pci_node node = { .vdevfn = 0 };
     struct pci_spec p;
     char err[512], *arg;
-    unsigned domid;
-    int opt, rc;
+    int rc;
 
-    while ((opt = xl_getopt(argc, argv, "", NULL, "pci-attach", 2)) != -1)
-        ;
-    domid = xl_find_domain(argv[optind]);
-    if (pci_spec_parse_any_slot(argv[optind + 1], &p, err, sizeof(err)) < 0) {
-        fprintf(stderr, "pci-attach: malformed PCI_SPEC_STRING \"%s\"\n", argv[optind + 1]);
-        exit(2);
+    if (pci_spec_parse_any_slot(spec, &p, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pci-attach: malformed PCI_SPEC_STRING \"%s\"\n", spec);
+        return -2;
     }
     if (p.has_bdf) {
         xl_pci_name(&p, 0, node.bdf);
@@ -62,7 +58,7 @@ int cmd_pci_attach(int argc, char **argv)
             fprintf(stderr, "libxl: error: Domain %u:PCI device already attached to a domain\n",
                     domid);
             pci_spec_free(&p);
-            return EXIT_FAILURE;
+            return -1;
         }
     }
     arg = pci_spec_vmm_arg(&p, xl_sysfs_root(), false, false, err, sizeof(err));
@@ -70,7 +66,7 @@ int cmd_pci_attach(int argc, char **argv)
         fprintf(stderr, "libxl: error: Domain %u:%s\n", domid, arg ? "spec too long" : err);
         free(arg);
         pci_spec_free(&p);
-        return EXIT_FAILURE;
+        return -1;
     }
     snprintf(req.spec, sizeof(req.spec), "%s", arg);
     free(arg);
@@ -80,7 +76,7 @@ int cmd_pci_attach(int argc, char **argv)
         fprintf(stderr, "libxl: error: Domain %u:%s\n", domid,
                 req.msg[0] ? req.msg : strerror(-rc));
         pci_spec_free(&p);
-        return EXIT_FAILURE;
+        return -1;
     }
     xl_pci_name(&p, (unsigned)req.vslot, node.bdf);
     node.vdevfn = (unsigned)req.vslot << 3;
@@ -93,7 +89,21 @@ int cmd_pci_attach(int argc, char **argv)
             break;
     }
     pci_spec_free(&p);
-    return EXIT_SUCCESS;
+    return 0;
+}
+
+int cmd_pci_attach(int argc, char **argv)
+{
+    unsigned domid;
+    int opt, rc;
+
+    while ((opt = xl_getopt(argc, argv, "", NULL, "pci-attach", 2)) != -1)
+        ;
+    domid = xl_find_domain(argv[optind]);
+    rc = xl_pci_attach(domid, argv[optind + 1]);
+    if (rc == -2)
+        exit(2);
+    return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 int cmd_pci_detach(int argc, char **argv)

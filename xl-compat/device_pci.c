@@ -203,6 +203,7 @@ unsigned xl_pci_xs_list(unsigned domid, struct xl_pci_node **out)
             snprintf(l[n].bdf, sizeof(l[n].bdf), "%s", d);
             l[n].vdevfn = fn ? (unsigned)strtoul(fn, NULL, 16) : 0;
             l[n].vfio_user = xl_xs_readf(XBT_NULL, "%s/vfio-user-%u", be, i);
+            l[n].opts = xl_xs_readf(XBT_NULL, "%s/opts-%u", be, i);
             n++;
         }
         free(d);
@@ -215,7 +216,71 @@ unsigned xl_pci_xs_list(unsigned domid, struct xl_pci_node **out)
 
 void xl_pci_list_free(struct xl_pci_node *l, unsigned n)
 {
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < n; i++) {
         free(l[i].vfio_user);
+        free(l[i].opts);
+    }
     free(l);
+}
+
+/* KEY's 0/1 in an opts-N string, or -1. */
+static int opt_flag(const char *opts, const char *key)
+{
+    size_t k = strlen(key);
+
+    for (const char *p = opts; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (!strncmp(p, key, k) && p[k] == '=')
+            return p[k + 1] == '1';
+    return -1;
+}
+
+/* A function's xl-pci-configuration spec from its nodes. */
+static char *node_spec(const struct xl_pci_node *n)
+{
+    int perm = opt_flag(n->opts, "permissive"), pm = opt_flag(n->opts, "power_mgmt");
+    bool host_bdf = strncmp(n->bdf, "ffff:", 5) != 0;
+    char flags[64] = "";
+
+    if (perm >= 0 || pm >= 0)
+        snprintf(flags, sizeof(flags), "%s%s%s%s", perm >= 0 ? ",permissive=" : "",
+                 perm > 0 ? "1" : perm == 0 ? "0" : "", pm >= 0 ? ",power_mgmt=" : "",
+                 pm > 0 ? "1" : pm == 0 ? "0" : "");
+    if (n->vfio_user)
+        return xl_xasprintf("vfio-user=%s,vslot=0x%x%s%s%s", n->vfio_user, n->vdevfn >> 3,
+                            host_bdf ? ",bdf=" : "", host_bdf ? n->bdf : "", flags);
+    return xl_xasprintf("%s,vslot=0x%x%s", n->bdf, n->vdevfn >> 3, flags);
+}
+
+void xl_pci_domain_pcis(unsigned domid, struct domcfg *dc)
+{
+    struct xl_pci_node *l;
+    unsigned n = xl_pci_xs_list(domid, &l), hot = 0;
+    char *first = NULL;
+
+    for (unsigned i = 0; i < dc->nr_pcis; i++)
+        free(dc->pcis[i]);
+    for (unsigned i = 0; i < dc->nr_pci_hot; i++)
+        free(dc->pci_hot[i]);
+    free(dc->pci_hot);
+    dc->pci_hot = xl_xmalloc((n + 1) * sizeof(*dc->pci_hot));
+    for (unsigned i = 0; i < n; i++) {
+        char *spec = node_spec(&l[i]);
+
+        if ((l[i].vdevfn >> 3) == 2 && !first)
+            first = spec;
+        else
+            dc->pci_hot[hot++] = spec;
+    }
+    dc->nr_pci_hot = hot;
+    free(dc->pcis);
+    dc->pcis = xl_xmalloc(sizeof(*dc->pcis));
+    dc->pcis[0] = first;
+    dc->nr_pcis = first ? 1 : 0;
+    free(dc->pci_vmm_arg);
+    dc->pci_vmm_arg = NULL;
+    if (first && xl_pci_prepare(dc, "<running domain>") < 0) {
+        free(first);
+        dc->nr_pcis = 0;
+    }
+    xl_pci_list_free(l, n);
 }

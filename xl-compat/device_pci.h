@@ -15,6 +15,7 @@ struct xl_pci_node {
     char bdf[16];               /* DDDD:BB:DD.F */
     unsigned vdevfn;            /* the guest's slot << 3 | function */
     char *vfio_user;            /* socket, or NULL */
+    char *opts;                 /* opts-N: "msitranslate=0,power_mgmt=0,..." */
 };
 
 /* The name a function goes by: its host BDF, or for a vfio-user server
@@ -34,6 +35,17 @@ int xl_pci_xs_remove(unsigned domid, const char *bdf);
  * xl_pci_list_free. */
 unsigned xl_pci_xs_list(unsigned domid, struct xl_pci_node **out);
 void xl_pci_list_free(struct xl_pci_node *l, unsigned n);
+
+/* xl pci-attach's work (cmd_pci.c): SPEC (xl-pci-configuration(5), any
+ * slot) onto DOMID's bus and libxl's nodes.  0, -2 for a malformed SPEC,
+ * -1 otherwise; the message is printed. */
+int xl_pci_attach(unsigned domid, const char *spec);
+
+/* Before a restart (on_reboot = restart): DC's functions become those the
+ * domain has now, as libxl keeps them in its config: the one at slot 2
+ * its pci= entry (none when it was detached), every other one
+ * pci-attach put there in dc->pci_hot, attached again after start. */
+void xl_pci_domain_pcis(unsigned domid, struct domcfg *dc);
 
 /* The sysfs root: $XENKVM_SYSFS_ROOT (tests' fake trees), else /sys. */
 const char *xl_sysfs_root(void);

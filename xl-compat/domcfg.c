@@ -243,7 +243,7 @@ static const char *const our_keys[] = {
     "firmware_override", "memory", "maxmem", "vcpus", "maxvcpus", "cpu_weight", "cap", "on_poweroff",
     "on_reboot", "on_crash", "on_watchdog", "on_soft_reset", "disk", "vif", "pci",
     "acpi", "xen_hypercall_transport", "pci_permissive", "pci_power_mgmt",
-    "pci_msitranslate", "pci_seize",
+    "pci_msitranslate", "pci_seize", "hvm_pirq",
 };
 
 static bool in_list(const char *const *l, size_t n, const char *k)
@@ -461,6 +461,11 @@ static void parse_platform(struct ctx *x)
     long v;
 
     x->dc->acpi = get_long(x, "acpi", &v, &s) == 1 ? v != 0 : -1;
+    /* xl reads hvm_pirq for hvm guests only (PVH has no emulated
+     * interrupts to route: libxl gives it XEN_X86_EMU_LAPIC alone). */
+    x->dc->hvm_pirq = -1;
+    if (x->dc->type == DC_TYPE_HVM)
+        x->dc->hvm_pirq = get_long(x, "hvm_pirq", &v, &s) == 1 ? v != 0 : -1;
     t = get_string(x, "xen_hypercall_transport", &s);
     if (t) {
         if (xk_transport_parse(t, &x->dc->transport))
@@ -781,6 +786,9 @@ void domcfg_free(struct domcfg *dc)
     for (i = 0; i < dc->nr_pcis; i++)
         free(dc->pcis[i]);
     free(dc->pcis);
+    for (i = 0; i < dc->nr_pci_hot; i++)
+        free(dc->pci_hot[i]);
+    free(dc->pci_hot);
     free(dc->pci_vmm_arg);
     free(dc->source);
     memset(dc, 0, sizeof(*dc));

@@ -81,8 +81,12 @@ struct domcfg {
     unsigned nr_pcis;
     bool pci_permissive, pci_power_mgmt;    /* pci_permissive=, pci_power_mgmt= */
     char *pci_vmm_arg;      /* the VMM's --pci, made by xl create */
+    char **pci_hot;         /* functions to attach after start (a reboot
+                               keeps pci-attach's, device_pci.h) */
+    unsigned nr_pci_hot;
     char *source;           /* the file name the config came from */
     int acpi;               /* acpi= (-1 unset: libxl's default, on) */
+    int hvm_pirq;           /* hvm_pirq= (hvm only; -1 unset: off, as Xen 4.19) */
     /* xen_hypercall_transport= (xenkvm-only; unset: xl.conf's, else auto) */
     enum xk_transport transport;
     bool transport_set;

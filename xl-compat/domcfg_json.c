@@ -268,6 +268,7 @@ static void gen_b_info(struct gen *g, const struct domcfg *dc)
         kv_empty_map(g, "sdl");
         kv_empty_map(g, "spice");
         kv_empty_map(g, "rdm");
+        kv_defbool(g, "pirq", dc->hvm_pirq);
         g_close(g, '}');
     } else
         kv_empty_map(g, "type.pvh");

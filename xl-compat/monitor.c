@@ -274,6 +274,12 @@ static int start_domain(struct mon *m)
     for (unsigned i = 0; i < m->dc->nr_nics; i++)
         if (xl_vif_wait_hotplug(m->domid, (unsigned)m->dc->nics[i].devid))
             goto fail_kill;
+    /* PCI functions pci-attach gave the domain before a reboot, at their
+     * slots again (libxl adds a config's PCI devices at create, and one
+     * that fails fails the create). */
+    for (unsigned i = 0; i < m->dc->nr_pci_hot; i++)
+        if (xl_pci_attach(m->domid, m->dc->pci_hot[i]))
+            goto fail_kill;
     /* A restored domain's watches, back before its vCPUs run. */
     if (m->restore_watches && m->restore_watches[0] &&
         !xl_xs_import_watches(m->domid, m->restore_watches))
@@ -615,11 +621,14 @@ static int run_monitor(struct mon *m)
             fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n",
                     m->domid);
             /* libxl restarts a domain with the devices it has now: those
-             * block-attach and network-attach added too, not those
-             * detached (read back from xenstore before the nodes go). */
+             * block-attach, network-attach and pci-attach added too, not
+             * those detached (read back from xenstore before the nodes
+             * go). */
             if (act == DC_ACT_RESTART) {
                 xl_vbd_domain_disks(m->domid, m->dc);
                 xl_vif_domain_nics(m->domid, m->dc);
+                if (m->dc->type == DC_TYPE_HVM)
+                    xl_pci_domain_pcis(m->domid, m->dc);
             }
             if (held)
                 destroy_domain(m);

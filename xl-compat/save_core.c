@@ -224,9 +224,17 @@ int xl_save_domain(unsigned domid, int fd, const char *config, const char *where
         rc = vmm_ctl_save_progress(xl_rundir(), domid, fd,
                                    (*coop ? 0 : XK_SAVE_XENKVM_STATE) | (live ? live_flags : 0),
                                    r, print_progress, NULL);
-        if (rc)
+        if (rc == -EINVAL && !strcmp(r->msg, XK_SAVE_PCI_REFUSAL)) {
+            /* Xen's lines for a domain with a PCI device: libxc's error,
+             * then libxl__xc_domain_save_done's (log-dirty is refused
+             * before the guest is asked to suspend). */
+            fprintf(stderr, "xc: error: %s\n", r->msg);
+            fprintf(stderr, "libxl: error: Domain %u:saving domain: domain did not respond "
+                    "to suspend request: %s\n", domid, strerror(-rc));
+        } else if (rc) {
             fprintf(stderr, "libxl: error: domain %u: saving: %s\n", domid,
                     r->msg[0] ? r->msg : strerror(-rc));
+        }
         if (!rc && fsync(fd) < 0 && errno != EINVAL)
             rc = -errno;    /* a file; a pipe cannot be synced */
     }

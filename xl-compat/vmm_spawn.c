@@ -90,6 +90,8 @@ int xl_vmm_spawn(const struct domcfg *dc, unsigned domid, int lock_fd, int ready
     argv[n++] = (char *)xl_xs_vmm_socket();
     argv[n++] = (char *)XK_ARG(XK_OPT_CONSOLE_LOG);
     argv[n++] = (char *)console_log;
+    if (dc->type == DC_TYPE_HVM && dc->hvm_pirq == 1)
+        argv[n++] = (char *)XK_ARG(XK_OPT_HVM_PIRQ);
     if (dc->pci_vmm_arg) {
         argv[n++] = (char *)XK_ARG(XK_OPT_PCI);
         argv[n++] = dc->pci_vmm_arg;

@@ -48,10 +48,10 @@ status peer_alloc_status $sa 0 "$logs/evtchn_peer_a.log"
 status peer_bind_status $sb 0 "$logs/evtchn_peer_b.log"
 
 # 3. VIRQs from the host: VIRQ_DEBUG (per vCPU) and VIRQ_CONSOLE (global).
-timeout -k 5 120 "$vmm" --rundir "$run" --domid 4 --kernel "$guests/evtchn_virq64.elf" \
+timeout -k 5 300 "$vmm" --rundir "$run" --domid 4 --kernel "$guests/evtchn_virq64.elf" \
     > "$logs/evtchn_virq64.log" 2>&1 &
 g=$!
-for i in $(seq 600); do grep -q "^VIRQ-READY" "$logs/evtchn_virq64.log" && break; sleep 0.1; done
+for i in $(seq 1800); do grep -q "^VIRQ-READY" "$logs/evtchn_virq64.log" && break; sleep 0.1; done
 "$tool" virq "$run" 4 1 && echo "PASS: virq_debug_sent" || echo "FAIL: virq_debug_sent"
 "$tool" virq "$run" 4 2 && echo "PASS: virq_console_sent" || echo "FAIL: virq_console_sent"
 wait $g; s=$?

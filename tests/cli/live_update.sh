@@ -41,6 +41,19 @@ desc=$("$vmm" --check-live-update-version "lu=1 ss=1 1=1 2=1 3=1 4=1 5=1 6=1 7=1
 out=$("$vmm" --check-live-update-version "lu=1 ss=1 1=1 2=1 3=1 4=1 5=1 6=1 7=1 8=7 9=1")
 [ $? != 0 ] && grep -q "part vcpus version 7" <<<"$out" && pass probe_refuses_newer_part \
     || fail probe_refuses_newer_part "$out"
+# Handover version 2 carries the live-update parts (irqchip 10, pci 11):
+# read when there, needed when the version says so, refused when newer.
+desc=$("$vmm" --check-live-update-version "lu=2 ss=1 1=1 2=1 3=1 4=1 5=1 6=1 7=1 8=1 9=1 10=1 11=1")
+[ $? = 0 ] && pass probe_accepts_pci_part || fail probe_accepts_pci_part "$desc"
+out=$("$vmm" --check-live-update-version "lu=2 ss=1 1=1 2=1 3=1 4=1 5=1 6=1 7=1 8=1 9=1 10=1")
+[ $? != 0 ] && grep -q "does not write part pci" <<<"$out" && pass probe_refuses_missing_pci_part \
+    || fail probe_refuses_missing_pci_part "$out"
+out=$("$vmm" --check-live-update-version "lu=2 ss=1 1=1 2=1 3=1 4=1 5=1 6=1 7=1 8=1 9=1 10=1 11=2")
+[ $? != 0 ] && grep -q "part pci version 2" <<<"$out" && pass probe_refuses_newer_pci_part \
+    || fail probe_refuses_newer_pci_part "$out"
+out=$("$vmm" --check-live-update-version "lu=3 ss=1 1=1 2=1 3=1 4=1 5=1 6=1 7=1 8=1 9=1 10=1 11=1")
+[ $? != 0 ] && grep -q "handover version 3" <<<"$out" && pass probe_refuses_newer_handover \
+    || fail probe_refuses_newer_handover "$out"
 out=$("$vmm" --check-live-update-version "lu=1 ss=1 1=1 2=1 3=1")
 [ $? != 0 ] && grep -q "does not write part" <<<"$out" && pass probe_refuses_missing_part \
     || fail probe_refuses_missing_part "$out"

@@ -6,7 +6,9 @@
  * into guest memory with an MSI-X completion, INTx through the IOAPIC and
  * its resample, hostile writes; with "kill" on the command line the
  * server is killed while a DMA is stalled and the device must read as
- * gone while the guest goes on.
+ * gone while the guest goes on.  With "liveupdate", a second function at
+ * 00:04.0 (attached by xl pci-attach before the guest runs) and live
+ * updates of the VMM in between (pt_live_update).
  */
 #include "apic.h"
 #include "lib.h"
@@ -280,6 +282,133 @@ TEST(pt_device_killed)
     reg_w(TD_SCRATCH, 1);                   /* dropped, no harm */
     EXPECT_EQ(reg(TD_ID), 0xffffffffu);
     EXPECT_EQ(cfg32(0x00), 0xffffffffu);
+}
+
+/* --- across live updates -------------------------------------------- */
+
+#define DEV4 4
+#define DEV4_BAR0_PA 0xf6000000ul       /* slot 4's window */
+#define VEC_MSIX4 0x62
+#define SLOT_DEV4 40
+
+static volatile uint32_t msix4_count;
+
+static void h_msix4(struct trap_frame *f)
+{
+    (void)f;
+    msix4_count++;
+    lapic_eoi();
+}
+
+static volatile uint32_t *dev4(void) { return map_bar(DEV4_BAR0_PA, SLOT_DEV4, 1); }
+
+static void dev4_msix_entry(unsigned int v, uint8_t vec, bool masked)
+{
+    volatile uint32_t *t = dev4() + TD_MSIX_TABLE / 4 + 4 * v;
+
+    t[0] = 0xfee00000u | (lapic_id() << 12);
+    t[1] = 0;
+    t[2] = vec;
+    t[3] = masked;
+}
+
+/* Both functions work: DMA with an MSI-X completion on each (00:02.0's
+ * MSI-X is turned on for it and off again: INTx after), INTx twice on
+ * 00:02.0. */
+static void lu_round(uint8_t seed)
+{
+    uint32_t before;
+
+    for (unsigned int i = 0; i < sizeof(dma_src); i++) {
+        dma_src[i] = (uint8_t)(i * 7 + seed);
+        dma_dst[i] = 0;
+    }
+    cfg_w16(TD_CAP_MSIX + 2, 0x8000);
+    before = msix_count;
+    EXPECT_EQ(dma((uintptr_t)dma_src, (uintptr_t)dma_dst, sizeof(dma_src), TD_CMD_IRQ),
+              TD_ST_DONE);
+    EXPECT_TRUE(wait_count(&msix_count, before));
+    EXPECT_EQ(memcmp(dma_src, dma_dst, sizeof(dma_src)), 0);
+    cfg_w16(TD_CAP_MSIX + 2, 0);
+    for (unsigned int round = 0; round < 2; round++) {
+        before = intx_count;
+        reg_w(TD_IRQ_RAISE, 0);
+        EXPECT_TRUE(wait_count(&intx_count, before));
+    }
+    /* 00:04.0 copies back what 00:02.0 wrote. */
+    memset(dma_src, 0, 64);
+    before = msix4_count;
+    dev4()[TD_STATUS / 4] = TD_ST_DONE | TD_ST_ERROR;
+    dev4()[TD_DMA_SRC / 4] = (uint32_t)(uintptr_t)dma_dst;
+    dev4()[TD_DMA_SRC / 4 + 1] = 0;
+    dev4()[TD_DMA_DST / 4] = (uint32_t)(uintptr_t)dma_src;
+    dev4()[TD_DMA_DST / 4 + 1] = 0;
+    dev4()[TD_DMA_LEN / 4] = 64;
+    dev4()[TD_DMA_CMD / 4] = TD_CMD_START | TD_CMD_IRQ;
+    EXPECT_EQ(dev4()[TD_STATUS / 4], TD_ST_DONE);
+    EXPECT_TRUE(wait_count(&msix4_count, before));
+    EXPECT_EQ(memcmp(dma_src, dma_dst, 64), 0);
+}
+
+/* The script live-updates the VMM after "PCIBACK-LU-READY n" and has each
+ * device server raise an interrupt while the new binary starts: 00:02.0's
+ * INTx (MSI-X off) and 00:04.0's MSI-X vector 0.  Both must arrive, and
+ * everything the guest set up must be as it was. */
+static void lu_await(unsigned int n)
+{
+    uint32_t i0 = intx_count, m0 = msix4_count;
+    volatile uint32_t *b2 = map_bar(BAR2_PA, SLOT_BAR2, 16);
+
+    printf("PCIBACK-LU-READY %u\n", n);
+    EXPECT_TRUE(wait_count(&intx_count, i0));
+    EXPECT_TRUE(wait_count(&msix4_count, m0));
+    /* The emulated state: BARs, command, interrupt line, the table. */
+    EXPECT_EQ(cfg32(0x10), BAR0_PA);
+    EXPECT_EQ(cfg32(0x18), BAR2_PA | 8);
+    EXPECT_EQ(cfg16(0x04) & 0x6, 0x6);
+    EXPECT_EQ(pci_cfg_read8(0, DEV, 0, 0x3c), INTX_GSI);
+    EXPECT_EQ(cfg16(TD_CAP_MSIX + 2) & 0x8000, 0);
+    EXPECT_EQ(pci_cfg_read32(0, DEV4, 0, 0x10), DEV4_BAR0_PA);
+    EXPECT_TRUE(pci_cfg_read32(0, DEV4, 0, TD_CAP_MSIX) & 0x80000000u);
+    EXPECT_EQ(dev4()[TD_MSIX_TABLE / 4 + 2], VEC_MSIX4);
+    EXPECT_EQ(bar0()[TD_MSIX_TABLE / 4 + 2], VEC_MSIX);
+    /* BAR2 mapped again over the same memory. */
+    for (unsigned int i = 0; i < TD_BAR2_SIZE / 4; i += 509)
+        EXPECT_EQ(b2[i], 0x1e000000u + i + n);
+    for (unsigned int i = 0; i < TD_BAR2_SIZE / 4; i += 509)
+        b2[i] = 0x1e000000u + i + n + 1;
+}
+
+TEST(pt_live_update)
+{
+    volatile uint32_t *b2;
+
+    if (!cmdline_has("liveupdate")) {
+        test_skip("without liveupdate on the command line");
+        return;
+    }
+    REQUIRE(EXPECT_EQ(pci_cfg_read32(0, DEV4, 0, 0), TD_VENDOR | (TD_DEVICE << 16)));
+    trap_set_handler(VEC_MSIX, h_msix, 0);
+    trap_set_handler(VEC_INTX, h_intx, 0);
+    trap_set_handler(VEC_MSIX4, h_msix4, 0);
+    lapic_enable();
+    cfg_w16(0x04, 0x6);
+    pci_cfg_write32(0, DEV4, 0, 0x04, 0x6);
+    msix_entry(0, 0xfee00000u | (lapic_id() << 12), VEC_MSIX, false);
+    dev4_msix_entry(0, VEC_MSIX4, false);
+    pci_cfg_write32(0, DEV4, 0, TD_CAP_MSIX, 0x80000000u);
+    ioapic_set_rte(INTX_GSI, VEC_INTX | IOAPIC_RTE_LEVEL, (uint8_t)lapic_id());
+    b2 = map_bar(BAR2_PA, SLOT_BAR2, 16);
+    for (unsigned int i = 0; i < TD_BAR2_SIZE / 4; i += 509)
+        b2[i] = 0x1e000000u + i + 1;
+    lu_round(1);
+    /* 1: a live update; 2: one to a binary that refuses (the interrupts
+     * then come from the servers with the old VMM running on). */
+    for (unsigned int n = 1; n <= 2; n++) {
+        lu_await(n);
+        lu_round((uint8_t)(n + 1));
+    }
+    printf("PCIBACK-LU-DONE\n");
 }
 
 void guest_main(void)

@@ -7,10 +7,18 @@
  * here).  One client; exits 0 when it hangs up.
  *   vfu_testdev [--msi] --fd N        serve the connected socket N
  *   vfu_testdev [--msi] SOCKET_PATH   listen there, serve the first client
+ *   vfu_testdev --again [--msi] SOCKET_PATH   and then the next ones, each
+ *                                   on a reset device (a rebooted domain)
  * --msi: an MSI capability (one 64-bit message) at TD_CAP_MSIX instead of
- * MSI-X: vector 0 is the MSI while its eventfd is bound (SET_IRQS). */
+ * MSI-X: vector 0 is the MSI while its eventfd is bound (SET_IRQS).
+ * SIGUSR1 raises vector 0 (INTx when no vector is bound) as the BAR0
+ * write TD_IRQ_RAISE does, then prints "vfu_testdev: raised N" (N: the
+ * interrupt count) on stdout: tests raise an interrupt while no VMM
+ * listens (a live update's exec). */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -238,6 +246,24 @@ static void intx_off(void)
     if (d.intx_fd >= 0)
         close(d.intx_fd);
     d.intx_fd = -1;
+}
+
+/* A client gone: its DMA mappings and interrupt bindings with it. */
+static void client_gone(void)
+{
+    for (unsigned i = 0; i < MAX_DMA; i++) {
+        if (d.dma[i].map)
+            munmap(d.dma[i].map, d.dma[i].size);
+        d.dma[i].map = NULL;
+    }
+    msix_off();
+    intx_off();
+    if (d.msi_fd >= 0)
+        close(d.msi_fd);
+    if (d.intx_unmask_fd >= 0)
+        close(d.intx_unmask_fd);
+    d.msi_fd = d.intx_unmask_fd = -1;
+    close(d.sock);
 }
 
 static void device_reset(void)
@@ -572,9 +598,15 @@ static int serve_one(void)
 
 int main(int argc, char **argv)
 {
-    int lfd = -1;
+    int lfd = -1, sig_fd;
+    bool again = false;
 
     d.msi_fd = -1;
+    if (argc > 1 && !strcmp(argv[1], "--again")) {
+        again = true;
+        argc--;
+        argv++;
+    }
     if (argc > 1 && !strcmp(argv[1], "--msi")) {
         d.use_msi = true;
         argc--;
@@ -611,13 +643,31 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < TD_MSIX_VECTORS; i++)
         d.msix_fd[i] = -1;
     device_reset();
-    for (;;) {
-        struct pollfd p[2] = { { d.sock, POLLIN, 0 }, { d.intx_unmask_fd, POLLIN, 0 } };
+    {
+        sigset_t usr1;
 
-        if (poll(p, 2, -1) < 0) {
+        sigemptyset(&usr1);
+        sigaddset(&usr1, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &usr1, NULL);
+        sig_fd = signalfd(-1, &usr1, SFD_CLOEXEC);
+    }
+    for (;;) {
+        struct pollfd p[3] = { { d.sock, POLLIN, 0 }, { d.intx_unmask_fd, POLLIN, 0 },
+                               { sig_fd, POLLIN, 0 } };
+
+        if (poll(p, 3, -1) < 0) {
             if (errno == EINTR)
                 continue;
             return 1;
+        }
+        if (p[2].revents & POLLIN) {
+            struct signalfd_siginfo si;
+
+            if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+                raise_irq(0);
+                printf("vfu_testdev: raised %u\n", rd32(d.bar0 + TD_IRQ_COUNT));
+                fflush(stdout);
+            }
         }
         if (p[1].revents & POLLIN) {
             uint64_t v;
@@ -625,8 +675,17 @@ int main(int argc, char **argv)
             if (read(d.intx_unmask_fd, &v, sizeof(v)) == sizeof(v))
                 intx_unmask();
         }
-        if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && serve_one() < 0)
-            break;
+        if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && serve_one() < 0) {
+            if (!again || lfd < 0)
+                break;
+            client_gone();
+            device_reset();
+            printf("vfu_testdev: client gone, waiting for the next\n");
+            fflush(stdout);
+            d.sock = accept(lfd, NULL, NULL);
+            if (d.sock < 0)
+                return 1;
+        }
     }
     if (lfd >= 0)
         close(lfd);

@@ -27,6 +27,7 @@
 #include "vm_fixture.h"
 #include "vmm_socket_proto.h"
 
+static int pirq_port;     /* the pirq port the filled VM bound */
 static char msg[SS_MSG_LEN];
 
 /* ---- the encoding ---------------------------------------------------- */
@@ -303,6 +304,13 @@ static void vm_dirty(struct vm *vm)
     /* event channels and vectors */
     evtchn_alloc_unbound(&vm->evtchn, 3);
     evtchn_bind_virq(&vm->evtchn, VIRQ_TIMER, 0);
+    /* hvm_pirq: GSI 22 mapped as a pirq and bound (a binding that must
+     * survive save/restore and live update with the ports). */
+    {
+        int pirq = -1;
+        evtchn_pirq_map_gsi(&vm->evtchn, 22, &pirq);
+        pirq_port = evtchn_bind_pirq(&vm->evtchn, (uint32_t)pirq);
+    }
     atomic_store(&v->upcall_vector, 0x40);
     /* timers: far enough not to fire, periodic slow enough not to tick */
     timer_singleshot(v, now + 3600ULL * 1000000000ULL);
@@ -366,6 +374,12 @@ static void check_part(unsigned k, struct vm *a, struct vm *b)
         CHECK_EQ(st.status, EVTCHNSTAT_unbound);
         CHECK_EQ(evtchn_bind_virq(&b->evtchn, VIRQ_TIMER, 0), -EEXIST);
         CHECK_EQ(atomic_load(&vb->upcall_vector), 0x40);
+        CHECK(pirq_port > 0);
+        CHECK_EQ(evtchn_pirq_of_gsi(&b->evtchn, 22), 16);
+        CHECK_EQ(evtchn_status(&b->evtchn, (uint32_t)pirq_port, &st), 0);
+        CHECK_EQ(st.status, EVTCHNSTAT_pirq);
+        CHECK_EQ(st.u.pirq, 16);
+        CHECK_EQ(evtchn_bind_pirq(&b->evtchn, 16), -EEXIST);
         break;
     case VM_PART_TIMERS:
         CHECK_EQ(b->clock.tsc_base, a->clock.tsc_base);

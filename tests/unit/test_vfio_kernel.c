@@ -341,10 +341,71 @@ static void dma_irqs_reset(void)
     pt_devsrc_close(s);
 }
 
+static void keep_fd(void *arg, int fd)
+{
+    int *kept = arg;
+
+    kept[kept[0]++ + 1] = fd;
+}
+
+/* Live update: the container, group and device fds are named and kept,
+ * nothing reaches "the kernel"; the new VMM's source over the same fds
+ * works, the IOMMU mapping made before is still there and unmapped by
+ * IOVA; a record whose device fd is not a VFIO device is refused. */
+static void handover(void)
+{
+    struct pt_devsrc *s = open_model(), *a = NULL;
+    struct ss_wr w = { 0 };
+    struct ss_rd r;
+    struct pt_dev_info di;
+    uint16_t vendor = 0;
+    int kept[8] = { 0 };
+    uint8_t bad[13];
+
+    if (!s)
+        return;
+    CHECK_EQ(s->ops->dma_map(s, 0x100000, 0x200000, 5, 0, (void *)0x7f0000000000, true), 0);
+    CHECK(s->ops->handover != NULL);
+    CHECK_EQ(s->ops->handover(s, &w, keep_fd, kept), 0);
+    CHECK_EQ(kept[0], 3);
+    CHECK(kept[1] == FD_CONTAINER && kept[2] == FD_GROUP && kept[3] == FD_DEVICE);
+    CHECK_EQ(M.open_fds, 3);
+    CHECK(M.group_attached && M.nmap == 1);
+    r = ss_rd_init(w.p, w.len);
+    CHECK_EQ(ss_get_u8(&r), PT_SRC_VFIO_KERNEL);
+    CHECK_EQ(vfio_kernel_adopt_sys(&model_sys, &r, &a), 0);
+    CHECK(ss_done(&r));
+    if (a) {
+        CHECK_EQ(a->ops->get_info(a, &di), 0);
+        CHECK_EQ(a->ops->region_read(a, VFIO_PCI_CONFIG_REGION_INDEX, 0, &vendor, 2), 2);
+        CHECK_EQ(vendor, 0x8086);
+        CHECK_EQ(a->ops->dma_unmap(a, 0x100000, 0x200000), 0);
+        CHECK_EQ(M.nmap, 0);
+        pt_devsrc_close(a);
+        CHECK_EQ(M.open_fds, 0);
+        CHECK(!M.group_attached);
+    }
+    /* A device fd that is not a VFIO device, a negative one. */
+    memcpy(bad, w.p, sizeof(bad));
+    bad[9] = 77;
+    r = ss_rd_init(bad + 1, sizeof(bad) - 1);
+    CHECK_EQ(vfio_kernel_adopt_sys(&model_sys, &r, &a), -EINVAL);
+    memset(bad + 9, 0xff, 4);
+    r = ss_rd_init(bad + 1, sizeof(bad) - 1);
+    CHECK_EQ(vfio_kernel_adopt_sys(&model_sys, &r, &a), -EINVAL);
+    r = ss_rd_init(w.p + 1, 5);
+    CHECK_EQ(vfio_kernel_adopt_sys(&model_sys, &r, &a), -EINVAL);
+    ss_wr_free(&w);
+    /* The old VMM's copy: gone with its process in a real update. */
+    M.open_fds = 3;
+    pt_devsrc_close(s);
+}
+
 int main(void)
 {
     RUN(open_refusals);
     RUN(regions);
     RUN(dma_irqs_reset);
+    RUN(handover);
     return CHECK_DONE();
 }

@@ -691,6 +691,7 @@ static char *dump_domcfg(const struct domcfg *dc)
             dc_action_name(dc->on_soft_reset));
     fprintf(o, "acpi=%d\ntransport=%s%s\n", dc->acpi, xk_transport_name(dc->transport),
             dc->transport_set ? " set" : "");
+    fprintf(o, "hvm_pirq=%d\n", dc->hvm_pirq);
     fprintf(o, "disks=%u\n", dc->nr_disks);
     for (i = 0; i < dc->nr_disks; i++) {
         fprintf(o, "disk%u@%d ", i, dc->disks[i].line);
@@ -779,6 +780,23 @@ static const struct dc_case dc_cases[] = {
       "name=\"g\"\ntype=\"pvh\"\nkernel=\"/k\"\nacpi=1\nxen_hypercall_transport=\"kvm\"\n",
       { "xen_hypercall_transport=\"port\"", NULL }, 0, "",
       "acpi=1\ntransport=port set\n" },
+    /* hvm_pirq= (Xen 4.19): read for hvm guests only, off unless set. */
+    { "hvm_pirq_on",
+      "name=\"g\"\ntype=\"hvm\"\nhvm_pirq=1\n",
+      { NULL }, 0, "",
+      "hvm_pirq=1\n" },
+    { "hvm_pirq_unset",
+      "name=\"g\"\ntype=\"hvm\"\n",
+      { NULL }, 0, "",
+      "hvm_pirq=-1\n" },
+    { "hvm_pirq_off",
+      "name=\"g\"\ntype=\"hvm\"\nhvm_pirq=0\n",
+      { NULL }, 0, "",
+      "hvm_pirq=0\n" },
+    { "hvm_pirq_pvh_not_read",
+      "name=\"g\"\ntype=\"pvh\"\nkernel=\"/k\"\nhvm_pirq=1\n",
+      { NULL }, 0, "",
+      "hvm_pirq=-1\n" },
     { "transport_bad",
       "name=\"g\"\ntype=\"pvh\"\nkernel=\"/k\"\nxen_hypercall_transport=\"vmcall\"\n",
       { NULL }, -1,
@@ -1597,6 +1615,24 @@ static void json_acpi_transport(void)
     domcfg_free(&dc);
 }
 
+/* hvm_pirq=1 is libxl's b_info.u.hvm.pirq, "pirq": "True" in type.hvm. */
+static void json_hvm_pirq(void)
+{
+    static const char cfg[] = "name=\"a\"\ntype=\"hvm\"\nhvm_pirq=1\n";
+    struct domcfg dc;
+    char *out;
+    size_t sz;
+    FILE *o;
+
+    CHECK_EQ(domcfg_parse(&dc, "a.cfg", cfg, sizeof(cfg) - 1, NULL, 0, NULL), 0);
+    o = open_memstream(&out, &sz);
+    domcfg_write_json(&dc, o, 0);
+    fclose(o);
+    CHECK(strstr(out, "\"pirq\": \"True\"") != NULL);
+    free(out);
+    domcfg_free(&dc);
+}
+
 /* vifs as xl parsed them: the spec's own keys, not libxl's defaults (the
  * generated MAC, the default bridge and script). */
 static void json_nics(void)
@@ -1731,6 +1767,7 @@ int main(void)
     RUN(json_create_n);
     RUN(json_list_element);
     RUN(json_acpi_transport);
+    RUN(json_hvm_pirq);
     RUN(json_nics);
     RUN(load_files);
     RUN(names);

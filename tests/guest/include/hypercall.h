@@ -84,6 +84,11 @@ static inline long HYPERVISOR_event_channel_op(int cmd, void *arg)
     return HCALL(__HYPERVISOR_event_channel_op, cmd, arg, 0);
 }
 
+static inline long HYPERVISOR_physdev_op(int cmd, void *arg)
+{
+    return HCALL(__HYPERVISOR_physdev_op, cmd, arg, 0);
+}
+
 static inline long HYPERVISOR_grant_table_op(unsigned int cmd, void *uop,
                                              unsigned int count)
 {
