@@ -96,6 +96,13 @@ out=$("$xl" migrate -s '' srh "$xl migrate-receive" 2>&1)
 [ $? = 0 ] && grep -qx "Migration successful." <<<"$out" && pass migrate_hvm || fail migrate_hvm "$out"
 finish srh migrated_platform_state_reads_back srh--incoming
 
+# A live update carries the PIC, IOAPIC and PIT (hvm/save_irqchip.c): the
+# guest's per-round checks read its programmed state back after it.
+start srh
+out=$("$xl" live-update --binary "$vmm" srh 2>&1)
+[ $? = 0 ] && pass live_update_hvm || fail live_update_hvm "$out"
+finish srh live_updated_platform_state_reads_back
+
 # --- an image without the platform records (an older xenkvm's) ----------------
 hvm_cfg srh ""
 start srh
