@@ -130,6 +130,40 @@ void irq_upcall(struct vm *vm, unsigned vcpu)
     }
 }
 
+static void route(struct kvm_irq_routing_entry *e, uint32_t gsi, uint32_t chip, uint32_t pin)
+{
+    memset(e, 0, sizeof(*e));
+    e->gsi = gsi;
+    e->type = KVM_IRQ_ROUTING_IRQCHIP;
+    e->u.irqchip.irqchip = chip;
+    e->u.irqchip.pin = pin;
+}
+
+unsigned irq_legacy_routes(struct kvm_irq_routing_entry *e, bool hvm)
+{
+    unsigned n = 0;
+
+    for (uint32_t gsi = 0; gsi < KVM_IOAPIC_PINS; gsi++) {
+        if (gsi < 16 && !(hvm && gsi == 2))
+            route(&e[n++], gsi, gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+                  gsi % 8);
+        route(&e[n++], gsi, KVM_IRQCHIP_IOAPIC, hvm && gsi == 0 ? 2 : gsi);
+    }
+    return n;
+}
+
+int irq_set_legacy_routes(struct vm *vm)
+{
+    struct {
+        struct kvm_irq_routing t;
+        struct kvm_irq_routing_entry e[IRQ_LEGACY_ROUTES];
+    } r;
+
+    memset(&r, 0, sizeof(r));
+    r.t.nr = irq_legacy_routes(r.e, vm->hvm_platform);
+    return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &r) < 0 ? -errno : 0;
+}
+
 void irq_restored(struct vm *vm)
 {
     if (vm->vm_fd < 0)

@@ -28,6 +28,18 @@ void irq_restored(struct vm *vm);
 /* Does the guest take events by vector (the callback via is a vector, or
  * vCPU 0 has an upcall vector)?  Xen's is_hvm_pv_evtchn_domain. */
 bool irq_pv_evtchn(struct vm *vm);
+
+/* The routes of the PIC and IOAPIC lines into E (room for
+ * IRQ_LEGACY_ROUTES): KVM's default ones, but for a type=hvm domain
+ * (HVM) ISA IRQ 0, where KVM's PIT raises "GSI 0", reaches IOAPIC pin 2
+ * as Xen's hvm_isa_irq_to_gsi puts it (and PC firmware's MADT override
+ * says), and GSI 2 is that pin, not the PIC's cascade.  Returns the
+ * count. */
+#define IRQ_LEGACY_ROUTES (16 + 24)
+unsigned irq_legacy_routes(struct kvm_irq_routing_entry *e, bool hvm);
+
+/* Install them as KVM's whole routing table (before any other route). */
+int irq_set_legacy_routes(struct vm *vm);
 /* Is vCPU V's evtchn_upcall_pending set? */
 bool irq_upcall_pending(struct vm *vm, unsigned vcpu);
 

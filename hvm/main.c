@@ -530,6 +530,7 @@ int main(int argc, char **argv)
     /* libxl builds ACPI tables for PVH guests only (firmware makes its
      * own). */
     vm.acpi = acpi && spec.kernel;
+    vm.hvm_platform = spec.firmware != NULL;
     /* libxl gives PVH guests no emulated interrupts to route. */
     vm.hvm_pirq = hvm_pirq && spec.firmware;
     if (uuid && !parse_uuid(uuid, vm.handle))

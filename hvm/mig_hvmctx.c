@@ -12,6 +12,8 @@
 
 #include <xen/hvm/save.h>
 
+#include "mig_hvmrec.h"
+#include "mig_platform.h"
 #include "util.h"
 #include "x86.h"
 #include "xen_version.h"
@@ -249,6 +251,9 @@ int hvmctx_save(struct vm *vm, struct ss_wr *w, char *msg)
             return rc;
         }
     }
+    if ((rc = platform_save(vm, HVM_SAVE_CODE(PIC), w, msg)) ||
+        (rc = platform_save(vm, HVM_SAVE_CODE(IOAPIC), w, msg)))
+        return rc;
     for (unsigned i = 0; i < n; i++) {
         struct hvm_hw_lapic l = { 0 };
         int fd = vm->vcpus[i].fd;
@@ -273,6 +278,8 @@ int hvmctx_save(struct vm *vm, struct ss_wr *w, char *msg)
         put_desc(w, HVM_SAVE_CODE(LAPIC_REGS), (uint16_t)i, sizeof(struct hvm_hw_lapic_regs));
         ss_put_bytes(w, k.lapic.regs, sizeof(struct hvm_hw_lapic_regs));
     }
+    if ((rc = platform_save(vm, HVM_SAVE_CODE(PIT), w, msg)))
+        return rc;
     for (unsigned i = 0; i < n; i++) {
         static const uint32_t fixed[NUM_FIXED_MSR] = MTRR_FIXED_MSRS;
         struct hvm_hw_mtrr m = { 0 };
@@ -492,8 +499,15 @@ static int check_length(uint16_t code, const uint8_t *p, uint32_t len, char *msg
         CTX_MSG("HVM restore: unknown entry typecode %u", code);
         return -EPROTO;
     }
-    CTX_MSG("HVM restore: record of type %u has the wrong length %u", code, len);
+    CTX_MSG("HVM restore: %s record has the wrong length %u", hvmrec_name(code), len);
     return -EINVAL;
+}
+
+/* The records this file loads into a vCPU. */
+static bool loaded(uint16_t code)
+{
+    return code == 2 || code == 5 || code == 6 || code == 14 || code == CPU_XSAVE_CODE ||
+           code == 19 || code == CPU_MSR_CODE;
 }
 
 static bool per_vcpu(uint16_t code)
@@ -502,7 +516,7 @@ static bool per_vcpu(uint16_t code)
            code == 17 || code == 18 || code == 19 || code == CPU_MSR_CODE;
 }
 
-int hvmctx_load(struct vm *vm, const void *buf, size_t len, bool apply, char *msg)
+int hvmctx_load(struct vm *vm, const void *buf, size_t len, enum hvmctx_mode mode, char *msg)
 {
     const uint8_t *p = buf;
     size_t off = 0;
@@ -557,12 +571,23 @@ int hvmctx_load(struct vm *vm, const void *buf, size_t len, bool apply, char *ms
         }
         if ((rc = check_length(code, d, n, msg)))
             return rc;
+        if (platform_code(code)) {
+            if ((rc = platform_load(vm, code, inst, d, mode != HVMCTX_CHECK && kvm, msg)))
+                return rc;
+            continue;
+        }
         if (per_vcpu(code) ? inst >= vm->nr_vcpus : inst != 0) {
-            CTX_MSG("HVM restore: record of type %u for vcpu%u, the domain has %u", code,
+            CTX_MSG("HVM restore: %s record for vcpu%u, the domain has %u", hvmrec_name(code),
                     inst, vm->nr_vcpus);
             return -EINVAL;
         }
-        if (!apply || !kvm)
+        if (!loaded(code)) {
+            /* A device this VMM has no model of: fine while unused. */
+            if ((rc = hvmrec_unmodelled(code, inst, d, n, msg)))
+                return rc;
+            continue;
+        }
+        if (mode != HVMCTX_APPLY || !kvm)
             continue;
         fd = vm->vcpus[inst].fd;
         switch (code) {
@@ -615,15 +640,9 @@ int hvmctx_load(struct vm *vm, const void *buf, size_t len, bool apply, char *ms
             }
             break;
         }
-        default:
-            /* PIC, IOAPIC, PIT and the other emulated platform devices
-             * of a type=hvm guest: the VMM has no such device model. */
-            CTX_MSG("HVM restore: record of type %u (an emulated device of an HVM guest) "
-                    "cannot be loaded by this VMM", code);
-            return -EOPNOTSUPP;
         }
         if (rc) {
-            CTX_MSG("HVM restore: vcpu%u: record of type %u: %s", inst, code, strerror(-rc));
+            CTX_MSG("HVM restore: vcpu%u: %s record: %s", inst, hvmrec_name(code), strerror(-rc));
             return rc;
         }
     }

@@ -1252,7 +1252,7 @@ static int libxc_stream(struct mig_in *in, struct rstate *s, char *msg)
                 MSG("HVM_CONTEXT record %s", len ? "twice" : "empty");
                 return -EINVAL;
             }
-            if ((rc = hvmctx_load(s->vm, b, len, false, msg)))
+            if ((rc = hvmctx_load(s->vm, b, len, HVMCTX_CHECK, msg)))
                 return rc;
             if (!(s->hvmctx = malloc(len))) {
                 MSG("out of memory");
@@ -1439,13 +1439,16 @@ int mig_restore(struct vm *vm, struct mig_in *in, struct mig_restored *res, char
     if (rc < 0)
         goto out;
     if (rc == 0) {
-        if ((rc = vm_restore(vm, img.p, img.len, msg)))
+        /* The registry has no PIC, IOAPIC or PIT: they come from Xen's
+         * records, as from Xen. */
+        if ((rc = vm_restore(vm, img.p, img.len, msg)) ||
+            (rc = hvmctx_load(vm, s.hvmctx, s.hvmctx_len, HVMCTX_PLATFORM, msg)))
             goto out;
         res->xenkvm_state = true;
     } else {
         /* A stream from Xen: its params and HVM context are the state. */
         if ((s.params && (rc = hvm_params(&s, s.params, s.params_len, true, msg))) ||
-            (rc = hvmctx_load(vm, s.hvmctx, s.hvmctx_len, true, msg)) ||
+            (rc = hvmctx_load(vm, s.hvmctx, s.hvmctx_len, HVMCTX_APPLY, msg)) ||
             (rc = retime(vm, s.tsc_nsec, msg)))
             goto out;
     }

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "irq.h"
 #include "log.h"
 #include "pciback/pt_dev.h"
 #include "ioport.h"
@@ -89,8 +90,8 @@ static int map_bar(void *opaque, unsigned bar, uint64_t gpa, uint64_t size, void
     return 0;
 }
 
-/* KVM_SET_GSI_ROUTING replaces the whole table: KVM's default routes for
- * the PIC and IOAPIC pins first, then one MSI route per live vector of
+/* KVM_SET_GSI_ROUTING replaces the whole table: the PIC and IOAPIC pins'
+ * routes first (irq_legacy_routes), then one MSI route per live vector of
  * every function.  Called with route_lock held and slot[] stable. */
 static int routes_sync(struct pt_bus *b)
 {
@@ -98,23 +99,11 @@ static int routes_sync(struct pt_bus *b)
     unsigned n = 0;
     int r = 0;
 
-    t = calloc(1, sizeof(*t) + (16 * 2 + 8 + XK_PT_SLOT_END * MAX_VECTORS) *
+    t = calloc(1, sizeof(*t) + (IRQ_LEGACY_ROUTES + XK_PT_SLOT_END * MAX_VECTORS) *
                                    sizeof(t->entries[0]));
     if (!t)
         return -ENOMEM;
-    for (unsigned gsi = 0; gsi < 24; gsi++) {
-        if (gsi < 16) {
-            t->entries[n].gsi = gsi;
-            t->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-            t->entries[n].u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
-                                                      : KVM_IRQCHIP_PIC_SLAVE;
-            t->entries[n++].u.irqchip.pin = gsi % 8;
-        }
-        t->entries[n].gsi = gsi;
-        t->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-        t->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-        t->entries[n++].u.irqchip.pin = gsi;
-    }
+    n = irq_legacy_routes(t->entries, b->vm->hvm_platform);
     for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++) {
         struct vm_pt *p = b->slot[s];
 

@@ -2,7 +2,10 @@
  * PICs and the IOAPIC (its redirection table: the guest's routing of
  * every pin, the masks, remote IRR).  A live-update part: a new KVM VM
  * starts with them reset, and a guest that routed a level interrupt (a
- * passed-through function's INTx, the hot-plug SCI) must keep it. */
+ * passed-through function's INTx, the hot-plug SCI) must keep it.  A
+ * type=hvm domain's PIT (KVM_GET_PIT2) too: its channels would restart
+ * from reset otherwise.  The PIT is KVM's UAPI structure as is: a live
+ * update stays on one host and kernel. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +13,8 @@
 
 #include "save.h"
 
-#define VERSION 1
+/* 2: the in-kernel PIT of a type=hvm domain follows the IOAPIC. */
+#define VERSION 2
 
 static void put_pic(struct ss_wr *w, const struct kvm_pic_state *p)
 {
@@ -59,6 +63,15 @@ static int save(void *obj, struct ss_wr *w)
         for (unsigned i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
             ss_put_u64(w, io->redirtbl[i].bits);
     }
+    ss_put_u8(w, vm->hvm_platform);
+    if (vm->hvm_platform) {
+        struct kvm_pit_state2 pit;
+
+        memset(&pit, 0, sizeof(pit));
+        if (ioctl(vm->vm_fd, KVM_GET_PIT2, &pit) < 0)
+            return -errno;
+        ss_put_bytes(w, &pit, sizeof(pit));
+    }
     return 0;
 }
 
@@ -68,7 +81,9 @@ static int restore(void *obj, struct ss_rd *r, uint32_t version, char *msg)
     struct kvm_irqchip c[3];
     struct kvm_ioapic_state *io = &c[KVM_IRQCHIP_IOAPIC].chip.ioapic;
 
-    (void)version;
+    struct kvm_pit_state2 pit;
+    bool has_pit = false;
+
     memset(c, 0, sizeof(c));
     for (unsigned i = 0; i < 3; i++)
         c[i].chip_id = i;
@@ -82,13 +97,25 @@ static int restore(void *obj, struct ss_rd *r, uint32_t version, char *msg)
         return -EINVAL;
     for (unsigned i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
         io->redirtbl[i].bits = ss_get_u64(r);
+    if (version >= 2 && (has_pit = ss_get_u8(r) != 0))
+        ss_get_into(r, &pit, sizeof(pit));
     if (r->bad || !ss_check(r, io->base_address == 0xfec00000ull && io->ioregsel < 256))
         return -EINVAL;
+    /* Version 1 carried no PIT: a type=hvm domain's restarts from reset. */
+    if (has_pit != vm->hvm_platform && (has_pit || version >= 2)) {
+        snprintf(msg, SS_MSG_LEN, "the saved domain %s a PIT, this one %s",
+                 has_pit ? "had" : "had no", vm->hvm_platform ? "has" : "has none");
+        return -EINVAL;
+    }
     for (unsigned i = 0; i < 3; i++)
         if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &c[i]) < 0) {
             snprintf(msg, SS_MSG_LEN, "KVM_SET_IRQCHIP %u: %s", i, strerror(errno));
             return -errno;
         }
+    if (has_pit && ioctl(vm->vm_fd, KVM_SET_PIT2, &pit) < 0) {
+        snprintf(msg, SS_MSG_LEN, "KVM_SET_PIT2: %s", strerror(errno));
+        return -errno;
+    }
     return 0;
 }
 

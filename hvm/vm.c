@@ -15,6 +15,7 @@
 #include "acpi.h"
 #include "exit_codes.h"
 #include "grant.h"
+#include "irq.h"
 #include "log.h"
 #include "util.h"
 #include "watchdog.h"
@@ -163,6 +164,23 @@ int vm_kvm_init(struct vm *vm)
         rc = -errno;
         log_err("KVM_CREATE_IRQCHIP:");
         return rc;
+    }
+    /* Xen's HVM guests have a PIT (ports 0x40-0x43, the speaker's gate at
+     * 0x61); its PVH guests have none.  KVM serves port 0x61 only with
+     * KVM_PIT_SPEAKER_DUMMY (measured: without it the port exits to us);
+     * its speaker keeps the data bit and channel 2's gate, as Xen's. */
+    if (vm->hvm_platform) {
+        struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+        if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+            rc = -errno;
+            log_err("KVM_CREATE_PIT2:");
+            return rc;
+        }
+        if ((rc = irq_set_legacy_routes(vm))) {
+            errno = -rc;
+            log_err("KVM_SET_GSI_ROUTING:");
+            return rc;
+        }
     }
     return vm_map_initial(vm);
 }

@@ -195,6 +195,10 @@ struct vm {
         int sample_fd;          /* the entry-sampling tick (irq.c) */
         bool sampling;
     } irq;
+    /* type=hvm: Xen's emulated platform (PIC, IOAPIC and PIT records in
+     * HVM_CONTEXT) and KVM's in-kernel PIT; PVH (false) has no PIT, as on
+     * Xen.  Set before vm_kvm_init. */
+    bool hvm_platform;
     uint32_t pci_addr;          /* port 0xcf8 */
     uint32_t pci_bar[2];        /* the platform device's BARs */
     uint16_t pci_cmd;

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -118,4 +119,44 @@ bool xl_cg_find_mount(const char *controller, char *out, size_t len, enum xl_cg_
         snprintf(why, why_len, "no cgroup hierarchy with the %s controller is mounted",
                  controller);
     return false;
+}
+
+enum xl_cg_base_rc xl_cg_base(const char *controller, const char *env_base, char *base,
+                              size_t len, char *parent, enum xl_cg_kind *kind, bool *created,
+                              char *why, size_t why_len)
+{
+    char mnt[PATH_MAX], on[64];
+
+    *created = false;
+    if (env_base && *env_base) {
+        if ((size_t)snprintf(base, len, "%s", env_base) >= len) {
+            snprintf(why, why_len, "the cgroup path %s is too long", env_base);
+            return XL_CGB_ERROR;
+        }
+    } else {
+        if (!xl_cg_find_mount(controller, mnt, sizeof(mnt), kind, why, why_len))
+            return XL_CGB_NO_HIERARCHY;
+        if ((size_t)snprintf(base, len, "%s/xenkvm", mnt) >= len) {
+            snprintf(why, why_len, "the cgroup mount point is too long");
+            return XL_CGB_ERROR;
+        }
+    }
+    snprintf(parent, PATH_MAX, "%s", base);
+    if (strrchr(parent, '/') && strrchr(parent, '/') != parent)
+        *strrchr(parent, '/') = 0;
+    *kind = xl_cg_fs_kind(parent);
+    if (*kind == XL_CG_NONE) {
+        snprintf(why, why_len, "%s is not in a cgroup file system", parent);
+        return XL_CGB_ERROR;
+    }
+    snprintf(on, sizeof(on), "+%s", controller);
+    if (*kind == XL_CG_V2)
+        xl_cg_write(parent, "cgroup.subtree_control", on);     /* may be on already */
+    if (mkdir(base, 0755) == 0) {
+        *created = true;
+    } else if (errno != EEXIST) {
+        snprintf(why, why_len, "cannot create the cgroup %s: %s", base, strerror(errno));
+        return XL_CGB_ERROR;
+    }
+    return XL_CGB_OK;
 }

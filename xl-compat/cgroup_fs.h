@@ -23,4 +23,15 @@ enum xl_cg_kind xl_cg_fs_kind(const char *path);
 bool xl_cg_find_mount(const char *controller, char *out, size_t len, enum xl_cg_kind *kind,
                       char *why, size_t why_len);
 
+enum xl_cg_base_rc { XL_CGB_OK, XL_CGB_NO_HIERARCHY, XL_CGB_ERROR };
+/* The directory the domains' cgroups of CONTROLLER go in: ENV_BASE when
+ * set (a test's or admin's choice), else <the controller's mount>/xenkvm;
+ * made if missing (*CREATED says so), with CONTROLLER enabled in its
+ * parent on v2.  PARENT (PATH_MAX bytes) gets the parent directory.
+ * XL_CGB_NO_HIERARCHY: no mounted hierarchy has CONTROLLER; XL_CGB_ERROR
+ * with the reason in WHY. */
+enum xl_cg_base_rc xl_cg_base(const char *controller, const char *env_base, char *base,
+                              size_t len, char *parent, enum xl_cg_kind *kind, bool *created,
+                              char *why, size_t why_len);
+
 #endif

@@ -29,37 +29,21 @@ static bool prepare_base(char *base, size_t len, enum xl_cg_kind *kind, bool *af
                          char *why, size_t why_len)
 {
     const char *env = getenv("XENKVM_CPUSET");
-    char mnt[PATH_MAX], parent[PATH_MAX], val[256];
+    char parent[PATH_MAX], val[256];
+    bool created;
 
     *affinity = false;
     if (env && !strcmp(env, "none")) {
         *affinity = true;
         return false;
     }
-    if (env && *env) {
-        snprintf(base, len, "%s", env);
-    } else {
-        if (!xl_cg_find_mount("cpuset", mnt, sizeof(mnt), kind, why, why_len)) {
-            *affinity = true;       /* no cpuset hierarchy: thread affinity */
-            return false;
-        }
-        if ((size_t)snprintf(base, len, "%s/xenkvm", mnt) >= len) {
-            snprintf(why, why_len, "the cgroup mount point is too long");
-            return false;
-        }
-    }
-    snprintf(parent, sizeof(parent), "%s", base);
-    if (strrchr(parent, '/') && strrchr(parent, '/') != parent)
-        *strrchr(parent, '/') = 0;
-    *kind = xl_cg_fs_kind(parent);
-    if (*kind == XL_CG_NONE) {
-        snprintf(why, why_len, "%s is not in a cgroup file system", parent);
+    switch (xl_cg_base("cpuset", env, base, len, parent, kind, &created, why, why_len)) {
+    case XL_CGB_OK:
+        break;
+    case XL_CGB_NO_HIERARCHY:
+        *affinity = true;       /* no cpuset hierarchy: thread affinity */
         return false;
-    }
-    if (*kind == XL_CG_V2)
-        xl_cg_write(parent, "cgroup.subtree_control", "+cpuset");
-    if (mkdir(base, 0755) && errno != EEXIST) {
-        snprintf(why, why_len, "cannot create the cgroup %s: %s", base, strerror(errno));
+    default:
         return false;
     }
     if (*kind == XL_CG_V2) {

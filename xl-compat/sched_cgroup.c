@@ -29,40 +29,13 @@ unsigned xl_sched_v1_shares(int weight)
 /* The directory the domains' cgroups go in, made ready for them. */
 static bool prepare_base(char *base, size_t len, enum xl_cg_kind *kind, char *why, size_t why_len)
 {
-    const char *env = getenv("XENKVM_CGROUP");
-    char mnt[PATH_MAX], parent[PATH_MAX];
-    bool created = false;
+    char parent[PATH_MAX];
+    bool created;
     int rc;
 
-    if (env && *env) {
-        if ((size_t)snprintf(base, len, "%s", env) >= len) {
-            snprintf(why, why_len, "XENKVM_CGROUP is too long");
-            return false;
-        }
-    } else {
-        if (!xl_cg_find_mount("cpu", mnt, sizeof(mnt), kind, why, why_len))
-            return false;
-        if ((size_t)snprintf(base, len, "%s/xenkvm", mnt) >= len) {
-            snprintf(why, why_len, "the cgroup mount point is too long");
-            return false;
-        }
-    }
-    snprintf(parent, sizeof(parent), "%s", base);
-    if (strrchr(parent, '/') && strrchr(parent, '/') != parent)
-        *strrchr(parent, '/') = 0;
-    *kind = xl_cg_fs_kind(parent);
-    if (*kind == XL_CG_NONE) {
-        snprintf(why, why_len, "%s is not in a cgroup file system", parent);
+    if (xl_cg_base("cpu", getenv("XENKVM_CGROUP"), base, len, parent, kind, &created, why,
+                   why_len) != XL_CGB_OK)
         return false;
-    }
-    if (*kind == XL_CG_V2)
-        xl_cg_write(parent, "cgroup.subtree_control", "+cpu");  /* may be on already */
-    if (mkdir(base, 0755) == 0)
-        created = true;
-    else if (errno != EEXIST) {
-        snprintf(why, why_len, "cannot create the cgroup %s: %s", base, strerror(errno));
-        return false;
-    }
     if (*kind == XL_CG_V2) {
         if (!xl_cg_lists(base, "cgroup.controllers", "cpu")) {
             snprintf(why, why_len, "the cgroup %s has no cpu controller (its parent does "

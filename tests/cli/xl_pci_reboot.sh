@@ -51,8 +51,11 @@ out=$("$xl" reboot -F ptrb 2>&1)
 wait_for 60 bash -c "d=\$('$xl' domid ptrb 2>/dev/null) && [ -n \"\$d\" ] && [ \"\$d\" != '$d1' ]"
 result rebooted $? "$out; $("$xl" list 2>&1)"
 d2=$("$xl" domid ptrb 2>/dev/null)
+# The new domain is named before its functions are attached: wait for them.
+want=$'Vdev Device\n02.0 ffff:00:02.0\n04.0 0000:05:00.0'
+wait_for 60 bash -c "[ \"\$('$xl' pci-list ptrb 2>&1)\" = '$want' ]"
 out=$("$xl" pci-list ptrb 2>&1)
-[ "$out" = $'Vdev Device\n02.0 ffff:00:02.0\n04.0 0000:05:00.0' ]
+[ "$out" = "$want" ]
 result reboot_keeps_attached_function "$?" "$out"
 [ "$(node $be/$d2/0/num_devs)" = 2 ] && [ "$(node $be/$d2/0/vdevfn-1)" = 20 ] &&
     [ "$(node $be/$d2/0/vfio-user-1)" = "$tmp/dev4.sock" ] &&

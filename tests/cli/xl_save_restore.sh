@@ -20,19 +20,6 @@ conslog() { cat "$tmp/log/console/guest-$1.log" 2>/dev/null; }
 in_console() { conslog "$1" | grep -qF -- "$2"; }
 gone() { ! listed "$1"; }
 
-# Xen's checker, unpacked into the build tree once.
-vdir=$BUILDDIR/tests/migration/xen-utils
-"$SRCDIR/scripts/fetch-xen-verify-stream.sh" "$vdir" >/dev/null 2>&1
-verify=$vdir/usr/lib/xen-4.17/bin/verify-stream-v2
-verify_image() { # NAME IMAGE
-    if [ ! -f "$verify" ]; then
-        echo "SKIP: $1: verify-stream-v2 (Debian's xen-utils-4.17) could not be fetched"
-        return
-    fi
-    local out
-    out=$(PYTHONPATH=$vdir/usr/lib/xen-4.17/lib/python python3 "$verify" -f xl -v -i "$2" 2>&1)
-    if [ $? = 0 ] && grep -q "Libxl Record: End" <<<"$out"; then pass "$1"; else fail "$1" "$out"; fi
-}
 
 # finish NAME TAG: tell the guest to end; PASS TAG when it says PASS.
 finish() {

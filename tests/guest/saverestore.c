@@ -27,6 +27,16 @@
  * most likely finds it asleep with the timer armed (and a restore a
  * second later finds the deadline past).  At the end vCPU 0 waits for
  * three more of vCPU 1's wake-ups: a timer lost on the way fails it.
+ *
+ * With "platform" on its command line (a type=hvm guest, whose PIC,
+ * IOAPIC and PIT travel in Xen's HVM context) it also programs those
+ * devices at setup and checks every round that they read back the same:
+ * the master PIC's mask, both ELCRs, two IOAPIC redirection entries and
+ * its ID, PIT channel 2's mode (read-back status) and the speaker port.
+ * At its end it checks what only a restore that kept the devices' inner
+ * state can give: the slave PIC left between ICW2 and ICW3 takes the
+ * next two writes as ICW3 and ICW4, and a count latched at setup (near
+ * 0xf000, before the channel was given a count of 0x100) is still there.
  */
 #include "lib.h"
 #include "hypercall.h"
@@ -267,6 +277,88 @@ static void setup(void)
     __atomic_store_n(&e->flags, GTF_permit_access, __ATOMIC_SEQ_CST);
 }
 
+/* ---- "platform": PIC, IOAPIC, PIT ---- */
+
+#define PIT_CH2         0x42
+#define PIT_CMD         0x43
+#define PIT_SPEAKER     0x61
+#define PIC_RTE10_LOW   0x00018039u     /* masked, level, vector 0x39 */
+#define PIC_RTE10_HIGH  0x01000000u     /* destination APIC 1 */
+#define PIC_RTE23_LOW   0x00010041u
+
+static bool platform;
+
+static void platform_setup(void)
+{
+    /* Master PIC: a mask and level-triggered IRQ5; slave: ELCR, then
+     * ICW1 and ICW2 only, leaving it waiting for ICW3. */
+    outb(0x21, 0xbd);
+    outb(0x4d0, 0x20);
+    outb(0x4d1, 0x0c);
+    outb(0xa0, 0x11);               /* ICW1: edge, cascade, ICW4 needed */
+    outb(0xa1, 0x70);               /* ICW2: vectors 0x70-0x77 */
+    ioapic_write(0x10 + 2 * 10, 0x00010000u);
+    ioapic_write(0x11 + 2 * 10, PIC_RTE10_HIGH);
+    ioapic_write(0x10 + 2 * 10, PIC_RTE10_LOW);
+    ioapic_write(0x10 + 2 * 23, PIC_RTE23_LOW);
+    ioapic_write(0, 2u << 24);      /* IOAPIC ID 2 */
+    /* PIT channel 2, mode 2, low/high: count 0xf000 latched, then the
+     * count 0x100 (a latched count stays until it is read). */
+    outb(PIT_CMD, 0xb4);
+    outb(PIT_CH2, 0x00);
+    outb(PIT_CH2, 0xf0);
+    outb(PIT_CMD, 0x80);
+    outb(PIT_CH2, 0x00);
+    outb(PIT_CH2, 0x01);
+    outb(PIT_SPEAKER, (inb(PIT_SPEAKER) & 0x0c) | 3);
+}
+
+static void platform_round(void)
+{
+    uint8_t st;
+
+    if (inb(0x21) != 0xbd)
+        fail("master PIC mask", inb(0x21), 0xbd);
+    if (inb(0x4d0) != 0x20 || inb(0x4d1) != 0x0c)
+        fail("ELCR", inb(0x4d0), inb(0x4d1));
+    if (ioapic_read(0x10 + 2 * 10) != PIC_RTE10_LOW || ioapic_read(0x11 + 2 * 10) != PIC_RTE10_HIGH)
+        fail("IOAPIC pin 10", ioapic_read(0x10 + 2 * 10), ioapic_read(0x11 + 2 * 10));
+    if (ioapic_read(0x10 + 2 * 23) != PIC_RTE23_LOW)
+        fail("IOAPIC pin 23", ioapic_read(0x10 + 2 * 23), PIC_RTE23_LOW);
+    if ((ioapic_read(0) >> 24 & 0xf) != 2)
+        fail("IOAPIC ID", ioapic_read(0) >> 24, 2);
+    outb(PIT_CMD, 0xe8);            /* read-back: channel 2's status */
+    st = inb(PIT_CH2);
+    if ((st & 0x3f) != 0x34)
+        fail("PIT channel 2 status", st, 0x34);
+    if ((inb(PIT_SPEAKER) & 3) != 3)
+        fail("speaker port", inb(PIT_SPEAKER), 3);
+}
+
+static void platform_end(void)
+{
+    uint16_t latched, live;
+
+    platform_round();
+    /* ICW3 and ICW4 leave the mask ICW1 cleared; only then OCW1. */
+    outb(0xa1, 0x02);
+    if (inb(0xa1) != 0)
+        fail("slave PIC lost its ICW state (ICW3 taken as a mask)", inb(0xa1), 0);
+    outb(0xa1, 0x01);
+    outb(0xa1, 0xa5);
+    if (inb(0xa1) != 0xa5)
+        fail("slave PIC mask after its initialisation", inb(0xa1), 0xa5);
+    latched = inb(PIT_CH2);
+    latched |= (uint16_t)(inb(PIT_CH2) << 8);
+    if (latched <= 0x8000)
+        fail("PIT latched count", latched, 0xf000);
+    outb(PIT_CMD, 0x80);
+    live = inb(PIT_CH2);
+    live |= (uint16_t)(inb(PIT_CH2) << 8);
+    if (live < 1 || live > 0x100)
+        fail("PIT channel 2 count", live, 0x100);
+}
+
 /* A watch event for data/finish, and the node says "done". */
 static bool finish_requested(void)
 {
@@ -295,20 +387,25 @@ void guest_main(void)
         guest_shutdown(SHUTDOWN_crash);
     }
     by_upcall = cmdline_has("upcall");
+    platform = cmdline_has("platform");
     /* vCPU 1's events as Linux has them: FIFO, in guest RAM. */
     if (cmdline_has("ap") && (fifo_init_vcpu(0) || fifo_init_vcpu(1)))
         fail("EVTCHNOP_init_control", 0, 0);
     setup();
+    if (platform)
+        platform_setup();
     if (cmdline_has("ap"))
         ap_start();
     if (xenbus_watch("data/finish", "fin"))
         fail("watching data/finish", 0, 0);
-    say("saverestore: ports %u %u timer %u%s\n", pa, pb, ptimer,
-        by_upcall ? " (by upcall vector)" : "");
+    say("saverestore: ports %u %u timer %u%s%s\n", pa, pb, ptimer,
+        by_upcall ? " (by upcall vector)" : "", platform ? " (PIC, IOAPIC, PIT)" : "");
     for (;; round++) {
         memory_round(round, false);
         events_round();
         grant_round();
+        if (platform)
+            platform_round();
         t = xen_system_time();
         if (t < last)
             fail("system time went back", last, t);
@@ -321,6 +418,8 @@ void guest_main(void)
     if (cmdline_has("ap"))
         ap_check();
     memory_round(round + 1, true);
+    if (platform)
+        platform_end();
     for (unsigned p = 0; p < NSTILL; p++)
         for (unsigned w = 0; w < WORDS; w++)
             if (still[p][w] != (((uint64_t)p << 32) ^ w ^ 0x5a5a0000ull)) {

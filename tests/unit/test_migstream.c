@@ -493,7 +493,7 @@ static void hvm_context_kvm_round_trip(void)
     }
     CHECK_EQ(off, c1.len);
     CHECK_EQ(cpu_records, 1);
-    CHECK_EQ(hvmctx_load(&b, c1.p, c1.len, true, msg), 0);
+    CHECK_EQ(hvmctx_load(&b, c1.p, c1.len, HVMCTX_APPLY, msg), 0);
     if (msg[0])
         printf("  %s\n", msg);
     CHECK_EQ(b.vcpus[0].state, VCPU_UP);
@@ -518,13 +518,13 @@ static void hvm_context_kvm_round_trip(void)
     CHECK_EQ(c2.len, c1.len - 8 - sizeof(struct hvm_hw_cpu));
     /* Damaged contexts: a record's length, an unknown type, no END. */
     c1.p[8 + sizeof(struct hvm_save_header) + 4] ^= 1;   /* the CPU record's length */
-    CHECK_EQ(hvmctx_load(&b, c1.p, c1.len, false, msg), -EINVAL);
+    CHECK_EQ(hvmctx_load(&b, c1.p, c1.len, HVMCTX_CHECK, msg), -EINVAL);
     c1.p[8 + sizeof(struct hvm_save_header) + 4] ^= 1;
     c1.p[8 + sizeof(struct hvm_save_header)] = 99;
-    CHECK_EQ(hvmctx_load(&b, c1.p, c1.len, false, msg), -EPROTO);
+    CHECK_EQ(hvmctx_load(&b, c1.p, c1.len, HVMCTX_CHECK, msg), -EPROTO);
     CHECK(strstr(msg, "unknown entry typecode 99") != NULL);
     c1.p[8 + sizeof(struct hvm_save_header)] = HVM_SAVE_CODE(CPU);
-    CHECK_EQ(hvmctx_load(&b, c1.p, c1.len - 8, false, msg), -EINVAL);
+    CHECK_EQ(hvmctx_load(&b, c1.p, c1.len - 8, HVMCTX_CHECK, msg), -EINVAL);
     a.vcpus[0].fd = b.vcpus[0].fd = -1;
     kvm_box_close(&ka);
     kvm_box_close(&kb);
