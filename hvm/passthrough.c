@@ -858,7 +858,8 @@ static void rewire_pirqs(struct pt_bus *b)
         for (unsigned v = 0; p && v < MAX_VECTORS; v++) {
             int64_t pirq;
 
-            if (p->vec_routed[v] || p->vec_irqfd[v] || p->vec_fd[v] < 0)
+            /* A vector never given a message (address 0) is left alone. */
+            if (p->vec_routed[v] || p->vec_irqfd[v] || p->vec_fd[v] < 0 || !p->vec_addr[v])
                 continue;
             pirq = passthrough_pirq_msi_decode(b->vm, p->vec_addr[v], p->vec_data[v]);
             if (pirq >= 0)
