@@ -15,18 +15,8 @@ need_kvm live_update_devices
 in_netns live_update_devices xklud "$0"
 
 # ---- inside the namespace ----
-xl_private ludev
 export XENKVM_BLKBACK=$BUILDDIR/blkback/xenkvm-blkback
-peer_pid=
-cleanup() {
-    [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
-    xl_teardown
-}
-trap cleanup EXIT
-check() { if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi; }
-log() { cat "$tmp/log/xl-$1.log" 2>/dev/null; }
-in_log() { log "$1" | grep -qF -- "$2"; }
-gone() { ! listed "$1"; }
+vif_fixture ludev
 vmm_pid() { awk '{ print $2 }' "$XENKVM_RUNDIR/dom$("$xl" domid "$1").pid" 2>/dev/null; }
 
 ip link set lo up

@@ -25,18 +25,8 @@ need_kvm xl_postcopy_devices
 in_netns xl_postcopy_devices xkpcd "$0"
 
 # ---- inside the namespace ----
-xl_private pcdev
 export XENKVM_BLKBACK=$BUILDDIR/blkback/xenkvm-blkback
-peer_pid=
-cleanup() {
-    [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
-    xl_teardown
-}
-trap cleanup EXIT
-check() { if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi; }
-log() { cat "$tmp/log/xl-$1.log" 2>/dev/null; }
-in_log() { log "$1" | grep -qF -- "$2"; }
-gone() { ! listed "$1"; }
+vif_fixture pcdev
 relay="python3 $SRCDIR/tests/cli/pc_relay.py"
 
 ip link set lo up

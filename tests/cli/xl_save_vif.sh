@@ -17,17 +17,7 @@ need_kvm xl_save_vif
 in_netns xl_save_vif xksv "$0"
 
 # ---- inside the namespace ----
-xl_private svif
-peer_pid=
-cleanup() {
-    [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
-    xl_teardown
-}
-trap cleanup EXIT
-check() { if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi; }
-log() { cat "$tmp/log/xl-$1.log" 2>/dev/null; }
-in_log() { log "$1" | grep -qF -- "$2"; }
-gone() { ! listed "$1"; }
+vif_fixture svif
 node_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
 # finish NAME LOGNAME TAG: the guest ends; PASS TAG when it says PASS.
 finish() {
