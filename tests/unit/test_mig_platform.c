@@ -12,6 +12,7 @@
 #include <xen/hvm/save.h>
 
 #include "check.h"
+#include "kvm_box.h"
 #include "hvm/mig_hvmctx.h"
 #include "hvm/mig_platform.h"
 #include "vm_fixture.h"
@@ -276,37 +277,6 @@ static void record_rules(void)
 }
 
 /* ---- through KVM ---- */
-
-struct kvm_box { int kvm, vm, vcpu; };
-
-static bool kvm_box_open(struct kvm_box *k, bool pit)
-{
-    struct kvm_pit_config cfg = { .flags = KVM_PIT_SPEAKER_DUMMY };   /* as hvm/vm.c */
-
-    k->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    k->vm = k->vcpu = -1;
-    if (k->kvm < 0)
-        return false;
-    k->vm = ioctl(k->kvm, KVM_CREATE_VM, 0);
-    if (k->vm < 0)
-        return false;
-    ioctl(k->vm, KVM_SET_TSS_ADDR, 0xfffbd000UL);
-    if (ioctl(k->vm, KVM_CREATE_IRQCHIP, 0) < 0 ||
-        (pit && ioctl(k->vm, KVM_CREATE_PIT2, &cfg) < 0))
-        return false;
-    k->vcpu = ioctl(k->vm, KVM_CREATE_VCPU, 0UL);
-    return k->vcpu >= 0;
-}
-
-static void kvm_box_close(struct kvm_box *k)
-{
-    if (k->vcpu >= 0)
-        close(k->vcpu);
-    if (k->vm >= 0)
-        close(k->vm);
-    if (k->kvm >= 0)
-        close(k->kvm);
-}
 
 static void attach(struct vm *vm, struct kvm_box *k, bool hvm)
 {

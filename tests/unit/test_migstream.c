@@ -16,6 +16,7 @@
 #include <xen/hvm/save.h>
 
 #include "check.h"
+#include "kvm_box.h"
 #include "hvm/mig_format.h"
 #include "hvm/mig_hvmctx.h"
 #include "hvm/mig_stream.h"
@@ -421,33 +422,6 @@ static void postcopy_pending_record(void)
 
 /* ---- Xen's HVM context and KVM ---- */
 
-struct kvm_box { int kvm, vm, vcpu; };
-
-static bool kvm_box_open(struct kvm_box *k)
-{
-    k->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    k->vm = k->vcpu = -1;
-    if (k->kvm < 0)
-        return false;
-    k->vm = ioctl(k->kvm, KVM_CREATE_VM, 0);
-    if (k->vm < 0)
-        return false;
-    ioctl(k->vm, KVM_SET_TSS_ADDR, 0xfffbd000UL);
-    ioctl(k->vm, KVM_CREATE_IRQCHIP, 0);
-    k->vcpu = ioctl(k->vm, KVM_CREATE_VCPU, 0UL);
-    return k->vcpu >= 0;
-}
-
-static void kvm_box_close(struct kvm_box *k)
-{
-    if (k->vcpu >= 0)
-        close(k->vcpu);
-    if (k->vm >= 0)
-        close(k->vm);
-    if (k->kvm >= 0)
-        close(k->kvm);
-}
-
 static void hvm_context_kvm_round_trip(void)
 {
     struct vm a, b;
@@ -460,7 +434,7 @@ static void hvm_context_kvm_round_trip(void)
 
     vm_fixture_setup(&a, 16, 1);
     vm_fixture_setup(&b, 16, 1);
-    CHECK(kvm_box_open(&ka) && kvm_box_open(&kb));
+    CHECK(kvm_box_open(&ka, false) && kvm_box_open(&kb, false));
     a.vcpus[0].fd = ka.vcpu;
     b.vcpus[0].fd = kb.vcpu;
     a.vcpus[0].state = VCPU_UP;

@@ -16,6 +16,7 @@
 #include <xen/hvm/params.h>
 
 #include "check.h"
+#include "kvm_box.h"
 #include "hvm/grant.h"
 #include "hvm/save.h"
 #include "hvm/shinfo.h"
@@ -615,33 +616,6 @@ static void registry_whole(void)
 
 /* ---- the vCPU's KVM state through a real KVM ------------------------- */
 
-struct kvm_box { int kvm, vm, vcpu; };
-
-static bool kvm_box_open(struct kvm_box *k)
-{
-    k->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    k->vm = k->vcpu = -1;
-    if (k->kvm < 0)
-        return false;
-    k->vm = ioctl(k->kvm, KVM_CREATE_VM, 0);
-    if (k->vm < 0)
-        return false;
-    ioctl(k->vm, KVM_SET_TSS_ADDR, 0xfffbd000UL);
-    ioctl(k->vm, KVM_CREATE_IRQCHIP, 0);        /* for the LAPIC, as the VMM has */
-    k->vcpu = ioctl(k->vm, KVM_CREATE_VCPU, 0UL);
-    return k->vcpu >= 0;
-}
-
-static void kvm_box_close(struct kvm_box *k)
-{
-    if (k->vcpu >= 0)
-        close(k->vcpu);
-    if (k->vm >= 0)
-        close(k->vm);
-    if (k->kvm >= 0)
-        close(k->kvm);
-}
-
 static const struct { uint32_t index; uint64_t value; } test_msrs[] = {
     { 0x174, 0x10 }, { 0x175, 0xffff888000001000ULL }, { 0x176, 0xffffffff81001000ULL },
     { 0xc0000081, 0x0023001000000000ULL }, { 0xc0000082, 0xffffffff81a00000ULL },
@@ -662,7 +636,7 @@ static void kvm_vcpu_round_trip(void)
     } msrs;
     int n;
 
-    if (!kvm_box_open(&a)) {
+    if (!kvm_box_open(&a, false)) {
         kvm_box_close(&a);
         CHECK(!"KVM went away");
         return;
@@ -693,7 +667,7 @@ static void kvm_vcpu_round_trip(void)
 
     CHECK_EQ(vcpu_kvm_save(a.vcpu, &w1), 0);
     CHECK(!w1.failed);
-    CHECK(kvm_box_open(&b));
+    CHECK(kvm_box_open(&b, false));
     r = ss_rd_init(w1.p, w1.len);
     msg[0] = 0;
     CHECK_EQ(vcpu_kvm_restore(b.vcpu, &r, msg), 0);
