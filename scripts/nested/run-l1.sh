@@ -186,8 +186,9 @@ run_once() {
 # A run that stalled before any case failed is tried again, up to twice
 # (NESTED_RETRIES, default 2), saying so: the stalls are the emulator's
 # (both L1 vCPUs livelocked in exc_int3, docs/nested-host.md "L1
-# stalls"; two in a row were seen on an idle machine), while a FAIL line
-# is never retried away.
+# stalls"; two in a row were seen on an idle machine; l1-init's holder
+# of KVM's static keys removed the known trigger, the retries stay for
+# any other), while a FAIL line is never retried away.
 tries=$(( ${NESTED_RETRIES:-2} + 1 ))
 for attempt in $(seq "$tries"); do
     run_once
