@@ -445,6 +445,59 @@ static void msi_multi(void)
     stop(&d);
 }
 
+/* Live update with multi-message MSI on: the new VMM's function over the
+ * same source takes the emulated state back (4 vectors bound, vector 1
+ * masked) without touching the device, whose bindings still deliver; a
+ * record claiming 3 bound vectors (not a power of two) is refused. */
+static void msi_multi_handover(void)
+{
+    struct pt_dev d, n;
+    struct ss_wr w = { 0 };
+    struct ss_rd r;
+    unsigned c = TD_CAP_MSI4;
+    size_t at;
+    int st;
+
+    CHECK(start_with(&d, NULL, "--msi4", NULL));
+    pt_dev_cfg_write(&d, 0x04, 2, 0x6);
+    pt_dev_cfg_write(&d, c + 4, 4, 0xfee00000);
+    pt_dev_cfg_write(&d, c + 12, 2, 0x60);
+    pt_dev_cfg_write(&d, c + 16, 4, 0x2);
+    pt_dev_cfg_write(&d, c + 2, 2, 0x21);
+    CHECK_EQ(d.msi_bound_mask, 0xd);
+    pt_dev_save(&d, &w);
+    r = ss_rd_init(w.p, w.len);
+    H.routes = 0;
+    CHECK_EQ(pt_dev_adopt(&n, d.src, &hops, NULL, &r), 0);
+    CHECK(!r.bad);
+    CHECK(n.msi_enabled);
+    CHECK_EQ(n.msi_bound, 4);
+    CHECK_EQ(n.msi_bound_mask, 0xd);
+    CHECK_EQ(pt_dev_cfg_read(&n, c + 2, 2), 0x01a5);
+    CHECK_EQ(pt_dev_cfg_read(&n, c + 16, 4), 0x2);
+    CHECK_EQ(H.routes, 0);                              /* nothing rebound */
+    CHECK(mmio_write(&n, BAR_BASE + TD_IRQ_RAISE, 3));
+    CHECK_EQ(wait_fd(H.msix_efd[3]), 1);
+    stop(&n);                           /* d's source was n's */
+    pthread_mutex_destroy(&d.lock);
+    /* The same record with 3 vectors bound (not a power of two), over a
+     * fresh device: refused, and the source closed. */
+    at = w.len - 2;                     /* msi_bound, then intx_bound */
+    CHECK_EQ(w.p[at], 4);
+    w.p[at] = 3;
+    CHECK(start_with(&d, NULL, "--msi4", NULL));
+    r = ss_rd_init(w.p, w.len);
+    CHECK_EQ(pt_dev_adopt(&n, d.src, &hops, NULL, &r), -EINVAL);
+    waitpid(server_pid, &st, 0);        /* it saw its client go */
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    pthread_mutex_destroy(&d.lock);
+    for (unsigned i = 0; i < TD_MSIX_VECTORS; i++)
+        close(H.msix_efd[i]);
+    close(H.intx_trig);
+    close(H.intx_res);
+    ss_wr_free(&w);
+}
+
 static uint32_t pio_read(struct pt_dev *d, uint16_t port, unsigned len)
 {
     uint32_t v = 0;
@@ -547,6 +600,7 @@ int main(void)
     RUN(msix_and_intx);
     RUN(msi);
     RUN(msi_multi);
+    RUN(msi_multi_handover);
     RUN(io_bar);
     RUN(device_dies);
     return CHECK_DONE();
