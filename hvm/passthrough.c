@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "acpi_hw.h"
 #include "irq.h"
 #include "log.h"
 #include "pciback/pt_dev.h"
@@ -50,17 +51,23 @@ struct pt_bus {
     int detach_fd[XK_PT_SLOT_END];  /* a DETACH waiting for the eject */
 };
 
-/* Xen's hvm_pci_intx_gsi swizzle, folded onto the 8 PCI pins (16-23) of
- * KVM's 24-pin IOAPIC (Xen's has 48): slot 1 INTA stays GSI 20. */
+/* A function's INTx is its INTA (function 0 only): the routing the
+ * DSDT's _PRT gives (acpi_hw.h). */
 uint32_t passthrough_intx_gsi(unsigned slot)
 {
-    return 16 + ((slot << 2) & 7);
+    return xk_pci_intx_gsi(slot, 0);
 }
 
 /* Per slot: GSIs for its vectors, memslots for its BARs, a BAR window. */
 static uint32_t vec_gsi(const struct vm_pt *p, unsigned v)
 {
     return XK_PT_GSI_MSI + (p->slot - XK_PT_SLOT) * MAX_VECTORS + v;
+}
+
+static uint32_t io_window(unsigned slot)
+{
+    return slot < XK_PT_SLOT + XK_PT_IO_SLOTS ? XK_PT_IO_BASE + (slot - XK_PT_SLOT) * XK_PT_IO_LEN
+                                              : 0;
 }
 
 static uint64_t bar_window(unsigned slot)
@@ -144,16 +151,21 @@ static int msix_fd(void *opaque, unsigned vec)
 }
 
 /* A message in Xen's pirq encoding (hvm_pirq): the vector leaves KVM for
- * the pirq's event channel (passthrough_pirq.c).  route_lock held. */
-static bool msix_route_pirq(struct vm_pt *p, unsigned vec, uint64_t addr, uint32_t data)
+ * the pirq's event channel (passthrough_pirq.c).  SUB: vector SUB of a
+ * multi-message MSI, whose DATA carries SUB in its low bits: the message
+ * names the first of the consecutive pirqs (MAP_PIRQ_TYPE_MULTI_MSI)
+ * and SUB takes the pirq SUB after it.  route_lock held. */
+static bool msix_route_pirq(struct vm_pt *p, unsigned vec, uint64_t addr, uint32_t data,
+                            unsigned sub)
 {
     struct vm *vm = p->bus->vm;
-    int64_t pirq = passthrough_pirq_msi_decode(vm, addr, data);
+    int64_t pirq = passthrough_pirq_msi_decode(vm, addr, data - sub);
 
     if (pirq < 0) {
         passthrough_pirq_msix_unwatch(vm, p->slot, vec);
         return false;
     }
+    pirq += sub;
     if (p->vec_irqfd[vec])
         deassign_irqfd(vm, p->vec_fd[vec], vec_gsi(p, vec));
     p->vec_irqfd[vec] = false;
@@ -169,15 +181,14 @@ static bool msix_route_pirq(struct vm_pt *p, unsigned vec, uint64_t addr, uint32
     return true;
 }
 
-static int msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
+static int vec_route(struct vm_pt *p, unsigned vec, uint64_t addr, uint32_t data, unsigned sub)
 {
-    struct vm_pt *p = opaque;
     int r;
 
     if (vec >= MAX_VECTORS)
         return -EINVAL;
     pthread_mutex_lock(&p->bus->route_lock);
-    if (msix_route_pirq(p, vec, addr, data)) {
+    if (msix_route_pirq(p, vec, addr, data, sub)) {
         pthread_mutex_unlock(&p->bus->route_lock);
         return 0;
     }
@@ -199,6 +210,17 @@ static int msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
     return r;
 }
 
+static int msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
+{
+    return vec_route(opaque, vec, addr, data, 0);
+}
+
+/* Multi-message MSI: vector VEC's data has VEC in its low bits. */
+static int msi_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
+{
+    return vec_route(opaque, vec, addr, data, vec);
+}
+
 static void intx_fds(void *opaque, int *trig, int *res)
 {
     struct vm_pt *p = opaque;
@@ -207,7 +229,7 @@ static void intx_fds(void *opaque, int *trig, int *res)
     *res = p->intx_irqfd ? p->intx_res : -1;
 }
 
-static const struct pt_host_ops host_ops = { map_bar, msix_fd, msix_route, intx_fds };
+static const struct pt_host_ops host_ops = { map_bar, msix_fd, msix_route, intx_fds, msi_route };
 
 static int intx_setup(struct vm_pt *p)
 {
@@ -376,6 +398,10 @@ static int plug_locked(struct pt_bus *b, const char *spec, unsigned slot, char *
         unplug_locked(b, slot);
         return r;
     }
+    /* I/O BARs get ports as hvmloader gives them (decoding off until the
+     * guest sets the command register's I/O enable). */
+    if (io_window(slot))
+        pt_dev_place_io(&p->dev, io_window(slot), XK_PT_IO_LEN);
     /* The interrupt line says the GSI, as a firmware would set it. */
     p->dev.emu[0x3c] = (uint8_t)passthrough_intx_gsi(slot);
     passthrough_pirq_intx_add(b->vm, slot, passthrough_intx_gsi(slot), p->intx_trig,
@@ -387,10 +413,10 @@ static int plug_locked(struct pt_bus *b, const char *spec, unsigned slot, char *
 /* --- ACPI PCI hot plug (the registers of QEMU's PIIX4 that Xen's
  * hvmloader DSDT drives for qemu-xen) -------------------------------- */
 
-#define HP_PORT   0xae00        /* PCIU, PCID, B0EJ, RMV: 32 bits each */
-#define GPE0_PORT 0xafe0        /* GPE0 status (16 bits), enable (16 bits) */
-#define GPE_PCI_HOTPLUG (1u << 1)
-#define SCI_GSI   9
+#define HP_PORT   XK_HP_PORT    /* PCIU, PCID, B0EJ, RMV: 32 bits each */
+#define GPE0_PORT XK_GPE0_PORT  /* GPE0 status (16 bits), enable (16 bits) */
+#define GPE_PCI_HOTPLUG (1u << XK_GPE_PCI_HOTPLUG)
+#define SCI_GSI   XK_SCI_GSI
 
 /* The SCI is a level: GPE status bits that are enabled.  hp_lock held. */
 static void sci_update(struct pt_bus *b)
@@ -456,15 +482,15 @@ static bool hp_io(struct vcpu *v, uint16_t port, bool out, unsigned size, uint8_
 
     memcpy(&val, data, size > 4 ? 4 : size);
     if (out) {
-        if (reg == 8)
+        if (reg == XK_HP_B0EJ)
             hp_eject(b, val << sh);
         return true;            /* PCIU, PCID and RMV are read-only */
     }
     for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++)
         rmv |= 1u << s;
     pthread_mutex_lock(&b->hp_lock);
-    val = reg == 0 ? b->up : reg == 4 ? b->down : reg == 12 ? rmv : 0;
-    if (reg == 0 && sh == 0)
+    val = reg == XK_HP_PCIU ? b->up : reg == XK_HP_PCID ? b->down : reg == XK_HP_RMV ? rmv : 0;
+    if (reg == XK_HP_PCIU && sh == 0)
         b->up = 0;              /* read by the GPE handler: taken */
     pthread_mutex_unlock(&b->hp_lock);
     val >>= sh;
@@ -517,8 +543,8 @@ int passthrough_init(struct vm *vm, bool pvh)
         return r;
     /* An HVM guest's firmware describes the hot-plug slots in its DSDT, as
      * hvmloader does; PVH guests take no passthrough at all. */
-    if (!pvh && ((r = ioport_register(vm, HP_PORT, 16, hp_io)) ||
-                 (r = ioport_register(vm, GPE0_PORT, 4, gpe_io))))
+    if (!pvh && ((r = ioport_register(vm, HP_PORT, XK_HP_LEN, hp_io)) ||
+                 (r = ioport_register(vm, GPE0_PORT, XK_GPE0_LEN, gpe_io))))
         return r;
     return 0;
 }
@@ -692,6 +718,20 @@ bool passthrough_mmio(struct vm *vm, uint64_t gpa, unsigned len, bool write, uin
     return done;
 }
 
+bool passthrough_pio(struct vm *vm, uint16_t port, unsigned len, bool write, uint8_t *data)
+{
+    struct pt_bus *b = vm->pt;
+    bool done = false;
+
+    if (!b)
+        return false;
+    pthread_rwlock_rdlock(&b->lock);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END && !done; s++)
+        done = b->slot[s] && pt_dev_pio(&b->slot[s]->dev, port, len, write, data);
+    pthread_rwlock_unlock(&b->lock);
+    return done;
+}
+
 /* --- live update: the functions cross the exec (docs/pciback.md) ----- */
 
 int passthrough_lu_check(struct vm *vm, char *msg, size_t len)
@@ -857,12 +897,15 @@ static void rewire_pirqs(struct pt_bus *b)
 
         for (unsigned v = 0; p && v < MAX_VECTORS; v++) {
             int64_t pirq;
+            unsigned sub;
 
             /* A vector never given a message (address 0) is left alone. */
             if (p->vec_routed[v] || p->vec_irqfd[v] || p->vec_fd[v] < 0 || !p->vec_addr[v])
                 continue;
-            pirq = passthrough_pirq_msi_decode(b->vm, p->vec_addr[v], p->vec_data[v]);
-            if (pirq >= 0)
+            /* MSI vector v (multi-message): pirq v after the message's. */
+            sub = p->dev.msi_enabled && (p->vec_data[v] & 0xff) >= v ? v : 0;
+            pirq = passthrough_pirq_msi_decode(b->vm, p->vec_addr[v], p->vec_data[v] - sub);
+            if (pirq >= 0 && (pirq += sub) >= 0)
                 passthrough_pirq_msix_watch(b->vm, s, v, p->vec_fd[v],
                                             pirq > UINT32_MAX ? UINT32_MAX : (uint32_t)pirq);
         }

@@ -10,6 +10,7 @@
  * 00:04.0 (attached by xl pci-attach before the guest runs) and live
  * updates of the VMM in between (pt_live_update).
  */
+#include "acpi.h"
 #include "apic.h"
 #include "lib.h"
 #include "paging.h"
@@ -26,11 +27,15 @@
 #define BAR2_MOVED 0xf5000000ul
 #define VEC_MSIX 0x60
 #define VEC_INTX 0x61
-#define INTX_GSI 16
+#define PRT_INTA_SLOT2 16               /* what the DSDT's _PRT must say */
 #define SLOT_BAR0 0                     /* vmap window slots */
 #define SLOT_BAR2 16
 
 static volatile uint32_t msix_count, intx_count;
+/* The GSI of the device's INTA as the DSDT's _PRT routes it (read before
+ * the BARs take the vmap slots the ACPI window used). */
+static int prt_gsi = -1, prt_gsi_platform = -1;
+#define INTX_GSI ((unsigned int)prt_gsi)
 static uint8_t dma_src[8192] __attribute__((aligned(4096)));
 static uint8_t dma_dst[8192] __attribute__((aligned(4096)));
 
@@ -104,6 +109,18 @@ static unsigned int find_cap(uint8_t id)
         p = (h >> 8) & 0xfc;
     }
     return 0;
+}
+
+/* The DSDT's _PRT (walked as AML) routes slot 2 INTA where Xen's swizzle
+ * puts it on KVM's 24 pins, and the platform device's (slot 1) to GSI 20;
+ * each interrupt line says the same.  pt_intx then takes the device's
+ * INTx at that GSI. */
+TEST(pt_prt_routes_intx)
+{
+    REQUIRE(EXPECT_EQ(prt_gsi, PRT_INTA_SLOT2));
+    EXPECT_EQ(pci_cfg_read8(0, DEV, 0, 0x3c), (unsigned int)prt_gsi);
+    EXPECT_EQ(prt_gsi_platform, 20);
+    EXPECT_EQ(pci_cfg_read8(0, 1, 0, 0x3c), (unsigned int)prt_gsi_platform);
 }
 
 TEST(pt_config_identity)
@@ -415,5 +432,11 @@ void guest_main(void)
 {
     printf("pciback64: 00:%02x.0 is %08x, command line \"%s\"\n", DEV, cfg32(0),
            start_cmdline());
+    if (acpi_map()) {
+        prt_gsi = acpi_prt_gsi(DEV, 0);
+        prt_gsi_platform = acpi_prt_gsi(1, 0);
+    }
+    printf("pciback64: _PRT: 00:%02x INTA -> GSI %d, 00:01 INTA -> GSI %d\n", DEV, prt_gsi,
+           prt_gsi_platform);
     run_tests();
 }
