@@ -10,9 +10,13 @@
 #include <sys/ioctl.h>
 #include <sys/timerfd.h>
 
+#include <xen/io/console.h>
+#include <xen/io/xs_wire.h>
+
 #include "abi.h"
 #include "log.h"
 #include "shinfo.h"
+#include "util.h"
 #include "vcpu.h"
 #include "xen_time.h"
 
@@ -68,6 +72,45 @@ static void dump_timer_port(struct vm *vm, struct vcpu *v)
         log_err("dump: vCPU %u: VIRQ_TIMER port %u, 2-level pending %d", v->id, port,
                 evtchn_2l_is_pending(d, port));
     pthread_mutex_unlock(&d->lock);
+}
+
+/* PORT's event state, as dump_timer_port shows it (-1: not a port). */
+static long long port_state(struct vm *vm, uint32_t port)
+{
+    struct evtchn_domain *d = &vm->evtchn;
+    long long st = -1;
+
+    pthread_mutex_lock(&d->lock);
+    if (d->fifo && port && port < d->fifo_nr_ports)
+        st = __atomic_load_n(d->fifo_array[port / 1024] + port % 1024, __ATOMIC_RELAXED);
+    else if (!d->fifo && port)
+        st = evtchn_2l_is_pending(d, port);
+    pthread_mutex_unlock(&d->lock);
+    return st;
+}
+
+/* The xenstore and console rings' indices and their ports' event state:
+ * a guest that waits for a reply, or for room to write, shows here. */
+static void dump_rings(struct vm *vm)
+{
+    uint64_t spfn = vm->params[HVM_PARAM_STORE_PFN], cpfn = vm->params[HVM_PARAM_CONSOLE_PFN];
+    uint32_t sport = (uint32_t)vm->params[HVM_PARAM_STORE_EVTCHN];
+    uint32_t cport = (uint32_t)vm->params[HVM_PARAM_CONSOLE_EVTCHN];
+    const struct xenstore_domain_interface *xs;
+    const struct xencons_interface *cons;
+
+    pthread_rwlock_rdlock(&vm->pm.lock);
+    xs = spfn ? vm_gpa_ptr(vm, spfn << XK_PAGE_SHIFT, XK_PAGE_SIZE) : NULL;
+    cons = cpfn ? vm_gpa_ptr(vm, cpfn << XK_PAGE_SHIFT, XK_PAGE_SIZE) : NULL;
+    if (xs)
+        log_err("dump: xenstore ring req %u/%u rsp %u/%u (cons/prod), port %u state %#llx",
+                xs->req_cons, xs->req_prod, xs->rsp_cons, xs->rsp_prod, sport,
+                port_state(vm, sport));
+    if (cons)
+        log_err("dump: console ring in %u/%u out %u/%u (cons/prod), port %u state %#llx",
+                cons->in_cons, cons->in_prod, cons->out_cons, cons->out_prod, cport,
+                port_state(vm, cport));
+    pthread_rwlock_unlock(&vm->pm.lock);
 }
 
 /* The pending event words (2-level), 64 ports each, with their mask. */
@@ -128,6 +171,7 @@ void debug_dump_vm(struct vm *vm)
     }
     if (!vm->evtchn.fifo)
         dump_pending(vm);
+    dump_rings(vm);
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         atomic_store(&vm->vcpus[i].dump_asked, true);
         vcpu_kick(&vm->vcpus[i]);

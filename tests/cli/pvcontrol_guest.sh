@@ -123,6 +123,15 @@ wait_line 21 "pvcontrol: sysrq s"
 check sysrq_key $? "no sysrq line"
 check sysrq_node_cleared "$([ -z "$(node 21 control/sysrq)" ]; echo $?)" \
     "control/sysrq is '$(node 21 control/sysrq)'"
+# The VMM's SIGQUIT dump shows the xenstore ring: a guest that has had
+# every reply and event leaves nothing unread either way (a guest stuck on
+# xenstore shows here, docs/nested-host.md).
+kill -QUIT "$vmpid"
+wait_line 21 "dump: xenstore ring"
+ring=$(grep -o 'dump: xenstore ring req [0-9]*/[0-9]* rsp [0-9]*/[0-9]*' "$tmp/dom21.log" | head -n 1)
+check dump_xenstore_ring_idle \
+    "$(echo "$ring" | awk '{ split($5, q, "/"); split($7, r, "/"); exit !(q[1] == q[2] && r[1] == r[2] && q[2] > 0) }'; echo $?)" \
+    "'$ring'"
 xenstore-write /local/domain/21/control/shutdown bogus
 wait_line 21 "pvcontrol: ignoring shutdown request: bogus"
 check shutdown_unknown_ignored $? "no ignoring line"

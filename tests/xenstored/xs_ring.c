@@ -3,6 +3,8 @@
  * frontend (requests into the ring page, replies and events out of it),
  * while libxenstore on the main socket plays the toolstack.
  * Needs a private daemon: $XENSTORED_PATH and $XENSTORED_VMM_PATH. */
+#include <pthread.h>
+
 #include "guest_ring.h"
 
 static void attach_introduces(void)
@@ -326,6 +328,139 @@ static void ring_payload_without_notify(void)
     CHECK_EQ(m.h.type, XS_READ);
 }
 
+/* Linux's xenbus frontend (drivers/xen/xenbus/xenbus_comms.c) notifies
+ * less than g_put/g_get: xb_write only when req_cons, read again after
+ * the producer moved, had caught up with the old producer; xb_read only
+ * when the reply ring was full before it read.  Header and payload are
+ * separate writes, each deciding on its own. */
+static bool lx_write(const void *buf, unsigned int len)
+{
+    const char *b = buf;
+
+    while (len) {
+        XENSTORE_RING_IDX cons = LOAD(g.intf->req_cons), prod = g.intf->req_prod;
+        unsigned int space = XENSTORE_RING_SIZE - (prod - cons);
+        if (!space) {
+            if (!g_wait())
+                return false;
+            continue;
+        }
+        unsigned int off = MASK_XENSTORE_IDX(prod), n = XENSTORE_RING_SIZE - off;
+        if (n > space) n = space;
+        if (n > len) n = len;
+        memcpy(g.intf->req + off, b, n);
+        STORE(g.intf->req_prod, prod + n);
+        b += n;
+        len -= n;
+        if (prod <= LOAD(g.intf->req_cons))
+            g_kick();
+    }
+    return true;
+}
+
+static bool lx_read(void *buf, unsigned int len)
+{
+    char *b = buf;
+
+    while (len) {
+        XENSTORE_RING_IDX cons = g.intf->rsp_cons, prod = LOAD(g.intf->rsp_prod);
+        unsigned int avail = prod - cons;
+        if (!avail) {
+            if (!g_wait())
+                return false;
+            continue;
+        }
+        unsigned int off = MASK_XENSTORE_IDX(cons), n = XENSTORE_RING_SIZE - off;
+        if (n > avail) n = avail;
+        if (n > len) n = len;
+        memcpy(b, g.intf->rsp + off, n);
+        STORE(g.intf->rsp_cons, cons + n);
+        if (LOAD(g.intf->rsp_prod) - cons >= XENSTORE_RING_SIZE)
+            g_kick();
+        b += n;
+        len -= n;
+    }
+    return true;
+}
+
+static volatile bool writer_stop;
+
+/* The toolstack writing a node the guest watches, as fast as it can. */
+static void *tool_writer(void *arg)
+{
+    struct xs_handle *h = xs_open(0);
+    unsigned long i = 0;
+    char v[32];
+
+    (void)arg;
+    while (h && !writer_stop) {
+        int n = snprintf(v, sizeof(v), "%lu", i++);
+        xs_write(h, XBT_NULL, "/local/domain/5/data/busy", v, (unsigned int)n);
+    }
+    if (h)
+        xs_close(h);
+    return NULL;
+}
+
+/* Requests one after another with Linux's notifications while watch
+ * events for the toolstack's writes keep coming: every request is
+ * answered (a request written while the daemon still held req_cons back
+ * for the last one, with no notification, must not be left unread). */
+static void ring_linux_notify_under_events(void)
+{
+    static const char path[] = "data/x";
+    struct xsd_sockmsg h = { XS_WATCH, 0, 0, sizeof("data/busy\0tok") };
+    struct xst_msg m;
+    unsigned int i, events = 0, answered = 0;
+    pthread_t t;
+
+    g.nevents = 0;
+    CHECK(g_ok(XS_WRITE, 0, S("data/busy\0start") - 1));
+    h.req_id = 1000;
+    CHECK(lx_write(&h, sizeof(h)) && lx_write("data/busy\0tok", h.len));
+    writer_stop = false;
+    CHECK(pthread_create(&t, NULL, tool_writer, NULL) == 0);
+    for (i = 0; i < 3000; i++) {
+        struct xsd_sockmsg r = { XS_READ, 2000 + i, 0, sizeof(path) };
+
+        if (!lx_write(&r, sizeof(r)) || !lx_write(path, sizeof(path)))
+            break;
+        for (;;) {
+            if (!lx_read(&m.h, sizeof(m.h)) || m.h.len > XENSTORE_PAYLOAD_MAX ||
+                !lx_read(m.body, m.h.len))
+                goto out;
+            if (m.h.type == XS_WATCH_EVENT) {
+                events++;
+                continue;
+            }
+            if (m.h.req_id == 1000)
+                continue;           /* the watch's own reply */
+            if (m.h.req_id != r.req_id)
+                goto out;
+            answered++;
+            break;
+        }
+    }
+out:
+    writer_stop = true;
+    pthread_join(t, NULL);
+    CHECK_EQ(answered, 3000);
+    CHECK(events > 0);
+    printf("  %u requests answered, %u watch events between them\n", answered, events);
+    /* Back to the harness's own way: the watch goes, events drain. */
+    struct xsd_sockmsg u = { XS_UNWATCH, 3, 0, sizeof("data/busy\0tok") };
+    CHECK(lx_write(&u, sizeof(u)) && lx_write("data/busy\0tok", u.len));
+    for (;;) {
+        if (!lx_read(&m.h, sizeof(m.h)) || !lx_read(m.body, m.h.len))
+            break;
+        if (m.h.type == XS_UNWATCH) {
+            CHECK_EQ(m.h.req_id, 3);
+            break;
+        }
+    }
+    g.nevents = 0;
+}
+
 static void ring_reconnect(void)
 {
     struct xst_msg m;
@@ -528,6 +663,7 @@ int main(void)
     RUN(ring_hostile_payload_len);
     RUN(ring_reconnect);
     RUN(ring_payload_without_notify);
+    RUN(ring_linux_notify_under_events);
     RUN(ring_hostile_indices);
     RUN(ring_bad_requests);
     RUN(ring_reply_then_proto_error);
