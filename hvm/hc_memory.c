@@ -107,7 +107,10 @@ static int populate_one(struct vm *vm, uint64_t gfn, bool paused)
 
     if (physmap_lookup(&vm->pm, gfn, &mpage, &kind, NULL) && kind == PM_RAM) {
         if (vm->ram_state[mpage] & RAM_POPULATED) {
-            /* Xen replaces the page: the frame reads as zeroes after. */
+            /* Xen replaces the page: the frame reads as zeroes after.
+             * Not under a device that cannot let go of it (kernel VFIO). */
+            if (passthrough_ram_release(vm, mpage, true) < 0)
+                return -EBUSY;
             ram_unpopulate(vm, mpage);
         }
         if (vm_reservation(vm) >= vm_max_pages(vm))
