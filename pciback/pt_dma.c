@@ -160,6 +160,29 @@ static bool fd_overlap(const struct pt_dma_range *y, uint64_t off, uint64_t size
     return *a < *b;
 }
 
+/* Map both pieces (those not empty) and record them; on failure none is
+ * left mapped. */
+static int map_pieces(struct pt_dma *m, const struct pt_dma_range piece[2])
+{
+    int r = 0;
+
+    for (unsigned k = 0; k < 2 && !r; k++) {
+        if (!piece[k].size)
+            continue;
+        if ((r = src_map(m, &piece[k])) == 0)
+            insert(m, &piece[k]);
+        else if (k == 1 && piece[0].size) {
+            for (unsigned i = 0; i < m->n; i++)
+                if (m->r[i].iova == piece[0].iova) {
+                    src_unmap(m, &m->r[i]);
+                    drop(m, i);
+                    break;
+                }
+        }
+    }
+    return r;
+}
+
 bool pt_dma_can_remove(const struct pt_dma *m, uint64_t fd_off, uint64_t size)
 {
     uint64_t a, b;
@@ -200,16 +223,20 @@ int pt_dma_remove(struct pt_dma *m, uint64_t fd_off, uint64_t size)
         drop(m, i);
         piece[0] = (struct pt_dma_range){ y.iova, a - y.fd_off, y.fd_off };
         piece[1] = (struct pt_dma_range){ y.iova + (b - y.fd_off), y.fd_off + y.size - b, b };
-        for (unsigned k = 0; k < 2; k++) {
-            if (!piece[k].size)
-                continue;
-            if ((r = src_map(m, &piece[k])) == 0)
-                insert(m, &piece[k]);
-            else    /* out of the device's reach: safe, but say so */
-                log_warn("DMA map of %#llx+%#llx: %s", (unsigned long long)piece[k].iova,
-                         (unsigned long long)piece[k].size, strerror(-r));
+        if ((r = map_pieces(m, piece)) == 0)
+            continue;   /* the pieces lie outside [a, b): go on from I */
+        /* The source has no room for the pieces (a server's region limit):
+         * the range as it was, and the page stays (the caller refuses). */
+        log_warn("DMA map of the rest of %#llx+%#llx: %s; the page stays mapped",
+                 (unsigned long long)y.iova, (unsigned long long)y.size, strerror(-r));
+        rc = r;
+        if (src_map(m, &y) == 0) {
+            insert(m, &y);
+            i++;
+        } else {
+            log_warn("DMA range %#llx+%#llx lost", (unsigned long long)y.iova,
+                     (unsigned long long)y.size);
         }
-        /* The pieces lie outside [a, b): the scan may go on from I. */
     }
     return rc;
 }

@@ -38,8 +38,9 @@ int pt_dma_add(struct pt_dma *m, uint64_t iova, uint64_t size, uint64_t fd_off);
  * remap. */
 bool pt_dma_can_remove(const struct pt_dma *m, uint64_t fd_off, uint64_t size);
 /* Take them out wherever mapped.  -EBUSY, nothing changed, when
- * pt_dma_can_remove says no; a source error: the ranges involved are
- * dropped from the device's view as far as the source allowed. */
+ * pt_dma_can_remove says no; a source error (an unmap refused, no room
+ * for the pieces): that range stays as it was, the bytes still reachable
+ * (the caller keeps the memory). */
 int pt_dma_remove(struct pt_dma *m, uint64_t fd_off, uint64_t size);
 /* Unmap everything (UNMAP: through the source) and free the list. */
 void pt_dma_clear(struct pt_dma *m, bool unmap);

@@ -182,17 +182,35 @@ static void refusals_and_failures(void)
     CHECK_EQ(pt_dma_remove(&d, 3 * PG, PG), -EIO);
     CHECK_EQ(view(3), 3);
     CHECK(consistent(&d));
-    /* A piece that cannot be mapped again is out of reach, not wrong. */
+    /* No room for the pieces (a server's region limit): the range as it
+     * was, the page still reachable, the error for the caller. */
     S.fail_map = -ENOSPC;
-    CHECK_EQ(pt_dma_remove(&d, 3 * PG, PG), 0);
-    CHECK(view(2) == -1 && view(3) == -1 && view(4) == 4);
+    CHECK_EQ(pt_dma_remove(&d, 3 * PG, PG), -ENOSPC);
+    CHECK(view(2) == 2 && view(3) == 3 && view(4) == 4);
+    CHECK_EQ(d.n, 1);
     CHECK(consistent(&d));
+    /* The same when the second piece fails: the first is taken back. */
+    for (unsigned i = 1; i < MAXMAP; i++) {     /* the source full */
+        S.map[i].iova = (1ull << 40) + i * PG;
+        S.map[i].size = PG;
+    }
+    S.n = MAXMAP;
+    CHECK_EQ(pt_dma_remove(&d, 3 * PG, PG), -ENOSPC);
+    CHECK(view(2) == 2 && view(3) == 3 && view(4) == 4);
+    for (unsigned i = 0; i < S.n;)
+        if (S.map[i].iova >= 1ull << 40)
+            S.map[i] = S.map[--S.n];
+        else
+            i++;
+    CHECK(consistent(&d));
+    CHECK_EQ(pt_dma_remove(&d, 3 * PG, PG), 0);
+    CHECK(view(2) == 2 && view(3) == -1 && view(4) == 4);
     /* A join the source refuses: neighbours back as they were, then the
      * page on its own. */
     S.fail_map = -ENOSPC;
     CHECK_EQ(pt_dma_add(&d, 3 * PG, PG, 3 * PG), 0);
-    CHECK(view(3) == 3 && view(4) == 4 && view(7) == 7);
-    CHECK_EQ(d.n, 2);
+    CHECK(view(2) == 2 && view(3) == 3 && view(4) == 4 && view(7) == 7);
+    CHECK_EQ(d.n, 3);
     CHECK(consistent(&d));
     pt_dma_clear(&d, true);
 }
