@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "passthrough.h"
 #include "vm.h"
 
 int ioport_register(struct vm *vm, uint16_t first, uint16_t count, ioport_fn fn)
@@ -31,6 +32,10 @@ void ioport_access(struct vcpu *v, uint16_t port, bool out, unsigned size, uint8
                 return;
             break;
         }
+    /* The passed-through functions' I/O BARs move with the guest's BAR
+     * writes, so they are looked up here rather than registered. */
+    if (passthrough_pio(v->vm, port, size, out, data))
+        return;
     if (!out)
         memset(data, 0xff, size);
     log_debug("vCPU %u: unclaimed port %s %#x size %u", v->id,

@@ -66,6 +66,12 @@ static uint32_t vec_gsi(const struct vm_pt *p, unsigned v)
     return XK_PT_GSI_MSI + (p->slot - XK_PT_SLOT) * MAX_VECTORS + v;
 }
 
+static uint32_t io_window(unsigned slot)
+{
+    return slot < XK_PT_SLOT + XK_PT_IO_SLOTS ? XK_PT_IO_BASE + (slot - XK_PT_SLOT) * XK_PT_IO_LEN
+                                              : 0;
+}
+
 static uint64_t bar_window(unsigned slot)
 {
     return slot < XK_PT_SLOT + 8 ? XK_PT_BAR_BASE + (uint64_t)(slot - XK_PT_SLOT) * 0x1000000
@@ -147,16 +153,21 @@ static int msix_fd(void *opaque, unsigned vec)
 }
 
 /* A message in Xen's pirq encoding (hvm_pirq): the vector leaves KVM for
- * the pirq's event channel (passthrough_pirq.c).  route_lock held. */
-static bool msix_route_pirq(struct vm_pt *p, unsigned vec, uint64_t addr, uint32_t data)
+ * the pirq's event channel (passthrough_pirq.c).  SUB: vector SUB of a
+ * multi-message MSI, whose DATA carries SUB in its low bits: the message
+ * names the first of the consecutive pirqs (MAP_PIRQ_TYPE_MULTI_MSI)
+ * and SUB takes the pirq SUB after it.  route_lock held. */
+static bool msix_route_pirq(struct vm_pt *p, unsigned vec, uint64_t addr, uint32_t data,
+                            unsigned sub)
 {
     struct vm *vm = p->bus->vm;
-    int64_t pirq = passthrough_pirq_msi_decode(vm, addr, data);
+    int64_t pirq = passthrough_pirq_msi_decode(vm, addr, data - sub);
 
     if (pirq < 0) {
         passthrough_pirq_msix_unwatch(vm, p->slot, vec);
         return false;
     }
+    pirq += sub;
     if (p->vec_irqfd[vec])
         deassign_irqfd(vm, p->vec_fd[vec], vec_gsi(p, vec));
     p->vec_irqfd[vec] = false;
@@ -172,15 +183,14 @@ static bool msix_route_pirq(struct vm_pt *p, unsigned vec, uint64_t addr, uint32
     return true;
 }
 
-static int msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
+static int vec_route(struct vm_pt *p, unsigned vec, uint64_t addr, uint32_t data, unsigned sub)
 {
-    struct vm_pt *p = opaque;
     int r;
 
     if (vec >= MAX_VECTORS)
         return -EINVAL;
     pthread_mutex_lock(&p->bus->route_lock);
-    if (msix_route_pirq(p, vec, addr, data)) {
+    if (msix_route_pirq(p, vec, addr, data, sub)) {
         pthread_mutex_unlock(&p->bus->route_lock);
         return 0;
     }
@@ -202,6 +212,17 @@ static int msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
     return r;
 }
 
+static int msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
+{
+    return vec_route(opaque, vec, addr, data, 0);
+}
+
+/* Multi-message MSI: vector VEC's data has VEC in its low bits. */
+static int msi_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
+{
+    return vec_route(opaque, vec, addr, data, vec);
+}
+
 static void intx_fds(void *opaque, int *trig, int *res)
 {
     struct vm_pt *p = opaque;
@@ -210,7 +231,7 @@ static void intx_fds(void *opaque, int *trig, int *res)
     *res = p->intx_irqfd ? p->intx_res : -1;
 }
 
-static const struct pt_host_ops host_ops = { map_bar, msix_fd, msix_route, intx_fds };
+static const struct pt_host_ops host_ops = { map_bar, msix_fd, msix_route, intx_fds, msi_route };
 
 static int intx_setup(struct vm_pt *p)
 {
@@ -395,6 +416,10 @@ static int plug_locked(struct pt_bus *b, const char *spec, unsigned slot, char *
         unplug_locked(b, slot);
         return r;
     }
+    /* I/O BARs get ports as hvmloader gives them (decoding off until the
+     * guest sets the command register's I/O enable). */
+    if (io_window(slot))
+        pt_dev_place_io(&p->dev, io_window(slot), XK_PT_IO_LEN);
     /* The interrupt line says the GSI, as a firmware would set it. */
     p->dev.emu[0x3c] = (uint8_t)passthrough_intx_gsi(slot);
     passthrough_pirq_intx_add(b->vm, slot, passthrough_intx_gsi(slot), p->intx_trig,
@@ -715,6 +740,20 @@ bool passthrough_mmio(struct vm *vm, uint64_t gpa, unsigned len, bool write, uin
     return done;
 }
 
+bool passthrough_pio(struct vm *vm, uint16_t port, unsigned len, bool write, uint8_t *data)
+{
+    struct pt_bus *b = vm->pt;
+    bool done = false;
+
+    if (!b)
+        return false;
+    pthread_rwlock_rdlock(&b->lock);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END && !done; s++)
+        done = b->slot[s] && pt_dev_pio(&b->slot[s]->dev, port, len, write, data);
+    pthread_rwlock_unlock(&b->lock);
+    return done;
+}
+
 /* --- live update: the functions cross the exec (docs/pciback.md) ----- */
 
 int passthrough_lu_check(struct vm *vm, char *msg, size_t len)
@@ -888,12 +927,15 @@ static void rewire_pirqs(struct pt_bus *b)
 
         for (unsigned v = 0; p && v < MAX_VECTORS; v++) {
             int64_t pirq;
+            unsigned sub;
 
             /* A vector never given a message (address 0) is left alone. */
             if (p->vec_routed[v] || p->vec_irqfd[v] || p->vec_fd[v] < 0 || !p->vec_addr[v])
                 continue;
-            pirq = passthrough_pirq_msi_decode(b->vm, p->vec_addr[v], p->vec_data[v]);
-            if (pirq >= 0)
+            /* MSI vector v (multi-message): pirq v after the message's. */
+            sub = p->dev.msi_enabled && (p->vec_data[v] & 0xff) >= v ? v : 0;
+            pirq = passthrough_pirq_msi_decode(b->vm, p->vec_addr[v], p->vec_data[v] - sub);
+            if (pirq >= 0 && (pirq += sub) >= 0)
                 passthrough_pirq_msix_watch(b->vm, s, v, p->vec_fd[v],
                                             pirq > UINT32_MAX ? UINT32_MAX : (uint32_t)pirq);
         }

@@ -19,6 +19,9 @@ struct vm;
 #define XK_PT_BAR_BASE   0xf4000000ULL  /* after the platform device's BARs */
 #define XK_PT_GSI_MSI    24             /* MSI-X vector n is GSI 24 + n */
 #define XK_PT_MEMSLOT    4096           /* BAR n is KVM memslot 4096 + n */
+#define XK_PT_IO_BASE    0xd000         /* I/O BARs: 256 ports per slot ... */
+#define XK_PT_IO_LEN     0x100
+#define XK_PT_IO_SLOTS   16             /* ... for slots 2-17 (0xd000-0xdfff) */
 
 /* The bus, before any function: with PVH false, the ACPI hot-plug
  * registers (ports 0xae00-0xae0f, GPE0 at 0xafe0) and their SCI (GSI 9).
@@ -49,6 +52,9 @@ bool passthrough_active(struct vm *vm);
 bool passthrough_cfg(struct vm *vm, unsigned dev, unsigned reg, unsigned size, bool out,
                      uint8_t *data);
 bool passthrough_mmio(struct vm *vm, uint64_t gpa, unsigned len, bool write, uint8_t *data);
+/* A port access no device registered (ioport.c): true when an I/O BAR of
+ * a function decodes PORT. */
+bool passthrough_pio(struct vm *vm, uint16_t port, unsigned len, bool write, uint8_t *data);
 
 /* Live update (hvm/save_pci.c): whether every function can cross the
  * exec (0, or -EBUSY with MSG saying why); the bus and its functions

@@ -32,7 +32,9 @@ void passthrough_pirq_destroy(struct vm *vm);
 int64_t passthrough_pirq_msi_decode(struct vm *vm, uint64_t addr, uint32_t data);
 
 /* Vector VEC of the function at SLOT signals FD and its message names
- * PIRQ: deliver FD's signals to PIRQ (the caller has taken FD off KVM). */
+ * PIRQ: deliver FD's signals to PIRQ (the caller has taken FD off KVM).
+ * For vector i of a multi-message MSI the caller decodes the message with
+ * i taken off the data and passes the pirq i after the one it names. */
 void passthrough_pirq_msix_watch(struct vm *vm, unsigned slot, unsigned vec, int fd,
                                  uint32_t pirq);
 /* The vector's message is an APIC one again (or it goes): stop. */

@@ -29,6 +29,9 @@
 #define MSI_ENABLE   0x0001
 #define MSI_64BIT    0x0080
 #define MSIX_MASKALL 0x4000
+#define MSI_MMC      0x000e  /* Multiple Message Capable: log2 */
+#define MSI_MME      0x0070  /* Multiple Message Enable: log2 */
+#define MSI_PVM      0x0100  /* per-vector masking */
 
 /* LEN bytes from V, little endian; past 4 bytes the top byte repeats (long
  * read-only runs take one mask). */
@@ -150,18 +153,32 @@ static void cap_groups(struct pt_dev *d, uint8_t id, unsigned at)
         reg(d, at + 4, 8, 0, 0xffffffff);
         set_bytes(d->ro_mask, at + 4, 4, 0xffffffff);
         break;
-    case CAP_MSI:
-        /* Emulated registers: the guest's address and data become a KVM
-         * MSI route (msi_sync).  One message (MMC 0) and no per-vector
-         * mask are offered; the 64-bit flag is the device's, so the
-         * layout matches its capability's length. */
+    case CAP_MSI: {
+        /* Emulated registers (QEMU's msi.c, Xen's xen_pt_msi): the guest's
+         * address and data become KVM MSI routes (msi_sync).  The device's
+         * 64-bit flag, Multiple Message Capable and per-vector masking are
+         * shown; Multiple Message Enable, the mask bits of the vectors it
+         * has and the address and data are the guest's; pending bits are
+         * the device's, read-only. */
+        unsigned mask_at, end = at + cap_len(d, id, at);
+
         d->msi_cap = (uint8_t)at;
         src_cfg_read(d, at + 2, 2, &v);
-        set_bytes(d->emu, at + 2, 2, v & MSI_64BIT);
-        reg(d, at + 2, 2, 0xffff, (uint16_t)~MSI_ENABLE);
-        for (unsigned i = at + 4; i < at + cap_len(d, id, at); i++)
+        d->msi_mmc = (v & MSI_MMC) >> 1;
+        if (d->msi_mmc > 5)
+            d->msi_mmc = 5;     /* reserved encodings: 32 at most */
+        d->msi_pvm = v & MSI_PVM;
+        set_bytes(d->emu, at + 2, 2, (v & (MSI_64BIT | MSI_PVM)) | (d->msi_mmc << 1));
+        reg(d, at + 2, 2, 0xffff, (uint16_t)~(MSI_ENABLE | MSI_MME));
+        mask_at = at + ((v & MSI_64BIT) ? 16 : 12);
+        for (unsigned i = at + 4; i < end; i++)
             reg(d, i, 1, 0xff, 0);
+        if (d->msi_pvm) {
+            reg(d, mask_at, 4, 0xffffffff, ~(uint32_t)(((uint64_t)1 << (1u << d->msi_mmc)) - 1));
+            reg(d, mask_at + 4, 4, 0, 0xffffffff);
+        }
         break;
+    }
     case CAP_EXP:
         d->exp_cap = (uint8_t)at;
         reg(d, at + 2, 6, 0, 0xffffffff);       /* flags, device caps */
@@ -221,8 +238,9 @@ static void bar_probe(struct pt_dev *d, uint64_t bar_base)
             !ri.size)
             continue;
         src_cfg_read(d, PCI_BAR0 + 4 * i, 4, &v);
-        b->size = ri.size < 16 ? 16 : ri.size;
         b->type = v & ((v & 1) ? 0x3 : 0xf);
+        /* Memory BARs take 16 bytes at least, I/O BARs 4 (the PCI spec). */
+        b->size = ri.size < ((b->type & 1) ? 4u : 16u) ? ((b->type & 1) ? 4u : 16u) : ri.size;
         if ((b->type & 0x7) == 0x4 && i < 5)
             d->bar[i + 1].is_upper = true;
         if (ri.flags & VFIO_REGION_INFO_FLAG_MMAP && !(b->type & 1) && ri.size >= 4096 &&
@@ -285,10 +303,13 @@ static void bar_write(struct pt_dev *d, unsigned i, uint32_t v)
     }
     if (!b->size)
         return;
-    /* Sizing writes all ones and reads back ~(size - 1) | type. */
-    b->gpa = ((b->gpa & ~0xffffffffull) | (v & ~0xfu)) & ~(b->size - 1);
+    /* Sizing writes all ones and reads back ~(size - 1) | type.  An I/O
+     * BAR keeps all 32 bits (Xen's XEN_PT_BAR_IO_EMU_MASK); it decodes
+     * only below 64 KiB (pt_dev_pio). */
     if (b->type & 1)
-        b->gpa &= 0xffff;
+        b->gpa = (v & ~0x3u) & ~(b->size - 1);
+    else
+        b->gpa = ((b->gpa & ~0xffffffffull) | (v & ~0xfu)) & ~(b->size - 1);
 }
 
 static void intx_sync(struct pt_dev *d);
@@ -329,35 +350,60 @@ static void msix_sync(struct pt_dev *d)
     intx_sync(d);
 }
 
-/* MSI: the one message bound to the VMM's eventfd for vector 0 and
- * routed to the guest's address and data, or unbound. */
+/* MSI: 2^MME vectors, each routed to the guest's address and the data
+ * with its low log2(n) bits replaced by the vector's number (QEMU's
+ * msi_get_message), each bound to its own eventfd unless its mask bit is
+ * set; or all unbound when MSI is off. */
 static void msi_sync(struct pt_dev *d)
 {
-    unsigned at = d->msi_cap;
-    uint32_t ctl = get_bytes(d->emu, at + 2, 2), data;
+    unsigned at = d->msi_cap, n;
+    uint32_t ctl = get_bytes(d->emu, at + 2, 2), data, mask = 0, bound = 0;
     bool is64 = ctl & MSI_64BIT, on = ctl & MSI_ENABLE;
     uint64_t addr = get_bytes(d->emu, at + 4, 4);
-    int fd;
+    int fds[PT_MSI_MAX];
 
     if (d->dead)
         return;
+    /* An MME above MMC is taken as MMC (QEMU's msi_write_config). */
+    if (((ctl & MSI_MME) >> 4) > d->msi_mmc) {
+        ctl = (ctl & ~MSI_MME) | (d->msi_mmc << 4);
+        set_bytes(d->emu, at + 2, 2, ctl);
+    }
+    n = 1u << ((ctl & MSI_MME) >> 4);
     if (is64)
         addr |= (uint64_t)get_bytes(d->emu, at + 8, 4) << 32;
     data = get_bytes(d->emu, at + (is64 ? 12 : 8), 2);
-    if (on) {
-        fd = d->host->msix_fd(d->opaque, 0);
-        if (fd >= 0)
-            d->host->msix_route(d->opaque, 0, addr, data);
-        if (fd >= 0 && !d->msi_bound) {
-            if (d->src->ops->irq_set_eventfds(d->src, VFIO_PCI_MSI_IRQ_INDEX, 0, 1, &fd) ==
-                -EPIPE)
-                d->dead = true;
-            else
-                d->msi_bound = true;
-        }
-    } else if (d->msi_bound) {
+    if (d->msi_pvm)
+        mask = get_bytes(d->emu, at + (is64 ? 16 : 12), 4);
+    /* The vector count changes only with MSI off on the device (vfio
+     * enables MSI with the count of its first SET_IRQS). */
+    if (d->msi_bound && (!on || d->msi_bound != n)) {
         d->src->ops->irq_set_eventfds(d->src, VFIO_PCI_MSI_IRQ_INDEX, 0, 0, NULL);
-        d->msi_bound = false;
+        d->msi_bound = 0;
+        d->msi_bound_mask = 0;
+    }
+    if (on) {
+        for (unsigned i = 0; i < n; i++) {
+            uint32_t vd = (data & ~(n - 1)) | i;
+
+            fds[i] = (mask >> i) & 1 ? -1 : d->host->msix_fd(d->opaque, i);
+            if (fds[i] < 0)
+                continue;
+            bound |= 1u << i;
+            if (d->host->msi_route)
+                d->host->msi_route(d->opaque, i, addr, vd);
+            else
+                d->host->msix_route(d->opaque, i, addr, vd);
+        }
+        if (!d->msi_bound || bound != d->msi_bound_mask) {
+            if (d->src->ops->irq_set_eventfds(d->src, VFIO_PCI_MSI_IRQ_INDEX, 0, n, fds) ==
+                -EPIPE) {
+                d->dead = true;
+            } else {
+                d->msi_bound = n;
+                d->msi_bound_mask = bound;
+            }
+        }
     }
     d->msi_enabled = on;
     intx_sync(d);
@@ -472,7 +518,7 @@ void pt_dev_save(struct pt_dev *d, struct ss_wr *w)
     ss_put_u8(w, d->msix_enabled);
     ss_put_u8(w, d->msix_masked_all);
     ss_put_u8(w, d->msi_enabled);
-    ss_put_u8(w, d->msi_bound);
+    ss_put_u8(w, (uint8_t)d->msi_bound);     /* vectors bound (was 0/1: one) */
     ss_put_u8(w, d->intx_bound);
     pthread_mutex_unlock(&d->lock);
 }
@@ -518,13 +564,24 @@ int pt_dev_adopt(struct pt_dev *d, struct pt_devsrc *src, const struct pt_host_o
     d->msix_enabled = ss_get_u8(r) != 0;
     d->msix_masked_all = ss_get_u8(r) != 0;
     d->msi_enabled = ss_get_u8(r) != 0;
-    d->msi_bound = ss_get_u8(r) != 0;
+    d->msi_bound = ss_get_u8(r);
     d->intx_bound = ss_get_u8(r) != 0;
     if (r->bad)
         goto bad;
     /* Only the bits the VMM emulates come from the record. */
     for (unsigned i = 0; i < 256; i++)
         d->emu[i] = (uint8_t)((d->emu[i] & ~d->emu_mask[i]) | (emu[i] & d->emu_mask[i]));
+    if (!ss_check(r, d->msi_bound <= PT_MSI_MAX && !(d->msi_bound & (d->msi_bound - 1)) &&
+                     (!d->msi_bound || d->msi_cap)))
+        goto bad;
+    /* The vectors bound are those the mask bits left unmasked. */
+    if (d->msi_bound) {
+        uint32_t ctl = get_bytes(d->emu, d->msi_cap + 2, 2);
+        uint32_t mask = d->msi_pvm ? get_bytes(d->emu, d->msi_cap + ((ctl & MSI_64BIT) ? 16 : 12), 4)
+                                   : 0;
+
+        d->msi_bound_mask = (uint32_t)(((uint64_t)1 << d->msi_bound) - 1) & ~mask;
+    }
     bars_update(d);
     return 0;
 bad:
@@ -646,6 +703,64 @@ void pt_dev_cfg_write(struct pt_dev *d, unsigned off, unsigned len, uint32_t val
     pthread_mutex_lock(&d->lock);
     cfg_write_locked(d, off, len, val);
     pthread_mutex_unlock(&d->lock);
+}
+
+void pt_dev_place_io(struct pt_dev *d, uint32_t io_base, uint32_t io_len)
+{
+    uint32_t next = io_base;
+
+    pthread_mutex_lock(&d->lock);
+    for (unsigned i = 0; i < 6; i++) {
+        struct pt_bar *b = &d->bar[i];
+        uint32_t at;
+
+        if (!b->size || b->is_upper || !(b->type & 1))
+            continue;
+        at = (next + (uint32_t)b->size - 1) & ~((uint32_t)b->size - 1);
+        if (at < next || at - io_base + b->size > io_len)
+            break;
+        b->gpa = at;
+        next = at + (uint32_t)b->size;
+    }
+    pthread_mutex_unlock(&d->lock);
+}
+
+bool pt_dev_pio(struct pt_dev *d, uint16_t port, unsigned len, bool write, uint8_t *data)
+{
+    bool hit = false;
+
+    pthread_mutex_lock(&d->lock);
+    for (unsigned i = 0; i < 6 && !hit; i++) {
+        struct pt_bar *b = &d->bar[i];
+        uint64_t off;
+        int r;
+
+        if (!b->size || !(b->type & 1) || !(d->cmd & CMD_IO) || !b->gpa ||
+            b->gpa + b->size > 0x10000 || port < b->gpa || port - b->gpa >= b->size)
+            continue;
+        hit = true;
+        off = port - b->gpa;
+        if ((len != 1 && len != 2 && len != 4) || off + len > b->size) {
+            if (!write)
+                memset(data, 0xff, len);
+            break;
+        }
+        if (d->dead)
+            r = -EPIPE;
+        else if (write)
+            r = d->src->ops->region_write(d->src, VFIO_PCI_BAR0_REGION_INDEX + i, off, data, len);
+        else
+            r = d->src->ops->region_read(d->src, VFIO_PCI_BAR0_REGION_INDEX + i, off, data, len);
+        if (r == -EPIPE || r == -EPROTO) {
+            if (!d->dead)
+                log_warn("passthrough device gone (BAR%u port access): %s", i, strerror(-r));
+            d->dead = true;
+        }
+        if (r < 0 && !write)
+            memset(data, 0xff, len);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return hit;
 }
 
 /* The MSI-X table: 16 bytes per vector, emulated here. */

@@ -33,7 +33,12 @@ struct pt_host_ops {
     /* INTx: the trigger eventfd and the resample eventfd (KVM signals it at
      * the guest's EOI); -1 each when there is no INTx. */
     void (*intx_fds)(void *opaque, int *trigger, int *resample);
+    /* Vector VEC of a multi-message MSI (may be NULL: msix_route then):
+     * ADDR and the vector's own DATA (the low log2(n) bits are VEC). */
+    int (*msi_route)(void *opaque, unsigned vec, uint64_t addr, uint32_t data);
 };
+
+#define PT_MSI_MAX 32           /* MSI: 2^5 messages at most */
 
 struct pt_options {
     bool permissive;            /* unknown registers written through */
@@ -73,7 +78,11 @@ struct pt_dev {
     struct { uint32_t addr_lo, addr_hi, data, ctrl; } *msix;
     bool *msix_bound;           /* the device signals its eventfd */
     uint8_t msi_cap, pm_cap, exp_cap;
-    bool msi_enabled, msi_bound; /* MSI on; its message bound to an eventfd */
+    bool msi_enabled;           /* MSI on */
+    unsigned msi_mmc;           /* log2 of the messages the device can take */
+    bool msi_pvm;               /* per-vector mask bits */
+    unsigned msi_bound;         /* MSI vectors given to the device (0: off) */
+    uint32_t msi_bound_mask;    /* those of them with an eventfd (unmasked) */
     bool intx_bound;
 };
 
@@ -95,6 +104,14 @@ int pt_dev_adopt(struct pt_dev *d, struct pt_devsrc *src, const struct pt_host_o
 /* Config space access of LEN (1, 2, 4) bytes at OFF (0..4095). */
 uint32_t pt_dev_cfg_read(struct pt_dev *d, unsigned off, unsigned len);
 void pt_dev_cfg_write(struct pt_dev *d, unsigned off, unsigned len, uint32_t val);
+
+/* Give the I/O BARs addresses from IO_BASE on (each aligned to its size),
+ * as a firmware would, while they fit below IO_BASE + IO_LEN. */
+void pt_dev_place_io(struct pt_dev *d, uint32_t io_base, uint32_t io_len);
+
+/* A guest port access at PORT: true when an I/O BAR decodes it (command
+ * register I/O enable on), then DATA is filled for a read. */
+bool pt_dev_pio(struct pt_dev *d, uint16_t port, unsigned len, bool write, uint8_t *data);
 
 /* A guest MMIO access at GPA: true when one of the memory BARs holds it
  * (then DATA is filled for a read), false otherwise. */

@@ -6,6 +6,9 @@
  *   BENCH pt_bar_trapped   a BAR0 register read (MMIO exit, VMM, vfio-user
  *                          round trip to the server)   vs  pt_portio_exit
  *                          (a bare port-I/O exit to the VMM)
+ *   BENCH pt_bar_io        an I/O BAR register read (port exit, VMM,
+ *                          vfio-user round trip; vfu_testdev --iobar)
+ *                          vs  pt_bar_trapped
  *   BENCH pt_bar_mmap      a BAR2 read (KVM memslot)   vs  pt_ram_read
  *   BENCH pt_msix_latency  BAR0 write that raises vector 0 to its handler
  *                          (server eventfd -> KVM irqfd)  vs  pt_self_ipi
@@ -61,6 +64,15 @@ static uint64_t portio(void)
 
     for (unsigned int i = 0; i < N; i++)
         (void)inb(0x80);        /* unclaimed: a bare exit */
+    return (rdtsc() - t) / N;
+}
+
+static uint64_t io_bar_read(uint16_t port)
+{
+    uint64_t t = rdtsc();
+
+    for (unsigned int i = 0; i < N; i++)
+        (void)inl(port);
     return (rdtsc() - t) / N;
 }
 
@@ -124,7 +136,8 @@ static void line(const char *name, const char *ref, uint64_t *a, uint64_t *b)
 void guest_main(void)
 {
     uint64_t trap[ROUNDS], pio[ROUNDS], mm[ROUNDS], ram[ROUNDS];
-    uint64_t msix[ROUNDS], ipi[ROUNDS], dma[ROUNDS], cpy[ROUNDS];
+    uint64_t msix[ROUNDS], ipi[ROUNDS], dma[ROUNDS], cpy[ROUNDS], io[ROUNDS];
+    uint32_t io_bar;
 
     if (pci_cfg_read32(0, DEV, 0, 0) != (TD_VENDOR | (TD_DEVICE << 16))) {
         printf("pciback_bench: no test device at 00:02.0\n");
@@ -134,7 +147,10 @@ void guest_main(void)
         vmap_set(VMAP_BASE + i * PAGE_SIZE, (i ? BAR2_PA + (i - 1) * PAGE_SIZE : BAR0_PA));
     bar0 = (volatile uint32_t *)VMAP_BASE;
     bar2 = (volatile uint32_t *)(VMAP_BASE + PAGE_SIZE);
-    pci_cfg_write32(0, DEV, 0, 0x04, 0x6);
+    /* An I/O BAR4 (vfu_testdev --iobar), where the VMM placed it. */
+    io_bar = pci_cfg_read32(0, DEV, 0, 0x20);
+    io_bar = (io_bar & 1) ? io_bar & ~3u : 0;
+    pci_cfg_write32(0, DEV, 0, 0x04, io_bar ? 0x7 : 0x6);
     trap_set_handler(VEC, h_irq, 0);
     trap_set_handler(VEC_IPI, h_irq, 0);
     lapic_enable();
@@ -153,8 +169,11 @@ void guest_main(void)
         ipi[r] = irq_latency(false);
         dma[r] = dma_1mib();
         cpy[r] = memcpy_1mib();
+        io[r] = io_bar ? io_bar_read((uint16_t)(io_bar + TD_IO_ID)) : 0;
     }
     line("pt_bar_trapped", "pt_portio_exit", trap, pio);
+    if (io_bar)
+        line("pt_bar_io", "pt_bar_trapped", io, trap);
     line("pt_bar_mmap", "pt_ram_read", mm, ram);
     line("pt_msix_latency", "pt_self_ipi", msix, ipi);
     /* Reversed: how many times the guest's memcpy takes the device's DMA. */

@@ -11,6 +11,12 @@
  *                                   on a reset device (a rebooted domain)
  * --msi: an MSI capability (one 64-bit message) at TD_CAP_MSIX instead of
  * MSI-X: vector 0 is the MSI while its eventfd is bound (SET_IRQS).
+ * --msi4: an MSI capability at TD_CAP_MSI4 instead of MSI-X, 64-bit, with
+ * 4 messages (Multiple Message Capable 2) and per-vector masking: vector n
+ * fires its eventfd n; while MSI is on (some SET_IRQS bound eventfds) a
+ * vector without one sets its pending bit, delivered when it is bound.
+ * --iobar: BAR4 is 32 bytes of I/O space (TD_IO_* registers).
+ * The flags come first, in any order.
  * SIGUSR1 raises vector 0 (INTx when no vector is bound) as the BAR0
  * write TD_IRQ_RAISE does, then prints "vfu_testdev: raised N" (N: the
  * interrupt count) on stdout: tests raise an interrupt while no VMM
@@ -50,6 +56,10 @@ static struct {
     int msix_fd[TD_MSIX_VECTORS];
     bool use_msi;               /* --msi */
     int msi_fd;
+    bool use_msi4, msi4_on;     /* --msi4; MSI on (eventfds given) */
+    int msi4_fd[TD_MSI_VECTORS];
+    bool use_iobar;             /* --iobar */
+    uint8_t bar4[TD_BAR4_SIZE];
     int intx_fd, intx_unmask_fd;
     bool intx_masked;
     uint8_t buf[VFU_MAX_MSG];
@@ -88,7 +98,21 @@ static void config_reset(void)
     d.cfg[TD_CAP_PM] = 0x01; d.cfg[TD_CAP_PM + 1] = TD_CAP_MSIX;
     wr16(d.cfg + TD_CAP_PM + 2, 0x0003);
     set_mask(TD_CAP_PM + 4, 1, 0x03);
-    if (d.use_msi) {
+    if (d.use_iobar) {
+        wr32(d.cfg + 0x20, 0x1);                /* BAR4: I/O */
+        set_mask(0x20, 4, 0xff);
+    }
+    if (d.use_msi4) {
+        /* MSI: 4 messages, 64-bit, per-vector masking; enable, MME,
+         * address, data and the 4 mask bits writable, pending read-only. */
+        d.cfg[TD_CAP_PM + 1] = TD_CAP_MSI4;
+        d.cfg[TD_CAP_MSI4] = 0x05; d.cfg[TD_CAP_MSI4 + 1] = TD_CAP_EXP;
+        wr16(d.cfg + TD_CAP_MSI4 + 2, 0x0180 | (2 << 1));
+        set_mask(TD_CAP_MSI4 + 2, 1, 0x71);
+        set_mask(TD_CAP_MSI4 + 4, 8, 0xff);
+        set_mask(TD_CAP_MSI4 + 12, 2, 0xff);
+        set_mask(TD_CAP_MSI4 + 16, 1, 0x0f);
+    } else if (d.use_msi) {
         /* MSI: one message, 64-bit address; enable, address, data writable. */
         d.cfg[TD_CAP_MSIX] = 0x05; d.cfg[TD_CAP_MSIX + 1] = TD_CAP_EXP;
         wr16(d.cfg + TD_CAP_MSIX + 2, 0x0080);
@@ -120,6 +144,8 @@ static void config_write(unsigned off, const uint8_t *p, unsigned n)
     /* BAR sizing: the size's low bits read back as zero, type bits stay. */
     wr32(d.cfg + 0x10, (rd32(d.cfg + 0x10) & ~(TD_BAR0_SIZE - 1u)));
     wr32(d.cfg + 0x18, (rd32(d.cfg + 0x18) & ~(TD_BAR2_SIZE - 1u)) | 0x8);
+    if (d.use_iobar)
+        wr32(d.cfg + 0x20, (rd32(d.cfg + 0x20) & ~(TD_BAR4_SIZE - 1u)) | 0x1);
 }
 
 static void signal_fd(int fd)
@@ -141,6 +167,15 @@ static void intx_assert(void)
 
 static void raise_irq(unsigned vec)
 {
+    if (d.use_msi4 && d.msi4_on && vec < TD_MSI_VECTORS) {
+        if (d.msi4_fd[vec] >= 0) {
+            signal_fd(d.msi4_fd[vec]);
+            wr32(d.bar0 + TD_IRQ_COUNT, rd32(d.bar0 + TD_IRQ_COUNT) + 1);
+        } else {
+            d.cfg[TD_CAP_MSI4 + 20] |= (uint8_t)(1u << vec);   /* pending */
+        }
+        return;
+    }
     /* As with vfio-pci, binding the MSI eventfd (SET_IRQS) is what enables
      * it: the client emulates the capability's registers. */
     if (d.use_msi && vec == 0 && d.msi_fd >= 0) {
@@ -155,6 +190,20 @@ static void raise_irq(unsigned vec)
     }
     wr32(d.bar0 + TD_INTX_STATUS, 1);
     intx_assert();
+}
+
+/* The I/O BAR's registers; reads come from d.bar4 as it is. */
+static void bar4_write(unsigned off, const uint8_t *p, unsigned n)
+{
+    uint32_t v = 0;
+
+    wr32(d.bar4 + TD_IO_COUNT, rd32(d.bar4 + TD_IO_COUNT) + 1);
+    if (off >= TD_IO_SCRATCH && off + n <= TD_IO_SCRATCH + 4) {
+        memcpy(d.bar4 + off, p, n);
+    } else if (off == TD_IO_RAISE && n == 4) {
+        memcpy(&v, p, 4);
+        raise_irq(v);
+    }
 }
 
 static void intx_unmask(void)
@@ -241,6 +290,16 @@ static void msix_off(void)
     }
 }
 
+static void msi4_off(void)
+{
+    for (unsigned i = 0; i < TD_MSI_VECTORS; i++) {
+        if (d.msi4_fd[i] >= 0)
+            close(d.msi4_fd[i]);
+        d.msi4_fd[i] = -1;
+    }
+    d.msi4_on = false;
+}
+
 static void intx_off(void)
 {
     if (d.intx_fd >= 0)
@@ -257,6 +316,7 @@ static void client_gone(void)
         d.dma[i].map = NULL;
     }
     msix_off();
+    msi4_off();
     intx_off();
     if (d.msi_fd >= 0)
         close(d.msi_fd);
@@ -272,6 +332,8 @@ static void device_reset(void)
     memset(d.bar0, 0, sizeof(d.bar0));
     wr32(d.bar0 + TD_ID, TD_ID_VALUE);
     memset(d.bar2, 0, TD_BAR2_SIZE);
+    memset(d.bar4, 0, sizeof(d.bar4));
+    wr32(d.bar4 + TD_IO_ID, TD_IO_ID_VALUE);
     d.intx_masked = false;
 }
 
@@ -308,6 +370,7 @@ static uint64_t region_size(uint32_t idx)
     switch (idx) {
     case VFIO_PCI_BAR0_REGION_INDEX: return TD_BAR0_SIZE;
     case VFIO_PCI_BAR2_REGION_INDEX: return TD_BAR2_SIZE;
+    case VFIO_PCI_BAR4_REGION_INDEX: return d.use_iobar ? TD_BAR4_SIZE : 0;
     case VFIO_PCI_CONFIG_REGION_INDEX: return sizeof(d.cfg);
     default: return 0;
     }
@@ -335,6 +398,8 @@ static int do_region(const struct vfu_hdr *h, const uint8_t *p, size_t len, bool
             config_write((unsigned)a.offset, data, a.count);
         else if (a.region == VFIO_PCI_BAR0_REGION_INDEX)
             bar0_write((unsigned)a.offset, data, a.count);
+        else if (a.region == VFIO_PCI_BAR4_REGION_INDEX)
+            bar4_write((unsigned)a.offset, data, a.count);
         else
             memcpy(d.bar2 + a.offset, data, a.count);
         return reply(h, &a, sizeof(a), NULL, 0);
@@ -343,6 +408,7 @@ static int do_region(const struct vfu_hdr *h, const uint8_t *p, size_t len, bool
     memcpy(out, &a, sizeof(a));
     memcpy(out + sizeof(a), a.region == VFIO_PCI_CONFIG_REGION_INDEX ? d.cfg + a.offset
                             : a.region == VFIO_PCI_BAR0_REGION_INDEX ? d.bar0 + a.offset
+                            : a.region == VFIO_PCI_BAR4_REGION_INDEX ? d.bar4 + a.offset
                             : d.bar2 + a.offset, a.count);
     r = reply(h, out, sizeof(a) + a.count, NULL, 0);
     free(out);
@@ -373,6 +439,33 @@ static int do_set_irqs(const uint8_t *p, size_t len, int *fds, int nfds)
             d.msix_fd[s.start + i] = nfds ? fds[i] : -1;
             if (nfds)
                 fds[i] = -1;    /* kept */
+        }
+        return 0;
+    }
+    if (s.index == VFIO_PCI_MSI_IRQ_INDEX && action == VFIO_IRQ_SET_ACTION_TRIGGER &&
+        d.use_msi4) {
+        if (data == VFIO_IRQ_SET_DATA_NONE && s.count == 0) {
+            msi4_off();
+            d.cfg[TD_CAP_MSI4 + 20] = 0;
+            return 0;
+        }
+        if (data != VFIO_IRQ_SET_DATA_EVENTFD || s.start > TD_MSI_VECTORS ||
+            s.count > TD_MSI_VECTORS - s.start || (nfds && (uint32_t)nfds != s.count))
+            return -EINVAL;
+        d.msi4_on = true;
+        for (uint32_t i = 0; i < s.count; i++) {
+            unsigned v = s.start + i;
+
+            if (d.msi4_fd[v] >= 0)
+                close(d.msi4_fd[v]);
+            d.msi4_fd[v] = nfds ? fds[i] : -1;
+            if (nfds)
+                fds[i] = -1;    /* kept */
+            /* A pending message goes out once the vector has its eventfd. */
+            if (d.msi4_fd[v] >= 0 && (d.cfg[TD_CAP_MSI4 + 20] & (1u << v))) {
+                d.cfg[TD_CAP_MSI4 + 20] &= (uint8_t)~(1u << v);
+                raise_irq(v);
+            }
         }
         return 0;
     }
@@ -556,9 +649,9 @@ static int serve_one(void)
             ii.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
             ii.count = 1;
         } else if (ii.index == VFIO_PCI_MSIX_IRQ_INDEX) {
-            ii.count = d.use_msi ? 0 : TD_MSIX_VECTORS;
+            ii.count = d.use_msi || d.use_msi4 ? 0 : TD_MSIX_VECTORS;
         } else if (ii.index == VFIO_PCI_MSI_IRQ_INDEX) {
-            ii.count = d.use_msi ? 1 : 0;
+            ii.count = d.use_msi4 ? TD_MSI_VECTORS : d.use_msi ? 1 : 0;
         } else if (ii.index >= VFIO_PCI_NUM_IRQS) {
             r = -EINVAL;
             break;
@@ -607,10 +700,15 @@ int main(int argc, char **argv)
         argc--;
         argv++;
     }
-    if (argc > 1 && !strcmp(argv[1], "--msi")) {
-        d.use_msi = true;
-        argc--;
-        argv++;
+    for (; argc > 1; argc--, argv++) {
+        if (!strcmp(argv[1], "--msi"))
+            d.use_msi = true;
+        else if (!strcmp(argv[1], "--msi4"))
+            d.use_msi4 = true;
+        else if (!strcmp(argv[1], "--iobar"))
+            d.use_iobar = true;
+        else
+            break;
     }
     if (argc == 3 && !strcmp(argv[1], "--fd")) {
         d.sock = atoi(argv[2]);
@@ -630,7 +728,8 @@ int main(int argc, char **argv)
         if (d.sock < 0)
             return 1;
     } else {
-        fprintf(stderr, "usage: vfu_testdev [--msi] --fd N | SOCKET_PATH\n");
+        fprintf(stderr, "usage: vfu_testdev [--again] [--msi|--msi4] [--iobar] "
+                "--fd N | SOCKET_PATH\n");
         return 2;
     }
     d.bar2_fd = memfd_create("vfu_testdev-bar2", MFD_CLOEXEC);
@@ -642,6 +741,8 @@ int main(int argc, char **argv)
     d.intx_fd = d.intx_unmask_fd = -1;
     for (unsigned i = 0; i < TD_MSIX_VECTORS; i++)
         d.msix_fd[i] = -1;
+    for (unsigned i = 0; i < TD_MSI_VECTORS; i++)
+        d.msi4_fd[i] = -1;
     device_reset();
     {
         sigset_t usr1;

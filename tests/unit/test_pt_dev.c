@@ -1,7 +1,8 @@
 /* A passed-through function's emulation (pciback/pt_dev.c) over the test
  * device server: config space groups and masks, hidden capabilities,
  * permissive and power_mgmt, BAR sizing, mapping and moves, trapped BAR
- * access, the MSI-X table and its routes, INTx, a device that dies. */
+ * access, the MSI-X table and its routes, INTx, multi-message MSI with
+ * per-vector masks, an I/O BAR, a device that dies. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -27,7 +28,7 @@ static struct {
     int msix_efd[TD_MSIX_VECTORS];
     uint64_t route_addr[TD_MSIX_VECTORS];
     uint32_t route_data[TD_MSIX_VECTORS];
-    int routes;
+    int routes, msi_routes;
     int intx_trig, intx_res;
 } H;
 
@@ -62,6 +63,12 @@ static int h_msix_route(void *o, unsigned vec, uint64_t addr, uint32_t data)
     return 0;
 }
 
+static int h_msi_route(void *o, unsigned vec, uint64_t addr, uint32_t data)
+{
+    H.msi_routes++;
+    return h_msix_route(o, vec, addr, data);
+}
+
 static void h_intx_fds(void *o, int *t, int *r)
 {
     (void)o;
@@ -69,11 +76,14 @@ static void h_intx_fds(void *o, int *t, int *r)
     *r = H.intx_res;
 }
 
-static const struct pt_host_ops hops = { h_map_bar, h_msix_fd, h_msix_route, h_intx_fds };
+static const struct pt_host_ops hops = { h_map_bar, h_msix_fd, h_msix_route, h_intx_fds,
+                                         h_msi_route };
 
 #define BAR_BASE 0xe0000000ull
 
-static bool start_as(struct pt_dev *d, const struct pt_options *opt, bool msi)
+/* The test device with FLAG1 and FLAG2 (NULL: none) on its command line. */
+static bool start_with(struct pt_dev *d, const struct pt_options *opt, const char *flag1,
+                       const char *flag2)
 {
     struct pt_devsrc *s = NULL;
     int sv[2];
@@ -87,11 +97,17 @@ static bool start_as(struct pt_dev *d, const struct pt_options *opt, bool msi)
         return false;
     server_pid = fork();
     if (server_pid == 0) {
+        char *argv[6] = { "vfu_testdev" };
+        unsigned a = 1;
+
         dup2(sv[1], 3);
-        if (msi)
-            execl(server_path, "vfu_testdev", "--msi", "--fd", "3", (char *)NULL);
-        else
-            execl(server_path, "vfu_testdev", "--fd", "3", (char *)NULL);
+        if (flag1)
+            argv[a++] = (char *)flag1;
+        if (flag2)
+            argv[a++] = (char *)flag2;
+        argv[a++] = "--fd";
+        argv[a++] = "3";
+        execv(server_path, argv);
         _exit(127);
     }
     close(sv[1]);
@@ -103,9 +119,14 @@ static bool start_as(struct pt_dev *d, const struct pt_options *opt, bool msi)
     return r == 0;
 }
 
+static bool start_as(struct pt_dev *d, const struct pt_options *opt, bool msi)
+{
+    return start_with(d, opt, msi ? "--msi" : NULL, NULL);
+}
+
 static bool start(struct pt_dev *d, const struct pt_options *opt)
 {
-    return start_as(d, opt, false);
+    return start_with(d, opt, NULL, NULL);
 }
 
 static void stop(struct pt_dev *d)
@@ -356,6 +377,188 @@ static void msi(void)
     stop(&d);
 }
 
+/* Multi-message MSI (vfu_testdev --msi4: MMC 4, 64-bit, per-vector
+ * masks): MME picks 1, 2 or 4 vectors, vector i is routed with the data's
+ * low bits replaced by i and fires its own eventfd; an MME above MMC is
+ * taken as MMC (QEMU); a masked vector stays quiet, its pending bit (the
+ * device's) shows, and it fires when unmasked. */
+static void msi_multi(void)
+{
+    struct pt_dev d;
+    unsigned c = TD_CAP_MSI4;
+
+    CHECK(start_with(&d, NULL, "--msi4", NULL));
+    CHECK_EQ(d.msi_cap, c);
+    CHECK_EQ(d.msi_mmc, 2);
+    CHECK(d.msi_pvm);
+    CHECK_EQ(pt_dev_cfg_read(&d, TD_CAP_PM + 1, 1), c);
+    CHECK_EQ(pt_dev_cfg_read(&d, c + 1, 1), TD_CAP_EXP);
+    CHECK_EQ(pt_dev_cfg_read(&d, c + 2, 2), 0x0184);    /* PVM, 64-bit, MMC 4 */
+    pt_dev_cfg_write(&d, 0x04, 2, 0x6);
+    pt_dev_cfg_write(&d, c + 4, 4, 0xfee01000);
+    pt_dev_cfg_write(&d, c + 8, 4, 0);
+    pt_dev_cfg_write(&d, c + 12, 2, 0x43);              /* low bits: replaced */
+    for (unsigned mme = 0; mme <= 2; mme++) {
+        unsigned n = 1u << mme;
+
+        H.msi_routes = 0;
+        pt_dev_cfg_write(&d, c + 2, 2, 0x1 | mme << 4);
+        CHECK_EQ(pt_dev_cfg_read(&d, c + 2, 2), 0x0185 | mme << 4);
+        CHECK_EQ(d.msi_bound, n);
+        CHECK_EQ(H.msi_routes, n);
+        for (unsigned i = 0; i < n; i++) {
+            CHECK_EQ(H.route_addr[i], 0xfee01000);
+            CHECK_EQ(H.route_data[i], (0x43u & ~(n - 1)) | i);
+        }
+        for (unsigned i = 0; i < n; i++) {
+            CHECK(mmio_write(&d, BAR_BASE + TD_IRQ_RAISE, i));
+            CHECK_EQ(wait_fd(H.msix_efd[i]), 1);
+            for (unsigned j = 0; j < TD_MSI_VECTORS; j++)
+                CHECK(fd_quiet(H.msix_efd[j]));
+        }
+        CHECK(fd_quiet(H.intx_trig));
+        pt_dev_cfg_write(&d, c + 2, 2, 0);
+        CHECK_EQ(d.msi_bound, 0);
+    }
+    /* Hostile: MME 7 (128 vectors) on a device capable of 4. */
+    pt_dev_cfg_write(&d, c + 2, 2, 0x71);
+    CHECK_EQ(pt_dev_cfg_read(&d, c + 2, 2), 0x01a5);
+    CHECK_EQ(d.msi_bound, 4);
+    /* Mask bits: only those of the 4 vectors are writable. */
+    pt_dev_cfg_write(&d, c + 16, 4, 0xffffffff);
+    CHECK_EQ(pt_dev_cfg_read(&d, c + 16, 4), 0xf);
+    pt_dev_cfg_write(&d, c + 16, 4, 0x2);
+    CHECK_EQ(d.msi_bound_mask, 0xd);
+    CHECK(mmio_write(&d, BAR_BASE + TD_IRQ_RAISE, 1));
+    CHECK(mmio_write(&d, BAR_BASE + TD_IRQ_RAISE, 2));
+    CHECK_EQ(wait_fd(H.msix_efd[2]), 1);
+    CHECK(fd_quiet(H.msix_efd[1]));
+    CHECK_EQ(pt_dev_cfg_read(&d, c + 20, 4), 0x2);      /* the device's pending bit */
+    pt_dev_cfg_write(&d, c + 20, 4, 0);                 /* read-only */
+    CHECK_EQ(pt_dev_cfg_read(&d, c + 20, 4), 0x2);
+    pt_dev_cfg_write(&d, c + 16, 4, 0);
+    CHECK_EQ(wait_fd(H.msix_efd[1]), 1);                /* delivered at unmask */
+    CHECK_EQ(pt_dev_cfg_read(&d, c + 20, 4), 0);
+    pt_dev_cfg_write(&d, c + 2, 2, 0);
+    CHECK(mmio_write(&d, BAR_BASE + TD_IRQ_RAISE, 0));  /* off: INTx again */
+    CHECK_EQ(wait_fd(H.intx_trig), 1);
+    stop(&d);
+}
+
+/* Live update with multi-message MSI on: the new VMM's function over the
+ * same source takes the emulated state back (4 vectors bound, vector 1
+ * masked) without touching the device, whose bindings still deliver; a
+ * record claiming 3 bound vectors (not a power of two) is refused. */
+static void msi_multi_handover(void)
+{
+    struct pt_dev d, n;
+    struct ss_wr w = { 0 };
+    struct ss_rd r;
+    unsigned c = TD_CAP_MSI4;
+    size_t at;
+    int st;
+
+    CHECK(start_with(&d, NULL, "--msi4", NULL));
+    pt_dev_cfg_write(&d, 0x04, 2, 0x6);
+    pt_dev_cfg_write(&d, c + 4, 4, 0xfee00000);
+    pt_dev_cfg_write(&d, c + 12, 2, 0x60);
+    pt_dev_cfg_write(&d, c + 16, 4, 0x2);
+    pt_dev_cfg_write(&d, c + 2, 2, 0x21);
+    CHECK_EQ(d.msi_bound_mask, 0xd);
+    pt_dev_save(&d, &w);
+    r = ss_rd_init(w.p, w.len);
+    H.routes = 0;
+    CHECK_EQ(pt_dev_adopt(&n, d.src, &hops, NULL, &r), 0);
+    CHECK(!r.bad);
+    CHECK(n.msi_enabled);
+    CHECK_EQ(n.msi_bound, 4);
+    CHECK_EQ(n.msi_bound_mask, 0xd);
+    CHECK_EQ(pt_dev_cfg_read(&n, c + 2, 2), 0x01a5);
+    CHECK_EQ(pt_dev_cfg_read(&n, c + 16, 4), 0x2);
+    CHECK_EQ(H.routes, 0);                              /* nothing rebound */
+    CHECK(mmio_write(&n, BAR_BASE + TD_IRQ_RAISE, 3));
+    CHECK_EQ(wait_fd(H.msix_efd[3]), 1);
+    stop(&n);                           /* d's source was n's */
+    pthread_mutex_destroy(&d.lock);
+    /* The same record with 3 vectors bound (not a power of two), over a
+     * fresh device: refused, and the source closed. */
+    at = w.len - 2;                     /* msi_bound, then intx_bound */
+    CHECK_EQ(w.p[at], 4);
+    w.p[at] = 3;
+    CHECK(start_with(&d, NULL, "--msi4", NULL));
+    r = ss_rd_init(w.p, w.len);
+    CHECK_EQ(pt_dev_adopt(&n, d.src, &hops, NULL, &r), -EINVAL);
+    waitpid(server_pid, &st, 0);        /* it saw its client go */
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    pthread_mutex_destroy(&d.lock);
+    for (unsigned i = 0; i < TD_MSIX_VECTORS; i++)
+        close(H.msix_efd[i]);
+    close(H.intx_trig);
+    close(H.intx_res);
+    ss_wr_free(&w);
+}
+
+static uint32_t pio_read(struct pt_dev *d, uint16_t port, unsigned len)
+{
+    uint32_t v = 0;
+
+    if (!pt_dev_pio(d, port, len, false, (uint8_t *)&v))
+        return 0xbadbad;
+    return v;
+}
+
+static bool pio_write(struct pt_dev *d, uint16_t port, unsigned len, uint32_t v)
+{
+    return pt_dev_pio(d, port, len, true, (uint8_t *)&v);
+}
+
+/* An I/O BAR (vfu_testdev --iobar: BAR4, 32 bytes): placed, sized, moved,
+ * decoded only with the command register's I/O enable, accesses of 1, 2
+ * and 4 bytes forwarded to the region. */
+static void io_bar(void)
+{
+    struct pt_dev d;
+
+    CHECK(start_with(&d, NULL, "--iobar", NULL));
+    CHECK_EQ(d.bar[4].size, TD_BAR4_SIZE);
+    CHECK_EQ(pt_dev_cfg_read(&d, 0x20, 4), 0x1);        /* unassigned */
+    pt_dev_place_io(&d, 0xd000, 0x100);
+    CHECK_EQ(pt_dev_cfg_read(&d, 0x20, 4), 0xd001);
+    pt_dev_cfg_write(&d, 0x20, 4, 0xffffffff);          /* sizing */
+    CHECK_EQ(pt_dev_cfg_read(&d, 0x20, 4), ~(TD_BAR4_SIZE - 1u) | 1);
+    pt_dev_cfg_write(&d, 0x20, 4, 0xd000);
+    CHECK_EQ(pt_dev_cfg_read(&d, 0x20, 4), 0xd001);
+    /* Decoding off: not the function's (the bus reads all ones). */
+    CHECK(!pt_dev_pio(&d, 0xd000, 4, false, (uint8_t *)&(uint32_t){ 0 }));
+    pt_dev_cfg_write(&d, 0x04, 2, 0x1);
+    CHECK_EQ(pio_read(&d, 0xd000 + TD_IO_ID, 4), TD_IO_ID_VALUE);
+    CHECK_EQ(pio_read(&d, 0xd000 + TD_IO_ID + 2, 2), TD_IO_ID_VALUE >> 16);
+    CHECK(pio_write(&d, 0xd000 + TD_IO_SCRATCH, 4, 0x11223344));
+    CHECK(pio_write(&d, 0xd000 + TD_IO_SCRATCH + 1, 1, 0xaa));
+    CHECK_EQ(pio_read(&d, 0xd000 + TD_IO_SCRATCH, 4), 0x1122aa44);
+    CHECK_EQ(pio_read(&d, 0xd000 + TD_IO_COUNT, 4), 2);
+    /* Memory BARs stay off with only I/O decoding on. */
+    CHECK(!pt_dev_mmio(&d, BAR_BASE + TD_ID, 4, false, (uint8_t *)&(uint32_t){ 0 }));
+    /* An access running past the BAR's end: all ones, nothing sent. */
+    CHECK_EQ(pio_read(&d, 0xd000 + TD_BAR4_SIZE - 2, 4), 0xffffffffu);
+    CHECK(pio_write(&d, 0xd000 + TD_BAR4_SIZE - 2, 4, 0));
+    CHECK_EQ(pio_read(&d, 0xd000 + TD_IO_COUNT, 4), 2);
+    /* Moved: the new ports decode, the old ones no longer. */
+    pt_dev_cfg_write(&d, 0x20, 4, 0xd120);
+    CHECK_EQ(pio_read(&d, 0xd120 + TD_IO_SCRATCH, 4), 0x1122aa44);
+    CHECK(!pt_dev_pio(&d, 0xd000, 4, false, (uint8_t *)&(uint32_t){ 0 }));
+    /* Beyond 64 KiB of port space: decodes nowhere. */
+    pt_dev_cfg_write(&d, 0x20, 4, 0x10000);
+    CHECK_EQ(pt_dev_cfg_read(&d, 0x20, 4), 0x10001);
+    CHECK(!pt_dev_pio(&d, 0x0000, 4, false, (uint8_t *)&(uint32_t){ 0 }));
+    pt_dev_cfg_write(&d, 0x20, 4, 0xd000);
+    /* A dead device reads all ones through the BAR. */
+    kill(server_pid, SIGKILL);
+    CHECK_EQ(pio_read(&d, 0xd000 + TD_IO_ID, 4), 0xffffffffu);
+    CHECK(d.dead);
+    stop(&d);
+}
+
 static void device_dies(void)
 {
     struct pt_dev d;
@@ -396,6 +599,9 @@ int main(void)
     RUN(bars);
     RUN(msix_and_intx);
     RUN(msi);
+    RUN(msi_multi);
+    RUN(msi_multi_handover);
+    RUN(io_bar);
     RUN(device_dies);
     return CHECK_DONE();
 }

@@ -3,13 +3,17 @@
  * fd, type-1 IOMMU): this host has no VFIO, so the model is what it is
  * tested against.  The model checks argsz, ordering (a container needs a
  * group before SET_IOMMU), viability, names, alignment, and records what
- * reaches "the kernel". */
+ * reaches "the kernel".  MSI follows vfio-pci's vfio_pci_set_msi_trigger:
+ * the count comes from the capability's Multiple Message Capable, the
+ * first SET_IRQS enables that many vectors (and writes Multiple Message
+ * Enable), later ones may only change eventfds within them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
 #include "check.h"
+#include "pciback/pt_dev.h"
 #include "pciback/pt_dma.h"
 #include "pciback/vfio_kernel.h"
 
@@ -27,7 +31,12 @@ struct model {
     int32_t last_fds[8];
     int resets;
     off_t last_off;
+    unsigned msi_cap, msi_nvec;     /* MSI: where; vectors enabled (0: off) */
+    int32_t msi_fds[32];
+    uint8_t bar4[32];               /* an I/O BAR's registers */
 };
+
+#define M_BAR4_SIZE 32
 
 static int m_open(void *ctx, const char *path, int flags)
 {
@@ -111,7 +120,9 @@ static int m_ioctl(void *ctx, int fd, unsigned long req, void *arg)
         ri->offset = REGION_OFF(ri->index);
         ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
         ri->size = ri->index == VFIO_PCI_CONFIG_REGION_INDEX ? 256
-                 : ri->index == VFIO_PCI_BAR0_REGION_INDEX ? 4096 : 0;
+                 : ri->index == VFIO_PCI_BAR0_REGION_INDEX ? 4096
+                 : ri->index == VFIO_PCI_BAR4_REGION_INDEX && (m->config[0x20] & 1) ? M_BAR4_SIZE
+                 : 0;
         if (ri->index == VFIO_PCI_BAR0_REGION_INDEX)
             ri->flags |= VFIO_REGION_INFO_FLAG_MMAP;
         if (!ri->size)
@@ -125,6 +136,8 @@ static int m_ioctl(void *ctx, int fd, unsigned long req, void *arg)
             return fail(EINVAL);
         ii->flags = VFIO_IRQ_INFO_EVENTFD;
         ii->count = ii->index == VFIO_PCI_MSIX_IRQ_INDEX ? 8 : ii->index == 0;
+        if (ii->index == VFIO_PCI_MSI_IRQ_INDEX)
+            ii->count = m->msi_cap ? 1u << ((m->config[m->msi_cap + 2] >> 1) & 7) : 0;
         return 0;
     }
     case VFIO_DEVICE_SET_IRQS: {
@@ -137,6 +150,28 @@ static int m_ioctl(void *ctx, int fd, unsigned long req, void *arg)
             need += s->count * sizeof(int32_t);
         if (s->argsz < need || s->count > 8)
             return fail(EINVAL);
+        if (s->index == VFIO_PCI_MSI_IRQ_INDEX && (s->flags & VFIO_IRQ_SET_ACTION_TRIGGER)) {
+            unsigned max = m->msi_cap ? 1u << ((m->config[m->msi_cap + 2] >> 1) & 7) : 0;
+
+            if ((s->flags & VFIO_IRQ_SET_DATA_NONE) && !s->count) {
+                m->msi_nvec = 0;
+                m->config[m->msi_cap + 2] &= (uint8_t)~0x70;
+            } else if (!(s->flags & VFIO_IRQ_SET_DATA_EVENTFD) || !s->count ||
+                       s->start + s->count > (m->msi_nvec ? m->msi_nvec : max)) {
+                return fail(EINVAL);
+            } else {
+                if (!m->msi_nvec) {     /* vfio_msi_enable: MME for the count */
+                    unsigned q = 0;
+
+                    m->msi_nvec = s->start + s->count;
+                    while ((1u << q) < m->msi_nvec)
+                        q++;
+                    m->config[m->msi_cap + 2] =
+                        (uint8_t)((m->config[m->msi_cap + 2] & ~0x70) | q << 4);
+                }
+                memcpy(m->msi_fds + s->start, s->data, s->count * sizeof(int32_t));
+            }
+        }
         m->last_set = *s;
         if (s->flags & VFIO_IRQ_SET_DATA_EVENTFD)
             memcpy(m->last_fds, s->data, s->count * sizeof(int32_t));
@@ -202,6 +237,11 @@ static ssize_t m_pread(void *ctx, int fd, void *buf, size_t len, off_t off)
         memcpy(buf, m->config + (off - REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX)), len);
         return (ssize_t)len;
     }
+    if ((uint64_t)off >= REGION_OFF(VFIO_PCI_BAR4_REGION_INDEX) &&
+        (uint64_t)off + len <= REGION_OFF(VFIO_PCI_BAR4_REGION_INDEX) + M_BAR4_SIZE) {
+        memcpy(buf, m->bar4 + (off - REGION_OFF(VFIO_PCI_BAR4_REGION_INDEX)), len);
+        return (ssize_t)len;
+    }
     memset(buf, 0xab, len);
     return (ssize_t)len;
 }
@@ -216,6 +256,9 @@ static ssize_t m_pwrite(void *ctx, int fd, const void *buf, size_t len, off_t of
     if ((uint64_t)off >= REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) &&
         (uint64_t)off + len <= REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) + 256)
         memcpy(m->config + (off - REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX)), buf, len);
+    if ((uint64_t)off >= REGION_OFF(VFIO_PCI_BAR4_REGION_INDEX) &&
+        (uint64_t)off + len <= REGION_OFF(VFIO_PCI_BAR4_REGION_INDEX) + M_BAR4_SIZE)
+        memcpy(m->bar4 + (off - REGION_OFF(VFIO_PCI_BAR4_REGION_INDEX)), buf, len);
     return (ssize_t)len;
 }
 
@@ -348,6 +391,88 @@ static void dma_irqs_reset(void)
     pt_devsrc_close(s);
 }
 
+/* The VMM's side for a pt_dev over the model: eventfds are numbers here. */
+static uint32_t route_data[8];
+static int h_map_bar(void *o, unsigned bar, uint64_t gpa, uint64_t size, void *hva)
+{
+    (void)o; (void)bar; (void)gpa; (void)size; (void)hva;
+    return 0;
+}
+static int h_fd(void *o, unsigned vec) { (void)o; return 20 + (int)vec; }
+static int h_route(void *o, unsigned vec, uint64_t addr, uint32_t data)
+{
+    (void)o; (void)addr;
+    if (vec < 8)
+        route_data[vec] = data;
+    return 0;
+}
+static void h_intx(void *o, int *t, int *r) { (void)o; *t = *r = -1; }
+static const struct pt_host_ops hops = { h_map_bar, h_fd, h_route, h_intx, NULL };
+
+/* A function with a 4-message MSI (per-vector masks) and an I/O BAR over
+ * the kernel source: the guest's MME becomes one SET_IRQS of 4 eventfds
+ * (vfio-pci then writes MME itself), a mask is an eventfd of -1 within
+ * them, a new count goes through MSI off first (vfio-pci refuses a
+ * larger block while enabled), a count above the device's is refused;
+ * port accesses reach the BAR4 region at their offset. */
+static void msi_multi_io_bar(void)
+{
+    struct pt_devsrc *s = open_model();
+    struct pt_irq_info ii;
+    struct pt_dev d;
+    int fds[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    uint32_t v = 0x5a5a1234;
+    unsigned c = 0x50;
+
+    if (!s)
+        return;
+    M.config[0x06] = 0x10;
+    M.config[0x34] = (uint8_t)c;
+    M.config[c] = 0x05;
+    M.config[c + 2] = 0x84 | (2 << 1);      /* 64-bit, MMC 4 */
+    M.config[c + 3] = 0x01;                 /* per-vector masking */
+    M.config[0x20] = 0x01;                  /* BAR4: I/O */
+    M.msi_cap = c;
+    CHECK_EQ(s->ops->irq_info(s, VFIO_PCI_MSI_IRQ_INDEX, &ii), 0);
+    CHECK_EQ(ii.count, 4);
+    CHECK_EQ(s->ops->irq_set_eventfds(s, VFIO_PCI_MSI_IRQ_INDEX, 0, 8, fds), -EINVAL);
+    CHECK_EQ(M.msi_nvec, 0);
+    if (pt_dev_init(&d, s, NULL, &hops, NULL, 0xe0000000ull) < 0) {
+        CHECK(!"pt_dev_init");
+        return;
+    }
+    CHECK_EQ(d.msi_mmc, 2);
+    pt_dev_cfg_write(&d, c + 4, 4, 0xfee00000);
+    pt_dev_cfg_write(&d, c + 12, 2, 0x50);
+    pt_dev_cfg_write(&d, c + 2, 2, 0x21);   /* MME 4, enable */
+    CHECK_EQ(M.msi_nvec, 4);
+    CHECK_EQ((M.config[c + 2] >> 4) & 7, 2);
+    CHECK(M.msi_fds[0] == 20 && M.msi_fds[1] == 21 && M.msi_fds[2] == 22 && M.msi_fds[3] == 23);
+    CHECK_EQ(route_data[3], 0x53);
+    pt_dev_cfg_write(&d, c + 16, 4, 0x2);   /* vector 1 masked */
+    CHECK_EQ(M.msi_nvec, 4);
+    CHECK(M.msi_fds[0] == 20 && M.msi_fds[1] == -1 && M.msi_fds[2] == 22);
+    pt_dev_cfg_write(&d, c + 16, 4, 0);
+    CHECK_EQ(M.msi_fds[1], 21);
+    pt_dev_cfg_write(&d, c + 2, 2, 0x11);   /* MME 2 while on: off, then 2 */
+    CHECK_EQ(M.msi_nvec, 2);
+    CHECK_EQ(route_data[1], 0x51);
+    pt_dev_cfg_write(&d, c + 2, 2, 0);
+    CHECK_EQ(M.msi_nvec, 0);
+    /* The I/O BAR: placed, decoded with I/O enable, forwarded by offset. */
+    pt_dev_place_io(&d, 0xd000, 0x100);
+    CHECK_EQ(pt_dev_cfg_read(&d, 0x20, 4), 0xd001);
+    pt_dev_cfg_write(&d, 0x04, 2, 0x1);
+    CHECK(pt_dev_pio(&d, 0xd004, 4, true, (uint8_t *)&v));
+    CHECK_EQ(M.last_off, (off_t)REGION_OFF(VFIO_PCI_BAR4_REGION_INDEX) + 4);
+    CHECK_EQ(M.bar4[4], 0x34);
+    v = 0;
+    CHECK(pt_dev_pio(&d, 0xd006, 2, false, (uint8_t *)&v));
+    CHECK_EQ(v, 0x5a5a);
+    pt_dev_destroy(&d);
+    CHECK_EQ(M.open_fds, 0);
+}
+
 static void keep_fd(void *arg, int fd)
 {
     int *kept = arg;
@@ -450,6 +575,7 @@ int main(void)
     RUN(open_refusals);
     RUN(regions);
     RUN(dma_irqs_reset);
+    RUN(msi_multi_io_bar);
     RUN(handover);
     RUN(balloon_refused_by_type1);
     return CHECK_DONE();
