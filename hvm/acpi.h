@@ -1,8 +1,10 @@
-/* ACPI tables for PVH guests, as libxl builds them (tools/libacpi): the
- * RSDP that hvm_start_info.rsdp_paddr names, an RSDT and XSDT, a
- * hardware-reduced FADT whose sleep control register powers the domain
- * off, a MADT with one local APIC per vCPU and the IOAPIC, and a DSDT
- * with the processors and \_S5.  docs/acpi.md. */
+/* ACPI tables, as libxl (PVH) and hvmloader (HVM) build them
+ * (tools/libacpi): the RSDP that hvm_start_info.rsdp_paddr names, an RSDT
+ * and XSDT, a MADT with one local APIC per vCPU and the IOAPIC, and a
+ * DSDT with the processors and \_S5.  PVH: a hardware-reduced FADT whose
+ * sleep control register powers the domain off.  HVM: a FADT with PM1a
+ * event and control blocks, GPE0 and the SCI, a FACS, and the DSDT's PCI
+ * root bridge, _PRT and hot-plug slots (acpi_dsdt_pci.h).  docs/acpi.md. */
 #ifndef XK_ACPI_H
 #define XK_ACPI_H
 
@@ -33,22 +35,24 @@ struct vcpu;
 
 struct acpi_layout {
     uint64_t rsdp, rsdt, xsdt, fadt, madt, dsdt;   /* guest-physical */
+    uint64_t facs;                                 /* HVM only, else 0 */
     size_t used;                                   /* bytes of BUF used */
 };
 
 /* Build the tables into BUF (LEN bytes, seen by the guest at GPA) for
  * MAX_VCPUS processors of which the first ONLINE are enabled (libxl's
- * avail_vcpus; the rest are present but disabled).  Returns 0 and fills
- * *L, or -1 if they do not fit. */
+ * avail_vcpus; the rest are present but disabled); HVM: hvmloader's set,
+ * otherwise libxl's PVH set.  Returns 0 and fills *L, or -1 if they do
+ * not fit. */
 int acpi_build(uint8_t *buf, size_t len, uint64_t gpa, unsigned max_vcpus,
-               unsigned online, struct acpi_layout *l);
+               unsigned online, bool hvm, struct acpi_layout *l);
 
 /* The sum of LEN bytes at P (a correct table sums to 0). */
 uint8_t acpi_checksum(const void *p, size_t len);
 
-/* A byte access to the FADT's sleep registers (an ioport_fn): true if it
- * was one.  SLP_TYP=S5 with SLP_EN written to the control register powers
- * the domain off. */
+/* A byte access to the PVH FADT's sleep registers, or an access to the
+ * HVM FADT's PM1a blocks (an ioport_fn): true if it was one.  SLP_TYP=S5
+ * with SLP_EN written to the control register powers the domain off. */
 bool acpi_io(struct vcpu *v, uint16_t port, bool out, unsigned size,
              uint8_t *data);
 /* Register those ports (ioport.h) when the domain has ACPI: 0 or -errno. */

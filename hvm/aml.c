@@ -28,17 +28,60 @@ void aml_byte(struct aml *a, uint8_t b)
 
 void aml_name(struct aml *a, const char *name)
 {
-    char seg[4] = { '_', '_', '_', '_' };
-    size_t n;
+    unsigned nsegs = 1;
 
     if (*name == '\\') {
         aml_byte(a, AML_ROOT_CHAR);
         name++;
     }
-    /* A NameSeg is 4 characters, padded with '_'. */
-    n = strlen(name);
-    memcpy(seg, name, n < 4 ? n : 4);
-    aml_bytes(a, seg, 4);
+    for (const char *p = name; *p; p++)
+        nsegs += *p == '.';
+    if (nsegs == 2) {
+        aml_byte(a, AML_DUAL_NAME);
+    } else if (nsegs > 2) {
+        aml_byte(a, AML_MULTI_NAME);
+        aml_byte(a, (uint8_t)nsegs);
+    }
+    for (unsigned i = 0; i < nsegs; i++) {
+        /* A NameSeg is 4 characters, padded with '_'. */
+        char seg[4] = { '_', '_', '_', '_' };
+        size_t n = strcspn(name, ".");
+
+        memcpy(seg, name, n < 4 ? n : 4);
+        aml_bytes(a, seg, 4);
+        name += n + (name[n] == '.');
+    }
+}
+
+void aml_eisaid(struct aml *a, const char *id)
+{
+    uint32_t v = 0;
+
+    /* Three letters of 5 bits (A = 1) and four hex digits, big-endian. */
+    if (strlen(id) != 7) {
+        a->overflow = true;
+        return;
+    }
+    for (unsigned i = 0; i < 3; i++)
+        v = (v << 5) | ((uint32_t)(id[i] - '@') & 0x1f);
+    for (unsigned i = 3; i < 7; i++) {
+        char c = id[i];
+        v = (v << 4) | (uint32_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    /* The 16-bit words are stored big-endian: swap the bytes. */
+    aml_byte(a, 0x0c);                      /* DWordPrefix */
+    aml_byte(a, (uint8_t)(v >> 24));
+    aml_byte(a, (uint8_t)(v >> 16));
+    aml_byte(a, (uint8_t)(v >> 8));
+    aml_byte(a, (uint8_t)v);
+}
+
+size_t aml_block(struct aml *a, bool ext, uint8_t op)
+{
+    if (ext)
+        aml_byte(a, AML_EXT_PREFIX);
+    aml_byte(a, op);
+    return aml_pkg_begin(a);
 }
 
 void aml_integer(struct aml *a, uint64_t v)

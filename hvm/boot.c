@@ -143,7 +143,8 @@ int boot_load(struct vm *vm, const struct boot_spec *spec,
     if (vm->acpi) {
         struct acpi_layout l;
         if (acpi_build(vm_xenpage(vm, XENPAGE_ACPI), XK_ACPI_PAGES * XK_PAGE_SIZE,
-                       XK_ACPI_BASE, vm->nr_vcpus, vm->online_vcpus, &l)) {
+                       XK_ACPI_BASE, vm->nr_vcpus, vm->online_vcpus, vm->hvm_platform,
+                       &l)) {
             log_err("the ACPI tables for %u vCPUs do not fit", vm->nr_vcpus);
             return -1;
         }

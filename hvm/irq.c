@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "abi.h"
+#include "acpi_hw.h"
 #include "autoeoi.h"
 #include "evloop.h"
 #include "log.h"
@@ -390,12 +391,6 @@ static int irqfd_attach(struct vm *vm, uint32_t gsi)
     return 0;
 }
 
-/* Xen's hvm_pci_intx_gsi: the swizzle of its PCI link routing. */
-static uint32_t pci_intx_gsi(uint32_t dev, uint32_t intx)
-{
-    return ((((dev) << 2) + ((dev) >> 3) + (intx)) & 31) + 16;
-}
-
 void irq_set_callback(struct vm *vm, uint64_t val)
 {
     unsigned type = (unsigned)(val >> 56);
@@ -410,7 +405,8 @@ void irq_set_callback(struct vm *vm, uint64_t val)
             via = VIA_GSI;
         break;
     case HVM_PARAM_CALLBACK_TYPE_PCI_INTX:
-        gsi = pci_intx_gsi((uint8_t)(val >> 11) & 31, (uint8_t)val & 3);
+        /* The GSI the DSDT's _PRT names for that device and pin. */
+        gsi = xk_pci_intx_gsi((uint8_t)(val >> 11) & 31, (uint8_t)val & 3);
         if (gsi < KVM_IOAPIC_PINS)
             via = VIA_PCI_INTX;
         break;

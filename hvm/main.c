@@ -62,7 +62,7 @@ static void usage(FILE *f)
 "  -n, --vcpus N         number of vCPUs (default 1, at most %d)\n"
 "      --max-vcpus N     vCPUs the domain has (xl's maxvcpus; default --vcpus):\n"
 "                        those past --vcpus are in the MADT but disabled\n"
-"      --no-acpi         no ACPI tables for a PVH guest (xl's acpi=0)\n"
+"      --no-acpi         no ACPI tables (xl's acpi=0)\n"
 "  -d, --domid N         domain id the guest sees (default 1)\n"
 "  -e, --max-evtchn-port N  highest event channel port (default %d)\n"
 "  -R, --rundir DIR      listen on DIR/dom<N>.sock for event channel binds\n"
@@ -527,9 +527,9 @@ int main(int argc, char **argv)
     vm.domid = (domid_t)domid;
     vm.resume_fd = vm_resume_efd;
     vm.online_vcpus = (unsigned)vcpus;
-    /* libxl builds ACPI tables for PVH guests only (firmware makes its
-     * own). */
-    vm.acpi = acpi && spec.kernel;
+    /* libxl builds ACPI tables for PVH guests, hvmloader for HVM ones:
+     * here the VMM builds both (acpi.c). */
+    vm.acpi = acpi;
     vm.hvm_platform = spec.firmware != NULL;
     /* libxl gives PVH guests no emulated interrupts to route. */
     vm.hvm_pirq = hvm_pirq && spec.firmware;

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "acpi_hw.h"
 #include "irq.h"
 #include "log.h"
 #include "pciback/pt_dev.h"
@@ -53,11 +54,11 @@ struct pt_bus {
     int detach_fd[XK_PT_SLOT_END];  /* a DETACH waiting for the eject */
 };
 
-/* Xen's hvm_pci_intx_gsi swizzle, folded onto the 8 PCI pins (16-23) of
- * KVM's 24-pin IOAPIC (Xen's has 48): slot 1 INTA stays GSI 20. */
+/* A function's INTx is its INTA (function 0 only): the routing the
+ * DSDT's _PRT gives (acpi_hw.h). */
 uint32_t passthrough_intx_gsi(unsigned slot)
 {
-    return 16 + ((slot << 2) & 7);
+    return xk_pci_intx_gsi(slot, 0);
 }
 
 /* Per slot: GSIs for its vectors, memslots for its BARs, a BAR window. */
@@ -431,10 +432,10 @@ static int plug_locked(struct pt_bus *b, const char *spec, unsigned slot, char *
 /* --- ACPI PCI hot plug (the registers of QEMU's PIIX4 that Xen's
  * hvmloader DSDT drives for qemu-xen) -------------------------------- */
 
-#define HP_PORT   0xae00        /* PCIU, PCID, B0EJ, RMV: 32 bits each */
-#define GPE0_PORT 0xafe0        /* GPE0 status (16 bits), enable (16 bits) */
-#define GPE_PCI_HOTPLUG (1u << 1)
-#define SCI_GSI   9
+#define HP_PORT   XK_HP_PORT    /* PCIU, PCID, B0EJ, RMV: 32 bits each */
+#define GPE0_PORT XK_GPE0_PORT  /* GPE0 status (16 bits), enable (16 bits) */
+#define GPE_PCI_HOTPLUG (1u << XK_GPE_PCI_HOTPLUG)
+#define SCI_GSI   XK_SCI_GSI
 
 /* The SCI is a level: GPE status bits that are enabled.  hp_lock held. */
 static void sci_update(struct pt_bus *b)
@@ -500,15 +501,15 @@ static bool hp_io(struct vcpu *v, uint16_t port, bool out, unsigned size, uint8_
 
     memcpy(&val, data, size > 4 ? 4 : size);
     if (out) {
-        if (reg == 8)
+        if (reg == XK_HP_B0EJ)
             hp_eject(b, val << sh);
         return true;            /* PCIU, PCID and RMV are read-only */
     }
     for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++)
         rmv |= 1u << s;
     pthread_mutex_lock(&b->hp_lock);
-    val = reg == 0 ? b->up : reg == 4 ? b->down : reg == 12 ? rmv : 0;
-    if (reg == 0 && sh == 0)
+    val = reg == XK_HP_PCIU ? b->up : reg == XK_HP_PCID ? b->down : reg == XK_HP_RMV ? rmv : 0;
+    if (reg == XK_HP_PCIU && sh == 0)
         b->up = 0;              /* read by the GPE handler: taken */
     pthread_mutex_unlock(&b->hp_lock);
     val >>= sh;
@@ -561,8 +562,8 @@ int passthrough_init(struct vm *vm, bool pvh)
         return r;
     /* An HVM guest's firmware describes the hot-plug slots in its DSDT, as
      * hvmloader does; PVH guests take no passthrough at all. */
-    if (!pvh && ((r = ioport_register(vm, HP_PORT, 16, hp_io)) ||
-                 (r = ioport_register(vm, GPE0_PORT, 4, gpe_io))))
+    if (!pvh && ((r = ioport_register(vm, HP_PORT, XK_HP_LEN, hp_io)) ||
+                 (r = ioport_register(vm, GPE0_PORT, XK_GPE0_LEN, gpe_io))))
         return r;
     return 0;
 }

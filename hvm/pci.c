@@ -4,6 +4,7 @@
  * in HVM_PARAM_CALLBACK_IRQ.  The slot is chosen so Xen's INTx swizzle
  * (hvm_pci_intx_gsi) lands on a pin KVM's 24-pin IOAPIC has: GSI 20. */
 #include "pci.h"
+#include "acpi_hw.h"
 #include "passthrough.h"
 
 #include <string.h>
@@ -33,7 +34,7 @@ static void header(struct vm *vm, unsigned dev, uint8_t *h)
     memcpy(h + 0x14, &vm->pci_bar[1], 4);
     h[0x2c] = 0x53; h[0x2d] = 0x58;             /* subsystem vendor */
     h[0x2e] = 0x01; h[0x2f] = 0x00;
-    h[0x3c] = 20;                               /* interrupt line: GSI */
+    h[0x3c] = (uint8_t)xk_pci_intx_gsi(1, 0);   /* interrupt line: GSI 20 */
     h[0x3d] = 1;                                /* INTA */
 }
 

@@ -139,6 +139,7 @@ struct vm {
                                        nr_vcpus is maxvcpus=) */
     enum xk_transport transport;    /* kvm or port (never auto) */
     bool acpi;                      /* ACPI tables and registers (acpi.c) */
+    uint16_t acpi_pm1_en;           /* HVM: the PM1 enable register */
     domid_t domid;
     xen_domain_handle_t handle; /* the domain's UUID */
 

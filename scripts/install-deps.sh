@@ -3,7 +3,7 @@
 # given package names, just those (scripts/nested/install-deps.sh).
 # Runs apt-get as root (through sudo when not root).
 set -eu
-PKGS="build-essential autoconf automake pkg-config linux-libc-dev libxen-dev xenstore-utils libtalloc-dev libtdb-dev libevent-dev liburing-dev libnbd-dev qemu-utils qemu-system-common clang libclang-rt-14-dev nftables"
+PKGS="build-essential autoconf automake pkg-config linux-libc-dev libxen-dev xenstore-utils libtalloc-dev libtdb-dev libevent-dev liburing-dev libnbd-dev qemu-utils qemu-system-common acpica-tools clang libclang-rt-14-dev nftables"
 [ $# -gt 0 ] && PKGS="$*"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

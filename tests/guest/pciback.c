@@ -12,6 +12,7 @@
  * given back is out of the device's reach until populated again
  * (pt_balloon).
  */
+#include "acpi.h"
 #include "apic.h"
 #include "hypercall.h"
 #include "lib.h"
@@ -29,11 +30,15 @@
 #define BAR2_MOVED 0xf5000000ul
 #define VEC_MSIX 0x60
 #define VEC_INTX 0x61
-#define INTX_GSI 16
+#define PRT_INTA_SLOT2 16               /* what the DSDT's _PRT must say */
 #define SLOT_BAR0 0                     /* vmap window slots */
 #define SLOT_BAR2 16
 
 static volatile uint32_t msix_count, intx_count;
+/* The GSI of the device's INTA as the DSDT's _PRT routes it (read before
+ * the BARs take the vmap slots the ACPI window used). */
+static int prt_gsi = -1, prt_gsi_platform = -1;
+#define INTX_GSI ((unsigned int)prt_gsi)
 static uint8_t dma_src[8192] __attribute__((aligned(4096)));
 static uint8_t dma_dst[8192] __attribute__((aligned(4096)));
 static uint8_t bal[3][4096] __attribute__((aligned(4096)));   /* bal[1] is ballooned */
@@ -108,6 +113,18 @@ static unsigned int find_cap(uint8_t id)
         p = (h >> 8) & 0xfc;
     }
     return 0;
+}
+
+/* The DSDT's _PRT (walked as AML) routes slot 2 INTA where Xen's swizzle
+ * puts it on KVM's 24 pins, and the platform device's (slot 1) to GSI 20;
+ * each interrupt line says the same.  pt_intx then takes the device's
+ * INTx at that GSI. */
+TEST(pt_prt_routes_intx)
+{
+    REQUIRE(EXPECT_EQ(prt_gsi, PRT_INTA_SLOT2));
+    EXPECT_EQ(pci_cfg_read8(0, DEV, 0, 0x3c), (unsigned int)prt_gsi);
+    EXPECT_EQ(prt_gsi_platform, 20);
+    EXPECT_EQ(pci_cfg_read8(0, 1, 0, 0x3c), (unsigned int)prt_gsi_platform);
 }
 
 TEST(pt_config_identity)
@@ -531,5 +548,11 @@ void guest_main(void)
 {
     printf("pciback64: 00:%02x.0 is %08x, command line \"%s\"\n", DEV, cfg32(0),
            start_cmdline());
+    if (acpi_map()) {
+        prt_gsi = acpi_prt_gsi(DEV, 0);
+        prt_gsi_platform = acpi_prt_gsi(1, 0);
+    }
+    printf("pciback64: _PRT: 00:%02x INTA -> GSI %d, 00:01 INTA -> GSI %d\n", DEV, prt_gsi,
+           prt_gsi_platform);
     run_tests();
 }

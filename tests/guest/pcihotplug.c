@@ -12,6 +12,7 @@
  * (DMA), a stalled DMA while the server is killed and the function forced
  * out, then the second detached at the end.
  */
+#include "acpi.h"
 #include "apic.h"
 #include "lib.h"
 #include "paging.h"
@@ -33,12 +34,16 @@
 #define VEC_SCI 0x50
 #define VEC_A 0x60                      /* MSI-X of the function at slot 2 */
 #define VEC_B 0x62                      /* ... and at slot 4 */
+#define VEC_INTX 0x64                   /* slot 4's INTx */
 #define SLOT_A 2
 #define SLOT_B 4
 #define BAR0_A 0xf4000000ul             /* each slot's BAR window (passthrough.c) */
 #define BAR0_B 0xf6000000ul
 
-static volatile uint32_t sci_count, up_seen, down_seen, msix_a, msix_b;
+static volatile uint32_t sci_count, up_seen, down_seen, msix_a, msix_b, intx_b;
+/* INTA's GSI of slots 2 and 4 as the DSDT's _PRT routes them (read at
+ * start, before the BARs take the vmap slots of the ACPI window). */
+static int prt_a = -1, prt_b = -1;
 static uint8_t dma_src[4096] __attribute__((aligned(4096)));
 static uint8_t dma_dst[4096] __attribute__((aligned(4096)));
 
@@ -86,6 +91,14 @@ static void h_sci(struct trap_frame *f)
 
 static void h_msix_a(struct trap_frame *f) { (void)f; msix_a++; lapic_eoi(); }
 static void h_msix_b(struct trap_frame *f) { (void)f; msix_b++; lapic_eoi(); }
+
+static void h_intx_b(struct trap_frame *f)
+{
+    (void)f;
+    intx_b++;
+    reg_w(SLOT_B, TD_INTX_STATUS, 1);   /* the device drops its line ... */
+    lapic_eoi();                        /* ... and the EOI resamples it */
+}
 
 /* Wait (interrupts on) until *W has BIT; false after 120 s of Xen time,
  * which only a lost SCI or a script that never acts takes. */
@@ -194,7 +207,8 @@ TEST(hp_attach_first)
     REQUIRE(EXPECT_TRUE(wait_bit(&up_seen, 1u << SLOT_A, "attach")));
     REQUIRE(EXPECT_EQ(cfg32(SLOT_A, 0), TD_VENDOR | (TD_DEVICE << 16)));
     EXPECT_EQ(cfg32(SLOT_A, 0x10), BAR0_A);
-    EXPECT_EQ(pci_cfg_read8(0, SLOT_A, 0, 0x3c), 16);   /* INTA's GSI */
+    EXPECT_EQ(prt_a, 16);                               /* INTA's GSI, by _PRT */
+    EXPECT_EQ(pci_cfg_read8(0, SLOT_A, 0, 0x3c), (unsigned int)prt_a);
     enable(SLOT_A, VEC_A);
     EXPECT_EQ(reg(SLOT_A, TD_ID), TD_ID_VALUE);
     dma_round(SLOT_A, &msix_a, 1);
@@ -222,6 +236,24 @@ TEST(hp_attach_second)
     reg_w(SLOT_A, TD_IRQ_RAISE, 0);
     EXPECT_TRUE(wait_count(&msix_a, a));
     dma_round(SLOT_B, &msix_b, 2);
+}
+
+/* The hot-plugged function's INTx (MSI off a while) arrives at the GSI
+ * the DSDT's _PRT names for slot 4 INTA, as its interrupt line says. */
+TEST(hp_second_intx_at_prt_gsi)
+{
+    uint32_t before = intx_b;
+
+    REQUIRE(EXPECT_EQ(prt_b, 16));
+    EXPECT_EQ(pci_cfg_read8(0, SLOT_B, 0, 0x3c), (unsigned int)prt_b);
+    trap_set_handler(VEC_INTX, h_intx_b, 0);
+    cfg_w16(SLOT_B, TD_CAP_MSIX + 2, 0);                /* MSI off: INTx */
+    ioapic_set_rte((unsigned int)prt_b, VEC_INTX | IOAPIC_RTE_LEVEL, (uint8_t)lapic_id());
+    reg_w(SLOT_B, TD_IRQ_RAISE, 0);
+    EXPECT_TRUE(wait_count(&intx_b, before));
+    EXPECT_EQ(reg(SLOT_B, TD_INTX_STATUS), 0);
+    ioapic_mask((unsigned int)prt_b);
+    cfg_w16(SLOT_B, TD_CAP_MSIX + 2, 1);                /* MSI again */
 }
 
 TEST(hp_detach_first)
@@ -283,6 +315,12 @@ TEST(hp_detach_second)
 
 void guest_main(void)
 {
+    if (acpi_map()) {
+        prt_a = acpi_prt_gsi(SLOT_A, 0);
+        prt_b = acpi_prt_gsi(SLOT_B, 0);
+    }
+    printf("pcihotplug64: _PRT: slot %u INTA -> GSI %d, slot %u INTA -> GSI %d\n", SLOT_A,
+           prt_a, SLOT_B, prt_b);
     printf("pcihotplug64: waiting for hot plug\n");
     run_tests();
 }

@@ -41,7 +41,7 @@ static const uint8_t *table(uint64_t gpa, const char *sig)
 static void build(unsigned max, unsigned online, struct acpi_layout *l)
 {
     memset(buf, 0xaa, sizeof(buf));
-    if (acpi_build(buf, sizeof(buf), BASE, max, online, l))
+    if (acpi_build(buf, sizeof(buf), BASE, max, online, false, l))
         memset(l, 0, sizeof(*l));
 }
 
@@ -169,12 +169,12 @@ static void test_bad_counts(void)
 {
     struct acpi_layout l;
 
-    CHECK_EQ(acpi_build(buf, sizeof(buf), BASE, 0, 0, &l), -1);
-    CHECK_EQ(acpi_build(buf, sizeof(buf), BASE, 2, 3, &l), -1);
-    CHECK_EQ(acpi_build(buf, sizeof(buf), BASE, 2, 0, &l), -1);
-    CHECK_EQ(acpi_build(buf, sizeof(buf), BASE, 256, 1, &l), -1);
+    CHECK_EQ(acpi_build(buf, sizeof(buf), BASE, 0, 0, false, &l), -1);
+    CHECK_EQ(acpi_build(buf, sizeof(buf), BASE, 2, 3, false, &l), -1);
+    CHECK_EQ(acpi_build(buf, sizeof(buf), BASE, 2, 0, false, &l), -1);
+    CHECK_EQ(acpi_build(buf, sizeof(buf), BASE, 256, 1, false, &l), -1);
     /* Too little room is refused, not overrun. */
-    CHECK_EQ(acpi_build(buf, 200, BASE, 4, 4, &l), -1);
+    CHECK_EQ(acpi_build(buf, 200, BASE, 4, 4, false, &l), -1);
 }
 
 /* Walk the DSDT's AML: Scope (\_SB) with Processor objects 0..N-1, then

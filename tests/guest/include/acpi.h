@@ -1,4 +1,4 @@
-/* Finding the ACPI tables a PVH guest is given (hvm_start_info's
+/* Finding the ACPI tables a guest is given (hvm_start_info's
  * rsdp_paddr), as Linux's PVH entry does, and reading them through the
  * VMAP window (the tables sit above the 1 GiB identity map). */
 #ifndef GUEST_ACPI_H
@@ -19,6 +19,11 @@ uint8_t acpi_sum(const uint8_t *p, uint32_t len);
 /* The table with signature SIG that the XSDT lists, checked (length
  * inside the region, checksum 0), or NULL. */
 const uint8_t *acpi_find(const char *sig);
+
+/* The GSI that the DSDT's _PRT (a Name holding a package, the APIC-mode
+ * table) routes INTx PIN (0 = INTA) of bus 0 device SLOT to, found by
+ * walking the AML; -1 if there is none or it names a link device. */
+int acpi_prt_gsi(unsigned int slot, unsigned int pin);
 
 static inline uint32_t acpi_rd32(const uint8_t *p)
 {

@@ -69,3 +69,92 @@ const uint8_t *acpi_find(const char *sig)
     }
     return NULL;
 }
+
+/* The PkgLength at P (ACPI 20.2.4): the length it encodes (itself
+ * included), its own size in *N; 0 when malformed or past END. */
+static uint32_t pkg_len(const uint8_t *p, const uint8_t *end, unsigned *n)
+{
+    uint32_t len;
+
+    if (p >= end)
+        return 0;
+    *n = (p[0] >> 6) + 1;
+    if (*n > (unsigned)(end - p))
+        return 0;
+    len = *n == 1 ? p[0] & 0x3fu : p[0] & 0xfu;
+    for (unsigned i = 1; i < *n; i++)
+        len |= (uint32_t)p[i] << (4 + 8 * (i - 1));
+    return len;
+}
+
+/* A constant integer data object at *P (ZeroOp, OneOp, OnesOp, Byte-,
+ * Word-, DWord-, QWordConst); *P moves past it.  False for anything else
+ * (a link device's name, for instance). */
+static bool aml_int(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    static const unsigned width[] = { [0x0a] = 1, [0x0b] = 2, [0x0c] = 4, [0x0e] = 8 };
+    const uint8_t *q = *p;
+    unsigned w;
+
+    if (q >= end)
+        return false;
+    if (*q <= 1 || *q == 0xff) {
+        *v = *q == 0xff ? ~0ull : *q;
+        *p = q + 1;
+        return true;
+    }
+    if (*q > 0x0e || !(w = width[*q]) || (unsigned)(end - q) < 1 + w)
+        return false;
+    *v = 0;
+    for (unsigned i = 0; i < w; i++)
+        *v |= (uint64_t)q[1 + i] << (8 * i);
+    *p = q + 1 + w;
+    return true;
+}
+
+int acpi_prt_gsi(unsigned int slot, unsigned int pin)
+{
+    static const uint8_t name_prt[] = { 0x08, '_', 'P', 'R', 'T', 0x12 };
+    const uint8_t *fadt = acpi_find("FACP"), *dsdt, *p, *end, *pkg_end;
+    unsigned n, count;
+    uint32_t len;
+
+    dsdt = fadt ? checked(acpi_rd64(fadt + 140)) : NULL;
+    if (!dsdt)
+        return -1;
+    end = dsdt + acpi_rd32(dsdt + 4);
+    /* Name (_PRT, Package () {...}): the table itself (not a method). */
+    for (p = dsdt + 36; p + sizeof(name_prt) <= end; p++)
+        if (!memcmp(p, name_prt, sizeof(name_prt)))
+            break;
+    if (p + sizeof(name_prt) > end)
+        return -1;
+    p += sizeof(name_prt);
+    len = pkg_len(p, end, &n);
+    if (!len || len > (uint32_t)(end - p))
+        return -1;
+    pkg_end = p + len;
+    p += n;
+    if (p >= pkg_end)
+        return -1;
+    count = *p++;
+    /* Each entry: Package (4) { Address, Pin, Source, Source Index }. */
+    for (unsigned i = 0; i < count && p < pkg_end; i++) {
+        const uint8_t *e_end;
+        uint64_t v[4];
+
+        if (*p++ != 0x12 || !(len = pkg_len(p, pkg_end, &n)) || len > (uint32_t)(pkg_end - p))
+            return -1;
+        e_end = p + len;
+        p += n;
+        if (*p++ != 4)
+            return -1;
+        for (unsigned k = 0; k < 4; k++)
+            if (!aml_int(&p, e_end, &v[k]))
+                return -1;
+        if (v[0] == ((uint64_t)slot << 16 | 0xffff) && v[1] == pin)
+            return v[2] == 0 ? (int)v[3] : -1;      /* a GSI, not a link */
+        p = e_end;
+    }
+    return -1;
+}
