@@ -180,22 +180,30 @@ static void do_hypercall(struct vcpu *v)
         ret = hcall_dispatch(&c);
     if (c.continued) {
         /* Back to the stub's `mov $nr,%eax` (a new RIP, so KVM does not
-         * complete the old OUT by skipping it), new arguments in place. */
-        r->rip = (rip & ~31ULL) + HCALL_STUB_MOV - s->cs.base;
-        if (c.compat) {
-            r->rbx = (uint32_t)c.a[0];
-            r->rcx = (uint32_t)c.a[1];
-            r->rdx = (uint32_t)c.a[2];
-        } else {
-            r->rdi = c.a[0];
-            r->rsi = c.a[1];
-            r->rdx = c.a[2];
-        }
+         * complete the old OUT by skipping it). */
+        vcpu_hcall_reenter(v, &c, (rip & ~31ULL) + HCALL_STUB_MOV);
     } else {
         r->rax = c.compat ? (uint32_t)ret : (uint64_t)ret;
+        v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+    }
+    shinfo_vcpu_tick(v);
+}
+
+void vcpu_hcall_reenter(struct vcpu *v, const struct hcall *c, uint64_t rip)
+{
+    struct kvm_regs *r = &v->run->s.regs.regs;
+
+    r->rip = rip - v->run->s.regs.sregs.cs.base;
+    if (c->compat) {
+        r->rbx = (uint32_t)c->a[0];
+        r->rcx = (uint32_t)c->a[1];
+        r->rdx = (uint32_t)c->a[2];
+    } else {
+        r->rdi = c->a[0];
+        r->rsi = c->a[1];
+        r->rdx = c->a[2];
     }
     v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-    shinfo_vcpu_tick(v);
 }
 
 /* Writes to the hypercall-page MSR install the page (Xen: one page, index

@@ -25,6 +25,9 @@ void vm_flush_tlbs(struct vm *vm);
 
 /* Describe the current vCPU context for a hypercall (paging, width). */
 void vcpu_hcall_ctx(struct vcpu *v, struct hcall *c);
+/* Re-enter C's hypercall (hcall_continue): the guest resumes at linear
+ * address RIP with C->a[0..2] in its argument registers. */
+void vcpu_hcall_reenter(struct vcpu *v, const struct hcall *c, uint64_t rip);
 
 /* Xen's VCPUOP_initialise / up / down / is_up on TARGET. */
 int vcpu_initialise(struct vcpu *target, const struct vcpu_hvm_context *ctx);

@@ -3,7 +3,8 @@
 # build-kvm.sh, irqbypass and ccp from the image), the built xenkvm tree
 # under /xenkvm (xenkvm, xenstored, xl, the test guests, tests/run and
 # tests/guests.list, laid out as in the build tree so xl finds its helpers),
-# Debian's xenstore-utils, the L2 guest's kernel, initramfs and config
+# the holder of KVM's static keys (tests/nested/kvm_hold), Debian's
+# xenstore-utils, the L2 guest's kernel, initramfs and config
 # under /nested, and l1-init as /init.
 # usage: l1-initramfs.sh CACHE BUILDDIR SRCDIR   (output: CACHE/l1/initramfs.cpio)
 set -euo pipefail
@@ -34,6 +35,8 @@ xk=$root/xenkvm
 copy_with_libs "$root" /xenkvm/hvm "$builddir/hvm/xenkvm"
 copy_with_libs "$root" /xenkvm/xl-compat "$builddir/xl-compat/xl"
 copy_with_libs "$root" /xenkvm/xenstored "$builddir/xenstored/xenstored"
+# The holder of KVM's static keys l1-init starts before any VM.
+copy_with_libs "$root" /xenkvm/tests/nested "$builddir/tests/nested/kvm_hold"
 # The backends xl starts for disks and vifs (found next to xl's directory,
 # as in the build tree), and Debian's qemu-storage-daemon and qemu-img for
 # the qcow2 disk where the host has them (blkback runs the daemon from $PATH).

@@ -48,7 +48,7 @@ parts=${NESTED_PARTS:-suite,l2}
 mkdir -p "$(dirname "$log")"
 # Debugging aids passed on to L1's /init (see l1-init).
 extra=
-for v in NESTED_GUESTS NESTED_TRANSPORTS NESTED_VMM_OPTS NESTED_LOG_LINES NESTED_PRINTK NESTED_RUN_SKIPPED NESTED_L2_PARTS NESTED_L2_REBOOTS; do
+for v in NESTED_GUESTS NESTED_TRANSPORTS NESTED_VMM_OPTS NESTED_LOG_LINES NESTED_PRINTK NESTED_RUN_SKIPPED NESTED_L2_PARTS NESTED_L2_REBOOTS NESTED_KVM_HOLD NESTED_KEY_CYCLES; do
     [ -n "${!v:-}" ] && extra="$extra $v=${!v// /,}"
 done
 
@@ -63,6 +63,17 @@ stall_report() {
     qpid=$(cat "$log.qemu-pid" 2>/dev/null) || return
     echo "nested: stall report: QEMU's threads (pid $qpid)"
     ps -L -o tid,stat,pcpu,time,wchan:24,comm -p "$qpid" | sed 's/^/nested:   /'
+    # l1-init's holder of KVM's static keys (tests/nested/kvm_hold.c):
+    # whether it held them when L1 stalled, from its console lines.
+    if grep -q '^PASS: nested/l1/kvm_hold:' "$log"; then
+        if grep -q '^L1: kvm_hold exited' "$log"; then
+            echo "nested: stall report: kvm_hold had ended: $(grep -m1 '^L1: kvm_hold exited' "$log")"
+        else
+            echo "nested: stall report: kvm_hold was holding KVM's static keys (no exit reported)"
+        fi
+    else
+        echo "nested: stall report: kvm_hold was not holding KVM's static keys (not started, or it failed)"
+    fi
     for sample in 1 2 3; do
         echo "nested: stall report: vCPUs, sample $sample"
         timeout 1 cat "$log.mon.out" > /dev/null 2>&1   # what was left in it
@@ -76,6 +87,32 @@ stall_report() {
                 echo "nested:   CPU $cpu rip $rip $(stall_symbol "$map" "$rip") $rest"
             done
     done
+    stall_stacks "$map"
+}
+# stall_stacks MAP: the kernel addresses in the top 64 words of each
+# vCPU's stack, named (QEMU's monitor: "cpu N", "x/64gx RSP"): under an
+# exception handler such as exc_int3 they include the interrupted place,
+# e.g. the code being patched, and its callers (data addresses, named
+# after the last text symbol _etext, are left out).
+stall_stacks() {
+    local cpu rsp names
+    timeout 1 cat "$log.mon.out" > /dev/null 2>&1
+    printf 'info registers -a\n' > "$log.mon.in"
+    sleep 1
+    timeout 3 cat "$log.mon.out" 2>/dev/null | tr -d '\r' |
+        sed -n -e 's/^CPU#\([0-9]*\).*/\1/p' -e 's/.*RSP=\([0-9a-f]*\).*/\1/p' |
+        paste -d' ' - - > "$log.rsp"
+    while read -r cpu rsp; do
+        [ -n "$rsp" ] || continue
+        timeout 1 cat "$log.mon.out" > /dev/null 2>&1
+        printf 'cpu %s\nx/64gx 0x%s\n' "$cpu" "$rsp" > "$log.mon.in"
+        sleep 1
+        names=$(timeout 3 cat "$log.mon.out" 2>/dev/null | tr -d '\r' | sed 's/^[0-9a-f]*://' |
+            grep -o '0xffffffff[89abc][0-9a-f]\{7\}' | sed 's/^0x//' |
+            while read -r a; do stall_symbol "$1" "$a"; echo; done | grep -v -e '^$' -e '^_etext+' | tr '\n' ' ')
+        echo "nested:   CPU $cpu stack at $rsp, kernel addresses on it: ${names:-none named}"
+    done < "$log.rsp"
+    rm -f "$log.rsp"
 }
 # stall_symbol MAP RIP: the kernel symbol RIP is in ("symbol+0xoff"), from
 # L1's own /proc/kallsyms (Debian's System.map is a stub): with nokaslr the
@@ -149,8 +186,9 @@ run_once() {
 # A run that stalled before any case failed is tried again, up to twice
 # (NESTED_RETRIES, default 2), saying so: the stalls are the emulator's
 # (both L1 vCPUs livelocked in exc_int3, docs/nested-host.md "L1
-# stalls"; two in a row were seen on an idle machine), while a FAIL line
-# is never retried away.
+# stalls"; two in a row were seen on an idle machine; l1-init's holder
+# of KVM's static keys removed the known trigger, the retries stay for
+# any other), while a FAIL line is never retried away.
 tries=$(( ${NESTED_RETRIES:-2} + 1 ))
 for attempt in $(seq "$tries"); do
     run_once

@@ -23,6 +23,9 @@ int printf(const char *fmt, ...)
     va_start(ap, fmt);
     n = vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    /* A cut line keeps its end, so the next report line stays its own. */
+    if (n >= (int)sizeof(buf) && fmt[0] && fmt[strlen(fmt) - 1] == '\n')
+        buf[sizeof(buf) - 2] = '\n';
     puts_e9(buf);
     return n;
 }
