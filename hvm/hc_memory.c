@@ -10,6 +10,7 @@
 #include "grant.h"
 #include "hcall.h"
 #include "log.h"
+#include "passthrough.h"
 #include "shinfo.h"
 #include "util.h"
 #include "vcpu.h"
@@ -37,11 +38,13 @@ static bool ram_alloc(struct vm *vm, uint64_t *mpage)
 
 /* Give a RAM page's memory back to the host: the memfd range is punched
  * out, so the page reads as zeroes when used again, as Xen scrubs freed
- * pages.  The frame may stay mapped (ballooned out). */
+ * pages.  The frame may stay mapped (ballooned out).  Passed-through
+ * devices lose the page first, as Xen's IOMMU does. */
 static void ram_unpopulate(struct vm *vm, uint64_t mpage)
 {
     if (!(vm->ram_state[mpage] & RAM_POPULATED))
         return;
+    passthrough_ram_release(vm, mpage, false);
     fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
               (off_t)(mpage << XK_PAGE_SHIFT), XK_PAGE_SIZE);
     vm->ram_state[mpage] &= ~RAM_POPULATED;
@@ -75,7 +78,9 @@ static int unmap_gfn(struct vm *vm, uint64_t gfn)
 
 /* decrease_reservation of one frame: Xen's guest_remove_page.  Only
  * populated RAM can be given back; the frame keeps its memslot, so a
- * balloon driver's thousands of scattered frames cost no KVM slots. */
+ * balloon driver's thousands of scattered frames cost no KVM slots.  A
+ * passed-through function whose DMA mapping cannot let go of the page
+ * (the kernel's VFIO) makes it fail (-EBUSY): the page stays. */
 static int balloon_out(struct vm *vm, uint64_t gfn)
 {
     uint64_t mpage;
@@ -84,6 +89,8 @@ static int balloon_out(struct vm *vm, uint64_t gfn)
     if (!physmap_lookup(&vm->pm, gfn, &mpage, &kind, NULL) || kind != PM_RAM ||
         !(vm->ram_state[mpage] & RAM_POPULATED))
         return -EINVAL;
+    if (passthrough_ram_release(vm, mpage, true) < 0)
+        return -EBUSY;
     ram_unpopulate(vm, mpage);
     return 0;
 }
@@ -100,13 +107,21 @@ static int populate_one(struct vm *vm, uint64_t gfn, bool paused)
 
     if (physmap_lookup(&vm->pm, gfn, &mpage, &kind, NULL) && kind == PM_RAM) {
         if (vm->ram_state[mpage] & RAM_POPULATED) {
-            /* Xen replaces the page: the frame reads as zeroes after. */
+            /* Xen replaces the page: the frame reads as zeroes after.
+             * Not under a device that cannot let go of it (kernel VFIO). */
+            if (passthrough_ram_release(vm, mpage, true) < 0)
+                return -EBUSY;
             ram_unpopulate(vm, mpage);
         }
         if (vm_reservation(vm) >= vm_max_pages(vm))
             return -ENOMEM;
         vm->ram_state[mpage] |= RAM_POPULATED;
         vm->tot_pages++;
+        /* Xen maps it in the IOMMU again; failing that, no page. */
+        if (passthrough_ram_map(vm, gfn, mpage) < 0) {
+            ram_unpopulate(vm, mpage);
+            return -ENOMEM;
+        }
         return 0;
     }
     if (!paused)
@@ -116,6 +131,10 @@ static int populate_one(struct vm *vm, uint64_t gfn, bool paused)
         return -ENOMEM;
     unmap_gfn(vm, gfn);
     rc = physmap_set(&vm->pm, gfn, 1, mpage, PM_RAM);
+    if (!rc && passthrough_ram_map(vm, gfn, mpage) < 0) {
+        physmap_clear(&vm->pm, gfn, 1);
+        rc = -ENOMEM;
+    }
     if (rc) {
         ram_unpopulate(vm, mpage);
         vm->ram_state[mpage] = 0;
@@ -141,6 +160,7 @@ static int move_gfn(struct vm *vm, uint64_t idx, uint64_t gpfn)
 {
     uint64_t mpage;
     enum pm_kind kind;
+    int rc;
 
     if (!physmap_lookup(&vm->pm, idx, &mpage, &kind, NULL) || kind != PM_RAM ||
         !(vm->ram_state[mpage] & RAM_POPULATED))
@@ -153,7 +173,12 @@ static int move_gfn(struct vm *vm, uint64_t idx, uint64_t gpfn)
     physmap_clear(&vm->pm, idx, 1);
     /* Whatever was at the target is dropped (freed if RAM). */
     unmap_gfn(vm, gpfn);
-    return physmap_set(&vm->pm, gpfn, 1, mpage, PM_RAM);
+    if ((rc = physmap_set(&vm->pm, gpfn, 1, mpage, PM_RAM)))
+        return rc;
+    /* Devices find the page at its new frame (where they can). */
+    passthrough_ram_release(vm, mpage, false);
+    passthrough_ram_map(vm, gpfn, mpage);
+    return 0;
 }
 
 /* One add_to_physmap operation.  The caller has paused the other vCPUs

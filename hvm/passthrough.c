@@ -17,7 +17,9 @@
 #include "irq.h"
 #include "log.h"
 #include "pciback/pt_dev.h"
+#include "pciback/pt_dma.h"
 #include "ioport.h"
+#include "util.h"
 #include "vm.h"
 #include "vmm_socket_proto.h"
 #include "vcpu.h"
@@ -35,7 +37,8 @@ struct vm_pt {
     uint32_t vec_data[MAX_VECTORS];
     int intx_trig, intx_res;
     bool intx_irqfd;
-    uint64_t dma_low, dma_high;  /* guest RAM mapped for the device */
+    struct pt_dma dma;          /* guest RAM mapped for the device */
+    bool balloon_refused;       /* said once in the log */
 };
 
 /* The functions on the guest's bus and the ACPI hot-plug controller. */
@@ -291,19 +294,40 @@ static int parse_spec(const char *spec, struct pt_devsrc **src, struct pt_option
     return r;
 }
 
+/* DMA: the device sees the guest's populated RAM frames at their
+ * guest-physical addresses (no vIOMMU), each run contiguous in both the
+ * frames and the memfd one mapping; ballooned-out frames are left out, as
+ * Xen's IOMMU has no entry for them.  The map's read lock held. */
 static int dma_map_ram(struct vm_pt *p)
 {
     struct vm *vm = p->bus->vm;
-    struct pt_dev *d = &p->dev;
-    uint64_t low = vm->lowmem_pages << 12, high = (vm->ram_pages - vm->lowmem_pages) << 12;
+    const struct physmap *pm = &vm->pm;
+    uint64_t run_gfn = 0, run_page = 0, run_n = 0;
     int r = 0;
 
-    if (low && (r = d->src->ops->dma_map(d->src, 0, low, vm->mem_fd, 0, vm->mem, true)) == 0)
-        p->dma_low = low;
-    if (r == 0 && high &&
-        (r = d->src->ops->dma_map(d->src, XK_4G, high, vm->mem_fd, low, vm->mem + low,
-                                  true)) == 0)
-        p->dma_high = high;
+    pt_dma_init(&p->dma, p->dev.src, vm->mem_fd, vm->mem);
+    for (unsigned i = 0; i < pm->n && !r; i++) {
+        const struct pm_range *x = &pm->r[i];
+
+        for (uint64_t j = 0; x->kind == PM_RAM && j < x->nr && !r; j++) {
+            uint64_t gfn = x->gfn + j, mp = x->mpage + j;
+            bool in = mp < vm->ram_pages && (vm->ram_state[mp] & RAM_POPULATED);
+
+            if (in && run_n && gfn == run_gfn + run_n && mp == run_page + run_n) {
+                run_n++;
+                continue;
+            }
+            if (run_n)
+                r = pt_dma_add(&p->dma, run_gfn << XK_PAGE_SHIFT, run_n << XK_PAGE_SHIFT,
+                               run_page << XK_PAGE_SHIFT);
+            run_gfn = gfn;
+            run_page = mp;
+            run_n = in;
+        }
+    }
+    if (!r && run_n)
+        r = pt_dma_add(&p->dma, run_gfn << XK_PAGE_SHIFT, run_n << XK_PAGE_SHIFT,
+                       run_page << XK_PAGE_SHIFT);
     return r;
 }
 
@@ -326,12 +350,7 @@ static void unplug_locked(struct pt_bus *b, unsigned slot)
     if (!p)
         return;
     b->slot[slot] = NULL;
-    if (!p->dev.dead && p->dev.src) {
-        if (p->dma_low)
-            p->dev.src->ops->dma_unmap(p->dev.src, 0, p->dma_low);
-        if (p->dma_high)
-            p->dev.src->ops->dma_unmap(p->dev.src, XK_4G, p->dma_high);
-    }
+    pt_dma_clear(&p->dma, !p->dev.dead && p->dev.src);
     pt_dev_destroy(&p->dev);
     intx_diverted = passthrough_pirq_slot_gone(b->vm, slot);
     pthread_mutex_lock(&b->route_lock);
@@ -563,6 +582,9 @@ int passthrough_plug(struct vm *vm, const char *spec, int vslot, bool hot, char 
         snprintf(msg, len, "passthrough not yet supported for x86 PVH guests");
         return -EINVAL;
     }
+    /* The map's lock first, as ballooning takes them (dma_map_ram reads
+     * which frames are populated). */
+    pthread_rwlock_rdlock(&vm->pm.lock);
     pthread_rwlock_wrlock(&b->lock);
     if (slot < 0)
         for (slot = XK_PT_SLOT; slot < XK_PT_SLOT_END && b->slot[slot]; slot++)
@@ -582,6 +604,7 @@ int passthrough_plug(struct vm *vm, const char *spec, int vslot, bool hot, char 
         r = plug_locked(b, spec, (unsigned)slot, msg, len);
     }
     pthread_rwlock_unlock(&b->lock);
+    pthread_rwlock_unlock(&vm->pm.lock);
     if (r < 0)
         return r;
     if (hot)
@@ -808,8 +831,7 @@ int passthrough_save(struct vm *vm, struct ss_wr *w, pt_keep_fd_fn keep, void *a
         put_fd(w, p->intx_trig, keep, arg);
         put_fd(w, p->intx_res, keep, arg);
         ss_put_u8(w, p->intx_irqfd);
-        ss_put_u64(w, p->dma_low);
-        ss_put_u64(w, p->dma_high);
+        pt_dma_save(&p->dma, w);
         r = p->dev.src->ops->handover(p->dev.src, w, keep, arg);
         pt_dev_save(&p->dev, w);
         n++;
@@ -842,11 +864,12 @@ static void free_adopted(struct vm_pt *p)
         close(p->intx_trig);
     if (p->intx_res >= 0)
         close(p->intx_res);
+    pt_dma_clear(&p->dma, false);
     free(p);
 }
 
 /* One function from the record: its eventfds, its source, its state. */
-static int adopt_one(struct pt_bus *b, struct ss_rd *r, char *msg)
+static int adopt_one(struct pt_bus *b, struct ss_rd *r, uint32_t version, char *msg)
 {
     struct pt_devsrc *src = NULL;
     uint32_t slot = ss_get_u32(r);
@@ -872,8 +895,15 @@ static int adopt_one(struct pt_bus *b, struct ss_rd *r, char *msg)
     kept_fd(r, &p->intx_trig);
     kept_fd(r, &p->intx_res);
     p->intx_irqfd = ss_get_u8(r) != 0;
-    p->dma_low = ss_get_u64(r);
-    p->dma_high = ss_get_u64(r);
+    pt_dma_init(&p->dma, NULL, b->vm->mem_fd, b->vm->mem);
+    if (version < 2) {
+        /* An older VMM mapped low RAM at 0 and the rest at 4 GiB. */
+        uint64_t low = ss_get_u64(r), high = ss_get_u64(r);
+
+        ss_check(r, pt_dma_restore_v1(&p->dma, low, high) == 0);
+    } else {
+        pt_dma_restore(&p->dma, r);
+    }
     if (r->bad || (rc = pt_devsrc_adopt(r, &src)) < 0 ||
         (rc = pt_dev_adopt(&p->dev, src, &host_ops, p, r)) < 0) {
         snprintf(msg, SS_MSG_LEN, "00:%02x.0: the device cannot be taken over", slot);
@@ -881,6 +911,7 @@ static int adopt_one(struct pt_bus *b, struct ss_rd *r, char *msg)
         r->bad = true;
         return -EINVAL;
     }
+    p->dma.src = src;
     b->slot[slot] = p;
     log_info("passthrough: 00:%02x.0 taken over from the old VMM%s", slot,
              p->dev.dead ? " (its source had failed)" : "");
@@ -950,7 +981,7 @@ static void rewire(struct pt_bus *b)
     }
 }
 
-int passthrough_restore(struct vm *vm, struct ss_rd *r, char *msg)
+int passthrough_restore(struct vm *vm, struct ss_rd *r, uint32_t version, char *msg)
 {
     struct pt_bus *b = vm->pt;
     uint32_t up, down, n;
@@ -973,7 +1004,7 @@ int passthrough_restore(struct vm *vm, struct ss_rd *r, char *msg)
     }
     pthread_rwlock_wrlock(&b->lock);
     for (uint32_t i = 0; i < n && !rc; i++)
-        rc = adopt_one(b, r, msg);
+        rc = adopt_one(b, r, version, msg);
     pthread_rwlock_unlock(&b->lock);
     rewire(b);
     /* Each INTx is known to the pirq route again; one whose GSI the guest
@@ -989,5 +1020,66 @@ int passthrough_restore(struct vm *vm, struct ss_rd *r, char *msg)
     b->gpe_en = en;
     sci_update(b);
     pthread_mutex_unlock(&b->hp_lock);
+    return rc;
+}
+
+/* --- DMA following the balloon (pciback/pt_dma.h) ------------------- */
+
+static bool dma_live(const struct vm_pt *p)
+{
+    return p && p->dev.src && !p->dev.dead;
+}
+
+int passthrough_ram_release(struct vm *vm, uint64_t mpage, bool refuse_split)
+{
+    struct pt_bus *b = vm->pt;
+    uint64_t off = mpage << XK_PAGE_SHIFT;
+    int rc = 0, r;
+
+    if (!b)
+        return 0;
+    pthread_rwlock_rdlock(&b->lock);
+    for (unsigned s = XK_PT_SLOT; refuse_split && s < XK_PT_SLOT_END; s++) {
+        struct vm_pt *p = b->slot[s];
+
+        if (dma_live(p) && !pt_dma_can_remove(&p->dma, off, XK_PAGE_SIZE)) {
+            if (!p->balloon_refused)
+                log_warn("passthrough 00:%02x.0 (%s): its DMA mapping cannot follow the "
+                         "balloon; decrease_reservation refused", s, p->dev.src->ops->kind);
+            p->balloon_refused = true;
+            rc = -EBUSY;
+        }
+    }
+    for (unsigned s = XK_PT_SLOT; !rc && s < XK_PT_SLOT_END; s++) {
+        struct vm_pt *p = b->slot[s];
+
+        if (dma_live(p) && (r = pt_dma_remove(&p->dma, off, XK_PAGE_SIZE)) < 0 && r != -EPIPE)
+            rc = r;
+    }
+    pthread_rwlock_unlock(&b->lock);
+    return rc;
+}
+
+int passthrough_ram_map(struct vm *vm, uint64_t gfn, uint64_t mpage)
+{
+    struct pt_bus *b = vm->pt;
+    int rc = 0, r;
+
+    if (!b)
+        return 0;
+    pthread_rwlock_rdlock(&b->lock);
+    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END; s++) {
+        struct vm_pt *p = b->slot[s];
+
+        if (!dma_live(p))
+            continue;
+        r = pt_dma_add(&p->dma, gfn << XK_PAGE_SHIFT, XK_PAGE_SIZE, mpage << XK_PAGE_SHIFT);
+        if (r < 0 && r != -EPIPE) {
+            log_warn("passthrough 00:%02x.0: DMA map of gfn %#llx: %s", s,
+                     (unsigned long long)gfn, strerror(-r));
+            rc = r;
+        }
+    }
+    pthread_rwlock_unlock(&b->lock);
     return rc;
 }

@@ -63,7 +63,17 @@ bool passthrough_pio(struct vm *vm, uint16_t port, unsigned len, bool write, uin
  * 0 or -errno. */
 int passthrough_lu_check(struct vm *vm, char *msg, size_t len);
 int passthrough_save(struct vm *vm, struct ss_wr *w, pt_keep_fd_fn keep, void *arg);
-int passthrough_restore(struct vm *vm, struct ss_rd *r, char *msg);
+int passthrough_restore(struct vm *vm, struct ss_rd *r, uint32_t version, char *msg);
+
+/* Ballooning (hvm/hc_memory.c, the map's write lock held): the memfd RAM
+ * page MPAGE leaves every function's DMA view before its memory goes.
+ * REFUSE_SPLIT: -EBUSY, nothing changed, when a function's source cannot
+ * unmap it (the kernel's VFIO inside a larger mapping); otherwise what can
+ * be unmapped is.  -errno when a source failed to unmap it. */
+int passthrough_ram_release(struct vm *vm, uint64_t mpage, bool refuse_split);
+/* The page is guest frame GFN again (populated): every function may reach
+ * it there.  -errno when a source could not map it. */
+int passthrough_ram_map(struct vm *vm, uint64_t gfn, uint64_t mpage);
 
 /* The GSI of the function's INTA (what its interrupt line says). */
 uint32_t passthrough_intx_gsi(unsigned slot);

@@ -6,7 +6,8 @@
 #include "passthrough.h"
 #include "save.h"
 
-#define VERSION 1
+/* 2: the DMA mappings as a list of ranges (they follow the balloon). */
+#define VERSION 2
 
 static int save(void *obj, struct ss_wr *w)
 {
@@ -15,8 +16,7 @@ static int save(void *obj, struct ss_wr *w)
 
 static int restore(void *obj, struct ss_rd *r, uint32_t version, char *msg)
 {
-    (void)version;
-    return passthrough_restore(obj, r, msg);
+    return passthrough_restore(obj, r, version, msg);
 }
 
 const struct ss_part vm_part_pci = { "pci", VM_PART_PCI, VERSION, save, restore };

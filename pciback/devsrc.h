@@ -42,6 +42,12 @@ struct pt_irq_info {
  * answers -EPIPE from then on and never blocks. */
 struct pt_devsrc_ops {
     const char *kind;
+    /* A mapping may be unmapped and parts of it mapped again while the
+     * device runs (pt_dma.h: DMA following the balloon).  vfio-user: the
+     * server handles DMA_UNMAP between its own accesses (libvfio-user
+     * quiesces the device first).  Not the kernel's VFIO: type1 cannot
+     * split a mapping, and a real device's DMA in flight would fault. */
+    bool dma_remap;
     int (*get_info)(struct pt_devsrc *s, struct pt_dev_info *out);
     int (*region_info)(struct pt_devsrc *s, uint32_t index, struct pt_region_info *out);
     /* LEN bytes at OFF of region INDEX (config space included). */
@@ -56,6 +62,7 @@ struct pt_devsrc_ops {
      * process, FD at FD_OFF (the guest memfd). */
     int (*dma_map)(struct pt_devsrc *s, uint64_t iova, uint64_t size, int fd,
                    uint64_t fd_off, void *vaddr, bool writable);
+    /* Exactly a range dma_map mapped (both sources refuse a part). */
     int (*dma_unmap)(struct pt_devsrc *s, uint64_t iova, uint64_t size);
     int (*irq_info)(struct pt_devsrc *s, uint32_t index, struct pt_irq_info *out);
     /* Signal FDS[i] when sub-interrupt START+i of type INDEX fires; an fd of

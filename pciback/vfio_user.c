@@ -482,6 +482,7 @@ static int vfu_handover(struct pt_devsrc *s, struct ss_wr *w, pt_keep_fd_fn keep
 
 static const struct pt_devsrc_ops vfu_ops = {
     .kind = "vfio-user",
+    .dma_remap = true,
     .get_info = vfu_get_info,
     .region_info = vfu_region_info,
     .region_read = vfu_region_read,

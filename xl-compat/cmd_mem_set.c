@@ -1,5 +1,7 @@
 /* xl mem-set <Domain> <size>: the balloon target in memory/target, as
- * libxl_set_memory_target with enforce: never above memory/static-max. */
+ * libxl_set_memory_target with enforce: never above memory/static-max.
+ * Not below it while a PCI function is passed through with the kernel's
+ * VFIO: its DMA mapping cannot follow the balloon (docs/pciback.md). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
@@ -7,10 +9,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device_pci.h"
 #include "dominfo.h"
 #include "mem_size.h"
 #include "xl.h"
 #include "xs_util.h"
+
+/* A function without a vfio-user server is the host's, through the
+ * kernel's VFIO (xl_pci_xs_list): ballooning would free pages its IOMMU
+ * mapping still holds, and xenkvm's VMM refuses decrease_reservation
+ * then, which a Linux guest's balloon driver does not survive. */
+static bool balloon_ok(unsigned domid, const char *mem)
+{
+    struct xl_pci_node *l;
+    unsigned n = xl_pci_xs_list(domid, &l);
+    bool ok = true;
+
+    for (unsigned i = 0; i < n && ok; i++) {
+        if (l[i].vfio_user)
+            continue;
+        fprintf(stderr, "libxl: error: Domain %u:PCI function %s is passed through with the "
+                "kernel's VFIO, whose DMA mapping cannot follow the balloon: the target "
+                "cannot be below memory_static_max\n", domid, l[i].bdf);
+        fprintf(stderr, "cannot set domid %u dynamic max memory to : %s\n", domid, mem);
+        ok = false;
+    }
+    xl_pci_list_free(l, n);
+    return ok;
+}
 
 int cmd_mem_set(int argc, char **argv)
 {
@@ -41,6 +67,10 @@ int cmd_mem_set(int argc, char **argv)
         fprintf(stderr, "libxl: error: memory_dynamic_max must be less than or equal to "
                 "memory_static_max\n");
         fprintf(stderr, "cannot set domid %u dynamic max memory to : %s\n", domid, mem);
+        free(smax);
+        return EXIT_FAILURE;
+    }
+    if ((uint64_t)kb < strtoull(smax, NULL, 10) && !balloon_ok(domid, mem)) {
         free(smax);
         return EXIT_FAILURE;
     }

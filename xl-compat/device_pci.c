@@ -34,6 +34,13 @@ int xl_pci_prepare(struct domcfg *dc, const char *file)
         fprintf(stderr, "%s: passthrough not yet supported for x86 PVH guests\n", file);
         return -1;
     }
+    if (dc->memory_mib < dc->maxmem_mib) {
+        /* libxl__domain_config_setdefault (Xen 4.17 on): memory below
+         * maxmem is populate-on-demand for an HVM guest, which an IOMMU
+         * (passthrough) does not go with. */
+        fprintf(stderr, "libxl: error: IOMMU not supported together with PoD\n");
+        return -1;
+    }
     if (pci_spec_parse(dc->pcis[0], &p, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s: %s\n", file, err);
         return -1;

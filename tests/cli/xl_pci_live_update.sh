@@ -95,7 +95,7 @@ cat > "$tmp/old-vmm" <<SH
 #!/bin/bash
 # A VMM that reads the pci part only in a version the running one never wrote.
 if [ "\$1" = --check-live-update-version ]; then
-    exec "$vmm" --check-live-update-version "\$(sed 's/ 11=1/ 11=9/' <<<"\$2")"
+    exec "$vmm" --check-live-update-version "\$(sed 's/ 11=[0-9]*/ 11=9/' <<<"\$2")"
 fi
 exec "$vmm" "\$@"
 SH

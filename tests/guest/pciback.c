@@ -8,10 +8,13 @@
  * server is killed while a DMA is stalled and the device must read as
  * gone while the guest goes on.  With "liveupdate", a second function at
  * 00:04.0 (attached by xl pci-attach before the guest runs) and live
- * updates of the VMM in between (pt_live_update).
+ * updates of the VMM in between (pt_live_update).  Ballooning: a frame
+ * given back is out of the device's reach until populated again
+ * (pt_balloon).
  */
 #include "acpi.h"
 #include "apic.h"
+#include "hypercall.h"
 #include "lib.h"
 #include "paging.h"
 #include "shinfo.h"
@@ -38,6 +41,7 @@ static int prt_gsi = -1, prt_gsi_platform = -1;
 #define INTX_GSI ((unsigned int)prt_gsi)
 static uint8_t dma_src[8192] __attribute__((aligned(4096)));
 static uint8_t dma_dst[8192] __attribute__((aligned(4096)));
+static uint8_t bal[3][4096] __attribute__((aligned(4096)));   /* bal[1] is ballooned */
 
 static uint32_t cfg32(unsigned int off) { return pci_cfg_read32(0, DEV, 0, off); }
 static void cfg_w32(unsigned int off, uint32_t v) { pci_cfg_write32(0, DEV, 0, off, v); }
@@ -279,6 +283,60 @@ TEST(pt_intx)
     ioapic_mask(INTX_GSI);
 }
 
+static long reservation(unsigned int op, xen_pfn_t *list, unsigned int n)
+{
+    struct xen_memory_reservation r = { .nr_extents = n, .domid = DOMID_SELF };
+
+    set_xen_guest_handle(r.extent_start, list);
+    return HYPERVISOR_memory_op(op, &r);
+}
+
+static bool all_bytes(const uint8_t *p, unsigned int n, uint8_t v)
+{
+    for (unsigned int i = 0; i < n; i++)
+        if (p[i] != v)
+            return false;
+    return true;
+}
+
+/* A frame the guest gives back leaves the device's reach, as Xen's IOMMU
+ * drops it: DMA to it, from it or across into it fails as at an unmapped
+ * address, nothing lands; the frames around it stay reachable.  Populated
+ * again, the device reaches it, and across its neighbours (one mapping
+ * again). */
+static void balloon_round(void)
+{
+    xen_pfn_t gfn = (uintptr_t)bal[1] >> PAGE_SHIFT;
+    uintptr_t b0 = (uintptr_t)bal[0], b1 = (uintptr_t)bal[1], b2 = (uintptr_t)bal[2];
+
+    cfg_w16(0x04, 0x6);
+    for (unsigned int i = 0; i < sizeof(dma_src); i++)
+        dma_src[i] = (uint8_t)(i * 11 + 3);
+    memset(bal, 0x5a, sizeof(bal));
+    REQUIRE(EXPECT_EQ(reservation(XENMEM_decrease_reservation, &gfn, 1), 1));
+    EXPECT_EQ(dma((uintptr_t)dma_src, b1, 64, 0), TD_ST_DONE | TD_ST_ERROR);
+    EXPECT_EQ(dma(b1 + 128, (uintptr_t)dma_dst, 64, 0), TD_ST_DONE | TD_ST_ERROR);
+    EXPECT_EQ(dma((uintptr_t)dma_src, b1 - 32, 64, 0), TD_ST_DONE | TD_ST_ERROR);
+    EXPECT_TRUE(all_bytes(bal[0] + 4096 - 32, 32, 0x5a));
+    /* The neighbours. */
+    EXPECT_EQ(dma((uintptr_t)dma_src, b0, 4096, 0), TD_ST_DONE);
+    EXPECT_EQ(memcmp(bal[0], dma_src, 4096), 0);
+    EXPECT_EQ(dma((uintptr_t)dma_src + 4096, b2, 4096, 0), TD_ST_DONE);
+    EXPECT_EQ(memcmp(bal[2], dma_src + 4096, 4096), 0);
+    /* Back: scrubbed (no failed DMA landed in it), reachable again. */
+    REQUIRE(EXPECT_EQ(reservation(XENMEM_populate_physmap, &gfn, 1), 1));
+    EXPECT_TRUE(all_bytes(bal[1], 4096, 0));
+    EXPECT_EQ(dma((uintptr_t)dma_src, b1, 4096, 0), TD_ST_DONE);
+    EXPECT_EQ(memcmp(bal[1], dma_src, 4096), 0);
+    EXPECT_EQ(dma((uintptr_t)dma_src, b0 + 2048, 8192, 0), TD_ST_DONE);
+    EXPECT_EQ(memcmp(bal[0] + 2048, dma_src, 8192), 0);
+}
+
+TEST(pt_balloon)
+{
+    balloon_round();
+}
+
 TEST(pt_device_killed)
 {
     uint64_t end = xen_system_time() + 60000000000ull;
@@ -425,7 +483,65 @@ TEST(pt_live_update)
         lu_await(n);
         lu_round((uint8_t)(n + 1));
     }
+    /* The new VMM took the DMA mappings over: they follow the balloon. */
+    balloon_round();
     printf("PCIBACK-LU-DONE\n");
+}
+
+/* --- ballooning, then a function hot-plugged (cli/xl_pci_balloon) ---- */
+
+static uint32_t dev4_dma(uint64_t src, uint64_t dst, uint32_t len)
+{
+    volatile uint32_t *r = dev4();
+
+    r[TD_STATUS / 4] = TD_ST_DONE | TD_ST_ERROR;
+    r[TD_DMA_SRC / 4] = (uint32_t)src;
+    r[TD_DMA_SRC / 4 + 1] = (uint32_t)(src >> 32);
+    r[TD_DMA_DST / 4] = (uint32_t)dst;
+    r[TD_DMA_DST / 4 + 1] = (uint32_t)(dst >> 32);
+    r[TD_DMA_LEN / 4] = len;
+    r[TD_DMA_CMD / 4] = TD_CMD_START;
+    return r[TD_STATUS / 4];
+}
+
+/* A function attached (xl pci-attach at 00:04.0) while a frame is
+ * ballooned out gets no mapping for it, as Xen maps only what the guest
+ * has; populated again, the new function reaches it too. */
+TEST(pt_balloon_hot_attach)
+{
+    xen_pfn_t gfn = (uintptr_t)bal[1] >> PAGE_SHIFT;
+    uintptr_t b0 = (uintptr_t)bal[0], b1 = (uintptr_t)bal[1], b2 = (uintptr_t)bal[2];
+    uint64_t end;
+
+    if (!cmdline_has("balloonattach")) {
+        test_skip("without balloonattach on the command line");
+        return;
+    }
+    for (unsigned int i = 0; i < sizeof(dma_src); i++)
+        dma_src[i] = (uint8_t)(i * 5 + 1);
+    memset(bal, 0x5a, sizeof(bal));
+    REQUIRE(EXPECT_EQ(reservation(XENMEM_decrease_reservation, &gfn, 1), 1));
+    printf("PCIBACK-BALLOONED\n");
+    end = xen_system_time() + 120000000000ull;
+    while (pci_cfg_read32(0, DEV4, 0, 0) != (TD_VENDOR | (TD_DEVICE << 16)) &&
+           xen_system_time() < end)
+        cpu_relax();
+    REQUIRE(EXPECT_EQ(pci_cfg_read32(0, DEV4, 0, 0), TD_VENDOR | (TD_DEVICE << 16)));
+    pci_cfg_write32(0, DEV4, 0, 0x04, 0x6);
+    EXPECT_EQ(dev4_dma((uintptr_t)dma_src, b1, 64), TD_ST_DONE | TD_ST_ERROR);
+    EXPECT_EQ(dev4_dma(b1, (uintptr_t)dma_dst, 64), TD_ST_DONE | TD_ST_ERROR);
+    EXPECT_EQ(dev4_dma((uintptr_t)dma_src, b0, 4096), TD_ST_DONE);
+    EXPECT_EQ(memcmp(bal[0], dma_src, 4096), 0);
+    EXPECT_EQ(dev4_dma((uintptr_t)dma_src, b2, 4096), TD_ST_DONE);
+    EXPECT_EQ(memcmp(bal[2], dma_src, 4096), 0);
+    REQUIRE(EXPECT_EQ(reservation(XENMEM_populate_physmap, &gfn, 1), 1));
+    EXPECT_TRUE(all_bytes(bal[1], 4096, 0));
+    EXPECT_EQ(dev4_dma((uintptr_t)dma_src, b0 + 2048, 8192), TD_ST_DONE);
+    EXPECT_EQ(memcmp(bal[0] + 2048, dma_src, 8192), 0);
+    cfg_w16(0x04, 0x6);
+    EXPECT_EQ(dma((uintptr_t)dma_src + 4096, b1, 4096, 0), TD_ST_DONE);
+    EXPECT_EQ(memcmp(bal[1], dma_src + 4096, 4096), 0);
+    printf("PCIBACK-BALLOON-DONE\n");
 }
 
 void guest_main(void)

@@ -41,7 +41,7 @@
 #include "pciback/vfu_msg.h"
 #include "testdev_regs.h"
 
-#define MAX_DMA 16
+#define MAX_DMA 64              /* mappings: ballooning splits them (docs/pciback.md) */
 /* serve_one's handlers: replied already, or the socket failed. */
 #define SENT 1
 #define DEAD 1000

@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "pciback/pt_dev.h"
+#include "pciback/pt_dma.h"
 #include "pciback/vfio_kernel.h"
 
 enum { FD_CONTAINER = 100, FD_GROUP, FD_DEVICE };
@@ -205,6 +206,12 @@ static int m_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 
         if (fd != FD_CONTAINER || u->argsz < sizeof(*u))
             return fail(EINVAL);
+        /* Type1 v2 refuses a request that bisects a mapping. */
+        for (unsigned i = 0; i < m->nmap; i++)
+            if (m->map[i].iova < u->iova + u->size && u->iova < m->map[i].iova + m->map[i].size &&
+                (m->map[i].iova < u->iova ||
+                 m->map[i].iova + m->map[i].size > u->iova + u->size))
+                return fail(EINVAL);
         for (unsigned i = 0; i < m->nmap; i++) {
             if (m->map[i].iova >= u->iova && m->map[i].iova + m->map[i].size <= u->iova + u->size) {
                 done += m->map[i].size;
@@ -526,6 +533,43 @@ static void handover(void)
     pt_devsrc_close(s);
 }
 
+/* Ballooning with the kernel's VFIO (pciback/pt_dma.h): type1 cannot
+ * split a mapping and a real device's DMA in flight would fault, so a page
+ * inside a larger mapping cannot leave: refused with nothing reaching the
+ * kernel; a page mapped on its own (populated again) can, by its exact
+ * range; pages mapped back are never joined into one mapping. */
+static void balloon_refused_by_type1(void)
+{
+    struct pt_devsrc *s = open_model();
+    struct pt_dma d;
+
+    if (!s)
+        return;
+    CHECK(!s->ops->dma_remap);
+    pt_dma_init(&d, s, 5, (uint8_t *)0x7f0000000000);
+    CHECK_EQ(pt_dma_add(&d, 0, 16 * 4096, 0), 0);
+    CHECK_EQ(M.nmap, 1);
+    CHECK(!pt_dma_can_remove(&d, 5 * 4096, 4096));
+    CHECK_EQ(pt_dma_remove(&d, 5 * 4096, 4096), -EBUSY);
+    CHECK(M.nmap == 1 && M.map[0].iova == 0 && M.map[0].size == 16 * 4096);
+    /* What the kernel would say to the split itself. */
+    CHECK_EQ(s->ops->dma_unmap(s, 5 * 4096, 4096), -EINVAL);
+    CHECK_EQ(M.nmap, 1);
+    /* A page on its own: mapped, then taken out by its exact range. */
+    CHECK_EQ(pt_dma_add(&d, 16 * 4096, 4096, 16 * 4096), 0);
+    CHECK_EQ(M.nmap, 2);
+    CHECK_EQ(d.n, 2);                       /* not joined to its neighbour */
+    CHECK_EQ(M.map[1].vaddr, 0x7f0000000000 + 16 * 4096);
+    CHECK(pt_dma_can_remove(&d, 16 * 4096, 4096));
+    CHECK_EQ(pt_dma_remove(&d, 16 * 4096, 4096), 0);
+    CHECK_EQ(M.nmap, 1);
+    CHECK_EQ(d.n, 1);
+    /* Whole mappings go on clear. */
+    pt_dma_clear(&d, true);
+    CHECK_EQ(M.nmap, 0);
+    pt_devsrc_close(s);
+}
+
 int main(void)
 {
     RUN(open_refusals);
@@ -533,5 +577,6 @@ int main(void)
     RUN(dma_irqs_reset);
     RUN(msi_multi_io_bar);
     RUN(handover);
+    RUN(balloon_refused_by_type1);
     return CHECK_DONE();
 }
