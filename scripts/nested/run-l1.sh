@@ -20,7 +20,7 @@
 # command line, NESTED_QEMU_CPU replaces the CPU model.
 # The serial console is shown and saved to LOG; its PASS:/FAIL:/SKIP: lines
 # are counted and the last line printed is "N passed, N failed, N skipped".
-# QEMU gets TIMEOUT seconds (NESTED_TIMEOUT, default 1200); a run that is
+# QEMU gets TIMEOUT seconds (NESTED_TIMEOUT, default 900); a run that is
 # cut off, or that never printed "NESTED: done", is a failure.
 # NESTED_PARTS (default "suite,l2") picks what L1 runs, NESTED_L2_TIMEOUT
 # bounds the L2 boot (default 200 s, and always below NESTED_IDLE so that
@@ -32,7 +32,7 @@ cache=$(cd "${1:?usage: run-l1.sh CACHE LOG}" && pwd)
 log=${2:?}
 # shellcheck disable=SC1091
 . "$cache/versions"
-limit=${NESTED_TIMEOUT:-1200}
+limit=${NESTED_TIMEOUT:-900}
 idle=${NESTED_IDLE:-300}
 l2_limit=${NESTED_L2_TIMEOUT:-200}
 # L1 waiting on a silent L2 prints a progress line every 20 s, and must

@@ -13,19 +13,6 @@ guest=$guests/pciback64.elf
 run=$(mktemp -d /tmp/xenkvm-pci.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$run"' EXIT
 
-result() { # name status [why]
-    if [ "$2" = 0 ]; then echo "PASS: $1"; else echo "FAIL: $1${3:+: $3}"; fi
-}
-# Wait (60 s at most) for a file to exist or to contain a line.
-await() { # file [pattern]
-    for _ in $(seq 1200); do
-        if [ $# = 1 ]; then [ -e "$1" ] && return 0
-        else grep -q "$2" "$1" 2>/dev/null && return 0; fi
-        sleep 0.05
-    done
-    return 1
-}
-
 # --- the driver's cases --------------------------------------------------
 "$server" "$run/dev.sock" > "$run/server.log" 2>&1 &
 srv=$!

@@ -13,17 +13,6 @@ guest=$guests/pcimsi64.elf
 run=$(mktemp -d /tmp/xenkvm-pcimsi.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$run"' EXIT
 
-result() { # name status [why]
-    if [ "$2" = 0 ]; then echo "PASS: $1"; else echo "FAIL: $1${3:+: $3}"; fi
-}
-await() { # file: wait (60 s at most) for it to exist
-    for _ in $(seq 1200); do
-        [ -e "$1" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 # --- APIC vectors and the I/O BAR ------------------------------------------
 "$server" --msi4 --iobar "$run/dev.sock" > "$run/server.log" 2>&1 &
 srv=$!

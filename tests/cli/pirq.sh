@@ -14,16 +14,6 @@ guest=$guests/pirq64.elf
 run=$(mktemp -d /tmp/xenkvm-pirq.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$run"' EXIT
 
-result() { # name status [why]
-    if [ "$2" = 0 ]; then echo "PASS: $1"; else echo "FAIL: $1${3:+: $3}"; fi
-}
-await() { # file: wait (60 s at most) for it to exist
-    for _ in $(seq 1200); do
-        [ -e "$1" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
 # guest_ok NAME FILE STATUS: the guest powered off with passes, no failures.
 guest_ok() {
     sed "s/^/  guest: /" "$2"

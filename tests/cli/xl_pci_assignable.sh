@@ -11,9 +11,6 @@ xl_private pciassign
 export XENKVM_SYSFS_ROOT=$tmp/sys
 mkdir -p "$XENKVM_RUNDIR"
 trap 'rm -rf "$tmp"' EXIT
-result() { # name status [why]
-    if [ "$2" = 0 ]; then echo "PASS: $1"; else echo "FAIL: $1${3:+: $3}"; fi
-}
 d=$XENKVM_SYSFS_ROOT/bus/pci
 mkdir -p "$d/drivers/e1000e" "$d/drivers/vfio-pci" "$d/devices/0000:03:00.0" \
     "$d/devices/0000:04:00.0"

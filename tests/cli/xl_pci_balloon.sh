@@ -11,29 +11,10 @@
 set -u
 . "$SRCDIR/tests/cli/common.inc"
 need_kvm xl_pci_balloon
-server=$BUILDDIR/tests/pciback/vfu_testdev
 guest=$guests/pciback64.elf
 xl_private pcibal
 trap 'kill $(jobs -p) 2>/dev/null; xl_teardown' EXIT
 be=/local/domain/0/backend/pci
-
-result() { # name status [why]
-    if [ "$2" = 0 ]; then echo "PASS: $1"; else echo "FAIL: $1${3:+: $3}"; fi
-}
-# Wait (120 s at most: a bound, not a pace) for a file to hold a line.
-await() { # file pattern
-    for _ in $(seq 2400); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-serve() { # N: a test device server at $tmp/devN.sock, its pid in srvN
-    "$server" "$tmp/dev$1.sock" > "$tmp/server$1.log" 2>&1 &
-    eval "srv$1=$!"
-    wait_for 10 test -S "$tmp/dev$1.sock"
-}
-node() { xenstore-read "$1" 2>/dev/null; }
 
 serve 2
 serve 4
@@ -66,17 +47,17 @@ glog=$tmp/log/xl-bal.log      # the guest's output (debug port) is there
 
 # --- xl mem-set: vfio-user follows the balloon, kernel VFIO does not ----------
 out=$("$xl" mem-set bal 24m 2>&1); st=$?
-[ $st = 0 ] && [ -z "$out" ] && [ "$(node /local/domain/$domid/memory/target)" = 24576 ]
+[ $st = 0 ] && [ -z "$out" ] && [ "$(xs_node /local/domain/$domid/memory/target)" = 24576 ]
 result mem_set_with_vfio_user_function "$?" "status $st: $out"
-sock=$(node $be/$domid/0/vfio-user-0)
+sock=$(xs_node $be/$domid/0/vfio-user-0)
 xenstore-rm "$be/$domid/0/vfio-user-0"
 out=$("$xl" mem-set bal 16m 2>&1); st=$?
 want="libxl: error: Domain $domid:PCI function ffff:00:02.0 is passed through with the kernel's VFIO, whose DMA mapping cannot follow the balloon: the target cannot be below memory_static_max
 cannot set domid $domid dynamic max memory to : 16m"
-[ $st = 1 ] && [ "$out" = "$want" ] && [ "$(node /local/domain/$domid/memory/target)" = 24576 ]
+[ $st = 1 ] && [ "$out" = "$want" ] && [ "$(xs_node /local/domain/$domid/memory/target)" = 24576 ]
 result mem_set_refused_with_kernel_vfio_function "$?" "status $st: $out"
 out=$("$xl" mem-set bal 32m 2>&1); st=$?
-[ $st = 0 ] && [ "$(node /local/domain/$domid/memory/target)" = 32768 ]
+[ $st = 0 ] && [ "$(xs_node /local/domain/$domid/memory/target)" = 32768 ]
 result mem_set_to_static_max_with_kernel_vfio_function "$?" "status $st: $out"
 xenstore-write "$be/$domid/0/vfio-user-0" "$sock"
 

@@ -9,30 +9,12 @@
 set -u
 . "$SRCDIR/tests/cli/common.inc"
 need_kvm xl_pci_hotplug
-server=$BUILDDIR/tests/pciback/vfu_testdev
 guest=$guests/pcihotplug64.elf
 xl_private pcihp
 trap 'kill $(jobs -p) 2>/dev/null; xl_teardown' EXIT
 be=/local/domain/0/backend/pci
 
-result() { # name status [why]
-    if [ "$2" = 0 ]; then echo "PASS: $1"; else echo "FAIL: $1${3:+: $3}"; fi
-}
-# Wait (120 s at most: a bound, not a pace) for a file to hold a line.
-await() { # file pattern
-    for _ in $(seq 2400); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-serve() { # N [--msi]: a test device server at $tmp/devN.sock, its pid in srvN
-    "$server" ${2:-} "$tmp/dev$1.sock" > "$tmp/server$1.log" 2>&1 &
-    eval "srv$1=$!"
-    wait_for 10 test -S "$tmp/dev$1.sock"
-}
 gone() { ! kill -0 "$1" 2>/dev/null; }
-node() { xenstore-read "$1" 2>/dev/null; }
 
 cat > "$tmp/hp.cfg" <<CFG
 name = "hp"
@@ -54,12 +36,12 @@ serve 1
 await "$glog" "HOTPLUG-WAIT attach"
 out=$("$xl" pci-attach hp "vfio-user=$tmp/dev1.sock" 2>&1); st=$?
 result pci_attach_first "$st" "status $st: $out"
-[ "$(node $be/$domid/0/num_devs)" = 1 ] && [ "$(node $be/$domid/0/dev-0)" = ffff:00:02.0 ] &&
-    [ "$(node $be/$domid/0/key-0)" = ffff:00:02.0 ] && [ "$(node $be/$domid/0/vdevfn-0)" = 10 ] &&
-    [ "$(node $be/$domid/0/state-0)" = 1 ] && [ "$(node $be/$domid/0/state)" = 1 ] &&
-    [ "$(node $be/$domid/0/frontend-id)" = "$domid" ] &&
-    [ "$(node $be/$domid/0/opts-0)" = "msitranslate=0,power_mgmt=0,permissive=0,rdm_policy=relaxed" ] &&
-    [ "$(node /local/domain/$domid/device/pci/0/state)" = 1 ]
+[ "$(xs_node $be/$domid/0/num_devs)" = 1 ] && [ "$(xs_node $be/$domid/0/dev-0)" = ffff:00:02.0 ] &&
+    [ "$(xs_node $be/$domid/0/key-0)" = ffff:00:02.0 ] && [ "$(xs_node $be/$domid/0/vdevfn-0)" = 10 ] &&
+    [ "$(xs_node $be/$domid/0/state-0)" = 1 ] && [ "$(xs_node $be/$domid/0/state)" = 1 ] &&
+    [ "$(xs_node $be/$domid/0/frontend-id)" = "$domid" ] &&
+    [ "$(xs_node $be/$domid/0/opts-0)" = "msitranslate=0,power_mgmt=0,permissive=0,rdm_policy=relaxed" ] &&
+    [ "$(xs_node /local/domain/$domid/device/pci/0/state)" = 1 ]
 result pci_attach_writes_libxl_nodes $? "$(xenstore-ls -f $be 2>&1 | head -20)"
 
 # --- a second one at slot 4, with plain MSI -----------------------------------
@@ -71,8 +53,8 @@ out=$("$xl" pci-list hp 2>&1); st=$?
 want=$'Vdev Device\n02.0 ffff:00:02.0\n04.0 0000:03:00.0'
 [ $st = 0 ] && [ "$out" = "$want" ]
 result pci_list_output "$?" "status $st: $out"
-[ "$(node $be/$domid/0/num_devs)" = 2 ] && [ "$(node $be/$domid/0/state)" = 7 ] &&
-    [ "$(node $be/$domid/0/vdevfn-1)" = 20 ]
+[ "$(xs_node $be/$domid/0/num_devs)" = 2 ] && [ "$(xs_node $be/$domid/0/state)" = 7 ] &&
+    [ "$(xs_node $be/$domid/0/vdevfn-1)" = 20 ]
 result pci_attach_second_node_set $? "$(xenstore-ls -f $be 2>&1 | head -30)"
 out=$("$xl" pci-attach hp "vfio-user=$tmp/dev2.sock,bdf=0000:03:00.0@5" 2>&1); st=$?
 [ $st = 1 ] && grep -qF "PCI device already attached to a domain" <<<"$out"
@@ -84,8 +66,8 @@ out=$("$xl" pci-detach hp ffff:00:02.0 2>&1); st=$?
 result pci_detach_after_guest_eject "$st" "status $st: $out"
 wait_for 10 gone "$srv1"
 result server_saw_the_disconnect $? "vfu_testdev 1 still runs"
-[ "$(node $be/$domid/0/num_devs)" = 1 ] && [ "$(node $be/$domid/0/dev-0)" = 0000:03:00.0 ] &&
-    [ "$(node $be/$domid/0/vdevfn-0)" = 20 ] && ! xenstore-exists $be/$domid/0/dev-1 2>/dev/null
+[ "$(xs_node $be/$domid/0/num_devs)" = 1 ] && [ "$(xs_node $be/$domid/0/dev-0)" = 0000:03:00.0 ] &&
+    [ "$(xs_node $be/$domid/0/vdevfn-0)" = 20 ] && ! xenstore-exists $be/$domid/0/dev-1 2>/dev/null
 result pci_detach_moves_entries_down $? "$(xenstore-ls -f $be 2>&1 | head -30)"
 
 # --- attach again (the first free slot: 2) ----------------------------------

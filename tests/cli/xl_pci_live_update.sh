@@ -12,27 +12,10 @@
 set -u
 . "$SRCDIR/tests/cli/common.inc"
 need_kvm xl_pci_live_update
-server=$BUILDDIR/tests/pciback/vfu_testdev
 guest=$guests/pciback64.elf
 xl_private pcilu
 trap 'kill $(jobs -p) 2>/dev/null; xl_teardown' EXIT
 
-result() { # name status [why]
-    if [ "$2" = 0 ]; then echo "PASS: $1"; else echo "FAIL: $1${3:+: $3}"; fi
-}
-# Wait (120 s at most: a bound, not a pace) for a file to hold a line.
-await() { # file pattern
-    for _ in $(seq 2400); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-serve() { # N: a test device server at $tmp/devN.sock, its pid in srvN
-    "$server" "$tmp/dev$1.sock" > "$tmp/server$1.log" 2>&1 &
-    eval "srv$1=$!"
-    wait_for 10 test -S "$tmp/dev$1.sock"
-}
 vmm_pid() { awk '{ print $2 }' "$XENKVM_RUNDIR/dom$("$xl" domid "$1").pid" 2>/dev/null; }
 
 serve 2

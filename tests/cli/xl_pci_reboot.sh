@@ -9,31 +9,13 @@
 set -u
 . "$SRCDIR/tests/cli/common.inc"
 need_kvm xl_pci_reboot
-server=$BUILDDIR/tests/pciback/vfu_testdev
 guest=$guests/pciback64.elf
 xl_private pcirb
 trap 'kill $(jobs -p) 2>/dev/null; xl_teardown' EXIT
 be=/local/domain/0/backend/pci
 
-result() { # name status [why]
-    if [ "$2" = 0 ]; then echo "PASS: $1"; else echo "FAIL: $1${3:+: $3}"; fi
-}
-await() { # file pattern: 120 s at most (a bound, not a pace)
-    for _ in $(seq 2400); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-serve() { # N: a test device server at $tmp/devN.sock for client after client
-    "$server" --again "$tmp/dev$1.sock" > "$tmp/server$1.log" 2>&1 &
-    eval "srv$1=$!"
-    wait_for 10 test -S "$tmp/dev$1.sock"
-}
-node() { xenstore-read "$1" 2>/dev/null; }
-
-serve 2
-serve 4
+serve 2 --again
+serve 4 --again
 cat > "$tmp/rb.cfg" <<CFG
 name = "ptrb"
 type = "hvm"
@@ -57,9 +39,9 @@ wait_for 60 bash -c "[ \"\$('$xl' pci-list ptrb 2>&1)\" = '$want' ]"
 out=$("$xl" pci-list ptrb 2>&1)
 [ "$out" = "$want" ]
 result reboot_keeps_attached_function "$?" "$out"
-[ "$(node $be/$d2/0/num_devs)" = 2 ] && [ "$(node $be/$d2/0/vdevfn-1)" = 20 ] &&
-    [ "$(node $be/$d2/0/vfio-user-1)" = "$tmp/dev4.sock" ] &&
-    [ "$(node $be/$d2/0/opts-1)" = "msitranslate=0,power_mgmt=0,permissive=1,rdm_policy=relaxed" ] &&
+[ "$(xs_node $be/$d2/0/num_devs)" = 2 ] && [ "$(xs_node $be/$d2/0/vdevfn-1)" = 20 ] &&
+    [ "$(xs_node $be/$d2/0/vfio-user-1)" = "$tmp/dev4.sock" ] &&
+    [ "$(xs_node $be/$d2/0/opts-1)" = "msitranslate=0,power_mgmt=0,permissive=1,rdm_policy=relaxed" ] &&
     ! xenstore-ls "$be/$d1" > /dev/null 2>&1
 result reboot_writes_libxl_nodes $? "$(xenstore-ls -f $be 2>&1 | head -30)"
 grep -q "client gone" "$tmp/server2.log" && grep -q "client gone" "$tmp/server4.log"
