@@ -191,13 +191,13 @@ static uint32_t *apic_word(struct kvm_lapic_state *s, unsigned reg, uint8_t vec)
  * when a vector is about to be injected (ENABLE) software-enable a
  * disabled APIC, as Xen's direct injection needs none.  STALE < 0:
  * nothing to clear. */
-static void lapic_prepare(struct vcpu *v, int stale, bool withdraw, bool enable)
+static bool lapic_prepare(struct vcpu *v, int stale, bool withdraw, bool enable)
 {
     struct kvm_lapic_state s;
     bool changed = false;
 
     if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
-        return;
+        return false;
     if (enable && !(*(uint32_t *)(s.regs + APIC_SVR) & APIC_SVR_ENABLE)) {
         *(uint32_t *)(s.regs + APIC_SVR) |= APIC_SVR_ENABLE | 0xff;
         changed = true;             /* spurious vector 0xff */
@@ -217,6 +217,7 @@ static void lapic_prepare(struct vcpu *v, int stale, bool withdraw, bool enable)
     }
     if (changed && ioctl(v->fd, KVM_SET_LAPIC, &s) < 0)
         log_warn("vCPU %u: KVM_SET_LAPIC:", v->id);
+    return changed;
 }
 
 void irq_vcpu_entry(struct vcpu *v)
@@ -255,8 +256,18 @@ void irq_vcpu_entry(struct vcpu *v)
         stale = vec;            /* this vector's own leftover, if any */
     /* A request still in IRR goes too, unless the per-vCPU upcall vector
      * (which the guest EOIs, and may share the number) raised it. */
-    if (stale >= 0 || inject)
-        lapic_prepare(v, stale, stale != atomic_load(&v->upcall_vector), inject);
+    /* The APIC written back is the one read before: a per-vCPU upcall
+     * vector another thread sent in between (KVM_SIGNAL_MSI) is lost
+     * with it, so it is sent again while its flag is up (an extra one
+     * finds nothing pending: harmless).  Seen as a Linux guest halted at
+     * SMP start with upcall_pending set and nothing in IRR, right where
+     * it moves from the callback vector to per-vCPU upcall vectors. */
+    if ((stale >= 0 || inject) &&
+        lapic_prepare(v, stale, stale != atomic_load(&v->upcall_vector), inject)) {
+        uint8_t uv = atomic_load(&v->upcall_vector);
+        if (uv && irq_upcall_pending(vm, v->id))
+            signal_msi(vm, v->id, uv);
+    }
     if (inject) {
         signal_msi(vm, v->id, vec);
         v->cb_outstanding = true;
