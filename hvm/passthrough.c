@@ -727,7 +727,9 @@ bool passthrough_cfg(struct vm *vm, unsigned dev, unsigned reg, unsigned size, b
     return p != NULL;
 }
 
-bool passthrough_mmio(struct vm *vm, uint64_t gpa, unsigned len, bool write, uint8_t *data)
+/* An MMIO (PIO false) or port access offered to each function in turn. */
+static bool bus_access(struct vm *vm, bool pio, uint64_t addr, unsigned len, bool write,
+                       uint8_t *data)
 {
     struct pt_bus *b = vm->pt;
     bool done = false;
@@ -736,23 +738,21 @@ bool passthrough_mmio(struct vm *vm, uint64_t gpa, unsigned len, bool write, uin
         return false;
     pthread_rwlock_rdlock(&b->lock);
     for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END && !done; s++)
-        done = b->slot[s] && pt_dev_mmio(&b->slot[s]->dev, gpa, len, write, data);
+        done = b->slot[s] &&
+               (pio ? pt_dev_pio(&b->slot[s]->dev, (uint16_t)addr, len, write, data)
+                    : pt_dev_mmio(&b->slot[s]->dev, addr, len, write, data));
     pthread_rwlock_unlock(&b->lock);
     return done;
 }
 
+bool passthrough_mmio(struct vm *vm, uint64_t gpa, unsigned len, bool write, uint8_t *data)
+{
+    return bus_access(vm, false, gpa, len, write, data);
+}
+
 bool passthrough_pio(struct vm *vm, uint16_t port, unsigned len, bool write, uint8_t *data)
 {
-    struct pt_bus *b = vm->pt;
-    bool done = false;
-
-    if (!b)
-        return false;
-    pthread_rwlock_rdlock(&b->lock);
-    for (unsigned s = XK_PT_SLOT; s < XK_PT_SLOT_END && !done; s++)
-        done = b->slot[s] && pt_dev_pio(&b->slot[s]->dev, port, len, write, data);
-    pthread_rwlock_unlock(&b->lock);
-    return done;
+    return bus_access(vm, true, port, len, write, data);
 }
 
 /* --- live update: the functions cross the exec (docs/pciback.md) ----- */

@@ -725,6 +725,29 @@ void pt_dev_place_io(struct pt_dev *d, uint32_t io_base, uint32_t io_len)
     pthread_mutex_unlock(&d->lock);
 }
 
+/* A BAR access forwarded to the device source (d->lock held).  A device
+ * that does not answer reads all ones, as a PCIe completion timeout or
+ * surprise removal does; one that is gone stays gone. */
+static void bar_access(struct pt_dev *d, unsigned i, uint64_t off, unsigned len, bool write,
+                       uint8_t *data)
+{
+    int r;
+
+    if (d->dead)
+        r = -EPIPE;
+    else if (write)
+        r = d->src->ops->region_write(d->src, VFIO_PCI_BAR0_REGION_INDEX + i, off, data, len);
+    else
+        r = d->src->ops->region_read(d->src, VFIO_PCI_BAR0_REGION_INDEX + i, off, data, len);
+    if (r == -EPIPE || r == -EPROTO) {
+        if (!d->dead)
+            log_warn("passthrough device gone (BAR%u access): %s", i, strerror(-r));
+        d->dead = true;
+    }
+    if (r < 0 && !write)
+        memset(data, 0xff, len);
+}
+
 bool pt_dev_pio(struct pt_dev *d, uint16_t port, unsigned len, bool write, uint8_t *data)
 {
     bool hit = false;
@@ -733,7 +756,6 @@ bool pt_dev_pio(struct pt_dev *d, uint16_t port, unsigned len, bool write, uint8
     for (unsigned i = 0; i < 6 && !hit; i++) {
         struct pt_bar *b = &d->bar[i];
         uint64_t off;
-        int r;
 
         if (!b->size || !(b->type & 1) || !(d->cmd & CMD_IO) || !b->gpa ||
             b->gpa + b->size > 0x10000 || port < b->gpa || port - b->gpa >= b->size)
@@ -745,19 +767,7 @@ bool pt_dev_pio(struct pt_dev *d, uint16_t port, unsigned len, bool write, uint8
                 memset(data, 0xff, len);
             break;
         }
-        if (d->dead)
-            r = -EPIPE;
-        else if (write)
-            r = d->src->ops->region_write(d->src, VFIO_PCI_BAR0_REGION_INDEX + i, off, data, len);
-        else
-            r = d->src->ops->region_read(d->src, VFIO_PCI_BAR0_REGION_INDEX + i, off, data, len);
-        if (r == -EPIPE || r == -EPROTO) {
-            if (!d->dead)
-                log_warn("passthrough device gone (BAR%u port access): %s", i, strerror(-r));
-            d->dead = true;
-        }
-        if (r < 0 && !write)
-            memset(data, 0xff, len);
+        bar_access(d, i, off, len, write, data);
     }
     pthread_mutex_unlock(&d->lock);
     return hit;
@@ -807,7 +817,6 @@ bool pt_dev_mmio(struct pt_dev *d, uint64_t gpa, unsigned len, bool write, uint8
     for (unsigned i = 0; i < 6 && !hit; i++) {
         struct pt_bar *b = &d->bar[i];
         uint64_t off;
-        int r;
 
         if (!b->size || b->is_upper || (b->type & 1) || !(d->cmd & CMD_MEM) || !b->gpa ||
             gpa < b->gpa || gpa - b->gpa >= b->size)
@@ -824,22 +833,7 @@ bool pt_dev_mmio(struct pt_dev *d, uint64_t gpa, unsigned len, bool write, uint8
             msix_table(d, (uint32_t)(off - d->msix_off), len, write, data);
             break;
         }
-        if (d->dead) {
-            r = -EPIPE;
-        } else if (write) {
-            r = d->src->ops->region_write(d->src, VFIO_PCI_BAR0_REGION_INDEX + i, off, data, len);
-        } else {
-            r = d->src->ops->region_read(d->src, VFIO_PCI_BAR0_REGION_INDEX + i, off, data, len);
-        }
-        if (r == -EPIPE || r == -EPROTO) {
-            if (!d->dead)
-                log_warn("passthrough device gone (BAR%u access): %s", i, strerror(-r));
-            d->dead = true;
-        }
-        /* A device that does not answer reads all ones, as a PCIe
-         * completion timeout or surprise removal does. */
-        if (r < 0 && !write)
-            memset(data, 0xff, len);
+        bar_access(d, i, off, len, write, data);
     }
     pthread_mutex_unlock(&d->lock);
     return hit;
