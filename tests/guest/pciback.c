@@ -46,18 +46,9 @@ static uint8_t bal[3][4096] __attribute__((aligned(4096)));   /* bal[1] is ballo
 static uint32_t cfg32(unsigned int off) { return pci_cfg_read32(0, DEV, 0, off); }
 static void cfg_w32(unsigned int off, uint32_t v) { pci_cfg_write32(0, DEV, 0, off, v); }
 
-static uint16_t cfg16(unsigned int off)
-{
-    return (uint16_t)(cfg32(off & ~3u) >> (8 * (off & 2)));
-}
+static uint16_t cfg16(unsigned int off) { return pci_cfg_read16(0, DEV, 0, off); }
 
-/* A 16-bit config write as a read-modify-write of its dword. */
-static void cfg_w16(unsigned int off, uint16_t v)
-{
-    uint32_t d = cfg32(off & ~3u), sh = 8 * (off & 2);
-
-    cfg_w32(off & ~3u, (d & ~(0xffffu << sh)) | ((uint32_t)v << sh));
-}
+static void cfg_w16(unsigned int off, uint16_t v) { pci_cfg_write16(0, DEV, 0, off, v); }
 
 static volatile uint32_t *map_bar(uint64_t pa, unsigned int slot, unsigned int pages)
 {
@@ -75,15 +66,7 @@ static void reg_w(unsigned int off, uint32_t v) { bar0()[off / 4] = v; }
  * time, which only a lost interrupt takes. */
 static bool wait_count(volatile uint32_t *c, uint32_t before)
 {
-    uint64_t end = xen_system_time() + 30000000000ull;
-    bool ok;
-
-    sti();
-    while (*c == before && xen_system_time() < end)
-        cpu_relax();
-    ok = *c != before;
-    cli();
-    return ok;
+    return irq_wait_change(c, before, 30000000000ull);
 }
 
 static void h_msix(struct trap_frame *f)
@@ -101,19 +84,7 @@ static void h_intx(struct trap_frame *f)
     lapic_eoi();                /* ... and the EOI resamples it */
 }
 
-static unsigned int find_cap(uint8_t id)
-{
-    unsigned int p = cfg32(0x34) & 0xfc;
-
-    for (unsigned int n = 0; p && n < 48; n++) {
-        uint32_t h = cfg32(p);
-
-        if ((h & 0xff) == id)
-            return p;
-        p = (h >> 8) & 0xfc;
-    }
-    return 0;
-}
+static unsigned int find_cap(uint8_t id) { return pci_find_cap(0, DEV, 0, id); }
 
 /* The DSDT's _PRT (walked as AML) routes slot 2 INTA where Xen's swizzle
  * puts it on KVM's 24 pins, and the platform device's (slot 1) to GSI 20;

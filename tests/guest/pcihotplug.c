@@ -59,9 +59,7 @@ static void cfg_w32(unsigned int dev, unsigned int off, uint32_t v)
 
 static void cfg_w16(unsigned int dev, unsigned int off, uint16_t v)
 {
-    uint32_t d = cfg32(dev, off & ~3u), sh = 8 * (off & 2);
-
-    cfg_w32(dev, off & ~3u, (d & ~(0xffffu << sh)) | ((uint32_t)v << sh));
+    pci_cfg_write16(0, dev, 0, off, v);
 }
 
 /* BAR0 of the function at DEV through its own vmap page. */
@@ -119,15 +117,7 @@ static bool wait_bit(volatile uint32_t *w, uint32_t bit, const char *step)
 
 static bool wait_count(volatile uint32_t *c, uint32_t before)
 {
-    uint64_t end = xen_system_time() + 30000000000ull;
-    bool ok;
-
-    sti();
-    while (*c == before && xen_system_time() < end)
-        cpu_relax();
-    ok = *c != before;
-    cli();
-    return ok;
+    return irq_wait_change(c, before, 30000000000ull);
 }
 
 static uint32_t dma(unsigned int dev, uint64_t src, uint64_t dst, uint32_t len, uint32_t cmd)

@@ -37,17 +37,9 @@ static volatile uint32_t vec_count[4];
 static uint32_t cfg32(unsigned int off) { return pci_cfg_read32(0, DEV, 0, off); }
 static void cfg_w32(unsigned int off, uint32_t v) { pci_cfg_write32(0, DEV, 0, off, v); }
 
-static uint16_t cfg16(unsigned int off)
-{
-    return (uint16_t)(cfg32(off & ~3u) >> (8 * (off & 2)));
-}
+static uint16_t cfg16(unsigned int off) { return pci_cfg_read16(0, DEV, 0, off); }
 
-static void cfg_w16(unsigned int off, uint16_t v)
-{
-    uint32_t d = cfg32(off & ~3u), sh = 8 * (off & 2);
-
-    cfg_w32(off & ~3u, (d & ~(0xffffu << sh)) | ((uint32_t)v << sh));
-}
+static void cfg_w16(unsigned int off, uint16_t v) { pci_cfg_write16(0, DEV, 0, off, v); }
 
 static volatile uint32_t *bar0(void)
 {
@@ -71,30 +63,10 @@ HANDLER(3)
 
 static bool wait_count(volatile uint32_t *c, uint32_t before)
 {
-    uint64_t end = xen_system_time() + WAIT_NS;
-    bool ok;
-
-    sti();
-    while (*c == before && xen_system_time() < end)
-        cpu_relax();
-    ok = *c != before;
-    cli();
-    return ok;
+    return irq_wait_change(c, before, WAIT_NS);
 }
 
-static unsigned int find_cap(uint8_t id)
-{
-    unsigned int p = cfg32(0x34) & 0xfc;
-
-    for (unsigned int n = 0; p && n < 48; n++) {
-        uint32_t h = cfg32(p);
-
-        if ((h & 0xff) == id)
-            return p;
-        p = (h >> 8) & 0xfc;
-    }
-    return 0;
-}
+static unsigned int find_cap(uint8_t id) { return pci_find_cap(0, DEV, 0, id); }
 
 static void setup(void)
 {

@@ -48,12 +48,7 @@ static bool plain_msi(void) { return cmdline_has("msi"); }
 static uint32_t cfg32(unsigned int off) { return pci_cfg_read32(0, DEV, 0, off); }
 static void cfg_w32(unsigned int off, uint32_t v) { pci_cfg_write32(0, DEV, 0, off, v); }
 
-static void cfg_w16(unsigned int off, uint16_t v)
-{
-    uint32_t d = cfg32(off & ~3u), sh = 8 * (off & 2);
-
-    cfg_w32(off & ~3u, (d & ~(0xffffu << sh)) | ((uint32_t)v << sh));
-}
+static void cfg_w16(unsigned int off, uint16_t v) { pci_cfg_write16(0, DEV, 0, off, v); }
 
 static volatile uint32_t *bar0(void)
 {
@@ -110,15 +105,7 @@ static void h_ioapic(struct trap_frame *f)
 /* Interrupts on until *C passes BEFORE (or WAIT_NS: a lost one). */
 static bool wait_count(volatile uint32_t *c, uint32_t before)
 {
-    uint64_t end = xen_system_time() + WAIT_NS;
-    bool ok;
-
-    sti();
-    while (*c == before && xen_system_time() < end)
-        cpu_relax();
-    ok = *c != before;
-    cli();
-    return ok;
+    return irq_wait_change(c, before, WAIT_NS);
 }
 
 /* Interrupts on for MS milliseconds: what arrives, arrives. */

@@ -55,5 +55,16 @@ uint8_t pci_cfg_read8(unsigned int bus, unsigned int dev, unsigned int fn,
                       unsigned int off);
 void pci_cfg_write32(unsigned int bus, unsigned int dev, unsigned int fn,
                      unsigned int off, uint32_t v);
+/* 16-bit accesses as the dword around them (a write is a read-modify-write). */
+uint16_t pci_cfg_read16(unsigned int bus, unsigned int dev, unsigned int fn,
+                        unsigned int off);
+void pci_cfg_write16(unsigned int bus, unsigned int dev, unsigned int fn,
+                     unsigned int off, uint16_t v);
+/* The config offset of capability ID in the function's list, 0 if none. */
+unsigned int pci_find_cap(unsigned int bus, unsigned int dev, unsigned int fn, uint8_t id);
+
+/* With interrupts on, wait until *C is no longer BEFORE or NS of Xen time
+ * pass (a lost interrupt); interrupts are off again on return. */
+bool irq_wait_change(volatile uint32_t *c, uint32_t before, uint64_t ns);
 
 #endif

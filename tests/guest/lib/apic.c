@@ -3,6 +3,7 @@
 #include "x86.h"
 #include "paging.h"
 #include "apic.h"
+#include "shinfo.h"
 
 #define LAPIC_VA  VMAP_SLOT_VA(VMAP_SLOT_LAPIC)
 #define IOAPIC_VA VMAP_SLOT_VA(VMAP_SLOT_IOAPIC)
@@ -138,4 +139,46 @@ void pci_cfg_write32(unsigned int bus, unsigned int dev, unsigned int fn,
 {
     pci_addr(bus, dev, fn, off);
     outl(0xcfc, v);
+}
+
+uint16_t pci_cfg_read16(unsigned int bus, unsigned int dev, unsigned int fn,
+                        unsigned int off)
+{
+    return (uint16_t)(pci_cfg_read32(bus, dev, fn, off & ~3u) >> (8 * (off & 2)));
+}
+
+void pci_cfg_write16(unsigned int bus, unsigned int dev, unsigned int fn,
+                     unsigned int off, uint16_t v)
+{
+    uint32_t d = pci_cfg_read32(bus, dev, fn, off & ~3u), sh = 8 * (off & 2);
+
+    pci_cfg_write32(bus, dev, fn, off & ~3u, (d & ~(0xffffu << sh)) | ((uint32_t)v << sh));
+}
+
+unsigned int pci_find_cap(unsigned int bus, unsigned int dev, unsigned int fn, uint8_t id)
+{
+    unsigned int p = pci_cfg_read32(bus, dev, fn, 0x34) & 0xfc;
+
+    /* At most 48 entries fit in 192 bytes: a looping list ends. */
+    for (unsigned int n = 0; p && n < 48; n++) {
+        uint32_t h = pci_cfg_read32(bus, dev, fn, p);
+
+        if ((h & 0xff) == id)
+            return p;
+        p = (h >> 8) & 0xfc;
+    }
+    return 0;
+}
+
+bool irq_wait_change(volatile uint32_t *c, uint32_t before, uint64_t ns)
+{
+    uint64_t end = xen_system_time() + ns;
+    bool ok;
+
+    sti();
+    while (*c == before && xen_system_time() < end)
+        cpu_relax();
+    ok = *c != before;
+    cli();
+    return ok;
 }
