@@ -48,6 +48,13 @@ static inline bool g_wait(void)
     return read(G->notfd, &v, 8) == 8;
 }
 
+/* With linux_notify the frontend notifies as Linux's xenbus does
+ * (drivers/xen/xenbus/xenbus_comms.c), less often than these helpers
+ * otherwise do: xb_write only when req_cons, read again after the
+ * producer moved, had caught up with the old producer; xb_read only when
+ * the reply ring was full before it read. */
+static bool linux_notify;
+
 static inline bool g_put(const void *buf, unsigned int len)
 {
     const char *b = buf;
@@ -56,7 +63,8 @@ static inline bool g_put(const void *buf, unsigned int len)
         XENSTORE_RING_IDX cons = LOAD(G->intf->req_cons), prod = G->intf->req_prod;
         unsigned int space = XENSTORE_RING_SIZE - (prod - cons);
         if (!space) {
-            g_kick();
+            if (!linux_notify)
+                g_kick();
             if (!g_wait())
                 return false;
             continue;
@@ -68,8 +76,11 @@ static inline bool g_put(const void *buf, unsigned int len)
         STORE(G->intf->req_prod, prod + n);
         b += n;
         len -= n;
+        if (linux_notify && prod <= LOAD(G->intf->req_cons))
+            g_kick();
     }
-    g_kick();
+    if (!linux_notify)
+        g_kick();
     return true;
 }
 
@@ -90,7 +101,8 @@ static inline bool g_get(void *buf, unsigned int len)
         if (n > len) n = len;
         memcpy(b, G->intf->rsp + off, n);
         STORE(G->intf->rsp_cons, cons + n);
-        g_kick();       /* room for more replies */
+        if (!linux_notify || LOAD(G->intf->rsp_prod) - cons >= XENSTORE_RING_SIZE)
+            g_kick();   /* room for more replies */
         b += n;
         len -= n;
     }

@@ -328,61 +328,6 @@ static void ring_payload_without_notify(void)
     CHECK_EQ(m.h.type, XS_READ);
 }
 
-/* Linux's xenbus frontend (drivers/xen/xenbus/xenbus_comms.c) notifies
- * less than g_put/g_get: xb_write only when req_cons, read again after
- * the producer moved, had caught up with the old producer; xb_read only
- * when the reply ring was full before it read.  Header and payload are
- * separate writes, each deciding on its own. */
-static bool lx_write(const void *buf, unsigned int len)
-{
-    const char *b = buf;
-
-    while (len) {
-        XENSTORE_RING_IDX cons = LOAD(g.intf->req_cons), prod = g.intf->req_prod;
-        unsigned int space = XENSTORE_RING_SIZE - (prod - cons);
-        if (!space) {
-            if (!g_wait())
-                return false;
-            continue;
-        }
-        unsigned int off = MASK_XENSTORE_IDX(prod), n = XENSTORE_RING_SIZE - off;
-        if (n > space) n = space;
-        if (n > len) n = len;
-        memcpy(g.intf->req + off, b, n);
-        STORE(g.intf->req_prod, prod + n);
-        b += n;
-        len -= n;
-        if (prod <= LOAD(g.intf->req_cons))
-            g_kick();
-    }
-    return true;
-}
-
-static bool lx_read(void *buf, unsigned int len)
-{
-    char *b = buf;
-
-    while (len) {
-        XENSTORE_RING_IDX cons = g.intf->rsp_cons, prod = LOAD(g.intf->rsp_prod);
-        unsigned int avail = prod - cons;
-        if (!avail) {
-            if (!g_wait())
-                return false;
-            continue;
-        }
-        unsigned int off = MASK_XENSTORE_IDX(cons), n = XENSTORE_RING_SIZE - off;
-        if (n > avail) n = avail;
-        if (n > len) n = len;
-        memcpy(b, g.intf->rsp + off, n);
-        STORE(g.intf->rsp_cons, cons + n);
-        if (LOAD(g.intf->rsp_prod) - cons >= XENSTORE_RING_SIZE)
-            g_kick();
-        b += n;
-        len -= n;
-    }
-    return true;
-}
-
 static volatile bool writer_stop;
 
 /* The toolstack writing a node the guest watches, as fast as it can. */
@@ -417,17 +362,18 @@ static void ring_linux_notify_under_events(void)
     g.nevents = 0;
     CHECK(g_ok(XS_WRITE, 0, S("data/busy\0start") - 1));
     h.req_id = 1000;
-    CHECK(lx_write(&h, sizeof(h)) && lx_write("data/busy\0tok", h.len));
+    linux_notify = true;
+    CHECK(g_put(&h, sizeof(h)) && g_put("data/busy\0tok", h.len));
     writer_stop = false;
     CHECK(pthread_create(&t, NULL, tool_writer, NULL) == 0);
     for (i = 0; i < 3000; i++) {
         struct xsd_sockmsg r = { XS_READ, 2000 + i, 0, sizeof(path) };
 
-        if (!lx_write(&r, sizeof(r)) || !lx_write(path, sizeof(path)))
+        if (!g_put(&r, sizeof(r)) || !g_put(path, sizeof(path)))
             break;
         for (;;) {
-            if (!lx_read(&m.h, sizeof(m.h)) || m.h.len > XENSTORE_PAYLOAD_MAX ||
-                !lx_read(m.body, m.h.len))
+            if (!g_get(&m.h, sizeof(m.h)) || m.h.len > XENSTORE_PAYLOAD_MAX ||
+                !g_get(m.body, m.h.len))
                 goto out;
             if (m.h.type == XS_WATCH_EVENT) {
                 events++;
@@ -449,15 +395,16 @@ out:
     printf("  %u requests answered, %u watch events between them\n", answered, events);
     /* Back to the harness's own way: the watch goes, events drain. */
     struct xsd_sockmsg u = { XS_UNWATCH, 3, 0, sizeof("data/busy\0tok") };
-    CHECK(lx_write(&u, sizeof(u)) && lx_write("data/busy\0tok", u.len));
+    CHECK(g_put(&u, sizeof(u)) && g_put("data/busy\0tok", u.len));
     for (;;) {
-        if (!lx_read(&m.h, sizeof(m.h)) || !lx_read(m.body, m.h.len))
+        if (!g_get(&m.h, sizeof(m.h)) || !g_get(m.body, m.h.len))
             break;
         if (m.h.type == XS_UNWATCH) {
             CHECK_EQ(m.h.req_id, 3);
             break;
         }
     }
+    linux_notify = false;
     g.nevents = 0;
 }
 
