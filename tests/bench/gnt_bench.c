@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "gnt_fixture.h"
+#include "bench_util.h"
 
 #define N 50000
 #define ROUNDS 15
@@ -21,12 +22,6 @@ static double now_ns(void)
 
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1e9 + t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 enum { B_MEMCPY, B_COPY_FROM, B_COPY_TO, B_TAKE_RELEASE, B_TAKE_COPY, NB };
@@ -87,7 +82,7 @@ int main(void)
     printf("# gnttab bench: %d ops x %d rounds; ns/op median (best); ratio to memcpy of\n"
            "# 4 KiB, median (best)\n", N, ROUNDS);
     for (int b = 0; b < NB; b++) {
-        qsort(t[b], ROUNDS, sizeof(double), cmp);
+        qsort(t[b], ROUNDS, sizeof(double), bench_cmp_double);
         med[b] = t[b][ROUNDS / 2];
         best[b] = t[b][0];
         printf("BENCH gnttab %-36s %7.1f (%6.1f) ns/op  ratio %5.2f (%5.2f)\n",

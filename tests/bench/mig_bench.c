@@ -15,6 +15,7 @@
 
 #include "hvm/mig_stream.h"
 #include "vm_fixture.h"
+#include "bench_util.h"
 
 #define CHUNK (1u << 20)
 
@@ -23,12 +24,6 @@ static double now(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv)
@@ -126,7 +121,7 @@ int main(int argc, char **argv)
         static const char *const names[4] = { "xenkvm save (mig_save)", "xenkvm restore (mig_restore)",
                                               "plain write loop, same bytes", "plain read loop, same bytes" };
         for (int k = 0; k < 4; k++) {
-            qsort(t[k], rounds, sizeof(double), cmp);
+            qsort(t[k], rounds, sizeof(double), bench_cmp_double);
             printf("MIGBENCH %-30s %8.1f MiB/s (%.1f)\n", names[k],
                    bytes / t[k][rounds / 2] / 1048576.0, bytes / t[k][0] / 1048576.0);
         }

@@ -19,24 +19,11 @@
 #include <sys/syscall.h>
 
 #include "hvm/postcopy.h"
+#include "bench_util.h"
 
 #define NPAGES 64u
 #define PG 4096u
 #define RUNS 301
-
-static double now_us(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static uint8_t src_page[PG] __attribute__((aligned(4096)));
 
@@ -75,9 +62,9 @@ static double bare_once(void)
     ioctl(b.uffd, UFFDIO_API, &api);
     ioctl(b.uffd, UFFDIO_REGISTER, &reg);
     pthread_create(&t, NULL, bare_handler, &b);
-    t0 = now_us();
+    t0 = bench_now_us();
     (void)*(volatile uint8_t *)(m + (NPAGES - 1) * PG);
-    t1 = now_us();
+    t1 = bench_now_us();
     pthread_join(t, NULL);
     close(b.uffd);
     munmap(m, NPAGES * PG);
@@ -124,9 +111,9 @@ static double pc_once(uint8_t *srcmem)
     pthread_create(&t, NULL, src_thread, &s);
     /* The last page: the background stream (ascending) starts only at
      * this first request, so it comes on demand. */
-    t0 = now_us();
+    t0 = bench_now_us();
     (void)*(volatile uint8_t *)(m + (NPAGES - 1) * PG);
-    t1 = now_us();
+    t1 = bench_now_us();
     pthread_join(t, NULL);
     pc_dest_wait(&d, &st, msg);
     for (int i = 0; i < 2; i++) {
@@ -149,8 +136,8 @@ int main(void)
         bare[i] = bare_once();
         pc[i] = pc_once(srcmem);
     }
-    qsort(bare, RUNS, sizeof(double), cmp);
-    qsort(pc, RUNS, sizeof(double), cmp);
+    qsort(bare, RUNS, sizeof(double), bench_cmp_double);
+    qsort(pc, RUNS, sizeof(double), bench_cmp_double);
     printf("BENCH postcopy_fault_us median %.1f p90 %.1f | bare_uffdio_copy_us median %.1f "
            "p90 %.1f | ratio %.2f (%d runs)\n", pc[RUNS / 2], pc[RUNS * 9 / 10], bare[RUNS / 2],
            bare[RUNS * 9 / 10], pc[RUNS / 2] / bare[RUNS / 2], RUNS);

@@ -14,24 +14,11 @@
 
 #include "pciback/devsrc.h"
 #include "pciback/pt_dma.h"
+#include "bench_util.h"
 
 #define PG 4096ull
 #define RAM (32ull << 20)
 #define ROUNDS 5
-
-static double now_us(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static uint64_t page(unsigned i)
 {
@@ -58,31 +45,31 @@ int main(int argc, char **argv)
     if (pt_dma_add(&d, 0, RAM, 0) < 0)
         return 1;
     for (unsigned r = 0; r < ROUNDS; r++) {
-        t = now_us();
+        t = bench_now_us();
         for (unsigned i = 0; i < n; i++)
             if (pt_dma_remove(&d, page(i), PG) < 0)
                 return 1;
-        out[r] = (now_us() - t) / n;
-        t = now_us();
+        out[r] = (bench_now_us() - t) / n;
+        t = bench_now_us();
         for (unsigned i = 0; i < n; i++)
             if (pt_dma_add(&d, page(i), PG, page(i)) < 0)
                 return 1;
-        in[r] = (now_us() - t) / n;
+        in[r] = (bench_now_us() - t) / n;
         if (d.n != 1)
             return 1;
-        t = now_us();
+        t = bench_now_us();
         for (unsigned i = 0; i < n; i++)
             s->ops->get_info(s, &di);
-        rt[r] = (now_us() - t) / n;
-        t = now_us();
+        rt[r] = (bench_now_us() - t) / n;
+        t = bench_now_us();
         for (unsigned i = 0; i < n; i++)
             fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)page(i), PG);
-        punch[r] = (now_us() - t) / n;
+        punch[r] = (bench_now_us() - t) / n;
     }
-    qsort(out, ROUNDS, sizeof(double), cmp);
-    qsort(in, ROUNDS, sizeof(double), cmp);
-    qsort(rt, ROUNDS, sizeof(double), cmp);
-    qsort(punch, ROUNDS, sizeof(double), cmp);
+    qsort(out, ROUNDS, sizeof(double), bench_cmp_double);
+    qsort(in, ROUNDS, sizeof(double), bench_cmp_double);
+    qsort(rt, ROUNDS, sizeof(double), bench_cmp_double);
+    qsort(punch, ROUNDS, sizeof(double), bench_cmp_double);
     printf("page out of the DMA mappings  %8.1f us  (%u scattered pages, up to %u mappings)\n",
            out[ROUNDS / 2], n, n + 1);
     printf("page back (joined again)      %8.1f us\n", in[ROUNDS / 2]);

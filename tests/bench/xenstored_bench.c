@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <xen/io/xs_wire.h>
+#include "bench_util.h"
 
 /* Each figure: the best of ROUNDS runs of SECONDS, xenstored and echo
  * alternating, so a burst of load from elsewhere hits both alike. */
@@ -211,12 +212,6 @@ static double run(enum op op, int clients, bool echo)
     return total / (now() - t0);
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Watch event latency: write on one connection, event on another. */
 static double watch_latency(void)
 {
@@ -245,7 +240,7 @@ static double watch_latency(void)
     }
     close(w);
     close(c);
-    qsort(lat, 200, sizeof(lat[0]), cmp);
+    qsort(lat, 200, sizeof(lat[0]), bench_cmp_double);
     return lat[100] * 1e6;
 }
 
@@ -261,7 +256,7 @@ static double echo_rtt(void)
         lat[i] = now() - t0;
     }
     close(fd);
-    qsort(lat, 200, sizeof(lat[0]), cmp);
+    qsort(lat, 200, sizeof(lat[0]), bench_cmp_double);
     return lat[100] * 1e6;
 }
 
