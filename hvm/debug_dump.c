@@ -224,6 +224,16 @@ void debug_dump_vcpu_if_asked(struct vcpu *v)
                 v->id, mp.mp_state, ev.interrupt.injected, ev.interrupt.nr,
                 ev.interrupt.shadow, ev.exception.injected, ev.nmi.injected,
                 ev.nmi.pending);
+    /* SVM's global interrupt flag, which KVM_GET_VCPU_EVENTS leaves out:
+     * with it clear KVM keeps a halted vCPU halted whatever IRR holds.
+     * Only the header is asked for (enough outside guest mode). */
+    {
+        struct kvm_nested_state ns = { .size = sizeof(ns) };
+        if (ioctl(v->fd, KVM_GET_NESTED_STATE, &ns) == 0)
+            log_err("dump: vCPU %u: nested state flags %#x (GIF %s, guest mode %s)", v->id,
+                    ns.flags, ns.flags & KVM_STATE_NESTED_GIF_SET ? "set" : "clear",
+                    ns.flags & KVM_STATE_NESTED_GUEST_MODE ? "yes" : "no");
+    }
     if (ioctl(v->fd, KVM_GET_LAPIC, &s) == 0) {
         vectors(&s, APIC_IRR, irr, sizeof(irr));
         vectors(&s, APIC_ISR, isr, sizeof(isr));

@@ -228,7 +228,7 @@ void irq_vcpu_entry(struct vcpu *v)
 
     if (atomic_exchange(&v->lapic_check, false)) {
         uint8_t uv = atomic_load(&v->upcall_vector);
-        if (uv && irq_upcall_pending(vm, v->id))
+        if (uv)
             lapic_recheck(v, uv);
     }
     /* The callback vector is auto-EOI where KVM can do it (a compare
@@ -278,11 +278,17 @@ void irq_vcpu_entry(struct vcpu *v)
 /* The upcall vector is an edge, but Xen raises it again when the guest
  * software-enables its APIC with the flag up (vlapic_reg_write, SPIV): an
  * APIC seen disabled and now enabled gets the vector if it does not hold
- * it already (in IRR or ISR). */
+ * it already (in IRR or ISR).  KVM handles the SVR write in the kernel, so
+ * "seen disabled" needs a look while it is: irq_set_upcall_vector asks
+ * for one at once, as Linux sets an AP's vector before INIT/SIPI and the
+ * AP enables its APIC within microseconds.  A vector already in IRR is
+ * offered again too: that changes no guest-visible state (one IRR bit),
+ * and it makes KVM look at the APIC again. */
 static void lapic_recheck(struct vcpu *v, uint8_t vector)
 {
     struct kvm_lapic_state s;
     uint32_t bit = 1u << (vector % 32);
+    bool in_irr, in_isr;
 
     if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
         return;
@@ -290,12 +296,17 @@ static void lapic_recheck(struct vcpu *v, uint8_t vector)
         v->lapic_was_off = true;
         return;
     }
-    if (!v->lapic_was_off)
+    if (!irq_upcall_pending(v->vm, v->id))
         return;
-    v->lapic_was_off = false;
-    if ((*apic_word(&s, APIC_IRR, vector) | *apic_word(&s, APIC_ISR, vector)) & bit)
-        return;                 /* on its way, or being handled */
-    signal_msi(v->vm, v->id, vector);
+    in_irr = *apic_word(&s, APIC_IRR, vector) & bit;
+    in_isr = *apic_word(&s, APIC_ISR, vector) & bit;
+    if (v->lapic_was_off) {
+        v->lapic_was_off = false;
+        if (!in_irr && !in_isr)
+            signal_msi(v->vm, v->id, vector);
+    } else if (in_irr && !in_isr) {
+        signal_msi(v->vm, v->id, vector);
+    }
 }
 
 /* The 100 Hz stand-in for Xen's VM entries (see the top of the file). */
@@ -455,6 +466,10 @@ int irq_set_upcall_vector(struct vm *vm, uint32_t vcpu, uint8_t vector)
     start_sampling(vm);
     /* Xen asserts the new vector at once, pending events or not. */
     irq_upcall(vm, vcpu);
+    /* KVM drops it if that APIC is software-disabled (an AP before its
+     * SIPI): the vCPU looks before it runs again (lapic_recheck). */
+    atomic_store(&vm->vcpus[vcpu].lapic_check, true);
+    vcpu_kick(&vm->vcpus[vcpu]);
     return 0;
 }
 
