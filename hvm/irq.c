@@ -279,9 +279,9 @@ void irq_vcpu_entry(struct vcpu *v)
  * software-enables its APIC with the flag up (vlapic_reg_write, SPIV): an
  * APIC seen disabled and now enabled gets the vector if it does not hold
  * it already (in IRR or ISR).  KVM handles the SVR write in the kernel, so
- * "seen disabled" needs a look while it is: irq_set_upcall_vector asks
- * for one at once, as Linux sets an AP's vector before INIT/SIPI and the
- * AP enables its APIC within microseconds.  A vector already in IRR is
+ * "seen disabled" needs a look while it is: Linux sets an AP's vector
+ * before INIT/SIPI, and the AP enables its APIC within microseconds, far
+ * inside the 10 ms look (irq_set_upcall_vector).  A vector already in IRR is
  * offered again too: that changes no guest-visible state (one IRR bit),
  * and it makes KVM look at the APIC again. */
 static void lapic_recheck(struct vcpu *v, uint8_t vector)
@@ -293,15 +293,14 @@ static void lapic_recheck(struct vcpu *v, uint8_t vector)
     if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
         return;
     if (!(*(uint32_t *)(s.regs + APIC_SVR) & APIC_SVR_ENABLE)) {
-        v->lapic_was_off = true;
+        atomic_store(&v->lapic_was_off, true);
         return;
     }
     if (!irq_upcall_pending(v->vm, v->id))
         return;
     in_irr = *apic_word(&s, APIC_IRR, vector) & bit;
     in_isr = *apic_word(&s, APIC_ISR, vector) & bit;
-    if (v->lapic_was_off) {
-        v->lapic_was_off = false;
+    if (atomic_exchange(&v->lapic_was_off, false)) {
         if (!in_irr && !in_isr)
             signal_msi(v->vm, v->id, vector);
     } else if (in_irr && !in_isr) {
@@ -466,10 +465,15 @@ int irq_set_upcall_vector(struct vm *vm, uint32_t vcpu, uint8_t vector)
     start_sampling(vm);
     /* Xen asserts the new vector at once, pending events or not. */
     irq_upcall(vm, vcpu);
-    /* KVM drops it if that APIC is software-disabled (an AP before its
-     * SIPI): the vCPU looks before it runs again (lapic_recheck). */
-    atomic_store(&vm->vcpus[vcpu].lapic_check, true);
-    vcpu_kick(&vm->vcpus[vcpu]);
+    /* KVM drops it if that APIC is software-disabled.  A vCPU never
+     * started has its APIC as reset left it, disabled; one the guest
+     * stopped with INIT since looks before it runs again (lapic_recheck). */
+    if (!vcpu_is_up(&vm->vcpus[vcpu])) {
+        atomic_store(&vm->vcpus[vcpu].lapic_was_off, true);
+    } else {
+        atomic_store(&vm->vcpus[vcpu].lapic_check, true);
+        vcpu_kick(&vm->vcpus[vcpu]);
+    }
     return 0;
 }
 

@@ -99,7 +99,7 @@ struct vcpu {
     atomic_bool cb_inject;          /* callback vector due before entry */
     atomic_bool cb_outstanding;     /* injected, flag not yet cleared */
     atomic_bool lapic_check;        /* re-offer the upcall vector */
-    bool lapic_was_off;             /* APIC seen software-disabled */
+    atomic_bool lapic_was_off;      /* APIC seen software-disabled */
     uint8_t cb_vector;              /* the vector it was injected with */
     uint8_t autoeoi_vector;         /* KVM acks it without ISR (autoeoi.c) */
     int8_t autoeoi_state;           /* SynIC: 0 untried, 1 on, -1 absent */
