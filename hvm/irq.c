@@ -281,9 +281,7 @@ void irq_vcpu_entry(struct vcpu *v)
  * it already (in IRR or ISR).  KVM handles the SVR write in the kernel, so
  * "seen disabled" needs a look while it is: Linux sets an AP's vector
  * before INIT/SIPI, and the AP enables its APIC within microseconds, far
- * inside the 10 ms look (irq_set_upcall_vector).  A vector already in IRR is
- * offered again too: that changes no guest-visible state (one IRR bit),
- * and it makes KVM look at the APIC again. */
+ * inside the 10 ms look (irq_set_upcall_vector). */
 static void lapic_recheck(struct vcpu *v, uint8_t vector)
 {
     struct kvm_lapic_state s;
@@ -300,12 +298,8 @@ static void lapic_recheck(struct vcpu *v, uint8_t vector)
         return;
     in_irr = *apic_word(&s, APIC_IRR, vector) & bit;
     in_isr = *apic_word(&s, APIC_ISR, vector) & bit;
-    if (atomic_exchange(&v->lapic_was_off, false)) {
-        if (!in_irr && !in_isr)
-            signal_msi(v->vm, v->id, vector);
-    } else if (in_irr && !in_isr) {
+    if (atomic_exchange(&v->lapic_was_off, false) && !in_irr && !in_isr)
         signal_msi(v->vm, v->id, vector);
-    }
 }
 
 /* The 100 Hz stand-in for Xen's VM entries (see the top of the file). */
