@@ -160,7 +160,12 @@ static int save_cpu(int fd, unsigned id, struct ss_wr *w, const struct kvm_xsave
             c.error_code = ev.exception.error_code;
         } else if (ev.interrupt.injected) {
             c.pending_vector = ev.interrupt.nr;
-            c.pending_type = 0;             /* X86_EVENTTYPE_EXT_INTR */
+            /* X86_EVENTTYPE_SW_INTERRUPT (INT n) / EXT_INTR */
+            c.pending_type = ev.interrupt.soft ? 4 : 0;
+            c.pending_valid = 1;
+        } else if (ev.nmi.injected) {
+            c.pending_vector = 2;
+            c.pending_type = 2;             /* X86_EVENTTYPE_NMI */
             c.pending_valid = 1;
         }
     }
@@ -345,6 +350,47 @@ end:
 
 /* ---- loading ---- */
 
+/* The event the vCPU was in the middle of injecting, injected again as
+ * Xen's svm_vmcb_restore does (hvm_event_needs_reinjection): an external
+ * interrupt (its vector already moved from IRR to ISR), an NMI, a
+ * hardware exception other than #BP and #OF.  Software interrupts and
+ * those two are re-executed by the instruction instead.  Dropped, an
+ * interrupt's ISR bit would block its priority class for good.  Types 1
+ * and above 6 are invalid, as Xen says (checked in hvmctx_load too). */
+static int load_pending_event(int fd, const struct hvm_hw_cpu *c)
+{
+    struct kvm_vcpu_events ev;
+
+    if (!c->pending_valid)
+        return 0;
+    if (c->pending_type == 1 || c->pending_type > 6 || c->pending_reserved)
+        return -EINVAL;
+    if (ioctl(fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+        return -errno;
+    ev.flags = 0;
+    switch (c->pending_type) {
+    case 0:                                 /* X86_EVENTTYPE_EXT_INTR */
+        ev.interrupt.injected = 1;
+        ev.interrupt.nr = c->pending_vector;
+        ev.interrupt.soft = 0;
+        break;
+    case 2:                                 /* X86_EVENTTYPE_NMI */
+        ev.nmi.injected = 1;
+        break;
+    case 3:                                 /* X86_EVENTTYPE_HW_EXCEPTION */
+        if (c->pending_vector == 3 || c->pending_vector == 4 || c->pending_vector > 31)
+            return 0;
+        ev.exception.injected = 1;
+        ev.exception.nr = c->pending_vector;
+        ev.exception.has_error_code = c->pending_error_valid;
+        ev.exception.error_code = c->error_code;
+        break;
+    default:
+        return 0;
+    }
+    return ioctl(fd, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -errno : 0;
+}
+
 static int load_cpu(int fd, const struct hvm_hw_cpu *c)
 {
     struct kvm_regs r = {
@@ -402,7 +448,7 @@ static int load_cpu(int fd, const struct hvm_hw_cpu *c)
         if (ioctl(fd, KVM_SET_MP_STATE, &mp) < 0)
             return -errno;
     }
-    return 0;
+    return load_pending_event(fd, c);
 }
 
 static int load_xsave(int fd, const uint8_t *p, uint32_t len)
@@ -586,6 +632,16 @@ int hvmctx_load(struct vm *vm, const void *buf, size_t len, enum hvmctx_mode mod
             if ((rc = hvmrec_unmodelled(code, inst, d, n, msg)))
                 return rc;
             continue;
+        }
+        if (code == HVM_SAVE_CODE(CPU)) {
+            struct hvm_hw_cpu c = { 0 };
+            memcpy(&c, d, n);       /* a shorter (older) record is zero-extended */
+            if (c.pending_valid &&
+                (c.pending_type == 1 || c.pending_type > 6 || c.pending_reserved)) {
+                CTX_MSG("HVM restore: vcpu%u: CPU record: invalid pending event %#x", inst,
+                        c.pending_event);
+                return -EINVAL;
+            }
         }
         if (mode != HVMCTX_APPLY || !kvm)
             continue;

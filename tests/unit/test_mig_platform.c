@@ -1,8 +1,9 @@
 /* The PIC, IOAPIC and PIT of a type=hvm guest in Xen's HVM context
  * (hvm/mig_platform.c) and the rules for records of devices this VMM does
  * not model (hvm/mig_hvmrec.c): field mapping both ways, crafted contexts
- * accepted or refused with the record named, and a round trip through
- * KVM's in-kernel irqchip and PIT (skipped without /dev/kvm). */
+ * accepted or refused with the record named, and round trips through
+ * KVM's in-kernel irqchip and PIT and through a vCPU's pending event
+ * (skipped without /dev/kvm). */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -476,6 +477,96 @@ static void kvm_round_trip(void)
     vm_fixture_teardown(&a);
 }
 
+/* The event a vCPU was in the middle of injecting (KVM's vcpu events)
+ * goes into the CPU record's pending_* fields and is injected again on
+ * restore as Xen's svm_vmcb_restore does; #BP is re-executed instead, and
+ * an invalid type is refused with the record named. */
+static void pending_event_round_trip(void)
+{
+    static const struct { uint8_t exc, nr, has_ec; uint32_t ec; } cases[] = {
+        { 0, 0xf3, 0, 0 },              /* the upcall vector, mid-injection */
+        { 1, 14, 1, 0x6 },              /* #PF with its error code */
+    };
+    struct vm a, b;
+    struct kvm_box ka, kb;
+
+    vm_fixture_setup(&a, 16, 1);
+    vm_fixture_setup(&b, 16, 1);
+    CHECK(kvm_box_open(&ka, false) && kvm_box_open(&kb, false));
+    attach(&a, &ka, false);
+    attach(&b, &kb, false);
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct kvm_vcpu_events ev;
+        struct ss_wr c = { 0 };
+        struct hvm_hw_cpu cpu;
+        uint32_t len;
+        size_t off;
+
+        CHECK_EQ(ioctl(ka.vcpu, KVM_GET_VCPU_EVENTS, &ev), 0);
+        ev.flags = 0;
+        memset(&ev.exception, 0, sizeof(ev.exception));
+        memset(&ev.interrupt, 0, sizeof(ev.interrupt));
+        if (cases[i].exc) {
+            ev.exception.injected = 1;
+            ev.exception.nr = cases[i].nr;
+            ev.exception.has_error_code = cases[i].has_ec;
+            ev.exception.error_code = cases[i].ec;
+        } else {
+            ev.interrupt.injected = 1;
+            ev.interrupt.nr = cases[i].nr;
+        }
+        CHECK_EQ(ioctl(ka.vcpu, KVM_SET_VCPU_EVENTS, &ev), 0);
+        CHECK_EQ(hvmctx_save(&a, &c, msg), 0);
+        off = find_rec(&c, HVM_SAVE_CODE(CPU), 0, &len);
+        CHECK(off != 0 && len == sizeof(cpu));
+        if (!off)
+            continue;
+        memcpy(&cpu, c.p + off, sizeof(cpu));
+        CHECK_EQ(cpu.pending_valid, 1);
+        CHECK_EQ(cpu.pending_type, cases[i].exc ? 3 : 0);
+        CHECK_EQ(cpu.pending_vector, cases[i].nr);
+        CHECK_EQ(cpu.pending_error_valid, cases[i].has_ec);
+        CHECK_EQ(cpu.error_code, cases[i].ec);
+        CHECK_EQ(hvmctx_load(&b, c.p, c.len, HVMCTX_APPLY, msg), 0);
+        CHECK_EQ(ioctl(kb.vcpu, KVM_GET_VCPU_EVENTS, &ev), 0);
+        if (cases[i].exc) {
+            CHECK_EQ(ev.exception.injected, 1);
+            CHECK_EQ(ev.exception.nr, cases[i].nr);
+            CHECK_EQ(ev.exception.has_error_code, cases[i].has_ec);
+            CHECK_EQ(ev.exception.error_code, cases[i].ec);
+            /* #BP is re-executed (the int3 runs again), not injected. */
+            memset(&ev, 0, sizeof(ev));
+            CHECK_EQ(ioctl(kb.vcpu, KVM_SET_VCPU_EVENTS, &ev), 0);
+            cpu.pending_vector = 3;
+            cpu.pending_error_valid = 0;
+            memcpy(c.p + off, &cpu, sizeof(cpu));
+            CHECK_EQ(hvmctx_load(&b, c.p, c.len, HVMCTX_APPLY, msg), 0);
+            CHECK_EQ(ioctl(kb.vcpu, KVM_GET_VCPU_EVENTS, &ev), 0);
+            CHECK_EQ(ev.exception.injected, 0);
+        } else {
+            CHECK_EQ(ev.interrupt.injected, 1);
+            CHECK_EQ(ev.interrupt.nr, cases[i].nr);
+        }
+        /* Type 1 is reserved: refused, and said which record. */
+        cpu.pending_type = 1;
+        memcpy(c.p + off, &cpu, sizeof(cpu));
+        CHECK_EQ(hvmctx_load(&b, c.p, c.len, HVMCTX_CHECK, msg), -EINVAL);
+        CHECK(strstr(msg, "vcpu0: CPU record: invalid pending event") != NULL);
+        CHECK_EQ(hvmctx_load(&b, c.p, c.len, HVMCTX_APPLY, msg), -EINVAL);
+        ss_wr_free(&c);
+        /* Clean slate on both sides for the next case. */
+        memset(&ev, 0, sizeof(ev));
+        CHECK_EQ(ioctl(ka.vcpu, KVM_SET_VCPU_EVENTS, &ev), 0);
+        CHECK_EQ(ioctl(kb.vcpu, KVM_SET_VCPU_EVENTS, &ev), 0);
+    }
+    detach(&a);
+    detach(&b);
+    kvm_box_close(&ka);
+    kvm_box_close(&kb);
+    vm_fixture_teardown(&b);
+    vm_fixture_teardown(&a);
+}
+
 int main(void)
 {
     int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -485,8 +576,10 @@ int main(void)
     if (kvm >= 0) {
         close(kvm);
         RUN(kvm_round_trip);
+        RUN(pending_event_round_trip);
     } else {
         printf("SKIP: kvm_round_trip: no usable /dev/kvm\n");
+        printf("SKIP: pending_event_round_trip: no usable /dev/kvm\n");
     }
     return CHECK_DONE();
 }
