@@ -146,7 +146,11 @@ l2_seq=0
 l2_run() {
     local out label=${3:-$1}
     l2_seq=$((l2_seq + 1))
-    "$xl" domid "$name" > /dev/null 2>&1 || { fail "$label" "no domain $name to run it in"; return 1; }
+    if ! "$xl" domid "$name" > /dev/null 2>&1; then
+        fail "$label" "no domain $name to run it in"
+        gone_why
+        return 1
+    fi
     xenstore-write "/local/domain/$("$xl" domid "$name")/data/run" "$1 $l2_seq"
     if ! wait_for $cn "^L2: done $1 $l2_seq\$" "$2"; then
         timed_out "$label" $cn "the guest did not finish part $1 within $2 s"
@@ -159,6 +163,14 @@ l2_run() {
         return 1
     fi
     echo "$out" | sed -e "s|^L2-PASS: |PASS: nested/l2/$label/|" -e "s|^L2-FAIL: |FAIL: nested/l2/$label/|"
+}
+
+# Why the domain went away behind the test's back: what the VMM and xl's
+# monitor logged about its end (a triple fault, a crash, a shutdown
+# reason), not the debug dump.
+gone_why() {
+    grep -E 'triple fault|shut down|crash|KVM internal|KVM entry|unhandled|rebooting|Domain .* (died|has)' \
+        "$xllog" 2>/dev/null | grep -v 'dump:' | tail -n 8 | sed 's/^/L1: domain gone: /'
 }
 
 # The shutdown reason xl's monitor logged last ("reason code N").
