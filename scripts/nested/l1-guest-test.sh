@@ -207,6 +207,15 @@ if ! wait_for 1 '^L2: ready' "$timeout"; then
     finish
 fi
 echo "L1: L2 ready $(since "$t0") s after xl create"
+# A domain that died in its boot (a triple fault) is restarted by xl
+# (on_reboot) under a new domid, and the parts would talk to the old one.
+if [ "$("$xl" domid "$name" 2>/dev/null)" != "$domid" ]; then
+    fail boot_once "the domain restarted during its boot (domid $domid, now $("$xl" domid "$name" 2>/dev/null))"
+    gone_why
+    domid=$("$xl" domid "$name" 2>/dev/null)
+else
+    pass boot_once
+fi
 # What the guest printed reached us through `xl console`.
 if text 1 | grep -q '^L2: userspace after'; then
     pass console
