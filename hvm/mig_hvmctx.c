@@ -355,16 +355,14 @@ end:
  * interrupt (its vector already moved from IRR to ISR), an NMI, a
  * hardware exception other than #BP and #OF.  Software interrupts and
  * those two are re-executed by the instruction instead.  Dropped, an
- * interrupt's ISR bit would block its priority class for good.  Types 1
- * and above 6 are invalid, as Xen says (checked in hvmctx_load too). */
+ * interrupt's ISR bit would block its priority class for good.  Invalid
+ * types were refused when hvmctx_load read the record. */
 static int load_pending_event(int fd, const struct hvm_hw_cpu *c)
 {
     struct kvm_vcpu_events ev;
 
     if (!c->pending_valid)
         return 0;
-    if (c->pending_type == 1 || c->pending_type > 6 || c->pending_reserved)
-        return -EINVAL;
     if (ioctl(fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
         return -errno;
     ev.flags = 0;
@@ -636,6 +634,7 @@ int hvmctx_load(struct vm *vm, const void *buf, size_t len, enum hvmctx_mode mod
         if (code == HVM_SAVE_CODE(CPU)) {
             struct hvm_hw_cpu c = { 0 };
             memcpy(&c, d, n);       /* a shorter (older) record is zero-extended */
+            /* Xen's svm_vmcb_restore: type 1 is reserved, 7 undefined. */
             if (c.pending_valid &&
                 (c.pending_type == 1 || c.pending_type > 6 || c.pending_reserved)) {
                 CTX_MSG("HVM restore: vcpu%u: CPU record: invalid pending event %#x", inst,
