@@ -312,13 +312,19 @@ fi
 # with the guest running and console $cn current; a part that replaces the
 # domain (save/restore, migration) leaves it running under $name with
 # $domid, $cn and $con_pid up to date.
-# NESTED_L2_PARTS (comma-separated numbers, e.g. 50,51) narrows them, for debugging.
-for part in /nested/l1-parts/*.sh; do
+# NESTED_L2_PARTS (comma-separated numbers, e.g. 50,51) narrows them, for
+# debugging: they run in its order, a number given twice runs twice (e.g.
+# 50,55,60,60,60 moves the guest four times).
+if [ -n "${NESTED_L2_PARTS:-}" ]; then
+    parts=
+    for n in $(echo "$NESTED_L2_PARTS" | tr ',' ' '); do
+        parts="$parts $(ls /nested/l1-parts/"$n"-*.sh 2>/dev/null)"
+    done
+else
+    parts=$(ls /nested/l1-parts/*.sh 2>/dev/null)
+fi
+for part in $parts; do
     [ -f "$part" ] || continue
-    case ",${NESTED_L2_PARTS:-$(basename "$part" | cut -d- -f1)}," in
-    *,"$(basename "$part" | cut -d- -f1)",*) ;;
-    *) continue ;;
-    esac
     echo "L1: part $(basename "$part" .sh)"
     . "$part"
 done
