@@ -151,8 +151,10 @@ l2_run() {
         gone_why
         return 1
     fi
-    xenstore-write "/local/domain/$("$xl" domid "$name")/data/run" "$1 $l2_seq"
+    still_same "$label"
+    xenstore-write "/local/domain/$domid/data/run" "$1 $l2_seq"
     if ! wait_for $cn "^L2: done $1 $l2_seq\$" "$2"; then
+        still_same "$label"
         timed_out "$label" $cn "the guest did not finish part $1 within $2 s"
         return 1
     fi
@@ -169,8 +171,24 @@ l2_run() {
 # monitor logged about its end (a triple fault, a crash, a shutdown
 # reason), not the debug dump.
 gone_why() {
+    # A migrated domain's monitor logs under its incoming name.
     grep -E 'triple fault|shut down|crash|KVM internal|KVM entry|unhandled|rebooting|Domain .* (died|has)' \
-        "$xllog" 2>/dev/null | grep -v 'dump:' | tail -n 8 | sed 's/^/L1: domain gone: /'
+        "$XENKVM_LOGDIR/xl-$name"*.log 2>/dev/null | grep -v 'dump:' | tail -n 8 |
+        sed 's/^/L1: domain gone: /'
+}
+
+# still_same LABEL: the domain is still the one the test started ($domid,
+# which the parts that replace it keep up to date).  xl restarts a domain
+# that died (a triple fault is a reboot, as on Xen) under a new domid;
+# every later part would then wait out its time on a fresh boot, so the L2
+# part ends here with the reason, in one failure.
+still_same() {
+    local now
+    now=$("$xl" domid "$name" 2>/dev/null)
+    [ -z "$now" ] || [ "$now" = "$domid" ] && return 0
+    fail "$1" "the domain restarted behind the test's back (domid $domid, now $now): the L2 part ends"
+    gone_why
+    finish
 }
 
 # The shutdown reason xl's monitor logged last ("reason code N").

@@ -17,7 +17,9 @@
 # (Debian's kernel as L2 warned "XSAVE consistency problem"), and L2's
 # XSAVE then left its SSE/AVX state out.  Without XSAVE both levels use
 # FXSAVE, which has no such switch.  NESTED_L1_ARGS adds to L1's kernel
-# command line, NESTED_QEMU_CPU replaces the CPU model.
+# command line, NESTED_QEMU_CPU replaces the CPU model, NESTED_QEMU_ACCEL
+# QEMU's -accel (default tcg: multi-threaded; tcg,thread=single for one
+# host thread, for debugging).
 # The serial console is shown and saved to LOG; its PASS:/FAIL:/SKIP: lines
 # are counted and the last line printed is "N passed, N failed, N skipped".
 # QEMU gets TIMEOUT seconds (NESTED_TIMEOUT, default 900); a run that is
@@ -148,7 +150,7 @@ run_once() {
     t0=$(date +%s)
     # $ksyms_args is two words or none.
     # shellcheck disable=SC2086
-    ( timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu "${NESTED_QEMU_CPU:-max,erms=off,xsave=off}" -smp 2 -m 2048 \
+    ( timeout -k 10 "$limit" qemu-system-x86_64 -accel "${NESTED_QEMU_ACCEL:-tcg}" -cpu "${NESTED_QEMU_CPU:-max,erms=off,xsave=off}" -smp 2 -m 2048 \
         -kernel "$cache/root/$IMAGE_PKG/boot/vmlinuz-$KERNEL_ABI" \
         -initrd "$cache/l1/initramfs.cpio" \
         -append "console=ttyS0 rdinit=/init panic=-1 quiet tsc=reliable nokaslr ${NESTED_L1_ARGS:-} NESTED_L2_TIMEOUT=$l2_limit NESTED_PARTS=$parts${ksyms_args:+ NESTED_KSYMS=1}$extra" \
