@@ -42,6 +42,7 @@ step l1-initramfs "$here/l1-initramfs.sh" "$cache" "$builddir" "$srcdir"
 if [ -n "${NESTED_PARTS:-}" ]; then
     exec "$here/run-l1.sh" "$cache" "$builddir/tests/logs/nested-l1.log"
 fi
+mkdir -p "$builddir/tests/logs"
 p=0 f=0 s=0 rc=0
 for part in suite l2; do
     out=$builddir/tests/logs/nested-l1-$part.summary
