@@ -313,6 +313,21 @@ static struct kvm_cpuid2 *host_cpuid(struct vm *vm)
     return c;
 }
 
+/* Exit with a usage error unless PATH (NULL: not given) can be opened and
+ * read: a missing file, a directory, no permission. */
+static void check_readable(const char *path)
+{
+    char b;
+    int fd;
+
+    if (!path)
+        return;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, &b, 1) < 0)
+        die(XK_EXIT_USAGE, "cannot read %s:", path);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -547,6 +562,11 @@ int main(int argc, char **argv)
     vm.max_evtchn_port = (uint32_t)max_port;
     vm.rundir = rundir;
 
+    /* An image that cannot be read is the caller's mistake, said as such
+     * before KVM is opened (a host without /dev/kvm says the same). */
+    check_readable(spec.kernel);
+    check_readable(spec.ramdisk);
+    check_readable(spec.firmware);
     if (vm_kvm_init(&vm))
         die(XK_EXIT_VMM_ERROR, "cannot set up KVM");
     if (xk_transport_choose(transport, xk_transport_host_caps(vm.vm_fd),
