@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,6 +165,13 @@ static void bq_free(struct bq *q)
 
 /* --- the console ------------------------------------------------------- */
 
+/* Totals for the state dump (console_dump_stats), read from the signal
+ * thread while the event thread updates them: one console per VMM. */
+static struct {
+    _Atomic uint64_t taken, sent, dropped, accepted, queued, backlog;
+    _Atomic unsigned clients;
+} stats;
+
 struct client {
     struct console *con;
     struct client *next;
@@ -187,6 +195,17 @@ struct console {
     uint64_t backlog_dropped;
     bool out_broken, in_broken;     /* reported once each */
 };
+
+/* What waits for the clients now (on the event thread, after a change). */
+static void stats_queued(struct console *con)
+{
+    uint64_t q = 0;
+
+    for (struct client *c = con->clients; c; c = c->next)
+        q += c->out.len;
+    atomic_store(&stats.queued, q);
+    atomic_store(&stats.backlog, con->backlog.len);
+}
 
 static void notify_guest(struct console *con)
 {
@@ -225,8 +244,11 @@ static void client_drop(struct client *c, const char *why)
                  (unsigned long long)c->dropped);
     evloop_del(con->ctx->loop, c->fd);
     close(c->fd);
+    atomic_fetch_add(&stats.dropped, c->dropped);
+    atomic_fetch_sub(&stats.clients, 1);
     bq_free(&c->out);
     free(c);
+    stats_queued(con);
 }
 
 /* Send what the client is owed; false if it was dropped. */
@@ -245,6 +267,7 @@ static bool client_flush(struct client *c)
             return false;
         }
         bq_pop(&c->out, (size_t)k);
+        atomic_fetch_add(&stats.sent, (uint64_t)k);
     }
     return true;
 }
@@ -264,6 +287,7 @@ static bool client_output(struct client *c, const char *buf, size_t n)
         }
         if (k < 0)
             k = 0;
+        atomic_fetch_add(&stats.sent, (uint64_t)k);
     }
     if ((size_t)k < n) {
         uint64_t before = c->dropped;
@@ -340,8 +364,10 @@ static void service(struct console *con)
         if (n <= 0)
             break;
         notify_guest(con);      /* room for more */
+        atomic_fetch_add(&stats.taken, (uint64_t)n);
         output(con, buf, (size_t)n);
     }
+    stats_queued(con);
     if (n < 0) {
         /* xenconsoled leaves such a ring alone: nothing is taken, and the
          * guest is not notified, until it repairs its indices. */
@@ -421,6 +447,7 @@ static void on_client(void *arg, int fd, uint32_t events)
             return;
         if (!c->out.len)
             client_watch(c);
+        stats_queued(c->con);
     }
     if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !c->throttled)
         client_read(c);
@@ -451,6 +478,8 @@ static void on_accept(void *arg, int fd, uint32_t events)
         return;
     }
     log_debug("domain %u: console client %d connected", con->ctx->domid, s);
+    atomic_fetch_add(&stats.accepted, 1);
+    atomic_fetch_add(&stats.clients, 1);
     /* The first client gets what the guest wrote while nobody listened
      * (as a pty keeps it for whoever opens it). */
     if (!con->clients && con->backlog.len) {
@@ -461,6 +490,7 @@ static void on_accept(void *arg, int fd, uint32_t events)
         while ((n = bq_peek(&con->backlog, &p)) > 0 && client_output(c, p, n))
             bq_pop(&con->backlog, n);
         bq_free(&con->backlog);
+        stats_queued(con);
         return;
     }
     c->next = con->clients;
@@ -525,6 +555,7 @@ static struct client *client_add(struct console *con, int s)
     }
     c->next = con->clients;
     con->clients = c;
+    atomic_fetch_add(&stats.clients, 1);
     return c;
 }
 
@@ -646,4 +677,17 @@ void console_stop(struct console *con)
     while (con->clients)
         client_drop(con->clients, "the domain ended");
     console_free(con);
+}
+
+void console_dump_stats(void)
+{
+    log_err("dump: console: %llu bytes taken from the ring, %llu sent to clients, "
+            "%u client(s) now (%llu accepted), %llu bytes queued for them, %llu "
+            "dropped, %llu in the backlog",
+            (unsigned long long)atomic_load(&stats.taken),
+            (unsigned long long)atomic_load(&stats.sent), atomic_load(&stats.clients),
+            (unsigned long long)atomic_load(&stats.accepted),
+            (unsigned long long)atomic_load(&stats.queued),
+            (unsigned long long)atomic_load(&stats.dropped),
+            (unsigned long long)atomic_load(&stats.backlog));
 }

@@ -40,6 +40,10 @@ int console_start_kept(struct xk_backend_ctx *ctx, uint32_t port, int log_fd,
  * last output, give clients what they are owed (briefly), close them
  * (they see EOF) and remove the socket.  NULL: nothing. */
 void console_stop(struct console *con);
+/* One "dump:" line of the console's totals (bytes from the ring, sent to
+ * clients, queued, dropped; clients now and accepted), for the state dump:
+ * safe from any thread. */
+void console_dump_stats(void);
 
 /* The ring itself, as xenconsoled handles it (tools/console/daemon/io.c).
  * Indices are free-running; only their difference matters, and each is

@@ -14,6 +14,7 @@
 #include <xen/io/xs_wire.h>
 
 #include "abi.h"
+#include "console.h"
 #include "log.h"
 #include "shinfo.h"
 #include "util.h"
@@ -172,6 +173,8 @@ void debug_dump_vm(struct vm *vm)
     if (!vm->evtchn.fifo)
         dump_pending(vm);
     dump_rings(vm);
+    if (vm->console)
+        console_dump_stats();
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         atomic_store(&vm->vcpus[i].dump_asked, true);
         vcpu_kick(&vm->vcpus[i]);

@@ -2,7 +2,8 @@
 # The PV console backend in the VMM (docs/console.md) with the test
 # frontends of tests/guest/pvcons/: the log file, clients of the console
 # socket (several at once, a stalled one, input larger than the ring),
-# EOF at the end, and a guest that corrupts its ring indices.  Clients are
+# the state dump's console totals, EOF at the end, and a guest that
+# corrupts its ring indices.  Clients are
 # tests/vmmctl/vmmctl_tool console.
 set -u
 tool=$BUILDDIR/tests/vmmctl/vmmctl_tool
@@ -60,6 +61,34 @@ wait $s; result stalled_client_gets_the_end $? "$(cat "$run/s.err")"
 sa=$(stat -c %s "$run/a.out"); ss=$(stat -c %s "$run/s.out")
 [ "$ss" -lt "$sa" ] && [ "$ss" -gt 65536 ]
 result stalled_client_lost_its_oldest $? "got $ss bytes of $sa"
+
+# The state dump's console line (SIGQUIT to the VMM itself: coreutils'
+# timeout runs it as a child, and a signal to timeout would arm its kill
+# timer; busybox's timeout execs it) counts what went where: every byte in the log was taken from the ring, four clients
+# came and one (E) is left once the VMM has seen the others hang up, the
+# stalled one lost bytes, and the three that ended were sent at least
+# what they got.
+vpid=
+for p in "$g" $(pgrep -P "$g"); do
+    [ "$(readlink "/proc/$p/exe")" = "$(readlink -f "$vmm")" ] && vpid=$p
+done
+dump=
+for _ in $(seq 100); do
+    kill -QUIT "$vpid" 2>/dev/null
+    sleep 0.1
+    dump=$(grep 'dump: console:' "$logs/console_vmm.log" | tail -n 1)
+    grep -q ' 1 client(s) now' <<< "$dump" && break
+done
+taken=$(sed -n 's/.*console: \([0-9]*\) bytes taken from the ring.*/\1/p' <<< "$dump")
+sent=$(sed -n 's/.*ring, \([0-9]*\) sent to clients.*/\1/p' <<< "$dump")
+dropped=$(sed -n 's/.*for them, \([0-9]*\) dropped.*/\1/p' <<< "$dump")
+sb=$(stat -c %s "$run/b.out")
+[ -n "$taken" ] && [ "$taken" = "$(stat -c %s "$log")" ]
+result dump_console_taken $? "'$dump', log $(stat -c %s "$log") bytes"
+grep -q ' 1 client(s) now (4 accepted)' <<< "$dump"; result dump_console_clients $? "$dump"
+[ -n "$dropped" ] && [ "$dropped" -gt 0 ]; result dump_console_dropped $? "$dump"
+[ -n "$sent" ] && [ "$sent" -ge $((sa + sb + ss)) ]
+result dump_console_sent $? "'$dump', clients got $((sa + sb + ss))"
 
 # Input both ways, and more input than the ring holds: nothing is lost.
 "$tool" console "$run" 6 'send:hello vmm\n' 'expect:echo: hello vmm' > "$run/c.out" 2>&1
