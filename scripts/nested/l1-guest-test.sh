@@ -85,8 +85,23 @@ timed_out() {
     echo "L1: the L2 console (xl console) has $(text "$2" | wc -l) lines; the last ones:"
     text "$2" | tail -n "${NESTED_LOG_LINES:-15}" | sed 's/^/L1: L2 console tail: /'
     vmm_dump
+    console_state "$2"
     show_logs
     guest_tasks "$2"
+}
+# console_state N: where console N's output stopped: the VMM's console log
+# (its own record of what it took from the ring) against what `xl console`
+# gave, and the state of each `xl console` process (the VMM's side of the
+# socket is the dump's "console:" line).
+console_state() {
+    local f="$XENKVM_LOGDIR/console/guest-$name.log" p
+    echo "L1: console: xl console gave $(wc -c < "/tmp/l2-console.$1") bytes; the VMM's console log (every boot of $name) $(wc -c < "$f" 2>/dev/null) bytes, its last lines:"
+    tr -d '\r' < "$f" 2>/dev/null | tail -n 5 | sed 's/^/L1: console log tail: /'
+    for p in $(ps -o pid,args | awk '/[x]l console/ { print $1 }'); do
+        echo "L1: console client $p: $(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null) state $(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null) wchan $(cat "/proc/$p/wchan" 2>/dev/null)"
+        ls -l "/proc/$p/fd" 2>/dev/null | sed -n 's/.* \([0-9]* -> .*\)/L1:     fd \1/p'
+        sed 's/^/L1:     /' "/proc/$p/stack" 2>/dev/null | head -n 8
+    done
 }
 # guest_tasks N: once per run, the guest kernel's list of tasks with their
 # stacks (xl sysrq t) from console N: where a silent guest's tasks wait
