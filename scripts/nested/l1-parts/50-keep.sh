@@ -24,7 +24,7 @@ keep_end() {
 }
 # last_tick N: the number of the guest's last "L2: tick" line on console N.
 last_tick() {
-    text "$1" | sed -n 's/^L2: tick \([0-9]*\)$/\1/p' | tail -n 1
+    text "$1" | sed -n 's/.*L2: tick \([0-9]*\).*/\1/p' | tail -n 1
 }
 # ticks_on LABEL N FROM: console N shows the guest's ticker going on past
 # tick FROM (three more ticks).
