@@ -61,7 +61,7 @@ for part in suite l2; do
         NESTED_RETRY_FAILED=$retry_failed \
         "$here/run-l1.sh" "$cache" "$builddir/tests/logs/nested-l1-$part.log" | tee "$out"
     [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
-    grep -E '^nested: attempt [0-9]+ (did not complete|failed) \(' "$out" >> "$retried"
+    grep -E '^nested: attempt [0-9]+(: FAIL: | (did not complete|failed) \()' "$out" >> "$retried"
     retries=$((retries - $(grep -c -E '^nested: attempt [0-9]+ (did not complete|failed) \(' "$out")))
     [ "$retries" -ge 0 ] || retries=0
     counts=$(tail -n 1 "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
@@ -78,7 +78,7 @@ done
 # run that passed on its retry says so where it is read.
 if [ -s "$retried" ]; then
     echo
-    echo "nested: $(wc -l < "$retried") attempt(s) retried in this run:"
+    echo "nested: $(grep -c -E '^nested: attempt [0-9]+ (did not complete|failed) \(' "$retried") attempt(s) retried in this run:"
     sed 's/^nested: /nested:   /' "$retried"
 fi
 rm -f "$retried"
