@@ -3,8 +3,8 @@
 # frontends of tests/guest/pvcons/: the log file, clients of the console
 # socket (several at once, a stalled one, input larger than the ring),
 # the state dump's console totals, EOF at the end, and a guest that
-# corrupts its ring indices.  Clients are
-# tests/vmmctl/vmmctl_tool console.
+# corrupts its ring indices.  Clients are tests/vmmctl/vmmctl_tool
+# console.
 set -u
 tool=$BUILDDIR/tests/vmmctl/vmmctl_tool
 . "$SRCDIR/tests/cli/common.inc"
@@ -62,12 +62,12 @@ sa=$(stat -c %s "$run/a.out"); ss=$(stat -c %s "$run/s.out")
 [ "$ss" -lt "$sa" ] && [ "$ss" -gt 65536 ]
 result stalled_client_lost_its_oldest $? "got $ss bytes of $sa"
 
-# The state dump's console line (SIGQUIT to the VMM itself: coreutils'
-# timeout runs it as a child, and a signal to timeout would arm its kill
-# timer; busybox's timeout execs it) counts what went where: every byte in the log was taken from the ring, four clients
-# came and one (E) is left once the VMM has seen the others hang up, the
-# stalled one lost bytes, and the three that ended were sent at least
-# what they got.
+# The state dump's console line counts what went where: every byte in
+# the log was taken from the ring, four clients came and one (E) is left
+# once the VMM has seen the others hang up, the stalled one lost bytes,
+# and the three that ended were sent at least what they got.  SIGQUIT
+# goes to the VMM itself: coreutils' timeout runs it as a child (and a
+# signal to timeout would arm its kill timer), busybox's execs it.
 vpid=
 for p in "$g" $(pgrep -P "$g"); do
     [ "$(readlink "/proc/$p/exe")" = "$(readlink -f "$vmm")" ] && vpid=$p
