@@ -185,8 +185,8 @@ run_once() {
     return "$status"
 }
 
-# A run that stalled before any case failed is tried again, up to twice
-# (NESTED_RETRIES, default 2), saying so: the stalls are the emulator's
+# A run that stalled before any case failed is tried again, up to three
+# times (NESTED_RETRIES, default 3), saying so: the stalls are the emulator's
 # (both L1 vCPUs livelocked in exc_int3, docs/nested-host.md "L1
 # stalls"; two in a row were seen on an idle machine; l1-init's holder
 # of KVM's static keys removed the known trigger, the retries stay for
@@ -195,7 +195,7 @@ run_once() {
 # whose failures were each traced to the emulator: docs/nested-host.md,
 # "The L2 boot's retry"); every FAIL of the failed attempt is printed
 # first, as "nested: attempt N: FAIL: ...", and its log kept.
-tries=$(( ${NESTED_RETRIES:-2} + 1 ))
+tries=$(( ${NESTED_RETRIES:-3} + 1 ))
 for attempt in $(seq "$tries"); do
     run_once
     status=$?
