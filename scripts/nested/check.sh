@@ -45,8 +45,9 @@ fi
 mkdir -p "$builddir/tests/logs"
 # One budget of retries (run-l1.sh's NESTED_RETRIES, default 3) for both
 # boots, 450 s of QEMU for the suite's boot (it takes 40-70 s) and 600 s
-# for the L2 boot's (130-250 s), so that the worst case stays below the
-# old single boot's: 4 x 450 + 600 s or 450 + 4 x 600 s (47.5 minutes).
+# for the L2 boot's (130-250 s), so that the worst case stays near the
+# old single boot's 3 x 900 s: 4 x 450 + 600 s or 450 + 4 x 600 s (47.5
+# minutes, below the 52.5 of two boots with 2 retries and 900 s).
 retries=${NESTED_RETRIES:-3}
 retried=$(mktemp)
 p=0 f=0 s=0 rc=0
