@@ -50,6 +50,9 @@ mkdir -p "$builddir/tests/logs"
 # minutes, below the 52.5 of two boots with 2 retries and 900 s).
 retries=${NESTED_RETRIES:-3}
 retried=$(mktemp)
+# run-l1.sh's line for each attempt it retried (one per retry).
+retry_re='^nested: attempt [0-9]+ (did not complete|failed) \('
+
 p=0 f=0 s=0 rc=0
 for part in suite l2; do
     out=$builddir/tests/logs/nested-l1-$part.out
@@ -64,7 +67,7 @@ for part in suite l2; do
         "$here/run-l1.sh" "$cache" "$builddir/tests/logs/nested-l1-$part.log" | tee "$out"
     [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
     grep -E '^nested: attempt [0-9]+(: FAIL: | (did not complete|failed) \()' "$out" >> "$retried"
-    retries=$((retries - $(grep -c -E '^nested: attempt [0-9]+ (did not complete|failed) \(' "$out")))
+    retries=$((retries - $(grep -c -E "$retry_re" "$out")))
     [ "$retries" -ge 0 ] || retries=0
     counts=$(tail -n 1 "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
     if [ -z "$counts" ]; then
@@ -80,7 +83,7 @@ done
 # run that passed on its retry says so where it is read.
 if [ -s "$retried" ]; then
     echo
-    echo "nested: $(grep -c -E '^nested: attempt [0-9]+ (did not complete|failed) \(' "$retried") attempt(s) retried in this run:"
+    echo "nested: $(grep -c -E "$retry_re" "$retried") attempt(s) retried in this run:"
     sed 's/^nested: /nested:   /' "$retried"
 fi
 rm -f "$retried"

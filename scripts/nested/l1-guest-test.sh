@@ -170,6 +170,11 @@ guest_checks() {
 # lines become nested/l2/LABEL/... results (LABEL defaults to NAME).  Fails
 # when the guest does not finish it in time or reports no check at all.
 l2_seq=0
+# mark_re WHAT NAME SEQ: the guest's "L2: run|done NAME SEQ" marker as an
+# extended regexp, found anywhere on a line: the guest's lines and the
+# kernel's share the console, and one can land inside the other ("bounce
+# buL2: run blk_ro 8ffer: disabled;" was seen).
+mark_re() { echo "L2: $1 $2 $3([^0-9]|\$)"; }
 l2_run() {
     local out label=${3:-$1}
     l2_seq=$((l2_seq + 1))
@@ -180,15 +185,11 @@ l2_run() {
     fi
     still_same "$label"
     xenstore-write "/local/domain/$domid/data/run" "$1 $l2_seq"
-    if ! wait_for $cn "L2: done $1 $l2_seq([^0-9]|\$)" "$2"; then
-        still_same "$label"
+    if ! wait_for $cn "$(mark_re done "$1" $l2_seq)" "$2"; then
         timed_out "$label" $cn "the guest did not finish part $1 within $2 s"
         return 1
     fi
-    # Not anchored: the guest's lines and the kernel's share the console,
-    # and one can land inside the other ("bounce buL2: run blk_ro
-    # 8ffer: disabled;" and "...disabled;L2: run blk_ro 8" were both seen).
-    out=$(text $cn | sed -n "/L2: run $1 $l2_seq\([^0-9]\|\$\)/,/L2: done $1 $l2_seq\([^0-9]\|\$\)/p" |
+    out=$(text $cn | sed -nE "/$(mark_re run "$1" $l2_seq)/,/$(mark_re done "$1" $l2_seq)/p" |
           grep -oE 'L2-(PASS|FAIL): .*')
     if [ -z "$out" ]; then
         fail "$label" "part $1 reported no check"

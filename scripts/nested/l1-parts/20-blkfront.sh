@@ -22,7 +22,7 @@ dev_run() {
         return 1
     fi
     l2_run "$@" && return 0
-    text $cn | grep -qE "L2: done $1 $l2_seq([^0-9]|\$)" || dev_stuck=$1
+    text $cn | grep -qE "$(mark_re done "$1" $l2_seq)" || dev_stuck=$1
     return 1
 }
 # blk_attach CHECK SPEC: xl block-attach, its errors shown.
