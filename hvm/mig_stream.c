@@ -111,20 +111,14 @@ static void put_libxc_headers(struct mig_out *o)
     put_raw(o, h, sizeof(h));
 }
 
-/* The vCPUs' CPUID as Xen's policy leaves (KVM's entries; the host's
- * leaves 0 and 1 for a VM without KVM). */
+/* The vCPUs' CPUID as Xen's policy leaves: vCPU 0's entries as the VMM
+ * set them (vm->cpuid0; never read back from KVM while the guest runs,
+ * vm.h says why), or the host's leaves 0 and 1 for a VM without KVM. */
 static void put_cpuid_policy(struct vm *vm, struct mig_out *o)
 {
     size_t rec = rec_begin(o, LIBXC_REC_X86_CPUID_POLICY);
-    struct kvm_cpuid2 *c = NULL;
-    unsigned n = 256;
+    const struct kvm_cpuid2 *c = vm->cpuid0;
 
-    if (vm->nr_vcpus && vm->vcpus[0].fd >= 0 &&
-        (c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0])))) {
-        c->nent = n;
-        if (ioctl(vm->vcpus[0].fd, KVM_GET_CPUID2, c) < 0)
-            c->nent = 0;
-    }
     if (c && c->nent) {
         for (unsigned i = 0; i < c->nent; i++) {
             const struct kvm_cpuid_entry2 *e = &c->entries[i];
@@ -143,7 +137,6 @@ static void put_cpuid_policy(struct vm *vm, struct mig_out *o)
             ss_put_bytes(ow(o), &l, sizeof(l));
         }
     }
-    free(c);
     rec_end(o, rec);
 }
 

@@ -103,6 +103,10 @@ int vcpu_set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *host)
         log_err("KVM_SET_CPUID2 on vCPU %u:", v->id);
         rc = -EINVAL;
     }
+    if (!rc && v->id == 0 && !vm->cpuid0) {
+        vm->cpuid0 = cpuid;     /* kept for the migration stream (vm.h) */
+        return 0;
+    }
     free(cpuid);
     return rc;
 }

@@ -203,6 +203,8 @@ void vm_destroy(struct vm *vm)
     if (vm->kvm_fd >= 0)
         close(vm->kvm_fd);
     free(vm->ram_state);
+    free(vm->cpuid0);
+    vm->cpuid0 = NULL;
     if (vm->pc_src && !atomic_load(&vm->pc_busy)) {
         pc_src_free(vm->pc_src);
         free(vm->pc_src);

@@ -137,6 +137,12 @@ struct vm {
     struct vcpu *vcpus;
     unsigned online_vcpus;          /* vCPUs the MADT enables (xl's vcpus=;
                                        nr_vcpus is maxvcpus=) */
+    /* vCPU 0's CPUID as set with KVM_SET_CPUID2, for the migration
+     * stream's policy record: reading it back with KVM_GET_CPUID2 from
+     * another thread waits for the vCPU's mutex, i.e. for the vCPU to
+     * leave KVM_RUN, which a guest that never exits to the VMM (the kvm
+     * transport's in-kernel hypercalls, an in-kernel HLT) does not do. */
+    struct kvm_cpuid2 *cpuid0;
     enum xk_transport transport;    /* kvm or port (never auto) */
     bool acpi;                      /* ACPI tables and registers (acpi.c) */
     uint16_t acpi_pm1_en;           /* HVM: the PM1 enable register */
