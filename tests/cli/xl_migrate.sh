@@ -127,4 +127,6 @@ if wait_for 30 restarted && gone pvc--incoming &&
 else
     fail migrated_domain_restarts_under_its_name "domid '$("$xl" domid pvc 2>&1)' (migrated: $mid): $("$xl" list 2>&1); $(tail -n 5 "$tmp/log/xl-pvc"*.log 2>&1)"
 fi
-for d in pvc pvc--incoming; do listed $d && "$xl" destroy $d; done
+# (if, not &&: the script's status is its last command's, and a domain
+# already gone is no failure)
+for d in pvc pvc--incoming; do if listed $d; then "$xl" destroy $d; fi; done

@@ -16,6 +16,8 @@
  *       drain:MS    read whatever arrives for MS ms
  *       hold:MS     read nothing for MS ms
  *       waitfile:PATH  read nothing until PATH exists (60 s at most)
+ *       drainfile:PATH read whatever arrives until PATH exists (60 s at
+ *                   most): a client that keeps up while a script acts
  *       touch:PATH  create PATH (to say "connected" to a script)
  *       sendlines:N:LEN  write N lines of LEN bytes ("in 0001 xxx...")
  *                   at once, far more than the guest's input ring holds
@@ -250,6 +252,18 @@ static int console(const char *rundir, unsigned domid, int nsteps, char **steps)
             }
         } else if (!strncmp(st, "hold:", 5)) {
             usleep(parse_uint(st + 5) * 1000u);
+        } else if (!strncmp(st, "drainfile:", 10)) {
+            long long end = now_ms() + 60000;
+            while (access(st + 10, F_OK) != 0) {
+                if (now_ms() > end) {
+                    fprintf(stderr, "console: %s never appeared\n", st + 10);
+                    return 1;
+                }
+                if (pump(s, 20, NULL) < 0) {
+                    fprintf(stderr, "console: EOF while draining\n");
+                    return 1;
+                }
+            }
         } else if (!strncmp(st, "waitfile:", 9)) {
             long long end = now_ms() + 60000;
             while (access(st + 9, F_OK) != 0) {
