@@ -28,45 +28,67 @@ step() { # name command...: run one set-up step, timed
 }
 step install-deps "$here/install-deps.sh"
 step fetch "$here/fetch.sh" "$cache"
+step fetch-qemu "$here/fetch-qemu.sh" "$cache"
 step build-kvm "$here/build-kvm.sh" "$cache"
 step guest-kernel "$here/guest-kernel.sh" "$cache"
 step l2-initramfs "$here/l2-initramfs.sh" "$cache"
 step l1-initramfs "$here/l1-initramfs.sh" "$cache" "$builddir" "$srcdir"
+# L1 has no network: what the main part's tests fetch for themselves
+# (Xen's verify-stream-v2 and xenstore-control, both from Debian's
+# xen-utils-4.17) is fetched into the build tree here, where they look.
+xen_tools() {
+    "$srcdir/scripts/fetch-xen-verify-stream.sh" "$builddir/tests/migration/xen-utils" &&
+        "$srcdir/scripts/fetch-xenstore-control.sh" "$builddir/tests/xenstored/xen-utils"
+}
+step xen-tools xen_tools
 
-# The guest suite and the L2 guest each in an L1 boot of its own (logs
-# tests/logs/nested-l1-suite.log and nested-l1-l2.log).  In one boot, after
-# the suite had made and ended some 60 VMs in L1, L2 died or L1 oopsed in
-# 3 runs of 5; in a fresh L1, 0 of 10 (docs/nested-host.md, "L2's deaths
-# are the emulator's").  NESTED_PARTS runs what it names in one boot, as
-# before (tests/logs/nested-l1.log).
+# Three parts, each in an L1 boot of its own (logs tests/logs/
+# nested-l1-PART.log): the whole test suite in this tree over 9p (main:
+# tests/run with XENKVM_REQUIRE_KVM=1, guests in the kvm transport), the
+# guest suite in the port transport (suite), the L2 guest (l2).  In one
+# boot, after the suite had made and ended some 60 VMs in L1, L2 died or
+# L1 oopsed in 3 runs of 5; in a fresh L1, 0 of 10 (docs/nested-host.md,
+# "L2's deaths are the emulator's").  NESTED_PARTS runs what it names in
+# one boot, as before (tests/logs/nested-l1.log).
+export NESTED_BUILDDIR=$builddir NESTED_SRCDIR=$srcdir
 if [ -n "${NESTED_PARTS:-}" ]; then
     exec "$here/run-l1.sh" "$cache" "$builddir/tests/logs/nested-l1.log"
 fi
 mkdir -p "$builddir/tests/logs"
-# One budget of retries (run-l1.sh's NESTED_RETRIES, default 3) for both
-# boots, 450 s of QEMU for the suite's boot (it takes 40-70 s) and 600 s
-# for the L2 boot's (130-250 s), so that the worst case stays near the
-# old single boot's 3 x 900 s: 4 x 450 + 600 s or 450 + 4 x 600 s (47.5
-# minutes, below the 52.5 of two boots with 2 retries and 900 s).
+# One budget of retries (run-l1.sh's NESTED_RETRIES, default 3) for the
+# three boots, and one of time: every attempt's QEMU ends by
+# NESTED_BUDGET seconds (default 3600) after the first boot
+# (NESTED_DEADLINE, run-l1.sh), whatever the retries.  Each attempt's own
+# limit: 1800 s for the main part (it takes 10-15 minutes), 450 s for the
+# suite's (40-70 s) and 600 s for the L2 boot's (130-250 s).
 retries=${NESTED_RETRIES:-3}
-retried=$(mktemp)
+export NESTED_DEADLINE=$(( $(date +%s) + ${NESTED_BUDGET:-3600} ))
+retried=$(mktemp) reran=$(mktemp)
 # run-l1.sh's line for each attempt it retried (one per retry).
 retry_re='^nested: attempt [0-9]+ (did not complete|failed) \('
 
 p=0 f=0 s=0 rc=0
-for part in suite l2; do
+for part in main suite l2; do
     out=$builddir/tests/logs/nested-l1-$part.out
     limit=${NESTED_TIMEOUT:-600}
     [ "$part" = suite ] && limit=${NESTED_TIMEOUT:-450}
+    [ "$part" = main ] && limit=${NESTED_TIMEOUT:-1800}
+    # The main part runs the guests in the kvm transport; the suite part
+    # adds the port transport.
+    transports=${NESTED_TRANSPORTS:-}
+    [ "$part" = suite ] && transports=${NESTED_TRANSPORTS:-port}
     # Only the L2 guest's boot retries a failed attempt (run-l1.sh): the
     # suite's guests are the project's own, and run as they always do.
     retry_failed=
     [ "$part" = l2 ] && retry_failed=1
     NESTED_PARTS=$part NESTED_RETRIES=$retries NESTED_TIMEOUT=$limit \
-        NESTED_RETRY_FAILED=$retry_failed \
+        NESTED_RETRY_FAILED=$retry_failed NESTED_TRANSPORTS=$transports \
         "$here/run-l1.sh" "$cache" "$builddir/tests/logs/nested-l1-$part.log" | tee "$out"
     [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
     grep -E '^nested: attempt [0-9]+(: FAIL: | (did not complete|failed) \()' "$out" >> "$retried"
+    # Programs that L1 ran twice (tests/run --retry-failed), each first
+    # run's failures.
+    grep -E '^L1: [a-z0-9]+: retried ' "$out" >> "$reran"
     retries=$((retries - $(grep -c -E "$retry_re" "$out")))
     [ "$retries" -ge 0 ] || retries=0
     counts=$(tail -n 1 "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
@@ -86,7 +108,12 @@ if [ -s "$retried" ]; then
     echo "nested: $(grep -c -E "$retry_re" "$retried") attempt(s) retried in this run:"
     sed 's/^nested: /nested:   /' "$retried"
 fi
-rm -f "$retried"
+if [ -s "$reran" ]; then
+    echo
+    echo "nested: $(sed 's/^L1: [a-z0-9]*: retried \([^:]*\):.*/\1/' "$reran" | sort -u | wc -l) program(s) failed once and were run again:"
+    sed 's/^L1: /nested:   /' "$reran"
+fi
+rm -f "$retried" "$reran"
 echo
 echo "$p passed, $f failed, $s skipped"
 exit "$rc"

@@ -5,7 +5,8 @@
 # tests/guests.list, laid out as in the build tree so xl finds its helpers),
 # the holder of KVM's static keys (tests/nested/kvm_hold), Debian's
 # xenstore-utils, the L2 guest's kernel, initramfs and config
-# under /nested, and l1-init as /init.
+# under /nested, the main part's script and modules (l1-main.sh: the
+# suite in the host's tree, over 9p), and l1-init as /init.
 # usage: l1-initramfs.sh CACHE BUILDDIR SRCDIR   (output: CACHE/l1/initramfs.cpio)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +31,13 @@ cp "$cache/kvm/kvm.ko" "$cache/kvm/kvm-amd.ko" "$mods/"
 # For the vif parts (l1-parts/3*): tun for netback's taps, the bridge.
 cp "$kmods/drivers/net/tun.ko" "$kmods/net/llc/llc.ko" "$kmods/net/802/stp.ko" \
    "$kmods/net/bridge/bridge.ko" "$mods/"
+# For the main part (l1-main.sh): virtio-9p, to mount the host's tree,
+# and what the suite's network and disk scripts use besides.
+cp "$kmods"/drivers/virtio/virtio_ring.ko "$kmods"/drivers/virtio/virtio.ko \
+   "$kmods"/drivers/virtio/virtio_pci_modern_dev.ko "$kmods"/drivers/virtio/virtio_pci_legacy_dev.ko \
+   "$kmods"/drivers/virtio/virtio_pci.ko "$kmods"/fs/netfs/netfs.ko "$kmods"/fs/fscache/fscache.ko \
+   "$kmods"/net/9p/9pnet.ko "$kmods"/net/9p/9pnet_virtio.ko "$kmods"/fs/9p/9p.ko \
+   "$kmods"/drivers/net/veth.ko "$kmods"/drivers/block/loop.ko "$mods/"
 
 xk=$root/xenkvm
 copy_with_libs "$root" /xenkvm/hvm "$builddir/hvm/xenkvm"
@@ -59,7 +67,7 @@ copy_with_libs "$root" /usr/bin $tools
 
 cp "$cache/l2/vmlinux" "$root/nested/vmlinux"
 cp "$cache/l2/initramfs.cpio" "$root/nested/l2-initramfs.cpio"
-cp "$here/l2.cfg" "$here/l1-guest-test.sh" "$root/nested/"
+cp "$here/l2.cfg" "$here/l1-guest-test.sh" "$here/l1-main.sh" "$root/nested/"
 # The parts l1-guest-test.sh runs against the running L2 guest, in order.
 mkdir -p "$root/nested/l1-parts"
 cp "$here"/l1-parts/*.sh "$root/nested/l1-parts/"

@@ -1,6 +1,10 @@
 #!/bin/bash
 # Boot L1 (Debian's kernel + CACHE/l1/initramfs.cpio) in QEMU with TCG,
-# whose "-cpu max" emulates AMD SVM, so /dev/kvm inside is a real-SVM KVM.
+# which emulates AMD SVM, so /dev/kvm inside is a real-SVM KVM.  The QEMU
+# is bookworm-backports' (fetch-qemu.sh, CACHE/qemu) with the CPU model
+# "EPYC,svm=on,npt=on": its "max" model made Debian's kernel crawl through
+# its boot (40 s to the LSM line, not 0.4).  NESTED_QEMU=system runs the
+# host's QEMU (bookworm's 7.2) with "max" instead, as before.
 # Two vCPUs: with one, L1 once froze for minutes while its guest ran.
 # tsc=reliable: TCG's TSC fails L1's clocksource watchdog, and with a TSC
 # it calls unstable L1's KVM shifts each vCPU's TSC offset when the vCPU
@@ -22,9 +26,13 @@
 # host thread, for debugging).
 # The serial console is shown and saved to LOG; its PASS:/FAIL:/SKIP: lines
 # are counted and the last line printed is "N passed, N failed, N skipped".
-# QEMU gets TIMEOUT seconds (NESTED_TIMEOUT, default 900); a run that is
-# cut off, or that never printed "NESTED: done", is a failure.
-# NESTED_PARTS (default "suite,l2") picks what L1 runs, NESTED_L2_TIMEOUT
+# QEMU gets TIMEOUT seconds (NESTED_TIMEOUT, default 900), and never runs
+# past NESTED_DEADLINE (seconds since the epoch, check.sh's budget); a run
+# that is cut off, or that never printed "NESTED: done", is a failure.
+# NESTED_PARTS (default "suite,l2") picks what L1 runs ("main" too: the
+# whole test suite in the host's tree NESTED_BUILDDIR, sources
+# NESTED_SRCDIR, which QEMU then exports over virtio-9p; L1 gets 8 GiB
+# for it, as the suite boots a 6 GiB guest), NESTED_L2_TIMEOUT
 # bounds the L2 boot (default 200 s, and always below NESTED_IDLE so that
 # a silent L2 ends as a FAIL of its own), NESTED_GUESTS (comma-separated
 # ELF names from tests/guests.list) narrows the suite, for debugging.
@@ -45,9 +53,35 @@ if [ "$l2_limit" -gt "$l2_max" ]; then
     echo "nested: NESTED_L2_TIMEOUT $l2_limit s is not well below NESTED_IDLE $idle s: using $l2_max s"
     l2_limit=$l2_max
 fi
-# Which parts L1 runs: "suite" (the guest suite), "l2" (the Linux guest).
+# Which parts L1 runs: "main" (the whole suite), "suite" (the guest
+# suite), "l2" (the Linux guest).
 parts=${NESTED_PARTS:-suite,l2}
+mem=2048 share=() main_args=
+case ",$parts," in *,main,*)
+    b=${NESTED_BUILDDIR:?NESTED_BUILDDIR: the build tree the main part runs in}
+    src=${NESTED_SRCDIR:?NESTED_SRCDIR: its source tree}
+    # They go on L1's kernel command line, one word each.
+    case "$b$src" in *[[:space:],]*)
+        echo "FAIL: nested/main: the build or source path has a space or comma: $b $src"
+        echo; echo "0 passed, 1 failed, 0 skipped"; exit 1 ;;
+    esac
+    mem=8192
+    # The host's root read-only, the build tree read-write; remap: the
+    # root spans several file systems (/proc, /sys, ...).
+    share=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+           -virtfs "local,path=$b,mount_tag=build,security_model=none,multidevs=remap")
+    main_args="NESTED_BUILDDIR=$b NESTED_SRCDIR=$src" ;;
+esac
 mkdir -p "$(dirname "$log")"
+if [ "${NESTED_QEMU:-}" != system ] && [ -x "$cache/qemu/usr/bin/qemu-system-x86_64" ]; then
+    qemu=("$cache/qemu/usr/bin/qemu-system-x86_64" -L "$cache/qemu/usr/share/qemu"
+          -L "$cache/qemu/usr/share/seabios")
+    cpu=EPYC,svm=on,npt=on,erms=off,xsave=off
+else
+    qemu=(qemu-system-x86_64)
+    cpu=max,erms=off,xsave=off
+fi
+echo "nested: L1 runs on $("${qemu[0]}" --version | head -n 1), -cpu ${NESTED_QEMU_CPU:-$cpu}"
 # Debugging aids passed on to L1's /init (see l1-init).
 extra=
 for v in NESTED_GUESTS NESTED_TRANSPORTS NESTED_VMM_OPTS NESTED_LOG_LINES NESTED_PRINTK NESTED_RUN_SKIPPED NESTED_L2_PARTS NESTED_L2_REBOOTS NESTED_L2_BALLOONS NESTED_KVM_HOLD NESTED_KEY_CYCLES; do
@@ -150,10 +184,10 @@ run_once() {
     t0=$(date +%s)
     # $ksyms_args is two words or none.
     # shellcheck disable=SC2086
-    ( timeout -k 10 "$limit" qemu-system-x86_64 -accel "${NESTED_QEMU_ACCEL:-tcg}" -cpu "${NESTED_QEMU_CPU:-max,erms=off,xsave=off}" -smp 2 -m 2048 \
+    ( timeout -k 10 "$limit" "${qemu[@]}" -accel "${NESTED_QEMU_ACCEL:-tcg}" -cpu "${NESTED_QEMU_CPU:-$cpu}" -smp 2 -m "$mem" "${share[@]}" \
         -kernel "$cache/root/$IMAGE_PKG/boot/vmlinuz-$KERNEL_ABI" \
         -initrd "$cache/l1/initramfs.cpio" \
-        -append "console=ttyS0 rdinit=/init panic=-1 quiet tsc=reliable nokaslr ${NESTED_L1_ARGS:-} NESTED_L2_TIMEOUT=$l2_limit NESTED_PARTS=$parts${ksyms_args:+ NESTED_KSYMS=1}$extra" \
+        -append "console=ttyS0 rdinit=/init panic=-1 quiet tsc=reliable nokaslr ${NESTED_L1_ARGS:-} NESTED_L2_TIMEOUT=$l2_limit NESTED_PARTS=$parts${ksyms_args:+ NESTED_KSYMS=1}${main_args:+ $main_args}${main_from:+ NESTED_MAIN_FROM=$main_from}$extra" \
         -display none -monitor pipe:"$log.mon" -name nested-l1,debug-threads=on -serial stdio $ksyms_args -no-reboot -pidfile "$log.qemu-pid" < /dev/null 2>&1 |
         sed -u 's/\r$//' | tee "$log"
       exit "${PIPESTATUS[0]}" ) &
@@ -195,15 +229,43 @@ run_once() {
 # whose failures were each traced to the emulator: docs/nested-host.md,
 # "The L2 boot's retry"); every FAIL of the failed attempt is printed
 # first, as "nested: attempt N: FAIL: ...", and its log kept.
+# The main part is resumed rather than run again: an attempt that did not
+# complete goes on in a fresh L1 at the program that was running ("L1:
+# main: running N NAME", l1-main.sh), its FAIL lines or not; the cases
+# of the programs before it are kept (LOG.resumed) and counted.
 tries=$(( ${NESTED_RETRIES:-3} + 1 ))
+main_from=
+resumed=$log.resumed
+: > "$resumed"
+passed=0 failed=0 skipped=0 status=0 complete=0 spent=0
 for attempt in $(seq "$tries"); do
+    # check.sh's time budget (NESTED_DEADLINE, seconds since the epoch):
+    # no attempt runs past it, none starts with less than a minute left.
+    if [ -n "${NESTED_DEADLINE:-}" ]; then
+        left=$((NESTED_DEADLINE - $(date +%s)))
+        if [ "$left" -lt 60 ]; then
+            spent=1
+            break
+        fi
+        [ "$left" -lt "$limit" ] && limit=$left
+    fi
     run_once
     status=$?
-    passed=$(grep -c '^PASS: ' "$log")
-    failed=$(grep -c '^FAIL: ' "$log")
-    skipped=$(grep -c '^SKIP: ' "$log")
+    passed=$(( $(grep -c '^PASS: ' "$log") + $(grep -c '^PASS: ' "$resumed") ))
+    failed=$(( $(grep -c '^FAIL: ' "$log") + $(grep -c '^FAIL: ' "$resumed") ))
+    skipped=$(( $(grep -c '^SKIP: ' "$log") + $(grep -c '^SKIP: ' "$resumed") ))
     complete=0
     grep -q '^NESTED: done' "$log" && complete=1
+    running=$(grep -n -E '^L1: main: running [0-9]+ ' "$log" | tail -n 1)
+    if [ "$complete" -eq 0 ] && [ -n "$running" ] && [ "$attempt" -lt "$tries" ]; then
+        at=${running%%:*}
+        set -- ${running#*running }
+        main_from=$1
+        head -n "$at" "$log" | grep -E '^(PASS|FAIL|SKIP): nested/main/' >> "$resumed"
+        cp "$log" "$log.stalled-$attempt"
+        echo "nested: attempt $attempt did not complete (status $status; log kept in $log.stalled-$attempt): resuming at program $1 ($2) in a fresh L1"
+        continue
+    fi
     if [ "$complete" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$attempt" -lt "$tries" ]; then
         cp "$log" "$log.stalled-$attempt"
         echo "nested: attempt $attempt did not complete (status $status, no case failed; log kept in $log.stalled-$attempt): booting L1 again"
@@ -217,13 +279,17 @@ for attempt in $(seq "$tries"); do
     fi
     break
 done
-if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+if [ "$spent" -eq 1 ]; then
+    echo "FAIL: nested/l1: attempt $attempt not started: the check's time budget (NESTED_BUDGET) is spent"
+    failed=$((failed + 1))
+elif [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     echo "FAIL: nested/l1: QEMU stopped (the $limit s limit, or L1 silent for $idle s)"
     failed=$((failed + 1))
 elif [ "$complete" -eq 0 ]; then
     echo "FAIL: nested/l1: L1 ended before its run was complete (status $status)"
     failed=$((failed + 1))
 fi
+rm -f "$resumed"
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
