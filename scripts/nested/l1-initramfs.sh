@@ -37,7 +37,9 @@ cp "$kmods"/drivers/virtio/virtio_ring.ko "$kmods"/drivers/virtio/virtio.ko \
    "$kmods"/drivers/virtio/virtio_pci_modern_dev.ko "$kmods"/drivers/virtio/virtio_pci_legacy_dev.ko \
    "$kmods"/drivers/virtio/virtio_pci.ko "$kmods"/fs/netfs/netfs.ko "$kmods"/fs/fscache/fscache.ko \
    "$kmods"/net/9p/9pnet.ko "$kmods"/net/9p/9pnet_virtio.ko "$kmods"/fs/9p/9p.ko \
-   "$kmods"/drivers/net/veth.ko "$kmods"/drivers/block/loop.ko "$mods/"
+   "$kmods"/drivers/net/veth.ko "$kmods"/drivers/block/loop.ko \
+   "$kmods"/crypto/crc32c_generic.ko "$kmods"/lib/libcrc32c.ko \
+   "$kmods"/net/netfilter/nfnetlink.ko "$kmods"/net/netfilter/nf_tables.ko "$mods/"
 
 xk=$root/xenkvm
 copy_with_libs "$root" /xenkvm/hvm "$builddir/hvm/xenkvm"

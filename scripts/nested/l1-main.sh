@@ -24,9 +24,12 @@ b=${1:?usage: l1-main.sh BUILDDIR SRCDIR FROM} s=${2:?} from=${3:-1}
 h=/host
 mods=/nested/modules
 # virtio-9p for the trees; tun, the bridge and veth for the vif scripts
-# (without /dev/net/tun they skip), loop for the disk ones.
+# (without /dev/net/tun they skip), nf_tables for netback's ip=
+# anti-spoofing (nft; libcrc32c wants the crc32c it loads first), loop
+# for the disk scripts.  L1 has no modprobe to load them on demand.
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
-         netfs fscache 9pnet 9pnet_virtio 9p tun llc stp bridge veth loop; do
+         netfs fscache 9pnet 9pnet_virtio 9p tun llc stp bridge veth loop \
+         crc32c_generic libcrc32c nfnetlink nf_tables; do
     [ -d "/sys/module/$m" ] || insmod "$mods/$m.ko" || echo "L1: main: insmod $m failed"
 done
 o=trans=virtio,version=9p2000.L,msize=512000,cache=loose
