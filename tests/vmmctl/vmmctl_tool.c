@@ -26,6 +26,7 @@
  * control calls, e.g. "unpause: Invalid argument"). */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,27 @@ static long pump(int s, int ms, const char *want)
     }
 }
 
+/* Until PATH exists (60 s at most), reading the console meanwhile when
+ * DRAIN (keeping what arrives) or not at all; 1 on a timeout or EOF. */
+static int await_file(int s, const char *path, bool drain)
+{
+    long long end = now_ms() + 60000;
+
+    while (access(path, F_OK) != 0) {
+        if (now_ms() > end) {
+            fprintf(stderr, "console: %s never appeared\n", path);
+            return 1;
+        }
+        if (!drain) {
+            usleep(20000);
+        } else if (pump(s, 20, NULL) < 0) {
+            fprintf(stderr, "console: EOF while draining\n");
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int console(const char *rundir, unsigned domid, int nsteps, char **steps)
 {
     struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -253,26 +275,11 @@ static int console(const char *rundir, unsigned domid, int nsteps, char **steps)
         } else if (!strncmp(st, "hold:", 5)) {
             usleep(parse_uint(st + 5) * 1000u);
         } else if (!strncmp(st, "drainfile:", 10)) {
-            long long end = now_ms() + 60000;
-            while (access(st + 10, F_OK) != 0) {
-                if (now_ms() > end) {
-                    fprintf(stderr, "console: %s never appeared\n", st + 10);
-                    return 1;
-                }
-                if (pump(s, 20, NULL) < 0) {
-                    fprintf(stderr, "console: EOF while draining\n");
-                    return 1;
-                }
-            }
+            if (await_file(s, st + 10, true))
+                return 1;
         } else if (!strncmp(st, "waitfile:", 9)) {
-            long long end = now_ms() + 60000;
-            while (access(st + 9, F_OK) != 0) {
-                if (now_ms() > end) {
-                    fprintf(stderr, "console: %s never appeared\n", st + 9);
-                    return 1;
-                }
-                usleep(20000);
-            }
+            if (await_file(s, st + 9, false))
+                return 1;
         } else {
             fprintf(stderr, "console: unknown step %s\n", st);
             return 2;
