@@ -77,8 +77,10 @@ for part in main suite l2; do
     # adds the port transport.
     transports=${NESTED_TRANSPORTS:-}
     [ "$part" = suite ] && transports=${NESTED_TRANSPORTS:-port}
-    # Only the L2 guest's boot retries a failed attempt (run-l1.sh): the
-    # suite's guests are the project's own, and run as they always do.
+    # Only the L2 guest's boot retries a failed attempt in a fresh L1
+    # (run-l1.sh); the main and suite parts run a failed program once more
+    # inside L1 instead (tests/run --retry-failed), and the main part is
+    # resumed where an L1 died.
     retry_failed=
     [ "$part" = l2 ] && retry_failed=1
     NESTED_PARTS=$part NESTED_RETRIES=$retries NESTED_TIMEOUT=$limit \
