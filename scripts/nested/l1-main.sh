@@ -6,10 +6,11 @@
 # the host's own tree and with the host's own programs: QEMU exports the
 # host's root read-only (9p tag "hostroot") and the build tree read-write
 # (tag "build"); the suite runs chrooted into them, with this kernel's
-# /proc, /sys (cgroup v2 in it), /dev and fresh tmpfs where programs write
-# outside the build tree.  Its logs land in the host's build tree (tests/logs), where
-# tests/run names them.  Guests run in the kvm transport (KVM_EXIT_XEN);
-# the suite part runs them again in the port transport.
+# /proc, /sys (cgroup v2 in it), /dev and fresh tmpfs where programs
+# write outside the build tree.  Its logs land in the host's build tree
+# (tests/logs), where tests/run names them.  Guests run in the kvm
+# transport (KVM_EXIT_XEN); the suite part runs them again in the port
+# transport.
 #
 # Each program's "RUN: N NAME" line from tests/run --progress comes out as
 # "L1: main: running N NAME", its cases as "PASS: nested/main/NAME: ...":
