@@ -66,7 +66,12 @@ chroot $h /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
 while IFS= read -r l; do    # as they come: a hang shows where it is
     case "$l" in
     PASS:*|FAIL:*|SKIP:*) echo "${l%%: *}: nested/main/${l#*: }" ;;
-    RUN:*) echo "L1: main: running ${l#RUN: } at $(cut -d' ' -f1 /proc/uptime) s" ;;
+    RUN:*)  # the programs before it wrote their logs: onto the host with
+            # them (9p's loose cache keeps writes in L1 for a while), so
+            # that a resumed run finds them (guest_output reads the
+            # guests' logs)
+            sync
+            echo "L1: main: running ${l#RUN: } at $(cut -d' ' -f1 /proc/uptime) s" ;;
     RETRIED:*) echo "L1: main: retried ${l#RETRIED: }" ;;
     esac
 done
